@@ -1,0 +1,85 @@
+"""Content dataclasses: a module and its cards, in two languages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Lang = Literal["bg", "en"]
+LANGS: tuple[Lang, ...] = ("bg", "en")
+
+CardKind = Literal[
+    "prior", "concept", "step", "recall", "example", "pitfall", "quiz", "recap", "plan"
+]
+CARD_KINDS: tuple[CardKind, ...] = (
+    "prior", "concept", "step", "recall", "example", "pitfall", "quiz", "recap", "plan"
+)
+
+# Kinds that the SM-2 scheduler grades. `prior` answers are free text that is
+# shown back after the module; `step` and `recap` are study material.
+REVIEWABLE_KINDS: frozenset[str] = frozenset(
+    {"concept", "recall", "example", "pitfall", "quiz", "plan"}
+)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in the module's languages; Bulgarian is always present."""
+
+    bg: str
+    en: str = ""
+
+    def get(self, lang: str) -> str:
+        """The text in `lang`, falling back to Bulgarian where no translation exists."""
+        if lang == "en" and self.en:
+            return self.en
+        return self.bg
+
+
+@dataclass(frozen=True)
+class PlanOffset:
+    """How long after the first study day a spaced-review-plan prompt unlocks."""
+
+    days: int = 0
+    weeks: int = 0
+    months: int = 0
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    kind: CardKind
+    order: int
+    front: Text
+    back: Text | None = None
+    lab: str | None = None
+    step: int | None = None
+    focus: Text | None = None
+    task: Text | None = None
+    code: str | None = None
+    code_lang: str = "python"
+    offset: PlanOffset | None = None
+
+    @property
+    def reviewable(self) -> bool:
+        return self.kind in REVIEWABLE_KINDS
+
+
+@dataclass(frozen=True)
+class Module:
+    id: str
+    path: Path
+    title: Text
+    overview: Text
+    cards: tuple[Card, ...] = field(default_factory=tuple)
+    source: str | None = None
+
+    def card(self, card_id: str) -> Card:
+        for card in self.cards:
+            if card.id == card_id:
+                return card
+        raise KeyError(card_id)
+
+    def of_kind(self, kind: str) -> list[Card]:
+        return [card for card in self.cards if card.kind == kind]
