@@ -1,18 +1,49 @@
 """Study use cases: settings, the review queue, grading, undo, stats.
 
-CONTRACT (being implemented): the TUI and the command line use exactly these
-names. The implementation may add to them but not rename or remove.
+The TUI and the command line use these names. "Now" always comes from the
+injected clock; study days from the saved rollover hour and time zone.
+Each method is one unit of work on the database.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import Any
+from uuid import uuid4
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from studyapp.clock import Clock
-from studyapp.deck import Card, Lang, Module
+from studyapp.deck import LANGS, Card, Lang, Module
+from studyapp.errors import StudyappError
+from studyapp.srs.calendar import check_rollover_hour, plan_unlock_day, study_day
+from studyapp.srs.sm2 import check_grade
+from studyapp.store import queue as queue_db
+from studyapp.store import stats as stats_db
+from studyapp.store.engine import reading, writing
+from studyapp.store.export import export_tables
+from studyapp.store.migrations import open_database
+from studyapp.store.records import CardState, ReviewEntry
+from studyapp.store.reviews import history as review_history
+from studyapp.store.reviews import record_answer, state_row, to_card_state, undo_answer
+from studyapp.store.sync import sync_cards
+from studyapp.store.tables import ModuleProgressRow, PriorAnswerRow, SettingRow
+
+__all__ = [
+    "CardInfo", "CardState", "Dashboard", "GradeResult", "QueueItem", "ReviewEntry",
+    "ReviewSession", "SessionSummary", "Settings", "Stats", "StudyService", "UnknownCardError",
+]
+
+REDRILL_BELOW = queue_db.REDRILL_BELOW
+FORECAST_DAYS = 30
+HEATMAP_DAYS = 84
+_POSITION_KEY = "study.position"
 
 
 @dataclass(frozen=True)
@@ -22,15 +53,28 @@ class Settings:
     new_per_day: int = 10  # 0..999
     timezone: str | None = None  # IANA name; None = the clock's own zone
 
+    def check(self) -> Settings:
+        """`self` if every value is valid, else ValueError naming the first bad one."""
+        if self.lang not in LANGS:
+            raise ValueError(f"language must be one of {', '.join(LANGS)}, got {self.lang!r}")
+        check_rollover_hour(self.rollover_hour)
+        limit = self.new_per_day
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 999:
+            raise ValueError(
+                f"new cards per day must be a whole number from 0 to 999, got {limit!r}")
+        if self.timezone is not None:
+            _zone(self.timezone)
+        return self
 
-@dataclass(frozen=True)
-class CardState:
-    card_id: str
-    repetitions: int
-    easiness: float
-    interval: int
-    due: date | None  # None for a card never answered
-    first_seen: datetime | None
+    def zone(self) -> tzinfo | None:
+        return _zone(self.timezone) if self.timezone is not None else None
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
 
 
 @dataclass(frozen=True)
@@ -51,17 +95,6 @@ class GradeResult:
 
 
 @dataclass(frozen=True)
-class ReviewEntry:
-    at: datetime  # UTC
-    grade: int
-    answer: str | None
-    redrill: bool
-    response_ms: int | None
-    before: tuple[int, float, int]  # repetitions, easiness, interval
-    after: tuple[int, float, int]
-
-
-@dataclass(frozen=True)
 class CardInfo:
     card: Card
     state: CardState
@@ -70,11 +103,11 @@ class CardInfo:
 
 @dataclass(frozen=True)
 class SessionSummary:
-    reviewed: int
-    redrills: int
-    grades: dict[int, int]
+    reviewed: int  # answers that moved the SM-2 state
+    redrills: int  # same-session repeats
+    grades: dict[int, int]  # grade -> count, over the reviewed answers
     seconds: float
-    next_due: date | None
+    next_due: date | None  # the first day after today with a card due
 
 
 @dataclass(frozen=True)
@@ -92,43 +125,428 @@ class Dashboard:
 @dataclass(frozen=True)
 class Stats:
     today: date
-    total_reviews: int
-    reviews_per_day: list[tuple[date, int]]
-    first_review_retention: float | None  # share of first answers graded >= 3
+    total_reviews: int  # every answer that stands, re-drills included, all time
+    reviews_per_day: list[tuple[date, int]]  # each day of the window, oldest first
+    first_review_retention: float | None  # share of first answers graded >= 3, in the window
     easiness_histogram: list[tuple[float, int]]
-    counts_by_kind: dict[str, int]
+    counts_by_kind: dict[str, int]  # cards answered at least once, by kind
     forecast: list[tuple[date, int]]
     streak: int
 
 
+class UnknownCardError(StudyappError, KeyError):
+    """A card id that is not in the loaded content."""
+
+    def __str__(self) -> str:
+        return f"unknown card id {self.args[0]!r}"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    card_id: str
+    is_new: bool
+    redrill: bool
+
+
+@dataclass(frozen=True)
+class _Answer:
+    log_id: int
+    grade: int
+    redrill: bool
+    queue_before: tuple[_Entry, ...]
+
+
 class ReviewSession:
-    def current(self) -> QueueItem | None: ...
-    def remaining(self) -> int: ...
+    """Today's queue: overdue, due today, unlocked plan prompts, new cards, then repeats.
+
+    A grade below 4 sends the card to the back of the queue as a re-drill
+    until it is answered with 4 or 5; re-drills are logged but leave the SM-2
+    state alone. Undo goes back answer by answer within the current study day.
+    """
+
+    def __init__(self, service: StudyService) -> None:
+        self._service = service
+        self._id = uuid4().hex
+        self._started = service.now()
+        self._day = service.today()
+        self._queue: list[_Entry] = service.build_queue(self._day)
+        self._answers: list[_Answer] = []
+        self._current: QueueItem | None = None
+
+    @property
+    def day(self) -> date:
+        return self._day
+
+    def current(self) -> QueueItem | None:
+        if not self._queue:
+            return None
+        if self._current is None:
+            entry = self._queue[0]
+            self._current = QueueItem(
+                card=self._service.card(entry.card_id),
+                state=self._service.card_state(entry.card_id),
+                is_new=entry.is_new,
+                redrill=entry.redrill,
+            )
+        return self._current
+
+    def remaining(self) -> int:
+        return len(self._queue)
+
     def grade(
         self, grade: int, answer: str | None = None, response_ms: int | None = None
-    ) -> GradeResult: ...
-    def can_undo(self) -> bool: ...
-    def undo(self) -> QueueItem | None: ...
-    def summary(self) -> SessionSummary: ...
-    def refresh_if_day_changed(self) -> bool: ...
+    ) -> GradeResult:
+        check_grade(grade)
+        if not self._queue:
+            raise StudyappError("nothing left to review")
+        entry = self._queue[0]
+        log_id, state = self._service.record(
+            entry.card_id, grade, redrill=entry.redrill, session_id=self._id,
+            answer=answer, response_ms=response_ms,
+        )
+        again = grade < REDRILL_BELOW
+        self._answers.append(_Answer(log_id, grade, entry.redrill, tuple(self._queue)))
+        self._queue.pop(0)
+        if again:
+            self._queue.append(_Entry(entry.card_id, is_new=False, redrill=True))
+        self._current = None
+        assert state.due is not None
+        return GradeResult(entry.card_id, grade, state.interval, state.due, again)
+
+    def can_undo(self) -> bool:
+        return bool(self._answers)
+
+    def undo(self) -> QueueItem | None:
+        """Take back the last answer: its card is current again with its state from before."""
+        if not self._answers:
+            raise StudyappError("nothing to undo")
+        last = self._answers[-1]
+        self._service.take_back(last.log_id)
+        self._answers.pop()
+        self._queue = list(last.queue_before)
+        self._current = None
+        return self.current()
+
+    def summary(self) -> SessionSummary:
+        reviewed = [answer.grade for answer in self._answers if not answer.redrill]
+        return SessionSummary(
+            reviewed=len(reviewed),
+            redrills=len(self._answers) - len(reviewed),
+            grades=dict(sorted(Counter(reviewed).items())),
+            seconds=(self._service.now() - self._started).total_seconds(),
+            next_due=self._service.next_due(),
+        )
+
+    def refresh_if_day_changed(self) -> bool:
+        """Rebuild the queue when the study day has rolled over; the old day's answers stay."""
+        today = self._service.today()
+        if today == self._day:
+            return False
+        self._day = today
+        self._queue = self._service.build_queue(today)
+        self._answers.clear()
+        self._current = None
+        return True
 
 
 class StudyService:
+    def __init__(self, engine: Engine, modules: Sequence[Module], clock: Clock) -> None:
+        self._engine = engine
+        self._modules = list(modules)
+        self._clock = clock
+        self._cards: dict[str, Card] = {}
+        self._module_of: dict[str, str] = {}
+        for module in self._modules:
+            for card in module.cards:
+                self._cards[card.id] = card
+                self._module_of[card.id] = module.id
+        self._rank = {card_id: rank for rank, card_id in enumerate(self._cards)}
+
     @classmethod
-    def open(cls, db_path: Path, modules: Sequence[Module], clock: Clock) -> StudyService: ...
-    def close(self) -> None: ...
-    def settings(self) -> Settings: ...
-    def save_settings(self, settings: Settings) -> None: ...
-    def today(self) -> date: ...
-    def cards(self) -> list[Card]: ...
-    def card(self, card_id: str) -> Card: ...
-    def dashboard(self) -> Dashboard: ...
-    def stats(self, days: int = 365) -> Stats: ...
-    def start_review(self) -> ReviewSession: ...
-    def card_info(self, card_id: str) -> CardInfo: ...
-    def prior_answers(self) -> dict[str, str]: ...
-    def save_prior_answer(self, card_id: str, text: str) -> None: ...
-    def first_study_day(self) -> date | None: ...
-    def mark_studied(self) -> date: ...
-    def study_position(self) -> str | None: ...
-    def save_study_position(self, position: str) -> None: ...
+    def open(cls, db_path: Path, modules: Sequence[Module], clock: Clock) -> StudyService:
+        """Check, migrate and sync the database at `db_path` with the content."""
+        engine = open_database(Path(db_path), clock())
+        try:
+            with writing(engine) as session:
+                sync_cards(session, modules)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, modules, clock)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    # -- time and settings -------------------------------------------------
+
+    def now(self) -> datetime:
+        now = self._clock()
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise ValueError("the clock must give timezone-aware instants")
+        return now
+
+    def settings(self) -> Settings:
+        with reading(self._engine) as session:
+            stored = dict(session.exec(select(SettingRow.key, SettingRow.value)).all())
+        return _settings_from(stored)
+
+    def save_settings(self, settings: Settings) -> None:
+        settings.check()
+        values = {
+            "lang": settings.lang,
+            "rollover_hour": str(settings.rollover_hour),
+            "new_per_day": str(settings.new_per_day),
+            "timezone": settings.timezone or "",
+        }
+        with writing(self._engine) as session:
+            for key, value in values.items():
+                session.merge(SettingRow(key=key, value=value))
+
+    def today(self) -> date:
+        return self.day_of(self.now())
+
+    def day_of(self, at: datetime) -> date:
+        settings = self.settings()
+        return study_day(at, settings.rollover_hour, settings.zone())
+
+    # -- content -----------------------------------------------------------
+
+    def modules(self) -> list[Module]:
+        return list(self._modules)
+
+    def cards(self) -> list[Card]:
+        return list(self._cards.values())
+
+    def card(self, card_id: str) -> Card:
+        try:
+            return self._cards[card_id]
+        except KeyError:
+            raise UnknownCardError(card_id) from None
+
+    def card_state(self, card_id: str) -> CardState:
+        self.card(card_id)
+        with reading(self._engine) as session:
+            return to_card_state(state_row(session, card_id))
+
+    def card_info(self, card_id: str) -> CardInfo:
+        card = self.card(card_id)
+        with reading(self._engine) as session:
+            state = to_card_state(state_row(session, card_id))
+            return CardInfo(card, state, review_history(session, card_id))
+
+    # -- reviewing ---------------------------------------------------------
+
+    def start_review(self) -> ReviewSession:
+        return ReviewSession(self)
+
+    def build_queue(self, day: date) -> list[_Entry]:
+        limit = self.settings().new_per_day
+        with reading(self._engine) as session:
+            due = queue_db.due_cards(session, day)
+            plans = self._unlocked_plans(session, day)
+            redrills = queue_db.open_redrills(session, day)
+            seen = queue_db.first_seen_on(session, day)
+            new = queue_db.new_cards(session, limit - seen)
+        scheduled = [(due_on, card_id, False) for card_id, due_on in due]
+        scheduled += [(unlock, card_id, True) for card_id, unlock in plans if unlock <= day]
+        scheduled = [item for item in scheduled if item[1] in self._cards]
+        scheduled.sort(key=lambda item: (item[0], self._rank[item[1]]))
+        entries = [_Entry(card_id, is_new, False) for _, card_id, is_new in scheduled]
+        entries += [_Entry(card_id, True, False) for card_id in new if card_id in self._cards]
+        queued = {entry.card_id for entry in entries}
+        entries += [_Entry(card_id, False, True) for card_id in redrills
+                    if card_id in self._cards and card_id not in queued]
+        return entries
+
+    def record(
+        self, card_id: str, grade: int, *, redrill: bool, session_id: str,
+        answer: str | None = None, response_ms: int | None = None,
+    ) -> tuple[int, CardState]:
+        """Write one answer (state and log, one transaction); its log id and the new state."""
+        check_grade(grade)
+        self.card(card_id)
+        module_id = self._module_of[card_id]
+        now = self.now()
+        day = self.day_of(now)
+        with writing(self._engine) as session:
+            result = record_answer(
+                session, card_id=card_id, grade=grade, at=now, day=day, session_id=session_id,
+                redrill=redrill, answer=answer, response_ms=response_ms,
+            )
+            _mark_studied(session, module_id, day)
+        return result
+
+    def take_back(self, log_id: int) -> CardState:
+        """Undo one logged answer: the log row is marked undone, the state restored."""
+        with writing(self._engine) as session:
+            return undo_answer(session, log_id, self.now())
+
+    def next_due(self) -> date | None:
+        today = self.today()
+        with reading(self._engine) as session:
+            return queue_db.next_due_after(session, today)
+
+    # -- overview ----------------------------------------------------------
+
+    def dashboard(self) -> Dashboard:
+        today = self.today()
+        limit = self.settings().new_per_day
+        first = today - timedelta(days=HEATMAP_DAYS - 1)
+        with reading(self._engine) as session:
+            due = [card_id for card_id, _ in queue_db.due_cards(session, today)]
+            plans = self._unlocked_plans(session, today)
+            redrills = set(queue_db.open_redrills(session, today)) - set(due)
+            seen = queue_db.first_seen_on(session, today)
+            new_count = queue_db.count_new(session)
+            per_day = stats_db.reviews_per_day(session, first, today)
+            streak = stats_db.streak(session, today, per_day, first)
+            forecast = self._forecast(session, today, plans)
+        return Dashboard(
+            today=today,
+            due_reviews=len(due) + sum(1 for _, unlock in plans if unlock <= today),
+            redrills=len(redrills),
+            new_available=min(max(0, limit - seen), new_count),
+            next_plan=min((unlock for _, unlock in plans if unlock > today), default=None),
+            streak=streak,
+            forecast=forecast,
+            heatmap=_every_day(per_day, first, today),
+        )
+
+    def stats(self, days: int = 365) -> Stats:
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            raise ValueError(f"days must be a whole number >= 1, got {days!r}")
+        today = self.today()
+        first = today - timedelta(days=days - 1)
+        with reading(self._engine) as session:
+            per_day = stats_db.reviews_per_day(session, first, today)
+            answered, passed = stats_db.first_answers(session, first, today)
+            plans = self._unlocked_plans(session, today)
+            return Stats(
+                today=today,
+                total_reviews=stats_db.total_reviews(session),
+                reviews_per_day=sorted(_every_day(per_day, first, today).items()),
+                first_review_retention=passed / answered if answered else None,
+                easiness_histogram=[
+                    (x100 / 100, count) for x100, count in stats_db.easiness_counts(session)
+                ],
+                counts_by_kind=stats_db.studied_by_kind(session),
+                forecast=self._forecast(session, today, plans),
+                streak=stats_db.streak(session, today, per_day, first),
+            )
+
+    def _forecast(
+        self, session: Session, today: date, plans: list[tuple[str, date]]
+    ) -> list[tuple[date, int]]:
+        counts = dict(stats_db.due_per_day(session, today, FORECAST_DAYS))
+        for _, unlock in plans:
+            day = max(unlock, today)
+            if day in counts:
+                counts[day] += 1
+        return sorted(counts.items())
+
+    def _unlocked_plans(self, session: Session, today: date) -> list[tuple[str, date]]:
+        """(card id, unlock day) of unanswered plan prompts of modules already studied."""
+        firsts = dict(session.exec(
+            select(ModuleProgressRow.module_id, ModuleProgressRow.first_study_day)
+        ).all())
+        plans = []
+        for card_id, module_id in queue_db.unanswered_plan_cards(session):
+            card = self._cards.get(card_id)
+            first = firsts.get(module_id)
+            if card is not None and card.offset is not None and first is not None:
+                plans.append((card_id, plan_unlock_day(first, card.offset)))
+        return plans
+
+    # -- study progress ----------------------------------------------------
+
+    def prior_answers(self) -> dict[str, str]:
+        with reading(self._engine) as session:
+            return dict(session.exec(select(PriorAnswerRow.card_id, PriorAnswerRow.text)).all())
+
+    def save_prior_answer(self, card_id: str, text: str) -> None:
+        """Keep the learner's own words for a prompt; blank text clears it."""
+        self.card(card_id)
+        with writing(self._engine) as session:
+            row = session.get(PriorAnswerRow, card_id)
+            if not text.strip():
+                if row is not None:
+                    session.delete(row)
+                return
+            saved_at = self.now().astimezone(UTC)
+            session.merge(PriorAnswerRow(card_id=card_id, text=text, saved_at=saved_at))
+
+    def first_study_day(self, module_id: str | None = None) -> date | None:
+        """The day the module (default: the first one) was first studied, if it was."""
+        with reading(self._engine) as session:
+            row = session.get(ModuleProgressRow, self._module_id(module_id))
+            return row.first_study_day if row is not None else None
+
+    def mark_studied(self, module_id: str | None = None) -> date:
+        """Record today as the first study day unless one is recorded; the day that stands."""
+        today = self.today()
+        with writing(self._engine) as session:
+            return _mark_studied(session, self._module_id(module_id), today)
+
+    def study_position(self) -> str | None:
+        with reading(self._engine) as session:
+            row = session.get(SettingRow, _POSITION_KEY)
+            return row.value if row is not None else None
+
+    def save_study_position(self, position: str) -> None:
+        with writing(self._engine) as session:
+            session.merge(SettingRow(key=_POSITION_KEY, value=position))
+
+    def export_data(self) -> dict[str, list[dict[str, Any]]]:
+        """Card states, the review log, lab runs, prior answers and settings, as plain values."""
+        with reading(self._engine) as session:
+            return export_tables(session)
+
+    def _module_id(self, module_id: str | None) -> str:
+        known = [module.id for module in self._modules]
+        if module_id is None:
+            if not known:
+                raise StudyappError("no module is loaded")
+            return known[0]
+        if module_id not in known:
+            raise StudyappError(f"unknown module id {module_id!r}")
+        return module_id
+
+
+def _mark_studied(session: Session, module_id: str, day: date) -> date:
+    row = session.get(ModuleProgressRow, module_id)
+    if row is None:
+        row = ModuleProgressRow(module_id=module_id)
+    if row.first_study_day is None:
+        row.first_study_day = day
+        session.add(row)
+    return row.first_study_day
+
+
+def _settings_from(stored: dict[str, str]) -> Settings:
+    """Saved settings over the defaults; a value that no longer parses keeps its default."""
+    default = Settings()
+    candidates: dict[str, Any] = {}
+    if stored.get("lang") in LANGS:
+        candidates["lang"] = stored["lang"]
+    for key in ("rollover_hour", "new_per_day"):
+        if stored.get(key, "").isdigit():
+            candidates[key] = int(stored[key])
+    if stored.get("timezone"):
+        candidates["timezone"] = stored["timezone"]
+    settings = default
+    for key, value in candidates.items():
+        try:
+            settings = replace(settings, **{key: value}).check()
+        except ValueError:
+            continue
+    return settings
+
+
+def _every_day(counts: dict[date, int], first: date, last: date) -> dict[date, int]:
+    span = (last - first).days + 1
+    days = (first + timedelta(days=i) for i in range(span))
+    return {day: counts.get(day, 0) for day in days}

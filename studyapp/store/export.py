@@ -1,0 +1,41 @@
+"""Every table as plain values, for a backup the learner can read."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, SQLModel, select
+
+from studyapp.store.tables import (
+    CardStateRow,
+    LabRunRow,
+    ModuleProgressRow,
+    PriorAnswerRow,
+    ReviewLogRow,
+    SettingRow,
+)
+
+EXPORTED: tuple[type[SQLModel], ...] = (
+    CardStateRow, ReviewLogRow, LabRunRow, PriorAnswerRow, ModuleProgressRow, SettingRow
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def export_tables(session: Session) -> dict[str, list[dict[str, Any]]]:
+    """Table name -> rows (column -> JSON-ready value), in primary-key order."""
+    result: dict[str, list[dict[str, Any]]] = {}
+    for table in EXPORTED:
+        columns = list(table.__table__.columns)  # type: ignore[attr-defined]
+        keys = [column for column in columns if column.primary_key]
+        rows = session.exec(select(*columns).order_by(*keys))  # type: ignore[call-overload]
+        result[table.__tablename__] = [  # type: ignore[attr-defined]
+            {column.name: _plain(value) for column, value in zip(columns, row, strict=True)}
+            for row in rows
+        ]
+    return result

@@ -1,0 +1,216 @@
+"""Opening a database file safely: check it, back it up, migrate it forward.
+
+The file is inspected through a read-only connection before anything writes
+to it (switching to WAL writes to the file): a file that is not SQLite, is
+truncated, belongs to another application or to a newer version of this one
+is refused and left byte-for-byte as it was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from studyapp.store.engine import APPLICATION_ID, BUSY_TIMEOUT_MS, StoreError, make_engine
+
+_V1 = (
+    """CREATE TABLE card_state (
+        card_id TEXT NOT NULL PRIMARY KEY,
+        module_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        ord INTEGER NOT NULL,
+        reviewable BOOLEAN NOT NULL,
+        removed BOOLEAN NOT NULL DEFAULT 0,
+        repetitions INTEGER NOT NULL DEFAULT 0,
+        easiness_x100 INTEGER NOT NULL DEFAULT 250,
+        interval INTEGER NOT NULL DEFAULT 0,
+        due DATE,
+        first_seen DATETIME,
+        first_seen_day DATE
+    )""",
+    "CREATE INDEX ix_card_state_due ON card_state (due, ord)",
+    "CREATE INDEX ix_card_state_first_seen_day ON card_state (first_seen_day)",
+    """CREATE TABLE review_log (
+        id INTEGER NOT NULL PRIMARY KEY,
+        card_id TEXT NOT NULL REFERENCES card_state (card_id),
+        session_id TEXT NOT NULL,
+        at DATETIME NOT NULL,
+        study_day DATE NOT NULL,
+        grade INTEGER NOT NULL CHECK (grade BETWEEN 0 AND 5),
+        answer TEXT,
+        response_ms INTEGER,
+        redrill BOOLEAN NOT NULL DEFAULT 0,
+        first_answer BOOLEAN NOT NULL DEFAULT 0,
+        before_repetitions INTEGER NOT NULL,
+        before_easiness_x100 INTEGER NOT NULL,
+        before_interval INTEGER NOT NULL,
+        before_due DATE,
+        after_repetitions INTEGER NOT NULL,
+        after_easiness_x100 INTEGER NOT NULL,
+        after_interval INTEGER NOT NULL,
+        after_due DATE NOT NULL,
+        undone_at DATETIME
+    )""",
+    "CREATE INDEX ix_review_log_card ON review_log (card_id, id)",
+    "CREATE INDEX ix_review_log_day ON review_log (study_day, undone_at)",
+    "CREATE INDEX ix_review_log_first ON review_log (first_answer, study_day, undone_at, grade)",
+    """CREATE TABLE prior_answer (
+        card_id TEXT NOT NULL PRIMARY KEY,
+        text TEXT NOT NULL,
+        saved_at DATETIME NOT NULL
+    )""",
+    "CREATE TABLE setting (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE module_progress (
+        module_id TEXT NOT NULL PRIMARY KEY,
+        first_study_day DATE
+    )""",
+)
+
+_V2 = (
+    """CREATE TABLE lab_run (
+        id INTEGER NOT NULL PRIMARY KEY,
+        lab_id TEXT NOT NULL,
+        card_id TEXT,
+        params_json TEXT NOT NULL,
+        status TEXT NOT NULL,
+        results_json TEXT,
+        env_json TEXT,
+        error TEXT,
+        prediction_json TEXT,
+        started_at DATETIME NOT NULL,
+        finished_at DATETIME,
+        duration_s FLOAT
+    )""",
+    "CREATE INDEX ix_lab_run_lab ON lab_run (lab_id, started_at)",
+)
+
+# Ordered forward steps; step i brings the schema from version i to i + 1.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_HEADER = b"SQLite format 3\x00"
+
+
+def open_database(path: Path, now: datetime) -> Engine:
+    """The engine for `path`, created or migrated to SCHEMA_VERSION as needed.
+
+    An existing database of an older version is first copied to a timestamped
+    backup next to it (`now` names the copy).
+    """
+    path = Path(path)
+    version = inspect_file(path)
+    if version is None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the folder: {exc.strerror}") from None
+    elif version < SCHEMA_VERSION:
+        backup(path, now)
+    if version is None or version < SCHEMA_VERSION:
+        migrate(path)
+    return make_engine(path)
+
+
+def inspect_file(path: Path) -> int | None:
+    """The schema version of our database at `path`, or None when there is none yet.
+
+    Reads only; raises StoreError for anything we must not open.
+    """
+    if not path.exists():
+        return None
+    if not path.is_file():
+        raise StoreError(f"{path}: not a file")
+    size = path.stat().st_size
+    if size == 0:
+        return None
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+    if len(header) < 100 or not header.startswith(_HEADER):
+        raise StoreError(f"{path}: not a studyapp database (not an SQLite file)")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    header_count_valid = header[24:28] == header[92:96]
+    if header_count_valid and pages and size < page_size * pages:
+        raise StoreError(f"{path}: the database file is truncated or damaged")
+    try:
+        with _read_only(path) as con:
+            app_id = con.execute("PRAGMA application_id").fetchone()[0]
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            tables = [row[0] for row in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            check = con.execute("PRAGMA quick_check(1)").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: the database file is damaged ({exc})") from None
+    if check != "ok":
+        raise StoreError(f"{path}: the database file is damaged ({check})")
+    if app_id != APPLICATION_ID:
+        if app_id == 0 and not tables:
+            return None
+        what = f"tables: {', '.join(tables[:5])}" if app_id == 0 else f"application id {app_id}"
+        raise StoreError(f"{path}: not a studyapp database ({what})")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: made by a newer studyapp (schema {version}, this one knows up to "
+            f"{SCHEMA_VERSION}); update studyapp to open it"
+        )
+    return version
+
+
+def backup(path: Path, now: datetime) -> Path:
+    """A consistent copy of `path` named after `now` (UTC), next to it."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.{stamp}.bak")
+    serial = 1
+    while target.exists():
+        serial += 1
+        target = path.with_name(f"{path.name}.{stamp}-{serial}.bak")
+    try:
+        with _read_only(path) as source:
+            copy = sqlite3.connect(target)
+            try:
+                source.backup(copy)
+            finally:
+                copy.close()
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(f"{path}: cannot write the backup copy {target}: {exc}") from None
+    return target
+
+
+def migrate(path: Path, target: int = SCHEMA_VERSION) -> int:
+    """Apply the missing steps up to `target` in one transaction; the version reached."""
+    try:
+        con = sqlite3.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot open: {exc}") from None
+    try:
+        con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        con.execute("BEGIN IMMEDIATE")
+        version = con.execute("PRAGMA user_version").fetchone()[0]  # another process may be first
+        for step in MIGRATIONS[version:target]:
+            for statement in step:
+                con.execute(statement)
+        reached = max(version, target)
+        con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        con.execute(f"PRAGMA user_version = {reached}")
+        con.execute("COMMIT")
+        return reached
+    except sqlite3.Error as exc:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise StoreError(f"{path}: cannot upgrade the database: {exc}") from None
+    finally:
+        con.close()
+
+
+def _read_only(path: Path) -> closing[sqlite3.Connection]:
+    """A read-only connection that never changes the file."""
+    return closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True))

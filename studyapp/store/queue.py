@@ -1,0 +1,90 @@
+"""Queries behind today's review queue and the dashboard counts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from studyapp.store.tables import CardStateRow, ReviewLogRow
+
+PLAN_KIND = "plan"
+REDRILL_BELOW = 4  # a grade below this brings the card back within the session
+
+
+def _active() -> tuple[object, ...]:
+    return (col(CardStateRow.removed).is_(False), col(CardStateRow.reviewable).is_(True))
+
+
+def due_cards(session: Session, today: date) -> list[tuple[str, date]]:
+    """Answered cards due on or before `today`: oldest due first, then learning-path order."""
+    rows = session.exec(
+        select(CardStateRow.card_id, CardStateRow.due)
+        .where(col(CardStateRow.due) <= today, *_active())
+        .order_by(col(CardStateRow.due), col(CardStateRow.ord))
+    )
+    return [(card_id, due) for card_id, due in rows if due is not None]
+
+
+def new_cards(session: Session, limit: int) -> list[str]:
+    """Up to `limit` never-answered cards in learning-path order (plan prompts excluded)."""
+    if limit <= 0:
+        return []
+    return list(session.exec(
+        select(CardStateRow.card_id)
+        .where(col(CardStateRow.due).is_(None), CardStateRow.kind != PLAN_KIND, *_active())
+        .order_by(col(CardStateRow.due), col(CardStateRow.ord))
+        .limit(limit)
+    ))
+
+
+def count_new(session: Session) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(CardStateRow)
+        .where(col(CardStateRow.due).is_(None), CardStateRow.kind != PLAN_KIND, *_active())
+    ).one()
+
+
+def unanswered_plan_cards(session: Session) -> list[tuple[str, str]]:
+    """(card id, module id) of plan prompts never answered yet."""
+    rows = session.exec(
+        select(CardStateRow.card_id, CardStateRow.module_id)
+        .where(col(CardStateRow.due).is_(None), CardStateRow.kind == PLAN_KIND, *_active())
+        .order_by(col(CardStateRow.ord))
+    )
+    return list(rows)
+
+
+def first_seen_on(session: Session, day: date) -> int:
+    """New cards (plan prompts excluded) first answered on the study day `day`."""
+    return session.exec(
+        select(func.count())
+        .select_from(CardStateRow)
+        .where(CardStateRow.first_seen_day == day, CardStateRow.kind != PLAN_KIND)
+    ).one()
+
+
+def open_redrills(session: Session, day: date) -> list[str]:
+    """Cards whose latest answer of `day` is below 4: they still owe a repeat today."""
+    latest = (
+        select(func.max(ReviewLogRow.id).label("id"))
+        .where(ReviewLogRow.study_day == day, col(ReviewLogRow.undone_at).is_(None))
+        .group_by(col(ReviewLogRow.card_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(ReviewLogRow.card_id)
+        .join(latest, col(ReviewLogRow.id) == latest.c.id)
+        .join(CardStateRow, col(CardStateRow.card_id) == ReviewLogRow.card_id)
+        .where(ReviewLogRow.grade < REDRILL_BELOW, *_active())
+        .order_by(col(ReviewLogRow.id))
+    )
+    return list(rows)
+
+
+def next_due_after(session: Session, day: date) -> date | None:
+    return session.exec(
+        select(func.min(CardStateRow.due)).where(col(CardStateRow.due) > day, *_active())
+    ).one()

@@ -1,0 +1,44 @@
+"""Plain records the store hands out; the services re-export them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CardState:
+    card_id: str
+    repetitions: int
+    easiness: float
+    interval: int
+    due: date | None  # None for a card never answered
+    first_seen: datetime | None
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    at: datetime  # UTC
+    grade: int
+    answer: str | None
+    redrill: bool
+    response_ms: int | None
+    before: tuple[int, float, int]  # repetitions, easiness, interval
+    after: tuple[int, float, int]
+
+
+@dataclass(frozen=True)
+class LabRun:
+    id: int
+    lab_id: str
+    params: dict[str, Any]
+    status: str  # running, ok, failed, cancelled, timeout
+    results: Any
+    environment: dict[str, Any] | None
+    error: str | None
+    prediction: Any
+    card_id: str | None
+    started_at: datetime  # UTC
+    finished_at: datetime | None
+    duration_s: float | None

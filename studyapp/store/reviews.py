@@ -1,0 +1,134 @@
+"""Recording answers, undoing them, and reading a card's state and history.
+
+Callers run these inside one writing unit of work, so the state and its log
+row are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlmodel import Session, select
+
+from studyapp.srs.calendar import due_day
+from studyapp.srs.sm2 import Sm2State, check_grade, review
+from studyapp.store.engine import StoreError
+from studyapp.store.records import CardState, ReviewEntry
+from studyapp.store.tables import CardStateRow, ReviewLogRow
+
+
+def to_utc(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("a naive datetime has no instant: pass a timezone-aware one")
+    return at.astimezone(UTC)
+
+
+def to_card_state(row: CardStateRow) -> CardState:
+    return CardState(
+        card_id=row.card_id,
+        repetitions=row.repetitions,
+        easiness=row.easiness_x100 / 100,
+        interval=row.interval,
+        due=row.due,
+        first_seen=row.first_seen,
+    )
+
+
+def state_row(session: Session, card_id: str) -> CardStateRow:
+    row = session.get(CardStateRow, card_id)
+    if row is None:
+        raise StoreError(f"unknown card id {card_id!r}")
+    return row
+
+
+def record_answer(
+    session: Session,
+    *,
+    card_id: str,
+    grade: int,
+    at: datetime,
+    day: date,
+    session_id: str,
+    redrill: bool,
+    answer: str | None = None,
+    response_ms: int | None = None,
+) -> tuple[int, CardState]:
+    """Log one answer and, unless it is a re-drill, move the card's SM-2 state.
+
+    Returns the log row id and the card's state after the answer.
+    """
+    check_grade(grade)
+    row = state_row(session, card_id)
+    before = Sm2State.from_x100(row.repetitions, row.easiness_x100, row.interval)
+    if redrill:
+        if row.due is None:
+            raise StoreError(f"card {card_id!r} was never answered: nothing to repeat")
+        after, after_due = before, row.due
+    else:
+        after = review(before, grade)
+        after_due = due_day(day, after.interval)
+    first = not redrill and row.due is None
+    log = ReviewLogRow(
+        card_id=card_id, session_id=session_id, at=to_utc(at), study_day=day,
+        grade=grade, answer=answer, response_ms=response_ms, redrill=redrill,
+        first_answer=first,
+        before_repetitions=before.repetitions, before_easiness_x100=row.easiness_x100,
+        before_interval=before.interval, before_due=row.due,
+        after_repetitions=after.repetitions, after_easiness_x100=after.easiness_x100,
+        after_interval=after.interval, after_due=after_due,
+    )
+    session.add(log)
+    if not redrill:
+        row.repetitions, row.easiness_x100, row.interval = (
+            after.repetitions, after.easiness_x100, after.interval)
+        row.due = after_due
+        if first:
+            row.first_seen, row.first_seen_day = log.at, day
+        session.add(row)
+    session.flush()
+    assert log.id is not None
+    return log.id, to_card_state(row)
+
+
+def undo_answer(session: Session, log_id: int, at: datetime) -> CardState:
+    """Mark the answer undone and restore the card's state from before it."""
+    log = session.get(ReviewLogRow, log_id)
+    if log is None or log.undone_at is not None:
+        raise StoreError("that answer is no longer in the log: nothing to undo")
+    row = state_row(session, log.card_id)
+    now_state = (row.repetitions, row.easiness_x100, row.interval, row.due)
+    if now_state != (log.after_repetitions, log.after_easiness_x100, log.after_interval,
+                     log.after_due):
+        raise StoreError(f"card {log.card_id!r} was answered again elsewhere: cannot undo")
+    if not log.redrill:
+        row.repetitions, row.easiness_x100, row.interval, row.due = (
+            log.before_repetitions, log.before_easiness_x100, log.before_interval,
+            log.before_due)
+        if log.first_answer:
+            row.first_seen = row.first_seen_day = None
+        session.add(row)
+    log.undone_at = to_utc(at)
+    session.add(log)
+    session.flush()
+    return to_card_state(row)
+
+
+def history(session: Session, card_id: str) -> list[ReviewEntry]:
+    """The card's answers that stand (undone ones left out), oldest first."""
+    rows = session.exec(
+        select(ReviewLogRow)
+        .where(ReviewLogRow.card_id == card_id, ReviewLogRow.undone_at.is_(None))  # type: ignore[union-attr]
+        .order_by(ReviewLogRow.id)  # type: ignore[arg-type]
+    )
+    return [
+        ReviewEntry(
+            at=log.at,
+            grade=log.grade,
+            answer=log.answer,
+            redrill=log.redrill,
+            response_ms=log.response_ms,
+            before=(log.before_repetitions, log.before_easiness_x100 / 100, log.before_interval),
+            after=(log.after_repetitions, log.after_easiness_x100 / 100, log.after_interval),
+        )
+        for log in rows
+    ]

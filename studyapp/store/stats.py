@@ -1,0 +1,108 @@
+"""Aggregate queries for the dashboard and the stats screen.
+
+Answers that were undone are left out everywhere; re-drills count as reviews.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from studyapp.store.tables import CardStateRow, ReviewLogRow
+
+PASSING_GRADE = 3
+
+
+def reviews_per_day(session: Session, first: date, last: date) -> dict[date, int]:
+    """Answers per study day in [first, last]; days without answers are absent."""
+    rows = session.exec(
+        select(ReviewLogRow.study_day, func.count())
+        .where(col(ReviewLogRow.study_day).between(first, last),
+               col(ReviewLogRow.undone_at).is_(None))
+        .group_by(col(ReviewLogRow.study_day))
+    )
+    return dict(rows.all())
+
+
+def total_reviews(session: Session) -> int:
+    return session.exec(
+        select(func.count()).select_from(ReviewLogRow).where(col(ReviewLogRow.undone_at).is_(None))
+    ).one()
+
+
+def first_answers(session: Session, first: date, last: date) -> tuple[int, int]:
+    """(first answers, of them graded >= 3) given on study days in [first, last]."""
+    total, passed = session.exec(
+        select(func.count(), func.sum(case((ReviewLogRow.grade >= PASSING_GRADE, 1), else_=0)))
+        .where(col(ReviewLogRow.first_answer).is_(True),
+               col(ReviewLogRow.study_day).between(first, last),
+               col(ReviewLogRow.undone_at).is_(None))
+    ).one()
+    return total, passed or 0
+
+
+def easiness_counts(session: Session) -> list[tuple[int, int]]:
+    """(easiness in hundredths, cards) over the answered cards still in the content."""
+    rows = session.exec(
+        select(CardStateRow.easiness_x100, func.count())
+        .where(col(CardStateRow.due).is_not(None), col(CardStateRow.removed).is_(False))
+        .group_by(col(CardStateRow.easiness_x100))
+        .order_by(col(CardStateRow.easiness_x100))
+    )
+    return list(rows)
+
+
+def studied_by_kind(session: Session) -> dict[str, int]:
+    """Cards answered at least once, by kind, among those still in the content."""
+    rows = session.exec(
+        select(CardStateRow.kind, func.count())
+        .where(col(CardStateRow.due).is_not(None), col(CardStateRow.removed).is_(False))
+        .group_by(col(CardStateRow.kind))
+    )
+    return dict(rows.all())
+
+
+def due_per_day(session: Session, today: date, days: int) -> list[tuple[date, int]]:
+    """Cards due on each of `days` days from `today`; overdue ones count on `today`."""
+    last = today + timedelta(days=days - 1)
+    rows = session.exec(
+        select(CardStateRow.due, func.count())
+        .where(col(CardStateRow.due) <= last, col(CardStateRow.removed).is_(False),
+               col(CardStateRow.reviewable).is_(True))
+        .group_by(col(CardStateRow.due))
+    )
+    counts: dict[date, int] = {}
+    for due, count in rows:
+        day = max(due, today)
+        counts[day] = counts.get(day, 0) + count
+    return [(today + timedelta(days=i), counts.get(today + timedelta(days=i), 0))
+            for i in range(days)]
+
+
+def streak(session: Session, today: date, known: dict[date, int], known_from: date) -> int:
+    """Consecutive study days with an answer, ending today (or yesterday if none yet today).
+
+    `known` holds the answers per day from `known_from` to today, already
+    counted; older days are read only when the streak reaches `known_from`.
+    """
+    day = today if known.get(today) else today - timedelta(days=1)
+    count = 0
+    while day >= known_from and known.get(day):
+        count += 1
+        day -= timedelta(days=1)
+    if day >= known_from:
+        return count
+    older = session.exec(
+        select(ReviewLogRow.study_day)
+        .where(col(ReviewLogRow.study_day) <= day, col(ReviewLogRow.undone_at).is_(None))
+        .distinct()
+        .order_by(col(ReviewLogRow.study_day).desc())
+    )
+    for studied in older:
+        if studied != day:
+            break
+        count += 1
+        day -= timedelta(days=1)
+    return count

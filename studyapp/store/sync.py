@@ -1,0 +1,65 @@
+"""Content sync: bring the card-state table in line with the loaded modules.
+
+Cards are matched by id. New ids are added as new cards; ids no longer in the
+content are marked removed (they leave the queue, their log stays); an id
+that comes back is restored with its history. Edited text needs nothing:
+the history is keyed by id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, select
+
+from studyapp.deck import Module
+from studyapp.store.tables import CardStateRow
+
+# Cards are ordered by module (in the given order), then by their place in it.
+ORD_STRIDE = 1_000_000
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    added: int
+    removed: int
+    changed: int  # kind, order or module changed, or a removed id came back
+
+
+def sync_cards(session: Session, modules: Sequence[Module]) -> SyncReport:
+    wanted: dict[str, dict[str, object]] = {}
+    for index, module in enumerate(modules):
+        for card in module.cards:
+            wanted[card.id] = {
+                "module_id": module.id,
+                "kind": card.kind,
+                "ord": index * ORD_STRIDE + card.order,
+                "reviewable": card.reviewable,
+                "removed": False,
+            }
+    columns = (CardStateRow.card_id, CardStateRow.module_id, CardStateRow.kind,
+               CardStateRow.ord, CardStateRow.reviewable, CardStateRow.removed)
+    updates: list[dict[str, object]] = []
+    removed = 0
+    seen: set[str] = set()
+    for card_id, module_id, kind, ord_, reviewable, is_removed in session.exec(
+        select(*columns)
+    ):
+        seen.add(card_id)
+        target = wanted.get(card_id)
+        if target is None:
+            if not is_removed:
+                updates.append({"card_id": card_id, "removed": True})
+                removed += 1
+        elif (module_id, kind, ord_, reviewable, is_removed) != (
+            target["module_id"], target["kind"], target["ord"], target["reviewable"], False
+        ):
+            updates.append({"card_id": card_id, **target})
+    added = [{"card_id": card_id, **row} for card_id, row in wanted.items() if card_id not in seen]
+    if updates:
+        session.execute(update(CardStateRow), updates)
+    if added:
+        session.execute(insert(CardStateRow), added)
+    return SyncReport(added=len(added), removed=removed, changed=len(updates) - removed)
