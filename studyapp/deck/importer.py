@@ -132,15 +132,18 @@ class _Reader:
 
     def sections(self) -> list[_Section]:
         found: list[_Section] = []
-        in_code = False
+        fence_line = 0  # the line of the open ``` fence, 0 outside code
         for number, line in enumerate(self.lines, start=1):
             if _FENCE.match(line):
-                in_code = not in_code
-            heading = None if in_code else _H2.match(line)
+                fence_line = 0 if fence_line else number
+            heading = None if fence_line else _H2.match(line)
             if heading:
                 found.append(self._heading(number, heading.group(1), len(found)))
             elif found:
                 found[-1].body.append((number, line))
+        if fence_line:
+            where = f"{_name(found[-1])}: " if found else ""
+            raise self.error(fence_line, f"{where}code block is not closed with ```")
         if len(found) < len(SECTIONS):
             expected = len(found) + 1
             raise self.error(
