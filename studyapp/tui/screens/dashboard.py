@@ -1,0 +1,135 @@
+"""The start screen: what is due, what is new, the streak, the month ahead and the weeks behind."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+
+from studyapp.session import Dashboard
+from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.texts import fmt_date, t, weekday_short
+from studyapp.tui.widgets.charts import TextChart, bar_chart_lines, heat_legend, heatmap_lines
+from studyapp.tui.widgets.footer import LocalizedFooter
+from studyapp.tui.widgets.plain import Plain
+
+FORECAST_HEIGHT = 5
+
+
+def forecast_caption(lang: str, forecast: list[tuple[Any, int]]) -> str:
+    total = sum(count for _, count in forecast)
+    if not total:
+        return t(lang, "chart.forecast_empty", days=len(forecast))
+    peak_day, peak = max(forecast, key=lambda item: item[1])
+    return t(lang, "chart.forecast", days=len(forecast), total=total, peak=peak,
+             date=fmt_date(lang, peak_day))
+
+
+def forecast_lines(lang: str, forecast: list[tuple[Any, int]]) -> list[str]:
+    days = [day for day, _ in forecast]
+    labels = [days[0], days[len(days) // 2], days[-1]] if days else []
+    return bar_chart_lines(
+        [count for _, count in forecast], FORECAST_HEIGHT,
+        [day.strftime(t(lang, "date.short_format")) for day in labels],
+    )
+
+
+class DashboardScreen(AppScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "open('review')", "bind.review", id="dashboard.review"),
+        Binding("s", "open('study')", "bind.study", id="dashboard.study"),
+        Binding("l", "open('labs')", "bind.labs", id="dashboard.labs"),
+        Binding("t", "open('stats')", "bind.stats", id="dashboard.stats"),
+        Binding("o", "open('settings')", "bind.settings", id="dashboard.settings"),
+        Binding("q", "quit", "bind.quit", id="dashboard.quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: Dashboard | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Plain(self._title(), id="dash-title", classes="screen-title")
+        with Horizontal(id="dash-top"):
+            with Vertical(id="dash-today", classes="panel"):
+                yield Plain(self.t("dash.today_title"), classes="panel-title")
+                yield Plain(self._today_text(), id="dash-today-text")
+            with Vertical(id="dash-heat", classes="panel"):
+                yield Plain(self.t("dash.heat_title"), classes="panel-title")
+                yield TextChart(id="dash-heatmap")
+                yield Plain("", id="dash-heat-legend", classes="legend")
+        with Vertical(id="dash-forecast", classes="panel"):
+            yield Plain("", id="dash-forecast-title", classes="panel-title")
+            yield TextChart(id="dash-forecast-chart")
+        yield LocalizedFooter(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.show()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def day_changed(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.load("dashboard", self.service.dashboard)
+
+    def loaded(self, name: str, result: Any) -> None:
+        if name == "dashboard":
+            self.data = result
+            self.show()
+
+    async def language_changed(self) -> None:
+        await super().language_changed()
+        self.show()
+
+    def _title(self) -> str:
+        module = self.study_app.module.title.get(self.lang)
+        if self.data is None:
+            return module
+        return f"{module} · {fmt_date(self.lang, self.data.today)}"
+
+    def _today_text(self) -> str:
+        data = self.data
+        if data is None:
+            return self.t("loading")
+        return "\n".join((
+            self.t("dash.due", reviews=data.due_reviews),
+            self.t("dash.redrills", redrills=data.redrills),
+            self.t("dash.new", new=data.new_available),
+            self.t("dash.next_plan", date=fmt_date(self.lang, data.next_plan)),
+            self.t("dash.streak", streak=data.streak),
+        ))
+
+    def show(self) -> None:
+        """Fill the widgets from `self.data` (on the app's thread)."""
+        self.query_one("#dash-title", Plain).update(self._title())
+        self.query_one("#dash-today-text", Plain).update(self._today_text())
+        data = self.data
+        if data is None:
+            return
+        self.query_one("#dash-heatmap", TextChart).lines = tuple(
+            heatmap_lines(data.heatmap, data.today, lambda day: weekday_short(self.lang, day))
+        )
+        peak = max(data.heatmap.values(), default=0)
+        self.query_one("#dash-heat-legend", Plain).update(heat_legend(peak))
+        self.query_one("#dash-forecast-title", Plain).update(
+            forecast_caption(self.lang, data.forecast)
+        )
+        self.query_one("#dash-forecast-chart", TextChart).lines = tuple(
+            forecast_lines(self.lang, data.forecast)
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "back"
+
+    def action_open(self, name: str) -> None:
+        self.study_app.open_screen(name)
+
+    async def action_quit(self) -> None:
+        self.app.exit(0)

@@ -1,0 +1,41 @@
+"""Every key of the screen below, with what it does, in the current language."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+
+from studyapp.tui.screens.base import AppModal
+from studyapp.tui.texts import binding_text
+from studyapp.tui.widgets.plain import Plain
+
+
+def binding_rows(screen: Screen, lang: str) -> list[tuple[str, str]]:
+    """(keys, description) for every binding active on `screen`, one row per action."""
+    rows: dict[str, tuple[list[str], str]] = {}
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if binding.system or not binding.description:
+            continue
+        keys, _ = rows.setdefault(
+            binding.action, ([], binding_text(lang, binding.description))
+        )
+        keys.append(screen.app.get_key_display(binding))
+    return [(" ".join(keys), description) for keys, description in rows.values()]
+
+
+class HelpScreen(AppModal):
+    def __init__(self, below: Screen) -> None:
+        super().__init__()
+        self.below = below
+
+    def compose(self) -> ComposeResult:
+        rows = binding_rows(self.below, self.study_app.language)
+        width = max((len(keys) for keys, _ in rows), default=0)
+        with Vertical(id="help-box", classes="dialog"):
+            yield Plain(self.t("help.title"), classes="dialog-title")
+            with VerticalScroll(id="help-keys"):
+                for keys, description in rows:
+                    yield Plain(f"{keys:>{width}}  {description}", classes="help-row")
+            yield Plain(self.t("help.footer"), classes="hint")

@@ -1,0 +1,219 @@
+"""Review: show a card, optionally type an answer, reveal, grade 0–5, undo, and a summary."""
+
+from __future__ import annotations
+
+from time import monotonic
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.widgets import Input, Static
+
+from studyapp.deck import Card
+from studyapp.session import GradeResult, QueueItem, ReviewSession, SessionSummary
+from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.texts import GRADES, fmt_date, grade_meaning, when
+from studyapp.tui.widgets.answer_box import AnswerBox
+from studyapp.tui.widgets.footer import LocalizedFooter
+from studyapp.tui.widgets.plain import Plain
+
+
+def code_view(card: Card) -> object:
+    """The card's code, syntax-highlighted (rich loads its lexers only when a card has code)."""
+    from rich.syntax import Syntax
+
+    return Syntax(card.code or "", card.code_lang, theme="ansi_dark", word_wrap=True,
+                  background_color="default")
+
+
+class ReviewScreen(AppScreen):
+    AUTO_FOCUS = ""  # keys start as commands; `tab` enters the answer box
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "reveal", "bind.reveal", id="review.reveal"),
+        Binding("tab", "toggle_answer", "bind.answer", id="review.answer"),
+        *(
+            Binding(str(grade), f"grade({grade})", f"bind.grade{grade}", show=False,
+                    id=f"review.grade{grade}")
+            for grade in GRADES
+        ),
+        Binding("u", "undo", "bind.undo", id="review.undo"),
+        Binding("i", "info", "bind.info", id="review.info"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.session: ReviewSession | None = None
+        self.item: QueueItem | None = None
+        self.revealed = False
+        self.answer = ""
+        self.shown_at = monotonic()
+        self.last: tuple[Card, GradeResult] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Plain("", id="review-status", classes="screen-title")
+        yield Plain("", id="review-last", classes="hint")
+        with VerticalScroll(id="review-card", classes="panel", can_focus=False):
+            yield Plain("", id="card-front")
+            yield Static("", id="card-code")
+        yield AnswerBox(self.answer, placeholder=self.t("review.placeholder"), id="answer")
+        with Horizontal(id="review-back"):
+            with VerticalScroll(classes="panel", can_focus=False):
+                yield Plain(self.t("review.your_answer"), classes="panel-title")
+                yield Plain("", id="typed-answer")
+            with VerticalScroll(classes="panel", can_focus=False):
+                yield Plain(self.t("review.model_answer"), classes="panel-title")
+                yield Plain("", id="model-answer")
+        with Grid(id="grade-legend"):
+            for grade in GRADES:
+                yield Plain(f"{grade} {grade_meaning(self.lang, grade)}", classes="grade")
+        with Vertical(id="review-summary", classes="panel"):
+            yield Plain(self.t("review.summary_title"), classes="panel-title")
+            yield Plain("", id="summary-text")
+        yield LocalizedFooter(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        with self.study_app.reporting_errors():
+            self.session = self.service.start_review()
+            self.item = self.session.current()
+        self.show()
+
+    async def language_changed(self) -> None:
+        await super().language_changed()
+        self.show()
+
+    def day_changed(self) -> None:
+        if self.session is None:
+            return
+        with self.study_app.reporting_errors():
+            if self.session.refresh_if_day_changed():
+                self.show_item(self.session.current())
+
+    # -- showing -----------------------------------------------------------
+
+    def show_item(self, item: QueueItem | None) -> None:
+        self.item = item
+        self.revealed = False
+        self.answer = ""
+        self.query_one(AnswerBox).value = ""
+        self.shown_at = monotonic()
+        self.show()
+
+    def show(self) -> None:
+        """Fill every widget from the screen's state."""
+        item = self.item
+        self.set_class(item is None, "-finished")
+        self.set_class(self.revealed, "-revealed")
+        self.set_class(item is not None and item.card.code is not None, "-code")
+        self.query_one("#review-status", Plain).update(self._status())
+        self.query_one("#review-last", Plain).update(self._last_text())
+        if item is None:
+            self.query_one("#summary-text", Plain).update(self._summary_text())
+        else:
+            card = item.card
+            self.query_one("#card-front", Plain).update(card.front.get(self.lang))
+            self.query_one("#card-code", Static).update(code_view(card) if card.code else "")
+            self.query_one("#typed-answer", Plain).update(
+                self.answer or self.t("review.no_answer")
+            )
+            back = card.back.get(self.lang) if card.back else ""
+            self.query_one("#model-answer", Plain).update(back)
+        self.refresh_bindings()
+
+    def _status(self) -> str:
+        title = self.t("review.title")
+        if self.item is None or self.session is None:
+            return title
+        parts = [title, self.t("review.left", n=self.session.remaining()),
+                 self.t(f"kind.{self.item.card.kind}")]
+        if self.item.redrill:
+            parts.append(self.t("review.redrill"))
+        elif self.item.is_new:
+            parts.append(self.t("review.new"))
+        return " · ".join(parts)
+
+    def _last_text(self) -> str:
+        if self.last is None:
+            return ""
+        _, result = self.last
+        today = self.study_app.today or result.due
+        key = "review.last_redrill" if result.redrill_queued else "review.last"
+        return self.t(key, grade=result.grade, when=when(self.lang, today, result.due),
+                      date=fmt_date(self.lang, result.due))
+
+    def _summary_text(self) -> str:
+        if self.session is None:
+            return ""
+        summary: SessionSummary = self.session.summary()
+        next_due = fmt_date(self.lang, summary.next_due)
+        if summary.reviewed == 0:
+            return self.t("review.nothing_due", date=next_due)
+        grades = "  ".join(f"{grade}×{summary.grades.get(grade, 0)}" for grade in GRADES)
+        minutes, seconds = divmod(round(summary.seconds), 60)
+        return "\n".join((
+            self.t("review.summary_cards", n=summary.reviewed, redrills=summary.redrills),
+            self.t("review.summary_grades", grades=grades),
+            self.t("review.summary_time", minutes=minutes, seconds=seconds),
+            self.t("review.summary_next", date=next_due),
+        ))
+
+    # -- actions -----------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        has_card = self.item is not None
+        if action in ("reveal", "toggle_answer"):
+            return has_card and not self.revealed
+        if action == "grade":
+            return has_card and self.revealed
+        if action == "undo":
+            return self.session is not None and self.session.can_undo()
+        if action == "info":
+            return has_card or self.last is not None
+        return True
+
+    def action_toggle_answer(self) -> None:
+        box = self.query_one(AnswerBox)
+        if box.has_focus:
+            box.blur()
+        else:
+            box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_reveal()
+
+    def action_reveal(self) -> None:
+        if self.item is None or self.revealed:
+            return
+        box = self.query_one(AnswerBox)
+        self.answer = box.value.strip()
+        box.blur()
+        self.revealed = True
+        self.show()
+
+    def action_grade(self, grade: int) -> None:
+        if self.session is None or self.item is None or not self.revealed:
+            return
+        card = self.item.card
+        elapsed_ms = round((monotonic() - self.shown_at) * 1000)
+        with self.study_app.reporting_errors():
+            result = self.session.grade(grade, self.answer or None, elapsed_ms)
+            self.last = (card, result)
+            self.show_item(self.session.current())
+
+    def action_undo(self) -> None:
+        if self.session is None:
+            return
+        with self.study_app.reporting_errors():
+            item = self.session.undo()
+            self.last = None
+            self.show_item(item)
+
+    def action_info(self) -> None:
+        from studyapp.tui.screens.card_info import CardInfoScreen
+
+        card = self.item.card if self.item is not None else self.last[0] if self.last else None
+        if card is not None:
+            with self.study_app.reporting_errors():
+                self.app.push_screen(CardInfoScreen(self.service.card_info(card.id)))

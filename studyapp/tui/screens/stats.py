@@ -1,0 +1,94 @@
+"""Stats: reviews per day, retention of first answers, easiness spread, cards by kind, forecast."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+
+from studyapp.deck.model import CARD_KINDS
+from studyapp.session import Stats
+from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.screens.dashboard import forecast_caption, forecast_lines
+from studyapp.tui.widgets.charts import TextChart, bar_chart_lines
+from studyapp.tui.widgets.footer import LocalizedFooter
+from studyapp.tui.widgets.plain import Plain
+
+RECENT_DAYS = 30
+HISTOGRAM_WIDTH = 24
+CHART_HEIGHT = 5
+
+
+def histogram_lines(rows: list[tuple[str, int]], width: int = HISTOGRAM_WIDTH) -> list[str]:
+    """Horizontal bars, each followed by its count."""
+    peak = max((count for _, count in rows), default=0)
+    label_width = max((len(label) for label, _ in rows), default=0)
+    lines = []
+    for label, count in rows:
+        length = round(count / peak * width) if peak else 0
+        bar = "█" * max(length, 1 if count else 0)
+        lines.append(f"{label:>{label_width}} {bar} {count}")
+    return lines
+
+
+class StatsScreen(AppScreen):
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: Stats | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Plain(self.t("stats.title"), classes="screen-title")
+        with VerticalScroll(id="stats-body"):
+            if self.data is None:
+                yield Plain(self.t("loading"))
+            else:
+                yield from self._panels(self.data)
+        yield LocalizedFooter(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.load("stats", self.service.stats)
+
+    def day_changed(self) -> None:
+        self.load("stats", self.service.stats)
+
+    def loaded(self, name: str, result: Any) -> None:
+        if name == "stats":
+            self.data = result
+            self.call_later(self.recompose)
+
+    def _panel(self, title: str, *lines: str) -> Vertical:
+        chart = TextChart()
+        chart.lines = tuple(lines)
+        return Vertical(Plain(title, classes="panel-title"), chart, classes="panel")
+
+    def _panels(self, data: Stats) -> ComposeResult:
+        retention = (
+            self.t("stats.retention_none") if data.first_review_retention is None
+            else f"{data.first_review_retention:.0%}"
+        )
+        yield Plain("\n".join((
+            self.t("stats.total", n=data.total_reviews),
+            self.t("stats.streak", streak=data.streak),
+            self.t("stats.retention", value=retention),
+        )), classes="panel")
+        recent = data.reviews_per_day[-RECENT_DAYS:]
+        recent_total = sum(count for _, count in recent)
+        labels = [recent[0][0], recent[-1][0]] if recent else []
+        yield self._panel(
+            self.t("stats.per_day", days=len(recent), total=recent_total),
+            *bar_chart_lines([count for _, count in recent], CHART_HEIGHT,
+                             [day.strftime(self.t("date.short_format")) for day in labels]),
+        )
+        yield self._panel(
+            self.t("stats.easiness"),
+            *(histogram_lines([(f"{ef:.2f}", count) for ef, count in data.easiness_histogram])
+              or [self.t("stats.empty")]),
+        )
+        kinds = [(self.t(f"kind.{kind}"), data.counts_by_kind.get(kind, 0))
+                 for kind in CARD_KINDS if kind in data.counts_by_kind]
+        yield self._panel(self.t("stats.by_kind"),
+                          *(histogram_lines(kinds) or [self.t("stats.empty")]))
+        yield self._panel(forecast_caption(self.lang, data.forecast),
+                          *forecast_lines(self.lang, data.forecast))

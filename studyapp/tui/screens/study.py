@@ -1,0 +1,222 @@
+"""Study: the module in learning-path order, one section at a time, position remembered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Static, TextArea
+
+from studyapp.deck import Card, Module
+from studyapp.labs.catalog import lab_info
+from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.screens.review import code_view
+from studyapp.tui.widgets.answer_box import NoteArea
+from studyapp.tui.widgets.footer import LocalizedFooter
+from studyapp.tui.widgets.plain import Plain
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str  # "prior", "overview", "concepts", "step.N", "examples", "pitfalls", "quiz", "recap"
+    step: Card | None = None
+
+
+def module_sections(module: Module) -> list[Section]:
+    """The module's sections in the seed's learning-path order, empty ones left out."""
+    sections = [Section("prior")] if module.of_kind("prior") else []
+    sections.append(Section("overview"))
+    if module.of_kind("concept"):
+        sections.append(Section("concepts"))
+    sections += [Section(f"step.{card.step}", card) for card in module.of_kind("step")]
+    for kind, section in (("example", "examples"), ("pitfall", "pitfalls"), ("quiz", "quiz"),
+                          ("recap", "recap")):
+        if module.of_kind(kind):
+            sections.append(Section(section))
+    return sections
+
+
+class StudyScreen(AppScreen):
+    AUTO_FOCUS = "#study-body"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "move(1)", "bind.next", id="study.next"),
+        Binding("p", "move(-1)", "bind.previous", id="study.previous"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.module = self.study_app.module
+        self.sections = module_sections(self.module)
+        self.index = 0
+        self.prior: dict[str, str] = {}
+        self.unsaved: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Plain("", id="study-title", classes="screen-title")
+        yield VerticalScroll(id="study-body")
+        yield LocalizedFooter(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        with self.study_app.reporting_errors():
+            self.service.mark_studied()
+            self.prior = self.service.prior_answers()
+            self.index = self._saved_index()
+        self.call_after_refresh(self.show_section)
+
+    def _saved_index(self) -> int:
+        saved = self.service.study_position() or ""
+        module_id, _, section_id = saved.partition(":")
+        if module_id == self.module.id:
+            for index, section in enumerate(self.sections):
+                if section.id == section_id:
+                    return index
+        return 0
+
+    async def show_section(self) -> None:
+        section = self.sections[self.index]
+        title = self.t(f"study.section.{section.id.split('.')[0]}", n=section.step.step
+                       if section.step and section.step.step else "")
+        self.query_one("#study-title", Plain).update(self.t(
+            "study.title", module=self.module.title.get(self.lang), index=self.index + 1,
+            total=len(self.sections), section=title,
+        ))
+        body = self.query_one("#study-body", VerticalScroll)
+        async with body.batch():
+            await body.remove_children()
+            await body.mount_all(self.section_widgets())
+        body.scroll_home(animate=False)
+        self.refresh_bindings()
+
+    async def language_changed(self) -> None:
+        self.save_drafts()
+        await super().language_changed()
+        await self.show_section()
+
+    # -- sections ------------------------------------------------------------
+
+    def section_widgets(self) -> Iterator[Widget]:
+        section = self.sections[self.index]
+        kind = section.id.split(".")[0]
+        if section.step is not None:
+            yield from self._step(section.step)
+        else:
+            yield from getattr(self, f"_{kind}")()
+
+    def _text(self, text: str, classes: str = "") -> Plain:
+        return Plain(text, classes=classes)
+
+    def _prior(self) -> Iterator[Widget]:
+        yield self._text(self.t("study.prior_intro"), "hint")
+        for number, card in enumerate(self.module.of_kind("prior"), start=1):
+            yield self._text(card.front.get(self.lang), "item-title")
+            yield NoteArea(self.prior.get(card.id, ""), id=f"prior-{number}",
+                           classes="prior-answer", name=card.id)
+
+    def _overview(self) -> Iterator[Widget]:
+        yield self._text(self.module.overview.get(self.lang))
+
+    def _concepts(self) -> Iterator[Widget]:
+        for card in self.module.of_kind("concept"):
+            if not card.id.endswith(".reverse"):
+                yield self._term(card)
+
+    def _term(self, card: Card) -> Widget:
+        back = card.back.get(self.lang) if card.back else ""
+        return Vertical(
+            self._text(card.front.get(self.lang), "item-title"),
+            self._text(back, "item-body"),
+            classes="item",
+        )
+
+    def _step(self, step: Card) -> Iterator[Widget]:
+        yield self._text(step.front.get(self.lang), "item-title")
+        if step.focus:
+            yield self._text(self.t("study.focus", text=step.focus.get(self.lang)), "item-body")
+        if step.task:
+            yield self._text(self.t("study.task", text=step.task.get(self.lang)), "item-body")
+        recalls = [card for card in self.module.of_kind("recall") if card.step == step.step]
+        if recalls:
+            yield self._text(self.t("study.recall"), "item-title")
+            for card in recalls:
+                yield self._text(f"• {card.front.get(self.lang)}", "item-body")
+        if step.lab:
+            lab = lab_info(step.lab)
+            yield self._text(self.t("study.lab", id=lab.id, title=lab.title.get(self.lang)),
+                             "item-title")
+            yield self._text(lab.description.get(self.lang), "item-body")
+            yield self._text(self.t("labs.later"), "hint")
+
+    def _examples(self) -> Iterator[Widget]:
+        for card in self.module.of_kind("example"):
+            yield self._text(card.front.get(self.lang), "item-title")
+            yield Static(code_view(card), classes="code")
+            if card.back:
+                yield self._text(card.back.get(self.lang), "item-body")
+
+    def _pitfalls(self) -> Iterator[Widget]:
+        for card in self.module.of_kind("pitfall"):
+            yield self._term(card)
+
+    def _quiz(self) -> Iterator[Widget]:
+        yield self._text(self.t("study.quiz_intro"), "hint")
+        for number, card in enumerate(self.module.of_kind("quiz"), start=1):
+            yield self._text(f"{number}. {card.front.get(self.lang)}", "item-body")
+
+    def _recap(self) -> Iterator[Widget]:
+        recap = [f"• {card.front.get(self.lang)}" for card in self.module.of_kind("recap")]
+        mine = []
+        for card in self.module.of_kind("prior"):
+            answer = self.prior.get(card.id, "").strip() or self.t("study.no_prior")
+            mine.append(f"{card.front.get(self.lang)}\n  → {answer}")
+        yield Horizontal(
+            Vertical(self._text(self.t("study.recap_title"), "item-title"),
+                     self._text("\n".join(recap), "item-body"), classes="recap-column"),
+            Vertical(self._text(self.t("study.prior_title"), "item-title"),
+                     self._text("\n\n".join(mine), "item-body"), classes="recap-column"),
+            id="recap-columns",
+        )
+
+    # -- prior-knowledge answers --------------------------------------------
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        card_id = event.text_area.name
+        if card_id:
+            self.prior[card_id] = event.text_area.text
+            self.unsaved.add(card_id)
+
+    def on_descendant_blur(self) -> None:
+        self.save_drafts()
+
+    def save_drafts(self) -> None:
+        with self.study_app.reporting_errors():
+            for card_id in sorted(self.unsaved):
+                self.service.save_prior_answer(card_id, self.prior[card_id])
+            self.unsaved.clear()
+
+    # -- moving ----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "move":
+            target = self.index + int(str(parameters[0]))
+            return 0 <= target < len(self.sections)
+        return True
+
+    async def action_move(self, step: int) -> None:
+        target = self.index + step
+        if not 0 <= target < len(self.sections):
+            return
+        self.save_drafts()
+        self.index = target
+        with self.study_app.reporting_errors():
+            self.service.save_study_position(f"{self.module.id}:{self.sections[target].id}")
+        await self.show_section()
+
+    def action_back(self) -> None:
+        self.save_drafts()
+        super().action_back()

@@ -1,0 +1,1 @@
+"""Reusable widgets: the translated footer, the answer box, text charts."""

@@ -1,0 +1,30 @@
+"""Text boxes that give the keyboard back: `escape` leaves the box so screen keys work again."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.widgets import Input, TextArea
+
+
+class AnswerBox(Input):
+    """A one-line answer; while it has focus, digits and spaces are text, not commands."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "bind.leave_box", id="answer.leave"),
+    ]
+
+    def action_leave(self) -> None:
+        self.blur()
+
+
+class NoteArea(TextArea):
+    """A free-text answer of several lines; `tab` and `escape` leave it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "bind.leave_box", id="note.leave"),
+    ]
+
+    def action_leave(self) -> None:
+        self.blur()
