@@ -193,6 +193,10 @@ class ReviewSession:
     def remaining(self) -> int:
         return len(self._queue)
 
+    def upcoming(self) -> list[str]:
+        """The card ids still queued, current first (a re-drilled card appears again)."""
+        return [entry.card_id for entry in self._queue]
+
     def grade(
         self, grade: int, answer: str | None = None, response_ms: int | None = None
     ) -> GradeResult:
