@@ -16,7 +16,7 @@ from studyapp.deck.model import CARD_KINDS, LANGS, Card, Module, PlanOffset, Tex
 from studyapp.errors import StudyappError
 
 MODULE_FILE = "module.toml"
-CARD_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+CARD_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*\Z")
 
 _BASE_KEYS = {"id", "kind", "front", "back", "lab"}
 _REQUIRED: dict[str, set[str]] = {
@@ -54,7 +54,8 @@ class ContentError(StudyappError):
             where.append(f"card '{card_id}'")
         if field is not None:
             where.append(f"field '{field}'")
-        super().__init__(f"{': '.join(where)}: {message}")
+        # ids and keys come from the file and may hold line breaks: keep the message one line
+        super().__init__("\\n".join(f"{': '.join(where)}: {message}".splitlines()))
 
 
 def load_modules(content_dir: Path, known_labs: Iterable[str]) -> list[Module]:
