@@ -1,0 +1,72 @@
+"""Engine pragmas, schema versions, forward migrations with a backup."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel import SQLModel
+
+from studyapp.store import tables
+from studyapp.store.engine import APPLICATION_ID, reading, writing
+from studyapp.store.migrations import SCHEMA_VERSION, migrate, open_database
+
+NOW = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+
+
+def test_every_connection_gets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
+    engine = open_database(tmp_path / "a.db", NOW)
+    try:
+        for _ in range(2):
+            with engine.connect() as connection:
+                pragma = connection.exec_driver_sql
+                assert pragma("PRAGMA journal_mode").scalar() == "wal"
+                assert pragma("PRAGMA foreign_keys").scalar() == 1
+                assert pragma("PRAGMA busy_timeout").scalar() >= 1000
+            engine.dispose()  # the next round opens a fresh connection
+    finally:
+        engine.dispose()
+
+
+def test_new_database_is_marked_and_matches_the_table_classes(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "a.db"
+    open_database(path, NOW).dispose()
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        names = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert names == set(SQLModel.metadata.tables)
+        for table in SQLModel.metadata.sorted_tables:
+            columns = [row[1] for row in con.execute(f"PRAGMA table_info({table.name})")]
+            assert columns == [column.name for column in table.columns], table.name
+
+
+def test_upgrading_an_old_database_keeps_its_data_and_leaves_a_backup(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    assert migrate(path, target=1) == 1
+    with sqlite3.connect(path) as con:
+        con.execute("INSERT INTO setting (key, value) VALUES ('lang', 'en')")
+
+    engine = open_database(path, NOW)
+    with reading(engine) as session:
+        assert session.get(tables.SettingRow, "lang").value == "en"
+    with writing(engine) as session:  # the table of version 2 exists now
+        session.add(tables.LabRunRow(lab_id="latency", params_json="{}", status="running",
+                                     started_at=NOW))
+    engine.dispose()
+
+    backups = list(tmp_path.glob("old.db.20260302T070000Z*.bak"))
+    assert len(backups) == 1
+    with sqlite3.connect(backups[0]) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert con.execute("SELECT value FROM setting").fetchall() == [("en",)]
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_opening_a_current_database_writes_no_backup(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    open_database(path, NOW).dispose()
+    open_database(path, NOW).dispose()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".bak") == []
