@@ -17,7 +17,13 @@ import pytest
 from studyapp.cli import main
 from studyapp.cli.authoring import draft_labels
 from studyapp.deck import ContentError, Module, load_module
-from studyapp.deck.importer import Draft, parse_markdown, read_markdown, render_draft
+from studyapp.deck.importer import (
+    Draft,
+    DraftLabels,
+    parse_markdown,
+    read_markdown,
+    render_draft,
+)
 from studyapp.labs.catalog import LAB_IDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +73,7 @@ def seed_details() -> list[str]:
     )
 
 
-def labels() -> Any:
+def labels() -> DraftLabels:
     return draft_labels("en", SEED.name)
 
 
