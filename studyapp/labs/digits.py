@@ -75,3 +75,13 @@ def load_split() -> DigitsSplit:
 def as_images(flat: np.ndarray) -> np.ndarray:
     """(n, 64) → (n, 1, 8, 8), the layout a convolution expects."""
     return flat.reshape(-1, 1, SIDE, SIDE)
+
+
+def sample_batch(size: int, seed: int = 0) -> np.ndarray:
+    """`size` test images (float32, (size, 64)), drawn with replacement by a seeded generator.
+
+    Real digits rather than noise, and the same ones on every run with the same seed.
+    """
+    x_test = load_split().x_test
+    picks = np.random.default_rng(seed).integers(0, len(x_test), size=size)
+    return np.ascontiguousarray(x_test[picks])
