@@ -44,6 +44,18 @@ def grade_meaning(lang: str, grade: int) -> str:
     return t(lang, f"grade.{grade}")
 
 
-def binding_text(lang: str, description: str) -> str:
-    """Binding descriptions are catalogue keys `bind.NAME`; other text is shown as it is."""
-    return t(lang, description) if description.startswith("bind.") else description
+# Textual's own bindings, named by their action, in our catalogue.
+FRAMEWORK_ACTIONS: dict[str, str] = {
+    "app.focus_next": "bind.focus_next",
+    "app.focus_previous": "bind.focus_previous",
+    "screen.copy_text": "bind.copy",
+    "command_palette": "bind.palette",
+    "quit": "bind.quit",
+}
+
+
+def binding_text(lang: str, description: str, action: str = "") -> str:
+    """Our binding descriptions are catalogue keys `bind.NAME`; Textual's are looked up by
+    action; any other text is shown as it is."""
+    key = description if description.startswith("bind.") else FRAMEWORK_ACTIONS.get(action)
+    return t(lang, key) if key else description

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 
 from studyapp.session import Dashboard
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.texts import fmt_date, t, weekday_short
+from studyapp.tui.texts import days_word, fmt_date, t, weekday_short
 from studyapp.tui.widgets.charts import TextChart, bar_chart_lines, heat_legend, heatmap_lines
 from studyapp.tui.widgets.footer import LocalizedFooter
 from studyapp.tui.widgets.plain import Plain
@@ -103,7 +103,7 @@ class DashboardScreen(AppScreen):
             self.t("dash.redrills", redrills=data.redrills),
             self.t("dash.new", new=data.new_available),
             self.t("dash.next_plan", date=fmt_date(self.lang, data.next_plan)),
-            self.t("dash.streak", streak=data.streak),
+            self.t("dash.streak", streak=days_word(self.lang, data.streak)),
         ))
 
     def show(self) -> None:

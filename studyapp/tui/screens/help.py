@@ -19,7 +19,7 @@ def binding_rows(screen: Screen, lang: str) -> list[tuple[str, str]]:
         if binding.system or not binding.description:
             continue
         keys, _ = rows.setdefault(
-            binding.action, ([], binding_text(lang, binding.description))
+            binding.action, ([], binding_text(lang, binding.description, binding.action))
         )
         keys.append(screen.app.get_key_display(binding))
     return [(" ".join(keys), description) for keys, description in rows.values()]

@@ -11,6 +11,7 @@ from studyapp.deck.model import CARD_KINDS
 from studyapp.session import Stats
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.dashboard import forecast_caption, forecast_lines
+from studyapp.tui.texts import days_word
 from studyapp.tui.widgets.charts import TextChart, bar_chart_lines
 from studyapp.tui.widgets.footer import LocalizedFooter
 from studyapp.tui.widgets.plain import Plain
@@ -70,7 +71,7 @@ class StatsScreen(AppScreen):
         )
         yield Plain("\n".join((
             self.t("stats.total", n=data.total_reviews),
-            self.t("stats.streak", streak=data.streak),
+            self.t("stats.streak", streak=days_word(self.lang, data.streak)),
             self.t("stats.retention", value=retention),
         )), classes="panel")
         recent = data.reviews_per_day[-RECENT_DAYS:]

@@ -16,7 +16,6 @@ class LocalizedFooter(Footer):
         for widget in super().compose():
             description = getattr(widget, "description", None)
             if isinstance(description, str):
-                if getattr(widget, "action", None) == "command_palette":
-                    description = "bind.palette"
-                widget.description = binding_text(lang, description)  # type: ignore[attr-defined]
+                action = getattr(widget, "action", "")
+                widget.description = binding_text(lang, description, action)  # type: ignore[attr-defined]
             yield widget

@@ -1,0 +1,142 @@
+"""Review in the app, driven by its keys and checked against the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_tui_support import REVIEWABLE, FakeClock, build_app, drive, open_service
+from textual.widgets import Input
+
+from studyapp.tui.screens.card_info import CardInfoScreen
+from studyapp.tui.screens.dashboard import DashboardScreen
+from studyapp.tui.screens.review import ReviewScreen
+
+
+def text_of(screen: ReviewScreen, selector: str) -> str:
+    return str(screen.query_one(selector).render())
+
+
+@drive
+async def test_whole_session_grades_redrills_undoes_and_sums_up(tmp_path: Path) -> None:
+    clock = FakeClock()
+    app = build_app(tmp_path, clock, lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        first = screen.item.card.id
+        await pilot.press("4")  # grading before the answer is shown does nothing
+        assert screen.item.card.id == first and not screen.session.can_undo()
+
+        await pilot.press("space", "5")
+        assert "comes back tomorrow" in text_of(screen, "#review-last")
+        second = screen.item.card.id
+        await pilot.press("space", "2")  # below 4: the card comes back in this session
+        assert "later in this session" in text_of(screen, "#review-last")
+
+        await pilot.press("u")  # undo the 2: the second card is current again, state restored
+        assert screen.item.card.id == second and not screen.item.redrill
+        await pilot.press("u")  # and the 5 before it
+        assert screen.item.card.id == first
+        assert not screen.session.can_undo()
+
+        await pilot.press("space", "5", "space", "2")
+        seen = [first, second]
+        while screen.item is not None:
+            if not screen.item.redrill:
+                seen.append(screen.item.card.id)
+            await pilot.press("space", "4")
+        assert sorted(seen) == sorted(REVIEWABLE)
+        summary = text_of(screen, "#summary-text")
+        assert f"Cards answered: {len(REVIEWABLE)} (re-drills: 1)" in summary
+        assert "Grades: 0×0  1×0  2×1  3×0  4×4  5×1" in summary
+        assert "Next review: 2026-11-28" in summary
+
+    service = open_service(tmp_path, clock)
+    try:
+        history = service.card_info(second).history
+        assert [(entry.grade, entry.redrill) for entry in history] == [(2, False), (4, True)]
+        assert [entry.grade for entry in service.card_info(first).history] == [5]
+        assert service.card_info(first).state.interval == 1
+        assert service.stats().total_reviews == len(REVIEWABLE) + 1
+        assert service.dashboard().due_reviews == 0
+    finally:
+        service.close()
+
+
+@drive
+async def test_answer_box_keeps_digits_and_spaces_and_enter_reveals(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        box = screen.query_one(Input)
+        assert not box.has_focus  # keys start as commands
+        await pilot.press("tab", "4", "space", "m", "s", "u")
+        assert box.has_focus and box.value == "4 msu"
+        assert not screen.revealed and not screen.session.can_undo()
+
+        await pilot.press("escape")  # leaves the box, stays on the screen
+        assert not box.has_focus and app.screen is screen
+        await pilot.press("tab", "enter")
+        assert screen.revealed
+        assert text_of(screen, "#typed-answer") == "4 msu"
+        card = screen.item.card.id
+        await pilot.press("5")
+    service = open_service(tmp_path, FakeClock())
+    try:
+        assert service.card_info(card).history[0].answer == "4 msu"
+    finally:
+        service.close()
+
+
+@drive
+async def test_card_info_shows_state_and_history(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r", "space", "3", "u", "i")
+        assert isinstance(app.screen, CardInfoScreen)
+        assert app.screen.info.history == []  # the undone answer is gone
+        await pilot.press("escape", "space", "3")
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        while not screen.item.redrill:
+            await pilot.press("space", "4")
+        await pilot.press("i")
+        info = app.screen
+        assert isinstance(info, CardInfoScreen)
+        assert [entry.grade for entry in info.info.history] == [3]
+        assert "repetitions 1" in str(info.query_one("#info-state").render())
+        await pilot.press("escape", "escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+@drive
+async def test_new_study_day_refreshes_dashboard_and_queue(tmp_path: Path) -> None:
+    clock = FakeClock()
+    app = build_app(tmp_path, clock, lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        while screen.item is not None:
+            await pilot.press("space", "5")
+        clock.advance(days=1)
+        app.check_day()
+        await pilot.pause()
+        assert screen.item is not None  # yesterday's cards are due again
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        assert dashboard.data.today.isoformat() == "2026-11-28"
+        assert dashboard.data.due_reviews == len(REVIEWABLE) + 1  # with plan.1d, unlocked
+
+        clock.advance(days=1)  # the dashboard itself follows the day too
+        app.check_day()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert dashboard.data.today.isoformat() == "2026-11-29"
+        assert "2026-11-29" in str(dashboard.query_one("#dash-title").render())

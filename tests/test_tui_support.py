@@ -1,0 +1,160 @@
+"""Builders shared by the TUI tests: a small module in both languages, a settable clock, the app.
+
+No tests here; the TUI test modules import from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from studyapp.deck import Lang
+from studyapp.session import StudyService
+from studyapp.tui.app import StudyApp, make_app
+
+ZONE = timezone(timedelta(hours=2))
+START = datetime(2026, 11, 27, 10, 0, tzinfo=ZONE)
+
+MODULE_TOML = '''
+[module]
+id = "mini"
+title = { bg = "Мини модул", en = "Mini module" }
+overview = { bg = "Кратък преглед на модула.", en = "A short overview of the module." }
+
+[[cards]]
+id = "prior.1"
+kind = "prior"
+front = { bg = "Какво е инференция?", en = "What is inference?" }
+
+[[cards]]
+id = "prior.2"
+kind = "prior"
+front = { bg = "Защо скоростта е важна?", en = "Why does speed matter?" }
+
+[[cards]]
+id = "concept.latency"
+kind = "concept"
+lab = "latency"
+front = { bg = "Латентност", en = "Latency" }
+back = { bg = "Времето до един резултат.", en = "The time to one result." }
+
+[[cards]]
+id = "concept.latency.reverse"
+kind = "concept"
+front = { bg = "Времето до един резултат.", en = "The time to one result." }
+back = { bg = "Латентност", en = "Latency" }
+
+[[cards]]
+id = "step.1"
+kind = "step"
+step = 1
+lab = "latency"
+front = { bg = "Измерване на латентността", en = "Measuring latency" }
+focus = { bg = "Студено и топло извикване.", en = "Cold and warm calls." }
+task = { bg = "Измерете медианата.", en = "Measure the median." }
+
+[[cards]]
+id = "step1.recall.1"
+kind = "recall"
+step = 1
+front = { bg = "Защо едно измерване не стига?", en = "Why is one reading not enough?" }
+back = { bg = "Заради разсейването.", en = "Because of the spread." }
+
+[[cards]]
+id = "example.1"
+kind = "example"
+lab = "quantize"
+front = { bg = "Динамична квантизация", en = "Dynamic quantization" }
+code = """
+import torch
+model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+"""
+back = { bg = "Теглата на Linear стават int8.", en = "Linear weights become int8." }
+
+[[cards]]
+id = "pitfall.1"
+kind = "pitfall"
+front = { bg = "Едно измерване", en = "One reading" }
+back = { bg = "Шумът го прави безполезно.", en = "Noise makes it useless." }
+
+[[cards]]
+id = "quiz.1"
+kind = "quiz"
+front = { bg = "Какво е пакетиране?", en = "What is batching?" }
+back = { bg = "Обработка на няколко входа наведнъж.", en = "Processing several inputs at once." }
+
+[[cards]]
+id = "recap.1"
+kind = "recap"
+front = { bg = "Измервай, после оптимизирай.", en = "Measure, then optimize." }
+
+[[cards]]
+id = "plan.1d"
+kind = "plan"
+offset = { days = 1 }
+front = { bg = "Обяснете латентността.", en = "Explain latency." }
+back = { bg = "Времето до резултат.", en = "The time to a result." }
+'''
+
+REVIEWABLE = ("concept.latency", "concept.latency.reverse", "step1.recall.1", "example.1",
+              "pitfall.1", "quiz.1")
+
+
+@dataclass
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def write_content(root: Path) -> Path:
+    folder = root / "content" / "mini"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "module.toml").write_text(MODULE_TOML, encoding="utf-8")
+    return root / "content"
+
+
+def build_app(root: Path, clock: FakeClock, lang: Lang | None = None) -> StudyApp:
+    return make_app(db_path=root / "study.db", content_dir=write_content(root), lang=lang,
+                    clock=clock)
+
+
+def open_service(root: Path, clock: FakeClock) -> StudyService:
+    """The same database the app uses, opened the way the app opens it."""
+    app = build_app(root, clock)
+    return StudyService.open(app.db_path, app.modules, clock)
+
+
+def seed_history(root: Path, days: int = 12) -> None:
+    """Reviews on earlier days: every due card answered once a day, ending yesterday."""
+    clock = FakeClock(START - timedelta(days=days))
+    service = open_service(root, clock)
+    try:
+        for day in range(days):
+            clock.now = START - timedelta(days=days - day)
+            session = service.start_review()
+            for step, _ in enumerate(iter(session.current, None)):
+                session.grade(5 if (step + day) % 3 else 3)
+    finally:
+        service.close()
+
+
+def drive(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test on its own event loop (the app's pilot needs one)."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
