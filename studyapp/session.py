@@ -193,6 +193,10 @@ class ReviewSession:
     def remaining(self) -> int:
         return len(self._queue)
 
+    def answered(self) -> int:
+        """Answers given in this session that stand (re-drills included)."""
+        return len(self._answers)
+
     def upcoming(self) -> list[str]:
         """The card ids still queued, current first (a re-drilled card appears again)."""
         return [entry.card_id for entry in self._queue]
@@ -346,6 +350,17 @@ class StudyService:
 
     def start_review(self) -> ReviewSession:
         return ReviewSession(self)
+
+    def queue(self) -> list[QueueItem]:
+        """Today's queue as a new review session would show it (nothing is written)."""
+        entries = self.build_queue(self.today())
+        with reading(self._engine) as session:
+            return [
+                QueueItem(self.card(entry.card_id),
+                          to_card_state(state_row(session, entry.card_id)),
+                          entry.is_new, entry.redrill)
+                for entry in entries
+            ]
 
     def build_queue(self, day: date) -> list[_Entry]:
         limit = self.settings().new_per_day
