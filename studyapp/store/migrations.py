@@ -212,5 +212,11 @@ def migrate(path: Path, target: int = SCHEMA_VERSION) -> int:
 
 
 def _read_only(path: Path) -> closing[sqlite3.Connection]:
-    """A read-only connection that never changes the file."""
-    return closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True))
+    """A read-only connection that never changes the file.
+
+    Without a `-wal` file beside it the file is complete and nobody has it
+    open, so it is read as immutable: no `-wal`/`-shm` files are created.
+    """
+    wal = path.with_name(path.name + "-wal")
+    options = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    return closing(sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True))
