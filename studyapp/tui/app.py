@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from studyapp.clock import Clock
@@ -52,6 +53,7 @@ class StudyApp(App[int]):
         self._lang_override = lang
         self._service: StudyService | None = None
         self.today: date | None = None
+        self._requesters: dict[Worker[Any], Screen[Any]] = {}
 
     @property
     def service(self) -> StudyService:
@@ -75,7 +77,7 @@ class StudyApp(App[int]):
             self.language = self._lang_override or self._service.settings().lang
             self.today = self._service.today()
         except StudyappError as exc:
-            self.show_error(str(exc), then=lambda: self.exit(1))
+            self.show_error(str(exc), then=lambda: self.exit(return_code=1))
             return
         self.push_screen(DashboardScreen())
         self.set_interval(DAY_CHECK_SECONDS, self.check_day)
@@ -97,9 +99,26 @@ class StudyApp(App[int]):
 
         self.push_screen(ErrorDialog(message), callback=(lambda _: then()) if then else None)
 
+    def load(self, requester: Screen[Any], name: str, work: Callable[[], Any]) -> None:
+        """Run `work` in a thread; its result is posted to `requester` as a `Loaded` message.
+
+        The worker only computes; widgets change in the screen's handler, on the
+        app's thread. A newer load of the same name replaces one still running.
+        """
+        worker = self.run_worker(work, name=name, group=name, thread=True, exclusive=True,
+                                 exit_on_error=False)
+        self._requesters[worker] = requester
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place where a failed background job turns into a dialog."""
-        if event.state is WorkerState.ERROR:
+        """The one handler of background jobs: results to their screen, failures to a dialog."""
+        from studyapp.tui.screens.base import Loaded
+
+        if event.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            return
+        requester = self._requesters.pop(event.worker, None)
+        if event.state is WorkerState.SUCCESS and requester is not None:
+            requester.post_message(Loaded(event.worker.name, event.worker.result))
+        elif event.state is WorkerState.ERROR:
             error = event.worker.error
             message = str(error) if isinstance(error, StudyappError) else (
                 t(self.language, "error.worker", name=event.worker.name, error=repr(error))
@@ -128,7 +147,14 @@ class StudyApp(App[int]):
         """Open one of the main screens by name (the dashboard keys and the command palette)."""
         from studyapp.tui.screens import main_screen
 
-        self.push_screen(main_screen(name))
+        self.push_screen(main_screen(name), callback=lambda _: self.data_changed())
+
+    def data_changed(self) -> None:
+        """A main screen closed: screens below that show counts read them again."""
+        for screen in self.screen_stack:
+            refresh_data = getattr(screen, "refresh_data", None)
+            if refresh_data is not None:
+                refresh_data()
 
 
 def make_app(

@@ -6,12 +6,21 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
     from studyapp.session import StudyService
     from studyapp.tui.app import StudyApp
+
+
+class Loaded(Message):
+    """The result of a background read, for the screen that asked for it."""
+
+    def __init__(self, name: str, result: Any) -> None:
+        super().__init__()
+        self.name = name
+        self.result = result
 
 
 class AppScreen(Screen[None]):
@@ -48,23 +57,20 @@ class AppScreen(Screen[None]):
         await self.recompose()
 
     def load(self, name: str, work: Callable[[], Any]) -> None:
-        """Run a service read in a thread; its result comes back to `loaded` on this screen.
+        """Run a service read in a background thread; its result comes back to `loaded`."""
+        self.study_app.load(self, name, work)
 
-        The worker only computes: widgets are changed by `loaded`, on the app's thread.
-        A failure reaches the app's one `Worker.StateChanged` handler, which shows it.
-        """
-        self.run_worker(work, name=name, group=name, thread=True, exclusive=True,
-                        exit_on_error=False)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.SUCCESS and event.worker.node is self:
-            self.loaded(event.worker.name, event.worker.result)
+    def on_loaded(self, message: Loaded) -> None:
+        self.loaded(message.name, message.result)
 
     def loaded(self, name: str, result: Any) -> None:
         """A `load` finished: show its result."""
 
     def day_changed(self) -> None:
         """The study day rolled over: screens with due counts reload them."""
+
+    def refresh_data(self) -> None:
+        """Another screen may have changed the data: screens that show counts reload them."""
 
     def action_back(self) -> None:
         self.dismiss()

@@ -70,7 +70,7 @@ class DashboardScreen(AppScreen):
         self.show()
         self.reload()
 
-    def on_screen_resume(self) -> None:
+    def refresh_data(self) -> None:
         self.reload()
 
     def day_changed(self) -> None:

@@ -7,20 +7,25 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 
 from studyapp.tui.screens.base import AppModal
-from studyapp.tui.texts import binding_text
+from studyapp.tui.texts import binding_text, t
 from studyapp.tui.widgets.plain import Plain
 
 
 def binding_rows(screen: Screen, lang: str) -> list[tuple[str, str]]:
-    """(keys, description) for every binding active on `screen`, one row per action."""
+    """(keys, description) for every binding of `screen`, one row per action.
+
+    Keys that do nothing at this moment (e.g. grading before the answer is
+    shown) are listed too, marked as not available now.
+    """
     rows: dict[str, tuple[list[str], str]] = {}
     for active in screen.active_bindings.values():
         binding = active.binding
         if binding.system or not binding.description:
             continue
-        keys, _ = rows.setdefault(
-            binding.action, ([], binding_text(lang, binding.description, binding.action))
-        )
+        description = binding_text(lang, binding.description, binding.action)
+        if not active.enabled:
+            description += " " + t(lang, "help.not_now")
+        keys, _ = rows.setdefault(binding.action + str(binding.description), ([], description))
         keys.append(screen.app.get_key_display(binding))
     return [(" ".join(keys), description) for keys, description in rows.values()]
 

@@ -161,16 +161,16 @@ class ReviewScreen(AppScreen):
     # -- actions -----------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that do nothing right now are shown dimmed (None), never hidden."""
         has_card = self.item is not None
-        if action in ("reveal", "toggle_answer"):
-            return has_card and not self.revealed
-        if action == "grade":
-            return has_card and self.revealed
-        if action == "undo":
-            return self.session is not None and self.session.can_undo()
-        if action == "info":
-            return has_card or self.last is not None
-        return True
+        available = {
+            "reveal": has_card and not self.revealed,
+            "toggle_answer": has_card and not self.revealed,
+            "grade": has_card and self.revealed,
+            "undo": self.session is not None and self.session.can_undo(),
+            "info": has_card or self.last is not None,
+        }.get(action, True)
+        return True if available else None
 
     def action_toggle_answer(self) -> None:
         box = self.query_one(AnswerBox)

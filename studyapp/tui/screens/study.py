@@ -204,7 +204,7 @@ class StudyScreen(AppScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "move":
             target = self.index + int(str(parameters[0]))
-            return 0 <= target < len(self.sections)
+            return True if 0 <= target < len(self.sections) else None
         return True
 
     async def action_move(self, step: int) -> None:

@@ -1,0 +1,183 @@
+"""The app as a whole: settings and language, help, the command palette, errors as dialogs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_tui_support import FakeClock, build_app, drive, open_service
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import WorkerFailed
+
+from studyapp.errors import StudyappError
+from studyapp.i18n import catalogue
+from studyapp.session import Settings
+from studyapp.tui.screens import MAIN_SCREENS, main_screen
+from studyapp.tui.screens.base import AppModal, AppScreen
+from studyapp.tui.screens.card_info import CardInfoScreen
+from studyapp.tui.screens.dashboard import DashboardScreen
+from studyapp.tui.screens.error import ErrorDialog
+from studyapp.tui.screens.help import HelpScreen
+from studyapp.tui.screens.review import ReviewScreen
+from studyapp.tui.screens.settings import SettingsScreen
+from studyapp.tui.screens.stats import StatsScreen
+from studyapp.tui.widgets.answer_box import AnswerBox, NoteArea
+
+
+def shown(screen: Screen, selector: str) -> str:
+    return str(screen.query_one(selector).render())
+
+
+def footer_text(screen: Screen) -> str:
+    return " ".join(getattr(key, "description", "") for key in screen.query("FooterKey"))
+
+
+@drive
+async def test_settings_persist_and_language_switches_everywhere(tmp_path: Path) -> None:
+    clock = FakeClock()
+    app = build_app(tmp_path, clock)  # no --lang: the saved setting, bg by default
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        dashboard = app.screen
+        assert "За преговор сега" in shown(dashboard, "#dash-today-text")
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        await pilot.press("enter", "down", "enter")  # the language list: bg → en
+        await pilot.press("tab", "backspace", "9", "9", "enter")  # a bad hour saves nothing
+        assert "from 0 to 23" not in shown(app.screen, "#settings-message")  # still bg
+        assert "от 0 до 23" in shown(app.screen, "#settings-message")
+        assert open_settings(tmp_path, clock).rollover_hour == 4
+        await pilot.press("backspace", "backspace", "6", "tab", "backspace", "backspace",
+                          "2", "5", "ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        settings = app.screen
+        assert shown(settings, "#settings-message") == "Saved."
+        assert "save" in footer_text(settings)
+        assert "Due now" in shown(dashboard, "#dash-today-text")
+        assert "review" in footer_text(dashboard)
+        assert (open_settings(tmp_path, clock).lang, open_settings(tmp_path, clock).rollover_hour,
+                open_settings(tmp_path, clock).new_per_day) == ("en", 6, 25)
+        await pilot.press("escape", "r")
+        assert shown(app.screen, "#review-status").startswith("Review")
+
+    app = build_app(tmp_path, clock)  # the next start speaks English
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.language == "en"
+        assert "New cards today: 6" in shown(app.screen, "#dash-today-text")
+
+
+def open_settings(root: Path, clock: FakeClock) -> Settings:
+    service = open_service(root, clock)
+    try:
+        return service.settings()
+    finally:
+        service.close()
+
+
+@drive
+async def test_help_lists_every_binding_of_the_screen(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = [str(row.render()) for row in app.screen.query(".help-row")]
+        for key, description in (("r", "review"), ("s", "study"), ("l", "labs"), ("t", "stats"),
+                                 ("o", "settings"), ("?", "help"), ("tab", "next field")):
+            assert any(row.split() == [key, *description.split()] for row in rows), description
+        await pilot.press("escape", "r", "question_mark")
+        rows = [str(row.render()) for row in app.screen.query(".help-row")]
+        text = "\n".join(rows)
+        for part in ("space  reveal", "i  card info", "esc  back",
+                     "0  grade 0: complete blackout, nothing recalled (not now)",
+                     "5  grade 5: perfect response (not now)",
+                     "u  undo (not now)"):
+            assert part in text
+
+
+SCREEN_CLASSES: list[type[Screen] | type] = [
+    DashboardScreen, ReviewScreen, SettingsScreen, StatsScreen, HelpScreen, CardInfoScreen,
+    ErrorDialog, AppScreen, AppModal, AnswerBox, NoteArea,
+]
+
+
+@pytest.mark.parametrize("cls", SCREEN_CLASSES, ids=lambda cls: cls.__name__)
+def test_every_binding_has_a_description_in_both_languages(cls: type) -> None:
+    for binding in cls.BINDINGS:
+        assert isinstance(binding, Binding) and binding.id
+        for lang in ("bg", "en"):
+            assert f"tui.{binding.description}" in catalogue(lang), binding
+
+
+@drive
+async def test_command_palette_opens_screens(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p", *"stats")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, StatsScreen)
+        assert set(MAIN_SCREENS) == {"review", "study", "labs", "stats", "settings"}
+        assert type(main_screen("labs")).__name__ == "LabsScreen"
+
+
+@drive
+async def test_failing_worker_shows_a_dialog_and_the_app_goes_on(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+
+        def broken() -> None:
+            raise RuntimeError("the disk is on fire")
+
+        app.service.dashboard = broken  # type: ignore[method-assign]
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        dashboard.reload()
+        with pytest.raises(WorkerFailed):  # the waiting test sees it; the app does not
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert "the disk is on fire" in shown(app.screen, "#error-message")
+        await pilot.press("enter")
+        assert app.screen is dashboard and app.is_running
+
+
+@drive
+async def test_database_error_while_grading_shows_a_dialog(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r", "space")
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        card = review.item.card.id
+
+        def locked(*_: object, **__: object) -> None:
+            raise StudyappError("database error: database is locked")
+
+        review.session.grade = locked  # type: ignore[method-assign]
+        await pilot.press("4")
+        assert isinstance(app.screen, ErrorDialog)
+        assert shown(app.screen, "#error-message") == "database error: database is locked"
+        await pilot.press("escape")
+        assert app.screen is review and review.item.card.id == card
+
+
+@drive
+async def test_unreadable_database_shows_a_dialog_then_exits(tmp_path: Path) -> None:
+    (tmp_path / "study.db").write_bytes(b"this is not a database" * 100)
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert "study.db" in shown(app.screen, "#error-message")
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.return_code == 1
