@@ -1,0 +1,98 @@
+"""Export a digits model to ONNX with a dynamic batch axis, and read back what was written.
+
+Used by the `onnx` and `quantize` labs in their child process; torch and onnx are imported
+inside the functions. The exporter's own chatter goes to stderr, never to stdout, where the
+lab's events travel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
+INPUT_NAME = "x"
+OUTPUT_NAME = "logits"
+BATCH_AXIS = "batch"
+EXPORT_BATCH = 2  # the sample batch traced at export; the exported batch axis stays symbolic
+
+
+@dataclass(frozen=True)
+class Exported:
+    """An ONNX model on disk: the graph file and, where the exporter wrote one, its weights."""
+
+    path: Path
+    exporter: str  # "dynamo" (torch.export based) or "torchscript" (the legacy tracer)
+    fallback_reason: str  # why the dynamo exporter was not used; empty when it was
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every file the model takes on disk (`.onnx` and an external `.onnx.data`)."""
+        return onnx_files(self.path)
+
+
+def onnx_files(path: Path) -> tuple[Path, ...]:
+    """The `.onnx` file and its external-data file `<name>.data`, where one exists."""
+    data = path.with_name(path.name + ".data")
+    return (path, data) if data.is_file() else (path,)
+
+
+@contextlib.contextmanager
+def quiet_exporter() -> Iterator[None]:
+    """Warnings silenced and prints sent to stderr while an exporter or quantizer runs."""
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+        warnings.simplefilter("ignore")
+        yield
+
+
+def export(model: torch.nn.Module, sample: np.ndarray, path: Path) -> Exported:
+    """Write `model` (fed float32 batches like `sample`) to `path` with a dynamic batch axis.
+
+    The torch.export-based exporter is tried first; if it fails for this model the legacy
+    TorchScript exporter writes the file instead, and the reason is kept.
+    """
+    import torch
+
+    example = (torch.from_numpy(np.ascontiguousarray(sample[:EXPORT_BATCH])),)
+    try:
+        with quiet_exporter():
+            torch.onnx.export(
+                model, example, str(path), dynamo=True, verbose=False,
+                input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
+                dynamic_shapes=({0: torch.export.Dim(BATCH_AXIS)},),
+            )
+        return Exported(path, "dynamo", "")
+    except Exception as exc:  # any exporter failure leads to the fallback
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    for stale in onnx_files(path):
+        stale.unlink(missing_ok=True)
+    with quiet_exporter():
+        torch.onnx.export(
+            model, example, str(path), dynamo=False,
+            input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
+            dynamic_axes={INPUT_NAME: {0: BATCH_AXIS}, OUTPUT_NAME: {0: BATCH_AXIS}},
+        )
+    return Exported(path, "torchscript", reason)
+
+
+def node_count(path: Path) -> int:
+    """How many operator nodes the graph in `path` has (weights are not loaded)."""
+    import onnx
+
+    return len(onnx.load(str(path), load_external_data=False).graph.node)
+
+
+def op_types(path: Path) -> list[str]:
+    """The operator type of each node, in graph order."""
+    import onnx
+
+    return [node.op_type for node in onnx.load(str(path), load_external_data=False).graph.node]

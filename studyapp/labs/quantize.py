@@ -1,0 +1,680 @@
+"""Lab `quantize` (step 2, example 1): fp32 against int8, fp16 and bf16 on this machine.
+
+Every variant of a trained digits model is measured the same way: accuracy on the test
+digits, latency at batch 1 and 64 through the harness, and size on disk. The variants:
+torch fp32 (the baseline), torch dynamic int8 of the Linear layers, ONNX Runtime fp32,
+ONNX Runtime dynamic int8 and static int8 (calibrated on training images), torch fp16 and
+bf16; with `device=cuda` and a GPU, also fp32, fp16 and bf16 on the GPU. Speed-up and size
+ratio compare each variant with fp32 in the same runtime on the same device. The reading
+explains the numbers from this CPU's instruction set and its measured roofline.
+
+torch and onnxruntime are imported inside the functions (lab child process only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from studyapp.deck.model import Text
+from studyapp.labs import harness
+from studyapp.labs.envinfo import CPUINFO, parse_cpuinfo
+from studyapp.labs.events import Column, Emitter, Scalar
+from studyapp.labs.onnx_export import INPUT_NAME, export, onnx_files, quiet_exporter
+from studyapp.labs.params import Param
+
+if TYPE_CHECKING:
+    import torch
+
+    from studyapp.labs.digits import DigitsSplit
+    from studyapp.labs.roofline import Roofline
+
+PARAMS: tuple[Param, ...] = (
+    Param("wide", "bool", True,
+          Text("и широкия MLP 64→4096→4096→10 (68 MB тегла), където int8 има какво да спести",
+               "also the wide MLP 64→4096→4096→10 (68 MB of weights), where int8 has bytes "
+               "to save"),
+          quick=False),
+    Param("calibration", "int", 256,
+          Text("обучаващи изображения за калибриране на статичната int8",
+               "training images that calibrate static int8"),
+          quick=64, min=8, max=1024),
+)
+
+TABLE = "quantize"
+ACCURACY_MODEL = "mlp"  # trained: its accuracy is what int8 must keep
+SPEED_MODEL = "wide_mlp"  # weight-heavy: where int8 has bytes to save
+BATCHES = (1, 64)
+CALIBRATION_BATCH = 32
+MIN_TIME_S_QUICK = harness.QUICK_MIN_TIME_S
+MIN_TIME_S_DEFAULT = 0.2
+# The most one latency measurement may take, warm-up included. A slower variant is timed
+# with a single warm call instead, and its row says so (samples = 1).
+BUDGET_S_QUICK = 1.0
+BUDGET_S_DEFAULT = 2.5
+FP32_BYTES = 4
+OVERHEAD_FACTOR = 3.0  # a call this many times slower than its roofline bound is overhead
+SAME = 0.05  # speed-ups within ±5% count as "no change"
+PROBE_CALLS = 3  # warm calls whose fastest decides whether a full measurement fits the budget
+
+COLUMNS: tuple[Column, ...] = (
+    Column("model", Text("модел", "model")),
+    Column("variant", Text("вариант", "variant")),
+    Column("device", Text("устройство", "device")),
+    Column("batch_size", Text("пакет", "batch")),
+    Column("latency_ms_median", Text("медиана", "median"), "ms"),
+    Column("latency_ms_p90", Text("p90", "p90"), "ms"),
+    Column("speedup", Text("ускорение", "speed-up"), "×"),
+    Column("accuracy", Text("точност", "accuracy"), "%"),
+    Column("accuracy_change", Text("промяна на точността", "accuracy change"), "%"),
+    Column("size_bytes", Text("размер", "size"), "B"),
+    Column("size_ratio", Text("дял от fp32", "share of fp32"), "×"),
+    Column("cv", Text("CV", "CV")),
+    Column("noisy", Text("шумно", "noisy")),
+    Column("samples", Text("проби", "samples")),
+    Column("threads", Text("нишки", "threads")),
+    Column("status", Text("състояние", "status")),
+)
+
+Call = Callable[[], Any]
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of running the model: its name, where it runs, and how to call it."""
+
+    name: str  # language-neutral technical name, e.g. "torch int8-dyn"
+    runtime: str  # "torch" or "ORT"
+    precision: str  # "fp32", "int8", "fp16", "bf16"
+    device: str
+    size_bytes: int | None
+    prepare: Callable[[np.ndarray], Call] | None  # input batch → a call giving raw output
+    logits: Callable[[Any], np.ndarray] = np.asarray
+    synchronize: Callable[[], None] | None = None
+    skipped: Text | None = None  # why it cannot run here (then `prepare` is None)
+
+
+@dataclass(frozen=True)
+class Cpu:
+    """The instruction-set facts that decide how fast int8 and 16-bit arithmetic run."""
+
+    model: str
+    vnni: bool  # int8 dot products in one instruction (AVX512-VNNI or AVX-VNNI)
+    amx: bool  # tile matrix units for int8 and bf16
+    bf16: bool  # native bf16 dot products (AVX512-BF16 or AMX-BF16)
+    fp16: bool  # native fp16 arithmetic (AVX512-FP16 or AMX-FP16)
+
+
+def cpu_facts() -> Cpu:
+    try:
+        model, flags = parse_cpuinfo(CPUINFO.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        model, flags = None, set()
+    return Cpu(
+        model=model or "?",
+        vnni=bool(flags & {"avx512_vnni", "avx_vnni"}),
+        amx=bool(flags & {"amx_tile", "amx_int8", "amx_bf16"}),
+        bf16=bool(flags & {"avx512_bf16", "amx_bf16"}),
+        fp16=bool(flags & {"avx512_fp16", "amx_fp16"}),
+    )
+
+
+class Steps:
+    """Progress over a known number of steps."""
+
+    def __init__(self, emit: Emitter, total: int) -> None:
+        self._emit, self._total, self._done = emit, total, 0
+
+    def __call__(self, message: Text) -> None:
+        self._done = min(self._done + 1, self._total)
+        self._emit.progress(self._done, self._total, message)
+
+
+@contextlib.contextmanager
+def quiet_quantizer() -> Iterator[None]:
+    """torch.ao's deprecation warnings and the ORT quantizer's log advice silenced."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        with quiet_exporter():
+            yield
+    finally:
+        logging.disable(previous)
+
+
+# --- the variants -------------------------------------------------------------------------
+
+
+def torch_variant(
+    name: str, precision: str, model: torch.nn.Module, dtype: torch.dtype, device: str,
+    folder: Path,
+) -> Variant:
+    """`model` (already converted) run by torch; its size is its saved state_dict."""
+    import torch
+
+    path = folder / f"{name.replace(' ', '_')}-{device}.pt"
+    with quiet_quantizer():
+        torch.save(model.state_dict(), path)
+
+    def prepare(x: np.ndarray) -> Call:
+        tensor = torch.from_numpy(np.array(x, dtype=np.float32)).to(device=device, dtype=dtype)
+        return lambda: model(tensor)
+
+    return Variant(name, "torch", precision, device, path.stat().st_size, prepare,
+                   logits=lambda out: out.float().cpu().numpy(),
+                   synchronize=harness.synchronizer(device))
+
+
+def ort_variant(name: str, precision: str, path: Path, threads: int) -> Variant:
+    """An ONNX model on disk, run by ONNX Runtime on the CPU with every graph optimization."""
+    import onnxruntime
+
+    options = harness.ort_session_options(threads)
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = onnxruntime.InferenceSession(str(path), options,
+                                           providers=["CPUExecutionProvider"])
+
+    def prepare(x: np.ndarray) -> Call:
+        feeds = {INPUT_NAME: np.ascontiguousarray(x, dtype=np.float32)}
+        return lambda: session.run(None, feeds)[0]
+
+    size = sum(file.stat().st_size for file in onnx_files(path))
+    return Variant(name, "ORT", precision, "cpu", size, prepare)
+
+
+def skipped_variant(name: str, precision: str, device: str, why: Text) -> Variant:
+    return Variant(name, "torch", precision, device, None, None, skipped=why)
+
+
+class CalibrationImages:
+    """Training images for `quantize_static`, in small batches (a CalibrationDataReader)."""
+
+    def __init__(self, images: np.ndarray) -> None:
+        self._batches = iter(np.array_split(images, max(1, len(images) // CALIBRATION_BATCH)))
+
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        batch = next(self._batches, None)
+        return None if batch is None else {INPUT_NAME: np.ascontiguousarray(batch)}
+
+
+def cpu_variants(
+    model: torch.nn.Module, calibration: np.ndarray, folder: Path, threads: int,
+    step: Callable[[Text], None],
+) -> list[Variant]:
+    """torch fp32, dynamic int8, fp16 and bf16; ORT fp32, dynamic int8 and static int8."""
+    import torch
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
+
+    with quiet_quantizer():
+        int8 = torch.ao.quantization.quantize_dynamic(
+            copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+    variants = [
+        torch_variant("torch fp32", "fp32", model, torch.float32, "cpu", folder),
+        torch_variant("torch int8-dyn", "int8", int8, torch.float32, "cpu", folder),
+        torch_variant("torch fp16", "fp16", copy.deepcopy(model).half(), torch.float16, "cpu",
+                      folder),
+        torch_variant("torch bf16", "bf16", copy.deepcopy(model).bfloat16(), torch.bfloat16,
+                      "cpu", folder),
+    ]
+    step(Text("torch: int8, fp16, bf16", "torch: int8, fp16, bf16"))
+    exported = export(model, calibration, folder / "fp32.onnx")
+    dynamic, static = folder / "int8-dyn.onnx", folder / "int8-static.onnx"
+    with quiet_quantizer():
+        quantize_dynamic(exported.path, dynamic, weight_type=QuantType.QInt8)
+        quantize_static(
+            exported.path, static, CalibrationImages(calibration),  # type: ignore[arg-type]
+            quant_format=QuantFormat.QDQ, activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+        )
+    step(Text(f"ONNX (експорт: {exported.exporter}), int8 в ONNX Runtime",
+              f"ONNX (exporter: {exported.exporter}), int8 in ONNX Runtime"))
+    return [
+        *variants,
+        ort_variant("ORT fp32", "fp32", exported.path, threads),
+        ort_variant("ORT int8-dyn", "int8", dynamic, threads),
+        ort_variant("ORT int8-static", "int8", static, threads),
+    ]
+
+
+def gpu_variants(model: torch.nn.Module, folder: Path) -> list[Variant]:
+    """fp32, fp16 and bf16 on the GPU; torch has no GPU kernels for dynamic int8."""
+    import torch
+
+    variants = [skipped_variant(
+        "torch int8-dyn", "int8", "cuda",
+        Text("динамичната int8 квантизация на torch работи само на CPU",
+             "torch's dynamic int8 quantization runs on the CPU only"))]
+    if not torch.cuda.is_available():
+        why = Text("няма CUDA GPU (torch.cuda.is_available() е False)",
+                   "no CUDA GPU here (torch.cuda.is_available() is False)")
+        return variants + [skipped_variant(f"torch {precision}", precision, "cuda", why)
+                           for precision in ("fp32", "fp16", "bf16")]
+    for precision, dtype in (("fp32", torch.float32), ("fp16", torch.float16),
+                             ("bf16", torch.bfloat16)):
+        name = f"torch {precision}"
+        if dtype == torch.bfloat16 and not torch.cuda.is_bf16_supported():
+            variants.append(skipped_variant(
+                name, precision, "cuda",
+                Text("този GPU няма bf16 (нужна е compute capability ≥ 8.0)",
+                     "this GPU has no bf16 (it needs compute capability 8.0 or newer)")))
+            continue
+        converted = copy.deepcopy(model).to(device="cuda", dtype=dtype)
+        variants.append(torch_variant(name, precision, converted, dtype, "cuda", folder))
+    return variants
+
+
+# --- measuring ----------------------------------------------------------------------------
+
+
+def accuracy(variant: Variant, x: np.ndarray, y: np.ndarray) -> float | None:
+    """Share of the test digits the variant classifies right (None when it cannot run)."""
+    import torch
+
+    if variant.prepare is None:
+        return None
+    with torch.inference_mode():
+        predicted = variant.logits(variant.prepare(x)()).argmax(axis=1)
+    return float((predicted == y).mean())
+
+
+def latency(
+    variant: Variant, x: np.ndarray, threads: int, min_time_s: float, budget_s: float,
+) -> Row:
+    """Timing columns for one batch: the harness, or one warm call when that is too slow."""
+    import torch
+
+    if variant.prepare is None or variant.skipped is not None:
+        return {}
+    call = variant.prepare(x)
+    synchronize = variant.synchronize or (lambda: None)
+
+    def once() -> float:
+        started = time.perf_counter()
+        call()
+        synchronize()
+        return (time.perf_counter() - started) * 1e3
+
+    with harness.torch_threads(threads), torch.inference_mode():
+        once()  # the cold call: lazy initialisation, weight packing
+        one_ms = min(once() for _ in range(PROBE_CALLS))
+    if one_ms * (harness.MIN_WARMUP + harness.MIN_SAMPLES) / 1e3 > budget_s:
+        return {"latency_ms_median": one_ms, "samples": 1}
+    timing = harness.measure(call, threads=threads, min_time_s=min_time_s,
+                             synchronize=variant.synchronize)
+    return {**timing.as_row(), "samples": timing.samples}
+
+
+def measure_variants(
+    model_name: str, variants: Sequence[Variant], split: DigitsSplit, scored: bool,
+    threads: int, min_time_s: float, budget_s: float, step: Callable[[Text], None],
+) -> list[Row]:
+    """One row per variant and batch size; accuracy only for a trained (`scored`) model."""
+    rows: list[Row] = []
+    for variant in variants:
+        acc = accuracy(variant, split.x_test, split.y_test) if scored else None
+        for batch in BATCHES:
+            row: Row = {
+                "model": model_name, "variant": variant.name, "runtime": variant.runtime,
+                "precision": variant.precision, "device": variant.device,
+                "batch_size": batch, "threads": threads, "accuracy": acc,
+                "size_bytes": variant.size_bytes,
+                "status": "ok" if variant.skipped is None else f"skipped: {variant.skipped.en}",
+                **latency(variant, split.x_test[:batch], threads, min_time_s, budget_s),
+            }
+            rows.append(row)
+            step(Text(f"{model_name}: {variant.name}, пакет {batch}",
+                      f"{model_name}: {variant.name}, batch {batch}"))
+    return compare_with_fp32(rows)
+
+
+def _ratio(value: float | None, base: float | None) -> float | None:
+    return None if value is None or not base else value / base
+
+
+def compare_with_fp32(rows: list[Row]) -> list[Row]:
+    """Add speed-up and size ratio against fp32 of the same runtime and device, and the
+    accuracy change against fp32 on the same device."""
+    def baseline(row: Row, runtime: str) -> Row | None:
+        return next((base for base in rows if base["precision"] == "fp32"
+                     and base["runtime"] == runtime and base["device"] == row["device"]
+                     and base["batch_size"] == row["batch_size"]), None)
+
+    for row in rows:
+        same_runtime = baseline(row, row["runtime"]) or {}
+        torch_fp32 = baseline(row, "torch") or {}
+        row["speedup"] = _ratio(same_runtime.get("latency_ms_median"), row.get("latency_ms_median"))
+        row["size_ratio"] = _ratio(row["size_bytes"], same_runtime.get("size_bytes"))
+        fp32_accuracy = torch_fp32.get("accuracy")
+        row["accuracy_change"] = (None if row["accuracy"] is None or fp32_accuracy is None
+                                  else row["accuracy"] - fp32_accuracy)
+    return rows
+
+
+# --- the reading --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Weights:
+    """What one forward pass of an MLP moves and computes, per sample."""
+
+    count: int  # Linear weights
+
+    @property
+    def fp32_bytes(self) -> int:
+        return FP32_BYTES * self.count
+
+    def flops(self, batch: int) -> float:
+        return 2.0 * batch * self.count
+
+
+def linear_weights(model: torch.nn.Module) -> Weights:
+    import torch
+
+    return Weights(sum(layer.weight.numel() for layer in model.modules()
+                       if isinstance(layer, torch.nn.Linear)))
+
+
+def find(rows: Sequence[Row], model: str, variant: str, batch: int, device: str = "cpu"
+         ) -> Row:
+    return next((row for row in rows if row["model"] == model and row["variant"] == variant
+                 and row["batch_size"] == batch and row["device"] == device), {})
+
+
+def times(speedup: float | None) -> Text:
+    """"×2.9 faster" / "×0.7 (slower)" / "×1.0 (no change)", or "not measured"."""
+    if speedup is None:
+        return Text("не е измерено", "not measured")
+    if speedup > 1 + SAME:
+        return Text(f"×{speedup:.2f} по-бързо", f"×{speedup:.2f} faster")
+    if speedup < 1 - SAME:
+        return Text(f"×{speedup:.2f} (по-бавно)", f"×{speedup:.2f} (slower)")
+    return Text(f"×{speedup:.2f} (без промяна)", f"×{speedup:.2f} (no change)")
+
+
+def _yes(flag: bool) -> Text:
+    return Text("има", "has") if flag else Text("няма", "has no")
+
+
+def hardware_reading(cpu: Cpu, roof: Roofline, threads: int) -> Text:
+    vnni, amx = _yes(cpu.vnni), _yes(cpu.amx)
+    return Text(
+        f"Този процесор ({cpu.model}, {threads} нишки) {vnni.bg} VNNI и {amx.bg} AMX. VNNI "
+        "прави четири int8 умножения-събирания в int32 с една инструкция; без него int8 иска "
+        "няколко AVX2 инструкции на стъпка. AMX добавя матрични блокове за int8 и bf16. "
+        f"Измерен roofline: {roof.peak_gflops:.0f} GFLOP/s fp32 и {roof.bandwidth_gbs:.1f} "
+        f"GB/s от паметта, т.е. ядро с под {roof.ridge_flop_per_byte:.1f} FLOP на байт е "
+        "ограничено от паметта.",
+        f"This CPU ({cpu.model}, {threads} threads) {vnni.en} VNNI and {amx.en} AMX. VNNI does "
+        "four int8 multiply-adds into an int32 in one instruction; without it int8 takes "
+        "several AVX2 instructions per step. AMX adds matrix tiles for int8 and bf16. "
+        f"Measured roofline: {roof.peak_gflops:.0f} GFLOP/s fp32 and {roof.bandwidth_gbs:.1f} "
+        f"GB/s from memory, so a kernel below {roof.ridge_flop_per_byte:.1f} FLOP per byte is "
+        "memory-bound.",
+    )
+
+
+def batch_reading(
+    model: str, batch: int, weights: Weights, fp32: Row, int8: Row, roof: Roofline, cpu: Cpu,
+) -> Text:
+    """Why torch int8 did what it did at one batch size: overhead, memory or compute."""
+    fp32_ms, speed = fp32.get("latency_ms_median"), times(int8.get("speedup"))
+    memory_ms = weights.fp32_bytes / (roof.bandwidth_gbs * 1e9) * 1e3
+    compute_ms = weights.flops(batch) / (roof.peak_gflops * 1e9) * 1e3
+    intensity = weights.flops(batch) / weights.fp32_bytes
+    head = Text(
+        f"{model}, пакет {batch}: int8 в torch е {speed.bg} ({fp32_ms:.3f} → "
+        f"{int8.get('latency_ms_median') or float('nan'):.3f} ms). ",
+        f"{model}, batch {batch}: torch int8 is {speed.en} ({fp32_ms:.3f} → "
+        f"{int8.get('latency_ms_median') or float('nan'):.3f} ms). ",
+    )
+    if fp32_ms is None:
+        return head
+    bound_ms = max(memory_ms, compute_ms)
+    if fp32_ms > OVERHEAD_FACTOR * bound_ms:
+        why = Text(
+            f"Roofline-ът дава поне {bound_ms:.4f} ms, а извикването в fp32 отнема {fp32_ms:.3f}"
+            " ms: времето отива за постоянни разходи на всяко извикване (Python, диспечер, "
+            "малки ядра), не за четене на тегла или смятане, така че 4× по-малките тегла "
+            "нямат какво да спестят. ",
+            f"The roofline allows {bound_ms:.4f} ms at best and the fp32 call takes "
+            f"{fp32_ms:.3f} ms: the time goes to fixed per-call costs (Python, dispatch, small "
+            "kernels), not to reading weights or arithmetic, so 4× smaller weights have "
+            "nothing to save. ",
+        )
+        verdict = _verdict(
+            int8.get("speedup"),
+            faster=Text("Печалбата тук идва от int8 ядрата с по-малко разходи на извикване.",
+                        "The gain here comes from int8 kernels with less per-call overhead."),
+            slower=Text("Квантизирането на входа при всяко извикване добавя работа — оттам "
+                        "забавянето.",
+                        "Quantizing the input on every call adds work — hence the slow-down."))
+    elif memory_ms >= compute_ms:
+        why = Text(
+            f"{intensity:.1f} FLOP на байт fp32 тегло е под прага {roof.ridge_flop_per_byte:.1f}"
+            f": слоят е ограничен от паметта — само четенето на {weights.fp32_bytes / 1e6:.1f} "
+            f"MB fp32 тегла отнема ≈{memory_ms:.2f} ms от {fp32_ms:.2f} ms, а int8 теглата са "
+            "4× по-малко байтове. ",
+            f"{intensity:.1f} FLOP per fp32 weight byte is below the ridge "
+            f"{roof.ridge_flop_per_byte:.1f}: the layer is memory-bound — just reading the "
+            f"{weights.fp32_bytes / 1e6:.1f} MB of fp32 weights takes ≈{memory_ms:.2f} ms of the "
+            f"{fp32_ms:.2f} ms call, and int8 weights are 4× fewer bytes. ",
+        )
+        verdict = _verdict(
+            int8.get("speedup"),
+            faster=Text("Оттам идва ускорението.", "That is where the speed-up comes from."),
+            slower=Text("Въпреки това int8 не е по-бърз: квантизирането на активациите и "
+                        "разходите на int8 ядрата изядоха спестеното.",
+                        "Even so int8 is not faster: quantizing the activations and the int8 "
+                        "kernels' own costs ate the saving."))
+    else:
+        why = Text(
+            f"Всяко тегло се ползва {batch} пъти ({intensity:.1f} FLOP на байт, над прага "
+            f"{roof.ridge_flop_per_byte:.1f}): слоят е ограничен от изчисленията, затова int8 "
+            "помага само доколкото int8 аритметиката е по-бърза. ",
+            f"Each weight is used {batch} times ({intensity:.1f} FLOP per byte, above the ridge "
+            f"{roof.ridge_flop_per_byte:.1f}): the layer is compute-bound, so int8 helps only "
+            "as much as int8 arithmetic is faster. ",
+        )
+        verdict = (Text("Този процесор има VNNI, така че int8 аритметиката е евтина.",
+                        "This CPU has VNNI, so int8 arithmetic is cheap.") if cpu.vnni else
+                   Text("Без VNNI int8 умножението-събиране иска няколко инструкции и "
+                        "печалбата се стопява.",
+                        "Without VNNI an int8 multiply-add takes several instructions, so the "
+                        "gain shrinks."))
+    return Text(head.bg + why.bg + verdict.bg, head.en + why.en + verdict.en)
+
+
+def _verdict(speedup: float | None, faster: Text, slower: Text) -> Text:
+    """`faster` or `slower` as the measured speed-up says; nothing when it did not change."""
+    if speedup is not None and speedup > 1 + SAME:
+        return faster
+    if speedup is not None and speedup < 1 - SAME:
+        return slower
+    return Text("")
+
+
+def size_accuracy_reading(model: str, rows: Sequence[Row]) -> Text:
+    def share(variant: str, key: str) -> float | None:
+        return find(rows, model, variant, BATCHES[0]).get(key)
+
+    int8 = ("torch int8-dyn", "ORT int8-dyn", "ORT int8-static")
+    ratios = [share(name, "size_ratio") for name in int8]
+    changes = [share(name, "accuracy_change") for name in int8]
+    fp32_accuracy = share("torch fp32", "accuracy") or 0.0
+    ratio_text = ", ".join(f"{name} {ratio:.2f}" for name, ratio in zip(int8, ratios, strict=True)
+                           if ratio is not None)
+    change_text = ", ".join(f"{name} {change * 100:+.1f}" for name, change
+                            in zip(int8, changes, strict=True) if change is not None)
+    return Text(
+        f"{model}: int8 файловете са този дял от fp32: {ratio_text} (1 байт на тегло вместо 4, "
+        "плюс мащаби и нулеви точки; при малък модел постоянната част на файла тежи повече). "
+        f"Точност в fp32: {fp32_accuracy:.1%}; промяна с int8 в процентни пункта: "
+        f"{change_text} — 256 нива на тегло пазят решенията на този модел.",
+        f"{model}: the int8 files are this share of fp32: {ratio_text} (1 byte per weight "
+        "instead of 4, plus scales and zero points; on a small model the file's fixed part "
+        f"weighs more). fp32 accuracy: {fp32_accuracy:.1%}; change with int8, in points: "
+        f"{change_text} — 256 levels per weight keep this model's decisions.",
+    )
+
+
+def ort_reading(model: str, rows: Sequence[Row], calibration: int) -> Text:
+    parts = {name: [times(find(rows, model, name, batch).get("speedup")) for batch in BATCHES]
+             for name in ("ORT int8-dyn", "ORT int8-static")}
+    dyn, static = parts["ORT int8-dyn"], parts["ORT int8-static"]
+    fp32 = [times(_ratio(find(rows, model, "torch fp32", batch).get("latency_ms_median"),
+                         find(rows, model, "ORT fp32", batch).get("latency_ms_median")))
+            for batch in BATCHES]
+    return Text(
+        f"{model} в ONNX Runtime, спрямо ORT fp32 при пакет {BATCHES[0]} / {BATCHES[1]}: "
+        f"динамична int8 {dyn[0].bg} / {dyn[1].bg}, статична int8 {static[0].bg} / "
+        f"{static[1].bg}. Статичната взема мащабите на активациите от {calibration} "
+        "обучаващи изображения, вместо да ги мери за всеки вход. Самият ORT fp32 спрямо "
+        f"torch fp32: {fp32[0].bg} / {fp32[1].bg}.",
+        f"{model} in ONNX Runtime, against ORT fp32 at batch {BATCHES[0]} / {BATCHES[1]}: "
+        f"dynamic int8 {dyn[0].en} / {dyn[1].en}, static int8 {static[0].en} / "
+        f"{static[1].en}. Static int8 takes the activation scales from {calibration} "
+        "training images instead of measuring them for every input. ORT fp32 itself against "
+        f"torch fp32: {fp32[0].en} / {fp32[1].en}.",
+    )
+
+
+def half_reading(model: str, rows: Sequence[Row], cpu: Cpu) -> Text:
+    big = BATCHES[-1]
+    parts = []
+    for precision, native in (("fp16", cpu.fp16), ("bf16", cpu.bf16)):
+        row = find(rows, model, f"torch {precision}", big)
+        one = Text(" (едно извикване)", " (one call)") if row.get("samples") == 1 else Text("")
+        how = (Text("има собствени инструкции за него", "has native instructions for it")
+               if native else Text("няма собствени инструкции за него и преобразува към fp32",
+                                   "has no native instructions for it and converts to fp32"))
+        speed = times(row.get("speedup"))
+        parts.append(Text(f"{precision}: {speed.bg}{one.bg} — процесорът {how.bg}",
+                          f"{precision}: {speed.en}{one.en} — the CPU {how.en}"))
+    return Text(
+        f"{model} на CPU при пакет {big}, спрямо fp32: " + "; ".join(p.bg for p in parts)
+        + ". Файлът е 2× по-малък и при двата, но скорост има само където хардуерът смята "
+        "в 16 бита (AMX, AVX512-FP16/BF16) — иначе е на GPU.",
+        f"{model} on the CPU at batch {big}, against fp32: " + "; ".join(p.en for p in parts)
+        + ". Both halve the file, but they are faster only where the hardware computes in 16 "
+        "bits (AMX, AVX512-FP16/BF16) — otherwise that is a GPU's job.",
+    )
+
+
+def gpu_reading(model: str, rows: Sequence[Row]) -> Text:
+    big = BATCHES[-1]
+    fp32 = find(rows, model, "torch fp32", big, "cuda")
+    fp32_ms = fp32.get("latency_ms_median")
+    if fp32_ms is None:
+        return Text(
+            f"device=cuda: GPU редовете са пропуснати — {fp32.get('status', '')}.",
+            f"device=cuda: the GPU rows are skipped — {fp32.get('status', '')}.",
+        )
+    fp16, bf16 = (find(rows, model, f"torch {p}", big, "cuda").get("speedup")
+                  for p in ("fp16", "bf16"))
+    why = _verdict(
+        max(fp16 or 0.0, bf16 or 0.0),
+        faster=Text("Тензорните ядра умножават 16-битови входове многократно по-бързо от fp32, "
+                    "а теглата са наполовина байтове.",
+                    "Tensor cores multiply 16-bit inputs several times faster than fp32, and "
+                    "the weights are half the bytes."),
+        slower=Text("При толкова малко работа времето на GPU е главно стартиране на ядра, не "
+                    "аритметика.",
+                    "With this little work the GPU's time is mostly kernel launches, not "
+                    "arithmetic."))
+    return Text(
+        f"{model} на GPU при пакет {big}, спрямо fp32 на GPU ({fp32_ms:.3f} ms): "
+        f"fp16 {times(fp16).bg}, bf16 {times(bf16).bg}. {why.bg} Динамичната int8 на torch "
+        "няма GPU ядра — тя е само за CPU.",
+        f"{model} on the GPU at batch {big}, against GPU fp32 ({fp32_ms:.3f} ms): "
+        f"fp16 {times(fp16).en}, bf16 {times(bf16).en}. {why.en} torch's dynamic int8 has "
+        "no GPU kernels — it is CPU-only.",
+    )
+
+
+TORCHAO = Text(
+    "torch.ao.quantization, ползвана тук, е остаряла от torch 2.10 и ще бъде махната; "
+    "наследникът ѝ е torchao (quantize_(model, Int8DynamicActivationInt8WeightConfig())).",
+    "torch.ao.quantization, used here, is deprecated since torch 2.10 and will be removed; "
+    "its successor is torchao (quantize_(model, Int8DynamicActivationInt8WeightConfig())).",
+)
+
+
+# --- the lab ------------------------------------------------------------------------------
+
+
+def run(params: dict[str, Any], emit: Emitter) -> dict[str, Scalar]:
+    from studyapp.labs import zoo
+    from studyapp.labs.digits import load_digits
+    from studyapp.labs.roofline import roofline
+
+    quick, threads, device = bool(params["quick"]), int(params["threads"]), params["device"]
+    models = (ACCURACY_MODEL, SPEED_MODEL) if params["wide"] else (ACCURACY_MODEL,)
+    min_time_s = MIN_TIME_S_QUICK if quick else MIN_TIME_S_DEFAULT
+    budget_s = BUDGET_S_QUICK if quick else BUDGET_S_DEFAULT
+    variants_per_model = 7 + (4 if device == "cuda" else 0)
+    step = Steps(emit, len(models) * (3 + variants_per_model * len(BATCHES)) + 1)
+
+    split = load_digits()
+    rng = np.random.default_rng(0)
+    calibration = split.x_train[rng.choice(len(split.x_train), params["calibration"],
+                                           replace=False)]
+    cpu, roof = cpu_facts(), roofline(threads)
+    step(Text("roofline на тази машина", "this machine's roofline"))
+    rows: list[Row] = []
+    weights: dict[str, Weights] = {}
+    with tempfile.TemporaryDirectory(prefix="studyapp-quantize-") as tmp:
+        for name in models:
+            # The wide model is timed with seeded random weights: training it would take
+            # longer than the whole lab, and its speed does not depend on its weights.
+            trained = (zoo.trained(name, emit.progress) if name == ACCURACY_MODEL
+                       else zoo.untrained(name))
+            step(Text(f"{name}: модел", f"{name}: model"))
+            weights[name] = linear_weights(trained.model)
+            folder = Path(tmp) / name
+            folder.mkdir()
+            variants = cpu_variants(trained.model, calibration, folder, threads, step)
+            if device == "cuda":
+                variants += gpu_variants(trained.model, folder)
+            rows += measure_variants(name, variants, split, trained.trained, threads,
+                                     min_time_s, budget_s, step)
+            emit.table(TABLE, Text("Квантизация: точност, латентност, размер",
+                                   "Quantization: accuracy, latency, size"), COLUMNS, rows)
+
+    reading = [hardware_reading(cpu, roof, threads)]
+    for name in models:
+        fp32 = [find(rows, name, "torch fp32", b) for b in BATCHES]
+        int8 = [find(rows, name, "torch int8-dyn", b) for b in BATCHES]
+        reading += [batch_reading(name, b, weights[name], f, i, roof, cpu)
+                    for b, f, i in zip(BATCHES, fp32, int8, strict=True)]
+        reading += [size_accuracy_reading(name, rows),
+                    ort_reading(name, rows, params["calibration"])]
+    reading.append(half_reading(models[-1], rows, cpu))
+    if device == "cuda":
+        reading.append(gpu_reading(models[-1], rows))
+    reading.append(TORCHAO)
+    for paragraph in reading:
+        emit.note(paragraph)
+    return summary(rows, models[-1])
+
+
+def summary(rows: Sequence[Row], model: str) -> dict[str, Scalar]:
+    """The key figures: int8's speed-ups, size share and accuracy change on `model`."""
+    figures: dict[str, Scalar] = {"model": model}
+    for variant in ("torch int8-dyn", "ORT int8-dyn", "ORT int8-static"):
+        key = variant.lower().replace(" ", "_").replace("-", "_")
+        for batch in BATCHES:
+            figures[f"{key}_speedup_b{batch}"] = find(rows, model, variant, batch).get("speedup")
+        first = find(rows, model, variant, BATCHES[0])
+        figures[f"{key}_size_ratio"] = first.get("size_ratio")
+        figures[f"{key}_accuracy_change"] = first.get("accuracy_change")
+    return figures

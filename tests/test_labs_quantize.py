@@ -1,0 +1,137 @@
+"""The quantize lab, run for real (quick size) in its child process: physical truths only.
+
+One run serves every test. It asks for `device=cuda`, so on a machine without a GPU it also
+shows that the GPU rows are skipped cleanly rather than failing the lab.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from studyapp.labs.events import Note, Result, Table, decode
+
+pytestmark = pytest.mark.slow
+INT8 = ("torch int8-dyn", "ORT int8-dyn", "ORT int8-static")
+
+
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+@pytest.fixture(scope="module")
+def quick_run(labs_data_dir: Path) -> dict:
+    """Rows, reading and result of `python -m studyapp.labs run quantize` (quick, cuda)."""
+    params = {"quick": True, "device": "cuda"}
+    done = subprocess.run(
+        [sys.executable, "-m", "studyapp.labs", "run", "quantize", "--params",
+         json.dumps(params)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    events = [decode(line) for line in done.stdout.splitlines()]  # every line is an event
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    tables = [event for event in events if isinstance(event, Table)]
+    result = events[-1]
+    assert isinstance(result, Result)
+    return {
+        "rows": list(tables[-1].rows),
+        "notes": [event.text for event in events if isinstance(event, Note)],
+        "result": result,
+    }
+
+
+def _rows(run: dict, variant: str, device: str = "cpu") -> list[dict]:
+    rows = [row for row in run["rows"] if row["variant"] == variant and row["device"] == device]
+    assert rows, f"no {variant} row on {device}"
+    return rows
+
+
+def test_int8_files_are_under_a_third_of_fp32(quick_run: dict) -> None:
+    for variant in INT8:
+        for row in _rows(quick_run, variant):
+            assert row["size_ratio"] < 1 / 3, row
+    fp32 = _rows(quick_run, "torch fp32")[0]["size_bytes"]
+    for variant in ("torch fp16", "torch bf16"):
+        half = _rows(quick_run, variant)[0]["size_bytes"]
+        assert 0.4 * fp32 < half < 0.6 * fp32
+
+
+def test_int8_keeps_accuracy_of_a_well_trained_fp32_model(quick_run: dict) -> None:
+    fp32 = _rows(quick_run, "torch fp32")[0]["accuracy"]
+    assert fp32 >= 0.95
+    for variant in (*INT8, "ORT fp32"):
+        row = _rows(quick_run, variant)[0]
+        assert abs(row["accuracy"] - fp32) <= 0.03, row
+        assert row["accuracy_change"] == pytest.approx(row["accuracy"] - fp32)
+
+
+def test_every_row_carries_threads_and_device(quick_run: dict) -> None:
+    threads = quick_run["result"].env["threads"]
+    assert quick_run["rows"]
+    for row in quick_run["rows"]:
+        assert row["threads"] == threads
+        assert row["device"] in ("cpu", "cuda")
+        assert row["batch_size"] in (1, 64)
+
+
+def test_measured_rows_have_positive_latencies_and_fp32_is_its_own_baseline(
+    quick_run: dict,
+) -> None:
+    measured = [row for row in quick_run["rows"] if row["status"] == "ok"]
+    assert measured
+    for row in measured:
+        assert row["latency_ms_median"] > 0
+        assert row["speedup"] > 0
+    for variant in ("torch fp32", "ORT fp32"):
+        for row in _rows(quick_run, variant):
+            assert row["speedup"] == pytest.approx(1.0)
+            assert row["size_ratio"] == pytest.approx(1.0)
+
+
+def test_reading_quotes_the_measured_int8_speedup(quick_run: dict) -> None:
+    for row in _rows(quick_run, "torch int8-dyn"):
+        quoted = f"×{row['speedup']:.2f}"
+        batch = f"batch {row['batch_size']}:"
+        matching = [text for text in quick_run["notes"] if batch in text.en]
+        assert matching and quoted in matching[0].en and quoted in matching[0].bg
+    assert all(text.bg and text.en for text in quick_run["notes"])
+    assert any("torchao" in text.en for text in quick_run["notes"])
+
+
+def test_summary_holds_the_int8_figures(quick_run: dict) -> None:
+    summary = quick_run["result"].summary
+    row = _rows(quick_run, "ORT int8-static")[0]
+    assert summary["ort_int8_static_size_ratio"] == pytest.approx(row["size_ratio"])
+    assert summary["torch_int8_dyn_speedup_b64"] == pytest.approx(
+        _rows(quick_run, "torch int8-dyn")[1]["speedup"])
+
+
+@pytest.mark.skipif(_has_cuda(), reason="checks the machine without a GPU")
+def test_gpu_rows_are_skipped_cleanly_without_a_gpu(quick_run: dict) -> None:
+    for variant in ("torch fp32", "torch fp16", "torch bf16", "torch int8-dyn"):
+        for row in _rows(quick_run, variant, "cuda"):
+            assert row["status"].startswith("skipped: ")
+            assert row.get("latency_ms_median") is None
+    assert any("device=cuda" in text.en for text in quick_run["notes"])
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not _has_cuda(), reason="needs an NVIDIA GPU")
+def test_fp16_and_bf16_run_on_the_gpu(quick_run: dict) -> None:
+    fp32 = _rows(quick_run, "torch fp32", "cuda")[0]
+    assert fp32["status"] == "ok" and fp32["accuracy"] >= 0.95
+    for variant in ("torch fp16", "torch bf16"):
+        for row in _rows(quick_run, variant, "cuda"):
+            if row["status"] == "ok":
+                assert row["latency_ms_median"] > 0
+                assert abs(row["accuracy"] - fp32["accuracy"]) <= 0.03
+            else:
+                assert variant == "torch bf16" and "bf16" in row["status"]
+    int8 = _rows(quick_run, "torch int8-dyn", "cuda")[0]
+    assert int8["status"].startswith("skipped: ") and "CPU" in int8["status"]
