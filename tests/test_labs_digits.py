@@ -20,7 +20,7 @@ def test_file_holds_1797_images_of_64_pixels_0_to_16() -> None:
 
 
 def test_split_is_stratified_disjoint_and_complete() -> None:
-    split = digits.load_split()
+    split = digits.load_digits()
     assert len(split.x_train) == 1442 and len(split.x_test) == 355
     assert split.x_train.dtype == np.float32 and split.x_train.max() == 1.0
     train_counts = np.bincount(split.y_train, minlength=10)
@@ -37,13 +37,13 @@ def test_split_follows_the_documented_rule() -> None:
 
 
 def test_split_arrays_are_read_only() -> None:
-    split = digits.load_split()
+    split = digits.load_digits()
     with pytest.raises(ValueError):
         split.x_test[0, 0] = 5.0
 
 
 def test_as_images_gives_one_channel_8x8() -> None:
-    split = digits.load_split()
+    split = digits.load_digits()
     images = digits.as_images(split.x_test[:3])
     assert images.shape == (3, 1, 8, 8)
     assert np.array_equal(images[1, 0, 2], split.x_test[1, 16:24])

@@ -61,7 +61,7 @@ def test_image_mask(labels: np.ndarray) -> np.ndarray:
 
 
 @cache
-def load_split() -> DigitsSplit:
+def load_digits() -> DigitsSplit:
     """The fixed split, read once per process; the arrays are read-only."""
     pixels, labels = read_digits()
     scaled = pixels.astype(np.float32) / MAX_VALUE
@@ -82,6 +82,6 @@ def sample_batch(size: int, seed: int = 0) -> np.ndarray:
 
     Real digits rather than noise, and the same ones on every run with the same seed.
     """
-    x_test = load_split().x_test
+    x_test = load_digits().x_test
     picks = np.random.default_rng(seed).integers(0, len(x_test), size=size)
     return np.ascontiguousarray(x_test[picks])

@@ -1,18 +1,22 @@
 """The environment fingerprint saved with every lab result.
 
 `cpu_info()` reads only the operating system (usable anywhere); `fingerprint()` adds torch
-and ONNX Runtime facts and imports them, so it runs in the lab child process.
+and ONNX Runtime facts and imports onnxruntime, so it runs in the lab child process.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import sys
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 # The instruction-set extensions that decide which inference kernels are fast.
 ISA_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_int8", "amx_bf16")
+AMX_FLAGS = frozenset({"amx_tile", "amx_int8", "amx_bf16"})
 CPUINFO = Path("/proc/cpuinfo")
 
 
@@ -37,18 +41,28 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def cpu_info() -> dict[str, Any]:
-    """CPU model, ISA flags (None where the OS does not say), logical and usable cores."""
+@cache
+def _read_cpuinfo() -> tuple[str | None, frozenset[str]]:
     try:
         model, flags = parse_cpuinfo(CPUINFO.read_text(encoding="utf-8", errors="replace"))
     except OSError:
-        model, flags = None, set()
+        return None, frozenset()
+    return model, frozenset(flags)
+
+
+def _flags() -> frozenset[str]:
+    return _read_cpuinfo()[1]
+
+
+def cpu_info() -> dict[str, Any]:
+    """CPU model, ISA flags (None where the OS does not say), logical and usable cores."""
+    model, flags = _read_cpuinfo()
     isa: dict[str, bool | None] = {name: (name in flags) if flags else None for name in ISA_FLAGS}
-    isa["amx"] = any(isa[name] for name in ("amx_tile", "amx_int8", "amx_bf16")) if flags else None
+    isa["amx"] = bool(flags & AMX_FLAGS) if flags else None
     return {
         "cpu_model": model or platform.processor() or platform.machine(),
         "isa": isa,
-        "logical_cores": os.cpu_count(),
+        "cores": os.cpu_count(),
         "usable_cores": usable_cores(),
         "machine": platform.machine(),
         "os": f"{platform.system()} {platform.release()}",
@@ -56,18 +70,57 @@ def cpu_info() -> dict[str, Any]:
     }
 
 
-def fingerprint(threads: int, device: str = "cpu") -> dict[str, Any]:
-    """`cpu_info()` plus thread count, device, torch/ONNX Runtime versions, providers, GPU."""
-    import onnxruntime
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def has_vnni() -> bool:
+    """Whether the CPU has int8 dot-product instructions (AVX512-VNNI or AVX-VNNI)."""
+    return bool(_flags() & {"avx512_vnni", "avx_vnni"})
+
+
+def has_amx() -> bool:
+    """Whether the CPU has AMX tile instructions (int8/bf16 matrix units)."""
+    return bool(_flags() & AMX_FLAGS)
+
+
+def cuda_available() -> bool:
+    """Whether torch sees a CUDA GPU (imports torch)."""
     import torch
 
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return torch.cuda.is_available()
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def fingerprint(threads: int | None = None, device: str | None = None) -> dict[str, Any]:
+    """`cpu_info()` plus thread count, device, torch/ONNX Runtime versions, providers, GPU.
+
+    torch is not imported for this: its thread count, CPU capability and the GPU name are
+    read only when the lab already loaded it (every lab that measures with torch has).
+    """
+    import onnxruntime
+
+    torch = sys.modules.get("torch")
+    gpu = None
+    if torch is not None and torch.cuda.is_available():
+        gpu = torch.cuda.get_device_name(0)
+    if threads is None and torch is not None:
+        threads = torch.get_num_threads()
     return {
         **cpu_info(),
         "threads": threads,
         "device": device,
-        "torch": torch.__version__,
-        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "torch": _version("torch"),
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability() if torch else None,
         "onnxruntime": onnxruntime.__version__,
         "ort_providers": onnxruntime.get_available_providers(),
         "gpu": gpu,

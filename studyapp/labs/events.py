@@ -1,19 +1,21 @@
 """The lab child's event protocol: one JSON object per line on its stdout.
 
-Every line is `{"type": TYPE, ...fields}` with TYPE one of:
+Every line is `{"event": KIND, ...fields}` with KIND one of:
 
-- `progress` — `done`, `total`, `message` (bilingual text);
+- `progress` — `done`, `total`, `message`;
 - `table` — `name`, `title`, `columns` (key, label, unit), `rows` (objects keyed by column key);
   a table sent again under the same name replaces the earlier one (live tables grow that way);
-- `series` — one line of a plot: `plot`, `title`, `x_label`, `y_label`, `label`, `x`, `y`;
-  sent again with the same plot and label, it replaces the earlier one;
-- `note` — `text`: one paragraph of the lab's reading of what it measured;
-- `result` — `summary` (the key figures), `env` (the environment fingerprint), `duration_s`;
-  the last line of a successful run;
-- `error` — `message` (one line) and `detail` (a traceback or the child's last stderr lines);
-  the last line of a failed run.
+- `series` — one line of a plot: `name`, `x_label`, `y_label`, `x`, `y`, `log_x`; series with
+  the same axis labels belong on one plot; sent again under the same name, it replaces the
+  earlier one;
+- `note` — `text`: a remark on the run (a skipped variant, a timing-only model);
+- `result` — `rows` (every measured row), `reading` (paragraphs interpreting this run's
+  numbers) and `env` (the environment fingerprint); the last line of a successful run;
+- `error` — `message` (one line) and `detail` (a traceback); the last line of a failed run.
 
-Bilingual texts are `{"bg": "…", "en": "…"}`. No torch here: the parent reads these.
+Texts the user reads are bilingual, `{"bg": "…", "en": "…"}`; a plain string is accepted
+where a label is the same in both languages. Rows use the vocabulary of the labs contract
+(`variant`, `latency_ms_median`, `threads`, `device`, …). No torch here: the parent reads these.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -59,13 +61,12 @@ class Table:
 
 @dataclass(frozen=True)
 class Series:
-    plot: str
-    title: Text
+    name: Text
     x_label: Text
     y_label: Text
-    label: Text
     x: tuple[float, ...]
     y: tuple[float | None, ...]
+    log_x: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,9 @@ class Note:
 
 @dataclass(frozen=True)
 class Result:
-    summary: dict[str, Scalar] = field(default_factory=dict)
+    rows: tuple[dict[str, Scalar], ...] = ()
+    reading: tuple[Text, ...] = ()
     env: dict[str, Any] = field(default_factory=dict)
-    duration_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,16 @@ class Error:
 
 Event = Progress | Table | Series | Note | Result | Error
 
-_TYPE_NAMES: dict[type, str] = {
+_KINDS: dict[type, str] = {
     Progress: "progress", Table: "table", Series: "series",
     Note: "note", Result: "result", Error: "error",
 }
+Label = str | Text
+
+
+def as_text(value: Label) -> Text:
+    """A label as bilingual text; a plain string reads the same in both languages."""
+    return value if isinstance(value, Text) else Text(value, value)
 
 
 def _clean(value: Any) -> Any:
@@ -113,7 +120,7 @@ def _clean(value: Any) -> Any:
 
 def encode(event: Event) -> str:
     """One line of JSON, without the newline."""
-    payload = {"type": _TYPE_NAMES[type(event)]}
+    payload = {"event": _KINDS[type(event)]}
     payload.update({name: _clean(getattr(event, name)) for name in event.__dataclass_fields__})
     return json.dumps(payload, ensure_ascii=False, allow_nan=False)
 
@@ -126,6 +133,10 @@ def _text(value: Any, what: str) -> Text:
     raise ProtocolError(f"{what} is not a text")
 
 
+def _rows(value: Any) -> tuple[dict[str, Scalar], ...]:
+    return tuple(dict(row) for row in value)
+
+
 def _decode_fields(kind: str, data: Mapping[str, Any]) -> Event:
     if kind == "progress":
         return Progress(int(data["done"]), int(data["total"]), _text(data["message"], "message"))
@@ -135,22 +146,22 @@ def _decode_fields(kind: str, data: Mapping[str, Any]) -> Event:
             for col in data["columns"]
         )
         return Table(str(data["name"]), _text(data["title"], "title"), columns,
-                     tuple(dict(row) for row in data["rows"]))
+                     _rows(data["rows"]))
     if kind == "series":
         return Series(
-            str(data["plot"]), _text(data["title"], "title"), _text(data["x_label"], "x_label"),
-            _text(data["y_label"], "y_label"), _text(data["label"], "label"),
-            tuple(float(v) for v in data["x"]),
-            tuple(None if v is None else float(v) for v in data["y"]),
+            _text(data["name"], "name"), _text(data["x_label"], "x_label"),
+            _text(data["y_label"], "y_label"), tuple(float(v) for v in data["x"]),
+            tuple(None if v is None else float(v) for v in data["y"]), bool(data.get("log_x")),
         )
     if kind == "note":
         return Note(_text(data["text"], "note"))
     if kind == "result":
-        return Result(dict(data.get("summary") or {}), dict(data.get("env") or {}),
-                      float(data.get("duration_s") or 0.0))
+        return Result(_rows(data.get("rows") or ()),
+                      tuple(_text(item, "reading") for item in data.get("reading") or ()),
+                      dict(data.get("env") or {}))
     if kind == "error":
         return Error(str(data["message"]), str(data.get("detail") or ""))
-    raise ProtocolError(f"unknown event type {kind!r}")
+    raise ProtocolError(f"unknown event {kind!r}")
 
 
 def decode(line: str) -> Event:
@@ -160,50 +171,67 @@ def decode(line: str) -> Event:
         data = json.loads(line)
     except ValueError as exc:
         raise ProtocolError(f"not an event: {shown!r}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+    if not isinstance(data, dict) or not isinstance(data.get("event"), str):
         raise ProtocolError(f"not an event: {shown!r}")
     try:
-        return _decode_fields(data["type"], data)
+        return _decode_fields(data["event"], data)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ProtocolError(f"malformed {data['type']} event: {shown!r}") from exc
+        raise ProtocolError(f"malformed {data['event']} event: {shown!r}") from exc
 
 
 class Emitter:
     """What a lab writes its events with; one flushed line per event.
 
     Progress is rate-limited: a step that comes sooner than `progress_interval_s` after
-    the last one sent is dropped, except the first and the last (done == total), so a
-    lab may report every step of a loop.
+    the last one sent is dropped, except the last (done == total), so a lab may report
+    every step of a loop. `env`, when given, supplies the fingerprint sent with the result.
     """
 
-    def __init__(self, stream: TextIO, progress_interval_s: float = 0.1) -> None:
+    def __init__(self, stream: TextIO, progress_interval_s: float = 0.1,
+                 env: Callable[[], dict[str, Any]] | None = None) -> None:
         self._stream = stream
         self._progress_interval_s = progress_interval_s
         self._last_progress: float | None = None
+        self._env = env
+        self.finished = False  # True once a result or an error was sent
 
     def emit(self, event: Event) -> None:
         self._stream.write(encode(event) + "\n")
         self._stream.flush()
+        self.finished = self.finished or isinstance(event, Result | Error)
 
-    def progress(self, done: int, total: int, message: Text) -> None:
+    def progress(self, done: int, total: int, message: Label) -> None:
         now = time.monotonic()
         last = self._last_progress
         if done < total and last is not None and now - last < self._progress_interval_s:
             return
         self._last_progress = now
-        self.emit(Progress(done, total, message))
+        self.emit(Progress(done, total, as_text(message)))
 
     def table(
-        self, name: str, title: Text, columns: Sequence[Column],
+        self, name: str, title: Label, columns: Sequence[Column | str],
         rows: Iterable[Mapping[str, Any]],
     ) -> None:
-        self.emit(Table(name, title, tuple(columns), tuple(dict(row) for row in rows)))
+        """The table `name` as it stands now (send it again as rows are added)."""
+        cols = tuple(col if isinstance(col, Column) else Column(col, Text(col, col))
+                     for col in columns)
+        self.emit(Table(name, as_text(title), cols, tuple(dict(row) for row in rows)))
 
     def series(
-        self, plot: str, title: Text, x_label: Text, y_label: Text, label: Text,
-        x: Sequence[float], y: Sequence[float | None],
+        self, name: Label, x_label: Label, y_label: Label, x: Sequence[float],
+        y: Sequence[float | None], log_x: bool = False,
     ) -> None:
-        self.emit(Series(plot, title, x_label, y_label, label, tuple(x), tuple(y)))
+        self.emit(Series(as_text(name), as_text(x_label), as_text(y_label), tuple(x), tuple(y),
+                         log_x))
 
-    def note(self, text: Text) -> None:
-        self.emit(Note(text))
+    def note(self, bg: str, en: str) -> None:
+        """A bilingual remark."""
+        self.emit(Note(Text(bg, en)))
+
+    def result(self, rows: Sequence[Mapping[str, Any]],
+               reading: Sequence[Mapping[str, str] | Text]) -> None:
+        """Every measured row and the reading (`[{"bg": …, "en": …}, …]`); ends the run."""
+        texts = tuple(item if isinstance(item, Text) else Text(item["bg"], item.get("en", ""))
+                      for item in reading)
+        env = self._env() if self._env is not None else {}
+        self.emit(Result(tuple(dict(row) for row in rows), texts, env))

@@ -1,11 +1,11 @@
 """The measurement harness every lab times with.
 
 One cold first call, reported apart; at least 10 warm-up calls; then timed calls until both
-a minimum number of samples (≥ 20) and a minimum time are reached. The summary gives the
+a minimum number of samples (≥ 20) and a minimum time are reached. The result gives the
 median, p90, p99, mean, standard deviation and coefficient of variation, flags a noisy
 measurement (CV > 0.15), and records the thread count it ran with. Calls run under
-`torch.inference_mode()` with torch held at a fixed thread count; ONNX Runtime sessions
-get the same count from `ort_session_options`.
+`torch.inference_mode()` with torch held at a fixed thread count; ONNX Runtime sessions from
+`ort_session` get the same count.
 
 torch and onnxruntime are imported inside the functions (lab child process only).
 """
@@ -15,8 +15,9 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,84 +27,60 @@ from studyapp.labs.events import Column
 
 if TYPE_CHECKING:
     import onnxruntime
+    import torch
 
 NOISY_CV = 0.15
 MIN_WARMUP = 10
 MIN_SAMPLES = 20
+MIN_TIME_S = 0.5
+QUICK_MIN_TIME_S = 0.05  # quick runs: the minimum counts and barely any time
+OPT_LEVELS = ("disable", "basic", "extended", "all")
 
 
 @dataclass(frozen=True)
-class TimingConfig:
-    warmup: int = MIN_WARMUP
-    min_samples: int = MIN_SAMPLES
-    min_time_s: float = 0.5
-    max_samples: int = 100_000
+class Timing:
+    """Timed warm calls, in milliseconds, and the cold first call apart."""
 
-    def __post_init__(self) -> None:
-        if self.warmup < MIN_WARMUP or self.min_samples < MIN_SAMPLES:
-            raise ValueError(f"need at least {MIN_WARMUP} warm-up calls and {MIN_SAMPLES} samples")
-        if self.max_samples < self.min_samples or self.min_time_s < 0:
-            raise ValueError("max_samples must be ≥ min_samples and min_time_s ≥ 0")
-
-
-QUICK = TimingConfig(min_time_s=0.05)  # for `quick` runs: the minimum counts, barely any time
-DEFAULT = TimingConfig()
-
-
-@dataclass(frozen=True)
-class Stats:
-    """Summary of timed samples, in milliseconds."""
-
-    n: int
+    cold_ms: float
     median_ms: float
     p90_ms: float
     p99_ms: float
     mean_ms: float
     std_ms: float
-    min_ms: float
-    max_ms: float
+    cv: float  # std / mean
+    samples: int
+    noisy: bool  # cv > NOISY_CV
+    threads: int
+    min_ms: float = math.nan
+    max_ms: float = math.nan
+    warmup: int = 0
+    samples_ms: tuple[float, ...] = ()
 
-    @property
-    def cv(self) -> float:
-        """Coefficient of variation: std / mean."""
-        return self.std_ms / self.mean_ms if self.mean_ms > 0 else math.inf
+    def as_row(self) -> dict[str, float | int | bool]:
+        """The row vocabulary's timing metrics (`TIMING_COLUMNS`), for a lab's row."""
+        return {
+            "latency_ms_median": self.median_ms, "latency_ms_p90": self.p90_ms,
+            "latency_ms_p99": self.p99_ms, "latency_ms_cold": self.cold_ms,
+            "cv": self.cv, "noisy": self.noisy, "threads": self.threads,
+        }
 
-    @property
-    def noisy(self) -> bool:
-        return self.cv > NOISY_CV
 
-
-def summarize(samples_ms: Sequence[float]) -> Stats:
+def summarize(
+    samples_ms: Sequence[float], *, cold_ms: float = math.nan, threads: int = 0, warmup: int = 0
+) -> Timing:
     """Percentiles by linear interpolation; std is the sample standard deviation (n − 1)."""
     if len(samples_ms) < 2:
         raise ValueError("need at least two samples")
     values = np.asarray(samples_ms, dtype=np.float64)
-    p50, p90, p99 = np.percentile(values, [50, 90, 99])
-    return Stats(
-        n=len(values), median_ms=float(p50), p90_ms=float(p90), p99_ms=float(p99),
-        mean_ms=float(values.mean()), std_ms=float(values.std(ddof=1)),
-        min_ms=float(values.min()), max_ms=float(values.max()),
+    p50, p90, p99 = (float(v) for v in np.percentile(values, [50, 90, 99]))
+    mean, std = float(values.mean()), float(values.std(ddof=1))
+    cv = std / mean if mean > 0 else math.inf
+    return Timing(
+        cold_ms=cold_ms, median_ms=p50, p90_ms=p90, p99_ms=p99, mean_ms=mean, std_ms=std,
+        cv=cv, samples=len(values), noisy=cv > NOISY_CV, threads=threads,
+        min_ms=float(values.min()), max_ms=float(values.max()), warmup=warmup,
+        samples_ms=tuple(float(v) for v in values),
     )
-
-
-@dataclass(frozen=True)
-class Timing:
-    """One harness measurement of a callable."""
-
-    cold_ms: float  # the first call, before any warm-up
-    stats: Stats  # the timed warm calls
-    samples_ms: tuple[float, ...]
-    warmup: int
-    threads: int
-
-    def row(self) -> dict[str, float | int | bool]:
-        """The standard timing columns (`TIMING_COLUMNS`), for a lab to merge into its row."""
-        s = self.stats
-        return {
-            "cold_ms": self.cold_ms, "median_ms": s.median_ms, "p90_ms": s.p90_ms,
-            "p99_ms": s.p99_ms, "mean_ms": s.mean_ms, "std_ms": s.std_ms, "cv": s.cv,
-            "noisy": s.noisy, "samples": s.n, "threads": self.threads,
-        }
 
 
 def _column(key: str, bg: str, en: str, unit: str = "") -> Column:
@@ -111,17 +88,22 @@ def _column(key: str, bg: str, en: str, unit: str = "") -> Column:
 
 
 TIMING_COLUMNS: tuple[Column, ...] = (
-    _column("cold_ms", "студено", "cold", "ms"),
-    _column("median_ms", "медиана", "median", "ms"),
-    _column("p90_ms", "p90", "p90", "ms"),
-    _column("p99_ms", "p99", "p99", "ms"),
-    _column("mean_ms", "средно", "mean", "ms"),
-    _column("std_ms", "σ", "std", "ms"),
+    _column("latency_ms_median", "медиана", "median", "ms"),
+    _column("latency_ms_p90", "p90", "p90", "ms"),
+    _column("latency_ms_p99", "p99", "p99", "ms"),
+    _column("latency_ms_cold", "студено", "cold", "ms"),
     _column("cv", "CV", "CV"),
     _column("noisy", "шумно", "noisy"),
-    _column("samples", "проби", "samples"),
     _column("threads", "нишки", "threads"),
 )
+
+
+def set_threads(n: int) -> int:
+    """torch's intra-op thread count set to `n` for the rest of the process; returns `n`."""
+    import torch
+
+    torch.set_num_threads(n)
+    return n
 
 
 @contextlib.contextmanager
@@ -137,6 +119,74 @@ def torch_threads(threads: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+def synchronizer(device: str) -> Callable[[], None] | None:
+    """What to call after each timed call so that asynchronous GPU work is counted."""
+    if device.startswith("cuda"):
+        import torch
+
+        return torch.cuda.synchronize
+    return None
+
+
+def measure(
+    fn: Callable[[], object],
+    *,
+    threads: int,
+    min_time_s: float = MIN_TIME_S,
+    warmup: int = MIN_WARMUP,
+    min_samples: int = MIN_SAMPLES,
+    max_samples: int = 100_000,
+    synchronize: Callable[[], None] | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Timing:
+    """Time `fn()` (which must already hold its seeded input) as described above."""
+    import torch
+
+    if warmup < MIN_WARMUP or min_samples < MIN_SAMPLES or max_samples < min_samples:
+        raise ValueError(f"need at least {MIN_WARMUP} warm-up calls and {MIN_SAMPLES} samples")
+
+    def timed() -> float:
+        started = clock()
+        fn()
+        if synchronize is not None:
+            synchronize()
+        return (clock() - started) * 1e3
+
+    with torch_threads(threads), torch.inference_mode():
+        cold_ms = timed()
+        for _ in range(warmup):
+            timed()
+        samples: list[float] = []
+        started = clock()
+        while len(samples) < max_samples and (
+            len(samples) < min_samples or clock() - started < min_time_s
+        ):
+            samples.append(timed())
+    return summarize(samples, cold_ms=cold_ms, threads=threads, warmup=warmup)
+
+
+def measure_torch(
+    model: torch.nn.Module, x: Any, *, threads: int, min_time_s: float = MIN_TIME_S,
+    device: str = "cpu",
+) -> Timing:
+    """`model(x)` timed on `device` (model and input moved there; the GPU synchronised)."""
+    import torch
+
+    model = model.to(device)
+    tensor = torch.as_tensor(np.asarray(x) if isinstance(x, np.ndarray) else x).to(device)
+    return measure(lambda: model(tensor), threads=threads, min_time_s=min_time_s,
+                   synchronize=synchronizer(device))
+
+
+def measure_ort(
+    session: onnxruntime.InferenceSession, feeds: Mapping[str, np.ndarray], *, threads: int,
+    min_time_s: float = MIN_TIME_S,
+) -> Timing:
+    """`session.run(None, feeds)` timed; `threads` is recorded (set it in `ort_session`)."""
+    inputs = dict(feeds)
+    return measure(lambda: session.run(None, inputs), threads=threads, min_time_s=min_time_s)
+
+
 def ort_session_options(threads: int) -> onnxruntime.SessionOptions:
     """Session options with the same fixed thread count the torch timings use."""
     import onnxruntime
@@ -149,41 +199,30 @@ def ort_session_options(threads: int) -> onnxruntime.SessionOptions:
     return options
 
 
-def synchronizer(device: str) -> Callable[[], None] | None:
-    """What to call after each timed call so that asynchronous GPU work is counted."""
-    if device.startswith("cuda"):
-        import torch
+def ort_session(
+    path_or_bytes: str | Path | bytes, *, threads: int, opt_level: str = "all",
+    providers: list[str] | None = None, profile_prefix: str | None = None,
+) -> onnxruntime.InferenceSession:
+    """An ONNX Runtime session at a fixed thread count and graph optimization level
+    (disable | basic | extended | all), profiling to `profile_prefix*.json` when given."""
+    import onnxruntime
 
-        return torch.cuda.synchronize
-    return None
+    if opt_level not in OPT_LEVELS:
+        raise ValueError(f"opt_level must be one of {', '.join(OPT_LEVELS)}")
+    level = onnxruntime.GraphOptimizationLevel
+    options = ort_session_options(threads)
+    options.graph_optimization_level = {
+        "disable": level.ORT_DISABLE_ALL, "basic": level.ORT_ENABLE_BASIC,
+        "extended": level.ORT_ENABLE_EXTENDED, "all": level.ORT_ENABLE_ALL,
+    }[opt_level]
+    if profile_prefix is not None:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
+    model = path_or_bytes if isinstance(path_or_bytes, bytes) else str(path_or_bytes)
+    return onnxruntime.InferenceSession(
+        model, options, providers=providers or ["CPUExecutionProvider"])
 
 
-def measure(
-    fn: Callable[[], Any],
-    *,
-    threads: int,
-    config: TimingConfig = DEFAULT,
-    synchronize: Callable[[], None] | None = None,
-    clock: Callable[[], float] = time.perf_counter,
-) -> Timing:
-    """Time `fn()` (which must already hold its seeded input) as described above."""
-    import torch
-
-    def timed() -> float:
-        started = clock()
-        fn()
-        if synchronize is not None:
-            synchronize()
-        return (clock() - started) * 1e3
-
-    with torch_threads(threads), torch.inference_mode():
-        cold_ms = timed()
-        for _ in range(config.warmup):
-            timed()
-        samples: list[float] = []
-        started = clock()
-        while len(samples) < config.max_samples and (
-            len(samples) < config.min_samples or clock() - started < config.min_time_s
-        ):
-            samples.append(timed())
-    return Timing(cold_ms, summarize(samples), tuple(samples), config.warmup, threads)
+def file_size(*paths: str | Path) -> int:
+    """Bytes on disk of all `paths` together (an `.onnx` and its `.onnx.data`, say)."""
+    return sum(Path(path).stat().st_size for path in paths)

@@ -14,9 +14,14 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
+from studyapp.labs.digits import N_PIXELS
 from studyapp.labs.envinfo import cpu_info
 from studyapp.paths import cache_dir
+
+if TYPE_CHECKING:
+    from torch import nn
 
 GEMM_SIZES = (512, 1024, 2048)
 STREAM_FLOATS = 32 * 1024 * 1024  # 128 MB: far larger than any last-level cache
@@ -26,7 +31,7 @@ STREAM_FLOATS = 32 * 1024 * 1024  # 128 MB: far larger than any last-level cache
 class Roofline:
     peak_gflops: float  # best fp32 matrix multiply seen
     bandwidth_gbs: float  # best read bandwidth seen on a 128 MB array
-    threads: int
+    threads: int | None = None  # the torch thread count it was measured with
 
     @property
     def ridge_flop_per_byte(self) -> float:
@@ -53,14 +58,14 @@ def _best_seconds(fn: Callable[[], object], budget_s: float, synchronize: Callab
     return best
 
 
-def probe(threads: int, budget_s: float = 2.0, device: str = "cpu") -> Roofline:
-    """Measure now; about `budget_s` seconds in all."""
+def probe(threads: int, seconds: float = 2.0, device: str = "cpu") -> Roofline:
+    """Measure now; about `seconds` in all."""
     import torch
 
     from studyapp.labs.harness import synchronizer, torch_threads
 
     sync = synchronizer(device) or (lambda: None)
-    share = budget_s / (len(GEMM_SIZES) + 1)
+    share = seconds / (len(GEMM_SIZES) + 1)
     generator = torch.Generator().manual_seed(0)
     with torch_threads(threads), torch.inference_mode():
         peak = 0.0
@@ -97,3 +102,41 @@ def roofline(threads: int, fresh: bool = False) -> Roofline:
     tmp.write_text(json.dumps(cached, indent=1), encoding="utf-8")
     tmp.replace(path)
     return measured
+
+
+def weight_bytes(model: nn.Module) -> int:
+    """Bytes of the model's parameters and buffers at their own dtypes (what a call reads)."""
+    tensors = [*model.parameters(), *model.buffers()]
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+def linear_flops(model: nn.Module, batch_size: int) -> float:
+    """FLOPs of one forward pass over `batch_size` digits: 2·in·out per fully connected layer
+    (float or quantized) and 2·(in/groups)·k·k·out·H·W per convolution, per sample."""
+    import torch
+    from torch import nn
+
+    convolutions: list[tuple[nn.Conv2d, torch.Size]] = []
+    hooks = [
+        module.register_forward_hook(
+            lambda conv, _inputs, output: convolutions.append((conv, output.shape)))
+        for module in model.modules() if isinstance(module, nn.Conv2d)
+    ]
+    try:
+        if hooks:
+            first = next(model.parameters())
+            with torch.inference_mode():
+                model(torch.zeros(1, N_PIXELS, device=first.device, dtype=first.dtype))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    per_sample = sum(
+        2 * module.in_features * module.out_features
+        for module in model.modules()
+        if hasattr(module, "in_features") and hasattr(module, "out_features")
+    )
+    for conv, shape in convolutions:
+        kernel = conv.kernel_size[0] * conv.kernel_size[1]
+        per_sample += (2 * conv.in_channels // conv.groups * kernel * conv.out_channels
+                       * shape[-2] * shape[-1])
+    return float(per_sample * batch_size)

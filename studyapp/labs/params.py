@@ -1,0 +1,113 @@
+"""Lab parameters: declared by each lab, validated in the parent before the child starts.
+
+A lab module declares `PARAMS: dict[str, ParamSpec]`; every lab also accepts
+`COMMON_PARAMS`: `size` ("quick" for tests, "default" for learners), `threads`, `device`
+and `seed`. Unknown names, wrong types and out-of-range values raise `LabParamError`, one
+line naming the lab, the parameter and what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from studyapp.deck.model import Text
+from studyapp.errors import StudyappError
+from studyapp.labs.envinfo import usable_cores
+
+SIZES = ("quick", "default")
+
+
+class LabParamError(StudyappError):
+    """A lab or parameter the user asked for does not exist or is out of range."""
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    kind: type  # int | float | str | bool
+    default: object
+    choices: tuple[Any, ...] | None = None
+    min: float | None = None  # inclusive
+    max: float | None = None
+    help: str | Text = ""
+
+    def allowed(self) -> str:
+        """What the parameter accepts, for error messages and `lab list`."""
+        if self.choices:
+            return " | ".join(str(choice) for choice in self.choices)
+        if self.kind is bool:
+            return "true | false"
+        low = "" if self.min is None else f"{self.min:g}"
+        high = "" if self.max is None else f"{self.max:g}"
+        return self.kind.__name__ + (f" in {low}..{high}" if low or high else "")
+
+
+COMMON_PARAMS: dict[str, ParamSpec] = {
+    "size": ParamSpec(str, "default", choices=SIZES,
+                      help=Text("quick: няколко секунди (за проверки); default: до 30 s",
+                                "quick: a few seconds (for checks); default: up to 30 s")),
+    "threads": ParamSpec(int, usable_cores(), min=1, max=4 * usable_cores(),
+                         help=Text("нишки на torch и ONNX Runtime",
+                                   "torch and ONNX Runtime threads")),
+    "device": ParamSpec(str, "cpu", choices=("cpu", "cuda"),
+                        help=Text("устройство за torch", "torch device")),
+    "seed": ParamSpec(int, 0, min=0, max=2**31 - 1,
+                      help=Text("начално число за входовете", "seed for the inputs")),
+}
+
+
+def _prefix(lab_id: str) -> str:
+    return f"lab {lab_id!r}: " if lab_id else ""
+
+
+def check_value(name: str, spec: ParamSpec, value: Any, lab_id: str = "") -> Any:
+    """`value` if `spec` accepts it (an int widens to a float), else `LabParamError`."""
+    wrong = LabParamError(f"{_prefix(lab_id)}{name} must be {spec.allowed()}, not {value!r}")
+    if spec.kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, spec.kind) or (spec.kind is int and isinstance(value, bool)):
+        raise wrong
+    if spec.choices and value not in spec.choices:
+        raise wrong
+    if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
+        raise LabParamError(f"{_prefix(lab_id)}{name}={value!r} is out of range "
+                            f"({spec.allowed()})")
+    return value
+
+
+def parse_text(name: str, spec: ParamSpec, text: str, lab_id: str = "") -> Any:
+    """A value typed on the command line (`threads=2`, `model=cnn`), converted and checked."""
+    value: Any = text
+    try:
+        if spec.kind is bool:
+            lowered = text.strip().lower()
+            if lowered not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(text)
+            value = lowered in ("true", "1", "yes")
+        elif spec.kind in (int, float):
+            value = spec.kind(text)
+    except ValueError:
+        raise LabParamError(f"{_prefix(lab_id)}{name} must be {spec.allowed()}, "
+                            f"not {text!r}") from None
+    return check_value(name, spec, value, lab_id)
+
+
+def all_specs(specs: Mapping[str, ParamSpec]) -> dict[str, ParamSpec]:
+    """The common parameters, then the lab's own."""
+    return {**COMMON_PARAMS, **specs}
+
+
+def validate(
+    specs: Mapping[str, ParamSpec], given: Mapping[str, object], lab_id: str = ""
+) -> dict[str, object]:
+    """Every parameter (common and the lab's `specs`): `given` values checked, the rest defaults."""
+    known = all_specs(specs)
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise LabParamError(f"{_prefix(lab_id)}no parameter {unknown[0]!r} "
+                            f"(known: {', '.join(known)})")
+    resolved = {name: spec.default for name, spec in known.items()}
+    resolved.update({name: check_value(name, known[name], value, lab_id)
+                     for name, value in given.items()})
+    return resolved
