@@ -269,6 +269,7 @@ class StudyService:
                 self._cards[card.id] = card
                 self._module_of[card.id] = module.id
         self._rank = {card_id: rank for rank, card_id in enumerate(self._cards)}
+        self._plan_ids = [card.id for card in self._cards.values() if card.offset is not None]
 
     @classmethod
     def open(cls, db_path: Path, modules: Sequence[Module], clock: Clock) -> StudyService:
@@ -335,6 +336,10 @@ class StudyService:
         except KeyError:
             raise UnknownCardError(card_id) from None
 
+    def _is_reviewable(self, card_id: str) -> bool:
+        card = self._cards.get(card_id)
+        return card is not None and card.reviewable
+
     def card_state(self, card_id: str) -> CardState:
         self.card(card_id)
         with reading(self._engine) as session:
@@ -378,7 +383,7 @@ class StudyService:
         entries += [_Entry(card_id, True, False) for card_id in new if card_id in self._cards]
         queued = {entry.card_id for entry in entries}
         entries += [_Entry(card_id, False, True) for card_id in redrills
-                    if card_id in self._cards and card_id not in queued]
+                    if self._is_reviewable(card_id) and card_id not in queued]
         return entries
 
     def record(
@@ -418,7 +423,8 @@ class StudyService:
         with reading(self._engine) as session:
             due = [card_id for card_id, _ in queue_db.due_cards(session, today)]
             plans = self._unlocked_plans(session, today)
-            redrills = set(queue_db.open_redrills(session, today)) - set(due)
+            redrills = {card_id for card_id in queue_db.open_redrills(session, today)
+                        if self._is_reviewable(card_id)} - set(due)
             seen = queue_db.first_seen_on(session, today)
             new_count = queue_db.count_new(session)
             per_day = stats_db.reviews_per_day(session, first, today)
@@ -473,7 +479,7 @@ class StudyService:
             select(ModuleProgressRow.module_id, ModuleProgressRow.first_study_day)
         ).all())
         plans = []
-        for card_id, module_id in queue_db.unanswered_plan_cards(session):
+        for card_id, module_id in queue_db.unanswered_plan_cards(session, self._plan_ids):
             card = self._cards.get(card_id)
             first = firsts.get(module_id)
             if card is not None and card.offset is not None and first is not None:

@@ -17,7 +17,7 @@ from studyapp.cli import main
 from studyapp.deck import load_modules
 from studyapp.errors import StudyappError
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import StudyService
+from studyapp.session import Settings, StudyService
 from studyapp.store.migrations import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,7 +120,7 @@ import sys, time
 from pathlib import Path
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import Settings, StudyService
+from studyapp.session import StudyService
 from studyapp.clock import system_clock
 db, content, start_flag = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 service = StudyService.open(db, load_modules(content, LAB_IDS), system_clock)
@@ -137,8 +137,6 @@ def test_two_processes_answering_at_once_lose_no_answer(tmp_path: Path) -> None:
     content = write_module_toml(tmp_path / "content", tiny_cards(concepts=40, plans=False))
     db = tmp_path / "shared.db"
     service = StudyService.open(db, load_modules(content, LAB_IDS), StudyClock())
-    from studyapp.session import Settings
-
     service.save_settings(Settings(new_per_day=40))
     service.close()
     flag = tmp_path / "go"

@@ -47,6 +47,15 @@ def test_upgrading_an_old_database_keeps_its_data_and_leaves_a_backup(tmp_path: 
     assert migrate(path, target=1) == 1
     with sqlite3.connect(path) as con:
         con.execute("INSERT INTO setting (key, value) VALUES ('lang', 'en')")
+        con.execute("INSERT INTO card_state (card_id, module_id, kind, ord, reviewable) "
+                    "VALUES ('quiz.1', 'm', 'quiz', 0, 1)")
+        for grade, first, undone in ((2, 1, None), (4, 0, None), (5, 0, "2026-03-02")):
+            con.execute(
+                "INSERT INTO review_log (card_id, session_id, at, study_day, grade, first_answer,"
+                " before_repetitions, before_easiness_x100, before_interval, after_repetitions,"
+                " after_easiness_x100, after_interval, after_due, undone_at) VALUES"
+                " ('quiz.1', 's', '2026-03-01 07:00:00', '2026-03-01', ?, ?, 0, 250, 0, 1, 250,"
+                " 1, '2026-03-02', ?)", (grade, first, undone))
 
     engine = open_database(path, NOW)
     with reading(engine) as session:
@@ -63,6 +72,32 @@ def test_upgrading_an_old_database_keeps_its_data_and_leaves_a_backup(tmp_path: 
         assert con.execute("SELECT value FROM setting").fetchall() == [("en",)]
     with sqlite3.connect(path) as con:
         assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        # the day counts of version 2 are filled from the log that was already there
+        assert con.execute("SELECT * FROM review_day").fetchall() == [("2026-03-01", 2, 1, 0)]
+
+
+def test_day_counts_follow_answers_undos_and_deletes(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    open_database(path, NOW).dispose()
+    with sqlite3.connect(path) as con:
+        con.execute("INSERT INTO card_state (card_id, module_id, kind, ord, reviewable) "
+                    "VALUES ('quiz.1', 'm', 'quiz', 0, 1)")
+        for grade, first in ((5, 1), (1, 0), (4, 0)):
+            con.execute(
+                "INSERT INTO review_log (card_id, session_id, at, study_day, grade, first_answer,"
+                " before_repetitions, before_easiness_x100, before_interval, after_repetitions,"
+                " after_easiness_x100, after_interval, after_due) VALUES ('quiz.1', 's',"
+                " '2026-03-02 07:00:00', '2026-03-02', ?, ?, 0, 250, 0, 1, 250, 1, '2026-03-03')",
+                (grade, first))
+        day = "SELECT answers, first_answers, first_passed FROM review_day"
+        assert con.execute(day).fetchall() == [(3, 1, 1)]
+        con.execute("UPDATE review_log SET undone_at = '2026-03-02 08:00:00' WHERE id = 1")
+        assert con.execute(day).fetchall() == [(2, 0, 0)]
+        con.execute("UPDATE review_log SET undone_at = NULL WHERE id = 1")
+        assert con.execute(day).fetchall() == [(3, 1, 1)]
+        con.execute("DELETE FROM review_log WHERE id = 2")
+        assert con.execute(day).fetchall() == [(2, 1, 1)]
+    con.close()
 
 
 def test_opening_a_current_database_writes_no_backup(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ _V1 = (
     )""",
     "CREATE INDEX ix_card_state_due ON card_state (due, ord)",
     "CREATE INDEX ix_card_state_first_seen_day ON card_state (first_seen_day)",
+    "CREATE INDEX ix_card_state_kind ON card_state (kind, removed, easiness_x100, due)",
     """CREATE TABLE review_log (
         id INTEGER NOT NULL PRIMARY KEY,
         card_id TEXT NOT NULL REFERENCES card_state (card_id),
@@ -56,8 +57,7 @@ _V1 = (
         undone_at DATETIME
     )""",
     "CREATE INDEX ix_review_log_card ON review_log (card_id, id)",
-    "CREATE INDEX ix_review_log_day ON review_log (study_day, undone_at)",
-    "CREATE INDEX ix_review_log_first ON review_log (first_answer, study_day, undone_at, grade)",
+    "CREATE INDEX ix_review_log_day ON review_log (study_day, undone_at, card_id, grade)",
     """CREATE TABLE prior_answer (
         card_id TEXT NOT NULL PRIMARY KEY,
         text TEXT NOT NULL,
@@ -69,6 +69,20 @@ _V1 = (
         first_study_day DATE
     )""",
 )
+
+def _count_trigger(name: str, event: str, when: str, row: str, sign: int) -> str:
+    """A trigger that adds `sign` times the answer `row` to its day in review_day."""
+    first = f"{row}.first_answer"
+    passed = f"({row}.first_answer AND {row}.grade >= 3)"
+    return f"""CREATE TRIGGER {name} {event} WHEN {when} BEGIN
+        INSERT INTO review_day (study_day, answers, first_answers, first_passed)
+        VALUES ({row}.study_day, {sign}, {sign} * {first}, {sign} * {passed})
+        ON CONFLICT (study_day) DO UPDATE SET
+            answers = answers + excluded.answers,
+            first_answers = first_answers + excluded.first_answers,
+            first_passed = first_passed + excluded.first_passed;
+    END"""
+
 
 _V2 = (
     """CREATE TABLE lab_run (
@@ -86,6 +100,25 @@ _V2 = (
         duration_s FLOAT
     )""",
     "CREATE INDEX ix_lab_run_lab ON lab_run (lab_id, started_at)",
+    # Answers per study day, kept by triggers in the same transaction as the log,
+    # so that stats read a row per day instead of the whole log.
+    """CREATE TABLE review_day (
+        study_day DATE NOT NULL PRIMARY KEY,
+        answers INTEGER NOT NULL DEFAULT 0,
+        first_answers INTEGER NOT NULL DEFAULT 0,
+        first_passed INTEGER NOT NULL DEFAULT 0
+    )""",
+    """INSERT INTO review_day (study_day, answers, first_answers, first_passed)
+        SELECT study_day, count(*), sum(first_answer), sum(first_answer AND grade >= 3)
+        FROM review_log WHERE undone_at IS NULL GROUP BY study_day""",
+    _count_trigger("review_log_counted", "AFTER INSERT ON review_log",
+                   "NEW.undone_at IS NULL", "NEW", +1),
+    _count_trigger("review_log_undone", "AFTER UPDATE OF undone_at ON review_log",
+                   "OLD.undone_at IS NULL AND NEW.undone_at IS NOT NULL", "OLD", -1),
+    _count_trigger("review_log_redone", "AFTER UPDATE OF undone_at ON review_log",
+                   "OLD.undone_at IS NOT NULL AND NEW.undone_at IS NULL", "NEW", +1),
+    _count_trigger("review_log_deleted", "AFTER DELETE ON review_log",
+                   "OLD.undone_at IS NULL", "OLD", -1),
 )
 
 # Ordered forward steps; step i brings the schema from version i to i + 1.

@@ -1,7 +1,12 @@
-"""Queries behind today's review queue and the dashboard counts."""
+"""Queries behind today's review queue and the dashboard counts.
+
+The queries that can return many rows run on the session's connection
+(Core rows, no ORM loading): they are on the path of every queue build.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import func
@@ -19,7 +24,7 @@ def _active() -> tuple[object, ...]:
 
 def due_cards(session: Session, today: date) -> list[tuple[str, date]]:
     """Answered cards due on or before `today`: oldest due first, then learning-path order."""
-    rows = session.exec(
+    rows = session.connection().execute(
         select(CardStateRow.card_id, CardStateRow.due)
         .where(col(CardStateRow.due) <= today, *_active())
         .order_by(col(CardStateRow.due), col(CardStateRow.ord))
@@ -47,14 +52,17 @@ def count_new(session: Session) -> int:
     ).one()
 
 
-def unanswered_plan_cards(session: Session) -> list[tuple[str, str]]:
-    """(card id, module id) of plan prompts never answered yet."""
-    rows = session.exec(
+def unanswered_plan_cards(session: Session, plan_ids: Collection[str]) -> list[tuple[str, str]]:
+    """(card id, module id) of the plan prompts among `plan_ids` never answered yet."""
+    if not plan_ids:
+        return []
+    rows = session.connection().execute(
         select(CardStateRow.card_id, CardStateRow.module_id)
-        .where(col(CardStateRow.due).is_(None), CardStateRow.kind == PLAN_KIND, *_active())
+        .where(col(CardStateRow.card_id).in_(plan_ids), col(CardStateRow.due).is_(None),
+               *_active())
         .order_by(col(CardStateRow.ord))
     )
-    return list(rows)
+    return [(card_id, module_id) for card_id, module_id in rows]
 
 
 def first_seen_on(session: Session, day: date) -> int:
@@ -67,21 +75,19 @@ def first_seen_on(session: Session, day: date) -> int:
 
 
 def open_redrills(session: Session, day: date) -> list[str]:
-    """Cards whose latest answer of `day` is below 4: they still owe a repeat today."""
-    latest = (
-        select(func.max(ReviewLogRow.id).label("id"))
+    """Cards whose latest answer of `day` is below 4: they still owe a repeat today.
+
+    Relies on SQLite's rule that with max() the other bare columns come from
+    the row holding the maximum, so the index on the day answers it alone.
+    """
+    latest = session.connection().execute(
+        select(ReviewLogRow.card_id, ReviewLogRow.grade, func.max(ReviewLogRow.id))
         .where(ReviewLogRow.study_day == day, col(ReviewLogRow.undone_at).is_(None))
         .group_by(col(ReviewLogRow.card_id))
-        .subquery()
     )
-    rows = session.exec(
-        select(ReviewLogRow.card_id)
-        .join(latest, col(ReviewLogRow.id) == latest.c.id)
-        .join(CardStateRow, col(CardStateRow.card_id) == ReviewLogRow.card_id)
-        .where(ReviewLogRow.grade < REDRILL_BELOW, *_active())
-        .order_by(col(ReviewLogRow.id))
-    )
-    return list(rows)
+    pending = sorted((last_id, card_id) for card_id, grade, last_id in latest
+                     if grade < REDRILL_BELOW)
+    return [card_id for _, card_id in pending]
 
 
 def next_due_after(session: Session, day: date) -> date | None:

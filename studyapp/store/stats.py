@@ -1,46 +1,40 @@
 """Aggregate queries for the dashboard and the stats screen.
 
 Answers that were undone are left out everywhere; re-drills count as reviews.
+Counts per day come from `review_day`, which triggers keep in step with the log.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import case, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from studyapp.store.tables import CardStateRow, ReviewLogRow
-
-PASSING_GRADE = 3
+from studyapp.store.tables import CardStateRow, ReviewDayRow
 
 
 def reviews_per_day(session: Session, first: date, last: date) -> dict[date, int]:
     """Answers per study day in [first, last]; days without answers are absent."""
     rows = session.exec(
-        select(ReviewLogRow.study_day, func.count())
-        .where(col(ReviewLogRow.study_day).between(first, last),
-               col(ReviewLogRow.undone_at).is_(None))
-        .group_by(col(ReviewLogRow.study_day))
+        select(ReviewDayRow.study_day, ReviewDayRow.answers)
+        .where(col(ReviewDayRow.study_day).between(first, last), ReviewDayRow.answers > 0)
     )
     return dict(rows.all())
 
 
 def total_reviews(session: Session) -> int:
-    return session.exec(
-        select(func.count()).select_from(ReviewLogRow).where(col(ReviewLogRow.undone_at).is_(None))
-    ).one()
+    return session.exec(select(func.coalesce(func.sum(ReviewDayRow.answers), 0))).one()
 
 
 def first_answers(session: Session, first: date, last: date) -> tuple[int, int]:
     """(first answers, of them graded >= 3) given on study days in [first, last]."""
     total, passed = session.exec(
-        select(func.count(), func.sum(case((ReviewLogRow.grade >= PASSING_GRADE, 1), else_=0)))
-        .where(col(ReviewLogRow.first_answer).is_(True),
-               col(ReviewLogRow.study_day).between(first, last),
-               col(ReviewLogRow.undone_at).is_(None))
+        select(func.coalesce(func.sum(ReviewDayRow.first_answers), 0),
+               func.coalesce(func.sum(ReviewDayRow.first_passed), 0))
+        .where(col(ReviewDayRow.study_day).between(first, last))
     ).one()
-    return total, passed or 0
+    return total, passed
 
 
 def easiness_counts(session: Session) -> list[tuple[int, int]]:
@@ -95,10 +89,9 @@ def streak(session: Session, today: date, known: dict[date, int], known_from: da
     if day >= known_from:
         return count
     older = session.exec(
-        select(ReviewLogRow.study_day)
-        .where(col(ReviewLogRow.study_day) <= day, col(ReviewLogRow.undone_at).is_(None))
-        .distinct()
-        .order_by(col(ReviewLogRow.study_day).desc())
+        select(ReviewDayRow.study_day)
+        .where(col(ReviewDayRow.study_day) <= day, ReviewDayRow.answers > 0)
+        .order_by(col(ReviewDayRow.study_day).desc())
     )
     for studied in older:
         if studied != day:

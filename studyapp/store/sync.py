@@ -44,7 +44,7 @@ def sync_cards(session: Session, modules: Sequence[Module]) -> SyncReport:
     updates: list[dict[str, object]] = []
     removed = 0
     seen: set[str] = set()
-    for card_id, module_id, kind, ord_, reviewable, is_removed in session.exec(
+    for card_id, module_id, kind, ord_, reviewable, is_removed in session.connection().execute(
         select(*columns)
     ):
         seen.add(card_id)

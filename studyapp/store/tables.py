@@ -54,6 +54,17 @@ class ReviewLogRow(SQLModel, table=True):
     undone_at: datetime | None = None  # UTC; an undone answer stays in the log, marked
 
 
+class ReviewDayRow(SQLModel, table=True):
+    """Answers per study day (undone ones left out), kept by triggers on review_log."""
+
+    __tablename__ = "review_day"
+
+    study_day: date = Field(primary_key=True)
+    answers: int = 0
+    first_answers: int = 0  # first graded answers of a card
+    first_passed: int = 0  # of them, graded 3 or more
+
+
 class PriorAnswerRow(SQLModel, table=True):
     __tablename__ = "prior_answer"
 
