@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from studyapp.deck.model import Text
-from studyapp.labs import harness
+from studyapp.labs import envinfo, harness
 from studyapp.labs.envinfo import CPUINFO, parse_cpuinfo
-from studyapp.labs.events import Column, Emitter, Scalar
+from studyapp.labs.events import Column, Emitter
 from studyapp.labs.onnx_export import INPUT_NAME, export, onnx_files, quiet_exporter
-from studyapp.labs.params import Param
+from studyapp.labs.params import ParamSpec
 
 if TYPE_CHECKING:
     import torch
@@ -38,31 +38,24 @@ if TYPE_CHECKING:
     from studyapp.labs.digits import DigitsSplit
     from studyapp.labs.roofline import Roofline
 
-PARAMS: tuple[Param, ...] = (
-    Param("wide", "bool", True,
-          Text("и широкия MLP 64→4096→4096→10 (68 MB тегла), където int8 има какво да спести",
-               "also the wide MLP 64→4096→4096→10 (68 MB of weights), where int8 has bytes "
-               "to save"),
-          quick=False),
-    Param("calibration", "int", 256,
-          Text("обучаващи изображения за калибриране на статичната int8",
-               "training images that calibrate static int8"),
-          quick=64, min=8, max=1024),
-)
+PARAMS: dict[str, ParamSpec] = {}  # the common ones only: size, threads, device, seed
 
 TABLE = "quantize"
 ACCURACY_MODEL = "mlp"  # trained: its accuracy is what int8 must keep
 SPEED_MODEL = "wide_mlp"  # weight-heavy: where int8 has bytes to save
 BATCHES = (1, 64)
+CALIBRATION_IMAGES = {"quick": 64, "default": 128}
 CALIBRATION_BATCH = 32
 MIN_TIME_S_QUICK = harness.QUICK_MIN_TIME_S
 MIN_TIME_S_DEFAULT = 0.2
 # The most one latency measurement may take, warm-up included. A slower variant is timed
 # with a single warm call instead, and its row says so (samples = 1).
 BUDGET_S_QUICK = 1.0
-BUDGET_S_DEFAULT = 2.5
-FP32_BYTES = 4
-OVERHEAD_FACTOR = 3.0  # a call this many times slower than its roofline bound is overhead
+BUDGET_S_DEFAULT = 2.0
+# A call whose roofline bound is under OVERHEAD_MS and that takes OVERHEAD_FACTOR times
+# longer than that bound spends its time on fixed per-call costs.
+OVERHEAD_MS = 0.1
+OVERHEAD_FACTOR = 3.0
 SAME = 0.05  # speed-ups within ±5% count as "no change"
 PROBE_CALLS = 3  # warm calls whose fastest decides whether a full measurement fits the budget
 
@@ -121,9 +114,7 @@ def cpu_facts() -> Cpu:
     except OSError:
         model, flags = None, set()
     return Cpu(
-        model=model or "?",
-        vnni=bool(flags & {"avx512_vnni", "avx_vnni"}),
-        amx=bool(flags & {"amx_tile", "amx_int8", "amx_bf16"}),
+        model=model or "?", vnni=envinfo.has_vnni(), amx=envinfo.has_amx(),
         bf16=bool(flags & {"avx512_bf16", "amx_bf16"}),
         fp16=bool(flags & {"avx512_fp16", "amx_fp16"}),
     )
@@ -364,24 +355,20 @@ def compare_with_fp32(rows: list[Row]) -> list[Row]:
 
 
 @dataclass(frozen=True)
-class Weights:
-    """What one forward pass of an MLP moves and computes, per sample."""
+class Footprint:
+    """What one forward pass moves and computes: fp32 weight bytes and FLOPs per sample."""
 
-    count: int  # Linear weights
-
-    @property
-    def fp32_bytes(self) -> int:
-        return FP32_BYTES * self.count
+    fp32_bytes: int
+    flops_per_sample: float
 
     def flops(self, batch: int) -> float:
-        return 2.0 * batch * self.count
+        return self.flops_per_sample * batch
 
 
-def linear_weights(model: torch.nn.Module) -> Weights:
-    import torch
+def footprint(model: torch.nn.Module) -> Footprint:
+    from studyapp.labs.roofline import linear_flops, weight_bytes
 
-    return Weights(sum(layer.weight.numel() for layer in model.modules()
-                       if isinstance(layer, torch.nn.Linear)))
+    return Footprint(weight_bytes(model), linear_flops(model, 1))
 
 
 def find(rows: Sequence[Row], model: str, variant: str, batch: int, device: str = "cpu"
@@ -424,23 +411,23 @@ def hardware_reading(cpu: Cpu, roof: Roofline, threads: int) -> Text:
 
 
 def batch_reading(
-    model: str, batch: int, weights: Weights, fp32: Row, int8: Row, roof: Roofline, cpu: Cpu,
+    model: str, batch: int, weights: Footprint, fp32: Row, int8: Row, roof: Roofline, cpu: Cpu,
 ) -> Text:
     """Why torch int8 did what it did at one batch size: overhead, memory or compute."""
-    fp32_ms, speed = fp32.get("latency_ms_median"), times(int8.get("speedup"))
+    fp32_ms, int8_ms = fp32.get("latency_ms_median"), int8.get("latency_ms_median")
+    if fp32_ms is None or int8_ms is None:
+        return Text(f"{model}, пакет {batch}: int8 в torch не е измерен.",
+                    f"{model}, batch {batch}: torch int8 was not measured.")
+    speed = times(int8.get("speedup"))
     memory_ms = weights.fp32_bytes / (roof.bandwidth_gbs * 1e9) * 1e3
     compute_ms = weights.flops(batch) / (roof.peak_gflops * 1e9) * 1e3
     intensity = weights.flops(batch) / weights.fp32_bytes
     head = Text(
-        f"{model}, пакет {batch}: int8 в torch е {speed.bg} ({fp32_ms:.3f} → "
-        f"{int8.get('latency_ms_median') or float('nan'):.3f} ms). ",
-        f"{model}, batch {batch}: torch int8 is {speed.en} ({fp32_ms:.3f} → "
-        f"{int8.get('latency_ms_median') or float('nan'):.3f} ms). ",
+        f"{model}, пакет {batch}: int8 в torch е {speed.bg} ({fp32_ms:.3f} → {int8_ms:.3f} ms). ",
+        f"{model}, batch {batch}: torch int8 is {speed.en} ({fp32_ms:.3f} → {int8_ms:.3f} ms). ",
     )
-    if fp32_ms is None:
-        return head
     bound_ms = max(memory_ms, compute_ms)
-    if fp32_ms > OVERHEAD_FACTOR * bound_ms:
+    if bound_ms < OVERHEAD_MS and fp32_ms > OVERHEAD_FACTOR * bound_ms:
         why = Text(
             f"Roofline-ът дава поне {bound_ms:.4f} ms, а извикването в fp32 отнема {fp32_ms:.3f}"
             " ms: времето отива за постоянни разходи на всяко извикване (Python, диспечер, "
@@ -485,13 +472,33 @@ def batch_reading(
             f"{roof.ridge_flop_per_byte:.1f}): the layer is compute-bound, so int8 helps only "
             "as much as int8 arithmetic is faster. ",
         )
+        why = Text(
+            why.bg + f"(fp32 отне {fp32_ms:.2f} ms при граница по roofline {bound_ms:.2f} ms.) ",
+            why.en + f"(fp32 took {fp32_ms:.2f} ms against a roofline bound of {bound_ms:.2f} "
+            "ms.) ",
+        )
         verdict = (Text("Този процесор има VNNI, така че int8 аритметиката е евтина.",
                         "This CPU has VNNI, so int8 arithmetic is cheap.") if cpu.vnni else
                    Text("Без VNNI int8 умножението-събиране иска няколко инструкции и "
                         "печалбата се стопява.",
                         "Without VNNI an int8 multiply-add takes several instructions, so the "
                         "gain shrinks."))
-    return Text(head.bg + why.bg + verdict.bg, head.en + why.en + verdict.en)
+    caution = noise_caution(fp32, int8)
+    return Text(head.bg + why.bg + verdict.bg + caution.bg,
+                head.en + why.en + verdict.en + caution.en)
+
+
+def noise_caution(*rows: Row) -> Text:
+    """A warning when a compared timing is noisy or a single call; nothing otherwise."""
+    if not any(row.get("noisy") or row.get("samples") == 1 for row in rows):
+        return Text("")
+    worst = max((row.get("cv") or 0.0 for row in rows), default=0.0)
+    return Text(
+        f" Внимание: измерването е шумно (CV до {worst:.2f}) или е от едно извикване — "
+        "вероятно друга програма ползва процесора; пуснете упражнението отново.",
+        f" Caution: the timing is noisy (CV up to {worst:.2f}) or a single call — another "
+        "program is probably using the CPU; run the lab again.",
+    )
 
 
 def _verdict(speedup: float | None, faster: Text, slower: Text) -> Text:
@@ -504,27 +511,33 @@ def _verdict(speedup: float | None, faster: Text, slower: Text) -> Text:
 
 
 def size_accuracy_reading(model: str, rows: Sequence[Row]) -> Text:
-    def share(variant: str, key: str) -> float | None:
+    def first(variant: str, key: str) -> Any:
         return find(rows, model, variant, BATCHES[0]).get(key)
 
     int8 = ("torch int8-dyn", "ORT int8-dyn", "ORT int8-static")
-    ratios = [share(name, "size_ratio") for name in int8]
-    changes = [share(name, "accuracy_change") for name in int8]
-    fp32_accuracy = share("torch fp32", "accuracy") or 0.0
-    ratio_text = ", ".join(f"{name} {ratio:.2f}" for name, ratio in zip(int8, ratios, strict=True)
-                           if ratio is not None)
-    change_text = ", ".join(f"{name} {change * 100:+.1f}" for name, change
-                            in zip(int8, changes, strict=True) if change is not None)
-    return Text(
-        f"{model}: int8 файловете са този дял от fp32: {ratio_text} (1 байт на тегло вместо 4, "
-        "плюс мащаби и нулеви точки; при малък модел постоянната част на файла тежи повече). "
-        f"Точност в fp32: {fp32_accuracy:.1%}; промяна с int8 в процентни пункта: "
-        f"{change_text} — 256 нива на тегло пазят решенията на този модел.",
-        f"{model}: the int8 files are this share of fp32: {ratio_text} (1 byte per weight "
-        "instead of 4, plus scales and zero points; on a small model the file's fixed part "
-        f"weighs more). fp32 accuracy: {fp32_accuracy:.1%}; change with int8, in points: "
-        f"{change_text} — 256 levels per weight keep this model's decisions.",
+    ratios = ", ".join(f"{name} {first(name, 'size_ratio'):.2f}" for name in int8
+                       if first(name, "size_ratio") is not None)
+    size = Text(
+        f"{model}: int8 файловете са този дял от fp32: {ratios} (1 байт на тегло вместо 4, "
+        "плюс мащаби и нулеви точки; при малък модел постоянната част на файла тежи повече). ",
+        f"{model}: the int8 files are this share of fp32: {ratios} (1 byte per weight instead "
+        "of 4, plus scales and zero points; on a small model the file's fixed part weighs "
+        "more). ",
     )
+    fp32_accuracy = first("torch fp32", "accuracy")
+    if fp32_accuracy is None:
+        accuracy = Text("Теглата му са случайни (само за време), затова точност не се мери.",
+                        "Its weights are random (timing only), so accuracy is not measured.")
+    else:
+        changes = ", ".join(f"{name} {first(name, 'accuracy_change') * 100:+.1f}"
+                            for name in int8 if first(name, "accuracy_change") is not None)
+        accuracy = Text(
+            f"Точност в fp32: {fp32_accuracy:.1%}; промяна с int8 в процентни пункта: "
+            f"{changes} — 256 нива на тегло пазят решенията на този модел.",
+            f"fp32 accuracy: {fp32_accuracy:.1%}; change with int8, in points: {changes} — "
+            "256 levels per weight keep this model's decisions.",
+        )
+    return Text(size.bg + accuracy.bg, size.en + accuracy.en)
 
 
 def ort_reading(model: str, rows: Sequence[Row], calibration: int) -> Text:
@@ -612,69 +625,68 @@ TORCHAO = Text(
 # --- the lab ------------------------------------------------------------------------------
 
 
-def run(params: dict[str, Any], emit: Emitter) -> dict[str, Scalar]:
+def run(params: dict[str, Any], emit: Emitter) -> None:
     from studyapp.labs import zoo
     from studyapp.labs.digits import load_digits
     from studyapp.labs.roofline import roofline
 
-    quick, threads, device = bool(params["quick"]), int(params["threads"]), params["device"]
-    models = (ACCURACY_MODEL, SPEED_MODEL) if params["wide"] else (ACCURACY_MODEL,)
+    size, threads, device = str(params["size"]), int(params["threads"]), str(params["device"])
+    quick = size == "quick"
+    models = (ACCURACY_MODEL,) if quick else (ACCURACY_MODEL, SPEED_MODEL)
     min_time_s = MIN_TIME_S_QUICK if quick else MIN_TIME_S_DEFAULT
     budget_s = BUDGET_S_QUICK if quick else BUDGET_S_DEFAULT
     variants_per_model = 7 + (4 if device == "cuda" else 0)
     step = Steps(emit, len(models) * (3 + variants_per_model * len(BATCHES)) + 1)
 
     split = load_digits()
-    rng = np.random.default_rng(0)
-    calibration = split.x_train[rng.choice(len(split.x_train), params["calibration"],
+    rng = np.random.default_rng(int(params["seed"]))
+    calibration = split.x_train[rng.choice(len(split.x_train), CALIBRATION_IMAGES[size],
                                            replace=False)]
     cpu, roof = cpu_facts(), roofline(threads)
     step(Text("roofline на тази машина", "this machine's roofline"))
     rows: list[Row] = []
-    weights: dict[str, Weights] = {}
+    weights: dict[str, Footprint] = {}
     with tempfile.TemporaryDirectory(prefix="studyapp-quantize-") as tmp:
         for name in models:
             # The wide model is timed with seeded random weights: training it would take
             # longer than the whole lab, and its speed does not depend on its weights.
             trained = (zoo.trained(name, emit.progress) if name == ACCURACY_MODEL
-                       else zoo.untrained(name))
+                       else zoo.untrained(name, int(params["seed"])))
             step(Text(f"{name}: модел", f"{name}: model"))
-            weights[name] = linear_weights(trained.model)
+            weights[name] = footprint(trained.model)
             folder = Path(tmp) / name
             folder.mkdir()
             variants = cpu_variants(trained.model, calibration, folder, threads, step)
             if device == "cuda":
                 variants += gpu_variants(trained.model, folder)
+            if name == models[0]:
+                for variant in variants:
+                    if variant.skipped is not None:
+                        emit.note(f"{variant.name} ({variant.device}): {variant.skipped.bg}",
+                                  f"{variant.name} ({variant.device}): {variant.skipped.en}")
             rows += measure_variants(name, variants, split, trained.trained, threads,
                                      min_time_s, budget_s, step)
             emit.table(TABLE, Text("Квантизация: точност, латентност, размер",
                                    "Quantization: accuracy, latency, size"), COLUMNS, rows)
+    emit.result(rows, reading(rows, models, weights, cpu, roof, threads, device,
+                              len(calibration)))
 
-    reading = [hardware_reading(cpu, roof, threads)]
+
+def reading(
+    rows: Sequence[Row], models: Sequence[str], weights: dict[str, Footprint], cpu: Cpu,
+    roof: Roofline, threads: int, device: str, calibration: int,
+) -> list[Text]:
+    """The reading of this run, paragraph by paragraph, from its rows."""
+    paragraphs = [hardware_reading(cpu, roof, threads)]
     for name in models:
-        fp32 = [find(rows, name, "torch fp32", b) for b in BATCHES]
-        int8 = [find(rows, name, "torch int8-dyn", b) for b in BATCHES]
-        reading += [batch_reading(name, b, weights[name], f, i, roof, cpu)
-                    for b, f, i in zip(BATCHES, fp32, int8, strict=True)]
-        reading += [size_accuracy_reading(name, rows),
-                    ort_reading(name, rows, params["calibration"])]
-    reading.append(half_reading(models[-1], rows, cpu))
+        paragraphs += [
+            batch_reading(name, batch, weights[name], find(rows, name, "torch fp32", batch),
+                          find(rows, name, "torch int8-dyn", batch), roof, cpu)
+            for batch in BATCHES
+        ]
+        paragraphs += [size_accuracy_reading(name, rows), ort_reading(name, rows, calibration)]
+    paragraphs.append(half_reading(models[-1], rows, cpu))
     if device == "cuda":
-        reading.append(gpu_reading(models[-1], rows))
-    reading.append(TORCHAO)
-    for paragraph in reading:
-        emit.note(paragraph)
-    return summary(rows, models[-1])
-
-
-def summary(rows: Sequence[Row], model: str) -> dict[str, Scalar]:
-    """The key figures: int8's speed-ups, size share and accuracy change on `model`."""
-    figures: dict[str, Scalar] = {"model": model}
-    for variant in ("torch int8-dyn", "ORT int8-dyn", "ORT int8-static"):
-        key = variant.lower().replace(" ", "_").replace("-", "_")
-        for batch in BATCHES:
-            figures[f"{key}_speedup_b{batch}"] = find(rows, model, variant, batch).get("speedup")
-        first = find(rows, model, variant, BATCHES[0])
-        figures[f"{key}_size_ratio"] = first.get("size_ratio")
-        figures[f"{key}_accuracy_change"] = first.get("accuracy_change")
-    return figures
+        paragraphs.append(gpu_reading(models[-1], rows))
+    paragraphs.append(TORCHAO)
+    return paragraphs
