@@ -237,3 +237,21 @@ def test_rollover_hour_and_time_zone_come_from_the_settings(
     with pytest.raises(ValueError):
         service.save_settings(Settings(rollover_hour=24))
     assert service.settings() == Settings(rollover_hour=4, timezone="America/New_York")
+
+
+def test_an_answer_that_fails_midway_writes_neither_state_nor_log(
+    service: StudyService, monkeypatch
+) -> None:
+    import studyapp.session as session_module
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("disk went away")
+
+    session = service.start_review()
+    before = service.card_state("concept.c01")
+    monkeypatch.setattr(session_module, "_mark_studied", broken)  # runs after state and log
+    with pytest.raises(RuntimeError):
+        session.grade(5)
+    assert service.card_state("concept.c01") == before
+    assert service.export_data()["review_log"] == []
+    assert session.current().card.id == "concept.c01" and not session.can_undo()

@@ -105,3 +105,29 @@ def test_opening_a_current_database_writes_no_backup(tmp_path: Path) -> None:
     open_database(path, NOW).dispose()
     open_database(path, NOW).dispose()
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".bak") == []
+
+
+def _other_writer_can_begin(path: Path) -> bool:
+    con = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as exc:
+        assert "locked" in str(exc)
+        return False
+    finally:
+        con.close()
+
+
+def test_a_writing_unit_of_work_takes_the_write_lock_at_begin(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    engine = open_database(path, NOW)
+    with reading(engine) as session:
+        session.get(tables.SettingRow, "lang")
+        assert _other_writer_can_begin(path)
+    with writing(engine) as session:
+        session.get(tables.SettingRow, "lang")  # only a read so far, and yet:
+        assert not _other_writer_can_begin(path)
+    assert _other_writer_can_begin(path)
+    engine.dispose()
