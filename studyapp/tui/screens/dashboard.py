@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -11,14 +12,12 @@ from textual.containers import Horizontal, Vertical
 from studyapp.session import Dashboard
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.texts import days_word, fmt_date, t, weekday_short
-from studyapp.tui.widgets.charts import TextChart, bar_chart_lines, heat_legend, heatmap_lines
+from studyapp.tui.widgets.charts import BarChart, TextChart, heat_legend, heatmap_lines
 from studyapp.tui.widgets.footer import LocalizedFooter
 from studyapp.tui.widgets.plain import Plain
 
-FORECAST_HEIGHT = 5
 
-
-def forecast_caption(lang: str, forecast: list[tuple[Any, int]]) -> str:
+def forecast_caption(lang: str, forecast: list[tuple[date, int]]) -> str:
     total = sum(count for _, count in forecast)
     if not total:
         return t(lang, "chart.forecast_empty", days=len(forecast))
@@ -27,12 +26,15 @@ def forecast_caption(lang: str, forecast: list[tuple[Any, int]]) -> str:
              date=fmt_date(lang, peak_day))
 
 
-def forecast_lines(lang: str, forecast: list[tuple[Any, int]]) -> list[str]:
-    days = [day for day, _ in forecast]
+def chart_data(
+    lang: str, series: list[tuple[date, int]]
+) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Counts and three date labels (first, middle, last) for a `BarChart`."""
+    days = [day for day, _ in series]
     labels = [days[0], days[len(days) // 2], days[-1]] if days else []
-    return bar_chart_lines(
-        [count for _, count in forecast], FORECAST_HEIGHT,
-        [day.strftime(t(lang, "date.short_format")) for day in labels],
+    return (
+        tuple(count for _, count in series),
+        tuple(day.strftime(t(lang, "date.short_format")) for day in labels),
     )
 
 
@@ -62,7 +64,7 @@ class DashboardScreen(AppScreen):
                 yield Plain("", id="dash-heat-legend", classes="legend")
         with Vertical(id="dash-forecast", classes="panel"):
             yield Plain("", id="dash-forecast-title", classes="panel-title")
-            yield TextChart(id="dash-forecast-chart")
+            yield BarChart(id="dash-forecast-chart")
         yield LocalizedFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -121,8 +123,8 @@ class DashboardScreen(AppScreen):
         self.query_one("#dash-forecast-title", Plain).update(
             forecast_caption(self.lang, data.forecast)
         )
-        self.query_one("#dash-forecast-chart", TextChart).lines = tuple(
-            forecast_lines(self.lang, data.forecast)
+        self.query_one("#dash-forecast-chart", BarChart).data = chart_data(
+            self.lang, data.forecast
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -53,17 +53,18 @@ class ReviewScreen(AppScreen):
     def compose(self) -> ComposeResult:
         yield Plain("", id="review-status", classes="screen-title")
         yield Plain("", id="review-last", classes="hint")
-        with VerticalScroll(id="review-card", classes="panel", can_focus=False):
-            yield Plain("", id="card-front")
-            yield Static("", id="card-code")
-        yield AnswerBox(self.answer, placeholder=self.t("review.placeholder"), id="answer")
-        with Horizontal(id="review-back"):
-            with VerticalScroll(classes="panel", can_focus=False):
-                yield Plain(self.t("review.your_answer"), classes="panel-title")
-                yield Plain("", id="typed-answer")
-            with VerticalScroll(classes="panel", can_focus=False):
-                yield Plain(self.t("review.model_answer"), classes="panel-title")
-                yield Plain("", id="model-answer")
+        with Vertical(id="review-main"):
+            with VerticalScroll(id="review-card", classes="panel", can_focus=False):
+                yield Plain("", id="card-front")
+                yield Static("", id="card-code")
+            yield AnswerBox(self.answer, placeholder=self.t("review.placeholder"), id="answer")
+            with Horizontal(id="review-back"):
+                with VerticalScroll(classes="panel", can_focus=False):
+                    yield Plain(self.t("review.your_answer"), classes="panel-title")
+                    yield Plain("", id="typed-answer")
+                with VerticalScroll(classes="panel", can_focus=False):
+                    yield Plain(self.t("review.model_answer"), classes="panel-title")
+                    yield Plain("", id="model-answer")
         with Grid(id="grade-legend"):
             for grade in GRADES:
                 yield Plain(f"{grade} {grade_meaning(self.lang, grade)}", classes="grade")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from textual.app import ComposeResult
@@ -10,15 +11,14 @@ from textual.containers import Vertical, VerticalScroll
 from studyapp.deck.model import CARD_KINDS
 from studyapp.session import Stats
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.screens.dashboard import forecast_caption, forecast_lines
+from studyapp.tui.screens.dashboard import chart_data, forecast_caption
 from studyapp.tui.texts import days_word
-from studyapp.tui.widgets.charts import TextChart, bar_chart_lines
+from studyapp.tui.widgets.charts import BarChart, TextChart
 from studyapp.tui.widgets.footer import LocalizedFooter
 from studyapp.tui.widgets.plain import Plain
 
 RECENT_DAYS = 30
 HISTOGRAM_WIDTH = 24
-CHART_HEIGHT = 5
 
 
 def histogram_lines(rows: list[tuple[str, int]], width: int = HISTOGRAM_WIDTH) -> list[str]:
@@ -64,6 +64,11 @@ class StatsScreen(AppScreen):
         chart.lines = tuple(lines)
         return Vertical(Plain(title, classes="panel-title"), chart, classes="panel")
 
+    def _bars(self, title: str, series: list[tuple[date, int]]) -> Vertical:
+        chart = BarChart()
+        chart.data = chart_data(self.lang, series)
+        return Vertical(Plain(title, classes="panel-title"), chart, classes="panel")
+
     def _panels(self, data: Stats) -> ComposeResult:
         retention = (
             self.t("stats.retention_none") if data.first_review_retention is None
@@ -75,13 +80,8 @@ class StatsScreen(AppScreen):
             self.t("stats.retention", value=retention),
         )), classes="panel")
         recent = data.reviews_per_day[-RECENT_DAYS:]
-        recent_total = sum(count for _, count in recent)
-        labels = [recent[0][0], recent[-1][0]] if recent else []
-        yield self._panel(
-            self.t("stats.per_day", days=len(recent), total=recent_total),
-            *bar_chart_lines([count for _, count in recent], CHART_HEIGHT,
-                             [day.strftime(self.t("date.short_format")) for day in labels]),
-        )
+        yield self._bars(self.t("stats.per_day", days=len(recent),
+                                total=sum(count for _, count in recent)), recent)
         yield self._panel(
             self.t("stats.easiness"),
             *(histogram_lines([(f"{ef:.2f}", count) for ef, count in data.easiness_histogram])
@@ -91,5 +91,4 @@ class StatsScreen(AppScreen):
                  for kind in CARD_KINDS if kind in data.counts_by_kind]
         yield self._panel(self.t("stats.by_kind"),
                           *(histogram_lines(kinds) or [self.t("stats.empty")]))
-        yield self._panel(forecast_caption(self.lang, data.forecast),
-                          *forecast_lines(self.lang, data.forecast))
+        yield self._bars(forecast_caption(self.lang, data.forecast), data.forecast)

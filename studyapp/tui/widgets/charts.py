@@ -17,9 +17,9 @@ WEEKS = 12
 
 
 def bar_chart_lines(
-    values: Sequence[int], height: int, labels: Sequence[str] = ()
+    values: Sequence[int], height: int, labels: Sequence[str] = (), step: int = 2
 ) -> list[str]:
-    """Vertical bars two columns apart, a scale from 0 to the peak and labels under the axis.
+    """Vertical bars `step` columns apart, a scale from 0 to the peak, labels under the axis.
 
     `labels` are spread evenly under the bars: the first under the first bar and
     the last under the last one.
@@ -27,18 +27,20 @@ def bar_chart_lines(
     peak = max(values, default=0)
     scale = str(peak) if peak else ""
     pad = max(len(scale), 1)
+    bar = max(1, step - 1)
     levels = [
         0 if value <= 0 else max(1, round(value / peak * height * 8)) for value in values
     ]
     lines = []
     for row in range(height, 0, -1):
         floor = (row - 1) * 8
-        cells = " ".join(EIGHTHS[min(8, max(0, level - floor))] for level in levels)
+        cells = " ".join(EIGHTHS[min(8, max(0, level - floor))] * bar for level in levels)
         tick = "0" if row == 1 else (scale if row == height else "")
         lines.append(f"{tick:>{pad}} ┤{cells}")
-    lines.append(" " * pad + " └" + "─" * (2 * len(values) - 1))
+    width = max(0, len(values) * (bar + 1) - 1)
+    lines.append(" " * pad + " └" + "─" * width)
     if labels and values:
-        lines.append(" " * (pad + 2) + _spread(labels, 2 * len(values) - 1))
+        lines.append(" " * (pad + 2) + _spread(labels, width))
     return lines
 
 
@@ -90,10 +92,32 @@ def heatmap_lines(
 
 
 def heat_legend(peak: int) -> str:
-    parts = [f"{SHADES[0]} 0"]
+    parts = [f"{SHADES[0]}0"]
     for index, (low, high) in enumerate(heat_levels(peak), start=1):
-        parts.append(f"{SHADES[index]} {low}" if low == high else f"{SHADES[index]} {low}–{high}")
-    return "  ".join(parts)
+        parts.append(f"{SHADES[index]}{low}" if low == high else f"{SHADES[index]}{low}–{high}")
+    return " ".join(parts)
+
+
+class BarChart(Widget):
+    """Bars that fill the widget: wider columns and taller bars on a larger terminal."""
+
+    DEFAULT_CSS = """
+    BarChart {
+        height: 8;
+        min-height: 5;
+    }
+    """
+
+    data: reactive[tuple[tuple[int, ...], tuple[str, ...]]] = reactive(((), ()))
+
+    def render(self) -> RenderResult:
+        values, labels = self.data
+        if not values:
+            return Content("")
+        pad = len(str(max(values))) + 2
+        step = max(2, (self.size.width - pad + 1) // len(values))
+        height = max(1, self.size.height - (2 if labels else 1))
+        return Content("\n".join(bar_chart_lines(values, height, labels, step)))
 
 
 class TextChart(Widget):

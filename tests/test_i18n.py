@@ -1,0 +1,69 @@
+"""Every catalogue speaks both languages, and every key the app asks for exists."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from studyapp.i18n import LOCALES, catalogue, tr
+
+CATALOGUES = sorted(LOCALES.glob("*.toml"))
+TUI = Path(__file__).resolve().parents[1] / "studyapp" / "tui"
+# t("key"), self.t("key"), t(lang, "key") and binding descriptions "bind.key"
+LITERAL_KEY = re.compile(r"""\bt\((?:[a-z.]+,\s*)?"([a-z0-9_.]+)"|"(bind\.[a-z0-9_]+)\"""")
+PLACEHOLDER = re.compile(r"\{(\w+)")
+
+
+def test_there_are_catalogues() -> None:
+    assert any(path.name == "tui.toml" for path in CATALOGUES)
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda path: path.name)
+def test_bg_and_en_hold_the_same_keys_and_placeholders(path: Path) -> None:
+    tables = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert set(tables) == {"bg", "en"}
+    bg, en = tables["bg"], tables["en"]
+    assert sorted(set(bg) ^ set(en)) == []
+    for key in bg:
+        assert isinstance(bg[key], str) and bg[key].strip(), key
+        assert isinstance(en[key], str) and en[key].strip(), key
+        assert set(PLACEHOLDER.findall(bg[key])) == set(PLACEHOLDER.findall(en[key])), key
+
+
+def test_keys_are_flat_strings_with_no_nested_tables() -> None:
+    for lang in ("bg", "en"):
+        assert all(isinstance(value, str) for value in catalogue(lang).values())
+
+
+def test_every_literal_key_in_the_app_exists_in_both_languages() -> None:
+    used: set[str] = set()
+    for source in TUI.rglob("*.py"):
+        for match in LITERAL_KEY.finditer(source.read_text(encoding="utf-8")):
+            used.add(match.group(1) or match.group(2))
+    assert len(used) > 50
+    for lang in ("bg", "en"):
+        missing = sorted(key for key in used if f"tui.{key}" not in catalogue(lang))
+        assert missing == [], lang
+
+
+def test_lookup_formats_values_and_unknown_keys_fail() -> None:
+    assert tr("en", "tui.days.many", n=6) == "6 days"
+    assert tr("bg", "tui.days.many", n=6) == "6 дни"
+    with pytest.raises(KeyError):
+        tr("en", "tui.no.such.key")
+
+
+def test_keys_built_at_run_time_exist_in_both_languages() -> None:
+    from studyapp.deck.model import CARD_KINDS, LANGS
+    from studyapp.tui.texts import GRADES
+
+    sections = ("prior", "overview", "concepts", "step", "examples", "pitfalls", "quiz", "recap")
+    keys = [f"kind.{kind}" for kind in CARD_KINDS]
+    keys += [f"grade.{grade}" for grade in GRADES] + [f"bind.grade{grade}" for grade in GRADES]
+    keys += [f"weekday.{day}" for day in range(7)] + [f"settings.lang_{lang}" for lang in LANGS]
+    keys += [f"study.section.{section}" for section in sections]
+    for lang in LANGS:
+        assert [key for key in keys if f"tui.{key}" not in catalogue(lang)] == [], lang
