@@ -1,0 +1,262 @@
+"""Run a lab in a child process and follow its events: the parent side of the protocol.
+
+    runner = LabRunner("latency", {"size": "quick"}, timeout_s=120)   # validates, or LabParamError
+    run = runner.run(on_event=print)      # blocks; call runner.cancel() from another thread
+    run.status, run.rows, run.reading     # "ok" | "failed" | "cancelled" | "timeout"
+
+The child is `python -m studyapp.labs run NAME --params JSON`. Its stdout carries only
+events; its stderr (warnings, library chatter) is drained, and its last lines kept to explain
+a failure. A child that raises, dies from a signal, runs out of memory or writes something
+that is not an event gives a failed run with the reason; it never takes the caller down.
+Cancelling terminates the child and kills it if it is still there after half a second.
+No torch here: the app imports this.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from studyapp.deck.model import Text
+from studyapp.labs import registry
+from studyapp.labs.events import (
+    Error,
+    Event,
+    Note,
+    Progress,
+    ProtocolError,
+    Result,
+    Scalar,
+    Series,
+    Table,
+    decode,
+)
+
+CANCEL_GRACE_S = 0.5  # after terminate(), how long the child may take before it is killed
+POLL_S = 0.05
+STDERR_TAIL_LINES = 20
+STATUSES = ("ok", "failed", "cancelled", "timeout")
+
+EventCallback = Callable[[Event], None]
+
+
+@dataclass
+class LabRun:
+    """What a run produced so far; complete once `status` is no longer "running"."""
+
+    lab: str
+    params: dict[str, object]
+    status: str = "running"
+    progress: Progress | None = None
+    tables: dict[str, Table] = field(default_factory=dict)
+    series: dict[Text, Series] = field(default_factory=dict)
+    notes: list[Text] = field(default_factory=list)
+    rows: list[dict[str, Scalar]] = field(default_factory=list)
+    reading: list[Text] = field(default_factory=list)
+    env: dict[str, Any] = field(default_factory=dict)
+    error: Text | None = None  # why the run did not finish ok
+    detail: str = ""  # the child's traceback, or its last stderr lines
+    stderr_tail: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    def apply(self, event: Event) -> None:
+        """Fold one event into the run (the UI may use this for a live view too)."""
+        if isinstance(event, Progress):
+            self.progress = event
+        elif isinstance(event, Table):
+            self.tables[event.name] = event
+        elif isinstance(event, Series):
+            self.series[event.name] = event
+        elif isinstance(event, Note):
+            self.notes.append(event.text)
+        elif isinstance(event, Result):
+            self.rows, self.reading, self.env = list(event.rows), list(event.reading), event.env
+            self.status = "ok"
+        elif isinstance(event, Error):
+            self.fail(Text(event.message, event.message), event.detail)
+
+    def fail(self, reason: Text, detail: str = "") -> None:
+        self.status, self.error, self.detail = "failed", reason, detail
+
+    def to_json(self, lang: str) -> dict[str, Any]:
+        """The run as one JSON object, texts in `lang`."""
+        return {
+            "lab": self.lab, "status": self.status, "params": self.params, "env": self.env,
+            "rows": self.rows, "reading": [text.get(lang) for text in self.reading],
+            "notes": [text.get(lang) for text in self.notes],
+            "error": self.error.get(lang) if self.error else None,
+            "duration_s": round(self.duration_s, 3),
+        }
+
+
+def _signal_reason(signum: int) -> Text:
+    name = signal.Signals(signum).name if signum in signal.valid_signals() else str(signum)
+    if signum == signal.SIGKILL:
+        return Text(f"процесът на упражнението е убит със сигнал {name} "
+                    "(най-често: свършила памет)",
+                    f"the lab process was killed by signal {name} (most often: out of memory)")
+    return Text(f"процесът на упражнението е спрян със сигнал {name}",
+                f"the lab process was stopped by signal {name}")
+
+
+def _exit_reason(returncode: int) -> Text:
+    if returncode < 0:
+        return _signal_reason(-returncode)
+    if returncode:
+        return Text(f"процесът на упражнението излезе с код {returncode} без резултат",
+                    f"the lab process exited with code {returncode} without a result")
+    return Text("процесът на упражнението завърши без резултат",
+                "the lab process ended without a result")
+
+
+def _drain(stream: IO[str], sink: Callable[[str], None]) -> None:
+    for line in stream:
+        sink(line)
+
+
+class LabRunner:
+    """One run of one lab. Parameters are checked here, before any child starts."""
+
+    def __init__(self, lab_id: str, params: Mapping[str, object] | None = None,
+                 *, timeout_s: float | None = None, memory_limit_mb: int | None = None) -> None:
+        self.lab_id = lab_id
+        self.params = registry.validate(lab_id, params or {})
+        self.timeout_s = timeout_s
+        self.memory_limit_mb = memory_limit_mb  # address-space cap of the child (POSIX)
+        self._cancel = threading.Event()
+
+    def _limit_memory(self) -> None:
+        """Runs in the child before it starts: beyond the cap, allocations raise MemoryError."""
+        import resource
+
+        assert self.memory_limit_mb is not None
+        cap = self.memory_limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    def command(self) -> list[str]:
+        command = [sys.executable, "-m", "studyapp.labs", "run", self.lab_id,
+                   "--params", json.dumps(self.params)]
+        if registry.is_registered(self.lab_id):
+            command += ["--module", registry.module_path(self.lab_id)]
+        return command
+
+    def _environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        # The child imports what this process can (a lab registered from a test, say).
+        env["PYTHONPATH"] = os.pathsep.join(path for path in sys.path if path)
+        env["PYTHONIOENCODING"] = "utf-8"
+        env["OMP_NUM_THREADS"] = str(self.params["threads"])
+        return env
+
+    def cancel(self) -> None:
+        """Stop the run (thread-safe); `run` returns with status "cancelled" within a second."""
+        self._cancel.set()
+
+    def run(self, on_event: EventCallback | None = None) -> LabRun:
+        """Start the child, pass each event to `on_event`, and return the finished run."""
+        result = LabRun(self.lab_id, dict(self.params))
+        started = time.monotonic()
+        child = subprocess.Popen(
+            self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace", bufsize=1,
+            env=self._environment(), start_new_session=True,
+            preexec_fn=self._limit_memory if self.memory_limit_mb else None,
+        )
+        lines: queue.Queue[str | None] = queue.Queue()
+        tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
+        assert child.stdout is not None and child.stderr is not None
+
+        def read_events() -> None:
+            _drain(child.stdout, lines.put)  # type: ignore[arg-type]
+            lines.put(None)
+
+        readers = [
+            threading.Thread(target=read_events, daemon=True),
+            threading.Thread(target=_drain, args=(child.stderr, lambda s: tail.append(s.rstrip())),
+                             daemon=True),
+        ]
+        for reader in readers:
+            reader.start()
+        try:
+            self._follow(child, lines, result, on_event, started)
+        finally:
+            self._stop(child)
+            for reader in readers:
+                reader.join(timeout=1.0)
+            result.duration_s = time.monotonic() - started
+            result.stderr_tail = list(tail)
+        if result.status == "running":
+            result.fail(_exit_reason(child.returncode), "\n".join(tail))
+        elif result.status == "failed" and not result.detail:
+            result.detail = "\n".join(tail)
+        return result
+
+    def _follow(self, child: subprocess.Popen[str], lines: queue.Queue[str | None],
+                result: LabRun, on_event: EventCallback | None, started: float) -> None:
+        """Read events until the child ends, is cancelled, times out or sends garbage."""
+        deadline = None if self.timeout_s is None else started + self.timeout_s
+        ended = False
+        while True:
+            if self._cancel.is_set():
+                self._stop(child)
+                result.status = "cancelled"
+                result.error = Text("спряно от потребителя", "cancelled by the user")
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                self._stop(child)
+                result.status = "timeout"
+                result.error = Text(f"надвиши ограничението от {self.timeout_s:g} s",
+                                    f"took longer than the {self.timeout_s:g} s limit")
+                return
+            if ended:
+                if child.poll() is not None:
+                    return
+                time.sleep(POLL_S)
+                continue
+            try:
+                line = lines.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            if line is None:
+                ended = True
+            elif line.strip():
+                try:
+                    event = decode(line)
+                except ProtocolError as exc:
+                    self._stop(child)
+                    result.fail(Text(f"упражнението изпрати нещо, което не е събитие: {exc}",
+                                     f"the lab sent something that is not an event: {exc}"))
+                    return
+                result.apply(event)
+                if on_event is not None:
+                    on_event(event)
+
+    @staticmethod
+    def _stop(child: subprocess.Popen[str]) -> None:
+        """Terminate the child if it still runs; kill it if it does not go in time."""
+        if child.poll() is not None:
+            return
+        child.terminate()
+        try:
+            child.wait(CANCEL_GRACE_S)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def run_lab(lab_id: str, params: Mapping[str, object] | None = None, *,
+            on_event: EventCallback | None = None, timeout_s: float | None = None,
+            memory_limit_mb: int | None = None) -> LabRun:
+    """Validate, run and return one lab run (see `LabRunner`)."""
+    runner = LabRunner(lab_id, params, timeout_s=timeout_s, memory_limit_mb=memory_limit_mb)
+    return runner.run(on_event)
