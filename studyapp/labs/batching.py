@@ -1,0 +1,322 @@
+"""Lab `batching` (step 3): throughput against per-item latency as the batch grows.
+
+One model is timed through the harness at a series of batch sizes: latency per batch, latency
+per item and throughput (items per second); one thread against the chosen count at the
+smallest and largest batch; on a CUDA GPU, the same sweep with the input already on the GPU
+and with the host→device copy inside the timed call. Each CPU timing is placed on this
+machine's measured roofline: achieved GFLOP/s as a share of what a kernel of that arithmetic
+intensity can reach at best. torch is imported inside the functions (lab child process only).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from studyapp.deck.model import Text
+from studyapp.labs import harness
+from studyapp.labs.events import Column, Emitter
+from studyapp.labs.params import ParamSpec
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from studyapp.labs.roofline import Roofline
+
+PARAMS: dict[str, ParamSpec] = {
+    "model": ParamSpec(str, "wide_mlp", choices=("wide_mlp", "mlp", "cnn"),
+                       help=Text("моделът (необучен: теглата не променят времето)",
+                                 "the model (untrained: weights do not change the timing)")),
+}
+
+
+@dataclass(frozen=True)
+class Sweep:
+    batches: tuple[int, ...]  # all threads; one thread at the first and `one_thread_max`
+    one_thread_max: int  # the largest batch also timed with one thread
+    min_time_s: float  # per measurement (the harness also takes at least 20 samples)
+    probe_s: float  # a fresh GPU roofline probe (the CPU one is cached)
+
+
+SWEEPS: dict[str, Sweep] = {
+    "quick": Sweep((1, 4, 16), 16, harness.QUICK_MIN_TIME_S, 0.5),
+    "default": Sweep((1, 4, 16, 64, 256), 64, 0.1, 1.0),
+}
+KNEE = 0.9  # the knee: the first batch that reaches this share of the best throughput
+NO_CUDA = "skipped: no CUDA device"
+
+COLUMNS: tuple[Column, ...] = (
+    Column("variant", Text("вариант", "variant")),
+    Column("batch_size", Text("пакет", "batch")),
+    Column("latency_ms_median", Text("латентност на пакет", "latency per batch"), "ms"),
+    Column("latency_ms_per_item", Text("латентност на елемент", "latency per item"), "ms"),
+    Column("throughput_per_s", Text("пропускателност", "throughput"), "1/s"),
+    Column("gflops", Text("постигнати", "achieved"), "GFLOP/s"),
+    Column("flop_per_byte", Text("аритм. интензивност", "arithmetic intensity"), "FLOP/B"),
+    Column("memory_bound", Text("ограничен от паметта", "memory-bound")),
+    Column("share_of_peak", Text("дял от roofline", "share of roofline"), "0..1"),
+    Column("device", Text("устройство", "device")),
+    Column("status", Text("състояние", "status")),
+    *(column for column in harness.TIMING_COLUMNS if column.key != "latency_ms_median"),
+)
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one forward pass over a batch asks of the machine."""
+
+    flops: float  # roofline.linear_flops: 2·in·out per Linear (and the conv FLOPs)
+    bytes: float  # a lower bound on memory traffic: weights, input and logits, once each
+
+    @property
+    def flop_per_byte(self) -> float:
+        return self.flops / self.bytes
+
+
+def work(model: nn.Module, batch: int) -> Work:
+    """FLOPs and bytes moved by `model` on `batch` flat digits (activations left in cache)."""
+    from studyapp.labs import roofline
+    from studyapp.labs.digits import N_CLASSES, N_PIXELS
+
+    moved = roofline.weight_bytes(model) + batch * (N_PIXELS + N_CLASSES) * 4  # fp32
+    return Work(roofline.linear_flops(model, batch), float(moved))
+
+
+def sample_batch(batch: int, seed: int) -> torch.Tensor:
+    """`batch` test digits drawn (with repeats when needed) in a seeded order."""
+    import torch
+
+    from studyapp.labs.digits import load_digits
+
+    x_test = torch.tensor(load_digits().x_test)
+    order = torch.randint(len(x_test), (batch,), generator=torch.Generator().manual_seed(seed))
+    return x_test[order].contiguous()
+
+
+def timing_row(variant: str, batch: int, timing: harness.Timing, cost: Work, device: str,
+               roof: Roofline | None) -> dict[str, Any]:
+    """One row: the harness columns plus per-item latency, throughput and the roofline."""
+    median_s = timing.median_ms / 1e3
+    achieved = cost.flops / median_s / 1e9
+    row: dict[str, Any] = {
+        "variant": variant, "batch_size": batch, **timing.as_row(),
+        "latency_ms_per_item": timing.median_ms / batch, "throughput_per_s": batch / median_s,
+        "gflops": achieved, "flop_per_byte": cost.flop_per_byte, "device": device,
+        "status": "ok",
+    }
+    if roof is not None:
+        row["memory_bound"] = cost.flop_per_byte < roof.ridge_flop_per_byte
+        row["share_of_peak"] = achieved / roof.attainable_gflops(cost.flop_per_byte)
+    return row
+
+
+class BatchingRun:
+    """The model, the settings, and every row measured so far."""
+
+    def __init__(self, params: dict[str, Any], emit: Emitter) -> None:
+        from studyapp.labs import roofline, zoo
+
+        self.emit = emit
+        self.model_name = str(params["model"])
+        self.threads = int(params["threads"])
+        self.seed = int(params["seed"])
+        self.sweep = SWEEPS[str(params["size"])]
+        self.rows: list[dict[str, Any]] = []
+        self.total = 2 * len(self.sweep.batches) + 4
+        self.done = 0
+        self.model = zoo.untrained(self.model_name, seed=self.seed).model
+        self.step(Text("roofline на тази машина (измерва се веднъж, после е в кеша)",
+                       "this machine's roofline (measured once, then cached)"))
+        self.roof = roofline.roofline(self.threads)
+
+    def step(self, message: Text) -> None:
+        self.done = min(self.done + 1, self.total)
+        self.emit.table("batching", Text("Пакетиране: латентност и пропускателност",
+                                         "Batching: latency and throughput"), COLUMNS, self.rows)
+        self.emit.progress(self.done, self.total, message)
+
+    def measure(self, variant: str, model: nn.Module, batch: int, call: Callable[[], object],
+                threads: int, device: str, roof: Roofline | None) -> dict[str, Any]:
+        timing = harness.measure(call, threads=threads, min_time_s=self.sweep.min_time_s,
+                                 synchronize=harness.synchronizer(device))
+        row = timing_row(variant, batch, timing, work(model, batch), device, roof)
+        self.rows.append(row)
+        self.step(Text(f"{variant}: пакет {batch}", f"{variant}: batch {batch}"))
+        return row
+
+    def cpu_sweep(self, threads: int, batches: Sequence[int]) -> list[dict[str, Any]]:
+        """Each batch on the CPU at `threads`; placed on the roofline probed at that count."""
+        roof = self.roof if threads == self.threads else None
+        rows = []
+        for batch in batches:
+            x = sample_batch(batch, self.seed)
+            rows.append(self.measure(f"cpu {threads}T", self.model, batch,
+                                     lambda x=x: self.model(x), threads, "cpu", roof))
+        return rows
+
+    def cuda_sweep(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Input already on the GPU, and the host→device copy inside each timed call."""
+        from studyapp.labs import envinfo, roofline
+
+        if not envinfo.cuda_available():
+            self.rows.append({"variant": "cuda", "device": "cuda", "threads": self.threads,
+                              "status": NO_CUDA})
+            self.emit.note("Няма CUDA устройство: редовете за GPU са пропуснати.",
+                           "No CUDA device: the GPU rows were skipped.")
+            self.step(Text("няма CUDA устройство", "no CUDA device"))
+            return [], []
+        gpu_roof = roofline.probe(self.threads, seconds=self.sweep.probe_s, device="cuda")
+        model = copy.deepcopy(self.model).to("cuda")
+        resident, copied = [], []
+        for batch in self.sweep.batches:
+            host = sample_batch(batch, self.seed)
+            on_gpu = host.to("cuda")
+            resident.append(self.measure("cuda", model, batch, lambda x=on_gpu: model(x),
+                                         self.threads, "cuda", gpu_roof))
+            copied.append(self.measure("cuda+H2D", model, batch,
+                                       lambda x=host: model(x.to("cuda")),
+                                       self.threads, "cuda", gpu_roof))
+        return resident, copied
+
+
+def knee(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The first row whose throughput reaches KNEE of the best one."""
+    best = max(row["throughput_per_s"] for row in rows)
+    return next(row for row in rows if row["throughput_per_s"] >= KNEE * best)
+
+
+def plot(emit: Emitter, sweeps: dict[str, list[dict[str, Any]]]) -> None:
+    """Throughput and per-item latency against the batch size, one line per variant."""
+    x_label = Text("размер на пакета", "batch size")
+    for key, y_label in (("throughput_per_s", Text("елемента/s", "items/s")),
+                         ("latency_ms_per_item", Text("ms на елемент", "ms per item"))):
+        for variant, rows in sweeps.items():
+            if rows:
+                emit.series(variant, x_label, y_label, [row["batch_size"] for row in rows],
+                            [row[key] for row in rows], log_x=True)
+def _ms(row: dict[str, Any]) -> float:
+    return float(row["latency_ms_median"])
+
+
+def read_knee(rows: Sequence[dict[str, Any]]) -> Text:
+    first, at_knee = rows[0], knee(rows)
+    best = max(rows, key=lambda r: r["throughput_per_s"])
+    gain = best["throughput_per_s"] / first["throughput_per_s"]
+    b0, bk, bb = first["batch_size"], at_knee["batch_size"], best["batch_size"]
+    per_item = at_knee["latency_ms_per_item"]
+    return Text(
+        f"Пропускателността расте от {first['throughput_per_s']:.0f}/s при пакет {b0} до "
+        f"{best['throughput_per_s']:.0f}/s при пакет {bb} (×{gain:.1f}). Коляното е при пакет "
+        f"{bk}: там се стига {KNEE:.0%} от най-доброто, а по-големите пакети добавят малко. "
+        f"Цената е латентността: пакет от {bk} отнема {_ms(at_knee):.2f} ms срещу "
+        f"{_ms(first):.2f} ms за пакет {b0} — всяка заявка чака целия пакет, макар на елемент "
+        f"да се падат само {per_item:.3f} ms.",
+        f"Throughput grows from {first['throughput_per_s']:.0f}/s at batch {b0} to "
+        f"{best['throughput_per_s']:.0f}/s at batch {bb} (×{gain:.1f}). The knee is at batch "
+        f"{bk}: it reaches {KNEE:.0%} of the best, and larger batches add little. The price is "
+        f"latency: a batch of {bk} takes {_ms(at_knee):.2f} ms against {_ms(first):.2f} ms for "
+        f"batch {b0} — every request waits for the whole batch, even though per item it is "
+        f"only {per_item:.3f} ms.")
+
+
+def _bound(row: dict[str, Any], roof: Roofline) -> Text:
+    if row["memory_bound"]:
+        return Text(
+            f"пакет {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B е под прага "
+            f"{roof.ridge_flop_per_byte:.1f} → ограничен от паметта; {row['gflops']:.3g} GFLOP/s "
+            f"са {row['share_of_peak']:.0%} от {roof.bandwidth_gbs:.1f} GB/s × интензивността",
+            f"batch {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B is below the ridge "
+            f"{roof.ridge_flop_per_byte:.1f} → memory-bound; {row['gflops']:.3g} GFLOP/s is "
+            f"{row['share_of_peak']:.0%} of {roof.bandwidth_gbs:.1f} GB/s × the intensity")
+    return Text(
+        f"пакет {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B е над прага "
+        f"{roof.ridge_flop_per_byte:.1f} → ограничен от изчисленията; {row['gflops']:.3g} "
+        f"GFLOP/s са {row['share_of_peak']:.0%} от пиковите {roof.peak_gflops:.0f} GFLOP/s на GEMM",
+        f"batch {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B is above the ridge "
+        f"{roof.ridge_flop_per_byte:.1f} → compute-bound; {row['gflops']:.3g} GFLOP/s is "
+        f"{row['share_of_peak']:.0%} of the {roof.peak_gflops:.0f} GFLOP/s GEMM peak")
+
+
+def read_roofline(rows: Sequence[dict[str, Any]], roof: Roofline) -> Text:
+    small, large = _bound(rows[0], roof), _bound(rows[-1], roof)
+    return Text(
+        f"Roofline на тази машина: {roof.peak_gflops:.0f} GFLOP/s и {roof.bandwidth_gbs:.1f} GB/s. "
+        f"{small.bg}; {large.bg}. При малък пакет всяко тегло се чете от паметта за един-единствен "
+        "елемент; при голям пакет същото четене се споделя от целия пакет.",
+        f"This machine's roofline: {roof.peak_gflops:.0f} GFLOP/s and {roof.bandwidth_gbs:.1f} "
+        f"GB/s. {small.en}; {large.en}. At a small batch every weight is read from memory for a "
+        "single item; at a large batch the same read is shared by the whole batch.")
+
+
+def read_threads(one: Sequence[dict[str, Any]], many: Sequence[dict[str, Any]]) -> Text:
+    by_batch = {row["batch_size"]: row for row in many}
+    gains = {row["batch_size"]: _ms(row) / _ms(by_batch[row["batch_size"]]) for row in one}
+    listed = ", ".join(f"{batch}: ×{gain:.2f}" for batch, gain in gains.items())
+    threads = many[0]["threads"]
+    text = Text(
+        f"{threads} нишки срещу 1 (ускорение по пакет) — {listed}. Когато работата е малка или "
+        "чака паметта, още нишки помагат малко; при голям пакет има какво да се раздели.",
+        f"{threads} threads against 1 (speed-up per batch) — {listed}. When the work is small or "
+        "waits on memory, more threads help little; at a large batch there is work to split.")
+    if min(gains.values()) >= 1:
+        return text
+    return Text(
+        f"{text.bg} Тук повече нишки са били и по-бавни: ако друга програма държи ядро заето, "
+        "всяка паралелна операция чака втората си нишка да получи процесор.",
+        f"{text.en} Here more threads were even slower: when another program keeps a core "
+        "busy, every parallel operation waits for its second thread to get a CPU.")
+
+
+def read_cuda(cpu: Sequence[dict[str, Any]], resident: Sequence[dict[str, Any]],
+              copied: Sequence[dict[str, Any]]) -> Text:
+    big_cpu, big_gpu, big_copy, small_gpu = cpu[-1], resident[-1], copied[-1], resident[0]
+    batch, copy_ms = big_gpu["batch_size"], _ms(big_copy) - _ms(big_gpu)
+    return Text(
+        f"При пакет {batch} GPU отнема {_ms(big_gpu):.3f} ms с входа вече на устройството и "
+        f"{_ms(big_copy):.3f} ms с копирането host→device ({copy_ms:.3f} ms за копиране), "
+        f"срещу {_ms(big_cpu):.3f} ms на CPU. При пакет {small_gpu['batch_size']}: "
+        f"{_ms(small_gpu):.3f} ms — при малък пакет времето е за пускане на кернелите, "
+        "не за сметки.",
+        f"At batch {batch} the GPU takes {_ms(big_gpu):.3f} ms with the input already on the "
+        f"device and {_ms(big_copy):.3f} ms with the host→device copy ({copy_ms:.3f} ms of "
+        f"copying), against {_ms(big_cpu):.3f} ms on the CPU. At batch "
+        f"{small_gpu['batch_size']}: {_ms(small_gpu):.3f} ms — at a small batch the time goes "
+        "into launching kernels, not into arithmetic.")
+
+
+def read_noise(rows: Sequence[dict[str, Any]]) -> list[Text]:
+    """A warning when the harness flagged timings as noisy (CV above its threshold)."""
+    timed = [row for row in rows if "noisy" in row]
+    noisy = [row for row in timed if row["noisy"]]
+    if not noisy:
+        return []
+    worst = max(noisy, key=lambda row: row["cv"])
+    return [Text(
+        f"{len(noisy)} от {len(timed)} измервания са шумни (най-лошото: CV {worst['cv']:.2f} при "
+        f"{worst['variant']}): друга програма е ползвала процесора. Сравненията на латентност "
+        "по-горе са ненадеждни — пуснете упражнението отново на спокойна машина.",
+        f"{len(noisy)} of {len(timed)} timings are noisy (worst: CV {worst['cv']:.2f} at "
+        f"{worst['variant']}): another program was using the CPU. The latency comparisons above "
+        "are unreliable — run the lab again on a quiet machine.")]
+
+
+def run(params: dict[str, Any], emit: Emitter) -> None:
+    lab = BatchingRun(params, emit)
+    many = lab.cpu_sweep(lab.threads, lab.sweep.batches)
+    ends = sorted({lab.sweep.batches[0], lab.sweep.one_thread_max})
+    one = lab.cpu_sweep(1, ends) if lab.threads > 1 else []
+    resident, copied = lab.cuda_sweep()
+    plot(emit, {f"cpu {lab.threads}T": many, "cpu 1T": one if len(one) > 1 else [],
+                "cuda": resident, "cuda+H2D": copied})
+    reading = [read_knee(many), read_roofline(many, lab.roof)]
+    if one:
+        reading.append(read_threads(one, many))
+    else:
+        reading.append(Text("С една нишка няма сравнение 1 срещу много нишки.",
+                            "With one thread there is no one-versus-many comparison."))
+    if resident:
+        reading.append(read_cuda(many, resident, copied))
+    emit.result(lab.rows, [*reading, *read_noise(lab.rows)])
