@@ -21,12 +21,12 @@ from sqlmodel import Session, select
 
 from studyapp.clock import Clock
 from studyapp.deck import LANGS, Card, Lang, Module
-from studyapp.errors import StudyappError
 from studyapp.srs.calendar import check_rollover_hour, plan_unlock_day, study_day
 from studyapp.srs.sm2 import check_grade
 from studyapp.store import queue as queue_db
 from studyapp.store import stats as stats_db
 from studyapp.store.engine import reading, writing
+from studyapp.store.errors import StoreError
 from studyapp.store.export import export_tables
 from studyapp.store.migrations import open_database
 from studyapp.store.records import CardState, ReviewEntry
@@ -37,7 +37,8 @@ from studyapp.store.tables import ModuleProgressRow, PriorAnswerRow, SettingRow
 
 __all__ = [
     "CardInfo", "CardState", "Dashboard", "GradeResult", "QueueItem", "ReviewEntry",
-    "ReviewSession", "SessionSummary", "Settings", "Stats", "StudyService", "UnknownCardError",
+    "ReviewSession", "SessionSummary", "Settings", "Stats", "StoreError", "StudyService",
+    "UnknownCardError",
 ]
 
 REDRILL_BELOW = queue_db.REDRILL_BELOW
@@ -134,11 +135,12 @@ class Stats:
     streak: int
 
 
-class UnknownCardError(StudyappError, KeyError):
+class UnknownCardError(StoreError, KeyError):
     """A card id that is not in the loaded content."""
 
-    def __str__(self) -> str:
-        return f"unknown card id {self.args[0]!r}"
+    def __init__(self, card_id: str) -> None:
+        self.card_id = card_id
+        super().__init__("unknown_card", card_id=card_id)
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,7 @@ class ReviewSession:
     ) -> GradeResult:
         check_grade(grade)
         if not self._queue:
-            raise StudyappError("nothing left to review")
+            raise StoreError("nothing_to_review")
         entry = self._queue[0]
         log_id, state = self._service.record(
             entry.card_id, grade, redrill=entry.redrill, session_id=self._id,
@@ -227,7 +229,7 @@ class ReviewSession:
     def undo(self) -> QueueItem | None:
         """Take back the last answer: its card is current again with its state from before."""
         if not self._answers:
-            raise StudyappError("nothing to undo")
+            raise StoreError("nothing_to_undo")
         last = self._answers[-1]
         self._service.take_back(last.log_id)
         self._answers.pop()
@@ -534,10 +536,10 @@ class StudyService:
         known = [module.id for module in self._modules]
         if module_id is None:
             if not known:
-                raise StudyappError("no module is loaded")
+                raise StoreError("no_module")
             return known[0]
         if module_id not in known:
-            raise StudyappError(f"unknown module id {module_id!r}")
+            raise StoreError("unknown_module", module_id=module_id)
         return module_id
 
 

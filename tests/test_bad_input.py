@@ -191,3 +191,13 @@ def test_a_review_killed_mid_session_keeps_every_answer_given(
         rows = con.execute("SELECT card_id, grade FROM review_log ORDER BY id").fetchall()
     con.close()
     assert rows == [("concept.c01", 5), ("concept.c02", 2), ("concept.c03", 4)]
+
+
+def test_the_refusal_is_given_in_the_chosen_language(tmp_path: Path, tiny_content: Path, capsys):
+    path = tmp_path / "notes.db"
+    path.write_text("not a database\n" * 10)
+    base = ["--db", str(path), "--content", str(tiny_content)]
+    assert main([*base, "due"]) == 1
+    assert "не е база данни на studyapp" in capsys.readouterr().err
+    assert main([*base, "--lang", "en", "due"]) == 1
+    assert "not a studyapp database" in capsys.readouterr().err

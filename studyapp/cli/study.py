@@ -20,6 +20,7 @@ from studyapp.clock import Clock, system_clock
 from studyapp.errors import StudyappError
 from studyapp.i18n import tr
 from studyapp.session import GradeResult, QueueItem, ReviewSession, StudyService
+from studyapp.store.errors import StoreError
 from studyapp.store.migrations import SCHEMA_VERSION
 
 # The commands read "now" from here; tests put a fixed clock in its place.
@@ -75,10 +76,20 @@ def _positive(text: str) -> int:
 
 @contextmanager
 def _service(args: argparse.Namespace) -> Iterator[tuple[StudyService, str]]:
-    """The study service and the language: --lang, else the saved one, else bg."""
-    service = StudyService.open(db_path(args), modules(args), clock)
+    """The study service and the language: --lang, else the saved one, else bg.
+
+    Errors of the store come out as one line in that language.
+    """
+    lang = getattr(args, "lang", None) or "bg"
     try:
-        yield service, getattr(args, "lang", None) or service.settings().lang
+        service = StudyService.open(db_path(args), modules(args), clock)
+    except StoreError as exc:
+        raise StudyappError(exc.text(lang)) from None
+    try:
+        lang = getattr(args, "lang", None) or service.settings().lang
+        yield service, lang
+    except StoreError as exc:
+        raise StudyappError(exc.text(lang)) from None
     finally:
         service.close()
 

@@ -17,15 +17,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from studyapp.errors import StudyappError
+from studyapp.store.errors import StoreError
 
 APPLICATION_ID = 0x53545944  # "STYD": marks the files this app created
 BUSY_TIMEOUT_MS = 15_000
 _WRITE = "studyapp_write"
-
-
-class StoreError(StudyappError):
-    """The database could not be read or written; one line for the user."""
 
 
 def apply_pragmas(dbapi_connection: Any) -> None:
@@ -78,4 +74,4 @@ def _unit_of_work(bind: Engine) -> Iterator[Session]:
         with Session(bind, expire_on_commit=False) as session, session.begin():
             yield session
     except DBAPIError as exc:
-        raise StoreError(f"database error: {exc.orig}") from exc
+        raise StoreError("database_error", detail=exc.orig) from exc

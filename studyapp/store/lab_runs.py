@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from studyapp.store.engine import StoreError, reading, writing
+from studyapp.store.engine import reading, writing
+from studyapp.store.errors import StoreError
 from studyapp.store.records import LabRun
 from studyapp.store.reviews import to_utc
 from studyapp.store.tables import LabRunRow
@@ -83,9 +84,9 @@ def finish_run(
     with writing(engine) as session:
         row = session.get(LabRunRow, run_id)
         if row is None:
-            raise StoreError(f"no lab run with id {run_id}")
+            raise StoreError("no_lab_run", run_id=run_id)
         if row.status != RUNNING:
-            raise StoreError(f"lab run {run_id} has already finished ({row.status})")
+            raise StoreError("lab_run_finished", run_id=run_id, status=row.status)
         row.status = status
         row.results_json = _dump(results)
         row.env_json = _dump(environment)
@@ -101,7 +102,7 @@ def get_run(engine: Engine, run_id: int) -> LabRun:
     with reading(engine) as session:
         row = session.get(LabRunRow, run_id)
         if row is None:
-            raise StoreError(f"no lab run with id {run_id}")
+            raise StoreError("no_lab_run", run_id=run_id)
         return _record(row)
 
 

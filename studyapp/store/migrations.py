@@ -15,7 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from studyapp.store.engine import APPLICATION_ID, BUSY_TIMEOUT_MS, StoreError, make_engine
+from studyapp.store.engine import APPLICATION_ID, BUSY_TIMEOUT_MS, make_engine
+from studyapp.store.errors import StoreError
 
 _V1 = (
     """CREATE TABLE card_state (
@@ -140,7 +141,7 @@ def open_database(path: Path, now: datetime) -> Engine:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"{path}: cannot create the folder: {exc.strerror}") from None
+            raise StoreError("cannot_create_folder", path=path, detail=exc.strerror) from None
     elif version < SCHEMA_VERSION:
         backup(path, now)
     if version is None or version < SCHEMA_VERSION:
@@ -156,7 +157,7 @@ def inspect_file(path: Path) -> int | None:
     if not path.exists():
         return None
     if not path.is_file():
-        raise StoreError(f"{path}: not a file")
+        raise StoreError("not_a_file", path=path)
     size = path.stat().st_size
     if size == 0:
         return None
@@ -164,15 +165,15 @@ def inspect_file(path: Path) -> int | None:
         with path.open("rb") as handle:
             header = handle.read(100)
     except OSError as exc:
-        raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+        raise StoreError("cannot_read", path=path, detail=exc.strerror) from None
     if len(header) < 100 or not header.startswith(_HEADER):
-        raise StoreError(f"{path}: not a studyapp database (not an SQLite file)")
+        raise StoreError("not_sqlite", path=path)
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
     header_count_valid = header[24:28] == header[92:96]
     if header_count_valid and pages and size < page_size * pages:
-        raise StoreError(f"{path}: the database file is truncated or damaged")
+        raise StoreError("truncated", path=path)
     try:
         with _read_only(path) as con:
             app_id = con.execute("PRAGMA application_id").fetchone()[0]
@@ -182,19 +183,17 @@ def inspect_file(path: Path) -> int | None:
                 "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
             check = con.execute("PRAGMA quick_check(1)").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: the database file is damaged ({exc})") from None
+        raise StoreError("damaged", path=path, detail=exc) from None
     if check != "ok":
-        raise StoreError(f"{path}: the database file is damaged ({check})")
+        raise StoreError("damaged", path=path, detail=check)
     if app_id != APPLICATION_ID:
         if app_id == 0 and not tables:
             return None
-        what = f"tables: {', '.join(tables[:5])}" if app_id == 0 else f"application id {app_id}"
-        raise StoreError(f"{path}: not a studyapp database ({what})")
+        if app_id == 0:
+            raise StoreError("foreign_tables", path=path, tables=", ".join(tables[:5]))
+        raise StoreError("foreign_application", path=path, app_id=app_id)
     if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"{path}: made by a newer studyapp (schema {version}, this one knows up to "
-            f"{SCHEMA_VERSION}); update studyapp to open it"
-        )
+        raise StoreError("newer_schema", path=path, version=version, known=SCHEMA_VERSION)
     return version
 
 
@@ -214,7 +213,7 @@ def backup(path: Path, now: datetime) -> Path:
             finally:
                 copy.close()
     except (sqlite3.Error, OSError) as exc:
-        raise StoreError(f"{path}: cannot write the backup copy {target}: {exc}") from None
+        raise StoreError("backup_failed", path=path, target=target, detail=exc) from None
     return target
 
 
@@ -223,7 +222,7 @@ def migrate(path: Path, target: int = SCHEMA_VERSION) -> int:
     try:
         con = sqlite3.connect(path, isolation_level=None)
     except sqlite3.Error as exc:
-        raise StoreError(f"{path}: cannot open: {exc}") from None
+        raise StoreError("cannot_open", path=path, detail=exc) from None
     try:
         con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         con.execute("BEGIN IMMEDIATE")
@@ -239,7 +238,7 @@ def migrate(path: Path, target: int = SCHEMA_VERSION) -> int:
     except sqlite3.Error as exc:
         if con.in_transaction:
             con.execute("ROLLBACK")
-        raise StoreError(f"{path}: cannot upgrade the database: {exc}") from None
+        raise StoreError("upgrade_failed", path=path, detail=exc) from None
     finally:
         con.close()
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from studyapp.srs.calendar import due_day
 from studyapp.srs.sm2 import Sm2State, check_grade, review
-from studyapp.store.engine import StoreError
+from studyapp.store.errors import StoreError
 from studyapp.store.records import CardState, ReviewEntry
 from studyapp.store.tables import CardStateRow, ReviewLogRow
 
@@ -37,7 +37,7 @@ def to_card_state(row: CardStateRow) -> CardState:
 def state_row(session: Session, card_id: str) -> CardStateRow:
     row = session.get(CardStateRow, card_id)
     if row is None:
-        raise StoreError(f"unknown card id {card_id!r}")
+        raise StoreError("unknown_card", card_id=card_id)
     return row
 
 
@@ -62,7 +62,7 @@ def record_answer(
     before = Sm2State.from_x100(row.repetitions, row.easiness_x100, row.interval)
     if redrill:
         if row.due is None:
-            raise StoreError(f"card {card_id!r} was never answered: nothing to repeat")
+            raise StoreError("never_answered", card_id=card_id)
         after, after_due = before, row.due
     else:
         after = review(before, grade)
@@ -94,12 +94,12 @@ def undo_answer(session: Session, log_id: int, at: datetime) -> CardState:
     """Mark the answer undone and restore the card's state from before it."""
     log = session.get(ReviewLogRow, log_id)
     if log is None or log.undone_at is not None:
-        raise StoreError("that answer is no longer in the log: nothing to undo")
+        raise StoreError("answer_gone")
     row = state_row(session, log.card_id)
     now_state = (row.repetitions, row.easiness_x100, row.interval, row.due)
     if now_state != (log.after_repetitions, log.after_easiness_x100, log.after_interval,
                      log.after_due):
-        raise StoreError(f"card {log.card_id!r} was answered again elsewhere: cannot undo")
+        raise StoreError("answered_elsewhere", card_id=log.card_id)
     if not log.redrill:
         row.repetitions, row.easiness_x100, row.interval, row.due = (
             log.before_repetitions, log.before_easiness_x100, log.before_interval,

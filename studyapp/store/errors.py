@@ -1,0 +1,24 @@
+"""Errors of the store and the study services, in the learner's language."""
+
+from __future__ import annotations
+
+from studyapp.errors import StudyappError
+from studyapp.i18n import tr
+
+
+class StoreError(StudyappError):
+    """One line for the user: `str()` is English, `text(lang)` any language.
+
+    The texts live in `studyapp/locales/store.toml` under `key`.
+    """
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        return tr(lang, f"store.{self.key}", **self.values)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
