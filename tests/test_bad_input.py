@@ -125,6 +125,7 @@ from studyapp.clock import system_clock
 db, content, start_flag = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 service = StudyService.open(db, load_modules(content, LAB_IDS), system_clock)
 session = service.start_review()
+print("ready", flush=True)
 while not start_flag.exists():
     time.sleep(0.005)
 while session.current() is not None:
@@ -145,7 +146,8 @@ def test_two_processes_answering_at_once_lose_no_answer(tmp_path: Path) -> None:
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         for _ in range(2)
     ]
-    time.sleep(1.5)  # both have opened the database and built their queue
+    for proc in procs:  # both have opened the database and built their queue of 40
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     flag.touch()
     results = [proc.communicate(timeout=120) for proc in procs]
     for proc, (out, err) in zip(procs, results, strict=True):
