@@ -164,6 +164,7 @@ class ReviewSession:
     A grade below 4 sends the card to the back of the queue as a re-drill
     until it is answered with 4 or 5; re-drills are logged but leave the SM-2
     state alone. Undo goes back answer by answer within the current study day.
+    The session holds no database connection between calls.
     """
 
     def __init__(self, service: StudyService) -> None:
@@ -173,6 +174,7 @@ class ReviewSession:
         self._day = service.today()
         self._queue: list[_Entry] = service.build_queue(self._day)
         self._answers: list[_Answer] = []
+        self._undo_floor = 0  # answers before this index belong to an earlier study day
         self._current: QueueItem | None = None
 
     @property
@@ -224,11 +226,11 @@ class ReviewSession:
         return GradeResult(entry.card_id, grade, state.interval, state.due, again)
 
     def can_undo(self) -> bool:
-        return bool(self._answers)
+        return len(self._answers) > self._undo_floor
 
     def undo(self) -> QueueItem | None:
         """Take back the last answer: its card is current again with its state from before."""
-        if not self._answers:
+        if not self.can_undo():
             raise StoreError("nothing_to_undo")
         last = self._answers[-1]
         self._service.take_back(last.log_id)
@@ -248,13 +250,16 @@ class ReviewSession:
         )
 
     def refresh_if_day_changed(self) -> bool:
-        """Rebuild the queue when the study day has rolled over; the old day's answers stay."""
+        """Rebuild the queue when the study day has rolled over.
+
+        The old day's answers stay in the summary but can no longer be undone.
+        """
         today = self._service.today()
         if today == self._day:
             return False
         self._day = today
         self._queue = self._service.build_queue(today)
-        self._answers.clear()
+        self._undo_floor = len(self._answers)
         self._current = None
         return True
 

@@ -174,7 +174,9 @@ def test_refresh_rebuilds_the_queue_when_the_study_day_rolls_over(
     study_clock.advance(hours=1, minutes=30)  # 04:30: Tuesday
     assert session.refresh_if_day_changed()
     assert session.remaining() == 13  # ten due reviews, plan.1d, the two new cards left
-    assert not session.can_undo()
+    assert not session.can_undo()  # Monday's answers are final
+    session.grade(5)
+    assert session.can_undo() and session.summary().reviewed == 11
 
 
 def test_a_run_of_fives_follows_the_exact_sm2_intervals(
