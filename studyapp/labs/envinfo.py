@@ -41,6 +41,15 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
+def load_average() -> float | None:
+    """Runnable processes averaged over the last minute (None where the OS has no such number):
+    above the core count, programs are waiting for a CPU and timings get noisy."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
 @cache
 def _read_cpuinfo() -> tuple[str | None, frozenset[str]]:
     try:
@@ -67,6 +76,7 @@ def cpu_info() -> dict[str, Any]:
         "machine": platform.machine(),
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
+        "load_average_1m": load_average(),
     }
 
 
