@@ -31,6 +31,7 @@ from studyapp.labs.envinfo import CPUINFO, parse_cpuinfo
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.onnx_export import INPUT_NAME, export, onnx_files, quiet_exporter
 from studyapp.labs.params import ParamSpec
+from studyapp.labs.readings import Steps, join, noise_caution, ratio, times, verdict
 
 if TYPE_CHECKING:
     import torch
@@ -56,7 +57,6 @@ BUDGET_S_DEFAULT = 2.0
 # longer than that bound spends its time on fixed per-call costs.
 OVERHEAD_MS = 0.1
 OVERHEAD_FACTOR = 3.0
-SAME = 0.05  # speed-ups within ±5% count as "no change"
 PROBE_CALLS = 3  # warm calls whose fastest decides whether a full measurement fits the budget
 
 COLUMNS: tuple[Column, ...] = (
@@ -118,17 +118,6 @@ def cpu_facts() -> Cpu:
         bf16=bool(flags & {"avx512_bf16", "amx_bf16"}),
         fp16=bool(flags & {"avx512_fp16", "amx_fp16"}),
     )
-
-
-class Steps:
-    """Progress over a known number of steps."""
-
-    def __init__(self, emit: Emitter, total: int) -> None:
-        self._emit, self._total, self._done = emit, total, 0
-
-    def __call__(self, message: Text) -> None:
-        self._done = min(self._done + 1, self._total)
-        self._emit.progress(self._done, self._total, message)
 
 
 @contextlib.contextmanager
@@ -328,10 +317,6 @@ def measure_variants(
     return compare_with_fp32(rows)
 
 
-def _ratio(value: float | None, base: float | None) -> float | None:
-    return None if value is None or not base else value / base
-
-
 def compare_with_fp32(rows: list[Row]) -> list[Row]:
     """Add speed-up and size ratio against fp32 of the same runtime and device, and the
     accuracy change against fp32 on the same device."""
@@ -343,8 +328,8 @@ def compare_with_fp32(rows: list[Row]) -> list[Row]:
     for row in rows:
         same_runtime = baseline(row, row["runtime"]) or {}
         torch_fp32 = baseline(row, "torch") or {}
-        row["speedup"] = _ratio(same_runtime.get("latency_ms_median"), row.get("latency_ms_median"))
-        row["size_ratio"] = _ratio(row["size_bytes"], same_runtime.get("size_bytes"))
+        row["speedup"] = ratio(same_runtime.get("latency_ms_median"), row.get("latency_ms_median"))
+        row["size_ratio"] = ratio(row["size_bytes"], same_runtime.get("size_bytes"))
         fp32_accuracy = torch_fp32.get("accuracy")
         row["accuracy_change"] = (None if row["accuracy"] is None or fp32_accuracy is None
                                   else row["accuracy"] - fp32_accuracy)
@@ -375,17 +360,6 @@ def find(rows: Sequence[Row], model: str, variant: str, batch: int, device: str 
          ) -> Row:
     return next((row for row in rows if row["model"] == model and row["variant"] == variant
                  and row["batch_size"] == batch and row["device"] == device), {})
-
-
-def times(speedup: float | None) -> Text:
-    """"×2.9 faster" / "×0.7 (slower)" / "×1.0 (no change)", or "not measured"."""
-    if speedup is None:
-        return Text("не е измерено", "not measured")
-    if speedup > 1 + SAME:
-        return Text(f"×{speedup:.2f} по-бързо", f"×{speedup:.2f} faster")
-    if speedup < 1 - SAME:
-        return Text(f"×{speedup:.2f} (по-бавно)", f"×{speedup:.2f} (slower)")
-    return Text(f"×{speedup:.2f} (без промяна)", f"×{speedup:.2f} (no change)")
 
 
 def _yes(flag: bool) -> Text:
@@ -438,7 +412,7 @@ def batch_reading(
             "kernels), not to reading weights or arithmetic, so 4× smaller weights have "
             "nothing to save. ",
         )
-        verdict = _verdict(
+        outcome = verdict(
             int8.get("speedup"),
             faster=Text("Печалбата тук идва от int8 ядрата с по-малко разходи на извикване.",
                         "The gain here comes from int8 kernels with less per-call overhead."),
@@ -456,7 +430,7 @@ def batch_reading(
             f"{weights.fp32_bytes / 1e6:.1f} MB of fp32 weights takes ≈{memory_ms:.2f} ms of the "
             f"{fp32_ms:.2f} ms call, and int8 weights are 4× fewer bytes. ",
         )
-        verdict = _verdict(
+        outcome = verdict(
             int8.get("speedup"),
             faster=Text("Оттам идва ускорението.", "That is where the speed-up comes from."),
             slower=Text("Въпреки това int8 не е по-бърз: квантизирането на активациите и "
@@ -467,47 +441,20 @@ def batch_reading(
         why = Text(
             f"Всяко тегло се ползва {batch} пъти ({intensity:.1f} FLOP на байт, над прага "
             f"{roof.ridge_flop_per_byte:.1f}): слоят е ограничен от изчисленията, затова int8 "
-            "помага само доколкото int8 аритметиката е по-бърза. ",
+            "помага само доколкото int8 аритметиката е по-бърза. "
+            f"(fp32 отне {fp32_ms:.2f} ms при граница по roofline {bound_ms:.2f} ms.) ",
             f"Each weight is used {batch} times ({intensity:.1f} FLOP per byte, above the ridge "
             f"{roof.ridge_flop_per_byte:.1f}): the layer is compute-bound, so int8 helps only "
-            "as much as int8 arithmetic is faster. ",
+            "as much as int8 arithmetic is faster. "
+            f"(fp32 took {fp32_ms:.2f} ms against a roofline bound of {bound_ms:.2f} ms.) ",
         )
-        why = Text(
-            why.bg + f"(fp32 отне {fp32_ms:.2f} ms при граница по roofline {bound_ms:.2f} ms.) ",
-            why.en + f"(fp32 took {fp32_ms:.2f} ms against a roofline bound of {bound_ms:.2f} "
-            "ms.) ",
-        )
-        verdict = (Text("Този процесор има VNNI, така че int8 аритметиката е евтина.",
+        outcome = (Text("Този процесор има VNNI, така че int8 аритметиката е евтина.",
                         "This CPU has VNNI, so int8 arithmetic is cheap.") if cpu.vnni else
                    Text("Без VNNI int8 умножението-събиране иска няколко инструкции и "
                         "печалбата се стопява.",
                         "Without VNNI an int8 multiply-add takes several instructions, so the "
                         "gain shrinks."))
-    caution = noise_caution(fp32, int8)
-    return Text(head.bg + why.bg + verdict.bg + caution.bg,
-                head.en + why.en + verdict.en + caution.en)
-
-
-def noise_caution(*rows: Row) -> Text:
-    """A warning when a compared timing is noisy or a single call; nothing otherwise."""
-    if not any(row.get("noisy") or row.get("samples") == 1 for row in rows):
-        return Text("")
-    worst = max((row.get("cv") or 0.0 for row in rows), default=0.0)
-    return Text(
-        f" Внимание: измерването е шумно (CV до {worst:.2f}) или е от едно извикване — "
-        "вероятно друга програма ползва процесора; пуснете упражнението отново.",
-        f" Caution: the timing is noisy (CV up to {worst:.2f}) or a single call — another "
-        "program is probably using the CPU; run the lab again.",
-    )
-
-
-def _verdict(speedup: float | None, faster: Text, slower: Text) -> Text:
-    """`faster` or `slower` as the measured speed-up says; nothing when it did not change."""
-    if speedup is not None and speedup > 1 + SAME:
-        return faster
-    if speedup is not None and speedup < 1 - SAME:
-        return slower
-    return Text("")
+    return join(head, why, outcome, noise_caution(fp32, int8))
 
 
 def size_accuracy_reading(model: str, rows: Sequence[Row]) -> Text:
@@ -537,14 +484,14 @@ def size_accuracy_reading(model: str, rows: Sequence[Row]) -> Text:
             f"fp32 accuracy: {fp32_accuracy:.1%}; change with int8, in points: {changes} — "
             "256 levels per weight keep this model's decisions.",
         )
-    return Text(size.bg + accuracy.bg, size.en + accuracy.en)
+    return join(size, accuracy)
 
 
 def ort_reading(model: str, rows: Sequence[Row], calibration: int) -> Text:
     parts = {name: [times(find(rows, model, name, batch).get("speedup")) for batch in BATCHES]
              for name in ("ORT int8-dyn", "ORT int8-static")}
     dyn, static = parts["ORT int8-dyn"], parts["ORT int8-static"]
-    fp32 = [times(_ratio(find(rows, model, "torch fp32", batch).get("latency_ms_median"),
+    fp32 = [times(ratio(find(rows, model, "torch fp32", batch).get("latency_ms_median"),
                          find(rows, model, "ORT fp32", batch).get("latency_ms_median")))
             for batch in BATCHES]
     return Text(
@@ -594,7 +541,7 @@ def gpu_reading(model: str, rows: Sequence[Row]) -> Text:
         )
     fp16, bf16 = (find(rows, model, f"torch {p}", big, "cuda").get("speedup")
                   for p in ("fp16", "bf16"))
-    why = _verdict(
+    why = verdict(
         max(fp16 or 0.0, bf16 or 0.0),
         faster=Text("Тензорните ядра умножават 16-битови входове многократно по-бързо от fp32, "
                     "а теглата са наполовина байтове.",
