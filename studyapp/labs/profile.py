@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness
-from studyapp.labs.batching import read_noise, sample_batch, work
+from studyapp.labs.batching import checked_roofline, sample_batch, work
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
+from studyapp.labs.readings import join, noise_caution
 
 if TYPE_CHECKING:
     import numpy as np
@@ -334,8 +335,7 @@ def roofline_rows(model: nn.Module, roof: Roofline, batches: Sequence[int], seed
         x = sample_batch(batch, seed).to(device)
         timing = harness.measure_torch(model, x, threads=threads, min_time_s=min_time_s,
                                        device=device)
-        row = timing_row(f"batch {batch}", batch, timing, work(model, batch), device, roof)
-        yield row | {"ridge_flop_per_byte": roof.ridge_flop_per_byte}
+        yield timing_row(f"batch {batch}", batch, timing, work(model, batch), device, roof)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -482,12 +482,16 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
         Text("roofline: пакет 1 и голям пакет", "roofline: batch 1 and a large batch"))
     roof = (roofline.roofline(threads) if device == "cpu"
             else roofline.probe(threads, seconds=size.probe_s, device="cuda"))
+    placed = list(roofline_rows(model, roof, (1, size.large_batch), seed, device, threads,
+                                size.min_time_s))
+    reprobed: list[Text] = []
+    if device == "cpu":
+        roof, reprobed = checked_roofline(placed, roof, threads)
     points = sections.add(
         "roofline", Text("Място върху roofline", "Place on the roofline"), ROOFLINE_COLUMNS,
-        list(roofline_rows(model, roof, (1, size.large_batch), seed, device, threads,
-                           size.min_time_s)),
+        [row | {"ridge_flop_per_byte": roof.ridge_flop_per_byte} for row in placed],
         Text("готово", "done"))
     reading = [read_operators(operators), read_bottleneck(layers), read_memory(memory),
-               read_ort(ort, operators), read_roofline(points, roof),
-               *read_noise(points)]
+               read_ort(ort, operators), *reprobed,
+               join(read_roofline(points, roof), noise_caution(*points))]
     emit.result(sections.rows, reading)

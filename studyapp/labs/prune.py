@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness
-from studyapp.labs.batching import read_noise
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
+from studyapp.labs.readings import join, noise_caution, times, verdict
 
 if TYPE_CHECKING:
     import torch
@@ -318,37 +318,59 @@ def plot(emit: Emitter, unstructured: list[Level], structured: list[Level]) -> N
 def read_latency(dense: nn.Module, unstructured: list[Level],
                  structured: list[Level]) -> list[Text]:
     """Why zeros do not make the dense kernel faster, and removed neurons do."""
+    from studyapp.labs.roofline import linear_flops
+
     notes = []
+    mflop = linear_flops(dense, LATENCY_BATCH) / 1e6
     if len(unstructured) >= 2:
         first, last = unstructured[0].final, unstructured[-1].final
-        ratio = last["latency_ms_median"] / first["latency_ms_median"]
-        notes.append(Text(
+        change = times(first["latency_ms_median"] / last["latency_ms_median"])
+        notes.append(join(Text(
             f"Неструктурно: при {_pct(last['sparsity'])} нули латентността е "
             f"{last['latency_ms_median']:.3f} ms срещу {first['latency_ms_median']:.3f} ms при "
-            f"{_pct(first['sparsity'])} (×{ratio:.2f}). Формите на теглата остават "
-            f"{layer_shapes(dense)}: плътният GEMM умножава и нулите, така че работата "
-            "е същата; ускорение дава само разреден кернел или хардуер за разреденост.",
+            f"{_pct(first['sparsity'])} ({change.bg}). Формите на теглата остават "
+            f"{layer_shapes(dense)}, а работата — {mflop:.1f} MFLOP на {LATENCY_BATCH} цифри: "
+            "плътният GEMM умножава и нулите. Ускорение би дал само разреден кернел или "
+            "хардуер за разреденост.",
             f"Unstructured: at {_pct(last['sparsity'])} zeros the latency is "
             f"{last['latency_ms_median']:.3f} ms against {first['latency_ms_median']:.3f} ms at "
-            f"{_pct(first['sparsity'])} (×{ratio:.2f}). The weight shapes stay "
-            f"{layer_shapes(dense)}: the dense GEMM multiplies the zeros too, so the work "
-            "is the same; only a sparse kernel or sparsity hardware could gain from them."))
+            f"{_pct(first['sparsity'])} ({change.en}). The weight shapes stay "
+            f"{layer_shapes(dense)} and the work {mflop:.1f} MFLOP per {LATENCY_BATCH} digits: "
+            "the dense GEMM multiplies the zeros too. Only a sparse kernel or sparsity hardware "
+            "could gain from them."), noise_caution(first, last)))
     if structured and unstructured:
         base = unstructured[0].final
         for level in structured:
             row = level.final
+            small = shrink(dense, level.amount)
             speedup = base["latency_ms_median"] / row["latency_ms_median"]
-            notes.append(Text(
-                f"Структурно −{_pct(level.amount)} неврони/канали: параметрите падат от "
-                f"{base['params_count']} на {row['params_count']}, латентността от "
-                f"{base['latency_ms_median']:.3f} на {row['latency_ms_median']:.3f} ms "
-                f"(×{speedup:.2f} по-бързо): по-малките матрици "
-                "означават наистина по-малко умножения.",
-                f"Structured −{_pct(level.amount)} neurons/channels: parameters fall from "
-                f"{base['params_count']} to {row['params_count']}, latency from "
-                f"{base['latency_ms_median']:.3f} to {row['latency_ms_median']:.3f} ms "
-                f"(×{speedup:.2f} faster): smaller matrices "
-                "really mean fewer multiplications."))
+            change = times(speedup)
+            why = verdict(
+                speedup,
+                faster=Text("по-малките матрици са наистина по-малко умножения.",
+                            "smaller matrices really are fewer multiplications."),
+                slower=Text("по-бавно въпреки по-малката работа: времето е смутено (вижте "
+                            "предупреждението) или при този размер доминират фиксираните "
+                            "разходи на всеки оператор.",
+                            "slower despite less work: the timing was disturbed (see the "
+                            "caution) or at this size the fixed cost of each operator "
+                            "dominates."),
+                same=Text("не по-бързо: при този размер времето е за фиксираните разходи на "
+                          "всеки оператор, не за аритметика.",
+                          "no faster: at this size the time goes into each operator's fixed "
+                          "cost, not into arithmetic."))
+            notes.append(join(Text(
+                f"Структурно −{_pct(level.amount)} неврони/канали: форми {layer_shapes(small)}, "
+                f"параметри {base['params_count']} → {row['params_count']}, работа "
+                f"{mflop:.1f} → {linear_flops(small, LATENCY_BATCH) / 1e6:.1f} MFLOP, "
+                f"латентност {base['latency_ms_median']:.3f} → {row['latency_ms_median']:.3f} ms "
+                f"({change.bg}): {why.bg}",
+                f"Structured −{_pct(level.amount)} neurons/channels: shapes {layer_shapes(small)}, "
+                f"parameters {base['params_count']} → {row['params_count']}, work "
+                f"{mflop:.1f} → {linear_flops(small, LATENCY_BATCH) / 1e6:.1f} MFLOP, "
+                f"latency {base['latency_ms_median']:.3f} → {row['latency_ms_median']:.3f} ms "
+                f"({change.en}): {why.en}"),
+                noise_caution(base, row)))
     return notes
 
 
@@ -423,6 +445,5 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     structured = lab.structured()
     plot(emit, unstructured, structured)
     reading = [*read_accuracy(lab.dense_accuracy, unstructured),
-               *read_latency(lab.dense, unstructured, structured), *read_size(unstructured),
-               *read_noise(lab.rows)]
+               *read_latency(lab.dense, unstructured, structured), *read_size(unstructured)]
     emit.result(lab.rows, reading)
