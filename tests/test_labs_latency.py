@@ -29,7 +29,7 @@ def test_quick_run_finishes_with_rows_and_a_reading(quick_run: LabRun) -> None:
 
 
 def test_first_call_is_read_like_the_example(quick_run: LabRun) -> None:
-    first = rows_by_variant(quick_run)["first call, time.time() (as in the example)"]
+    first = rows_by_variant(quick_run)["1st call, time.time() (example)"]
     assert first["latency_ms_cold"] > 0
     printout = str(first["seed_printout"])
     assert re.fullmatch(r"Inference time: \d+\.\d{4} seconds", printout)
@@ -39,13 +39,13 @@ def test_first_call_is_read_like_the_example(quick_run: LabRun) -> None:
 
 def test_single_readings_and_harness_statistics_are_consistent(quick_run: LabRun) -> None:
     rows = rows_by_variant(quick_run)
-    singles = rows["12 single time.time() readings"]
+    singles = rows["12 × time.time()"]
     assert singles["samples"] == 12
     assert 0 < singles["latency_ms_min"] <= singles["latency_ms_median"] <= singles[
         "latency_ms_max"]
     assert singles["spread_ratio"] == pytest.approx(
         singles["latency_ms_max"] / singles["latency_ms_min"])
-    harness_row = rows["harness (perf_counter)"]
+    harness_row = rows["harness, perf_counter"]
     assert harness_row["samples"] >= 20 and harness_row["warmup"] >= 10
     assert (harness_row["latency_ms_min"] <= harness_row["latency_ms_median"]
             <= harness_row["latency_ms_p90"] <= harness_row["latency_ms_p99"]

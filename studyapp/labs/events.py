@@ -106,7 +106,7 @@ def _clean(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, Text):
-        return {"bg": value.bg, "en": value.en}
+        return text_dict(value)
     if isinstance(value, Column):
         return {"key": value.key, "label": _clean(value.label), "unit": value.unit}
     if isinstance(value, Mapping):
@@ -118,14 +118,23 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def encode(event: Event) -> str:
-    """One line of JSON, without the newline."""
+def to_dict(event: Event) -> dict[str, Any]:
+    """The event as a JSON-ready object, `{"event": KIND, ...}`."""
     payload = {"event": _KINDS[type(event)]}
     payload.update({name: _clean(getattr(event, name)) for name in event.__dataclass_fields__})
-    return json.dumps(payload, ensure_ascii=False, allow_nan=False)
+    return payload
 
 
-def _text(value: Any, what: str) -> Text:
+def text_dict(text: Text) -> dict[str, str]:
+    return {"bg": text.bg, "en": text.en}
+
+
+def encode(event: Event) -> str:
+    """One line of JSON, without the newline."""
+    return json.dumps(to_dict(event), ensure_ascii=False, allow_nan=False)
+
+
+def text_from(value: Any, what: str = "text") -> Text:
     if isinstance(value, str):
         return Text(value, value)
     if isinstance(value, Mapping) and isinstance(value.get("bg"), str):
@@ -139,29 +148,42 @@ def _rows(value: Any) -> tuple[dict[str, Scalar], ...]:
 
 def _decode_fields(kind: str, data: Mapping[str, Any]) -> Event:
     if kind == "progress":
-        return Progress(int(data["done"]), int(data["total"]), _text(data["message"], "message"))
+        return Progress(int(data["done"]), int(data["total"]),
+                        text_from(data["message"], "message"))
     if kind == "table":
         columns = tuple(
-            Column(str(col["key"]), _text(col["label"], "column label"), str(col.get("unit", "")))
+            Column(str(col["key"]), text_from(col["label"], "column label"),
+                   str(col.get("unit", "")))
             for col in data["columns"]
         )
-        return Table(str(data["name"]), _text(data["title"], "title"), columns,
+        return Table(str(data["name"]), text_from(data["title"], "title"), columns,
                      _rows(data["rows"]))
     if kind == "series":
         return Series(
-            _text(data["name"], "name"), _text(data["x_label"], "x_label"),
-            _text(data["y_label"], "y_label"), tuple(float(v) for v in data["x"]),
+            text_from(data["name"], "name"), text_from(data["x_label"], "x_label"),
+            text_from(data["y_label"], "y_label"), tuple(float(v) for v in data["x"]),
             tuple(None if v is None else float(v) for v in data["y"]), bool(data.get("log_x")),
         )
     if kind == "note":
-        return Note(_text(data["text"], "note"))
+        return Note(text_from(data["text"], "note"))
     if kind == "result":
         return Result(_rows(data.get("rows") or ()),
-                      tuple(_text(item, "reading") for item in data.get("reading") or ()),
+                      tuple(text_from(item, "reading") for item in data.get("reading") or ()),
                       dict(data.get("env") or {}))
     if kind == "error":
         return Error(str(data["message"]), str(data.get("detail") or ""))
     raise ProtocolError(f"unknown event {kind!r}")
+
+
+def from_dict(data: Any, shown: str = "") -> Event:
+    """The event an object from `to_dict` stands for; anything else raises `ProtocolError`."""
+    shown = shown or repr(data)[:120]
+    if not isinstance(data, dict) or not isinstance(data.get("event"), str):
+        raise ProtocolError(f"not an event: {shown!r}")
+    try:
+        return _decode_fields(data["event"], data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProtocolError(f"malformed {data['event']} event: {shown!r}") from exc
 
 
 def decode(line: str) -> Event:
@@ -171,12 +193,7 @@ def decode(line: str) -> Event:
         data = json.loads(line)
     except ValueError as exc:
         raise ProtocolError(f"not an event: {shown!r}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("event"), str):
-        raise ProtocolError(f"not an event: {shown!r}")
-    try:
-        return _decode_fields(data["event"], data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ProtocolError(f"malformed {data['event']} event: {shown!r}") from exc
+    return from_dict(data, shown)
 
 
 class Emitter:

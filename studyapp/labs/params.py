@@ -38,8 +38,10 @@ class ParamSpec:
             return " | ".join(str(choice) for choice in self.choices)
         if self.kind is bool:
             return "true | false"
-        low = "" if self.min is None else f"{self.min:g}"
-        high = "" if self.max is None else f"{self.max:g}"
+        low, high = (
+            "" if bound is None else str(int(bound)) if float(bound).is_integer() else str(bound)
+            for bound in (self.min, self.max)
+        )
         return self.kind.__name__ + (f" in {low}..{high}" if low or high else "")
 
 

@@ -40,6 +40,10 @@ from studyapp.labs.events import (
     Series,
     Table,
     decode,
+    from_dict,
+    text_dict,
+    text_from,
+    to_dict,
 )
 
 CANCEL_GRACE_S = 0.5  # after terminate(), how long the child may take before it is killed
@@ -87,6 +91,33 @@ class LabRun:
 
     def fail(self, reason: Text, detail: str = "") -> None:
         self.status, self.error, self.detail = "failed", reason, detail
+
+    def results(self) -> dict[str, Any]:
+        """Everything but params, env and status as one JSON-ready object (for storage)."""
+        return {
+            "rows": self.rows,
+            "reading": [text_dict(text) for text in self.reading],
+            "notes": [text_dict(text) for text in self.notes],
+            "tables": [to_dict(table) for table in self.tables.values()],
+            "series": [to_dict(series) for series in self.series.values()],
+            "error": text_dict(self.error) if self.error else None,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_results(cls, lab: str, params: dict[str, object], status: str,
+                     results: Mapping[str, Any] | None, env: dict[str, Any] | None,
+                     duration_s: float | None) -> LabRun:
+        """A stored run, rebuilt from `results()` and its record."""
+        saved = results or {}
+        run = cls(lab, params, status, env=env or {}, duration_s=duration_s or 0.0,
+                  rows=list(saved.get("rows") or []), detail=str(saved.get("detail") or ""),
+                  reading=[text_from(item) for item in saved.get("reading") or []],
+                  notes=[text_from(item) for item in saved.get("notes") or []],
+                  error=text_from(saved["error"]) if saved.get("error") else None)
+        for item in [*saved.get("tables", []), *saved.get("series", [])]:
+            run.apply(from_dict(item))
+        return run
 
     def to_json(self, lang: str) -> dict[str, Any]:
         """The run as one JSON object, texts in `lang`."""

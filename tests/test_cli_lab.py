@@ -1,0 +1,121 @@
+"""The lab commands: list, run (text and JSON), history and show, and their errors."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import StudyClock, tiny_cards, write_module_toml
+
+from studyapp.cli import main
+from studyapp.cli import study as study_cli
+from studyapp.labs import registry
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture(scope="module")
+def cli(labs_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
+    """`studyapp ARGS` on one database for the whole module; (exit code, stdout, stderr)."""
+    folder = tmp_path_factory.mktemp("cli-lab")
+    content = write_module_toml(folder / "content", tiny_cards())
+    db = folder / "study.db"
+
+    def run(*args: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["--db", str(db), "--content", str(content), *args])
+        return code, out.getvalue(), err.getvalue()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(study_cli, "clock", StudyClock())
+        yield run
+
+
+@pytest.fixture(scope="module")
+def json_run(cli: Cli) -> dict:
+    code, out, err = cli("lab", "run", "latency", "--quick", "--json", "--threads", "1")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_list_names_every_lab_and_its_parameters(cli: Cli) -> None:
+    code, out, _ = cli("--lang", "en", "lab", "list")
+    assert code == 0
+    for lab_id in ("latency", "quantize", "prune", "batching", "onnx", "profile"):
+        assert lab_id in out
+    assert "readings = 20" in out and "Common to all: size (quick | default)" in out
+    code, out, _ = cli("lab", "list", "--json", "--lang", "bg")
+    entries = {entry["id"]: entry for entry in json.loads(out)}
+    assert entries["latency"]["available"] is True
+    assert entries["latency"]["params"]["batch"]["allowed"] == "int in 1..1024"
+    assert entries["latency"]["title"].startswith("Латентност")
+
+
+def test_run_json_is_one_object_of_the_agreed_shape(json_run: dict) -> None:
+    assert {"lab", "status", "params", "env", "rows", "reading", "duration_s"} <= set(json_run)
+    assert json_run["lab"] == "latency" and json_run["status"] == "ok"
+    assert json_run["params"]["size"] == "quick" and json_run["params"]["threads"] == 1
+    assert json_run["env"]["threads"] == 1 and json_run["env"]["cpu_model"]
+    assert all(row["threads"] == 1 and row["device"] == "cpu" for row in json_run["rows"])
+    assert all(isinstance(text, str) and text for text in json_run["reading"])
+    assert json_run["duration_s"] > 0
+
+
+def test_run_text_shows_progress_tables_and_the_reading(cli: Cli) -> None:
+    code, out, err = cli("--lang", "en", "lab", "run", "latency", "--quick", "--threads", "1",
+                         "--set", "readings=8")
+    assert code == 0, err
+    assert "Lab latency (quick, 1 threads, cpu)" in err and "100% done" in err
+    assert "Latency of mlp, batch 1" in out and "8 × time.time()" in out
+    assert "What this measurement shows:" in out and "Run #" in out
+    assert "[" not in out.splitlines()[0]  # the bar stays on stderr
+
+
+def test_history_and_show_read_the_recorded_runs(cli: Cli, json_run: dict) -> None:
+    code, out, _ = cli("--lang", "en", "lab", "history", "latency")
+    assert code == 0 and "latency" in out and "done" in out
+    code, out, _ = cli("lab", "history", "--json")
+    runs = json.loads(out)
+    assert runs and runs[0]["lab"] == "latency" and runs[0]["status"] == "ok"
+    run_id = json_run["run_id"]
+    code, out, _ = cli("lab", "show", str(run_id), "--json", "--lang", "bg")
+    shown = json.loads(out)
+    assert shown["rows"] == json_run["rows"] and shown["reading"] == json_run["reading"]
+    code, out, _ = cli("--lang", "bg", "lab", "show", str(run_id))
+    assert code == 0 and f"Запис №{run_id}: latency · готово" in out
+    assert "Какво показва това измерване:" in out and "Часовници" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (("lab", "run", "nope"), "unknown lab 'nope'"),
+    (("lab", "run", "latency", "--threads", "0"), "threads=0 is out of range"),
+    (("lab", "run", "latency", "--set", "colour=red"), "no parameter 'colour'"),
+    (("lab", "run", "latency", "--set", "batch"), "NAME=VALUE"),
+    (("lab", "history", "nope"), "unknown lab 'nope'"),
+    (("lab", "show", "999"), "999"),
+])
+def test_bad_input_is_one_line_and_exit_1(cli: Cli, args: tuple[str, ...], message: str) -> None:
+    code, _, err = cli("--lang", "en", *args)
+    assert code == 1 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_failing_lab_exits_1_with_the_reason_and_is_recorded(cli: Cli) -> None:
+    registry.register("probe", "labs_probe")
+    try:
+        code, _, err = cli("--lang", "en", "lab", "run", "probe", "--set", "mode=raise")
+        _, out, _ = cli("lab", "history", "probe", "--json")
+    finally:
+        registry.unregister("probe")
+    assert code == 1 and "ValueError: the probe failed on purpose" in err
+    assert json.loads(out)[0]["status"] == "failed"
+
+
+def test_bad_usage_exits_2(cli: Cli) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli("lab")
+    assert exit_info.value.code == 2
