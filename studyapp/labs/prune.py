@@ -218,7 +218,7 @@ class PruneRun:
         self.cuda_missing = params["device"] == "cuda" and self.device == "cpu"
         self.total = len(self.sweep.sparsities) + len(self.sweep.fractions) + 1
         self.done = 0
-        trained = zoo.trained(self.model_name)
+        trained = zoo.trained(self.model_name, progress=emit.progress)  # trains on first use
         self.dense, self.dense_accuracy = trained.model, float(trained.accuracy or 0.0)
         split = load_digits()
         self.x_test, self.y_test = split.x_test, split.y_test
