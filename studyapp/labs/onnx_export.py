@@ -8,6 +8,7 @@ lab's events travel.
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import warnings
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ INPUT_NAME = "x"
 OUTPUT_NAME = "logits"
 BATCH_AXIS = "batch"
 EXPORT_BATCH = 2  # the sample batch traced at export; the exported batch axis stays symbolic
+ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def export(model: torch.nn.Module, sample: np.ndarray, path: Path) -> Exported:
             )
         return Exported(path, "dynamo", "")
     except Exception as exc:  # any exporter failure leads to the fallback
-        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        reason = failure_summary(exc)
     for stale in onnx_files(path):
         stale.unlink(missing_ok=True)
     with quiet_exporter():
@@ -84,11 +86,12 @@ def export(model: torch.nn.Module, sample: np.ndarray, path: Path) -> Exported:
     return Exported(path, "torchscript", reason)
 
 
-def node_count(path: Path) -> int:
-    """How many operator nodes the graph in `path` has (weights are not loaded)."""
-    import onnx
-
-    return len(onnx.load(str(path), load_external_data=False).graph.node)
+def failure_summary(exc: BaseException) -> str:
+    """`Type: first sentence` of an exception, without terminal colour codes."""
+    text = ANSI_CODES.sub("", str(exc)).strip()
+    first = text.splitlines()[0] if text else ""
+    sentence = first.split(". ")[0].rstrip(".")
+    return f"{type(exc).__name__}: {sentence}"[:200]
 
 
 def op_types(path: Path) -> list[str]:
