@@ -13,7 +13,8 @@ import shutil
 import sys
 import textwrap
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 from studyapp.cli import study
@@ -21,7 +22,7 @@ from studyapp.errors import StudyappError
 from studyapp.i18n import tr
 from studyapp.labs import registry
 from studyapp.labs.events import Event, Progress, Table
-from studyapp.labs.params import COMMON_PARAMS, ParamSpec, parse_text
+from studyapp.labs.params import COMMON_PARAMS, LabParamError, ParamSpec, parse_text
 from studyapp.labs.runner import LabRun
 from studyapp.labservice import LabService, RecordedRun, lab_entries
 
@@ -185,7 +186,7 @@ def _help(spec: ParamSpec, lang: str) -> str:
 
 def _params_json(specs: dict[str, ParamSpec], lang: str) -> dict[str, Any]:
     return {name: {"type": spec.kind.__name__, "default": spec.default,
-                   "allowed": spec.allowed(), "help": _help(spec, lang)}
+                   "allowed": spec.allowed(lang), "help": _help(spec, lang)}
             for name, spec in specs.items()}
 
 
@@ -206,9 +207,9 @@ def run_list(args: argparse.Namespace) -> int:
                             subsequent_indent=" " * 10))
         for name, spec in entry.params.items():
             print(" " * 10 + tr(lang, "labs.param_line", name=name, default=spec.default,
-                                allowed=spec.allowed(), help=_help(spec, lang)))
+                                allowed=spec.allowed(lang), help=_help(spec, lang)))
     print(tr(lang, "labs.common_params", names=", ".join(
-        f"{name} ({spec.allowed()})" for name, spec in COMMON_PARAMS.items())))
+        f"{name} ({spec.allowed(lang)})" for name, spec in COMMON_PARAMS.items())))
     return 0
 
 
@@ -233,10 +234,21 @@ def _status(lang: str, status: str) -> str:
     return tr(lang, f"labs.status_{status}")
 
 
+@contextmanager
+def _lab_errors(lang: str) -> Iterator[None]:
+    """A lab or parameter error as one line in `lang`."""
+    try:
+        yield
+    except LabParamError as exc:
+        raise StudyappError(exc.text(lang)) from None
+
+
 def run_run(args: argparse.Namespace) -> int:
     with study._service(args) as (studies, lang):
         service = LabService(studies.engine, study.clock)
-        runner = service.prepare(args.name, _given_params(args, lang), timeout_s=args.timeout)
+        with _lab_errors(lang):
+            runner = service.prepare(args.name, _given_params(args, lang),
+                                     timeout_s=args.timeout)
         params = runner.params
         if not args.json:
             print(tr(lang, "labs.run_started", lab=args.name, size=params["size"],
@@ -281,9 +293,10 @@ def _summary_json(item: RecordedRun, lang: str) -> dict[str, Any]:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    if args.name is not None:
-        registry.module_path(args.name)  # an unknown lab is an error, not an empty list
     with study._service(args) as (studies, lang):
+        if args.name is not None:
+            with _lab_errors(lang):  # an unknown lab is an error, not an empty list
+                registry.module_path(args.name)
         runs = LabService(studies.engine, study.clock).history(args.name, args.limit)
     if args.json:
         _print_json([_summary_json(item, lang) for item in runs])

@@ -20,7 +20,28 @@ SIZES = ("quick", "default")
 
 
 class LabParamError(StudyappError):
-    """A lab or parameter the user asked for does not exist or is out of range."""
+    """A lab or parameter the user asked for does not exist or is out of range.
+
+    `str()` is English; `text(lang)` gives either language.
+    """
+
+    def __init__(self, message: Text) -> None:
+        self.message = message
+        super().__init__(message.en)
+
+    def text(self, lang: str) -> str:
+        return self.message.get(lang)
+
+
+def param_error(lab_id: str, bg: str, en: str) -> LabParamError:
+    """The error, prefixed with the lab it concerns (when there is one)."""
+    if lab_id:
+        return LabParamError(Text(f"лаборатория {lab_id!r}: {bg}", f"lab {lab_id!r}: {en}"))
+    return LabParamError(Text(bg, en))
+
+
+_KIND_NAMES = {"en": {int: "int", float: "number", str: "text"},
+               "bg": {int: "цяло число", float: "число", str: "текст"}}
 
 
 @dataclass(frozen=True)
@@ -32,7 +53,7 @@ class ParamSpec:
     max: float | None = None
     help: str | Text = ""
 
-    def allowed(self) -> str:
+    def allowed(self, lang: str = "en") -> str:
         """What the parameter accepts, for error messages and `lab list`."""
         if self.choices:
             return " | ".join(str(choice) for choice in self.choices)
@@ -42,7 +63,9 @@ class ParamSpec:
             "" if bound is None else str(int(bound)) if float(bound).is_integer() else str(bound)
             for bound in (self.min, self.max)
         )
-        return self.kind.__name__ + (f" in {low}..{high}" if low or high else "")
+        within = " в " if lang == "bg" else " in "
+        name = _KIND_NAMES["bg" if lang == "bg" else "en"].get(self.kind, self.kind.__name__)
+        return name + (f"{within}{low}..{high}" if low or high else "")
 
 
 COMMON_PARAMS: dict[str, ParamSpec] = {
@@ -59,13 +82,10 @@ COMMON_PARAMS: dict[str, ParamSpec] = {
 }
 
 
-def _prefix(lab_id: str) -> str:
-    return f"lab {lab_id!r}: " if lab_id else ""
-
-
 def check_value(name: str, spec: ParamSpec, value: Any, lab_id: str = "") -> Any:
     """`value` if `spec` accepts it (an int widens to a float), else `LabParamError`."""
-    wrong = LabParamError(f"{_prefix(lab_id)}{name} must be {spec.allowed()}, not {value!r}")
+    wrong = param_error(lab_id, f"{name} трябва да е {spec.allowed('bg')}, а не {value!r}",
+                        f"{name} must be {spec.allowed()}, not {value!r}")
     if spec.kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, spec.kind) or (spec.kind is int and isinstance(value, bool)):
@@ -73,8 +93,8 @@ def check_value(name: str, spec: ParamSpec, value: Any, lab_id: str = "") -> Any
     if spec.choices and value not in spec.choices:
         raise wrong
     if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
-        raise LabParamError(f"{_prefix(lab_id)}{name}={value!r} is out of range "
-                            f"({spec.allowed()})")
+        raise param_error(lab_id, f"{name}={value!r} е извън границите ({spec.allowed('bg')})",
+                          f"{name}={value!r} is out of range ({spec.allowed()})")
     return value
 
 
@@ -90,8 +110,8 @@ def parse_text(name: str, spec: ParamSpec, text: str, lab_id: str = "") -> Any:
         elif spec.kind in (int, float):
             value = spec.kind(text)
     except ValueError:
-        raise LabParamError(f"{_prefix(lab_id)}{name} must be {spec.allowed()}, "
-                            f"not {text!r}") from None
+        raise param_error(lab_id, f"{name} трябва да е {spec.allowed('bg')}, а не {text!r}",
+                          f"{name} must be {spec.allowed()}, not {text!r}") from None
     return check_value(name, spec, value, lab_id)
 
 
@@ -107,8 +127,9 @@ def validate(
     known = all_specs(specs)
     unknown = sorted(set(given) - set(known))
     if unknown:
-        raise LabParamError(f"{_prefix(lab_id)}no parameter {unknown[0]!r} "
-                            f"(known: {', '.join(known)})")
+        names = ", ".join(known)
+        raise param_error(lab_id, f"няма параметър {unknown[0]!r} (има: {names})",
+                          f"no parameter {unknown[0]!r} (known: {names})")
     resolved = {name: spec.default for name, spec in known.items()}
     resolved.update({name: check_value(name, known[name], value, lab_id)
                      for name, value in given.items()})

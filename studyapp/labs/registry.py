@@ -24,10 +24,11 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Protocol, cast
 
+from studyapp.deck.model import Text
 from studyapp.labs import params
 from studyapp.labs.catalog import LABS
 from studyapp.labs.events import Emitter
-from studyapp.labs.params import LabParamError, ParamSpec
+from studyapp.labs.params import LabParamError, ParamSpec, param_error
 
 BUILTIN: dict[str, str] = {lab.id: f"studyapp.labs.{lab.id}" for lab in LABS}
 _extra: dict[str, str] = {}
@@ -55,7 +56,9 @@ def lab_ids() -> list[str]:
 def module_path(lab_id: str) -> str:
     path = _extra.get(lab_id) or BUILTIN.get(lab_id)
     if path is None:
-        raise LabParamError(f"unknown lab {lab_id!r} (known: {', '.join(lab_ids())})")
+        known = ", ".join(lab_ids())
+        raise LabParamError(Text(f"няма лаборатория {lab_id!r} (има: {known})",
+                                 f"unknown lab {lab_id!r} (known: {known})"))
     return path
 
 
@@ -78,11 +81,13 @@ def load(lab_id: str) -> LabModule:
     try:
         module: ModuleType = importlib.import_module(path)
     except ImportError as exc:
-        raise LabParamError(f"lab {lab_id!r} cannot be loaded from {path}: {exc}") from exc
+        raise param_error(lab_id, f"не може да се зареди от {path}: {exc}",
+                          f"cannot be loaded from {path}: {exc}") from exc
     if not callable(getattr(module, "run", None)) or not isinstance(
         getattr(module, "PARAMS", None), dict
     ):
-        raise LabParamError(f"lab {lab_id!r}: {path} must define PARAMS and run(params, emit)")
+        raise param_error(lab_id, f"{path} трябва да определя PARAMS и run(params, emit)",
+                          f"{path} must define PARAMS and run(params, emit)")
     return cast(LabModule, module)
 
 
