@@ -150,7 +150,7 @@ class BatchingRun:
     """The model, the settings, and every row measured so far."""
 
     def __init__(self, params: dict[str, Any], emit: Emitter) -> None:
-        from studyapp.labs import roofline, zoo
+        from studyapp.labs import envinfo, roofline, zoo
 
         self.emit = emit
         self.model_name = str(params["model"])
@@ -158,7 +158,9 @@ class BatchingRun:
         self.seed = int(params["seed"])
         self.sweep = SWEEPS[str(params["size"])]
         self.rows: list[dict[str, Any]] = []
-        self.total = 2 * len(self.sweep.batches) + 4
+        self.cuda = envinfo.cuda_available()
+        runs = len(self.sweep.batches)  # the roofline, the sweep, one thread, the GPU sweeps
+        self.total = 1 + runs + (2 if self.threads > 1 else 0) + (2 * runs if self.cuda else 1)
         self.done = 0
         self.model = zoo.untrained(self.model_name, seed=self.seed).model
         self.step(Text("roofline на тази машина (измерва се веднъж, после е в кеша)",
@@ -192,9 +194,9 @@ class BatchingRun:
 
     def cuda_sweep(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Input already on the GPU, and the host→device copy inside each timed call."""
-        from studyapp.labs import envinfo, roofline
+        from studyapp.labs import roofline
 
-        if not envinfo.cuda_available():
+        if not self.cuda:
             self.rows.append({"variant": "cuda", "device": "cuda", "threads": self.threads,
                               "status": NO_CUDA})
             self.emit.note("Няма CUDA устройство: редовете за GPU са пропуснати.",

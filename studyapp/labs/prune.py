@@ -330,14 +330,14 @@ def read_latency(dense: nn.Module, unstructured: list[Level],
             f"{last['latency_ms_median']:.3f} ms срещу {first['latency_ms_median']:.3f} ms при "
             f"{_pct(first['sparsity'])} ({change.bg}). Формите на теглата остават "
             f"{layer_shapes(dense)}, а работата — {mflop:.1f} MFLOP на {LATENCY_BATCH} цифри: "
-            "плътният GEMM умножава и нулите. Ускорение би дал само разреден кернел или "
-            "хардуер за разреденост.",
+            "плътните кернели (GEMM, свивка) умножават и нулите. Ускорение би дал само "
+            "разреден кернел или хардуер за разреденост.",
             f"Unstructured: at {_pct(last['sparsity'])} zeros the latency is "
             f"{last['latency_ms_median']:.3f} ms against {first['latency_ms_median']:.3f} ms at "
             f"{_pct(first['sparsity'])} ({change.en}). The weight shapes stay "
             f"{layer_shapes(dense)} and the work {mflop:.1f} MFLOP per {LATENCY_BATCH} digits: "
-            "the dense GEMM multiplies the zeros too. Only a sparse kernel or sparsity hardware "
-            "could gain from them."), noise_caution(first, last)))
+            "the dense kernels (GEMM, convolution) multiply the zeros too. Only a sparse kernel "
+            "or sparsity hardware could gain from them."), noise_caution(first, last)))
     if structured and unstructured:
         base = unstructured[0].final
         for level in structured:
