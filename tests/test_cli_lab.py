@@ -52,7 +52,7 @@ def test_list_names_every_lab_and_its_parameters(cli: Cli) -> None:
     code, out, _ = cli("lab", "list", "--json", "--lang", "bg")
     entries = {entry["id"]: entry for entry in json.loads(out)}
     assert entries["latency"]["available"] is True
-    assert entries["latency"]["params"]["batch"]["allowed"] == "int in 1..1024"
+    assert entries["latency"]["params"]["batch"]["allowed"] == "цяло число в 1..1024"
     assert entries["latency"]["title"].startswith("Латентност")
 
 
