@@ -117,6 +117,7 @@ def test_row_has_every_timing_column() -> None:
     assert all(not isinstance(v, float) or math.isfinite(v) for v in row.values())
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the legacy exporter says it is old
 def test_torch_and_ort_helpers_time_a_real_model(tmp_path) -> None:
     model = models.build("mlp").eval()
     x = np.zeros((1, 64), dtype=np.float32)

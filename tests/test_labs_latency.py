@@ -91,3 +91,30 @@ def test_threads_reading_names_the_cause_when_more_threads_are_slower() -> None:
     assert "descheduled" in text.en and "3.9 on 2 cores" in text.en
     same = latency.threads_reading(one, one, load=None, cores=2)
     assert "barely changes" in same.en and "load" not in same.en
+
+
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+@pytest.mark.skipif(_has_cuda(), reason="checks the machine without a GPU")
+def test_cuda_without_a_gpu_is_a_note_and_a_skipped_row(labs_data_dir) -> None:
+    run = run_lab("latency", {"size": "quick", "threads": 1, "device": "cuda"}, timeout_s=120)
+    assert run.status == "ok", (run.error, run.detail)
+    assert any("CUDA" in note.en for note in run.notes)
+    skipped = rows_by_variant(run)["cuda"]
+    assert skipped["status"].startswith("skipped") and skipped["device"] == "cuda"
+    assert rows_by_variant(run)["harness, perf_counter"]["device"] == "cpu"
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not _has_cuda(), reason="needs an NVIDIA GPU")
+def test_cuda_run_times_on_the_gpu(labs_data_dir) -> None:
+    run = run_lab("latency", {"size": "quick", "threads": 1, "device": "cuda"}, timeout_s=300)
+    assert run.status == "ok", (run.error, run.detail)
+    assert run.env["gpu"]
+    harness_row = rows_by_variant(run)["harness, perf_counter"]
+    assert harness_row["device"] == "cuda"
+    assert 0 < harness_row["latency_ms_median"] <= harness_row["latency_ms_p90"]
