@@ -109,20 +109,25 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="build the database in DIR and keep it")
     args = parser.parse_args()
 
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="studyapp-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "bench.db"
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        return run(args.keep / "bench.db", args.cards, args.reviews)
+    with tempfile.TemporaryDirectory(prefix="studyapp-bench-") as folder:
+        return run(Path(folder) / "bench.db", args.cards, args.reviews)
+
+
+def run(path: Path, cards: int, reviews: int) -> int:
     path.unlink(missing_ok=True)
     open_database(path, NOW).dispose()
     start = time.perf_counter()
-    fill(path, args.cards, args.reviews)
-    print(f"built {args.cards:,} cards and {args.reviews:,} log rows in "
+    fill(path, cards, reviews)
+    print(f"built {cards:,} cards and {reviews:,} log rows in "
           f"{time.perf_counter() - start:.1f} s ({path.stat().st_size / 1e6:.0f} MB)")
 
-    module = synthetic_module(args.cards)
+    module = synthetic_module(cards)
     start = time.perf_counter()
     service = StudyService.open(path, [module], lambda: NOW)
-    print(f"open (check + content sync of {args.cards:,} cards): "
+    print(f"open (check + content sync of {cards:,} cards): "
           f"{(time.perf_counter() - start) * 1000:.0f} ms")
 
     session = service.start_review()

@@ -7,6 +7,7 @@ Each method is one unit of work on the database.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -277,6 +278,7 @@ class StudyService:
                 self._module_of[card.id] = module.id
         self._rank = {card_id: rank for rank, card_id in enumerate(self._cards)}
         self._plan_ids = [card.id for card in self._cards.values() if card.offset is not None]
+        self._studied: set[str] = set()  # modules known to have a first study day
 
     @classmethod
     def open(cls, db_path: Path, modules: Sequence[Module], clock: Clock) -> StudyService:
@@ -307,8 +309,7 @@ class StudyService:
 
     def settings(self) -> Settings:
         with reading(self._engine) as session:
-            stored = dict(session.exec(select(SettingRow.key, SettingRow.value)).all())
-        return _settings_from(stored)
+            return _read_settings(session)
 
     def save_settings(self, settings: Settings) -> None:
         settings.check()
@@ -326,8 +327,7 @@ class StudyService:
         return self.day_of(self.now())
 
     def day_of(self, at: datetime) -> date:
-        settings = self.settings()
-        return study_day(at, settings.rollover_hour, settings.zone())
+        return _day_of(self.settings(), at)
 
     # -- content -----------------------------------------------------------
 
@@ -375,18 +375,19 @@ class StudyService:
             ]
 
     def build_queue(self, day: date) -> list[_Entry]:
-        limit = self.settings().new_per_day
         with reading(self._engine) as session:
-            due = queue_db.due_cards(session, day)
+            limit = _read_settings(session).new_per_day
+            due = queue_db.due_cards(session, day)  # by due day, then path order
             plans = self._unlocked_plans(session, day)
             redrills = queue_db.open_redrills(session, day)
             seen = queue_db.first_seen_on(session, day)
             new = queue_db.new_cards(session, limit - seen)
-        scheduled = [(due_on, card_id, False) for card_id, due_on in due]
-        scheduled += [(unlock, card_id, True) for card_id, unlock in plans if unlock <= day]
-        scheduled = [item for item in scheduled if item[1] in self._cards]
-        scheduled.sort(key=lambda item: (item[0], self._rank[item[1]]))
-        entries = [_Entry(card_id, is_new, False) for _, card_id, is_new in scheduled]
+        scheduled = ((due_on, self._rank[card_id], card_id, False)
+                     for card_id, due_on in due if card_id in self._rank)
+        unlocked = sorted((unlock, self._rank[card_id], card_id, True)
+                          for card_id, unlock in plans if unlock <= day)
+        entries = [_Entry(card_id, is_new, False)
+                   for _, _, card_id, is_new in heapq.merge(scheduled, unlocked)]
         entries += [_Entry(card_id, True, False) for card_id in new if card_id in self._cards]
         queued = {entry.card_id for entry in entries}
         entries += [_Entry(card_id, False, True) for card_id in redrills
@@ -402,13 +403,15 @@ class StudyService:
         self.card(card_id)
         module_id = self._module_of[card_id]
         now = self.now()
-        day = self.day_of(now)
         with writing(self._engine) as session:
+            day = _day_of(_read_settings(session), now)
             result = record_answer(
                 session, card_id=card_id, grade=grade, at=now, day=day, session_id=session_id,
                 redrill=redrill, answer=answer, response_ms=response_ms,
             )
-            _mark_studied(session, module_id, day)
+            if module_id not in self._studied:
+                _mark_studied(session, module_id, day)
+        self._studied.add(module_id)
         return result
 
     def take_back(self, log_id: int) -> CardState:
@@ -424,10 +427,12 @@ class StudyService:
     # -- overview ----------------------------------------------------------
 
     def dashboard(self) -> Dashboard:
-        today = self.today()
-        limit = self.settings().new_per_day
-        first = today - timedelta(days=HEATMAP_DAYS - 1)
+        now = self.now()
         with reading(self._engine) as session:
+            settings = _read_settings(session)
+            today = _day_of(settings, now)
+            limit = settings.new_per_day
+            first = today - timedelta(days=HEATMAP_DAYS - 1)
             due = [card_id for card_id, _ in queue_db.due_cards(session, today)]
             plans = self._unlocked_plans(session, today)
             redrills = {card_id for card_id in queue_db.open_redrills(session, today)
@@ -556,6 +561,15 @@ def _mark_studied(session: Session, module_id: str, day: date) -> date:
         row.first_study_day = day
         session.add(row)
     return row.first_study_day
+
+
+def _read_settings(session: Session) -> Settings:
+    rows = session.connection().execute(select(SettingRow.key, SettingRow.value))
+    return _settings_from({key: value for key, value in rows})
+
+
+def _day_of(settings: Settings, at: datetime) -> date:
+    return study_day(at, settings.rollover_hour, settings.zone())
 
 
 def _settings_from(stored: dict[str, str]) -> Settings:

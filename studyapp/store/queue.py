@@ -29,7 +29,7 @@ def due_cards(session: Session, today: date) -> list[tuple[str, date]]:
         .where(col(CardStateRow.due) <= today, *_active())
         .order_by(col(CardStateRow.due), col(CardStateRow.ord))
     )
-    return [(card_id, due) for card_id, due in rows if due is not None]
+    return [(card_id, due) for card_id, due in rows.all() if due is not None]
 
 
 def new_cards(session: Session, limit: int) -> list[str]:

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, insert, update
+from sqlmodel import Session, col, select
 
 from studyapp.srs.calendar import due_day
 from studyapp.srs.sm2 import Sm2State, check_grade, review
 from studyapp.store.errors import StoreError
 from studyapp.store.records import CardState, ReviewEntry
 from studyapp.store.tables import CardStateRow, ReviewLogRow
+
+# Built once: an answer then runs three cached statements with fresh parameters.
+_SELECT_STATE = select(
+    CardStateRow.repetitions, CardStateRow.easiness_x100, CardStateRow.interval,
+    CardStateRow.due, CardStateRow.first_seen,
+).where(col(CardStateRow.card_id) == bindparam("key"))
+_INSERT_LOG = insert(ReviewLogRow)
+_UPDATE_STATE = update(CardStateRow).where(col(CardStateRow.card_id) == bindparam("key"))
 
 
 def to_utc(at: datetime) -> datetime:
@@ -55,39 +64,47 @@ def record_answer(
 ) -> tuple[int, CardState]:
     """Log one answer and, unless it is a re-drill, move the card's SM-2 state.
 
-    Returns the log row id and the card's state after the answer.
+    Returns the log row id and the card's state after the answer. Runs as Core
+    statements on the session's connection: it is the hot path of a review.
     """
     check_grade(grade)
-    row = state_row(session, card_id)
-    before = Sm2State.from_x100(row.repetitions, row.easiness_x100, row.interval)
+    connection = session.connection()
+    found = connection.execute(_SELECT_STATE, {"key": card_id}).one_or_none()
+    if found is None:
+        raise StoreError("unknown_card", card_id=card_id)
+    repetitions, easiness_x100, interval, due, first_seen = found
+    before = Sm2State.from_x100(repetitions, easiness_x100, interval)
     if redrill:
-        if row.due is None:
+        if due is None:
             raise StoreError("never_answered", card_id=card_id)
-        after, after_due = before, row.due
+        after, after_due = before, due
     else:
         after = review(before, grade)
         after_due = due_day(day, after.interval)
-    first = not redrill and row.due is None
-    log = ReviewLogRow(
-        card_id=card_id, session_id=session_id, at=to_utc(at), study_day=day,
-        grade=grade, answer=answer, response_ms=response_ms, redrill=redrill,
-        first_answer=first,
-        before_repetitions=before.repetitions, before_easiness_x100=row.easiness_x100,
-        before_interval=before.interval, before_due=row.due,
-        after_repetitions=after.repetitions, after_easiness_x100=after.easiness_x100,
-        after_interval=after.interval, after_due=after_due,
-    )
-    session.add(log)
+    first = not redrill and due is None
+    at_utc = to_utc(at)
+    inserted = connection.execute(_INSERT_LOG, {
+        "card_id": card_id, "session_id": session_id, "at": at_utc, "study_day": day,
+        "grade": grade, "answer": answer, "response_ms": response_ms, "redrill": redrill,
+        "first_answer": first,
+        "before_repetitions": repetitions, "before_easiness_x100": easiness_x100,
+        "before_interval": interval, "before_due": due,
+        "after_repetitions": after.repetitions, "after_easiness_x100": after.easiness_x100,
+        "after_interval": after.interval, "after_due": after_due,
+    })
+    if first:
+        first_seen = at_utc
     if not redrill:
-        row.repetitions, row.easiness_x100, row.interval = (
-            after.repetitions, after.easiness_x100, after.interval)
-        row.due = after_due
+        changes: dict[str, object] = {
+            "key": card_id, "repetitions": after.repetitions,
+            "easiness_x100": after.easiness_x100, "interval": after.interval, "due": after_due,
+        }
         if first:
-            row.first_seen, row.first_seen_day = log.at, day
-        session.add(row)
-    session.flush()
-    assert log.id is not None
-    return log.id, to_card_state(row)
+            changes.update(first_seen=at_utc, first_seen_day=day)
+        connection.execute(_UPDATE_STATE, changes)
+    state = CardState(card_id, after.repetitions, after.easiness, after.interval, after_due,
+                      first_seen)
+    return inserted.inserted_primary_key[0], state
 
 
 def undo_answer(session: Session, log_id: int, at: datetime) -> CardState:
