@@ -324,18 +324,29 @@ def read_threads(one: Sequence[dict[str, Any]], many: Sequence[dict[str, Any]]) 
 def read_cuda(cpu: Sequence[dict[str, Any]], resident: Sequence[dict[str, Any]],
               copied: Sequence[dict[str, Any]]) -> Text:
     big_cpu, big_gpu, big_copy, small_gpu = cpu[-1], resident[-1], copied[-1], resident[0]
-    batch, copy_ms = big_gpu["batch_size"], _ms(big_copy) - _ms(big_gpu)
-    return Text(
+    batch, small = big_gpu["batch_size"], small_gpu["batch_size"]
+    copy_ms = _ms(big_copy) - _ms(big_gpu)
+    copy_share = copy_ms / _ms(big_copy)
+    versus_cpu = times(_ms(big_cpu) / _ms(big_gpu))
+    text = Text(
         f"При пакет {batch} GPU отнема {_ms(big_gpu):.3f} ms с входа вече на устройството и "
-        f"{_ms(big_copy):.3f} ms с копирането host→device ({copy_ms:.3f} ms за копиране), "
-        f"срещу {_ms(big_cpu):.3f} ms на CPU. При пакет {small_gpu['batch_size']}: "
-        f"{_ms(small_gpu):.3f} ms — при малък пакет времето е за пускане на кернелите, "
-        "не за сметки.",
+        f"{_ms(big_copy):.3f} ms с копирането host→device: копирането е {copy_ms:.3f} ms "
+        f"({copy_share:.0%} от извикването). Спрямо CPU ({_ms(big_cpu):.3f} ms) това е "
+        f"{versus_cpu.bg}.",
         f"At batch {batch} the GPU takes {_ms(big_gpu):.3f} ms with the input already on the "
-        f"device and {_ms(big_copy):.3f} ms with the host→device copy ({copy_ms:.3f} ms of "
-        f"copying), against {_ms(big_cpu):.3f} ms on the CPU. At batch "
-        f"{small_gpu['batch_size']}: {_ms(small_gpu):.3f} ms — at a small batch the time goes "
-        "into launching kernels, not into arithmetic.")
+        f"device and {_ms(big_copy):.3f} ms with the host→device copy: the copy is "
+        f"{copy_ms:.3f} ms ({copy_share:.0%} of the call). Against the CPU "
+        f"({_ms(big_cpu):.3f} ms) that is {versus_cpu.en}.")
+    fixed = _ms(small_gpu) / _ms(big_gpu)
+    if small < batch and fixed > 4 * small / batch:
+        text = join(text, Text(
+            f" При пакет {small} едно извикване отнема {_ms(small_gpu):.3f} ms — {fixed:.0%} от "
+            f"времето за {batch // small}× повече работа: при малък пакет времето на GPU е за "
+            "пускане на кернели, не за сметки.",
+            f" At batch {small} one call takes {_ms(small_gpu):.3f} ms — {fixed:.0%} of the time "
+            f"for {batch // small}× the work: at a small batch the GPU's time goes into "
+            "launching kernels, not into arithmetic."))
+    return join(text, noise_caution(big_cpu, big_gpu, big_copy, small_gpu))
 
 
 def run(params: dict[str, Any], emit: Emitter) -> None:

@@ -130,10 +130,15 @@ def profiled(model: nn.Module, x: torch.Tensor, passes: int, device: str,
     return prof
 
 
+def operators(prof: Any) -> list[Any]:
+    """The profiler's per-operator averages, without memory records and user annotations."""
+    return [event for event in prof.key_averages()
+            if not event.key.startswith("[") and not getattr(event, "is_user_annotation", False)]
+
+
 def operator_rows(prof: Any, passes: int, device: str, threads: int) -> list[dict[str, Any]]:
     """The TOP_OPERATORS operators by self CPU time, per forward pass, with their share."""
-    ops = [event for event in prof.key_averages()
-           if not event.key.startswith("[") and not event.is_user_annotation]
+    ops = operators(prof)
     total_us = sum(event.self_cpu_time_total for event in ops)
     ops.sort(key=lambda event: event.self_cpu_time_total, reverse=True)
     rows = []
@@ -354,6 +359,21 @@ def read_operators(rows: Sequence[dict[str, Any]]) -> Text:
         f"three ({names}) take {top3:.0%}: optimize there, not elsewhere.")
 
 
+def read_gpu_time(prof: Any, passes: int) -> list[Text]:
+    """On a GPU, CPU time is mostly launching: which operator keeps the device busy longest."""
+    ops = operators(prof)
+    total_us = sum(event.self_device_time_total for event in ops)
+    if not total_us:
+        return []
+    top = max(ops, key=lambda event: event.self_device_time_total)
+    ms, share = top.self_device_time_total / passes / 1e3, top.self_device_time_total / total_us
+    return [Text(
+        f"На GPU собственото CPU време е главно пускане на кернели; най-дълго заема "
+        f"устройството {top.key}: {ms:.3f} ms на проход, {share:.0%} от времето на GPU.",
+        f"On a GPU, self CPU time is mostly launching kernels; the device is kept busy longest "
+        f"by {top.key}: {ms:.3f} ms per pass, {share:.0%} of the GPU time.")]
+
+
 def read_bottleneck(rows: Sequence[dict[str, Any]]) -> Text:
     slowest = next(row for row in rows if row["bottleneck"])
     weights = sum(row["params_count"] for row in rows)
@@ -389,18 +409,27 @@ def read_memory(rows: Sequence[dict[str, Any]]) -> Text:
         f"{activations / 1e3:.0f} kB (torch.profiler's memory events){rss_en}.")
 
 
-def read_ort(rows: Sequence[dict[str, Any]], torch_rows: Sequence[dict[str, Any]]) -> Text:
+def read_ort(rows: Sequence[dict[str, Any]], torch_rows: Sequence[dict[str, Any]] | None) -> Text:
+    """ONNX Runtime's top operator, its fused nodes, and its time against torch on the CPU."""
     top = rows[0]
-    ort_ms = sum(row["self_cpu_ms"] for row in rows)
-    torch_ms = sum(row["self_cpu_ms"] for row in torch_rows)
-    return Text(
-        f"В ONNX Runtime най-много време отива в {top['variant']} ({top['share']:.0%}); "
-        f"кернелите на възлите заемат {ort_ms:.3f} ms на проход срещу {torch_ms:.3f} ms "
-        "собствено време на първите оператори в torch. Слетите възли (Fused…) са работа на "
-        "оптимизацията на графа.",
-        f"In ONNX Runtime most time goes into {top['variant']} ({top['share']:.0%}); the node "
-        f"kernels take {ort_ms:.3f} ms per pass against {torch_ms:.3f} ms of self time in "
-        "torch's top operators. Fused nodes (Fused…) are the graph optimizer's work.")
+    fused = sorted({row["variant"] for row in rows if "Fused" in row["variant"]})
+    text = Text(f"В ONNX Runtime най-много време отива в {top['variant']} ({top['share']:.0%}).",
+                f"In ONNX Runtime most time goes into {top['variant']} ({top['share']:.0%}).")
+    if fused:
+        text = join(text, Text(
+            f" Слетите възли ({', '.join(fused)}) са работа на оптимизацията на графа: няколко "
+            "оператора в един кернел, без междинен тензор в паметта.",
+            f" The fused nodes ({', '.join(fused)}) are the graph optimizer's work: several "
+            "operators in one kernel, with no intermediate tensor in memory."))
+    if torch_rows:
+        ort_ms = sum(row["self_cpu_ms"] for row in rows)
+        torch_ms = sum(row["self_cpu_ms"] for row in torch_rows)
+        text = join(text, Text(
+            f" Кернелите на възлите заемат {ort_ms:.3f} ms на проход срещу {torch_ms:.3f} ms "
+            "собствено време на първите оператори в torch.",
+            f" Its node kernels take {ort_ms:.3f} ms per pass against {torch_ms:.3f} ms of self "
+            "time in torch's top operators."))
+    return text
 
 
 def read_roofline(rows: Sequence[dict[str, Any]], roof: Roofline) -> Text:
@@ -464,7 +493,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     x = sample_batch(batch, seed).to(device)
 
     prof = profiled(model, x, size.passes, device, threads)
-    operators = sections.add(
+    torch_ops = sections.add(
         "operators", Text(f"Оператори (пакет {batch})", f"Operators (batch {batch})"),
         OPERATOR_COLUMNS, operator_rows(prof, size.passes, device, threads),
         Text("време по слоеве", "time per layer"))
@@ -491,7 +520,9 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
         "roofline", Text("Място върху roofline", "Place on the roofline"), ROOFLINE_COLUMNS,
         [row | {"ridge_flop_per_byte": roof.ridge_flop_per_byte} for row in placed],
         Text("готово", "done"))
-    reading = [read_operators(operators), read_bottleneck(layers), read_memory(memory),
-               read_ort(ort, operators), *reprobed,
+    reading = [read_operators(torch_ops), *(read_gpu_time(prof, size.passes)
+                                            if device == "cuda" else []),
+               read_bottleneck(layers), read_memory(memory),
+               read_ort(ort, torch_ops if device == "cpu" else None), *reprobed,
                join(read_roofline(points, roof), noise_caution(*points))]
     emit.result(sections.rows, reading)
