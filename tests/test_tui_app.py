@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_support import FakeClock, build_app, drive, open_service
+from test_tui_support import FakeClock, build_app, drive, open_service, started
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import WorkerFailed
@@ -23,6 +23,7 @@ from studyapp.tui.screens.review import ReviewScreen
 from studyapp.tui.screens.settings import SettingsScreen
 from studyapp.tui.screens.stats import StatsScreen
 from studyapp.tui.widgets.answer_box import AnswerBox, NoteArea
+from studyapp.tui.widgets.footer import KeyBar
 
 
 def shown(screen: Screen, selector: str) -> str:
@@ -30,7 +31,7 @@ def shown(screen: Screen, selector: str) -> str:
 
 
 def footer_text(screen: Screen) -> str:
-    return " ".join(getattr(key, "description", "") for key in screen.query("FooterKey"))
+    return " ".join(description for _, description, _ in screen.query_one(KeyBar).entries())
 
 
 @drive
@@ -38,6 +39,7 @@ async def test_settings_persist_and_language_switches_everywhere(tmp_path: Path)
     clock = FakeClock()
     app = build_app(tmp_path, clock)  # no --lang: the saved setting, bg by default
     async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
         await app.workers.wait_for_complete()
         await pilot.pause()
         dashboard = app.screen
@@ -66,6 +68,7 @@ async def test_settings_persist_and_language_switches_everywhere(tmp_path: Path)
 
     app = build_app(tmp_path, clock)  # the next start speaks English
     async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.language == "en"
@@ -84,6 +87,7 @@ def open_settings(root: Path, clock: FakeClock) -> Settings:
 async def test_help_lists_every_binding_of_the_screen(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         rows = [str(row.render()) for row in app.screen.query(".help-row")]
@@ -118,6 +122,7 @@ def test_every_binding_has_a_description_in_both_languages(cls: type) -> None:
 async def test_command_palette_opens_screens(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
         await pilot.press("ctrl+p", *"stats")
         await pilot.pause(0.3)
         await pilot.press("enter")
@@ -132,6 +137,7 @@ async def test_command_palette_opens_screens(tmp_path: Path) -> None:
 async def test_failing_worker_shows_a_dialog_and_the_app_goes_on(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
         await app.workers.wait_for_complete()
 
         def broken() -> None:
@@ -154,6 +160,7 @@ async def test_failing_worker_shows_a_dialog_and_the_app_goes_on(tmp_path: Path)
 async def test_database_error_while_grading_shows_a_dialog(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
         await pilot.press("r", "space")
         review = app.screen
         assert isinstance(review, ReviewScreen)
@@ -175,6 +182,7 @@ async def test_unreadable_database_shows_a_dialog_then_exits(tmp_path: Path) -> 
     (tmp_path / "study.db").write_bytes(b"this is not a database" * 100)
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
         await pilot.pause()
         assert isinstance(app.screen, ErrorDialog)
         assert "study.db" in shown(app.screen, "#error-message")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_support import REVIEWABLE, FakeClock, build_app, drive, open_service
+from test_tui_support import REVIEWABLE, FakeClock, build_app, drive, open_service, started
 from textual.widgets import Input
 
 from studyapp.tui.screens.card_info import CardInfoScreen
@@ -21,6 +21,7 @@ async def test_whole_session_grades_redrills_undoes_and_sums_up(tmp_path: Path) 
     clock = FakeClock()
     app = build_app(tmp_path, clock, lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
         await pilot.press("r")
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
@@ -68,6 +69,7 @@ async def test_whole_session_grades_redrills_undoes_and_sums_up(tmp_path: Path) 
 async def test_answer_box_keeps_digits_and_spaces_and_enter_reveals(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
         await pilot.press("r")
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
@@ -95,6 +97,7 @@ async def test_answer_box_keeps_digits_and_spaces_and_enter_reveals(tmp_path: Pa
 async def test_card_info_shows_state_and_history(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
         await pilot.press("r", "space", "3", "u", "i")
         assert isinstance(app.screen, CardInfoScreen)
         assert app.screen.info.history == []  # the undone answer is gone
@@ -117,6 +120,7 @@ async def test_new_study_day_refreshes_dashboard_and_queue(tmp_path: Path) -> No
     clock = FakeClock()
     app = build_app(tmp_path, clock, lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
         await pilot.press("r")
         screen = app.screen
         assert isinstance(screen, ReviewScreen)

@@ -6,32 +6,28 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_tui_support import FakeClock, build_app, seed_history
+from test_tui_support import FakeClock, build_app, seed_history, started
 from textual.pilot import Pilot
 
 LANGS = ("bg", "en")
 Compare = Callable[..., bool]
 
 
-async def settle(pilot: Pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def typed_answer_revealed(pilot: Pilot) -> None:
+    await started(pilot)
     await pilot.press("r", "tab", *"time to a result", "enter")
-    await settle(pilot)
+    await pilot.pause()
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_dashboard(snap_compare: Compare, tmp_path: Path, lang: str) -> None:
     seed_history(tmp_path)
-    assert snap_compare(build_app(tmp_path, FakeClock(), lang), run_before=settle)
+    assert snap_compare(build_app(tmp_path, FakeClock(), lang), run_before=started)
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_review_front(snap_compare: Compare, tmp_path: Path, lang: str) -> None:
-    assert snap_compare(build_app(tmp_path, FakeClock(), lang), press=["r"], run_before=settle)
+    assert snap_compare(build_app(tmp_path, FakeClock(), lang), press=["r"], run_before=started)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -42,10 +38,10 @@ def test_review_back_with_typed_answer(snap_compare: Compare, tmp_path: Path, la
 @pytest.mark.parametrize("lang", LANGS)
 def test_study_step(snap_compare: Compare, tmp_path: Path, lang: str) -> None:
     app = build_app(tmp_path, FakeClock(), lang)
-    assert snap_compare(app, press=["s", "_", "n", "n", "n"], run_before=settle)
+    assert snap_compare(app, press=["s", "_", "n", "n", "n"], run_before=started)
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_stats(snap_compare: Compare, tmp_path: Path, lang: str) -> None:
     seed_history(tmp_path)
-    assert snap_compare(build_app(tmp_path, FakeClock(), lang), press=["t"], run_before=settle)
+    assert snap_compare(build_app(tmp_path, FakeClock(), lang), press=["t"], run_before=started)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.syntax import Syntax
-from test_tui_support import FakeClock, build_app, drive, open_service
+from test_tui_support import FakeClock, build_app, drive, open_service, started
 from textual.widgets import Static, TextArea
 
 from studyapp.tui.screens.study import StudyScreen
@@ -24,6 +24,7 @@ async def test_study_saves_prior_answers_sets_first_day_and_resumes(tmp_path: Pa
     clock = FakeClock()
     app = build_app(tmp_path, clock, lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
         await pilot.press("s")
         await pilot.pause()
         screen = app.screen
@@ -59,6 +60,7 @@ async def test_study_saves_prior_answers_sets_first_day_and_resumes(tmp_path: Pa
     clock.advance(days=3)  # coming back later: same page, the first day unchanged
     app = build_app(tmp_path, clock, lang="bg")
     async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
         await pilot.press("s")
         await pilot.pause()
         screen = app.screen
@@ -75,6 +77,7 @@ async def test_study_saves_prior_answers_sets_first_day_and_resumes(tmp_path: Pa
 async def test_step_shows_focus_task_recall_and_its_lab(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
         await pilot.press("s", "n", "n", "n")
         await pilot.pause()
         screen = app.screen

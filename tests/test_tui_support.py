@@ -13,9 +13,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from textual.pilot import Pilot
+
 from studyapp.deck import Lang
 from studyapp.session import StudyService
 from studyapp.tui.app import StudyApp, make_app
+from studyapp.tui.screens.error import ErrorDialog
 
 ZONE = timezone(timedelta(hours=2))
 START = datetime(2026, 11, 27, 10, 0, tzinfo=ZONE)
@@ -148,6 +151,19 @@ def seed_history(root: Path, days: int = 12) -> None:
                 session.grade(5 if (step + day) % 3 else 3)
     finally:
         service.close()
+
+
+async def started(pilot: Pilot[Any]) -> None:
+    """Wait until the database is open (or its error shown) and no background work is left."""
+    app = pilot.app
+    assert isinstance(app, StudyApp)
+    for _ in range(1000):
+        await pilot.pause()
+        settled = not any(worker.is_running for worker in app.workers)
+        if settled and (app.ready or isinstance(app.screen, ErrorDialog)):
+            await pilot.pause()
+            return
+    raise AssertionError("the app did not finish starting")
 
 
 def drive(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:

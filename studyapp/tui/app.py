@@ -1,4 +1,9 @@
-"""The Textual app: opens the study services and the dashboard; screens do the rest."""
+"""The Textual app: shows the dashboard, opens the study services; screens do the rest.
+
+The database layer (SQLModel) takes longer to import than Textual itself, so the
+dashboard is painted first and the services are imported and opened in a
+background thread; the dashboard fills in when they are ready.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -18,11 +23,14 @@ from studyapp.clock import Clock
 from studyapp.deck import Lang, Module, load_modules
 from studyapp.errors import StudyappError
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import StudyService
 from studyapp.tui.commands import StudyCommands
 from studyapp.tui.texts import t
 
+if TYPE_CHECKING:
+    from studyapp.session import StudyService
+
 DAY_CHECK_SECONDS = 60.0
+OPEN_WORKER = "open-database"
 
 
 class StudyApp(App[int]):
@@ -68,19 +76,40 @@ class StudyApp(App[int]):
     def t(self, key: str, **values: object) -> str:
         return t(self.language, key, **values)
 
+    @property
+    def ready(self) -> bool:
+        """Whether the study services are open."""
+        return self._service is not None
+
     def on_mount(self) -> None:
         from studyapp.tui.screens.dashboard import DashboardScreen
 
         self.title = "studyapp"
-        try:
-            self._service = StudyService.open(self.db_path, self.modules, self.clock)
-            self.language = self._lang_override or self._service.settings().lang
-            self.today = self._service.today()
-        except StudyappError as exc:
-            self.show_error(str(exc), then=lambda: self.exit(return_code=1))
-            return
+        self.language = self._lang_override or self.language
         self.push_screen(DashboardScreen())
+        # after the first paint, so that the import does not hold the screen back
+        self.call_after_refresh(
+            self.run_worker, self._open_service, name=OPEN_WORKER, thread=True,
+            exit_on_error=False,
+        )
+
+    def _open_service(self) -> tuple[StudyService, Lang, date]:
+        """In a thread: import the services, check and sync the database. No widgets here."""
+        from studyapp.session import StudyService
+
+        service = StudyService.open(self.db_path, self.modules, self.clock)
+        try:
+            return service, service.settings().lang, service.today()
+        except BaseException:
+            service.close()
+            raise
+
+    def _service_opened(self, service: StudyService, lang: Lang, today: date) -> None:
+        self._service = service
+        self.language = self._lang_override or lang
+        self.today = today
         self.set_interval(DAY_CHECK_SECONDS, self.check_day)
+        self.data_changed()
 
     def on_unmount(self) -> None:
         if self._service is not None:
@@ -115,15 +144,27 @@ class StudyApp(App[int]):
 
         if event.state in (WorkerState.PENDING, WorkerState.RUNNING):
             return
+        if event.worker.name == OPEN_WORKER:
+            self._open_finished(event.worker)
+            return
         requester = self._requesters.pop(event.worker, None)
         if event.state is WorkerState.SUCCESS and requester is not None:
             requester.post_message(Loaded(event.worker.name, event.worker.result))
         elif event.state is WorkerState.ERROR:
-            error = event.worker.error
-            message = str(error) if isinstance(error, StudyappError) else (
-                t(self.language, "error.worker", name=event.worker.name, error=repr(error))
-            )
-            self.show_error(message)
+            self.show_error(self._failure(event.worker))
+
+    def _failure(self, worker: Worker[Any]) -> str:
+        error = worker.error
+        if isinstance(error, StudyappError):
+            return str(error)
+        return t(self.language, "error.worker", name=worker.name, error=repr(error))
+
+    def _open_finished(self, worker: Worker[Any]) -> None:
+        """Without a database there is nothing to study: say why, then close."""
+        if worker.state is WorkerState.SUCCESS:
+            self._service_opened(*worker.result)
+        elif worker.state is WorkerState.ERROR:
+            self.show_error(self._failure(worker), then=lambda: self.exit(return_code=1))
 
     def check_day(self) -> None:
         """Refresh every screen when the study day rolls over while the app is open."""
@@ -147,6 +188,9 @@ class StudyApp(App[int]):
         """Open one of the main screens by name (the dashboard keys and the command palette)."""
         from studyapp.tui.screens import main_screen
 
+        if not self.ready:
+            self.bell()
+            return
         self.push_screen(main_screen(name), callback=lambda _: self.data_changed())
 
     def data_changed(self) -> None:

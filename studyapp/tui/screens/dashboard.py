@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 
-from studyapp.session import Dashboard
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.texts import days_word, fmt_date, t, weekday_short
 from studyapp.tui.widgets.charts import BarChart, TextChart, heat_legend, heatmap_lines
-from studyapp.tui.widgets.footer import LocalizedFooter
+from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain
+
+if TYPE_CHECKING:
+    from studyapp.session import Dashboard
 
 
 def forecast_caption(lang: str, forecast: list[tuple[date, int]]) -> str:
@@ -65,15 +67,17 @@ class DashboardScreen(AppScreen):
         with Vertical(id="dash-forecast", classes="panel"):
             yield Plain("", id="dash-forecast-title", classes="panel-title")
             yield BarChart(id="dash-forecast-chart")
-        yield LocalizedFooter(show_command_palette=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()
         self.show()
-        self.reload()
+        if self.study_app.ready:
+            self.reload()
 
     def refresh_data(self) -> None:
         self.reload()
+        self.refresh_bindings()
 
     def day_changed(self) -> None:
         self.reload()
@@ -128,7 +132,12 @@ class DashboardScreen(AppScreen):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return action != "back"
+        """No `escape` on the start screen; screens wait (dimmed) until the database is open."""
+        if action == "back":
+            return False
+        if action == "open" and not self.study_app.ready:
+            return None
+        return True
 
     def action_open(self, name: str) -> None:
         self.study_app.open_screen(name)

@@ -7,7 +7,7 @@ from textual.containers import VerticalScroll
 
 from studyapp.labs.catalog import LABS
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.widgets.footer import LocalizedFooter
+from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain
 
 
@@ -22,4 +22,4 @@ class LabsScreen(AppScreen):
                 )
                 yield Plain(lab.description.get(self.lang), classes="lab-description")
             yield Plain(self.t("labs.later"), classes="hint")
-        yield LocalizedFooter(show_command_palette=False)
+        yield KeyBar()

@@ -15,7 +15,7 @@ from studyapp.session import GradeResult, QueueItem, ReviewSession, SessionSumma
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.texts import GRADES, fmt_date, grade_meaning, when
 from studyapp.tui.widgets.answer_box import AnswerBox
-from studyapp.tui.widgets.footer import LocalizedFooter
+from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain
 
 
@@ -71,7 +71,7 @@ class ReviewScreen(AppScreen):
         with Vertical(id="review-summary", classes="panel"):
             yield Plain(self.t("review.summary_title"), classes="panel-title")
             yield Plain("", id="summary-text")
-        yield LocalizedFooter(show_command_palette=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -104,9 +104,7 @@ class ReviewScreen(AppScreen):
     def show(self) -> None:
         """Fill every widget from the screen's state."""
         item = self.item
-        self.set_class(item is None, "-finished")
-        self.set_class(self.revealed, "-revealed")
-        self.set_class(item is not None and item.card.code is not None, "-code")
+        self._show_parts(item, self.revealed)
         self.query_one("#review-status", Plain).update(self._status())
         self.query_one("#review-last", Plain).update(self._last_text())
         if item is None:
@@ -121,6 +119,16 @@ class ReviewScreen(AppScreen):
             back = card.back.get(self.lang) if card.back else ""
             self.query_one("#model-answer", Plain).update(back)
         self.refresh_bindings()
+
+    def _show_parts(self, item: QueueItem | None, revealed: bool) -> None:
+        """Show and hide parts one by one: a class on the screen would restyle every widget."""
+        self.query_one("#review-main").display = item is not None
+        self.query_one("#review-summary").display = item is None
+        self.query_one("#grade-legend").display = item is not None and revealed
+        self.query_one("#review-back").display = revealed
+        self.query_one(AnswerBox).display = not revealed
+        self.query_one("#card-code").display = item is not None and item.card.code is not None
+        self.query_one("#review-card").styles.max_height = "40%" if revealed else "60%"
 
     def _status(self) -> str:
         title = self.t("review.title")

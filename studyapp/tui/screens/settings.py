@@ -13,7 +13,7 @@ from textual.widgets import Input, Select
 from studyapp.deck import LANGS
 from studyapp.session import Settings
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.widgets.footer import LocalizedFooter
+from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain
 
 
@@ -49,7 +49,7 @@ class SettingsScreen(AppScreen):
             yield Plain(self.t("settings.new_per_day"), classes="field-label")
             yield Input(str(self.settings.new_per_day), type="integer", id="new-per-day")
             yield Plain(self.t(self.message), id="settings-message", classes="hint")
-        yield LocalizedFooter(show_command_palette=False)
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         super().on_mount()

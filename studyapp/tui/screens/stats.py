@@ -14,7 +14,7 @@ from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.dashboard import chart_data, forecast_caption
 from studyapp.tui.texts import days_word
 from studyapp.tui.widgets.charts import BarChart, TextChart
-from studyapp.tui.widgets.footer import LocalizedFooter
+from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain
 
 RECENT_DAYS = 30
@@ -45,7 +45,7 @@ class StatsScreen(AppScreen):
                 yield Plain(self.t("loading"))
             else:
                 yield from self._panels(self.data)
-        yield LocalizedFooter(show_command_palette=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()

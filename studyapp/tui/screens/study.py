@@ -17,7 +17,7 @@ from studyapp.labs.catalog import lab_info
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.review import code_view
 from studyapp.tui.widgets.answer_box import NoteArea
-from studyapp.tui.widgets.footer import LocalizedFooter
+from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain
 
 
@@ -59,7 +59,7 @@ class StudyScreen(AppScreen):
     def compose(self) -> ComposeResult:
         yield Plain("", id="study-title", classes="screen-title")
         yield VerticalScroll(id="study-body")
-        yield LocalizedFooter(show_command_palette=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()
