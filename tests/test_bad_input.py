@@ -60,11 +60,14 @@ def test_a_truncated_database_is_refused_and_untouched(db: Path, tiny_content: P
     assert_refused(db, tiny_content, "truncated or damaged", capsys)
 
 
-def test_a_database_with_damaged_pages_is_refused_and_untouched(
-    db: Path, tiny_content: Path, capsys
+@pytest.mark.parametrize("page", [0, -1], ids=["schema page", "last page"])
+def test_a_database_with_a_damaged_page_is_refused_and_untouched(
+    db: Path, tiny_content: Path, capsys, page: int
 ):
     data = bytearray(db.read_bytes())
-    data[100:4096] = b"\xa5" * (4096 - 100)  # the schema page
+    start = 100 if page == 0 else len(data) - 4096 + 8  # keep the file header / page header
+    end = 4096 if page == 0 else len(data)
+    data[start:end] = b"\xa5" * (end - start)
     db.write_bytes(bytes(data))
     assert_refused(db, tiny_content, "damaged", capsys)
 

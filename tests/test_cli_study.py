@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import StudyClock
+from conftest import STUDY_START, StudyClock
 
 from studyapp.cli import main
 from studyapp.cli import study as study_cli
+from studyapp.store.lab_runs import finish_run, start_run
+from studyapp.store.migrations import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,10 +108,17 @@ def test_stats_reports_per_day_retention_streak_and_forecast(cli) -> None:
 
 def test_export_writes_every_table_to_a_file_or_stdout(cli, tmp_path: Path) -> None:
     cli("review", "--plain", stdin="\n3\n")
+    engine = open_database(tmp_path / "study.db", STUDY_START)
+    run_id = start_run(engine, "latency", {"size": "quick"}, STUDY_START, card_id="concept.c01")
+    finish_run(engine, run_id, "ok", STUDY_START, results={"median_ms": 1.5})
+    engine.dispose()
     target = tmp_path / "backup.json"
     code, out, _ = cli("export", "--json", "-o", str(target), "--lang", "en")
-    assert code == 0 and out.startswith("Wrote 17 cards, 1 answers and 0 lab runs")
+    assert code == 0 and out.startswith("Wrote 17 cards, 1 answers and 1 lab runs")
     document = json.loads(target.read_text(encoding="utf-8"))
+    run = document["tables"]["lab_run"][0]
+    assert (run["lab_id"], run["status"], json.loads(run["results_json"])) == (
+        "latency", "ok", {"median_ms": 1.5})
     assert set(document["tables"]) == {"card_state", "review_log", "lab_run", "prior_answer",
                                        "module_progress", "setting"}
     assert document["schema_version"] >= 2
