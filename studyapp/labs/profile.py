@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness
-from studyapp.labs.batching import checked_roofline, sample_batch, work
+from studyapp.labs.batching import checked_roofline, read_roofline, sample_batch, work
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.readings import join, noise_caution
@@ -430,27 +430,6 @@ def read_ort(rows: Sequence[dict[str, Any]], torch_rows: Sequence[dict[str, Any]
             f" Its node kernels take {ort_ms:.3f} ms per pass against {torch_ms:.3f} ms of self "
             "time in torch's top operators."))
     return text
-
-
-def read_roofline(rows: Sequence[dict[str, Any]], roof: Roofline) -> Text:
-    def point(row: dict[str, Any]) -> tuple[str, str]:
-        bound_bg = "ограничен от паметта" if row["memory_bound"] else "ограничен от изчисленията"
-        bound_en = "memory-bound" if row["memory_bound"] else "compute-bound"
-        numbers = (f"{row['flop_per_byte']:.1f} FLOP/B, {row['gflops']:.3g} GFLOP/s = "
-                   f"{row['share_of_peak']:.0%}")
-        return (f"пакет {row['batch_size']}: {numbers} от достижимото → {bound_bg}",
-                f"batch {row['batch_size']}: {numbers} of attainable → {bound_en}")
-
-    points = [point(row) for row in rows]
-    return Text(
-        f"Roofline: пик {roof.peak_gflops:.0f} GFLOP/s, {roof.bandwidth_gbs:.1f} GB/s, праг "
-        f"{roof.ridge_flop_per_byte:.1f} FLOP/B. " + "; ".join(bg for bg, _ in points) +
-        ". Под прага помага само по-малко четене (по-малки тегла, по-голям пакет); над него — "
-        "по-бърза аритметика.",
-        f"Roofline: peak {roof.peak_gflops:.0f} GFLOP/s, {roof.bandwidth_gbs:.1f} GB/s, ridge "
-        f"{roof.ridge_flop_per_byte:.1f} FLOP/B. " + "; ".join(en for _, en in points) +
-        ". Below the ridge only reading less helps (smaller weights, a larger batch); above it, "
-        "faster arithmetic does.")
 
 
 # --- the run -------------------------------------------------------------------------------
