@@ -114,7 +114,7 @@ def test_export_writes_every_table_to_a_file_or_stdout(cli, tmp_path: Path) -> N
     engine.dispose()
     target = tmp_path / "backup.json"
     code, out, _ = cli("export", "--json", "-o", str(target), "--lang", "en")
-    assert code == 0 and out.startswith("Wrote 17 cards, 1 answers and 1 lab runs")
+    assert code == 0 and out == f"Wrote {target}: cards 17, answers 1, lab runs 1\n"
     document = json.loads(target.read_text(encoding="utf-8"))
     run = document["tables"]["lab_run"][0]
     assert (run["lab_id"], run["status"], json.loads(run["results_json"])) == (
