@@ -1,0 +1,117 @@
+"""Labs benchmark: each lab's default wall time, and the harness against torch's own Timer.
+
+1. Wall time of every lab at its default size, as a learner starts it (`studyapp lab run`
+   does the same: a child process, parent-side wall time). The first pass runs on an empty
+   data folder, so models are trained and the roofline probed; later passes reuse the
+   cache. Target: <= 30 s per lab on 2 CPU cores.
+2. The harness median against `torch.utils.benchmark.Timer.blocked_autorange` on the same
+   model, input and thread count, both under `torch.inference_mode()`, in alternated rounds
+   so that both see the same machine; the median over rounds is compared. Target: within
+   10%. Timer takes the median of block means (blocks of many calls), the harness the median
+   of single calls: on a quiet machine they agree; on a busy one, slow calls raise the block
+   means, so a gap there says the machine was busy (the load average is printed).
+
+Run: .venv/bin/python benchmarks/bench_labs.py [--labs a,b] [--passes N] [--skip-labs]
+     [--skip-timer] [--repeats N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+
+from studyapp.labs import registry
+from studyapp.labs.runner import run_lab
+
+LAB_TARGET_S = 30.0
+TIMER_TOLERANCE = 0.10
+MIN_TIME_S = 0.3
+TIMER_CASES = (("mlp", 1), ("cnn", 64), ("wide_mlp", 1))  # (model, batch)
+
+
+def bench_labs(labs: list[str], passes: int) -> bool:
+    print(f"1. Default wall time per lab (target <= {LAB_TARGET_S:.0f} s), "
+          f"pass 1 on an empty cache")
+    print(f"   {'lab':<9} " + " ".join(f"{f'pass {n + 1}':>9}" for n in range(passes))
+          + "  status")
+    all_ok = True
+    with tempfile.TemporaryDirectory(prefix="bench-labs-") as folder:
+        os.environ["STUDYAPP_DATA_DIR"] = folder
+        for lab in labs:
+            times, statuses = [], []
+            for _ in range(passes):
+                run = run_lab(lab, {"size": "default"}, timeout_s=600)
+                times.append(run.duration_s)
+                statuses.append(run.status if run.status == "ok" else
+                                f"{run.status}: {run.error.en if run.error else ''}")
+            ok = all(status == "ok" for status in statuses) and max(times[1:] or times) <= (
+                LAB_TARGET_S)
+            all_ok = all_ok and ok
+            print(f"   {lab:<9} " + " ".join(f"{seconds:8.1f}s" for seconds in times)
+                  + f"  {', '.join(sorted(set(statuses)))}{'' if ok else '  <- over target'}")
+    return all_ok
+
+
+def bench_timer(threads_list: list[int], repeats: int) -> bool:
+    import torch
+    from torch.utils.benchmark import Timer
+
+    from studyapp.labs import harness, models
+    from studyapp.labs.digits import sample_batch
+
+    print(f"2. Harness vs torch.utils.benchmark.Timer, median of {repeats} alternated rounds "
+          f"(target: within {TIMER_TOLERANCE:.0%})")
+    print(f"   {'model':<9} {'batch':>5} {'threads':>7} {'harness ms':>11} {'Timer ms':>9} "
+          f"{'ratio':>6}  {'harness CV':>10}")
+    all_ok = True
+    for name, batch in TIMER_CASES:
+        torch.manual_seed(0)
+        model = models.build(name).eval()
+        x = torch.from_numpy(sample_batch(batch))
+        for threads in threads_list:
+            ours, theirs, spread = [], [], []
+            timer = Timer("model(x)", globals={"model": model, "x": x}, num_threads=threads)
+            for _ in range(repeats):
+                timing = harness.measure(lambda model=model, x=x: model(x), threads=threads,
+                                         min_time_s=MIN_TIME_S)
+                ours.append(timing.median_ms)
+                spread.append(timing.cv)
+                with torch.inference_mode():
+                    theirs.append(timer.blocked_autorange(min_run_time=MIN_TIME_S).median * 1e3)
+            ratio = statistics.median(ours) / statistics.median(theirs)
+            ok = abs(ratio - 1) <= TIMER_TOLERANCE
+            all_ok = all_ok and ok
+            print(f"   {name:<9} {batch:>5} {threads:>7} {statistics.median(ours):11.4f} "
+                  f"{statistics.median(theirs):9.4f} {ratio:6.3f}  "
+                  f"{statistics.median(spread):10.2f}{'' if ok else '  <- apart'}")
+    return all_ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labs", default=",".join(
+        lab for lab in registry.lab_ids() if registry.is_available(lab)),
+        help="comma-separated lab ids (default: every available lab)")
+    parser.add_argument("--passes", type=int, default=2, help="runs per lab (default 2)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="alternated harness/Timer rounds per case (default 3)")
+    parser.add_argument("--skip-labs", action="store_true")
+    parser.add_argument("--skip-timer", action="store_true")
+    args = parser.parse_args()
+    from studyapp.labs.envinfo import cpu_info, usable_cores
+
+    info = cpu_info()
+    print(f"{info['cpu_model']} · {info['usable_cores']} cores · load average "
+          f"{info['load_average_1m']}")
+    ok = True
+    if not args.skip_labs:
+        ok = bench_labs([lab for lab in args.labs.split(",") if lab], args.passes) and ok
+    if not args.skip_timer:
+        ok = bench_timer(sorted({1, usable_cores()}), args.repeats) and ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
