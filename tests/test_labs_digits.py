@@ -42,11 +42,12 @@ def test_split_arrays_are_read_only() -> None:
         split.x_test[0, 0] = 5.0
 
 
-def test_as_images_gives_one_channel_8x8() -> None:
+def test_sample_batch_is_seeded_real_digits() -> None:
     split = digits.load_digits()
-    images = digits.as_images(split.x_test[:3])
-    assert images.shape == (3, 1, 8, 8)
-    assert np.array_equal(images[1, 0, 2], split.x_test[1, 16:24])
+    first, again, other = (digits.sample_batch(8, seed) for seed in (0, 0, 1))
+    assert first.shape == (8, 64) and first.dtype == np.float32
+    assert np.array_equal(first, again) and not np.array_equal(first, other)
+    assert all((split.x_test == image).all(axis=1).any() for image in first)
 
 
 def test_broken_file_is_one_clear_error(tmp_path) -> None:

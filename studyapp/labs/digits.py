@@ -72,11 +72,6 @@ def load_digits() -> DigitsSplit:
     return DigitsSplit(*arrays)
 
 
-def as_images(flat: np.ndarray) -> np.ndarray:
-    """(n, 64) → (n, 1, 8, 8), the layout a convolution expects."""
-    return flat.reshape(-1, 1, SIDE, SIDE)
-
-
 def sample_batch(size: int, seed: int = 0) -> np.ndarray:
     """`size` test images (float32, (size, 64)), drawn with replacement by a seeded generator.
 

@@ -49,7 +49,6 @@ from studyapp.labs.events import (
 CANCEL_GRACE_S = 0.5  # after terminate(), how long the child may take before it is killed
 POLL_S = 0.05
 STDERR_TAIL_LINES = 20
-STATUSES = ("ok", "failed", "cancelled", "timeout")
 
 EventCallback = Callable[[Event], None]
 
@@ -133,10 +132,10 @@ class LabRun:
 def _signal_reason(signum: int) -> Text:
     name = signal.Signals(signum).name if signum in signal.valid_signals() else str(signum)
     if signum == signal.SIGKILL:
-        return Text(f"процесът на упражнението е убит със сигнал {name} "
+        return Text(f"процесът на лабораторията е убит със сигнал {name} "
                     "(най-често: свършила памет)",
                     f"the lab process was killed by signal {name} (most often: out of memory)")
-    return Text(f"процесът на упражнението е спрян със сигнал {name}",
+    return Text(f"процесът на лабораторията е спрян със сигнал {name}",
                 f"the lab process was stopped by signal {name}")
 
 
@@ -144,9 +143,9 @@ def _exit_reason(returncode: int) -> Text:
     if returncode < 0:
         return _signal_reason(-returncode)
     if returncode:
-        return Text(f"процесът на упражнението излезе с код {returncode} без резултат",
+        return Text(f"процесът на лабораторията излезе с код {returncode} без резултат",
                     f"the lab process exited with code {returncode} without a result")
-    return Text("процесът на упражнението завърши без резултат",
+    return Text("процесът на лабораторията завърши без резултат",
                 "the lab process ended without a result")
 
 
@@ -265,7 +264,7 @@ class LabRunner:
                     event = decode(line)
                 except ProtocolError as exc:
                     self._stop(child)
-                    result.fail(Text(f"упражнението изпрати нещо, което не е събитие: {exc}",
+                    result.fail(Text(f"лабораторията изпрати нещо, което не е събитие: {exc}",
                                      f"the lab sent something that is not an event: {exc}"))
                     return
                 result.apply(event)

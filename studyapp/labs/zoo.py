@@ -159,10 +159,6 @@ def _load_cached(name: str, path: Path) -> TrainedModel | None:
                         train_seconds=float(saved["train_seconds"]), from_cache=True, path=path)
 
 
-def is_cached(name: str) -> bool:
-    return cache_path(name).is_file()
-
-
 def trained(name: str, progress: Progress | None = None) -> TrainedModel:
     """The trained model `name`: from the cache, else trained now (reporting steps) and cached."""
     model_spec = spec(name)
