@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 from conftest import StudyClock, tiny_cards, write_module_toml
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
@@ -257,3 +260,28 @@ def test_an_answer_that_fails_midway_writes_neither_state_nor_log(
     assert service.card_state("concept.c01") == before
     assert service.export_data()["review_log"] == []
     assert session.current().card.id == "concept.c01" and not session.can_undo()
+
+
+@hypothesis_settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(grades=st.lists(st.integers(0, 5), min_size=1, max_size=14))
+def test_undoing_every_answer_in_any_order_of_grades_restores_the_start(
+    tmp_path_factory: pytest.TempPathFactory, tiny_content: Path, grades: list[int]
+) -> None:
+    clock = StudyClock()
+    service = open_service(tmp_path_factory.mktemp("undo"), tiny_content, clock)
+    states = {card.id: service.card_state(card.id) for card in service.cards()}
+    session = service.start_review()
+    queues = []
+    for grade in grades:
+        if session.current() is None:
+            break
+        queues.append(session.upcoming())
+        session.grade(grade)
+    while session.can_undo():
+        session.undo()
+        assert session.upcoming() == queues.pop()
+    assert {card.id: service.card_state(card.id) for card in service.cards()} == states
+    assert service.stats().total_reviews == 0
+    assert service.start_review().upcoming() == session.upcoming()
+    service.close()
