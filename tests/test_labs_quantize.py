@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from studyapp.labs.events import Note, Result, Table, decode
+from studyapp.labs.readings import factor
 
 pytestmark = pytest.mark.slow
 INT8 = ("torch int8-dyn", "ORT int8-dyn", "ORT int8-static")
@@ -98,7 +99,7 @@ def test_measured_rows_have_positive_latencies_and_fp32_is_its_own_baseline(
 
 def test_reading_quotes_the_measured_int8_speedup(quick_run: dict) -> None:
     for row in _rows(quick_run, "torch int8-dyn"):
-        quoted = f"×{row['speedup']:.2f}"
+        quoted = factor(row["speedup"])
         batch = f"batch {row['batch_size']}:"
         matching = [text for text in quick_run["reading"] if batch in text.en]
         assert matching and quoted in matching[0].en and quoted in matching[0].bg
@@ -130,3 +131,16 @@ def test_fp16_and_bf16_run_on_the_gpu(quick_run: dict) -> None:
                 assert variant == "torch bf16" and "bf16" in row["status"]
     int8 = _rows(quick_run, "torch int8-dyn", "cuda")[0]
     assert int8["status"].startswith("skipped: ") and "CPU" in int8["status"]
+
+
+def test_speedup_wording_follows_the_number() -> None:
+    from studyapp.labs.readings import busy_cpu_caution, times
+
+    assert times(2.904).en == "×2.90 faster"
+    assert times(0.7).en == "×0.70 (slower)" and times(0.7).bg == "×0.70 (по-бавно)"
+    assert times(1.02).en == "×1.02 (no change)"
+    assert times(None).en == "not measured"
+    assert factor(0.00845) == "×0.00845"
+    assert busy_cpu_caution(None, 2) is None and busy_cpu_caution(1.2, 2) is None
+    caution = busy_cpu_caution(4.3, 2)
+    assert caution is not None and "4.3" in caution.en and "4.3" in caution.bg

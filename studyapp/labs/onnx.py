@@ -25,10 +25,20 @@ import numpy as np
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness
+from studyapp.labs.envinfo import cuda_available, usable_cores
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.onnx_export import INPUT_NAME, Exported, export, failure_summary, op_types
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.readings import Steps, join, noise_caution, ratio, times, verdict
+from studyapp.labs.readings import (
+    Steps,
+    busy_cpu_caution,
+    cpu_load,
+    join,
+    noise_caution,
+    ratio,
+    times,
+    verdict,
+)
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -427,10 +437,10 @@ def compile_reading(rows: Sequence[Row]) -> Text:
                     f"извиквания при пакет {BATCHES[-1]}.",
                     f" Compiling pays for itself after ≈{compile_s * 1e3 / saved_ms:,.0f} calls "
                     f"at batch {BATCHES[-1]}.") if saved_ms > 0 else
-               Text(" Тук не е по-бърз от eager, така че компилирането не се изплаща: за "
-                    "няколко GEMM слоя няма какво да се слее.",
-                    " It is not faster than eager here, so compiling never pays back: a few "
-                    "GEMM layers leave little to fuse."))
+               Text(" Тук не е по-бърз от eager, така че компилирането не се изплаща за този "
+                    "модел.",
+                    " It is not faster than eager here, so compiling does not pay back for this "
+                    "model."))
     parts = " / ".join(f"{row['compile_s']:.1f}" for row in compiled)
     speeds = " / ".join(times(row.get("speedup")).en for row in compiled)
     speeds_bg = " / ".join(times(row.get("speedup")).bg for row in compiled)
@@ -477,13 +487,12 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     from studyapp.labs import zoo
     from studyapp.labs.digits import sample_batch
 
+    load = cpu_load()
     size, threads, device = str(params["size"]), int(params["threads"]), str(params["device"])
     name, seed, quick = str(params["model"]), int(params["seed"]), params["size"] == "quick"
     min_time_s = MIN_TIME_S[size]
     devices = ["cpu"]
     if device == "cuda":
-        from studyapp.labs.envinfo import cuda_available
-
         if cuda_available():
             devices.append("cuda")
         else:
@@ -533,6 +542,9 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
             compile_reading(runtimes),
             providers_reading(runtimes, onnxruntime.get_available_providers(), reasons),
         ]
+        busy = busy_cpu_caution(load, usable_cores())
+        if busy is not None:
+            reading.append(busy)
         step(Text("прочит", "reading"))
     emit.result([*check, *levels, *runtimes], reading)
 

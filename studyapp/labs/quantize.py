@@ -31,7 +31,16 @@ from studyapp.labs.envinfo import CPUINFO, parse_cpuinfo
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.onnx_export import INPUT_NAME, export, onnx_files, quiet_exporter
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.readings import Steps, join, noise_caution, ratio, times, verdict
+from studyapp.labs.readings import (
+    Steps,
+    busy_cpu_caution,
+    cpu_load,
+    join,
+    noise_caution,
+    ratio,
+    times,
+    verdict,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -577,6 +586,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     from studyapp.labs.digits import load_digits
     from studyapp.labs.roofline import roofline
 
+    load = cpu_load()
     size, threads, device = str(params["size"]), int(params["threads"]), str(params["device"])
     quick = size == "quick"
     models = (ACCURACY_MODEL,) if quick else (ACCURACY_MODEL, SPEED_MODEL)
@@ -615,8 +625,9 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
                                      min_time_s, budget_s, step)
             emit.table(TABLE, Text("Квантизация: точност, латентност, размер",
                                    "Quantization: accuracy, latency, size"), COLUMNS, rows)
-    emit.result(rows, reading(rows, models, weights, cpu, roof, threads, device,
-                              len(calibration)))
+    paragraphs = reading(rows, models, weights, cpu, roof, threads, device, len(calibration))
+    busy = busy_cpu_caution(load, envinfo.usable_cores())
+    emit.result(rows, paragraphs if busy is None else [*paragraphs, busy])
 
 
 def reading(

@@ -5,6 +5,7 @@ Every phrase comes from a measured number, in Bulgarian and English. No torch he
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,15 +31,21 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return None if numerator is None or not denominator else numerator / denominator
 
 
+def factor(value: float) -> str:
+    """"×2.90", "×0.70"; three significant digits below ×0.1, so ×0.0085 does not read ×0.00."""
+    return f"×{value:.2f}" if value >= 0.1 else f"×{value:.3g}"
+
+
 def times(speedup: float | None) -> Text:
     """"×2.90 faster" / "×0.70 (slower)" / "×1.00 (no change)", or "not measured"."""
     if speedup is None:
         return Text("не е измерено", "not measured")
+    shown = factor(speedup)
     if speedup > 1 + SAME:
-        return Text(f"×{speedup:.2f} по-бързо", f"×{speedup:.2f} faster")
+        return Text(f"{shown} по-бързо", f"{shown} faster")
     if speedup < 1 - SAME:
-        return Text(f"×{speedup:.2f} (по-бавно)", f"×{speedup:.2f} (slower)")
-    return Text(f"×{speedup:.2f} (без промяна)", f"×{speedup:.2f} (no change)")
+        return Text(f"{shown} (по-бавно)", f"{shown} (slower)")
+    return Text(f"{shown} (без промяна)", f"{shown} (no change)")
 
 
 def verdict(speedup: float | None, faster: Text, slower: Text, same: Text | None = None) -> Text:
@@ -66,3 +73,22 @@ def noise_caution(*rows: Mapping[str, Any]) -> Text:
 def join(*parts: Text) -> Text:
     """The parts one after another, in each language."""
     return Text("".join(part.bg for part in parts), "".join(part.en for part in parts))
+
+
+def cpu_load() -> float | None:
+    """The one-minute load average, where the operating system reports one."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+
+def busy_cpu_caution(load: float | None, cores: int) -> Text | None:
+    """A warning when other programs already kept every core busy as the lab started."""
+    if load is None or load < cores:
+        return None
+    return Text(
+        f"Преди упражнението натоварването на процесора беше {load:.1f} при {cores} ядра: "
+        "други програми се бореха за ядрата, така че времената с няколко нишки може да са "
+        "многократно по-дълги от нормалното. Затворете ги и пуснете упражнението отново.",
+        f"As the lab started the CPU load was {load:.1f} on {cores} cores: other programs were "
+        "competing for the cores, so timings with several threads may be many times longer "
+        "than normal. Close them and run the lab again.",
+    )
