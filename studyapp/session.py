@@ -173,7 +173,7 @@ class ReviewSession:
         self._id = uuid4().hex
         self._started = service.now()
         self._day = service.today()
-        self._queue: list[_Entry] = service.build_queue(self._day)
+        self._queue: list[_Entry] = service._build_queue(self._day)
         self._answers: list[_Answer] = []
         self._undo_floor = 0  # answers before this index belong to an earlier study day
         self._current: QueueItem | None = None
@@ -213,7 +213,7 @@ class ReviewSession:
         if not self._queue:
             raise StoreError("nothing_to_review")
         entry = self._queue[0]
-        log_id, state = self._service.record(
+        log_id, state = self._service._record(
             entry.card_id, grade, redrill=entry.redrill, session_id=self._id,
             answer=answer, response_ms=response_ms,
         )
@@ -234,7 +234,7 @@ class ReviewSession:
         if not self.can_undo():
             raise StoreError("nothing_to_undo")
         last = self._answers[-1]
-        self._service.take_back(last.log_id)
+        self._service._take_back(last.log_id)
         self._answers.pop()
         self._queue = list(last.queue_before)
         self._current = None
@@ -259,7 +259,7 @@ class ReviewSession:
         if today == self._day:
             return False
         self._day = today
-        self._queue = self._service.build_queue(today)
+        self._queue = self._service._build_queue(today)
         self._undo_floor = len(self._answers)
         self._current = None
         return True
@@ -365,7 +365,7 @@ class StudyService:
 
     def queue(self) -> list[QueueItem]:
         """Today's queue as a new review session would show it (nothing is written)."""
-        entries = self.build_queue(self.today())
+        entries = self._build_queue(self.today())
         with reading(self._engine) as session:
             return [
                 QueueItem(self.card(entry.card_id),
@@ -374,7 +374,7 @@ class StudyService:
                 for entry in entries
             ]
 
-    def build_queue(self, day: date) -> list[_Entry]:
+    def _build_queue(self, day: date) -> list[_Entry]:
         with reading(self._engine) as session:
             limit = _read_settings(session).new_per_day
             due = queue_db.due_cards(session, day)  # by due day, then path order
@@ -394,7 +394,7 @@ class StudyService:
                     if self._is_reviewable(card_id) and card_id not in queued]
         return entries
 
-    def record(
+    def _record(
         self, card_id: str, grade: int, *, redrill: bool, session_id: str,
         answer: str | None = None, response_ms: int | None = None,
     ) -> tuple[int, CardState]:
@@ -414,7 +414,7 @@ class StudyService:
         self._studied.add(module_id)
         return result
 
-    def take_back(self, log_id: int) -> CardState:
+    def _take_back(self, log_id: int) -> CardState:
         """Undo one logged answer: the log row is marked undone, the state restored."""
         with writing(self._engine) as session:
             return undo_answer(session, log_id, self.now())
