@@ -82,14 +82,18 @@ def test_every_row_carries_threads_and_device_and_reading_is_bilingual(quick_run
     assert all(text.bg and text.en for text in quick_run["reading"])
 
 
-def test_ort_trace_is_summed_per_operator_type() -> None:
-    def node(op: str, dur: float) -> dict:
-        return {"cat": "Node", "name": f"{op.lower()}_1_kernel_time", "dur": dur,
+def test_ort_trace_is_summed_per_operator_type_after_the_warm_up() -> None:
+    def run(ts: float) -> dict:
+        return {"cat": "Session", "name": "model_run", "ts": ts, "dur": 90.0}
+
+    def node(op: str, ts: float, dur: float) -> dict:
+        return {"cat": "Node", "name": f"{op.lower()}_1_kernel_time", "ts": ts, "dur": dur,
                 "args": {"op_name": op}}
 
-    trace = [node("Conv", 30.0), node("Conv", 50.0), node("Gemm", 20.0),
-             {"cat": "Session", "name": "model_run", "dur": 500.0}]
-    rows = ort_operator_rows(trace, runs=2, threads=1)
+    trace = [run(0.0), node("Conv", 1.0, 999.0),  # the warm-up run, left out
+             run(100.0), node("Conv", 101.0, 30.0), node("Gemm", 140.0, 20.0),
+             run(200.0), node("Conv", 201.0, 50.0)]
+    rows = ort_operator_rows(trace, runs=2, threads=1, skip_runs=1)
     assert [row["variant"] for row in rows] == ["ORT Conv", "ORT Gemm"]
     assert rows[0]["calls"] == 1.0 and rows[0]["self_cpu_ms"] == pytest.approx(0.04)
     assert rows[0]["share"] == pytest.approx(0.8)

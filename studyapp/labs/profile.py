@@ -17,6 +17,7 @@ torch and onnxruntime are imported inside the functions (lab child process only)
 
 from __future__ import annotations
 
+import copy
 import json
 import tempfile
 import time
@@ -294,12 +295,19 @@ def export_onnx(model: nn.Module, sample: np.ndarray, path: Path) -> Path:
     return path
 
 
-def ort_operator_rows(trace: Sequence[dict[str, Any]], runs: int,
-                      threads: int) -> list[dict[str, Any]]:
-    """ONNX Runtime's profile summed per operator type: the node kernels' durations."""
+def ort_operator_rows(trace: Sequence[dict[str, Any]], runs: int, threads: int,
+                      skip_runs: int = 0) -> list[dict[str, Any]]:
+    """ONNX Runtime's profile summed per operator type: the node kernels' durations.
+
+    The first `skip_runs` runs of the trace (warm-up) are left out; `runs` are the rest.
+    """
+    starts = sorted(float(event["ts"]) for event in trace
+                    if event.get("cat") == "Session" and event.get("name") == "model_run")
+    after = starts[skip_runs] if skip_runs and len(starts) > skip_runs else float("-inf")
     durations: dict[str, list[float]] = defaultdict(list)
     for event in trace:
-        if event.get("cat") == "Node" and str(event.get("name", "")).endswith("_kernel_time"):
+        if (event.get("cat") == "Node" and str(event.get("name", "")).endswith("_kernel_time")
+                and float(event.get("ts", 0.0)) >= after):
             durations[str(event["args"]["op_name"])].append(float(event["dur"]))
     total_us = sum(sum(spans) for spans in durations.values())
     ranked = sorted(durations.items(), key=lambda item: sum(item[1]), reverse=True)
@@ -312,9 +320,7 @@ def ort_operator_rows(trace: Sequence[dict[str, Any]], runs: int,
 
 def ort_profile(model: nn.Module, x: torch.Tensor, passes: int,
                 threads: int) -> list[dict[str, Any]]:
-    """Export, run `passes` warm-up and `passes` profiled runs in ONNX Runtime, read its trace."""
-    import copy
-
+    """Export, run `passes` warm-up then `passes` profiled runs in ONNX Runtime, read its trace."""
     from studyapp.labs.onnx_export import INPUT_NAME
 
     sample = x.detach().cpu().numpy()
@@ -325,7 +331,7 @@ def ort_profile(model: nn.Module, x: torch.Tensor, passes: int,
         for _ in range(2 * passes):
             session.run(None, {INPUT_NAME: sample})
         trace = json.loads(Path(session.end_profiling()).read_text(encoding="utf-8"))
-    return ort_operator_rows(trace, 2 * passes, threads)
+    return ort_operator_rows(trace, passes, threads, skip_runs=passes)
 
 
 # --- roofline ------------------------------------------------------------------------------
