@@ -125,6 +125,8 @@ async def grade_to_next_card(db: Path, cards: int, grades: int) -> list[float]:
     app = StudyApp(modules=[synthetic_module(cards)], db_path=db, clock=lambda: NOW, lang="en")
     times: list[float] = []
     async with app.run_test(size=SIZE) as pilot:
+        while not app.ready:
+            await pilot.pause(0.01)
         await app.workers.wait_for_complete()
         await pilot.press("r")
         screen = app.screen

@@ -81,7 +81,9 @@ async def test_answer_box_keeps_digits_and_spaces_and_enter_reveals(tmp_path: Pa
 
         await pilot.press("escape")  # leaves the box, stays on the screen
         assert not box.has_focus and app.screen is screen
-        await pilot.press("tab", "enter")
+        await pilot.press("tab", "x", "tab")  # tab goes in and out too
+        assert not box.has_focus and box.value == "4 msux"
+        await pilot.press("tab", "backspace", "enter")  # back in the box; enter reveals
         assert screen.revealed
         assert text_of(screen, "#typed-answer") == "4 msu"
         card = screen.item.card.id

@@ -15,6 +15,10 @@ class AnswerBox(Input):
         Binding("escape", "leave", "bind.leave_box", id="answer.leave"),
     ]
 
+    def __init__(self, value: str = "", *, placeholder: str = "", id: str | None = None) -> None:
+        # coming back to the box goes on typing where it was, not over a selection
+        super().__init__(value, placeholder=placeholder, id=id, select_on_focus=False)
+
     def action_leave(self) -> None:
         self.blur()
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from math import ceil
 
+from rich.text import Text
 from textual.app import RenderResult
 from textual.content import Content
 from textual.reactive import reactive
@@ -27,17 +28,17 @@ def bar_chart_lines(
     peak = max(values, default=0)
     scale = str(peak) if peak else ""
     pad = max(len(scale), 1)
-    bar = max(1, step - 1)
+    bar, gap = (step - 1, " ") if step > 1 else (1, "")
     levels = [
         0 if value <= 0 else max(1, round(value / peak * height * 8)) for value in values
     ]
     lines = []
     for row in range(height, 0, -1):
         floor = (row - 1) * 8
-        cells = " ".join(EIGHTHS[min(8, max(0, level - floor))] * bar for level in levels)
+        cells = gap.join(EIGHTHS[min(8, max(0, level - floor))] * bar for level in levels)
         tick = "0" if row == 1 else (scale if row == height else "")
         lines.append(f"{tick:>{pad}} ┤{cells}")
-    width = max(0, len(values) * (bar + 1) - 1)
+    width = max(0, len(values) * (bar + len(gap)) - len(gap))
     lines.append(" " * pad + " └" + "─" * width)
     if labels and values:
         lines.append(" " * (pad + 2) + _spread(labels, width))
@@ -115,9 +116,10 @@ class BarChart(Widget):
         if not values:
             return Content("")
         pad = len(str(max(values))) + 2
-        step = max(2, (self.size.width - pad + 1) // len(values))
+        step = max(1, (self.size.width - pad + 1) // len(values))
         height = max(1, self.size.height - (2 if labels else 1))
-        return Content("\n".join(bar_chart_lines(values, height, labels, step)))
+        lines = bar_chart_lines(values, height, labels, step)
+        return Text("\n".join(lines), no_wrap=True, overflow="crop")
 
 
 class TextChart(Widget):
