@@ -98,13 +98,13 @@ def sample_batch(batch: int, seed: int) -> torch.Tensor:
     return x_test[order].contiguous()
 
 
-def timing_row(variant: str, batch: int, timing: harness.Timing, cost: Work, device: str,
+def timing_row(variant: Text, batch: int, timing: harness.Timing, cost: Work, device: str,
                roof: Roofline | None) -> dict[str, Any]:
     """One row: the harness columns plus per-item latency, throughput and the roofline."""
     median_s = timing.median_ms / 1e3
     achieved = cost.flops / median_s / 1e9
     row: dict[str, Any] = {
-        "variant": variant, "batch_size": batch, **timing.as_row(),
+        "variant": variant.en, "variant_bg": variant.bg, "batch_size": batch, **timing.as_row(),
         "latency_ms_per_item": timing.median_ms / batch, "throughput_per_s": batch / median_s,
         "gflops": achieved, "flop_per_byte": cost.flop_per_byte, "bytes_moved": cost.bytes,
         "device": device, "status": "ok",
@@ -175,13 +175,13 @@ class BatchingRun:
                                          "Batching: latency and throughput"), COLUMNS, self.rows)
         self.emit.progress(self.done, self.total, message)
 
-    def measure(self, variant: str, model: nn.Module, batch: int, call: Callable[[], object],
+    def measure(self, variant: Text, model: nn.Module, batch: int, call: Callable[[], object],
                 threads: int, device: str, roof: Roofline | None) -> dict[str, Any]:
         timing = harness.measure(call, threads=threads, min_time_s=self.sweep.min_time_s,
                                  synchronize=harness.synchronizer(device))
         row = timing_row(variant, batch, timing, work(model, batch), device, roof)
         self.rows.append(row)
-        self.step(Text(f"{variant}: пакет {batch}", f"{variant}: batch {batch}"))
+        self.step(Text(f"{variant.bg}: пакет {batch}", f"{variant.en}: batch {batch}"))
         return row
 
     def cpu_sweep(self, threads: int, batches: Sequence[int]) -> list[dict[str, Any]]:
@@ -190,8 +190,9 @@ class BatchingRun:
         rows = []
         for batch in batches:
             x = sample_batch(batch, self.seed)
-            rows.append(self.measure(f"cpu {threads}T", self.model, batch,
-                                     lambda x=x: self.model(x), threads, "cpu", roof))
+            variant = Text(f"cpu {threads} нишки", f"cpu {threads}T")
+            rows.append(self.measure(variant, self.model, batch, lambda x=x: self.model(x),
+                                     threads, "cpu", roof))
         return rows
 
     def cuda_sweep(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -211,9 +212,10 @@ class BatchingRun:
         for batch in self.sweep.batches:
             host = sample_batch(batch, self.seed)
             on_gpu = host.to("cuda")
-            resident.append(self.measure("cuda", model, batch, lambda x=on_gpu: model(x),
-                                         self.threads, "cuda", gpu_roof))
-            copied.append(self.measure("cuda+H2D", model, batch,
+            resident.append(self.measure(Text("cuda", "cuda"), model, batch,
+                                         lambda x=on_gpu: model(x), self.threads, "cuda",
+                                         gpu_roof))
+            copied.append(self.measure(Text("cuda+копиране H2D", "cuda+H2D"), model, batch,
                                        lambda x=host: model(x.to("cuda")),
                                        self.threads, "cuda", gpu_roof))
         return resident, copied
@@ -225,15 +227,17 @@ def knee(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return next(row for row in rows if row["throughput_per_s"] >= KNEE * best)
 
 
-def plot(emit: Emitter, sweeps: dict[str, list[dict[str, Any]]]) -> None:
+def plot(emit: Emitter, sweeps: Sequence[Sequence[dict[str, Any]]]) -> None:
     """Throughput and per-item latency against the batch size, one line per variant."""
     x_label = Text("размер на пакета", "batch size")
     for key, y_label in (("throughput_per_s", Text("елемента/s", "items/s")),
                          ("latency_ms_per_item", Text("ms на елемент", "ms per item"))):
-        for variant, rows in sweeps.items():
-            if rows:
-                emit.series(variant, x_label, y_label, [row["batch_size"] for row in rows],
-                            [row[key] for row in rows], log_x=True)
+        for rows in sweeps:
+            name = Text(rows[0]["variant_bg"], rows[0]["variant"])
+            emit.series(name, x_label, y_label, [row["batch_size"] for row in rows],
+                        [row[key] for row in rows], log_x=True)
+
+
 def _ms(row: dict[str, Any]) -> float:
     return float(row["latency_ms_median"])
 
@@ -371,8 +375,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     ends = sorted({lab.sweep.batches[0], lab.sweep.one_thread_max})
     one = lab.cpu_sweep(1, ends) if lab.threads > 1 else []
     resident, copied = lab.cuda_sweep()
-    plot(emit, {f"cpu {lab.threads}T": many, "cpu 1T": one if len(one) > 1 else [],
-                "cuda": resident, "cuda+H2D": copied})
+    plot(emit, [rows for rows in (many, one, resident, copied) if len(rows) > 1])
     reading = [read_knee(many), *reprobed, read_roofline(many, roof)]
     if one:
         reading.append(read_threads(one, many))

@@ -249,26 +249,27 @@ def memory_rows(model: nn.Module, x: torch.Tensor, prof: Any, device: str,
 
     from studyapp.labs import roofline
 
-    def row(variant: str, size: int, method: str) -> dict[str, Any]:
-        return {"variant": variant, "size_bytes": size, "method": method, "device": device,
-                "threads": threads}
+    def row(variant: Text, size: int, method: str) -> dict[str, Any]:
+        return {"variant": variant.en, "variant_bg": variant.bg, "size_bytes": size,
+                "method": method, "device": device, "threads": threads}
 
-    rows = [row("weights", roofline.weight_bytes(model), "parameters + buffers")]
+    rows = [row(Text("тегла", "weights"), roofline.weight_bytes(model),
+                "model.parameters() + model.buffers()")]
     if device == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
         with torch.inference_mode():
             model(x)
         torch.cuda.synchronize()
-        rows.append(row("peak GPU memory", torch.cuda.max_memory_allocated(),
-                        "torch.cuda.max_memory_allocated (weights included)"))
+        rows.append(row(Text("пикова GPU памет", "peak GPU memory"),
+                        torch.cuda.max_memory_allocated(), "torch.cuda.max_memory_allocated"))
     else:
-        rows.append(row("peak activations", allocator_peak_bytes(prof),
-                        "torch.profiler profile_memory (CPU allocator, weights excluded)"))
+        rows.append(row(Text("пик на активациите", "peak activations"),
+                        allocator_peak_bytes(prof), "torch.profiler(profile_memory=True)"))
     rss = process_peak_rss()
     if rss is not None:
-        rows.append(row("process peak RSS", rss,
-                        "getrusage ru_maxrss (Python, libraries and all data)"))
+        rows.append(row(Text("пиков RSS на процеса", "process peak RSS"), rss,
+                        "resource.getrusage().ru_maxrss"))
     return rows
 
 
@@ -346,7 +347,8 @@ def roofline_rows(model: nn.Module, roof: Roofline, batches: Sequence[int], seed
         x = sample_batch(batch, seed).to(device)
         timing = harness.measure_torch(model, x, threads=threads, min_time_s=min_time_s,
                                        device=device)
-        yield timing_row(f"batch {batch}", batch, timing, work(model, batch), device, roof)
+        yield timing_row(Text(f"пакет {batch}", f"batch {batch}"), batch, timing,
+                         work(model, batch), device, roof)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -393,26 +395,36 @@ def read_bottleneck(rows: Sequence[dict[str, Any]]) -> Text:
 
 
 def read_memory(rows: Sequence[dict[str, Any]]) -> Text:
+    """What each memory figure counts, and by which method it was measured."""
     by_name = {row["variant"]: row for row in rows}
     weights = by_name["weights"]["size_bytes"]
     if "peak GPU memory" in by_name:
         peak = by_name["peak GPU memory"]["size_bytes"]
         return Text(
-            f"Тегла {weights / 1e6:.2f} MB; пикът на GPU паметта е {peak / 1e6:.2f} MB "
-            "(torch.cuda.max_memory_allocated, с теглата).",
-            f"Weights {weights / 1e6:.2f} MB; peak GPU memory is {peak / 1e6:.2f} MB "
-            "(torch.cuda.max_memory_allocated, weights included).")
+            f"Тегла {weights / 1e6:.2f} MB; пикът на GPU паметта при един проход е "
+            f"{peak / 1e6:.2f} MB (torch.cuda.max_memory_allocated: всичко, заделено от "
+            "CUDA алокатора на torch, с теглата).",
+            f"Weights {weights / 1e6:.2f} MB; peak GPU memory over one pass is "
+            f"{peak / 1e6:.2f} MB (torch.cuda.max_memory_allocated: everything torch's CUDA "
+            "allocator holds, weights included).")
     activations = by_name["peak activations"]["size_bytes"]
-    rss = by_name.get("process peak RSS", {}).get("size_bytes")
-    rss_bg = rss_en = ""
-    if rss:
-        rss_bg = f"; целият процес е стигнал {rss / 1e6:.0f} MB RSS (Python и библиотеките)"
-        rss_en = f"; the whole process peaked at {rss / 1e6:.0f} MB RSS (Python and libraries)"
-    return Text(
-        f"Тегла {weights / 1e6:.2f} MB; пикът на активациите по време на прохода е "
-        f"{activations / 1e3:.0f} kB (събитията за памет на torch.profiler){rss_bg}.",
+    text = Text(
+        f"Тегла {weights / 1e6:.2f} MB; пикът на активациите по време на проход е "
+        f"{activations / 1e3:.0f} kB — от събитията за памет на torch.profiler (заделеното от "
+        "CPU алокатора на torch след старта на профила, без теглата; tracemalloc не вижда "
+        "тази памет, той следи само алокатора на Python).",
         f"Weights {weights / 1e6:.2f} MB; the activations peak during a pass at "
-        f"{activations / 1e3:.0f} kB (torch.profiler's memory events){rss_en}.")
+        f"{activations / 1e3:.0f} kB — from torch.profiler's memory events (what torch's CPU "
+        "allocator took after the profile started, weights excluded; tracemalloc cannot see "
+        "this memory, it follows Python's allocator only).")
+    rss = by_name.get("process peak RSS", {}).get("size_bytes")
+    if not rss:
+        return text
+    return join(text, Text(
+        f" Целият процес е стигнал {rss / 1e6:.0f} MB RSS (ru_maxrss: Python, библиотеките и "
+        "всички данни).",
+        f" The whole process peaked at {rss / 1e6:.0f} MB RSS (ru_maxrss: Python, the "
+        "libraries and all data)."))
 
 
 def read_ort(rows: Sequence[dict[str, Any]], torch_rows: Sequence[dict[str, Any]] | None) -> Text:

@@ -230,11 +230,13 @@ class PruneRun:
                                       "Pruning: accuracy, size, latency"), COLUMNS, self.rows)
         self.emit.progress(self.done, self.total, message)
 
-    def row(self, variant: str, model: nn.Module, removed: float, tuned: bool) -> dict[str, Any]:
+    def row(self, variant: Text, model: nn.Module, removed: float,
+            tuned: bool) -> dict[str, Any]:
         from studyapp.labs import zoo
 
         return {
-            "variant": variant, "fine_tuned": tuned, "sparsity": removed,
+            "variant": variant.en, "variant_bg": variant.bg, "fine_tuned": tuned,
+            "sparsity": removed,
             "accuracy": zoo.evaluate(model, self.x_test, self.y_test),
             "params_count": sum(p.numel() for p in model.parameters()),
             "size_bytes": dense_bytes(model), "size_bytes_csr": csr_bytes(model, 32),
@@ -251,7 +253,7 @@ class PruneRun:
                                        min_time_s=self.sweep.min_time_s, device=self.device)
         return timing.as_row()
 
-    def level(self, name: str, amount: float, pruned: nn.Module,
+    def level(self, name: Text, amount: float, pruned: nn.Module,
               removed: Callable[[nn.Module], float]) -> Level:
         """Rows for `pruned` as it is and after fine-tuning; the final one is timed."""
         from studyapp.labs import zoo
@@ -259,7 +261,8 @@ class PruneRun:
         level = Level(amount, self.row(name, pruned, removed(pruned), tuned=False), None)
         if self.epochs > 0:
             zoo.fine_tune(pruned, self.epochs)
-            level.tuned = self.row(f"{name} +FT", pruned, removed(pruned), tuned=True)
+            tuned = Text(f"{name.bg} +дообуч.", f"{name.en} +FT")
+            level.tuned = self.row(tuned, pruned, removed(pruned), tuned=True)
         make_permanent(pruned)
         level.final.update(self.timed(pruned))
         self.rows += [level.pruned] if level.tuned is None else [level.pruned, level.tuned]
@@ -270,7 +273,8 @@ class PruneRun:
         for sparsity in self.sweep.sparsities:
             model = copy.deepcopy(self.dense)
             prune_globally(model, sparsity)
-            levels.append(self.level(f"L1 unstr {_pct(sparsity)}", sparsity, model, zero_share))
+            name = Text(f"L1 неструкт. {_pct(sparsity)}", f"L1 unstr {_pct(sparsity)}")
+            levels.append(self.level(name, sparsity, model, zero_share))
             self.step(Text(f"глобално окъсяване по големина {_pct(sparsity)}",
                            f"global magnitude pruning {_pct(sparsity)}"))
         return levels
@@ -280,7 +284,8 @@ class PruneRun:
         levels = []
         for fraction in self.sweep.fractions:
             levels.append(self.level(
-                f"L1 struct −{_pct(fraction)}", fraction, shrink(self.dense, fraction),
+                Text(f"L1 структ. −{_pct(fraction)}", f"L1 struct −{_pct(fraction)}"), fraction,
+                shrink(self.dense, fraction),
                 lambda model: 1 - weight_count(model) / dense_weights))
             self.step(Text(f"структурно: −{_pct(fraction)} неврони/канали",
                            f"structured: −{_pct(fraction)} neurons/channels"))
