@@ -175,8 +175,21 @@ def test_flops_and_weight_bytes_of_the_models() -> None:
 
 
 @pytest.mark.usefixtures("labs_data_dir")
-def test_roofline_probe_measures_and_is_cached(monkeypatch) -> None:
-    measured = roofline.roofline(threads=1)
+def test_roofline_probe_measures_and_a_quiet_probe_is_cached(monkeypatch) -> None:
+    quiet = {**envinfo.cpu_info(), "load_average_1m": 0.0}
+    monkeypatch.setattr(roofline, "cpu_info", lambda: quiet)
+    measured = roofline.roofline(threads=1, fresh=True)
     assert measured.peak_gflops > 1.0 and measured.bandwidth_gbs > 0.5
     monkeypatch.setattr(roofline, "probe", lambda *a, **k: pytest.fail("probed again"))
     assert roofline.roofline(threads=1) == measured
+
+
+@pytest.mark.usefixtures("labs_data_dir")
+def test_a_probe_on_a_busy_machine_is_not_cached(monkeypatch) -> None:
+    busy = {**envinfo.cpu_info(), "load_average_1m": 99.0}
+    monkeypatch.setattr(roofline, "cpu_info", lambda: busy)
+    line = roofline.Roofline(peak_gflops=1.0, bandwidth_gbs=1.0, threads=3)
+    probes: list[int] = []
+    monkeypatch.setattr(roofline, "probe", lambda threads: probes.append(threads) or line)
+    assert roofline.roofline(threads=3) == line and roofline.roofline(threads=3) == line
+    assert probes == [3, 3]

@@ -81,11 +81,16 @@ def probe(threads: int, seconds: float = 2.0, device: str = "cpu") -> Roofline:
 
 
 def roofline(threads: int, fresh: bool = False) -> Roofline:
-    """This machine's CPU roofline at `threads`, from the cache unless `fresh`."""
+    """This machine's CPU roofline at `threads`, from the cache unless `fresh`.
+
+    Only a probe made on a quiet machine (load average below the core count) is cached:
+    one made while other programs ran would understate the machine for good.
+    """
     import torch
 
     path = cache_dir() / "roofline.json"
-    key = f"{cpu_info()['cpu_model']}|{threads}|{torch.__version__}"
+    info = cpu_info()
+    key = f"{info['cpu_model']}|{threads}|{torch.__version__}"
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -96,6 +101,9 @@ def roofline(threads: int, fresh: bool = False) -> Roofline:
         except TypeError:
             pass
     measured = probe(threads)
+    load = info["load_average_1m"]
+    if load is not None and load >= info["usable_cores"]:
+        return measured
     cached[key] = asdict(measured)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
