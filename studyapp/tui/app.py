@@ -184,6 +184,14 @@ class StudyApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    def action_command_palette(self) -> None:
+        """Textual's palette, with its prompt in the current language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=self.t("palette.placeholder"),
+                                            id="--command-palette"))
+
     def open_screen(self, name: str) -> None:
         """Open one of the main screens by name (the dashboard keys and the command palette)."""
         from studyapp.tui.screens import main_screen

@@ -44,18 +44,37 @@ def grade_meaning(lang: str, grade: int) -> str:
     return t(lang, f"grade.{grade}")
 
 
-# Textual's own bindings, named by their action, in our catalogue.
+# Textual's own bindings, named by their action, in our catalogue. Text boxes' editing
+# keys (cursor moves, deletes) are left out of help: they work as in any text field.
 FRAMEWORK_ACTIONS: dict[str, str] = {
     "app.focus_next": "bind.focus_next",
     "app.focus_previous": "bind.focus_previous",
     "screen.copy_text": "bind.copy",
     "command_palette": "bind.palette",
     "quit": "bind.quit",
+    "scroll_up": "bind.scroll_up",
+    "scroll_down": "bind.scroll_down",
+    "scroll_left": "bind.scroll_left",
+    "scroll_right": "bind.scroll_right",
+    "scroll_home": "bind.scroll_home",
+    "scroll_end": "bind.scroll_end",
+    "page_up": "bind.page_up",
+    "page_down": "bind.page_down",
+    "page_left": "bind.page_left",
+    "page_right": "bind.page_right",
 }
 
 
+def binding_key(description: str, action: str) -> str | None:
+    """The catalogue key that describes a binding, or None for an editing key of a text box.
+
+    Our descriptions are catalogue keys `bind.NAME`; Textual's are found by action.
+    """
+    if description.startswith("bind."):
+        return description
+    return FRAMEWORK_ACTIONS.get(action)
+
+
 def binding_text(lang: str, description: str, action: str = "") -> str:
-    """Our binding descriptions are catalogue keys `bind.NAME`; Textual's are looked up by
-    action; any other text is shown as it is."""
-    key = description if description.startswith("bind.") else FRAMEWORK_ACTIONS.get(action)
+    key = binding_key(description, action)
     return t(lang, key) if key else description

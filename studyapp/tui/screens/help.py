@@ -7,7 +7,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 
 from studyapp.tui.screens.base import AppModal
-from studyapp.tui.texts import binding_text, t
+from studyapp.tui.texts import binding_key, t
 from studyapp.tui.widgets.plain import Plain
 
 
@@ -15,14 +15,16 @@ def binding_rows(screen: Screen, lang: str) -> list[tuple[str, str]]:
     """(keys, description) for every binding of `screen`, one row per action.
 
     Keys that do nothing at this moment (e.g. grading before the answer is
-    shown) are listed too, marked as not available now.
+    shown) are listed too, marked as not available now. A text box's editing
+    keys are not: they work as in any text field.
     """
     rows: dict[str, tuple[list[str], str]] = {}
     for active in screen.active_bindings.values():
         binding = active.binding
-        if binding.system or not binding.description:
+        key = binding_key(binding.description, binding.action)
+        if binding.system or key is None:
             continue
-        description = binding_text(lang, binding.description, binding.action)
+        description = t(lang, key)
         if not active.enabled:
             description += " " + t(lang, "help.not_now")
         keys, _ = rows.setdefault(binding.action + str(binding.description), ([], description))
