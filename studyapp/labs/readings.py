@@ -71,8 +71,11 @@ def noise_caution(*rows: Mapping[str, Any]) -> Text:
 
 
 def join(*parts: Text) -> Text:
-    """The parts one after another, in each language."""
-    return Text("".join(part.bg for part in parts), "".join(part.en for part in parts))
+    """The parts one after another, in each language, with single spaces between sentences."""
+    def tidy(text: str) -> str:
+        return " ".join(text.split())
+
+    return Text(tidy("".join(part.bg for part in parts)), tidy("".join(part.en for part in parts)))
 
 
 def cpu_load() -> float | None:
