@@ -39,6 +39,11 @@ class ReviewScreen(AppScreen):
         ),
         Binding("u", "undo", "bind.undo", id="review.undo"),
         Binding("i", "info", "bind.info", id="review.info"),
+        *(
+            Binding(key, f"scroll_card('{name}')", f"bind.{name}", show=False, id=f"review.{name}")
+            for key, name in (("up", "scroll_up"), ("down", "scroll_down"),
+                              ("pageup", "page_up"), ("pagedown", "page_down"))
+        ),
     ]
 
     def __init__(self) -> None:
@@ -53,16 +58,16 @@ class ReviewScreen(AppScreen):
     def compose(self) -> ComposeResult:
         yield Plain("", id="review-status", classes="screen-title")
         yield Plain("", id="review-last", classes="hint")
-        with Vertical(id="review-main"):
-            with VerticalScroll(id="review-card", classes="panel", can_focus=False):
+        with VerticalScroll(id="review-main", can_focus=False):
+            with Vertical(id="review-card", classes="panel"):
                 yield Plain("", id="card-front")
                 yield Static("", id="card-code")
             yield AnswerBox(self.answer, placeholder=self.t("review.placeholder"), id="answer")
             with Horizontal(id="review-back"):
-                with VerticalScroll(classes="panel", can_focus=False):
+                with Vertical(classes="panel"):
                     yield Plain(self.t("review.your_answer"), classes="panel-title")
                     yield Plain("", id="typed-answer")
-                with VerticalScroll(classes="panel", can_focus=False):
+                with Vertical(classes="panel"):
                     yield Plain(self.t("review.model_answer"), classes="panel-title")
                     yield Plain("", id="model-answer")
         with Grid(id="grade-legend"):
@@ -100,6 +105,7 @@ class ReviewScreen(AppScreen):
         self.query_one(AnswerBox).value = ""
         self.shown_at = monotonic()
         self.show()
+        self.query_one("#review-main", VerticalScroll).scroll_home(animate=False)
 
     def show(self) -> None:
         """Fill every widget from the screen's state."""
@@ -128,7 +134,6 @@ class ReviewScreen(AppScreen):
         self.query_one("#review-back").display = revealed
         self.query_one(AnswerBox).display = not revealed
         self.query_one("#card-code").display = item is not None and item.card.code is not None
-        self.query_one("#review-card").styles.max_height = "40%" if revealed else "60%"
 
     def _status(self) -> str:
         title = self.t("review.title")
@@ -181,6 +186,10 @@ class ReviewScreen(AppScreen):
         }.get(action, True)
         return True if available else None
 
+    def action_scroll_card(self, name: str) -> None:
+        """Long cards and answers scroll with the arrow and page keys."""
+        getattr(self.query_one("#review-main", VerticalScroll), f"action_{name}")()
+
     def action_toggle_answer(self) -> None:
         box = self.query_one(AnswerBox)
         if box.has_focus:
@@ -200,6 +209,8 @@ class ReviewScreen(AppScreen):
         box.blur()
         self.revealed = True
         self.show()
+        back = self.query_one("#review-back")
+        self.call_after_refresh(back.scroll_visible, animate=False, top=True)
 
     def action_grade(self, grade: int) -> None:
         if self.session is None or self.item is None or not self.revealed:
