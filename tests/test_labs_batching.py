@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -55,18 +56,25 @@ def test_throughput_and_per_item_latency_follow_from_the_batch_latency(quick_run
 def test_rows_sit_on_the_measured_roofline(quick_run: dict) -> None:
     from studyapp.labs import models, roofline
 
-    roof = roofline.roofline(quick_run["params"]["threads"])  # the cached probe the lab used
     model = models.build("mlp")
     rows = _cpu(quick_run, 2)
     intensities = [row["flop_per_byte"] for row in rows]
     assert intensities == sorted(intensities) and intensities[0] < intensities[-1]
+    ridge = {row["ridge_flop_per_byte"] for row in rows}
+    assert len(ridge) == 1  # one roofline for the whole sweep
     for row in rows:
         flops = roofline.linear_flops(model, row["batch_size"])
         assert row["gflops"] == pytest.approx(flops / (row["latency_ms_median"] / 1e3) / 1e9)
-        attainable = roof.attainable_gflops(row["flop_per_byte"])
-        assert row["share_of_peak"] == pytest.approx(row["gflops"] / attainable)
-        assert row["memory_bound"] is (row["flop_per_byte"] < roof.ridge_flop_per_byte)
-    assert rows[0]["memory_bound"]  # batch 1: every weight is read for a single digit
+        assert row["flop_per_byte"] == pytest.approx(flops / row["bytes_moved"])
+        assert row["bytes_moved"] >= roofline.weight_bytes(model)
+        assert row["memory_bound"] is (row["flop_per_byte"] < row["ridge_flop_per_byte"])
+        assert row["share_of_peak"] == pytest.approx(row["gflops"] / row["attainable_gflops"])
+    # below the ridge the attainable speed is bandwidth × intensity: it grows with the batch
+    bound = [row for row in rows if row["memory_bound"]]
+    assert bound and bound[0]["batch_size"] == 1
+    for low, high in pairwise(bound):
+        ratio = high["flop_per_byte"] / low["flop_per_byte"]
+        assert high["attainable_gflops"] == pytest.approx(low["attainable_gflops"] * ratio)
 
 
 def test_threads_and_device_recorded_on_every_row(quick_run: dict) -> None:

@@ -58,8 +58,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("gflops", Text("постигнати", "achieved"), "GFLOP/s"),
     Column("flop_per_byte", Text("аритм. интензивност", "arithmetic intensity"), "FLOP/B"),
     Column("bytes_moved", Text("прочетени/записани байта (поне)", "bytes moved (at least)"), "B"),
+    Column("ridge_flop_per_byte", Text("праг (пик/честотна лента)", "ridge (peak/bandwidth)"),
+           "FLOP/B"),
     Column("memory_bound", Text("ограничен от паметта", "memory-bound")),
-    Column("share_of_peak", Text("дял от roofline", "share of roofline"), "0..1"),
+    Column("attainable_gflops", Text("достижими", "attainable"), "GFLOP/s"),
+    Column("share_of_peak", Text("дял от достижимото", "share of attainable"), "0..1"),
     Column("device", Text("устройство", "device")),
     Column("status", Text("състояние", "status")),
     *(column for column in harness.TIMING_COLUMNS if column.key != "latency_ms_median"),
@@ -116,8 +119,10 @@ def timing_row(variant: Text, batch: int, timing: harness.Timing, cost: Work, de
 
 def place(row: dict[str, Any], roof: Roofline) -> None:
     """Put a timed row on `roof`: memory- or compute-bound, and its share of what is attainable."""
+    row["ridge_flop_per_byte"] = roof.ridge_flop_per_byte
+    row["attainable_gflops"] = roof.attainable_gflops(row["flop_per_byte"])
     row["memory_bound"] = row["flop_per_byte"] < roof.ridge_flop_per_byte
-    row["share_of_peak"] = row["gflops"] / roof.attainable_gflops(row["flop_per_byte"])
+    row["share_of_peak"] = row["gflops"] / row["attainable_gflops"]
 
 
 def checked_roofline(rows: Sequence[dict[str, Any]], roof: Roofline,
@@ -278,17 +283,17 @@ def read_knee(rows: Sequence[dict[str, Any]]) -> Text:
 def _bound(row: dict[str, Any], roof: Roofline) -> Text:
     if not row["memory_bound"]:
         return Text(
-            f"пакет {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B е над прага "
+            f"Пакет {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B е над прага "
             f"{roof.ridge_flop_per_byte:.1f} → ограничен от изчисленията; {row['gflops']:.3g} "
             f"GFLOP/s са {row['share_of_peak']:.0%} от пиковите {roof.peak_gflops:.0f} GFLOP/s",
-            f"batch {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B is above the ridge "
+            f"Batch {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B is above the ridge "
             f"{roof.ridge_flop_per_byte:.1f} → compute-bound; {row['gflops']:.3g} GFLOP/s is "
             f"{row['share_of_peak']:.0%} of the {roof.peak_gflops:.0f} GFLOP/s peak")
     text = Text(
-        f"пакет {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B е под прага "
+        f"Пакет {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B е под прага "
         f"{roof.ridge_flop_per_byte:.1f} → ограничен от паметта; {row['gflops']:.3g} GFLOP/s "
         f"са {row['share_of_peak']:.0%} от {roof.bandwidth_gbs:.1f} GB/s × интензивността",
-        f"batch {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B is below the ridge "
+        f"Batch {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B is below the ridge "
         f"{roof.ridge_flop_per_byte:.1f} → memory-bound; {row['gflops']:.3g} GFLOP/s is "
         f"{row['share_of_peak']:.0%} of {roof.bandwidth_gbs:.1f} GB/s × the intensity")
     if row["share_of_peak"] <= 1:
@@ -306,12 +311,12 @@ def read_roofline(rows: Sequence[dict[str, Any]], roof: Roofline) -> Text:
     small, large = _bound(rows[0], roof), _bound(rows[-1], roof)
     return Text(
         f"Roofline на тази машина: {roof.peak_gflops:.0f} GFLOP/s и {roof.bandwidth_gbs:.1f} "
-        f"GB/s, праг {roof.ridge_flop_per_byte:.1f} FLOP/B. {small.bg}; {large.bg}. При малък "
+        f"GB/s, праг {roof.ridge_flop_per_byte:.1f} FLOP/B. {small.bg}. {large.bg}. При малък "
         "пакет всяко тегло се чете от паметта за един-единствен елемент; при голям пакет същото "
         "четене се споделя от целия пакет. Под прага помага само по-малко четене (по-малки "
         "тегла, по-голям пакет); над него — по-бърза аритметика.",
         f"This machine's roofline: {roof.peak_gflops:.0f} GFLOP/s and {roof.bandwidth_gbs:.1f} "
-        f"GB/s, ridge {roof.ridge_flop_per_byte:.1f} FLOP/B. {small.en}; {large.en}. At a small "
+        f"GB/s, ridge {roof.ridge_flop_per_byte:.1f} FLOP/B. {small.en}. {large.en}. At a small "
         "batch every weight is read from memory for a single item; at a large batch the same "
         "read is shared by the whole batch. Below the ridge only reading less helps (smaller "
         "weights, a larger batch); above it, faster arithmetic does.")

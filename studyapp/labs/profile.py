@@ -100,7 +100,8 @@ ROOFLINE_COLUMNS: tuple[Column, ...] = (
            "FLOP/B"),
     Column("memory_bound", Text("ограничен от паметта", "memory-bound")),
     Column("gflops", Text("постигнати", "achieved"), "GFLOP/s"),
-    Column("share_of_peak", Text("дял от roofline", "share of roofline"), "0..1"),
+    Column("attainable_gflops", Text("достижими", "attainable"), "GFLOP/s"),
+    Column("share_of_peak", Text("дял от достижимото", "share of attainable"), "0..1"),
     Column("latency_ms_median", Text("медиана", "median"), "ms"),
     Column("device", Text("устройство", "device")),
     Column("threads", Text("нишки", "threads")),
@@ -515,7 +516,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
         roof, reprobed = checked_roofline(placed, roof, threads)
     points = sections.add(
         "roofline", Text("Място върху roofline", "Place on the roofline"), ROOFLINE_COLUMNS,
-        [row | {"ridge_flop_per_byte": roof.ridge_flop_per_byte} for row in placed],
+        placed,
         Text("готово", "done"))
     reading = [read_operators(torch_ops), *(read_gpu_time(prof, size.passes)
                                             if device == "cuda" else []),
