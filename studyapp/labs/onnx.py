@@ -414,6 +414,16 @@ def runtimes_reading(rows: Sequence[Row]) -> Text:
     )
     e = [row.get("latency_ms_median") or float("nan") for row in eager]
     o = [row.get("latency_ms_median") or float("nan") for row in ort]
+    gpu = [find(rows, "torch eager", batch, "cuda") for batch in BATCHES]
+    on_gpu = Text("")
+    if all(row.get("latency_ms_median") for row in gpu):
+        g = [times(row.get("speedup")) for row in gpu]
+        on_gpu = Text(
+            f" torch eager на GPU: {g[0].bg} / {g[1].bg} спрямо CPU — при малък пакет GPU "
+            "чака стартирането на всяко ядро, при голям смята паралелно.",
+            f" torch eager on the GPU: {g[0].en} / {g[1].en} against the CPU — at a small batch "
+            "the GPU waits for each kernel launch, at a large one it computes in parallel.",
+        )
     return join(
         Text(f"torch eager {e[0]:.3f} / {e[1]:.3f} ms, ONNX Runtime {o[0]:.3f} / {o[1]:.3f} ms "
              f"при пакет {BATCHES[0]} / {BATCHES[1]}: ORT е {times(speeds[0]).bg} и "
@@ -421,7 +431,7 @@ def runtimes_reading(rows: Sequence[Row]) -> Text:
              f"torch eager {e[0]:.3f} / {e[1]:.3f} ms, ONNX Runtime {o[0]:.3f} / {o[1]:.3f} ms "
              f"at batch {BATCHES[0]} / {BATCHES[1]}: ORT is {times(speeds[0]).en} and "
              f"{times(speeds[1]).en}."),
-        first, second, noise_caution(*ort, *eager),
+        first, second, on_gpu, noise_caution(*ort, *eager),
     )
 
 

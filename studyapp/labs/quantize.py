@@ -564,9 +564,10 @@ def ort_reading(model: str, rows: Sequence[Row], calibration: int, fp32_bytes: i
 
 def half_reading(model: str, rows: Sequence[Row], cpu: Cpu) -> Text:
     big = BATCHES[-1]
-    parts = []
+    parts, timed = [], [find(rows, model, "torch fp32", big)]
     for precision, native in (("fp16", cpu.fp16), ("bf16", cpu.bf16)):
         row = find(rows, model, f"torch {precision}", big)
+        timed.append(row)
         one = Text(" (едно извикване)", " (one call)") if row.get("samples") == 1 else Text("")
         how = (Text("има собствени инструкции за него", "has native instructions for it")
                if native else Text("няма собствени инструкции за него и преобразува към fp32",
@@ -574,14 +575,14 @@ def half_reading(model: str, rows: Sequence[Row], cpu: Cpu) -> Text:
         speed = times(row.get("speedup"))
         parts.append(Text(f"{precision}: {speed.bg}{one.bg} — процесорът {how.bg}",
                           f"{precision}: {speed.en}{one.en} — the CPU {how.en}"))
-    return Text(
+    return join(Text(
         f"{model} на CPU при пакет {big}, спрямо fp32: " + "; ".join(p.bg for p in parts)
         + ". Файлът е 2× по-малък и при двата, но скорост има само където хардуерът смята "
-        "в 16 бита (AMX, AVX512-FP16/BF16) — иначе е на GPU.",
+        "в 16 бита (AMX, AVX512-FP16/BF16) — иначе това е работа за GPU.",
         f"{model} on the CPU at batch {big}, against fp32: " + "; ".join(p.en for p in parts)
         + ". Both halve the file, but they are faster only where the hardware computes in 16 "
         "bits (AMX, AVX512-FP16/BF16) — otherwise that is a GPU's job.",
-    )
+    ), noise_caution(*timed))
 
 
 def gpu_reading(model: str, rows: Sequence[Row]) -> Text:
