@@ -361,11 +361,11 @@ def read_operators(rows: Sequence[dict[str, Any]]) -> Text:
     names = ", ".join(row["variant"] for row in rows[:3])
     return Text(
         f"Операторът с най-много собствено CPU време е {top['variant']}: {top['share']:.0%} от "
-        f"времето ({top['self_cpu_ms']:.3f} ms на проход, {top['calls']:g} извиквания). "
+        f"времето ({top['self_cpu_ms']:.3f} ms на проход, извиквания на проход: {top['calls']:g}). "
         f"Първите три ({names}) заемат {top3:.0%}: оптимизирайте там, не другаде.",
         f"The operator with the most self CPU time is {top['variant']}: {top['share']:.0%} of "
-        f"the time ({top['self_cpu_ms']:.3f} ms per pass, {top['calls']:g} calls). The top "
-        f"three ({names}) take {top3:.0%}: optimize there, not elsewhere.")
+        f"the time ({top['self_cpu_ms']:.3f} ms per pass, calls per pass: {top['calls']:g}). "
+        f"The top three ({names}) take {top3:.0%}: optimize there, not elsewhere.")
 
 
 def read_gpu_time(prof: Any, passes: int) -> list[Text]:
