@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -112,24 +113,36 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--reviews", type=int, default=1_000_000)
-    parser.add_argument("--keep", type=Path, help="build the database in DIR and keep it")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="keep the built database in DIR and reuse it on later runs "
+                        "(each run measures on a fresh copy)")
     args = parser.parse_args()
 
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)
-        return run(args.keep / "bench.db", args.cards, args.reviews)
+        built = args.keep / f"bench-{args.cards}-{args.reviews}.db"
+        if not built.exists():
+            build(built, args.cards, args.reviews)
+        return measure(built, args.keep / "run.db", args.cards)
     with tempfile.TemporaryDirectory(prefix="studyapp-bench-") as folder:
-        return run(Path(folder) / "bench.db", args.cards, args.reviews)
+        built = Path(folder) / "bench.db"
+        build(built, args.cards, args.reviews)
+        return measure(built, Path(folder) / "run.db", args.cards)
 
 
-def run(path: Path, cards: int, reviews: int) -> int:
-    path.unlink(missing_ok=True)
+def build(path: Path, cards: int, reviews: int) -> None:
     open_database(path, NOW).dispose()
     start = time.perf_counter()
     fill(path, cards, reviews)
     print(f"built {cards:,} cards and {reviews:,} log rows in "
           f"{time.perf_counter() - start:.1f} s ({path.stat().st_size / 1e6:.0f} MB)")
 
+
+def measure(built: Path, path: Path, cards: int) -> int:
+    """Measure on a copy of `built`, so that the answers given leave it as it was."""
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    shutil.copyfile(built, path)
     module = synthetic_module(cards)
     start = time.perf_counter()
     service = StudyService.open(path, [module], lambda: NOW)

@@ -462,15 +462,18 @@ class StudyService:
             per_day = stats_db.reviews_per_day(session, first, today)
             answered, passed = stats_db.first_answers(session, first, today)
             plans = self._unlocked_plans(session, today)
+            by_easiness: Counter[int] = Counter()
+            by_kind: Counter[str] = Counter()
+            for kind, x100, count in stats_db.answered_by_kind_and_easiness(session):
+                by_easiness[x100] += count
+                by_kind[kind] += count
             return Stats(
                 today=today,
                 total_reviews=stats_db.total_reviews(session),
                 reviews_per_day=sorted(_every_day(per_day, first, today).items()),
                 first_review_retention=passed / answered if answered else None,
-                easiness_histogram=[
-                    (x100 / 100, count) for x100, count in stats_db.easiness_counts(session)
-                ],
-                counts_by_kind=stats_db.studied_by_kind(session),
+                easiness_histogram=[(x100 / 100, n) for x100, n in sorted(by_easiness.items())],
+                counts_by_kind=dict(by_kind),
                 forecast=self._forecast(session, today, plans),
                 streak=stats_db.streak(session, today, per_day, first),
             )

@@ -36,7 +36,7 @@ _V1 = (
     # covers the due queue: no table lookups for the hundreds of cards due on a busy day
     "CREATE INDEX ix_card_state_due ON card_state (due, ord, removed, reviewable, card_id)",
     "CREATE INDEX ix_card_state_first_seen_day ON card_state (first_seen_day)",
-    "CREATE INDEX ix_card_state_kind ON card_state (kind, removed, easiness_x100, due)",
+    "CREATE INDEX ix_card_state_answered ON card_state (removed, kind, easiness_x100, due)",
     """CREATE TABLE review_log (
         id INTEGER NOT NULL PRIMARY KEY,
         card_id TEXT NOT NULL REFERENCES card_state (card_id),
