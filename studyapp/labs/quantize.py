@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
+import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -61,14 +62,14 @@ CALIBRATION_BATCH = 32
 MIN_TIME_S_QUICK = harness.QUICK_MIN_TIME_S
 MIN_TIME_S_DEFAULT = 0.2
 # The most one latency measurement may take, warm-up included. A slower variant is timed
-# with a single warm call instead, and its row says so (samples = 1).
+# with a few warm calls instead, and its row says so (samples < harness.MIN_SAMPLES).
 BUDGET_S_QUICK = 1.0
 BUDGET_S_DEFAULT = 3.0
 # A call whose roofline bound is under OVERHEAD_MS and that takes OVERHEAD_FACTOR times
 # longer than that bound spends its time on fixed per-call costs.
 OVERHEAD_MS = 0.1
 OVERHEAD_FACTOR = 3.0
-PROBE_CALLS = 3  # warm calls whose fastest decides whether a full measurement fits the budget
+PROBE_CALLS = 3  # warm calls (fewer for slow ones) that decide if a full measurement fits
 
 COLUMNS: tuple[Column, ...] = (
     Column("model", Text("модел", "model")),
@@ -317,9 +318,11 @@ def latency(
 
     with harness.torch_threads(threads), torch.inference_mode():
         once()  # the cold call: lazy initialisation, weight packing
-        one_ms = min(once() for _ in range(PROBE_CALLS))
-    if one_ms * (harness.MIN_WARMUP + harness.MIN_SAMPLES) / 1e3 > budget_s:
-        return {"latency_ms_median": one_ms, "samples": 1}
+        probes = [once()]
+        while len(probes) < PROBE_CALLS and sum(probes) / 1e3 < budget_s / PROBE_CALLS ** 2:
+            probes.append(once())
+    if min(probes) * (harness.MIN_WARMUP + harness.MIN_SAMPLES) / 1e3 > budget_s:
+        return {"latency_ms_median": statistics.median(probes), "samples": len(probes)}
     timing = harness.measure(call, threads=threads, min_time_s=min_time_s,
                              synchronize=variant.synchronize)
     return {**timing.as_row(), "samples": timing.samples}
@@ -568,7 +571,10 @@ def half_reading(model: str, rows: Sequence[Row], cpu: Cpu) -> Text:
     for precision, native in (("fp16", cpu.fp16), ("bf16", cpu.bf16)):
         row = find(rows, model, f"torch {precision}", big)
         timed.append(row)
-        one = Text(" (едно извикване)", " (one call)") if row.get("samples") == 1 else Text("")
+        samples = row.get("samples") or harness.MIN_SAMPLES
+        one = (Text(" (1 извикване)", " (1 call)") if samples == 1 else
+               Text(f" ({samples} извиквания)", f" ({samples} calls)")
+               if samples < harness.MIN_SAMPLES else Text(""))
         how = (Text("има собствени инструкции за него", "has native instructions for it")
                if native else Text("няма собствени инструкции за него и преобразува към fp32",
                                    "has no native instructions for it and converts to fp32"))

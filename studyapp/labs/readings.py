@@ -11,6 +11,7 @@ from typing import Any
 
 from studyapp.deck.model import Text
 from studyapp.labs.events import Emitter
+from studyapp.labs.harness import MIN_SAMPLES
 
 SAME = 0.05  # speed-ups within ±5% read as "no change"
 
@@ -59,13 +60,14 @@ def verdict(speedup: float | None, faster: Text, slower: Text, same: Text | None
 
 def noise_caution(*rows: Mapping[str, Any]) -> Text:
     """A warning when a compared timing is noisy or a single call; nothing otherwise."""
-    if not any(row.get("noisy") or row.get("samples") == 1 for row in rows):
+    if not any(row.get("noisy") or (row.get("samples") or MIN_SAMPLES) < MIN_SAMPLES
+               for row in rows):
         return Text("")
     worst = max((row.get("cv") or 0.0 for row in rows), default=0.0)
     return Text(
-        f" Внимание: измерването е шумно (CV до {worst:.2f}) или е от едно извикване — "
+        f" Внимание: измерването е шумно (CV до {worst:.2f}) или е от няколко извиквания — "
         "вероятно друга програма ползва процесора; пуснете упражнението отново.",
-        f" Caution: the timing is noisy (CV up to {worst:.2f}) or a single call — another "
+        f" Caution: the timing is noisy (CV up to {worst:.2f}) or from a few calls — another "
         "program is probably using the CPU; run the lab again.",
     )
 
