@@ -66,20 +66,30 @@ def test_run_json_is_one_object_of_the_agreed_shape(json_run: dict) -> None:
     assert json_run["duration_s"] > 0
 
 
-def test_run_text_shows_progress_tables_and_the_reading(cli: Cli) -> None:
-    code, out, err = cli("--lang", "en", "lab", "run", "latency", "--quick", "--threads", "1",
-                         "--set", "readings=8")
+@pytest.fixture
+def probe() -> Iterator[str]:
+    """The runner's test lab (fast: no torch), registered for one test."""
+    registry.register("probe", "labs_probe")
+    yield "probe"
+    registry.unregister("probe")
+
+
+def test_run_text_shows_progress_tables_and_the_reading(cli: Cli, probe: str) -> None:
+    code, out, err = cli("--lang", "en", "lab", "run", probe, "--quick", "--threads", "1",
+                         "--set", "steps=4")
     assert code == 0, err
-    assert "Lab latency (quick, 1 threads, cpu)" in err and "100% done" in err
-    assert "Latency of mlp, batch 1" in out and "8 × time.time()" in out
-    assert "What this measurement shows:" in out and "Run #" in out
-    assert "[" not in out.splitlines()[0]  # the bar stays on stderr
+    assert "Lab probe (quick, 1 threads, cpu)" in err and "100% step 4" in err
+    assert out.startswith("probe\nvariant  threads  device\n")
+    assert "Notes:\n- a note" in out and "What this measurement shows:\n- 4 steps" in out
+    assert "Run #" in out and "[" not in out  # the bar stays on stderr
+    code, out, _ = cli("--lang", "bg", "lab", "run", probe, "--quick")
+    assert "Бележки:\n- бележка" in out and "Какво показва това измерване:\n- 3 стъпки" in out
 
 
 def test_history_and_show_read_the_recorded_runs(cli: Cli, json_run: dict) -> None:
     code, out, _ = cli("--lang", "en", "lab", "history", "latency")
     assert code == 0 and "latency" in out and "done" in out
-    code, out, _ = cli("lab", "history", "--json")
+    code, out, _ = cli("lab", "history", "latency", "--json")
     runs = json.loads(out)
     assert runs and runs[0]["lab"] == "latency" and runs[0]["status"] == "ok"
     run_id = json_run["run_id"]
@@ -104,13 +114,9 @@ def test_bad_input_is_one_line_and_exit_1(cli: Cli, args: tuple[str, ...], messa
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1
 
 
-def test_a_failing_lab_exits_1_with_the_reason_and_is_recorded(cli: Cli) -> None:
-    registry.register("probe", "labs_probe")
-    try:
-        code, _, err = cli("--lang", "en", "lab", "run", "probe", "--set", "mode=raise")
-        _, out, _ = cli("lab", "history", "probe", "--json")
-    finally:
-        registry.unregister("probe")
+def test_a_failing_lab_exits_1_with_the_reason_and_is_recorded(cli: Cli, probe: str) -> None:
+    code, _, err = cli("--lang", "en", "lab", "run", probe, "--set", "mode=raise")
+    _, out, _ = cli("lab", "history", probe, "--json")
     assert code == 1 and "ValueError: the probe failed on purpose" in err
     assert json.loads(out)[0]["status"] == "failed"
 
