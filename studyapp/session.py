@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import uuid4
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -144,8 +144,7 @@ class UnknownCardError(StoreError, KeyError):
         super().__init__("unknown_card", card_id=card_id)
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
     card_id: str
     is_new: bool
     redrill: bool
@@ -382,12 +381,15 @@ class StudyService:
             redrills = queue_db.open_redrills(session, day)
             seen = queue_db.first_seen_on(session, day)
             new = queue_db.new_cards(session, limit - seen)
-        scheduled = ((due_on, self._rank[card_id], card_id, False)
-                     for card_id, due_on in due if card_id in self._rank)
-        unlocked = sorted((unlock, self._rank[card_id], card_id, True)
+        rank = self._rank
+        entries = [_Entry(card_id, False, False) for card_id, _ in due if card_id in rank]
+        unlocked = sorted((unlock, rank[card_id], card_id, True)
                           for card_id, unlock in plans if unlock <= day)
-        entries = [_Entry(card_id, is_new, False)
-                   for _, _, card_id, is_new in heapq.merge(scheduled, unlocked)]
+        if unlocked:  # merge the plan prompts in by their unlock day
+            scheduled = ((due_on, rank[card_id], card_id, False)
+                         for card_id, due_on in due if card_id in rank)
+            entries = [_Entry(card_id, is_new, False)
+                       for _, _, card_id, is_new in heapq.merge(scheduled, unlocked)]
         entries += [_Entry(card_id, True, False) for card_id in new if card_id in self._cards]
         queued = {entry.card_id for entry in entries}
         entries += [_Entry(card_id, False, True) for card_id in redrills
