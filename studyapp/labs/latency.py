@@ -10,6 +10,7 @@ torch is imported inside the functions (lab child process only).
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -209,6 +210,74 @@ def reading(cold_ms: float, seed_printout: str, singles: list[float],
     return texts
 
 
+@dataclass(frozen=True)
+class Measured:
+    cold_ms: float  # the first call, timed as the example does
+    seed_printout: str  # what the example would print for it
+    singles: list[float]  # single time.time() readings of the warm model, ms
+    timing: harness.Timing  # the harness at the chosen thread count
+    one_thread: harness.Timing | None  # the harness at one thread (CPU, threads > 1)
+    clocks: list[ClockFacts]  # time.time, then perf_counter
+
+
+def measure_all(call: Callable[[], Any], p: dict[str, Any], device: str, emit: Emitter
+                ) -> Measured:
+    """Every measurement of the lab, in the order that keeps the first call cold."""
+    total, threads, size = 4, int(p["threads"]), str(p["size"])
+    sync = harness.synchronizer(device)
+    emit.progress(1, total, Text("студено извикване и загряване", "cold call and warm-up"))
+    first_call = SeedStyleFirstCall(call, sync)
+    timing = harness.measure(first_call, threads=threads, min_time_s=MIN_TIME_S[size],
+                             synchronize=sync)
+    seconds = first_call.seconds or 0.0
+    emit.progress(2, total, Text("единични измервания с time.time()",
+                                 "single time.time() readings"))
+    singles = single_readings(call, int(p["readings"]), sync)
+    emit.progress(3, total, Text("резолюция на часовниците и 1 нишка",
+                                 "clock resolution and one thread"))
+    clocks = [clock_facts(name, CLOCK_TRIES[size]) for name in ("time", "perf_counter")]
+    one_thread = None
+    if threads > 1 and device == "cpu":
+        one_thread = harness.measure(call, threads=1, min_time_s=MIN_TIME_S[size] / 4)
+    emit.progress(total, total, Text("готово", "done"))
+    return Measured(seconds * 1e3, f"Inference time: {seconds:.4f} seconds", singles, timing,
+                    one_thread, clocks)
+
+
+def timing_rows(m: Measured, common: dict[str, Any]) -> list[dict[str, Any]]:
+    t = m.timing
+    rows: list[dict[str, Any]] = [
+        {"variant": "1st call, time.time() (example)",
+         "variant_bg": "1-во извикване, time.time() (пример)",
+         "latency_ms_cold": m.cold_ms, "seed_printout": m.seed_printout, "samples": 1, **common},
+        {"variant": f"{len(m.singles)} × time.time()",
+         "variant_bg": f"{len(m.singles)} × time.time()",
+         "latency_ms_min": min(m.singles), "latency_ms_max": max(m.singles),
+         "latency_ms_median": statistics.median(m.singles),
+         "spread_ratio": max(m.singles) / min(m.singles), "samples": len(m.singles), **common},
+        {"variant": "harness, perf_counter", "variant_bg": "харнес, perf_counter",
+         **t.as_row(), "latency_ms_cold": m.cold_ms, "latency_ms_min": t.min_ms,
+         "latency_ms_max": t.max_ms, "latency_ms_mean": t.mean_ms, "latency_ms_std": t.std_ms,
+         "samples": t.samples, "warmup": t.warmup, **common},
+    ]
+    if m.one_thread is not None:
+        one = m.one_thread
+        rows.append({"variant": "harness, 1 thread", "variant_bg": "харнес, 1 нишка",
+                     **one.as_row(), "latency_ms_min": one.min_ms, "latency_ms_max": one.max_ms,
+                     "samples": one.samples, **common, "threads": 1,
+                     "latency_ms_cold": None})  # its first call came after the model was warm
+    return rows
+
+
+def clock_rows(m: Measured, threads: int, device: str) -> list[dict[str, Any]]:
+    return [
+        {"variant": f"time.{clock.name}()", "resolution_ns": clock.resolution_ns,
+         "step_ns": clock.step_ns, "share_of_call": clock.step_ns / (m.timing.median_ms * 1e6),
+         "monotonic": clock.monotonic, "threads": threads, "device": device}
+        for clock in m.clocks
+    ]
+
+
 def run(params: dict[str, object], emit: Emitter) -> None:
     import torch
 
@@ -216,80 +285,35 @@ def run(params: dict[str, object], emit: Emitter) -> None:
     from studyapp.labs.digits import sample_batch
 
     p: dict[str, Any] = dict(params)
-    size, device = str(p["size"]), str(p["device"])
     threads, batch = int(p["threads"]), int(p["batch"])
+    device, model_name = str(p["device"]), str(p["model"])
     harness.set_threads(threads)
-    rows_extra: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
     if device == "cuda" and not envinfo.cuda_available():
         emit.note("Няма CUDA GPU тук: измерено е на процесора.",
                   "No CUDA GPU here: measured on the CPU.")
-        rows_extra.append({"variant": "cuda", "status": "skipped: no CUDA device",
-                           "threads": threads, "device": "cuda"})
+        skipped.append({"variant": "cuda", "status": "skipped: no CUDA device",
+                        "threads": threads, "device": "cuda"})
         device = "cpu"
-    total = 4
-    model_name = str(p["model"])
     model = zoo.trained(model_name, progress=emit.progress).model.to(device)
     x = torch.from_numpy(sample_batch(batch, int(p["seed"]))).to(device)
-    sync = harness.synchronizer(device)
-    emit.progress(1, total, Text("студено извикване и загряване", "cold call and warm-up"))
+    m = measure_all(lambda: model(x), p, device, emit)
 
-    first_call = SeedStyleFirstCall(lambda: model(x), sync)
-    timing = harness.measure(first_call, threads=threads, min_time_s=MIN_TIME_S[size],
-                             synchronize=sync)
-    cold_ms = (first_call.seconds or 0.0) * 1e3
-    seed_printout = f"Inference time: {first_call.seconds:.4f} seconds"
-    emit.progress(2, total, Text("единични измервания с time.time()",
-                                 "single time.time() readings"))
-    singles = single_readings(lambda: model(x), int(p["readings"]), sync)
-    emit.progress(3, total, Text("резолюция на часовниците и 1 нишка",
-                                 "clock resolution and one thread"))
-    clocks = [clock_facts(name, CLOCK_TRIES[size]) for name in ("time", "perf_counter")]
-    one_thread = None
-    if threads > 1 and device == "cpu":
-        one_thread = harness.measure(lambda: model(x), threads=1, min_time_s=MIN_TIME_S[size] / 4)
-
-    common = {"threads": threads, "device": device, "model": model_name,
-              "batch_size": batch, "status": "ok"}
-    timing_rows: list[dict[str, Any]] = [
-        {"variant": "1st call, time.time() (example)",
-         "variant_bg": "1-во извикване, time.time() (пример)",
-         "latency_ms_cold": cold_ms, "seed_printout": seed_printout, "samples": 1, **common},
-        {"variant": f"{len(singles)} × time.time()", "variant_bg": f"{len(singles)} × time.time()",
-         "latency_ms_min": min(singles), "latency_ms_max": max(singles),
-         "latency_ms_median": harness.summarize(singles).median_ms,
-         "spread_ratio": max(singles) / min(singles), "samples": len(singles), **common},
-        {"variant": "harness, perf_counter", "variant_bg": "харнес, perf_counter",
-         **timing.as_row(), "latency_ms_cold": cold_ms, "latency_ms_min": timing.min_ms,
-         "latency_ms_max": timing.max_ms, "latency_ms_mean": timing.mean_ms,
-         "latency_ms_std": timing.std_ms, "samples": timing.samples, "warmup": timing.warmup,
-         **common},
-    ]
-    if one_thread is not None:
-        timing_rows.append(
-            {"variant": "harness, 1 thread", "variant_bg": "харнес, 1 нишка",
-             **one_thread.as_row(), "latency_ms_cold": None, "latency_ms_min": one_thread.min_ms,
-             "latency_ms_max": one_thread.max_ms, "samples": one_thread.samples,
-             **common, "threads": 1})
-    clock_rows: list[dict[str, Any]] = [
-        {"variant": f"time.{clock.name}()", "resolution_ns": clock.resolution_ns,
-         "step_ns": clock.step_ns, "share_of_call": clock.step_ns / (timing.median_ms * 1e6),
-         "monotonic": clock.monotonic, "threads": threads, "device": device}
-        for clock in clocks
-    ]
+    common = {"threads": threads, "device": device, "model": model_name, "batch_size": batch,
+              "status": "ok"}
+    timings, clocks = timing_rows(m, common), clock_rows(m, threads, device)
     emit.table(TIMINGS, Text(f"Латентност на {model_name}, пакет {batch}",
-                             f"Latency of {model_name}, batch {batch}"),
-               TIMING_TABLE, timing_rows)
-    emit.table(CLOCKS, Text("Часовници", "Clocks"), CLOCK_TABLE, clock_rows)
+                             f"Latency of {model_name}, batch {batch}"), TIMING_TABLE, timings)
+    emit.table(CLOCKS, Text("Часовници", "Clocks"), CLOCK_TABLE, clocks)
     axis = (Text("извикване №", "call #"), Text("ms", "ms"))
     emit.series(Text("единични time.time()", "single time.time()"), *axis,
-                list(range(1, len(singles) + 1)), singles)
-    shown = timing.samples_ms[:SERIES_POINTS]
+                list(range(1, len(m.singles) + 1)), m.singles)
+    shown = m.timing.samples_ms[:SERIES_POINTS]
     emit.series(Text("харнес (perf_counter)", "harness (perf_counter)"), *axis,
                 list(range(1, len(shown) + 1)), list(shown))
-    emit.progress(total, total, Text("готово", "done"))
-    texts = reading(cold_ms, seed_printout, singles, timing, clocks)
-    if one_thread is not None:
+    texts = reading(m.cold_ms, m.seed_printout, m.singles, m.timing, m.clocks)
+    if m.one_thread is not None:
         env = envinfo.cpu_info()
-        texts.insert(3, threads_reading(timing, one_thread, env["load_average_1m"],
+        texts.insert(3, threads_reading(m.timing, m.one_thread, env["load_average_1m"],
                                         env["usable_cores"]))
-    emit.result([*timing_rows, *clock_rows, *rows_extra], texts)
+    emit.result([*timings, *clocks, *skipped], texts)
