@@ -24,7 +24,7 @@ BUSY_TIMEOUT_MS = 15_000
 _WRITE = "studyapp_write"
 
 
-def apply_pragmas(dbapi_connection: Any) -> None:
+def _apply_pragmas(dbapi_connection: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -44,7 +44,7 @@ def make_engine(path: Path) -> Engine:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # the driver must not begin on its own
-        apply_pragmas(dbapi_connection)
+        _apply_pragmas(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
