@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -44,6 +45,7 @@ class RecordedRun:
     run: LabRun
     started_at: datetime  # UTC
     card_id: str | None
+    prediction: Any = None  # what the learner expected before the run
 
 
 def lab_entries() -> list[LabEntry]:
@@ -60,7 +62,7 @@ def lab_entries() -> list[LabEntry]:
 def _replay(record: LabRunRecord) -> RecordedRun:
     run = LabRun.from_results(record.lab_id, record.params, record.status, record.results,
                               record.environment, record.duration_s)
-    return RecordedRun(record.id, run, record.started_at, record.card_id)
+    return RecordedRun(record.id, run, record.started_at, record.card_id, record.prediction)
 
 
 class LabService:
@@ -73,11 +75,12 @@ class LabService:
         """A runner with checked parameters (or `LabParamError`); nothing is recorded yet."""
         return LabRunner(lab_id, params, timeout_s=timeout_s)
 
-    def run(self, runner: LabRunner, *, card_id: str | None = None,
+    def run(self, runner: LabRunner, *, card_id: str | None = None, prediction: Any = None,
             on_event: EventCallback | None = None) -> RecordedRun:
-        """Run to the end (cancel with `runner.cancel()` from another thread) and record it."""
+        """Run to the end (cancel with `runner.cancel()` from another thread) and record it,
+        with the card it was started from and the learner's prediction, if any."""
         run_id = lab_runs.start_run(self._engine, runner.lab_id, dict(runner.params),
-                                    self._clock(), card_id=card_id)
+                                    self._clock(), card_id=card_id, prediction=prediction)
         try:
             run = runner.run(on_event)
         except BaseException as exc:
@@ -88,7 +91,7 @@ class LabService:
         record = lab_runs.finish_run(
             self._engine, run_id, run.status, self._clock(), results=run.results(),
             environment=run.env or None, error=run.error.en if run.error else None)
-        return RecordedRun(record.id, run, record.started_at, card_id)
+        return RecordedRun(record.id, run, record.started_at, card_id, prediction)
 
     def history(self, lab_id: str | None = None, limit: int | None = None) -> list[RecordedRun]:
         """Recorded runs, newest first; only those of `lab_id` when given."""
