@@ -181,8 +181,7 @@ class StudyApp(App[int]):
     def action_help(self) -> None:
         from studyapp.tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+        self.push_screen(HelpScreen(self.screen))
 
     def action_command_palette(self) -> None:
         """Textual's palette, with its prompt in the current language."""

@@ -110,6 +110,7 @@ class DashboardScreen(AppScreen):
             self.t("dash.new", new=data.new_available),
             self.t("dash.next_plan", date=fmt_date(self.lang, data.next_plan)),
             self.t("dash.streak", streak=days_word(self.lang, data.streak)),
+            self.t("dash.reviewed_today", n=data.heatmap.get(data.today, 0)),
         ))
 
     def show(self) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 
@@ -33,6 +36,10 @@ def binding_rows(screen: Screen, lang: str) -> list[tuple[str, str]]:
 
 
 class HelpScreen(AppModal):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "close", "bind.close", show=False, id="help.close"),
+    ]
+
     def __init__(self, below: Screen) -> None:
         super().__init__()
         self.below = below

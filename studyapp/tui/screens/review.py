@@ -15,16 +15,9 @@ from studyapp.session import GradeResult, QueueItem, ReviewSession, SessionSumma
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.texts import GRADES, fmt_date, grade_meaning, when
 from studyapp.tui.widgets.answer_box import AnswerBox
+from studyapp.tui.widgets.code import code_view
 from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain
-
-
-def code_view(card: Card) -> object:
-    """The card's code, syntax-highlighted (rich loads its lexers only when a card has code)."""
-    from rich.syntax import Syntax
-
-    return Syntax(card.code or "", card.code_lang, theme="ansi_dark", word_wrap=True,
-                  background_color="default")
 
 
 class ReviewScreen(AppScreen):

@@ -15,8 +15,8 @@ from textual.widgets import Static, TextArea
 from studyapp.deck import Card, Module
 from studyapp.labs.catalog import lab_info
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.screens.review import code_view
 from studyapp.tui.widgets.answer_box import NoteArea
+from studyapp.tui.widgets.code import code_view
 from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain
 
