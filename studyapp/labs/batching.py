@@ -19,7 +19,7 @@ from studyapp.deck.model import Text
 from studyapp.labs import harness
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.readings import join, noise_caution, times
+from studyapp.labs.readings import SAME, join, noise_caution, times
 
 if TYPE_CHECKING:
     import torch
@@ -195,7 +195,7 @@ class BatchingRun:
         rows = []
         for batch in batches:
             x = sample_batch(batch, self.seed)
-            variant = Text(f"cpu {threads} нишки", f"cpu {threads}T")
+            variant = Text(f"cpu, нишки: {threads}", f"cpu {threads}T")
             rows.append(self.measure(variant, self.model, batch, lambda x=x: self.model(x),
                                      threads, "cpu", roof))
         return rows
@@ -336,7 +336,7 @@ def read_threads(one: Sequence[dict[str, Any]], many: Sequence[dict[str, Any]]) 
         + ", ".join(f"{batch}: {phrase.en}" for batch, phrase in listed)
         + ". When the work is small or waits on memory, more threads help little; at a large "
         "batch there is work to split.")
-    if min(gains.values()) < 1:
+    if min(gains.values()) < 1 - SAME:
         text = join(text, Text(
             " Тук повече нишки са били и по-бавни: ако друга програма държи ядро заето, всяка "
             "паралелна операция чака втората си нишка да получи процесор.",
