@@ -191,3 +191,25 @@ async def test_unreadable_database_shows_a_dialog_then_exits(tmp_path: Path) -> 
         await pilot.press("enter")
         await pilot.pause()
     assert app.return_code == 1
+
+
+@drive
+async def test_language_change_reaches_a_review_in_progress(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await pilot.press("r", "tab", *"half typed", "escape")
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        assert shown(review, "#review-status").startswith("Преговор")
+        app.open_screen("settings")
+        await pilot.pause()
+        await pilot.press("enter", "down", "enter", "ctrl+s", "escape")
+        await pilot.pause()
+        assert app.screen is review
+        assert shown(review, "#review-status").startswith("Review")
+        assert "space reveal" in " ".join(
+            f"{key} {text}" for key, text, _ in review.query_one(KeyBar).entries()
+        )
+        await pilot.press("space")
+        assert shown(review, "#typed-answer") == "half typed"

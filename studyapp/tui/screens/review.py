@@ -190,6 +190,9 @@ class ReviewScreen(AppScreen):
         else:
             box.focus()
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.answer = event.value
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_reveal()
