@@ -77,6 +77,9 @@ FUSED_OPS: dict[str, Text] = {
     "FusedGemm": Text("Gemm и активация в едно ядро", "Gemm and activation in one kernel"),
     "FusedMatMul": Text("MatMul с мащаб и транспониране в едно ядро",
                         "MatMul with scale and transpose in one kernel"),
+    "NCHWc Conv": Text("свивка в блоковия формат NCHWc на процесора, с активацията",
+                       "convolution in the CPU's blocked NCHWc layout, activation included"),
+    "NCHWc MaxPool": Text("max-pool във формата NCHWc", "max-pool in the NCHWc layout"),
     "ReorderInput": Text("преход към блоковия формат NCHWc на процесора",
                          "conversion to the CPU's blocked NCHWc layout"),
     "ReorderOutput": Text("преход обратно от NCHWc", "conversion back from NCHWc"),
@@ -225,17 +228,18 @@ def eager_rows(
 def compiled_rows(
     model: torch.nn.Module, inputs: Mapping[int, np.ndarray], threads: int, min_time_s: float,
     skip: Text | None, step: Callable[[Text], None],
-) -> list[Row]:
-    """torch.compile on the CPU: the first call at each batch size compiles (timed apart)."""
+) -> tuple[list[Row], Text | None]:
+    """torch.compile on the CPU: the first call at each batch size compiles (timed apart).
+    Returns the rows and, when it did not run, why."""
     import torch
 
-    def skipped(why: Text) -> list[Row]:
+    def skipped(status: str, why: Text) -> tuple[list[Row], Text]:
         return [{"section": "runtimes", "variant": "torch.compile", "batch_size": batch,
-                 "threads": threads, "device": "cpu", "status": f"skipped: {why.en}"}
-                for batch in BATCHES]
+                 "threads": threads, "device": "cpu", "status": f"skipped: {status}"}
+                for batch in BATCHES], why
 
     if skip is not None:
-        return skipped(skip)
+        return skipped(skip.en, skip)
     rows = []
     try:
         compiled = torch.compile(copy.deepcopy(model))
@@ -252,47 +256,51 @@ def compiled_rows(
                          "status": "ok"})
             step(Text(f"torch.compile, пакет {batch}", f"torch.compile, batch {batch}"))
     except Exception as exc:  # no C++ compiler, an unsupported operator: the row says why
-        return skipped(Text(f"torch.compile не успя тук: {failure_summary(exc)}",
-                            f"torch.compile failed here: {failure_summary(exc)}"))
-    return rows
+        return skipped("torch.compile failed", Text(
+            f"torch.compile не успя тук: {failure_summary(exc)}",
+            f"torch.compile failed here: {failure_summary(exc)}"))
+    return rows, None
 
 
 def provider_rows(
     exported: Exported, inputs: Mapping[int, np.ndarray], threads: int, min_time_s: float,
     quick: bool, step: Callable[[Text], None],
-) -> tuple[list[Row], dict[str, Text]]:
+) -> tuple[list[Row], dict[str, tuple[str, Text]]]:
     """Each provider of `PROVIDERS` measured where this build has it and it starts; for the
-    others, why not (by short name)."""
+    others, by short name, a short status for the row and the full reason for the reading."""
     import onnxruntime
 
     available = onnxruntime.get_available_providers()
     rows: list[Row] = []
-    reasons: dict[str, Text] = {}
+    reasons: dict[str, tuple[str, Text]] = {}
     for provider, (short, device, needs) in PROVIDERS.items():
         session = None
         if provider not in available:
-            reasons[short] = Text(f"няма го в тази сборка на onnxruntime (нужно: {needs.bg})",
-                                  f"not in this onnxruntime build (needs {needs.en})")
+            reasons[short] = ("not in this onnxruntime build", Text(
+                f"няма го в тази сборка на onnxruntime (нужно: {needs.bg})",
+                f"not in this onnxruntime build (needs {needs.en})"))
         elif quick and provider == "TensorrtExecutionProvider":
-            reasons[short] = Text("изграждането на TensorRT двигател отнема десетки секунди: "
-                                  "не в quick",
-                                  "building a TensorRT engine takes tens of seconds: not in quick")
+            reasons[short] = ("not in the quick size", Text(
+                "изграждането на TensorRT двигател отнема десетки секунди: не в quick",
+                "building a TensorRT engine takes tens of seconds: not in quick"))
         else:
             try:
                 session = harness.ort_session(exported.path, threads=threads,
                                               providers=[provider, "CPUExecutionProvider"])
             except Exception as exc:  # a provider whose libraries or device are missing
-                reasons[short] = Text(f"не тръгна: {failure_summary(exc)}",
-                                      f"failed to start: {failure_summary(exc)}")
+                reasons[short] = ("failed to start", Text(
+                    f"не тръгна: {failure_summary(exc)}",
+                    f"failed to start: {failure_summary(exc)}"))
         if session is not None and session.get_providers()[0] != provider:
             session = None
-            reasons[short] = Text("има го, но тук не тръгна (onnxruntime премина на CPU)",
-                                  "present but unusable here (onnxruntime fell back to the CPU)")
+            reasons[short] = ("fell back to the CPU", Text(
+                "има го, но тук не тръгна (onnxruntime премина на CPU)",
+                "present but unusable here (onnxruntime fell back to the CPU)"))
         for batch in BATCHES:
             row: Row = {"section": "runtimes", "variant": f"ORT {short}", "batch_size": batch,
                         "threads": threads, "device": device}
             if session is None:
-                row["status"] = f"skipped: {reasons[short].en}"
+                row["status"] = f"skipped: {reasons[short][0]}"
             else:
                 timing = harness.measure_ort(session, {INPUT_NAME: inputs[batch]},
                                              threads=threads, min_time_s=min_time_s)
@@ -344,23 +352,27 @@ def export_reading(exported: Exported, check: Sequence[Row]) -> Text:
 
 def levels_reading(rows: Sequence[Row], ops: Mapping[str, list[str]]) -> Text:
     counts = ", ".join(f"{level} {len(ops[level])}" for level in harness.OPT_LEVELS)
-    new = sorted(set(ops["all"]) - set(ops["disable"]))
-    gone = sorted(set(ops["disable"]) - set(ops["all"]))
-    meaning_bg = "; ".join(f"{op}: {FUSED_OPS[op].bg}" for op in new if op in FUSED_OPS)
-    meaning_en = "; ".join(f"{op}: {FUSED_OPS[op].en}" for op in new if op in FUSED_OPS)
+    steps_bg, steps_en, appeared = [], [], []
+    for before, level in zip(harness.OPT_LEVELS, harness.OPT_LEVELS[1:], strict=False):
+        new = sorted(set(ops[level]) - set(ops[before]))
+        gone = sorted(set(ops[before]) - set(ops[level]))
+        appeared += new
+        change = ", ".join([*(f"+{op}" for op in new), *(f"−{op}" for op in gone)])
+        steps_bg.append(f"{level}: {change or 'без промяна'}")
+        steps_en.append(f"{level}: {change or 'no change'}")
+    meaning_bg = "; ".join(f"{op} — {FUSED_OPS[op].bg}" for op in appeared if op in FUSED_OPS)
+    meaning_en = "; ".join(f"{op} — {FUSED_OPS[op].en}" for op in appeared if op in FUSED_OPS)
     changed = Text(
-        f" Изчезнаха {', '.join(gone) or '—'}; появиха се {', '.join(new) or '—'}"
-        + (f" ({meaning_bg})." if meaning_bg else "."),
-        f" Gone: {', '.join(gone) or '—'}; new: {', '.join(new) or '—'}"
-        + (f" ({meaning_en})." if meaning_en else "."),
+        f" По нива: {'; '.join(steps_bg)}" + (f" ({meaning_bg})." if meaning_bg else "."),
+        f" Level by level: {'; '.join(steps_en)}" + (f" ({meaning_en})." if meaning_en else "."),
     )
     speeds = [find(rows, "ORT all", batch).get("speedup") for batch in BATCHES]
     outcome = verdict(
         max((s for s in speeds if s is not None), default=None),
-        faster=Text(" По-малко възли значат по-малко извиквания на ядра и по-малко минавания "
-                    "през активациите в паметта.",
-                    " Fewer nodes mean fewer kernel calls and fewer passes over the "
-                    "activations in memory."),
+        faster=Text(" Слетите ядра значат по-малко извиквания и по-малко минавания през "
+                    "активациите в паметта.",
+                    " Fused kernels mean fewer calls and fewer passes over the activations in "
+                    "memory."),
         slower=Text(" Оптимизираният граф е по-бавен тук — при толкова малък граф разликата "
                     "е в шума или в цената на блоковия формат.",
                     " The optimized graph is slower here — for a graph this small the "
@@ -369,9 +381,12 @@ def levels_reading(rows: Sequence[Row], ops: Mapping[str, list[str]]) -> Text:
                   " For a graph this small the time is in the kernels themselves; fusion "
                   "saves little."),
     )
-    nchwc = Text(" Графът на ниво all е записан за този процесор (NCHWc) и не е преносим.",
-                 " The level-all graph is saved for this CPU (NCHWc) and is not portable."
-                 ) if "ReorderOutput" in new else Text("")
+    nchwc = Text(
+        " На ниво all свивките минават в блоковия формат NCHWc на процесора: векторизират се "
+        "по-добре, но записаният граф става само за такъв процесор.",
+        " At level all the convolutions run in the CPU's blocked NCHWc layout: they vectorize "
+        "better, but the saved graph then fits only this kind of CPU.",
+    ) if "ReorderOutput" in ops["all"] else Text("")
     timings = [find(rows, f"ORT {level}", batch) for level in ("disable", "all")
                for batch in BATCHES]
     return join(
@@ -435,11 +450,11 @@ def runtimes_reading(rows: Sequence[Row]) -> Text:
     )
 
 
-def compile_reading(rows: Sequence[Row]) -> Text:
+def compile_reading(rows: Sequence[Row], skipped: Text | None) -> Text:
+    if skipped is not None:
+        return Text(f"torch.compile: пропуснат — {skipped.bg}.",
+                    f"torch.compile: skipped — {skipped.en}.")
     compiled = [find(rows, "torch.compile", batch) for batch in BATCHES]
-    if compiled[0].get("status") != "ok":
-        why = compiled[0].get("status", "").removeprefix("skipped: ")
-        return Text(f"torch.compile: пропуснат — {why}.", f"torch.compile: skipped — {why}.")
     eager = find(rows, "torch eager", BATCHES[-1])
     saved_ms = (eager.get("latency_ms_median") or 0.0) - compiled[-1]["latency_ms_median"]
     compile_s = sum(row["compile_s"] for row in compiled)
@@ -465,7 +480,7 @@ def compile_reading(rows: Sequence[Row]) -> Text:
 
 
 def providers_reading(rows: Sequence[Row], available: Sequence[str],
-                      reasons: Mapping[str, Text]) -> Text:
+                      reasons: Mapping[str, tuple[str, Text]]) -> Text:
     present = ", ".join(p.removesuffix("ExecutionProvider") for p in available)
     used = [(short, find(rows, f"ORT {short}", BATCHES[-1], device))
             for short, device, _needs in PROVIDERS.values() if short not in reasons]
@@ -481,10 +496,10 @@ def providers_reading(rows: Sequence[Row], available: Sequence[str],
         Text(f"Доставчици в тази сборка на onnxruntime: {present}. ",
              f"Providers in this onnxruntime build: {present}. "),
         measured,
-        Text("Липсващи: " + ("; ".join(f"{short} — {why.bg}" for short, why in reasons.items())
-                             or "—") + ".",
-             "Absent: " + ("; ".join(f"{short} — {why.en}" for short, why in reasons.items())
-                           or "—") + "."),
+        Text("Липсващи: " + ("; ".join(f"{short} — {why.bg}"
+                                       for short, (_, why) in reasons.items()) or "—") + ".",
+             "Absent: " + ("; ".join(f"{short} — {why.en}"
+                                     for short, (_, why) in reasons.items()) or "—") + "."),
     )
 
 
@@ -509,8 +524,8 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
             emit.note("device=cuda: няма CUDA GPU, torch се мери само на CPU.",
                       "device=cuda: there is no CUDA GPU, torch is measured on the CPU only.")
     skip_compile = (
-        Text("не в quick: компилирането отнема от секунди до минути",
-             "not in quick: compiling takes seconds to minutes") if quick else
+        Text("не в quick (компилирането отнема от секунди до минути)",
+             "not in the quick size (compiling takes seconds to minutes)") if quick else
         None if params["compile"] else Text("изключен (compile=false)", "off (compile=false)"))
     compile_steps = 0 if skip_compile else len(BATCHES)
     step = Steps(emit, 4 + len(BATCHES) * (len(harness.OPT_LEVELS) + len(devices))
@@ -539,7 +554,9 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
                                        "Graph optimization levels"), LEVEL_COLUMNS, levels)
         runtimes = eager_rows(model, inputs, threads, min_time_s, devices, step)
         runtimes += [dict(row, section="runtimes") for row in levels if row["opt_level"] == "all"]
-        runtimes += compiled_rows(model, inputs, threads, min_time_s, skip_compile, step)
+        compiled, compile_skipped = compiled_rows(model, inputs, threads, min_time_s,
+                                                  skip_compile, step)
+        runtimes += compiled
         providers, reasons = provider_rows(exported, inputs, threads, min_time_s, quick, step)
         runtimes = with_speedups(runtimes + providers)
         emit.table("onnx_runtimes", Text("torch срещу ONNX Runtime срещу torch.compile",
@@ -549,12 +566,12 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
             export_reading(exported, check),
             levels_reading(levels, ops),
             runtimes_reading(runtimes),
-            compile_reading(runtimes),
+            compile_reading(runtimes, compile_skipped),
             providers_reading(runtimes, onnxruntime.get_available_providers(), reasons),
         ]
         busy = busy_cpu_caution(load, usable_cores())
         if busy is not None:
             reading.append(busy)
-        step(Text("прочит", "reading"))
+        step.finish(Text("прочит", "reading"))
     emit.result([*check, *levels, *runtimes], reading)
 

@@ -25,6 +25,7 @@ INPUT_NAME = "x"
 OUTPUT_NAME = "logits"
 BATCH_AXIS = "batch"
 EXPORT_BATCH = 2  # the sample batch traced at export; the exported batch axis stays symbolic
+NCHWC_DOMAIN = "com.microsoft.nchwc"  # ONNX Runtime's CPU kernels in the blocked layout
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -95,7 +96,12 @@ def failure_summary(exc: BaseException) -> str:
 
 
 def op_types(path: Path) -> list[str]:
-    """The operator type of each node, in graph order."""
+    """The operator type of each node, in graph order; ONNX Runtime's blocked-layout CPU
+    kernels are marked ("NCHWc Conv"), since they share their names with the standard ones."""
     import onnx
 
-    return [node.op_type for node in onnx.load(str(path), load_external_data=False).graph.node]
+    def label(node: onnx.NodeProto) -> str:
+        blocked = node.domain == NCHWC_DOMAIN and not node.op_type.startswith("Reorder")
+        return f"NCHWc {node.op_type}" if blocked else node.op_type
+
+    return [label(node) for node in onnx.load(str(path), load_external_data=False).graph.node]

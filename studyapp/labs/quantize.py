@@ -264,11 +264,9 @@ def gpu_variants(model: torch.nn.Module, folder: Path) -> list[Variant]:
 
     variants = [skipped_variant(
         "torch int8-dyn", "int8", "cuda",
-        Text("динамичната int8 квантизация на torch работи само на CPU",
-             "torch's dynamic int8 quantization runs on the CPU only"))]
+        Text("динамичната int8 в torch е само за CPU", "torch's dynamic int8 is CPU-only"))]
     if not torch.cuda.is_available():
-        why = Text("няма CUDA GPU (torch.cuda.is_available() е False)",
-                   "no CUDA GPU here (torch.cuda.is_available() is False)")
+        why = Text("няма CUDA GPU", "no CUDA GPU")
         return variants + [skipped_variant(f"torch {precision}", precision, "cuda", why)
                            for precision in ("fp32", "fp16", "bf16")]
     for precision, dtype in (("fp32", torch.float32), ("fp16", torch.float16),
@@ -277,8 +275,8 @@ def gpu_variants(model: torch.nn.Module, folder: Path) -> list[Variant]:
         if dtype == torch.bfloat16 and not torch.cuda.is_bf16_supported():
             variants.append(skipped_variant(
                 name, precision, "cuda",
-                Text("този GPU няма bf16 (нужна е compute capability ≥ 8.0)",
-                     "this GPU has no bf16 (it needs compute capability 8.0 or newer)")))
+                Text("този GPU няма bf16 (нужна е compute capability 8.0+)",
+                     "no bf16 on this GPU (needs compute capability 8.0+)")))
             continue
         converted = copy.deepcopy(model).to(device="cuda", dtype=dtype)
         variants.append(torch_variant(name, precision, converted, dtype, "cuda", folder))
@@ -645,7 +643,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     min_time_s = MIN_TIME_S_QUICK if quick else MIN_TIME_S_DEFAULT
     budget_s = BUDGET_S_QUICK if quick else BUDGET_S_DEFAULT
     variants_per_model = 7 + (4 if device == "cuda" else 0)
-    step = Steps(emit, len(models) * (3 + variants_per_model * len(BATCHES)) + 1)
+    step = Steps(emit, len(models) * (3 + variants_per_model * len(BATCHES)) + 2)
 
     split = load_digits()
     rng = np.random.default_rng(int(params["seed"]))
@@ -678,6 +676,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
             emit.table(TABLE, Text("Квантизация: точност, латентност, размер",
                                    "Quantization: accuracy, latency, size"), COLUMNS, rows)
     paragraphs = reading(rows, models, weights, cpu, roof, threads, device, len(calibration))
+    step.finish(Text("прочит", "reading"))
     busy = busy_cpu_caution(load, envinfo.usable_cores())
     emit.result(rows, paragraphs if busy is None else [*paragraphs, busy])
 

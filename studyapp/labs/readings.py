@@ -26,6 +26,11 @@ class Steps:
         self._done = min(self._done + 1, self._total)
         self._emit.progress(self._done, self._total, message)
 
+    def finish(self, message: Text) -> None:
+        """The last step, whatever was skipped on the way."""
+        self._done = self._total
+        self._emit.progress(self._total, self._total, message)
+
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
     """numerator / denominator, or None when either is missing or the denominator is 0."""
