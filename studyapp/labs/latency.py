@@ -37,15 +37,16 @@ CLOCK_TRIES = {"quick": 200, "default": 2000}
 SERIES_POINTS = 200  # harness samples drawn on the plot (the first ones, in order)
 TIMINGS, CLOCKS = "timings", "clocks"
 
+_HARNESS_COLUMNS = {column.key: column for column in harness.TIMING_COLUMNS}
 TIMING_TABLE = (
     Column("variant", Text("измерване", "measurement")),
-    Column("latency_ms_cold", Text("студено", "cold"), "ms"),
+    _HARNESS_COLUMNS["latency_ms_cold"],
     Column("latency_ms_min", Text("мин", "min"), "ms"),
-    Column("latency_ms_median", Text("медиана", "median"), "ms"),
-    Column("latency_ms_p90", Text("p90", "p90"), "ms"),
-    Column("latency_ms_p99", Text("p99", "p99"), "ms"),
+    _HARNESS_COLUMNS["latency_ms_median"],
+    _HARNESS_COLUMNS["latency_ms_p90"],
+    _HARNESS_COLUMNS["latency_ms_p99"],
     Column("latency_ms_max", Text("макс", "max"), "ms"),
-    Column("cv", Text("CV", "CV")),
+    _HARNESS_COLUMNS["cv"],
     Column("samples", Text("проби", "samples")),
 )
 CLOCK_TABLE = (
