@@ -125,3 +125,23 @@ def test_bad_usage_exits_2(cli: Cli) -> None:
     with pytest.raises(SystemExit) as exit_info:
         cli("lab")
     assert exit_info.value.code == 2
+
+
+def test_tables_drop_empty_columns_and_turn_when_too_wide() -> None:
+    from studyapp.cli.lab import render_table
+    from studyapp.deck.model import Text
+    from studyapp.labs.events import Column, Table
+
+    table = Table("t", Text("Заглавие", "Title"), (
+        Column("variant", Text("вариант", "variant")),
+        Column("latency_ms_median", Text("медиана", "median"), "ms"),
+        Column("unused", Text("празно", "empty")),
+        Column("noisy", Text("шумно", "noisy")),
+    ), ({"variant": "fast", "variant_bg": "бърз", "latency_ms_median": 0.01234, "noisy": False},
+        {"variant": "slow", "latency_ms_median": 123.4, "noisy": True}))
+    wide = render_table(table, "en", 100)
+    assert wide[:2] == ["Title", "variant  median, ms  noisy"]
+    assert wide[3:] == ["fast          0.012     no", "slow            123    yes"]
+    turned = render_table(table, "bg", 20)
+    assert turned[0] == "Заглавие" and turned[1].split() == ["вариант", "бърз", "slow"]
+    assert turned[3:] == ["медиана, ms  0.012   123", "шумно           не    да"]

@@ -83,7 +83,7 @@ def _number(value: float) -> str:
     return f"{value:.3f}" if size >= 0.001 else f"{value:.1e}"
 
 
-def cell(value: Any, lang: str) -> str:
+def _cell(value: Any, lang: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -118,7 +118,7 @@ def render_table(table: Table, lang: str, width: int) -> list[str]:
     columns = [col for col in table.columns
                if any(_value(row, col.key, lang) is not None for row in table.rows)]
     headers = [col.label.get(lang) + (f", {col.unit}" if col.unit else "") for col in columns]
-    body = [[cell(_value(row, col.key, lang), lang) for col in columns] for row in table.rows]
+    body = [[_cell(_value(row, col.key, lang), lang) for col in columns] for row in table.rows]
     lines = _layout([headers, *body]) if body else []
     if body and max(map(len, lines)) > width and len(body) <= TRANSPOSE_MAX_ROWS:
         turned = [[headers[0], *(line[0] for line in body)]]
