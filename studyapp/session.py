@@ -31,6 +31,7 @@ from studyapp.store.errors import StoreError
 from studyapp.store.export import export_tables
 from studyapp.store.migrations import open_database
 from studyapp.store.records import CardState, ReviewEntry
+from studyapp.store.result_cards import result_cards
 from studyapp.store.reviews import history as review_history
 from studyapp.store.reviews import record_answer, state_row, to_card_state, undo_answer
 from studyapp.store.sync import sync_cards
@@ -286,13 +287,23 @@ class StudyService:
         try:
             with writing(engine) as session:
                 sync_cards(session, modules)
+                accepted = result_cards(session)
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, modules, clock)
+        service = cls(engine, modules, clock)
+        service.include_cards(accepted)
+        return service
 
     def close(self) -> None:
         self._engine.dispose()
+
+    def include_cards(self, cards: Sequence[tuple[str, Card]]) -> None:
+        """Queue (module id, card) pairs kept in the database, not the content: result cards."""
+        for module_id, card in cards:
+            self._cards[card.id] = card
+            self._module_of[card.id] = module_id
+            self._rank.setdefault(card.id, len(self._rank))
 
     @property
     def engine(self) -> Engine:

@@ -10,7 +10,7 @@ Lang = Literal["bg", "en"]
 LANGS: tuple[Lang, ...] = ("bg", "en")
 
 CardKind = Literal[
-    "prior", "concept", "step", "recall", "example", "pitfall", "quiz", "recap", "plan"
+    "prior", "concept", "step", "recall", "example", "pitfall", "quiz", "recap", "plan", "result"
 ]
 CARD_KINDS: tuple[CardKind, ...] = (
     "prior", "concept", "step", "recall", "example", "pitfall", "quiz", "recap", "plan"
@@ -18,8 +18,10 @@ CARD_KINDS: tuple[CardKind, ...] = (
 
 # Kinds that the SM-2 scheduler grades. `prior` answers are free text that is
 # shown back after the module; `step` and `recap` are study material.
+# `result` cards are not content: the learner builds them from their own lab runs.
+RESULT_KIND: CardKind = "result"
 REVIEWABLE_KINDS: frozenset[str] = frozenset(
-    {"concept", "recall", "example", "pitfall", "quiz", "plan"}
+    {"concept", "recall", "example", "pitfall", "quiz", "plan", RESULT_KIND}
 )
 
 

@@ -123,8 +123,22 @@ _V2 = (
                    "OLD.undone_at IS NULL", "OLD", -1),
 )
 
+# Review cards built from lab runs; their SM-2 state lives in card_state like any card's.
+_V3 = (
+    """CREATE TABLE result_card (
+        card_id TEXT NOT NULL PRIMARY KEY REFERENCES card_state (card_id),
+        run_id INTEGER NOT NULL REFERENCES lab_run (id),
+        lab_id TEXT NOT NULL,
+        module_id TEXT NOT NULL,
+        front_json TEXT NOT NULL,
+        back_json TEXT NOT NULL,
+        created_at DATETIME NOT NULL
+    )""",
+    "CREATE INDEX ix_result_card_run ON result_card (run_id)",
+)
+
 # Ordered forward steps; step i brings the schema from version i to i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _HEADER = b"SQLite format 3\x00"

@@ -3,7 +3,8 @@
 Cards are matched by id. New ids are added as new cards; ids no longer in the
 content are marked removed (they leave the queue, their log stays); an id
 that comes back is restored with its history. Edited text needs nothing:
-the history is keyed by id.
+the history is keyed by id. Result cards (built from the learner's lab runs,
+see `result_cards.py`) are in no module and stay as they are.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from studyapp.deck import Module
+from studyapp.deck.model import RESULT_KIND
 from studyapp.store.tables import CardStateRow
 
 # Cards are ordered by module (in the given order), then by their place in it.
@@ -50,7 +52,7 @@ def sync_cards(session: Session, modules: Sequence[Module]) -> SyncReport:
         seen.add(card_id)
         target = wanted.get(card_id)
         if target is None:
-            if not is_removed:
+            if not is_removed and kind != RESULT_KIND:
                 updates.append({"card_id": card_id, "removed": True})
                 removed += 1
         elif (module_id, kind, ord_, reviewable, is_removed) != (

@@ -102,3 +102,17 @@ class LabRunRow(SQLModel, table=True):
     started_at: datetime  # UTC
     finished_at: datetime | None = None
     duration_s: float | None = None
+
+
+class ResultCardRow(SQLModel, table=True):
+    """A review card built from the learner's own lab run; its SM-2 state is in card_state."""
+
+    __tablename__ = "result_card"
+
+    card_id: str = Field(primary_key=True, foreign_key="card_state.card_id")  # result.<run>.<n>
+    run_id: int = Field(foreign_key="lab_run.id")
+    lab_id: str
+    module_id: str
+    front_json: str  # {"bg": …, "en": …}
+    back_json: str
+    created_at: datetime  # UTC
