@@ -57,11 +57,11 @@ def test_lookup_formats_values_and_unknown_keys_fail() -> None:
 
 
 def test_keys_built_at_run_time_exist_in_both_languages() -> None:
-    from studyapp.deck.model import CARD_KINDS, LANGS
+    from studyapp.deck.model import CARD_KINDS, LANGS, RESULT_KIND
     from studyapp.tui.texts import GRADES
 
     sections = ("prior", "overview", "concepts", "step", "examples", "pitfalls", "quiz", "recap")
-    keys = [f"kind.{kind}" for kind in CARD_KINDS]
+    keys = [f"kind.{kind}" for kind in (*CARD_KINDS, RESULT_KIND)]
     keys += [f"grade.{grade}" for grade in GRADES] + [f"bind.grade{grade}" for grade in GRADES]
     keys += [f"weekday.{day}" for day in range(7)] + [f"settings.lang_{lang}" for lang in LANGS]
     keys += [f"study.section.{section}" for section in sections]

@@ -8,7 +8,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 
-from studyapp.deck.model import CARD_KINDS
+from studyapp.deck.model import CARD_KINDS, RESULT_KIND
 from studyapp.session import Stats
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.dashboard import chart_data, forecast_caption
@@ -87,8 +87,8 @@ class StatsScreen(AppScreen):
             *(histogram_lines([(f"{ef:.2f}", count) for ef, count in data.easiness_histogram])
               or [self.t("stats.empty")]),
         )
-        kinds = [(self.t(f"kind.{kind}"), data.counts_by_kind.get(kind, 0))
-                 for kind in CARD_KINDS if kind in data.counts_by_kind]
+        kinds = [(self.t(f"kind.{kind}"), data.counts_by_kind[kind])
+                 for kind in (*CARD_KINDS, RESULT_KIND) if kind in data.counts_by_kind]
         yield self._panel(self.t("stats.by_kind"),
                           *(histogram_lines(kinds) or [self.t("stats.empty")]))
         yield self._bars(forecast_caption(self.lang, data.forecast), data.forecast)
