@@ -1,0 +1,72 @@
+"""Predict first: questions per lab, the measured answer from result rows, the verdict."""
+
+from __future__ import annotations
+
+import pytest
+
+from studyapp.labs.catalog import LAB_IDS
+from studyapp.labs.predictions import Prediction, measured, question_for, verdict
+
+LATENCY = [{"variant": "harness", "latency_ms_cold": 16.0, "latency_ms_median": 0.064,
+            "latency_ms_p99": 12.6}]
+QUANTIZE = [
+    {"model": "mlp", "runtime": "torch", "precision": "int8", "batch_size": 64, "speedup": 3.1},
+    {"model": "mlp", "runtime": "torch", "precision": "int8", "batch_size": 1, "speedup": 1.04},
+    {"model": "mlp", "runtime": "torch", "precision": "fp32", "batch_size": 1, "speedup": 1.0},
+]
+PRUNE = [{"variant": f"L1 unstr {int(s * 100)}%", "sparsity": s, "accuracy": a,
+          "fine_tuned": False} for s, a in ((0.0, 0.98), (0.5, 0.975), (0.9, 0.63))]
+BATCHING = [{"variant": "cpu 2T", "batch_size": b, "throughput_per_s": t,
+             "latency_ms_per_item": 1000 / t} for b, t in ((1, 100.0), (64, 2500.0))]
+ONNX = [{"section": "runtimes", "variant": "ORT all", "batch_size": 1, "speedup": 0.8}]
+PROFILE = [{"section": "operators", "variant": "aten::addmm", "share": 0.8},
+           {"section": "operators", "variant": "aten::relu", "share": 0.1}]
+
+
+@pytest.mark.parametrize(("lab", "rows", "choice", "shown"), [
+    ("latency", LATENCY, 3, "×250"),
+    ("quantize", QUANTIZE, 1, "int8 ×1.04"),
+    ("prune", PRUNE, 3, "−35.0 points"),
+    ("batching", BATCHING, 3, "×25"),
+    ("onnx", ONNX, 0, "×0.80"),
+    ("profile", PROFILE, 3, "aten::addmm: 80%"),
+])
+def test_the_measured_answer_is_read_from_the_rows(lab: str, rows: list[dict[str, object]],
+                                                   choice: int, shown: str) -> None:
+    answer = measured(lab, rows)
+    assert answer is not None
+    assert answer.choice == choice
+    assert shown in answer.text.en and answer.text.bg
+
+
+def test_every_app_lab_asks_a_bilingual_question_with_one_choice_per_range() -> None:
+    for lab in LAB_IDS:
+        question = question_for(lab)
+        assert question is not None, lab
+        assert question.prompt.bg and question.prompt.en
+        assert len(question.choices) == len(question.bounds) + 1
+        assert list(question.bounds) == sorted(question.bounds)
+        assert all(choice.bg and choice.en for choice in question.choices)
+    assert question_for("probe") is None
+
+
+def test_rows_without_the_numbers_give_no_answer() -> None:
+    assert measured("quantize", [{"variant": "cuda", "status": "skipped"}]) is None
+    assert measured("latency", []) is None
+    assert measured("probe", LATENCY) is None
+
+
+def test_verdict_says_right_close_or_far_and_the_prediction_round_trips() -> None:
+    question = question_for("quantize")
+    assert question is not None
+    answer = measured("quantize", QUANTIZE)
+    assert answer is not None
+    saved = Prediction.of(question, 1).to_json()
+    again = Prediction.from_json(saved)
+    assert again is not None and again.answer.en == "about the same (±10%)"
+    assert verdict(again, answer).en.startswith("Right:")
+    assert verdict(Prediction.of(question, 2), answer).en.startswith("Close")
+    assert verdict(Prediction.of(question, 3), answer).bg.startswith("Далеч")
+    assert Prediction.from_json(None) is None
+    with pytest.raises(ValueError):
+        Prediction.of(question, 4)
