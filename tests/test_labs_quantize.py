@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.labs.events import Note, Result, Table, decode
+from studyapp.labs.events import Note, Result, Series, Table, decode
 from studyapp.labs.readings import factor
 
 pytestmark = pytest.mark.slow
@@ -45,6 +45,7 @@ def quick_run(labs_data_dir: Path) -> dict:
         "rows": list(result.rows),
         "reading": list(result.reading),
         "notes": [event.text for event in events if isinstance(event, Note)],
+        "series": [event for event in events if isinstance(event, Series)],
         "result": result,
     }
 
@@ -71,7 +72,7 @@ def test_int8_keeps_accuracy_of_a_well_trained_fp32_model(quick_run: dict) -> No
     for variant in (*INT8, "ORT fp32"):
         row = _rows(quick_run, variant)[0]
         assert abs(row["accuracy"] - fp32) <= 0.03, row
-        assert row["accuracy_change"] == pytest.approx(row["accuracy"] - fp32)
+        assert row["accuracy_change_pp"] == pytest.approx(100 * (row["accuracy"] - fp32))
 
 
 def test_every_row_carries_threads_and_device(quick_run: dict) -> None:
@@ -105,6 +106,15 @@ def test_reading_quotes_the_measured_int8_speedup(quick_run: dict) -> None:
         assert matching and quoted in matching[0].en and quoted in matching[0].bg
     assert all(text.bg and text.en for text in quick_run["reading"])
     assert any("torchao" in text.en for text in quick_run["reading"])
+
+
+def test_speedup_plot_draws_each_cpu_variant_from_its_rows(quick_run: dict) -> None:
+    lines = {line.name.en: line for line in quick_run["series"]}
+    assert set(lines) == {f"mlp {variant}" for variant in (*INT8, "torch fp16", "torch bf16")}
+    for name, line in lines.items():
+        rows = _rows(quick_run, name.removeprefix("mlp "))
+        assert line.x == (1.0, 64.0)
+        assert line.y == pytest.approx([row["speedup"] for row in rows])
 
 
 @pytest.mark.skipif(_has_cuda(), reason="checks the machine without a GPU")

@@ -559,6 +559,12 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
         runtimes += compiled
         providers, reasons = provider_rows(exported, inputs, threads, min_time_s, quick, step)
         runtimes = with_speedups(runtimes + providers)
+        for variant in ("torch eager", "ORT disable", "ORT all", "torch.compile"):
+            points = [find([*levels, *runtimes], variant, batch) for batch in BATCHES]
+            if all(point.get("latency_ms_median") for point in points):
+                emit.series(variant, Text("пакет", "batch"), Text("латентност, ms", "latency, ms"),
+                            list(BATCHES), [point["latency_ms_median"] for point in points],
+                            log_x=True)
         emit.table("onnx_runtimes", Text("torch срещу ONNX Runtime срещу torch.compile",
                                          "torch versus ONNX Runtime versus torch.compile"),
                    RUNTIME_COLUMNS, runtimes)

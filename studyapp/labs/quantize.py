@@ -79,8 +79,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("latency_ms_median", Text("медиана", "median"), "ms"),
     Column("latency_ms_p90", Text("p90", "p90"), "ms"),
     Column("speedup", Text("ускорение", "speed-up"), "×"),
-    Column("accuracy", Text("точност", "accuracy"), "%"),
-    Column("accuracy_change", Text("промяна на точността", "accuracy change"), "%"),
+    Column("accuracy", Text("точност", "accuracy"), "0..1"),
+    Column("accuracy_change_pp", Text("промяна на точността", "accuracy change"), "pp"),
     Column("size_bytes", Text("размер", "size"), "B"),
     Column("size_ratio", Text("дял от fp32", "share of fp32"), "×"),
     Column("cv", Text("CV", "CV")),
@@ -184,12 +184,7 @@ def torch_variant(
 
 def ort_variant(name: str, precision: str, path: Path, threads: int) -> Variant:
     """An ONNX model on disk, run by ONNX Runtime on the CPU with every graph optimization."""
-    import onnxruntime
-
-    options = harness.ort_session_options(threads)
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = onnxruntime.InferenceSession(str(path), options,
-                                           providers=["CPUExecutionProvider"])
+    session = harness.ort_session(path, threads=threads, opt_level="all")
 
     def prepare(x: np.ndarray) -> Call:
         feeds = {INPUT_NAME: np.ascontiguousarray(x, dtype=np.float32)}
@@ -300,7 +295,7 @@ def accuracy(variant: Variant, x: np.ndarray, y: np.ndarray) -> float | None:
 def latency(
     variant: Variant, x: np.ndarray, threads: int, min_time_s: float, budget_s: float,
 ) -> Row:
-    """Timing columns for one batch: the harness, or one warm call when that is too slow."""
+    """Timing columns for one batch: the harness, or a few warm calls when that is too slow."""
     import torch
 
     if variant.prepare is None or variant.skipped is not None:
@@ -363,8 +358,8 @@ def compare_with_fp32(rows: list[Row]) -> list[Row]:
         row["speedup"] = ratio(same_runtime.get("latency_ms_median"), row.get("latency_ms_median"))
         row["size_ratio"] = ratio(row["size_bytes"], same_runtime.get("size_bytes"))
         fp32_accuracy = torch_fp32.get("accuracy")
-        row["accuracy_change"] = (None if row["accuracy"] is None or fp32_accuracy is None
-                                  else row["accuracy"] - fp32_accuracy)
+        row["accuracy_change_pp"] = (None if row["accuracy"] is None or fp32_accuracy is None
+                                     else 100 * (row["accuracy"] - fp32_accuracy))
     return rows
 
 
@@ -524,8 +519,8 @@ def size_accuracy_reading(model: str, rows: Sequence[Row]) -> Text:
         accuracy = Text("Теглата му са случайни (само за време), затова точност не се мери.",
                         "Its weights are random (timing only), so accuracy is not measured.")
     else:
-        changes = ", ".join(f"{name} {first(name, 'accuracy_change') * 100:+.1f}"
-                            for name in int8 if first(name, "accuracy_change") is not None)
+        changes = ", ".join(f"{name} {first(name, 'accuracy_change_pp'):+.1f}"
+                            for name in int8 if first(name, "accuracy_change_pp") is not None)
         accuracy = Text(
             f"Точност в fp32: {fp32_accuracy:.1%}; промяна с int8 в процентни пункта: "
             f"{changes} — 256 нива на тегло пазят решенията на този модел.",
@@ -675,10 +670,21 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
                                      min_time_s, budget_s, step)
             emit.table(TABLE, Text("Квантизация: точност, латентност, размер",
                                    "Quantization: accuracy, latency, size"), COLUMNS, rows)
+    speedup_series(emit, rows, models[-1])
     paragraphs = reading(rows, models, weights, cpu, roof, threads, device, len(calibration))
     step.finish(Text("прочит", "reading"))
     busy = busy_cpu_caution(load, envinfo.usable_cores())
     emit.result(rows, paragraphs if busy is None else [*paragraphs, busy])
+
+
+def speedup_series(emit: Emitter, rows: Sequence[Row], model: str) -> None:
+    """One line per CPU variant of `model`: its speed-up over fp32 at each batch size."""
+    for variant in dict.fromkeys(row["variant"] for row in rows if row["model"] == model
+                                 and row["device"] == "cpu" and row["precision"] != "fp32"):
+        emit.series(f"{model} {variant}", Text("пакет", "batch"),
+                    Text("ускорение спрямо fp32, ×", "speed-up over fp32, ×"), list(BATCHES),
+                    [find(rows, model, variant, batch).get("speedup") for batch in BATCHES],
+                    log_x=True)
 
 
 def reading(
