@@ -213,3 +213,16 @@ async def test_language_change_reaches_a_review_in_progress(tmp_path: Path) -> N
         )
         await pilot.press("space")
         assert shown(review, "#typed-answer") == "half typed"
+
+
+@drive
+async def test_clicking_a_key_in_the_key_bar_presses_it(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        bar = app.screen.query_one(KeyBar)
+        line = str(bar.render())
+        await pilot.click(KeyBar, offset=(line.index(" t stats") + 1, 0))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, StatsScreen)
