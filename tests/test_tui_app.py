@@ -226,3 +226,23 @@ async def test_clicking_a_key_in_the_key_bar_presses_it(tmp_path: Path) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, StatsScreen)
+
+
+@drive
+async def test_command_palette_runs_the_keys_of_the_screen_below(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await pilot.press("r")
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        await pilot.press("ctrl+p", *"reveal")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is review and review.revealed
+        await pilot.press("ctrl+p", *"grade 5")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert review.session.can_undo() and not review.revealed

@@ -1,4 +1,9 @@
-"""Every app action in the command palette, named in the current language."""
+"""Every action in the command palette, named in the current language.
+
+The palette offers the main screens, help and quit from anywhere, plus every
+key of the screen it was opened from (e.g. reveal, the grades and undo in a
+review), so an action is never only a key.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,12 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from studyapp.tui.texts import binding_key
+
 if TYPE_CHECKING:
     from studyapp.tui.app import StudyApp
 
-# (catalogue key of the command's name, screen to open or app action)
+# (catalogue key of the command's name, main screen to open)
 SCREEN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("bind.review", "review"),
     ("bind.study", "study"),
@@ -19,24 +26,25 @@ SCREEN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("bind.stats", "stats"),
     ("bind.settings", "settings"),
 )
-APP_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("bind.help", "help"),
-    ("bind.quit", "quit"),
-)
 
 
 class StudyCommands(Provider):
-    """Open any screen, show help, quit."""
+    """Open any screen, run any key of the current screen, show help, quit."""
 
     def _commands(self) -> list[tuple[str, Callable[[], object]]]:
         app = cast("StudyApp", self.app)
-        found: list[tuple[str, Callable[[], object]]] = [
-            (app.t(key), partial(app.open_screen, name)) for key, name in SCREEN_COMMANDS
-        ]
-        found += [
-            (app.t(key), partial(app.run_action, action)) for key, action in APP_COMMANDS
-        ]
-        return found
+        found: dict[str, Callable[[], object]] = {
+            app.t(key): partial(app.open_screen, name) for key, name in SCREEN_COMMANDS
+        }
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            key = binding_key(binding.description, binding.action)
+            if active.enabled and key is not None and binding.action != "command_palette":
+                found.setdefault(
+                    app.t(key), partial(app.run_action, binding.action, active.node)
+                )
+        found.setdefault(app.t("bind.quit"), partial(app.run_action, "quit"))
+        return list(found.items())
 
     async def discover(self) -> Hits:
         for name, command in self._commands():
