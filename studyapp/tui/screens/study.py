@@ -23,8 +23,13 @@ from studyapp.tui.widgets.plain import Plain
 
 @dataclass(frozen=True)
 class Section:
-    id: str  # "prior", "overview", "concepts", "step.N", "examples", "pitfalls", "quiz", "recap"
-    step: Card | None = None
+    kind: str  # "prior", "overview", "concepts", "step", "examples", "pitfalls", "quiz", "recap"
+    step: Card | None = None  # the step card of a "step" section
+
+    @property
+    def id(self) -> str:
+        """Saved as the study position: the kind, and the step number for a step."""
+        return f"step.{self.step.step}" if self.step is not None else self.kind
 
 
 def module_sections(module: Module) -> list[Section]:
@@ -33,7 +38,7 @@ def module_sections(module: Module) -> list[Section]:
     sections.append(Section("overview"))
     if module.of_kind("concept"):
         sections.append(Section("concepts"))
-    sections += [Section(f"step.{card.step}", card) for card in module.of_kind("step")]
+    sections += [Section("step", card) for card in module.of_kind("step")]
     for kind, section in (("example", "examples"), ("pitfall", "pitfalls"), ("quiz", "quiz"),
                           ("recap", "recap")):
         if module.of_kind(kind):
@@ -80,8 +85,8 @@ class StudyScreen(AppScreen):
 
     async def show_section(self) -> None:
         section = self.sections[self.index]
-        title = self.t(f"study.section.{section.id.split('.')[0]}", n=section.step.step
-                       if section.step and section.step.step else "")
+        title = self.t(f"study.section.{section.kind}",
+                       n=section.step.step if section.step is not None else "")
         self.query_one("#study-title", Plain).update(self.t(
             "study.title", module=self.module.title.get(self.lang), index=self.index + 1,
             total=len(self.sections), section=title,
@@ -102,24 +107,28 @@ class StudyScreen(AppScreen):
 
     def section_widgets(self) -> Iterator[Widget]:
         section = self.sections[self.index]
-        kind = section.id.split(".")[0]
         if section.step is not None:
             yield from self._step(section.step)
-        else:
-            yield from getattr(self, f"_{kind}")()
-
-    def _text(self, text: str, classes: str = "") -> Plain:
-        return Plain(text, classes=classes)
+            return
+        yield from {
+            "prior": self._prior,
+            "overview": self._overview,
+            "concepts": self._concepts,
+            "examples": self._examples,
+            "pitfalls": self._pitfalls,
+            "quiz": self._quiz,
+            "recap": self._recap,
+        }[section.kind]()
 
     def _prior(self) -> Iterator[Widget]:
-        yield self._text(self.t("study.prior_intro"), "hint")
+        yield Plain(self.t("study.prior_intro"), classes="hint")
         for number, card in enumerate(self.module.of_kind("prior"), start=1):
-            yield self._text(card.front.get(self.lang), "item-title")
+            yield Plain(card.front.get(self.lang), classes="item-title")
             yield NoteArea(self.prior.get(card.id, ""), id=f"prior-{number}",
                            classes="prior-answer", name=card.id)
 
     def _overview(self) -> Iterator[Widget]:
-        yield self._text(self.module.overview.get(self.lang))
+        yield Plain(self.module.overview.get(self.lang))
 
     def _concepts(self) -> Iterator[Widget]:
         for card in self.module.of_kind("concept"):
@@ -129,44 +138,44 @@ class StudyScreen(AppScreen):
     def _term(self, card: Card) -> Widget:
         back = card.back.get(self.lang) if card.back else ""
         return Vertical(
-            self._text(card.front.get(self.lang), "item-title"),
-            self._text(back, "item-body"),
+            Plain(card.front.get(self.lang), classes="item-title"),
+            Plain(back, classes="item-body"),
             classes="item",
         )
 
     def _step(self, step: Card) -> Iterator[Widget]:
-        yield self._text(step.front.get(self.lang), "item-title")
+        yield Plain(step.front.get(self.lang), classes="item-title")
         if step.focus:
-            yield self._text(self.t("study.focus", text=step.focus.get(self.lang)), "item-body")
+            yield Plain(self.t("study.focus", text=step.focus.get(self.lang)), classes="item-body")
         if step.task:
-            yield self._text(self.t("study.task", text=step.task.get(self.lang)), "item-body")
+            yield Plain(self.t("study.task", text=step.task.get(self.lang)), classes="item-body")
         recalls = [card for card in self.module.of_kind("recall") if card.step == step.step]
         if recalls:
-            yield self._text(self.t("study.recall"), "item-title")
+            yield Plain(self.t("study.recall"), classes="item-title")
             for card in recalls:
-                yield self._text(f"• {card.front.get(self.lang)}", "item-body")
+                yield Plain(f"• {card.front.get(self.lang)}", classes="item-body")
         if step.lab:
             lab = lab_info(step.lab)
-            yield self._text(self.t("study.lab", id=lab.id, title=lab.title.get(self.lang)),
-                             "item-title")
-            yield self._text(lab.description.get(self.lang), "item-body")
-            yield self._text(self.t("labs.later"), "hint")
+            yield Plain(self.t("study.lab", id=lab.id, title=lab.title.get(self.lang)),
+                        classes="item-title")
+            yield Plain(lab.description.get(self.lang), classes="item-body")
+            yield Plain(self.t("labs.later"), classes="hint")
 
     def _examples(self) -> Iterator[Widget]:
         for card in self.module.of_kind("example"):
-            yield self._text(card.front.get(self.lang), "item-title")
+            yield Plain(card.front.get(self.lang), classes="item-title")
             yield Static(code_view(card), classes="code")
             if card.back:
-                yield self._text(card.back.get(self.lang), "item-body")
+                yield Plain(card.back.get(self.lang), classes="item-body")
 
     def _pitfalls(self) -> Iterator[Widget]:
         for card in self.module.of_kind("pitfall"):
             yield self._term(card)
 
     def _quiz(self) -> Iterator[Widget]:
-        yield self._text(self.t("study.quiz_intro"), "hint")
+        yield Plain(self.t("study.quiz_intro"), classes="hint")
         for number, card in enumerate(self.module.of_kind("quiz"), start=1):
-            yield self._text(f"{number}. {card.front.get(self.lang)}", "item-body")
+            yield Plain(f"{number}. {card.front.get(self.lang)}", classes="item-body")
 
     def _recap(self) -> Iterator[Widget]:
         recap = [f"• {card.front.get(self.lang)}" for card in self.module.of_kind("recap")]
@@ -175,10 +184,10 @@ class StudyScreen(AppScreen):
             answer = self.prior.get(card.id, "").strip() or self.t("study.no_prior")
             mine.append(f"{card.front.get(self.lang)}\n  → {answer}")
         yield Horizontal(
-            Vertical(self._text(self.t("study.recap_title"), "item-title"),
-                     self._text("\n".join(recap), "item-body"), classes="recap-column"),
-            Vertical(self._text(self.t("study.prior_title"), "item-title"),
-                     self._text("\n\n".join(mine), "item-body"), classes="recap-column"),
+            Vertical(Plain(self.t("study.recap_title"), classes="item-title"),
+                     Plain("\n".join(recap), classes="item-body"), classes="recap-column"),
+            Vertical(Plain(self.t("study.prior_title"), classes="item-title"),
+                     Plain("\n\n".join(mine), classes="item-body"), classes="recap-column"),
             id="recap-columns",
         )
 

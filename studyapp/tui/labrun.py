@@ -1,0 +1,174 @@
+"""The lab run of the app: one at a time, owned by the app, not by the screen that started it.
+
+The child process is followed in a worker thread that never touches widgets: it posts
+`LabProgress` (a newer one replaces one still queued, so the UI does not drown),
+`LabStarted` and `LabFinished` messages to the app, whose handlers here keep the state
+and tell the screens (`lab_changed` / `lab_finished`), so the learner can switch screens
+and review while a lab runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from time import monotonic
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+from studyapp.labs.events import Event, Progress
+from studyapp.labs.predictions import Prediction
+
+if TYPE_CHECKING:
+    from studyapp.lab_session import LabSession
+    from studyapp.labs.runner import LabRunner
+    from studyapp.labservice import RecordedRun
+    from studyapp.tui.app import StudyApp
+
+LAB_WORKER = "lab-run"
+
+
+class LabStarted(Message):
+    def __init__(self, run_id: int) -> None:
+        super().__init__()
+        self.run_id = run_id
+
+
+class LabProgress(Message):
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self.progress = progress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LabProgress)
+
+
+class LabFinished(Message):
+    """The run ended; `record` is None when recording it failed (the app shows that error)."""
+
+    def __init__(self, record: RecordedRun | None) -> None:
+        super().__init__()
+        self.record = record
+
+
+@dataclass
+class ActiveRun:
+    lab_id: str
+    runner: LabRunner
+    started: float = field(default_factory=monotonic)
+    progress: Progress | None = None
+    cancelling: bool = False
+
+    def elapsed(self) -> float:
+        return monotonic() - self.started
+
+
+class LabRunHost:
+    """What the app adds for labs: start, follow and cancel the one running lab."""
+
+    lab_run: ActiveRun | None = None
+    lab_size = "default"  # "quick" in tests
+
+    def launch_lab(self, lab_id: str, card_id: str | None = None) -> None:
+        """Predict first (where the lab asks), then start the lab and show its progress."""
+        from studyapp.labs.predictions import question_for
+        from studyapp.tui.screens.lab_run import LabRunScreen
+        from studyapp.tui.screens.prediction import PredictionDialog
+
+        app = self._host
+        if not app.ready:
+            app.bell()
+            return
+        if self.lab_run is not None:
+            app.notify(app.t("labs_ui.busy", lab=self.lab_run.lab_id), severity="warning")
+            return
+
+        def start(prediction: Prediction | None) -> None:
+            if self.start_lab(lab_id, prediction=prediction, card_id=card_id,
+                              size=self.lab_size):
+                app.push_screen(LabRunScreen())
+
+        question = question_for(lab_id)
+        if question is None:
+            start(None)
+        else:
+            app.push_screen(PredictionDialog(lab_id, question, start))
+
+    @property
+    def _host(self) -> StudyApp:
+        return self  # type: ignore[return-value]
+
+    def lab_session(self) -> LabSession:
+        from studyapp.lab_session import LabSession
+
+        return LabSession(self._host.service)
+
+    def start_lab(self, lab_id: str, *, prediction: Prediction | None, card_id: str | None,
+                  size: str) -> bool:
+        """Start `lab_id` in a worker; False (and a notice) when another lab is running."""
+        app = self._host
+        if self.lab_run is not None:
+            app.notify(app.t("labs_ui.busy", lab=self.lab_run.lab_id), severity="warning")
+            return False
+        with app.reporting_errors():
+            session = self.lab_session()
+            runner = session.prepare(lab_id, size)
+            self.lab_run = ActiveRun(lab_id, runner)
+
+            def work() -> None:
+                record = None
+                try:
+                    record = session.run(runner, prediction=prediction, card_id=card_id,
+                                         on_event=self._posted)
+                finally:
+                    app.post_message(LabFinished(record))
+
+            app.run_worker(work, name=LAB_WORKER, group=LAB_WORKER, thread=True,
+                           exit_on_error=False)
+            self._tell("lab_changed")
+            return True
+        return False
+
+    def _posted(self, event: Event) -> None:
+        """In the worker thread: only progress goes to the app, as a message."""
+        if isinstance(event, Progress):
+            self._host.post_message(LabProgress(event))
+
+    def cancel_lab(self) -> None:
+        if self.lab_run is not None and not self.lab_run.cancelling:
+            self.lab_run.cancelling = True
+            self.lab_run.runner.cancel()
+            self._tell("lab_changed")
+
+    def on_lab_progress(self, message: LabProgress) -> None:
+        if self.lab_run is not None:
+            self.lab_run.progress = message.progress
+            self._tell("lab_changed")
+
+    def on_lab_finished(self, message: LabFinished) -> None:
+        self.lab_run = None
+        self._tell("lab_changed")
+        if message.record is None:
+            return
+        record = message.record
+        if not self._tell("lab_finished", record):
+            app = self._host
+            if record.run.status == "ok":
+                app.notify(app.t("labs_ui.finished_elsewhere", lab=record.run.lab))
+            else:
+                self.show_lab_failure(record)
+        self._host.data_changed()
+
+    def show_lab_failure(self, record: RecordedRun) -> None:
+        from studyapp.tui.screens.lab_failure import LabFailureDialog
+
+        self._host.push_screen(LabFailureDialog(record))
+
+    def _tell(self, hook: str, *args: Any) -> bool:
+        """Call `hook` on every screen that has it; whether any had it."""
+        told = False
+        for screen in self._host.screen_stack:
+            method = getattr(screen, hook, None)
+            if method is not None:
+                method(*args)
+                told = True
+        return told

@@ -1,0 +1,107 @@
+"""How a lab run reads on screen: its tables, plots, environment and numbers, in one language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.table import Table as RichTable
+from textual_plotext import PlotextPlot
+
+from studyapp.i18n import tr
+from studyapp.labs.catalog import LAB_IDS, lab_info
+from studyapp.labs.events import Scalar, Series, Table
+
+PLOT_MARKER = "braille"
+
+
+def lab_title(lab_id: str, lang: str) -> str:
+    """The catalogue title, or the id of a lab that is not in the catalogue."""
+    return lab_info(lab_id).title.get(lang) if lab_id in LAB_IDS else lab_id
+
+
+def fmt_number(value: Scalar, lang: str) -> str:
+    """Three significant digits for measurements; counts and names as they are."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return tr(lang, "labs_ui.yes" if value else "labs_ui.no")
+    if isinstance(value, float):
+        if value == 0 or abs(value) >= 1000:
+            return f"{value:,.0f}".replace(",", " ")
+        return f"{value:.3g}"
+    return str(value)
+
+
+def fmt_started(at: datetime) -> str:
+    """A stored UTC instant in the machine's local time, to the minute."""
+    return at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def fmt_params(params: Mapping[str, Any]) -> str:
+    return " ".join(f"{key}={value}" for key, value in params.items() if key != "seed")
+
+
+def rich_table(table: Table, lang: str) -> RichTable:
+    """The lab's table with its columns' labels and units; rows keep the lab's language."""
+    shown = RichTable(expand=False, pad_edge=False, show_edge=False, box=None,
+                      header_style="bold")
+    for column in table.columns:
+        label = column.label.get(lang)
+        shown.add_column(f"{label}, {column.unit}" if column.unit else label,
+                         justify="left" if column.key == "variant" else "right",
+                         overflow="fold")
+    for row in table.rows:
+        cells = []
+        for column in table.columns:
+            value = row.get(column.key)
+            if column.key == "variant" and lang == "bg" and row.get("variant_bg"):
+                value = row["variant_bg"]
+            cells.append(fmt_number(value, lang))
+        shown.add_row(*cells)
+    return shown
+
+
+def env_line(env: Mapping[str, Any], lang: str) -> str:
+    """The environment fingerprint in one line: CPU, ISA, cores and threads, versions, GPU."""
+    if not env:
+        return tr(lang, "labs_ui.env_unknown")
+    isa = env.get("isa") or {}
+    flags = ", ".join(name for name in ("avx2", "avx512f", "avx512_vnni", "amx")
+                      if isa.get(name)) or "—"
+    return tr(lang, "labs_ui.env", cpu=env.get("cpu_model", "?"), flags=flags,
+              cores=env.get("cores", "?"), threads=env.get("threads", "?"),
+              torch=env.get("torch", "?"), ort=env.get("onnxruntime", "?"),
+              gpu=env.get("gpu") or tr(lang, "labs_ui.no_gpu"))
+
+
+def series_groups(series: Sequence[Series]) -> list[list[Series]]:
+    """Series that share their axes go on one plot, in the order they came."""
+    groups: dict[tuple[str, str], list[Series]] = {}
+    for line in series:
+        groups.setdefault((line.x_label.en, line.y_label.en), []).append(line)
+    return list(groups.values())
+
+
+class SeriesPlot(PlotextPlot):
+    """One plot of series with the same axes, labelled in the app's language."""
+
+    def __init__(self, series: Sequence[Series], lang: str, *, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.series = list(series)
+        self.lang = lang
+
+    def on_mount(self) -> None:
+        plt = self.plt
+        first = self.series[0]
+        plt.xlabel(first.x_label.get(self.lang))
+        plt.ylabel(first.y_label.get(self.lang))
+        if first.log_x:
+            plt.xscale("log")
+        for line in self.series:
+            points = [(x, y) for x, y in zip(line.x, line.y, strict=False) if y is not None]
+            if points:
+                xs, ys = zip(*points, strict=True)
+                plt.plot(list(xs), list(ys), label=line.name.get(self.lang), marker=PLOT_MARKER)
