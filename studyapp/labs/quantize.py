@@ -30,7 +30,7 @@ from studyapp.deck.model import Text
 from studyapp.labs import envinfo, harness
 from studyapp.labs.envinfo import CPUINFO, parse_cpuinfo
 from studyapp.labs.events import Column, Emitter
-from studyapp.labs.onnx_export import INPUT_NAME, export, onnx_files, quiet_exporter
+from studyapp.labs.onnx_export import INPUT_NAME, Exported, export, onnx_files, quiet_exporter
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.readings import (
     Steps,
@@ -217,8 +217,9 @@ def calibration_reader(images: np.ndarray) -> CalibrationDataReader:
 def cpu_variants(
     model: torch.nn.Module, calibration: np.ndarray, folder: Path, threads: int,
     step: Callable[[Text], None],
-) -> list[Variant]:
-    """torch fp32, dynamic int8, fp16 and bf16; ORT fp32, dynamic int8 and static int8."""
+) -> tuple[list[Variant], Exported]:
+    """torch fp32, dynamic int8, fp16 and bf16; ORT fp32, dynamic int8 and static int8; and
+    how the ONNX file was exported."""
     import torch
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
 
@@ -250,7 +251,7 @@ def cpu_variants(
         ort_variant("ORT fp32", "fp32", exported.path, threads),
         ort_variant("ORT int8-dyn", "int8", dynamic, threads),
         ort_variant("ORT int8-static", "int8", static, threads),
-    ]
+    ], exported
 
 
 def gpu_variants(model: torch.nn.Module, folder: Path) -> list[Variant]:
@@ -658,7 +659,12 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
             weights[name] = footprint(trained.model)
             folder = Path(tmp) / name
             folder.mkdir()
-            variants = cpu_variants(trained.model, calibration, folder, threads, step)
+            variants, exported = cpu_variants(trained.model, calibration, folder, threads, step)
+            if exported.fallback_reason:
+                emit.note(f"{name}: torch.export не успя ({exported.fallback_reason}); ONNX "
+                          "файлът е от TorchScript експорта.",
+                          f"{name}: torch.export failed ({exported.fallback_reason}); the ONNX "
+                          "file comes from the TorchScript exporter.")
             if device == "cuda":
                 variants += gpu_variants(trained.model, folder)
             if name == models[0]:
