@@ -9,7 +9,8 @@
    so that both see the same machine; the median over rounds is compared. Target: within
    10%. Timer takes the median of block means (blocks of many calls), the harness the median
    of single calls: on a quiet machine they agree; on a busy one, slow calls raise the block
-   means, so a gap there says the machine was busy (the load average is printed).
+   means, so a gap there says the machine was busy (the load average is printed, and the
+   harness mean beside it: block means follow the mean, not the median).
 
 Run: .venv/bin/python benchmarks/bench_labs.py [--labs a,b] [--passes N] [--skip-labs]
      [--skip-timer] [--repeats N]
@@ -64,20 +65,21 @@ def bench_timer(threads_list: list[int], repeats: int) -> bool:
     print(f"2. Harness vs torch.utils.benchmark.Timer, median of {repeats} alternated rounds "
           f"(target: within {TIMER_TOLERANCE:.0%})")
     print(f"   {'model':<9} {'batch':>5} {'threads':>7} {'harness ms':>11} {'Timer ms':>9} "
-          f"{'ratio':>6}  {'harness CV':>10}")
+          f"{'ratio':>6}  {'harness CV':>10} {'harness mean ms':>15}")
     all_ok = True
     for name, batch in TIMER_CASES:
         torch.manual_seed(0)
         model = models.build(name).eval()
         x = torch.from_numpy(sample_batch(batch))
         for threads in threads_list:
-            ours, theirs, spread = [], [], []
+            ours, theirs, spread, means = [], [], [], []
             timer = Timer("model(x)", globals={"model": model, "x": x}, num_threads=threads)
             for _ in range(repeats):
                 timing = harness.measure(lambda model=model, x=x: model(x), threads=threads,
                                          min_time_s=MIN_TIME_S)
                 ours.append(timing.median_ms)
                 spread.append(timing.cv)
+                means.append(timing.mean_ms)
                 with torch.inference_mode():
                     theirs.append(timer.blocked_autorange(min_run_time=MIN_TIME_S).median * 1e3)
             ratio = statistics.median(ours) / statistics.median(theirs)
@@ -85,7 +87,8 @@ def bench_timer(threads_list: list[int], repeats: int) -> bool:
             all_ok = all_ok and ok
             print(f"   {name:<9} {batch:>5} {threads:>7} {statistics.median(ours):11.4f} "
                   f"{statistics.median(theirs):9.4f} {ratio:6.3f}  "
-                  f"{statistics.median(spread):10.2f}{'' if ok else '  <- apart'}")
+                  f"{statistics.median(spread):10.2f} {statistics.median(means):15.4f}"
+                  f"{'' if ok else '  <- apart'}")
     return all_ok
 
 
