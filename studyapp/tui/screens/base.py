@@ -1,4 +1,4 @@
-"""What every screen of the app shares: back, the translated footer, language and day changes."""
+"""What every screen of the app shares: back, the key bar, language and day changes."""
 
 from __future__ import annotations
 
