@@ -19,7 +19,15 @@ from studyapp.deck.model import Text
 from studyapp.labs import harness
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.readings import SAME, join, noise_caution, times
+from studyapp.labs.readings import (
+    SAME,
+    batch_order_caution,
+    busy_cpu_caution,
+    cpu_load,
+    join,
+    noise_caution,
+    times,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -374,6 +382,9 @@ def read_cuda(cpu: Sequence[dict[str, Any]], resident: Sequence[dict[str, Any]],
 
 
 def run(params: dict[str, Any], emit: Emitter) -> None:
+    from studyapp.labs.envinfo import usable_cores
+
+    load = cpu_load()  # before the lab adds its own
     lab = BatchingRun(params, emit)
     many = lab.cpu_sweep(lab.threads, lab.sweep.batches)
     roof, reprobed = checked_roofline(many, lab.roof, lab.threads)
@@ -389,4 +400,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
                             "With one thread there is no one-versus-many comparison."))
     if resident:
         reading.append(read_cuda(many, resident, copied))
-    emit.result(lab.rows, reading)
+    cautions = (batch_order_caution(lab.rows, lambda row: str(row["variant"]),
+                                    lab.sweep.batches[0], lab.sweep.batches[-1]),
+                busy_cpu_caution(load, usable_cores()))
+    emit.result(lab.rows, [*reading, *(text for text in cautions if text)])

@@ -32,7 +32,13 @@ from studyapp.labs import harness
 from studyapp.labs.batching import checked_roofline, read_roofline, sample_batch, work
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.readings import join, noise_caution
+from studyapp.labs.readings import (
+    batch_order_caution,
+    busy_cpu_caution,
+    cpu_load,
+    join,
+    noise_caution,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -477,6 +483,7 @@ class Sections:
 def run(params: dict[str, Any], emit: Emitter) -> None:
     from studyapp.labs import envinfo, roofline, zoo
 
+    load = cpu_load()  # before the lab adds its own
     size = SIZES[str(params["size"])]
     threads, seed, batch = int(params["threads"]), int(params["seed"]), int(params["batch_size"])
     device = "cuda" if params["device"] == "cuda" and envinfo.cuda_available() else "cpu"
@@ -523,4 +530,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
                read_bottleneck(layers), read_memory(memory),
                read_ort(ort, torch_ops if device == "cpu" else None), *reprobed,
                join(read_roofline(points, roof), noise_caution(*points))]
-    emit.result(sections.rows, reading)
+    model_name = str(params["model"])
+    cautions = (batch_order_caution(points, lambda row: model_name, 1, size.large_batch),
+                busy_cpu_caution(load, envinfo.usable_cores()))
+    emit.result(sections.rows, [*reading, *(text for text in cautions if text)])
