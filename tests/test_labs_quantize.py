@@ -154,3 +154,16 @@ def test_speedup_wording_follows_the_number() -> None:
     assert busy_cpu_caution(None, 2) is None and busy_cpu_caution(1.2, 2) is None
     caution = busy_cpu_caution(4.3, 2)
     assert caution is not None and "4.3" in caution.en and "4.3" in caution.bg
+
+
+def test_a_small_batch_slower_than_a_large_one_is_flagged() -> None:
+    from studyapp.labs.readings import batch_order_caution
+
+    rows = [{"variant": "a", "batch_size": 1, "latency_ms_median": 9.0},
+            {"variant": "a", "batch_size": 64, "latency_ms_median": 1.0},
+            {"variant": "b", "batch_size": 1, "latency_ms_median": 0.1},
+            {"variant": "b", "batch_size": 64, "latency_ms_median": 1.0},
+            {"variant": "c", "batch_size": 1, "latency_ms_median": 5.0}]
+    caution = batch_order_caution(rows, lambda row: row["variant"], 1, 64)
+    assert caution is not None and "a took longer" in caution.en and "a " in caution.bg
+    assert batch_order_caution(rows[2:], lambda row: row["variant"], 1, 64) is None

@@ -31,6 +31,7 @@ from studyapp.labs.onnx_export import INPUT_NAME, Exported, export, failure_summ
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.readings import (
     Steps,
+    batch_order_caution,
     busy_cpu_caution,
     cpu_load,
     join,
@@ -575,9 +576,11 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
             compile_reading(runtimes, compile_skipped),
             providers_reading(runtimes, onnxruntime.get_available_providers(), reasons),
         ]
-        busy = busy_cpu_caution(load, usable_cores())
-        if busy is not None:
-            reading.append(busy)
+        cautions = (batch_order_caution([*levels, *runtimes],
+                                        lambda row: f"{row['variant']} ({row['device']})",
+                                        BATCHES[0], BATCHES[-1]),
+                    busy_cpu_caution(load, usable_cores()))
+        reading += [text for text in cautions if text is not None]
         step.finish(Text("прочит", "reading"))
     emit.result([*check, *levels, *runtimes], reading)
 

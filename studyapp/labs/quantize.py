@@ -34,6 +34,7 @@ from studyapp.labs.onnx_export import INPUT_NAME, Exported, export, onnx_files, 
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.readings import (
     Steps,
+    batch_order_caution,
     busy_cpu_caution,
     cpu_load,
     join,
@@ -679,8 +680,10 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     speedup_series(emit, rows, models[-1])
     paragraphs = reading(rows, models, weights, cpu, roof, threads, device, len(calibration))
     step.finish(Text("прочит", "reading"))
-    busy = busy_cpu_caution(load, envinfo.usable_cores())
-    emit.result(rows, paragraphs if busy is None else [*paragraphs, busy])
+    cautions = (batch_order_caution(rows, lambda row: f"{row['model']} {row['variant']}"
+                                    f" ({row['device']})", BATCHES[0], BATCHES[-1]),
+                busy_cpu_caution(load, envinfo.usable_cores()))
+    emit.result(rows, [*paragraphs, *(text for text in cautions if text is not None)])
 
 
 def speedup_series(emit: Emitter, rows: Sequence[Row], model: str) -> None:

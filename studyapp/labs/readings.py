@@ -6,7 +6,7 @@ Every phrase comes from a measured number, in Bulgarian and English. No torch he
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from studyapp.deck.model import Text
@@ -14,6 +14,7 @@ from studyapp.labs.events import Emitter
 from studyapp.labs.harness import MIN_SAMPLES
 
 SAME = 0.05  # speed-ups within ±5% read as "no change"
+ORDER_SLACK = 1.5  # a smaller batch this many times slower than a larger one is implausible
 
 
 class Steps:
@@ -101,4 +102,32 @@ def busy_cpu_caution(load: float | None, cores: int) -> Text | None:
         f"As the lab started the CPU load was {load:.1f} on {cores} cores: other programs were "
         "competing for the cores, so timings with several threads may be many times longer "
         "than normal. Close them and run the lab again.",
+    )
+
+
+def batch_order_caution(
+    rows: Sequence[Mapping[str, Any]], name: Callable[[Mapping[str, Any]], str],
+    small: int, large: int,
+) -> Text | None:
+    """A warning naming the variants that took longer at batch `small` than at `large`.
+
+    The larger batch does all the work of the smaller one and more, so the reverse order
+    means something else (another program, usually) held the CPU during those timings.
+    """
+    medians: dict[str, dict[int, float]] = {}
+    for row in rows:
+        if row.get("latency_ms_median") and row.get("batch_size") in (small, large):
+            medians.setdefault(name(row), {})[row["batch_size"]] = row["latency_ms_median"]
+    odd = [label for label, by_batch in medians.items() if len(by_batch) == 2
+           and by_batch[small] > ORDER_SLACK * by_batch[large]]
+    if not odd:
+        return None
+    listed = ", ".join(odd)
+    return Text(
+        f"Внимание: {listed} отнеха повече време при пакет {small}, отколкото при пакет "
+        f"{large} — невъзможно за същата работа, значи нещо друго е заемало процесора по "
+        "време на тези измервания. Пуснете упражнението отново.",
+        f"Caution: {listed} took longer at batch {small} than at batch {large} — impossible "
+        "for the same work, so something else held the CPU during those timings. Run the lab "
+        "again.",
     )
