@@ -28,8 +28,9 @@ def test_bg_and_en_hold_the_same_keys_and_placeholders(path: Path) -> None:
     bg, en = tables["bg"], tables["en"]
     assert sorted(set(bg) ^ set(en)) == []
     for key in bg:
-        assert isinstance(bg[key], str) and bg[key].strip(), key
-        assert isinstance(en[key], str) and en[key].strip(), key
+        assert isinstance(bg[key], str) and isinstance(en[key], str), key
+        if not bg[key].strip() or not en[key].strip():  # a deliberately blank text
+            assert bg[key] == en[key], key
         assert set(PLACEHOLDER.findall(bg[key])) == set(PLACEHOLDER.findall(en[key])), key
 
 
@@ -45,7 +46,9 @@ def test_every_literal_key_in_the_app_exists_in_both_languages() -> None:
             used.add(match.group(1) or match.group(2))
     assert len(used) > 50
     for lang in ("bg", "en"):
-        missing = sorted(key for key in used if f"tui.{key}" not in catalogue(lang))
+        texts = catalogue(lang)
+        # a key is `tui.KEY`, or given whole when it names another catalogue
+        missing = sorted(key for key in used if f"tui.{key}" not in texts and key not in texts)
         assert missing == [], lang
 
 
