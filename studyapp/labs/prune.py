@@ -392,38 +392,56 @@ def read_latency(dense: nn.Module, unstructured: list[Level],
     return notes
 
 
-def _last_holding(levels: list[Level], pick: Callable[[Level], dict[str, Any]],
-                  dense_accuracy: float) -> Level | None:
-    """The highest level whose accuracy is still within HOLDS of the dense model."""
-    holding = [lv for lv in levels if pick(lv)["accuracy"] >= dense_accuracy - HOLDS]
-    return max(holding, key=lambda lv: lv.amount, default=None)
+def falls_off(levels: list[Level], pick: Callable[[Level], dict[str, Any]],
+              dense_accuracy: float) -> tuple[Level | None, Level | None]:
+    """The last level before accuracy first drops more than HOLDS below the dense model, and
+    the level where it does (None when it never does)."""
+    held = None
+    for level in levels:
+        if pick(level)["accuracy"] < dense_accuracy - HOLDS:
+            return held, level
+        held = level
+    return held, None
+
+
+def _fall(levels: list[Level], pick: Callable[[Level], dict[str, Any]],
+          dense_accuracy: float) -> Text:
+    """"stays within one point up to X% and falls off at Y% (acc); at Z% it is acc"."""
+    held, fell = falls_off(levels, pick, dense_accuracy)
+    kept, last = (_pct(held.amount) if held else "0%"), levels[-1]
+    if fell is None:
+        text = Text(f"остава в рамките на 1 точка при всички нива до {kept}",
+                    f"stays within one point at every level up to {kept}")
+    else:
+        text = Text(
+            f"остава в рамките на 1 точка до {kept} и пада при {_pct(fell.amount)} "
+            f"({pick(fell)['accuracy']:.3f})",
+            f"stays within one point up to {kept} and falls off at {_pct(fell.amount)} "
+            f"({pick(fell)['accuracy']:.3f})")
+    if fell is last:
+        return text
+    return Text(f"{text.bg}; при {_pct(last.amount)} е {pick(last)['accuracy']:.3f}",
+                f"{text.en}; at {_pct(last.amount)} it is {pick(last)['accuracy']:.3f}")
 
 
 def read_accuracy(dense_accuracy: float, unstructured: list[Level]) -> list[Text]:
     """Where accuracy falls off, with and without fine-tuning."""
     if not unstructured:
         return []
-    notes = []
+    plain = _fall(unstructured, lambda level: level.pruned, dense_accuracy)
+    notes = [Text(
+        f"Точността на плътния модел е {dense_accuracy:.3f}; без дообучение тя {plain.bg}.",
+        f"The dense model's accuracy is {dense_accuracy:.3f}; without fine-tuning it "
+        f"{plain.en}.")]
     last = unstructured[-1]
-    holds = _last_holding(unstructured, lambda lv: lv.pruned, dense_accuracy)
-    held = _pct(holds.amount) if holds else "0%"
-    notes.append(Text(
-        f"Точността на плътния модел е {dense_accuracy:.3f}; без дообучение тя остава в рамките "
-        f"на 1 точка до {held} разреденост, а при {_pct(last.amount)} е "
-        f"{last.pruned['accuracy']:.3f}.",
-        f"The dense model's accuracy is {dense_accuracy:.3f}; without fine-tuning it stays "
-        f"within one point up to {held} sparsity, and at {_pct(last.amount)} it is "
-        f"{last.pruned['accuracy']:.3f}."))
     if last.tuned is not None:
-        tuned_holds = _last_holding(unstructured, lambda lv: lv.final, dense_accuracy)
-        tuned_held = _pct(tuned_holds.amount) if tuned_holds else "0%"
+        tuned = _fall(unstructured, lambda level: level.final, dense_accuracy)
         notes.append(Text(
             f"С кратко дообучение (маските остават, нулите са {_pct(last.tuned['sparsity'])}) "
-            f"точността при {_pct(last.amount)} е {last.tuned['accuracy']:.3f} и се държи до "
-            f"{tuned_held}: останалите тегла поемат работата на махнатите.",
+            f"точността {tuned.bg}: останалите тегла поемат работата на махнатите.",
             f"With a short fine-tune (the masks stay, zeros are {_pct(last.tuned['sparsity'])}) "
-            f"accuracy at {_pct(last.amount)} is {last.tuned['accuracy']:.3f} and holds up to "
-            f"{tuned_held}: the remaining weights take over the work of the removed ones."))
+            f"accuracy {tuned.en}: the remaining weights take over the work of the removed "
+            "ones."))
     return notes
 
 
