@@ -24,6 +24,7 @@ from studyapp.deck import Lang, Module, load_modules
 from studyapp.errors import StudyappError
 from studyapp.labs.catalog import LAB_IDS
 from studyapp.tui.commands import StudyCommands
+from studyapp.tui.labrun import LabRunHost
 from studyapp.tui.texts import t
 
 if TYPE_CHECKING:
@@ -33,8 +34,8 @@ DAY_CHECK_SECONDS = 60.0
 OPEN_WORKER = "open-database"
 
 
-class StudyApp(App[int]):
-    """One learner's study app over one database and a set of modules."""
+class StudyApp(LabRunHost, App[int]):
+    """One learner's study app over one database and a set of modules; it owns the lab run."""
 
     CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss", "screens.tcss"]
     COMMANDS: ClassVar[set[Any]] = {StudyCommands}

@@ -91,7 +91,8 @@ class LabRunHost:
         if question is None:
             start(None)
         else:
-            app.push_screen(PredictionDialog(lab_id, question, start))
+            app.push_screen(PredictionDialog(lab_id, question, app.language,
+                                             app.t("labs_ui.predict_title"), start))
 
     @property
     def _host(self) -> StudyApp:

@@ -9,9 +9,13 @@ from studyapp.i18n import tr
 GRADES: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
 
 
+# Catalogues of the app besides `tui`, whose keys are given whole ("labs_ui.title").
+OTHER_CATALOGUES: tuple[str, ...] = ("labs_ui.",)
+
+
 def t(lang: str, key: str, **values: object) -> str:
-    """The string `tui.KEY` in `lang`."""
-    return tr(lang, f"tui.{key}", **values)
+    """The string `tui.KEY` in `lang`, or KEY itself when it names another app catalogue."""
+    return tr(lang, key if key.startswith(OTHER_CATALOGUES) else f"tui.{key}", **values)
 
 
 def fmt_date(lang: str, day: date | None) -> str:
@@ -70,7 +74,7 @@ def binding_key(description: str, action: str) -> str | None:
 
     Our descriptions are catalogue keys `bind.NAME`; Textual's are found by action.
     """
-    if description.startswith("bind."):
+    if description.startswith(("bind.", *OTHER_CATALOGUES)):
         return description
     return FRAMEWORK_ACTIONS.get(action)
 

@@ -45,7 +45,6 @@ class LabRunScreen(AppScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.set_interval(TICK_S, self.lab_changed)
         self.lab_changed()
 

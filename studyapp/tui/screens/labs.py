@@ -1,25 +1,145 @@
-"""The labs of the catalogue: what each one measures and which step it belongs to."""
+"""Every lab: what it measures, its learning-path step, its last result on this machine.
+
+`r` or `enter` predicts and runs the highlighted lab, `o` opens its last result, `h` its history;
+while a lab runs its progress shows at the top and `v` returns to it.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from typing import ClassVar
 
-from studyapp.labs.catalog import LABS
+from rich.text import Text as RichText
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from studyapp.lab_session import LabOverview, outcome
 from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar
+from studyapp.tui.widgets.lab_views import fmt_started
 from studyapp.tui.widgets.plain import Plain
 
 
 class LabsScreen(AppScreen):
+    CSS_PATH = CSS_PATH
+    AUTO_FOCUS = "#labs-list"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "run", "labs_ui.bind.run", id="labs.run"),
+        Binding("o", "open_last", "labs_ui.bind.open_last", id="labs.open_last"),
+        Binding("h", "history", "labs_ui.bind.history", id="labs.history"),
+        Binding("v", "view_run", "labs_ui.bind.view_run", id="labs.view_run"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.labs: list[LabOverview] = []
+
     def compose(self) -> ComposeResult:
-        yield Plain(self.t("labs.title"), classes="screen-title")
-        with VerticalScroll(id="labs-list"):
-            for lab in LABS:
-                yield Plain(
-                    self.t("labs.entry", id=lab.id, step=lab.step, title=lab.title.get(self.lang)),
-                    classes="lab-title",
-                )
-                yield Plain(lab.description.get(self.lang), classes="lab-description")
-            yield Plain(self.t("labs.later"), classes="hint")
+        yield Plain(self.t("labs_ui.title"), classes="screen-title")
+        yield Plain("", id="labs-running", classes="running")
+        yield OptionList(id="labs-list")
         yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.lab_changed()
+
+    async def language_changed(self) -> None:
+        await super().language_changed()
+        self.fill()
+        self.lab_changed()
+
+    def refresh_data(self) -> None:
+        with self.study_app.reporting_errors():
+            self.labs = self.study_app.lab_session().overview()
+        self.fill()
+
+    def fill(self) -> None:
+        options = self.query_one(OptionList)
+        highlighted = options.highlighted or 0
+        options.clear_options()
+        options.add_options(Option(self._prompt(lab), id=lab.entry.id) for lab in self.labs)
+        if self.labs:
+            options.highlighted = min(highlighted, len(self.labs) - 1)
+        self.refresh_bindings()
+
+    def _prompt(self, lab: LabOverview) -> RichText:
+        entry, lang = lab.entry, self.lang
+        prompt = RichText()
+        prompt.append(self.t("labs_ui.entry", id=entry.id, step=entry.step,
+                             title=entry.title.get(lang)), style="bold")
+        prompt.append("\n" + entry.description.get(lang))
+        prompt.append("\n" + self._last(lab) + "\n", style="italic")
+        return prompt
+
+    def _last(self, lab: LabOverview) -> str:
+        if not lab.entry.available:
+            return self.t("labs_ui.unavailable")
+        if lab.last is None:
+            return self.t("labs_ui.never_run")
+        found = outcome(lab.last)
+        verdict = found.measured.text.get(self.lang) if found.measured else ""
+        started = fmt_started(lab.last.started_at, self.study_app.clock)
+        return self.t("labs_ui.last_run", started=started,
+                      status=self.t(f"labs_ui.status.{lab.last.run.status}"),
+                      measured=f" · {verdict}" if verdict else "")
+
+    def lab_changed(self) -> None:
+        active = self.study_app.lab_run
+        line = self.query_one("#labs-running", Plain)
+        line.display = active is not None
+        if active is not None:
+            progress = active.progress
+            share = progress.done / progress.total if progress and progress.total else 0.0
+            step = progress.message.get(self.lang) if progress else ""
+            line.update(self.t("labs_ui.running_line", lab=active.lab_id, share=share, step=step,
+                               seconds=active.elapsed()))
+        self.refresh_bindings()
+
+    def _selected(self) -> LabOverview | None:
+        index = self.query_one(OptionList).highlighted
+        return self.labs[index] if index is not None and index < len(self.labs) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        lab = self._selected()
+        available = {
+            "run": lab is not None and lab.entry.available and self.study_app.lab_run is None,
+            "open_last": lab is not None and lab.last is not None,
+            "history": lab is not None,
+            "view_run": self.study_app.lab_run is not None,
+        }.get(action, True)
+        return True if available else None
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.refresh_bindings()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_run()
+
+    def action_run(self) -> None:
+        lab = self._selected()
+        if lab is not None and lab.entry.available:
+            self.study_app.launch_lab(lab.entry.id)
+
+    def action_open_last(self) -> None:
+        from studyapp.tui.screens.lab_result import LabResultScreen
+
+        lab = self._selected()
+        if lab is not None and lab.last is not None:
+            self.app.push_screen(LabResultScreen(lab.last))
+
+    def action_history(self) -> None:
+        from studyapp.tui.screens.lab_history import LabHistoryScreen
+
+        lab = self._selected()
+        if lab is not None:
+            self.app.push_screen(LabHistoryScreen(lab.entry.id))
+
+    def action_view_run(self) -> None:
+        from studyapp.tui.screens.lab_run import LabRunScreen
+
+        if self.study_app.lab_run is not None:
+            self.app.push_screen(LabRunScreen())

@@ -51,6 +51,7 @@ class StudyScreen(AppScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "move(1)", "bind.next", id="study.next"),
         Binding("p", "move(-1)", "bind.previous", id="study.previous"),
+        Binding("l", "lab", "labs_ui.bind.lab", id="study.lab"),
     ]
 
     def __init__(self) -> None:
@@ -159,7 +160,7 @@ class StudyScreen(AppScreen):
             yield Plain(self.t("study.lab", id=lab.id, title=lab.title.get(self.lang)),
                         classes="item-title")
             yield Plain(lab.description.get(self.lang), classes="item-body")
-            yield Plain(self.t("labs.later"), classes="hint")
+            yield Plain(self.t("labs_ui.study_hint"), classes="hint")
 
     def _examples(self) -> Iterator[Widget]:
         for card in self.module.of_kind("example"):
@@ -211,6 +212,8 @@ class StudyScreen(AppScreen):
     # -- moving ----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "lab":
+            return True if self._section_labs() else None
         if action == "move":
             target = self.index + int(str(parameters[0]))
             return True if 0 <= target < len(self.sections) else None
@@ -225,6 +228,26 @@ class StudyScreen(AppScreen):
         with self.study_app.reporting_errors():
             self.service.save_study_position(f"{self.module.id}:{self.sections[target].id}")
         await self.show_section()
+
+    def _section_labs(self) -> list[Card]:
+        """The cards of this section that launch a lab: its step, or its examples."""
+        section = self.sections[self.index]
+        cards = [section.step] if section.step else (
+            self.module.of_kind("example") if section.kind == "examples" else [])
+        return [card for card in cards if card is not None and card.lab]
+
+    def action_lab(self) -> None:
+        """Run the section's lab; in the examples, choose whose."""
+        from studyapp.tui.screens.prediction import ChoiceDialog
+
+        cards = self._section_labs()
+        if len(cards) == 1:
+            self.study_app.launch_lab(str(cards[0].lab), cards[0].id)
+        elif cards:
+            names = [f"{card.front.get(self.lang)} — {card.lab}" for card in cards]
+            self.app.push_screen(ChoiceDialog(
+                self.t("labs_ui.title"), self.t("labs_ui.choose_lab"), names,
+                lambda index: self.study_app.launch_lab(str(cards[index].lab), cards[index].id)))
 
     def action_back(self) -> None:
         self.save_drafts()

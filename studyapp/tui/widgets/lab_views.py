@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.table import Table as RichTable
 from textual_plotext import PlotextPlot
 
+from studyapp.clock import Clock
 from studyapp.i18n import tr
 from studyapp.labs.catalog import LAB_IDS, lab_info
 from studyapp.labs.events import Scalar, Series, Table
@@ -34,9 +35,10 @@ def fmt_number(value: Scalar, lang: str) -> str:
     return str(value)
 
 
-def fmt_started(at: datetime) -> str:
-    """A stored UTC instant in the machine's local time, to the minute."""
-    return at.astimezone().strftime("%Y-%m-%d %H:%M")
+def fmt_started(at: datetime, clock: Clock) -> str:
+    """A stored UTC instant (naive when read back) in the clock's time zone, to the minute."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone(clock().tzinfo).strftime("%Y-%m-%d %H:%M")
 
 
 def fmt_params(params: Mapping[str, Any]) -> str:
@@ -51,7 +53,7 @@ def rich_table(table: Table, lang: str) -> RichTable:
         label = column.label.get(lang)
         shown.add_column(f"{label}, {column.unit}" if column.unit else label,
                          justify="left" if column.key == "variant" else "right",
-                         overflow="fold")
+                         no_wrap=True)
     for row in table.rows:
         cells = []
         for column in table.columns:

@@ -1,0 +1,96 @@
+"""Labs where the learner studies: the lab list with last results, predictions, result cards.
+
+The app's screens use this over the study service's database. A run itself is the lab
+service's (`labservice.py`): recorded as running, closed with its status. No torch here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from studyapp.deck.model import Text
+from studyapp.labs.predictions import Measured, Prediction, measured, verdict
+from studyapp.labs.result_cards import CardDraft, result_cards
+from studyapp.labs.runner import EventCallback, LabRunner
+from studyapp.labservice import LabEntry, LabService, RecordedRun, lab_entries
+from studyapp.session import StudyService
+from studyapp.store.engine import reading, writing
+from studyapp.store.result_cards import add_result_cards, result_cards_of_run
+
+
+@dataclass(frozen=True)
+class LabOverview:
+    entry: LabEntry
+    last: RecordedRun | None  # the newest recorded run of the lab, on this machine
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The prediction set beside what was measured."""
+
+    prediction: Prediction | None
+    measured: Measured | None
+    verdict: Text | None  # None unless both are there
+
+
+def outcome(record: RecordedRun) -> Outcome:
+    prediction = Prediction.from_json(record.prediction)
+    answer = measured(record.run.lab, record.run.rows) if record.run.status == "ok" else None
+    said = verdict(prediction, answer) if prediction and answer else None
+    return Outcome(prediction, answer, said)
+
+
+class LabSession:
+    def __init__(self, study: StudyService) -> None:
+        self._study = study
+        self._labs = LabService(study.engine, study.now)
+
+    def overview(self) -> list[LabOverview]:
+        """Every lab in catalogue order with its last run."""
+        return [LabOverview(entry, next(iter(self._labs.history(entry.id, 1)), None))
+                for entry in lab_entries()]
+
+    def history(self, lab_id: str) -> list[RecordedRun]:
+        return self._labs.history(lab_id)
+
+    def get(self, run_id: int) -> RecordedRun:
+        return self._labs.get(run_id)
+
+    def prepare(self, lab_id: str, size: str = "default") -> LabRunner:
+        return self._labs.prepare(lab_id, {"size": size})
+
+    def run(self, runner: LabRunner, *, prediction: Prediction | None = None,
+            card_id: str | None = None, on_event: EventCallback | None = None) -> RecordedRun:
+        """Run the lab to its end and record it with the prediction (blocks: call it in a
+        worker thread)."""
+        return self._labs.run(runner, card_id=card_id, on_event=on_event,
+                              prediction=prediction.to_json() if prediction else None)
+
+    def offered_cards(self, record: RecordedRun) -> list[CardDraft]:
+        """Cards from a successful run's numbers, none once some were accepted from it."""
+        if record.run.status != "ok" or self.accepted_cards(record.id):
+            return []
+        return result_cards(record.run.lab, record.run.rows, record.run.reading)
+
+    def accepted_cards(self, run_id: int) -> list[str]:
+        with reading(self._study.engine) as session:
+            return result_cards_of_run(session, run_id)
+
+    def accept_cards(self, record: RecordedRun, drafts: Sequence[CardDraft]) -> list[str]:
+        """Store the chosen cards; they join the review queue as new cards. Their ids."""
+        module_id = self._module_of(record.run.lab)
+        with writing(self._study.engine) as session:
+            cards = add_result_cards(session, module_id=module_id, run_id=record.id,
+                                     lab_id=record.run.lab, at=self._study.now(),
+                                     texts=[(draft.front, draft.back) for draft in drafts])
+        self._study.include_cards([(module_id, card) for card in cards])
+        return [card.id for card in cards]
+
+    def _module_of(self, lab_id: str) -> str:
+        """The module whose cards launch the lab (the first module when none does)."""
+        modules = self._study.modules()
+        for module in modules:
+            if any(card.lab == lab_id for card in module.cards):
+                return module.id
+        return modules[0].id

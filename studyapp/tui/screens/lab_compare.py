@@ -1,0 +1,94 @@
+"""Two runs of one lab side by side: parameters, machine, the measured answer, the numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rich.table import Table as RichTable
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from studyapp.lab_session import outcome
+from studyapp.labs.events import Table
+from studyapp.labservice import RecordedRun
+from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.screens.prediction import CSS_PATH
+from studyapp.tui.widgets.footer import KeyBar
+from studyapp.tui.widgets.lab_views import fmt_number, fmt_started, lab_title
+from studyapp.tui.widgets.plain import Plain
+
+ENV_KEYS = ("cpu_model", "cores", "threads", "torch", "onnxruntime", "gpu", "load_average_1m")
+
+
+def _row_name(row: dict[str, object], lang: str) -> str:
+    if lang == "bg" and row.get("variant_bg"):
+        return str(row["variant_bg"])
+    name = str(row.get("variant", "?"))
+    batch = row.get("batch_size")
+    return f"{name} · {batch}" if batch is not None else name
+
+
+class LabCompareScreen(AppScreen):
+    CSS_PATH = CSS_PATH
+
+    def __init__(self, first: RecordedRun, second: RecordedRun) -> None:
+        super().__init__()
+        self.runs = (first, second)
+
+    def compose(self) -> ComposeResult:
+        first, second = self.runs
+        yield Plain(self.t("labs_ui.compare_title", lab=lab_title(first.run.lab, self.lang),
+                           a=first.id, b=second.id), classes="screen-title")
+        with VerticalScroll(id="lab-compare-body"):
+            yield Static(self._table(), id="lab-compare-table")
+        yield KeyBar()
+
+    def _table(self) -> RichTable:
+        table = RichTable(box=None, pad_edge=False, show_edge=False, header_style="bold")
+        table.add_column("", overflow="fold")
+        for record in self.runs:
+            table.add_column(f"№{record.id}", overflow="fold")
+        for name, values in self._rows():
+            table.add_row(name, *values)
+        return table
+
+    def _rows(self) -> Iterator[tuple[str, tuple[str, str]]]:
+        first, second = self.runs
+        yield self.t("labs_ui.col.started"), (fmt_started(first.started_at, self.study_app.clock),
+                                              fmt_started(second.started_at, self.study_app.clock))
+        yield self.t("labs_ui.col.status"), tuple(  # type: ignore[misc]
+            self.t(f"labs_ui.status.{record.run.status}") for record in self.runs)
+        for key in sorted(set(first.run.params) | set(second.run.params)):
+            yield key, (str(first.run.params.get(key, "—")), str(second.run.params.get(key, "—")))
+        for key in ENV_KEYS:
+            values = (fmt_number(first.run.env.get(key), self.lang),
+                      fmt_number(second.run.env.get(key), self.lang))
+            yield key, values
+        answers = [outcome(record).measured for record in self.runs]
+        yield self.t("labs_ui.col.measured"), tuple(  # type: ignore[misc]
+            answer.text.get(self.lang) if answer else "—" for answer in answers)
+        yield from self._numbers()
+
+    def _numbers(self) -> Iterator[tuple[str, tuple[str, str]]]:
+        """The main table's rows, matched by name, in each numeric column that has a unit."""
+        first, second = (record.run.tables for record in self.runs)
+        for name, table in first.items():
+            other = second.get(name)
+            if other is None:
+                continue
+            matched = {_row_name(row, "en"): row for row in other.rows}
+            for row in table.rows:
+                twin = matched.get(_row_name(row, "en"))
+                if twin is None:
+                    continue
+                for column in _measured_columns(table):
+                    label = f"{_row_name(row, self.lang)}: {column.label.get(self.lang)}"
+                    if column.unit:
+                        label += f", {column.unit}"
+                    yield label, (fmt_number(row.get(column.key), self.lang),
+                                  fmt_number(twin.get(column.key), self.lang))
+
+
+def _measured_columns(table: Table) -> list:
+    return [column for column in table.columns if column.unit and column.key != "variant"]

@@ -1,0 +1,54 @@
+"""Why a lab did not finish: crashed, timed out or cancelled; its details on request."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+
+from studyapp.labservice import RecordedRun
+from studyapp.tui.screens.base import AppModal
+from studyapp.tui.screens.prediction import CSS_PATH
+from studyapp.tui.widgets.lab_views import lab_title
+from studyapp.tui.widgets.plain import Plain
+
+
+class LabFailureDialog(AppModal):
+    CSS_PATH = CSS_PATH
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "close", "bind.close", id="lab_failure.ok"),
+        Binding("d", "details", "labs_ui.bind.details", id="lab_failure.details"),
+    ]
+
+    def __init__(self, record: RecordedRun) -> None:
+        super().__init__()
+        self.record = record
+
+    def compose(self) -> ComposeResult:
+        run, lang = self.record.run, self.study_app.language
+        reason = run.error.get(lang) if run.error else self.t("labs_ui.no_reason")
+        with Vertical(id="lab-failure-box", classes="dialog"):
+            yield Plain(self.t("labs_ui.failure_title", lab=lab_title(run.lab, lang),
+                               status=self.t(f"labs_ui.status.{run.status}")),
+                        classes="dialog-title")
+            yield Plain(self.t("labs_ui.failure_reason", reason=reason), id="lab-failure-reason")
+            yield Plain(self.t("labs_ui.failure_kept", id=self.record.id), classes="hint")
+            with VerticalScroll(id="lab-failure-details"):
+                yield Plain(self._details(), id="lab-failure-text")
+            yield Plain(self.t("labs_ui.failure_hint"), classes="hint")
+
+    def _details(self) -> str:
+        run = self.record.run
+        parts = [self.t("labs_ui.details_detail"), run.detail.strip() or "—"]
+        if run.stderr_tail and "\n".join(run.stderr_tail).strip() != run.detail.strip():
+            parts += ["", self.t("labs_ui.details_stderr"), "\n".join(run.stderr_tail)]
+        return "\n".join(parts)
+
+    def on_mount(self) -> None:
+        self.query_one("#lab-failure-details").display = False
+
+    def action_details(self) -> None:
+        details = self.query_one("#lab-failure-details")
+        details.display = not details.display

@@ -1,0 +1,122 @@
+"""Past runs of one lab: date, status, parameters, machine; open one or compare two."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+from studyapp.lab_session import outcome
+from studyapp.labservice import RecordedRun
+from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.screens.prediction import CSS_PATH
+from studyapp.tui.widgets.footer import KeyBar
+from studyapp.tui.widgets.lab_views import fmt_params, fmt_started, lab_title
+from studyapp.tui.widgets.plain import Plain
+
+COMPARED = 2
+MARK = "●"
+
+
+class LabHistoryScreen(AppScreen):
+    CSS_PATH = CSS_PATH
+    AUTO_FOCUS = "#lab-history-table"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "labs_ui.bind.open", id="lab_history.open"),
+        Binding("space", "mark", "labs_ui.bind.mark", id="lab_history.mark"),
+        Binding("c", "compare", "labs_ui.bind.compare", id="lab_history.compare"),
+    ]
+
+    def __init__(self, lab_id: str) -> None:
+        super().__init__()
+        self.lab_id = lab_id
+        self.runs: list[RecordedRun] = []
+        self.marked: list[int] = []  # run ids, in the order they were marked
+
+    def compose(self) -> ComposeResult:
+        yield Plain(self.t("labs_ui.history_title", lab=lab_title(self.lab_id, self.lang)),
+                    classes="screen-title")
+        yield DataTable(id="lab-history-table", cursor_type="row", zebra_stripes=True)
+        yield Plain(self.t("labs_ui.history_hint"), id="lab-history-hint", classes="hint")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        with self.study_app.reporting_errors():
+            self.runs = self.study_app.lab_session().history(self.lab_id)
+        self.fill()
+
+    async def language_changed(self) -> None:
+        await super().language_changed()
+        self.fill()
+
+    def refresh_data(self) -> None:
+        with self.study_app.reporting_errors():
+            self.runs = self.study_app.lab_session().history(self.lab_id)
+        self.fill()
+
+    def fill(self) -> None:
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        for key in ("mark", "id", "started", "status", "verdict", "params", "machine"):
+            table.add_column(self.t(f"labs_ui.col.{key}"), key=key)
+        for record in self.runs:
+            found = outcome(record)
+            verdict = found.verdict.get(self.lang).split(":")[0] if found.verdict else "—"
+            env = record.run.env
+            table.add_row(
+                MARK if record.id in self.marked else " ", str(record.id),
+                fmt_started(record.started_at, self.study_app.clock),
+                self.t(f"labs_ui.status.{record.run.status}"),
+                verdict, fmt_params(record.run.params),
+                f"{env.get('cpu_model', '?')} · {env.get('cores', '?')}" if env else "—",
+                key=str(record.id))
+        if self.runs:
+            table.move_cursor(row=min(row, len(self.runs) - 1))
+        if not self.runs:
+            self.query_one("#lab-history-hint", Plain).update(self.t("labs_ui.history_empty"))
+        self.refresh_bindings()
+
+    def _current(self) -> RecordedRun | None:
+        table = self.query_one(DataTable)
+        if not self.runs or table.cursor_row < 0:
+            return None
+        return self.runs[min(table.cursor_row, len(self.runs) - 1)]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "compare":
+            return True if len(self.marked) == COMPARED else None
+        if action in ("open", "mark"):
+            return True if self.runs else None
+        return True
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        from studyapp.tui.screens.lab_result import LabResultScreen
+
+        record = self._current()
+        if record is not None:
+            self.app.push_screen(LabResultScreen(record))
+
+    def action_mark(self) -> None:
+        record = self._current()
+        if record is None:
+            return
+        if record.id in self.marked:
+            self.marked.remove(record.id)
+        else:
+            self.marked = [*self.marked, record.id][-COMPARED:]
+        self.fill()
+
+    def action_compare(self) -> None:
+        from studyapp.tui.screens.lab_compare import LabCompareScreen
+
+        if len(self.marked) == COMPARED:
+            by_id = {record.id: record for record in self.runs}
+            older, newer = sorted(self.marked)
+            self.app.push_screen(LabCompareScreen(by_id[older], by_id[newer]))

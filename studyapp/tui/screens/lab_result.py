@@ -1,0 +1,138 @@
+"""One recorded run: the prediction beside the measurement, tables, plots, reading, machine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Static
+
+from studyapp.lab_session import outcome
+from studyapp.labs.result_cards import CardDraft
+from studyapp.labservice import RecordedRun
+from studyapp.tui.screens.base import AppScreen
+from studyapp.tui.screens.prediction import CSS_PATH
+from studyapp.tui.widgets.footer import KeyBar
+from studyapp.tui.widgets.lab_views import (
+    SeriesPlot,
+    env_line,
+    fmt_params,
+    fmt_started,
+    lab_title,
+    rich_table,
+    series_groups,
+)
+from studyapp.tui.widgets.plain import Plain
+
+
+class LabResultScreen(AppScreen):
+    CSS_PATH = CSS_PATH
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("k", "cards", "labs_ui.bind.cards", id="lab_result.cards"),
+        Binding("h", "history", "labs_ui.bind.history", id="lab_result.history"),
+        Binding("r", "run_again", "labs_ui.bind.run_again", id="lab_result.run_again"),
+    ]
+
+    def __init__(self, record: RecordedRun, *, fresh: bool = False) -> None:
+        super().__init__()
+        self.record = record
+        self.fresh = fresh  # just run: offer its cards at once
+        self.offered: list[CardDraft] = []
+
+    def compose(self) -> ComposeResult:
+        record, lang = self.record, self.lang
+        started = fmt_started(record.started_at, self.study_app.clock)
+        yield Plain(self.t("labs_ui.result_title", lab=lab_title(record.run.lab, lang),
+                           id=record.id, started=started), classes="screen-title")
+        with VerticalScroll(id="lab-result-body"):
+            yield from self._summary()
+            yield from self._outcome()
+            yield Plain("", id="lab-result-cards", classes="hint")
+            yield from self._tables()
+            for group in series_groups(list(record.run.series.values())):
+                yield SeriesPlot(group, lang, classes="lab-plot")
+            yield from self._texts("labs_ui.reading", record.run.reading)
+            yield from self._texts("labs_ui.notes", record.run.notes)
+            yield Plain(self.t("labs_ui.environment"), classes="item-title")
+            yield Plain(env_line(record.run.env, lang), id="lab-result-env")
+        yield KeyBar()
+
+    def _summary(self) -> Iterator[Widget]:
+        run = self.record.run
+        yield Plain(self.t("labs_ui.result_summary", status=self.t(f"labs_ui.status.{run.status}"),
+                           seconds=run.duration_s, params=fmt_params(run.params)),
+                    id="lab-result-summary")
+        if run.error is not None:
+            yield Plain(self.t("labs_ui.failure_reason", reason=run.error.get(self.lang)))
+
+    def _outcome(self) -> Iterator[Widget]:
+        found = outcome(self.record)
+        if found.prediction is None and found.measured is None:
+            return
+        lines = []
+        if found.prediction is not None:
+            lines.append(self.t("labs_ui.predicted", answer=found.prediction.answer.get(self.lang)))
+        else:
+            lines.append(self.t("labs_ui.not_predicted"))
+        if found.measured is not None:
+            lines.append(self.t("labs_ui.measured", text=found.measured.text.get(self.lang)))
+        yield Vertical(Plain("\n".join(lines)),
+                       Plain(found.verdict.get(self.lang) if found.verdict else "",
+                             id="lab-result-verdict", classes="verdict"),
+                       id="lab-result-outcome", classes="panel")
+
+    def _tables(self) -> Iterator[Widget]:
+        for table in self.record.run.tables.values():
+            yield Plain(table.title.get(self.lang), classes="item-title")
+            yield Static(rich_table(table, self.lang), classes="lab-table")
+
+    def _texts(self, title: str, texts: list) -> Iterator[Widget]:
+        if texts:
+            yield Plain(self.t(title), classes="item-title")
+            for text in texts:
+                yield Plain(text.get(self.lang), classes="lab-paragraph")
+
+    def on_mount(self) -> None:
+        with self.study_app.reporting_errors():
+            self.offered = self.study_app.lab_session().offered_cards(self.record)
+        self._show_cards_hint()
+        if self.fresh and self.offered:
+            self.call_after_refresh(self.action_cards)
+
+    async def language_changed(self) -> None:
+        await super().language_changed()
+        self._show_cards_hint()
+
+    def _show_cards_hint(self) -> None:
+        hint = self.t("labs_ui.cards_offer", n=len(self.offered)) if self.offered else ""
+        self.query_one("#lab-result-cards", Plain).update(hint)
+        self.query_one("#lab-result-cards").display = bool(hint)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cards":
+            return True if self.offered else None
+        return True
+
+    def action_cards(self) -> None:
+        from studyapp.tui.screens.result_cards import ResultCardsDialog
+
+        if self.offered:
+            self.app.push_screen(ResultCardsDialog(self.record, self.offered, self.cards_added))
+
+    def cards_added(self, ids: list[str]) -> None:
+        self.offered = []
+        self._show_cards_hint()
+        self.notify(self.t("labs_ui.cards_added", n=len(ids)))
+
+    def action_history(self) -> None:
+        from studyapp.tui.screens.lab_history import LabHistoryScreen
+
+        self.app.push_screen(LabHistoryScreen(self.record.run.lab))
+
+    def action_run_again(self) -> None:
+        self.study_app.launch_lab(self.record.run.lab, self.record.card_id)

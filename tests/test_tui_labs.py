@@ -1,0 +1,190 @@
+"""Labs in the app: predict, run, read the result, keep cards; cancel; a crashing lab."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from labs_tui_probe import MODE_VARIABLE
+from test_tui_support import FakeClock, build_app, drive, open_service, started
+from textual.pilot import Pilot
+from textual.widgets import SelectionList
+from textual_plotext import PlotextPlot
+
+from studyapp.labs import registry
+from studyapp.store import lab_runs
+from studyapp.tui.app import StudyApp
+from studyapp.tui.screens.dashboard import DashboardScreen
+from studyapp.tui.screens.lab_failure import LabFailureDialog
+from studyapp.tui.screens.lab_result import LabResultScreen
+from studyapp.tui.screens.lab_run import LabRunScreen
+from studyapp.tui.screens.labs import LabsScreen
+from studyapp.tui.screens.prediction import PredictionDialog
+from studyapp.tui.screens.result_cards import ResultCardsDialog
+from studyapp.tui.screens.review import ReviewScreen
+from studyapp.tui.screens.study import StudyScreen
+
+PROBE = "tui-probe"
+
+
+@pytest.fixture
+def probe() -> Iterator[str]:
+    registry.register(PROBE, "labs_tui_probe")
+    yield PROBE
+    registry.unregister(PROBE)
+
+
+def text(app: StudyApp, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+async def finished(pilot: Pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    for _ in range(5):
+        await pilot.pause()
+
+
+async def progressed(pilot: Pilot) -> None:
+    """Wait until the running lab has reported its first step."""
+    app = pilot.app
+    assert isinstance(app, StudyApp)
+    for _ in range(500):
+        await pilot.pause(0.02)
+        if app.lab_run is not None and app.lab_run.progress is not None:
+            return
+    raise AssertionError("the lab reported no progress")
+
+
+@drive
+async def test_a_lab_from_a_study_step_predicts_runs_and_its_cards_are_reviewed(
+    tmp_path: Path, labs_data_dir: Path
+) -> None:
+    clock = FakeClock()
+    app = build_app(tmp_path, clock, lang="en")
+    app.lab_size = "quick"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await pilot.press("s")
+        assert isinstance(app.screen, StudyScreen)
+        while app.screen.sections[app.screen.index].step is None:
+            await pilot.press("n")
+        await pilot.press("l")
+        assert isinstance(app.screen, PredictionDialog)
+        await pilot.press("3")  # "10–100×" slower for the first call
+        assert isinstance(app.screen, LabRunScreen)
+        await finished(pilot)
+
+        assert isinstance(app.screen, ResultCardsDialog)  # offered at once after a good run
+        assert len(app.screen.query_one(SelectionList).selected) == 2
+        result = app.screen_stack[-2]
+        assert isinstance(result, LabResultScreen)
+        assert result.record.run.status == "ok"
+        assert "Your prediction: 10–100×" in _outcome(result)
+        verdict = str(result.query_one("#lab-result-verdict").render())
+        assert verdict.split(":")[0] in ("Right", "Close, one step off", "Far off")
+        assert "first call" in verdict
+        assert len(result.query(".lab-table")) == 2  # timings and clocks
+        assert len(result.query(PlotextPlot)) == 1  # the single readings against the harness
+        assert "torch" in str(result.query_one("#lab-result-env").render())
+
+        await pilot.press("space", "a")  # leave the first card out, add the second
+        assert isinstance(app.screen, LabResultScreen)
+        run_id = result.record.id
+        await pilot.press("escape", "escape", "escape")
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("r")
+        assert isinstance(app.screen, ReviewScreen)
+        item = app.screen.item
+        assert item is not None and item.card.id == f"result.{run_id}.1"
+        assert "Why report percentiles" in text(app, "#card-front")
+        await pilot.press("space", "5")
+
+    service = open_service(tmp_path, clock)
+    try:
+        record = lab_runs.get_run(service.engine, run_id)
+        assert (record.lab_id, record.status, record.card_id) == ("latency", "ok", "step.1")
+        assert record.prediction["choice"] == 2
+        assert [entry.grade for entry in service.card_info(f"result.{run_id}.1").history] == [5]
+        assert not [item for item in service.queue() if item.card.kind == "result"]
+    finally:
+        service.close()
+
+
+def _outcome(screen: LabResultScreen) -> str:
+    return " ".join(str(widget.render()) for widget in screen.query("#lab-result-outcome Plain"))
+
+
+@drive
+async def test_a_running_lab_belongs_to_the_app_and_can_be_cancelled(
+    tmp_path: Path, probe: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(MODE_VARIABLE, "sleep")
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    notices: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **_: notices.append(message))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        app.launch_lab(probe)
+        await progressed(pilot)
+        assert isinstance(app.screen, LabRunScreen)
+        await pilot.press("b")  # the lab keeps running while the learner reviews
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("r")
+        assert isinstance(app.screen, ReviewScreen) and app.lab_run is not None
+        await pilot.press("space", "5")
+        app.launch_lab("latency")  # one lab at a time
+        assert notices == ["The tui-probe lab is still running: one at a time."]
+        assert isinstance(app.screen, ReviewScreen)
+
+        await pilot.press("escape", "l")
+        assert isinstance(app.screen, LabsScreen)
+        assert text(app, "#labs-running").startswith("▶ tui-probe:")
+        await pilot.press("v")
+        assert isinstance(app.screen, LabRunScreen)
+        await pilot.press("c")
+        await finished(pilot)
+        assert isinstance(app.screen, LabFailureDialog)
+        assert "cancelled by the user" in text(app, "#lab-failure-reason")
+        await pilot.press("escape")
+        assert isinstance(app.screen, LabsScreen) and app.lab_run is None
+        await pilot.press("o")  # the last run of the highlighted lab (latency): none yet
+        assert isinstance(app.screen, LabsScreen)
+
+    service = open_service(tmp_path, FakeClock())
+    try:
+        [record] = lab_runs.list_runs(service.engine, probe)
+        assert record.status == "cancelled"
+        assert service.stats().total_reviews == 1  # the answer given meanwhile stands
+    finally:
+        service.close()
+
+
+@drive
+async def test_a_crashing_lab_shows_why_and_the_app_keeps_working(
+    tmp_path: Path, probe: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(MODE_VARIABLE, "raise")
+    app = build_app(tmp_path, FakeClock(), lang="bg")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        app.launch_lab(probe)
+        await finished(pilot)
+        assert isinstance(app.screen, LabFailureDialog)
+        assert "RuntimeError" in text(app, "#lab-failure-reason")
+        assert not app.screen.query_one("#lab-failure-details").display
+        await pilot.press("d")
+        assert app.screen.query_one("#lab-failure-details").display
+        details = text(app, "#lab-failure-text")
+        assert "the probe failed on purpose" in details and "probe: warming up" in details
+        await pilot.press("enter")
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("r")
+        assert isinstance(app.screen, ReviewScreen) and app.screen.item is not None
+
+    service = open_service(tmp_path, FakeClock())
+    try:
+        [record] = lab_runs.list_runs(service.engine, probe)
+        assert record.status == "failed" and "RuntimeError" in (record.error or "")
+    finally:
+        service.close()
