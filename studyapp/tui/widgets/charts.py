@@ -36,7 +36,7 @@ def bar_chart_lines(
     for row in range(height, 0, -1):
         floor = (row - 1) * 8
         cells = gap.join(EIGHTHS[min(8, max(0, level - floor))] * bar for level in levels)
-        tick = "0" if row == 1 else (scale if row == height else "")
+        tick = scale if row == height and scale else ("0" if row == 1 else "")
         lines.append(f"{tick:>{pad}} ┤{cells}")
     width = max(0, len(values) * (bar + len(gap)) - len(gap))
     lines.append(" " * pad + " └" + "─" * width)
