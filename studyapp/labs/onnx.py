@@ -338,16 +338,15 @@ def export_reading(exported: Exported, check: Sequence[Row]) -> Text:
         f" (torch.export failed: {exported.fallback_reason})"))
     ok = all(row["status"] == "ok" for row in check)
     batches = ", ".join(str(row["batch_size"]) for row in check)
-    return join(
-        Text(f"Експорт с {exported.exporter}", f"Exported with the {exported.exporter} exporter"),
-        fallback,
-        Text(f": {files}. Входът има символна ос на пакета, така че един файл служи за пакети "
-             f"{batches}; най-голямата разлика от torch е {worst:.1e} (граница {TOLERANCE:.0e})"
-             + (" — съвпада." if ok else " — НЕ съвпада: вижте таблицата."),
-             f": {files}. The input has a symbolic batch axis, so one file serves batches "
-             f"{batches}; the largest difference from torch is {worst:.1e} (limit "
-             f"{TOLERANCE:.0e})" + (" — it matches." if ok else " — it does NOT match: see the "
-                                    "table.")),
+    return Text(
+        f"Експорт с {exported.exporter}{fallback.bg}: {files}. Входът има символна ос на "
+        f"пакета, така че един файл служи за пакети {batches}; най-голямата разлика от torch е "
+        f"{worst:.1e} (граница {TOLERANCE:.0e})"
+        + (" — съвпада." if ok else " — НЕ съвпада: вижте таблицата."),
+        f"Exported with the {exported.exporter} exporter{fallback.en}: {files}. The input has a "
+        f"symbolic batch axis, so one file serves batches {batches}; the largest difference "
+        f"from torch is {worst:.1e} (limit {TOLERANCE:.0e})"
+        + (" — it matches." if ok else " — it does NOT match: see the table."),
     )
 
 

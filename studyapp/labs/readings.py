@@ -79,11 +79,11 @@ def noise_caution(*rows: Mapping[str, Any]) -> Text:
 
 
 def join(*parts: Text) -> Text:
-    """The parts one after another, in each language, with single spaces between sentences."""
-    def tidy(text: str) -> str:
-        return " ".join(text.split())
+    """Sentences one after another, in each language, one space apart; empty parts vanish."""
+    def tidy(texts: list[str]) -> str:
+        return " ".join(" ".join(texts).split())
 
-    return Text(tidy("".join(part.bg for part in parts)), tidy("".join(part.en for part in parts)))
+    return Text(tidy([part.bg for part in parts]), tidy([part.en for part in parts]))
 
 
 def cpu_load() -> float | None:
