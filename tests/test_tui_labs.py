@@ -188,3 +188,22 @@ async def test_a_crashing_lab_shows_why_and_the_app_keeps_working(
         assert record.status == "failed" and "RuntimeError" in (record.error or "")
     finally:
         service.close()
+
+
+@drive
+async def test_review_runs_the_lab_of_the_card_on_screen(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await pilot.press("r")
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        while review.item is not None and review.item.card.lab is None:
+            await pilot.press("space", "5")
+        assert review.item is not None
+        card = review.item.card
+        await pilot.press("l")
+        assert isinstance(app.screen, PredictionDialog)
+        assert "first (cold) call" in text(app, "#choice-prompt")
+        await pilot.press("escape")  # not now: nothing runs, the card is still there
+        assert app.screen is review and review.item.card == card and app.lab_run is None

@@ -32,6 +32,7 @@ class ReviewScreen(AppScreen):
         ),
         Binding("u", "undo", "bind.undo", id="review.undo"),
         Binding("i", "info", "bind.info", id="review.info"),
+        Binding("l", "lab", "labs_ui.bind.lab", id="review.lab"),
         *(
             Binding(key, f"scroll_card('{name}')", f"bind.{name}", show=False, id=f"review.{name}")
             for key, name in (("up", "scroll_up"), ("down", "scroll_down"),
@@ -176,6 +177,7 @@ class ReviewScreen(AppScreen):
             "grade": has_card and self.revealed,
             "undo": self.session is not None and self.session.can_undo(),
             "info": has_card or self.last is not None,
+            "lab": self.item is not None and self.item.card.lab is not None,
         }.get(action, True)
         return True if available else None
 
@@ -225,6 +227,11 @@ class ReviewScreen(AppScreen):
             item = self.session.undo()
             self.last = None
             self.show_item(item)
+
+    def action_lab(self) -> None:
+        """Run the lab of the card on screen (predict first); the review waits here."""
+        if self.item is not None and self.item.card.lab:
+            self.study_app.launch_lab(self.item.card.lab, self.item.card.id)
 
     def action_info(self) -> None:
         from studyapp.tui.screens.card_info import CardInfoScreen
