@@ -117,7 +117,8 @@ def test_every_binding_has_a_description_in_both_languages(cls: type) -> None:
     for binding in cls.BINDINGS:
         assert isinstance(binding, Binding) and binding.id
         for lang in ("bg", "en"):
-            assert f"tui.{binding.description}" in catalogue(lang), binding
+            texts = catalogue(lang)  # `tui.KEY`, or a key of another app catalogue, whole
+            assert f"tui.{binding.description}" in texts or binding.description in texts, binding
 
 
 @drive
