@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lab_records import record_quantize_run
 from labs_tui_probe import MODE_VARIABLE
+from rich.console import Console
 from test_tui_support import FakeClock, build_app, drive, open_service, started
 from textual.pilot import Pilot
 from textual.widgets import SelectionList
@@ -16,7 +19,9 @@ from studyapp.labs import registry
 from studyapp.store import lab_runs
 from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.dashboard import DashboardScreen
+from studyapp.tui.screens.lab_compare import LabCompareScreen
 from studyapp.tui.screens.lab_failure import LabFailureDialog
+from studyapp.tui.screens.lab_history import LabHistoryScreen
 from studyapp.tui.screens.lab_result import LabResultScreen
 from studyapp.tui.screens.lab_run import LabRunScreen
 from studyapp.tui.screens.labs import LabsScreen
@@ -207,3 +212,30 @@ async def test_review_runs_the_lab_of_the_card_on_screen(tmp_path: Path) -> None
         assert "first (cold) call" in text(app, "#choice-prompt")
         await pilot.press("escape")  # not now: nothing runs, the card is still there
         assert app.screen is review and review.item.card == card and app.lab_run is None
+
+
+@drive
+async def test_history_lists_runs_and_compares_two_side_by_side(tmp_path: Path) -> None:
+    first = record_quantize_run(tmp_path, threads=2)
+    second = record_quantize_run(tmp_path, choice=3, minutes_later=30, threads=1)
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await pilot.press("l", "down", "h")
+        history = app.screen
+        assert isinstance(history, LabHistoryScreen)
+        assert [record.id for record in history.runs] == [second, first]  # newest first
+        await pilot.press("c")  # nothing marked: nothing to compare
+        assert app.screen is history
+        await pilot.press("space", "down", "space", "c")
+        assert isinstance(app.screen, LabCompareScreen)
+        console = Console(width=100, file=io.StringIO())
+        console.print(app.screen.comparison())
+        shown = console.file.getvalue()
+        assert "#1" in shown and "#2" in shown
+        threads = next(line for line in shown.splitlines() if line.startswith("threads"))
+        assert threads.split()[1:] == ["2", "1"]
+        assert "torch int8-dyn · 1: median, ms" in shown
+        await pilot.press("escape", "enter")  # open the highlighted (older) run
+        assert isinstance(app.screen, LabResultScreen) and app.screen.record.id == first
+        assert text(app, "#lab-result-verdict").startswith("Far off:")  # "about the same"

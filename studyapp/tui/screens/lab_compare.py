@@ -18,7 +18,8 @@ from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.lab_views import fmt_number, fmt_started, lab_title
 from studyapp.tui.widgets.plain import Plain
 
-ENV_KEYS = ("cpu_model", "cores", "threads", "torch", "onnxruntime", "gpu", "load_average_1m")
+# the machine; the thread count is among the parameters
+ENV_KEYS = ("cpu_model", "cores", "torch", "onnxruntime", "gpu", "load_average_1m")
 
 
 def _row_name(row: dict[str, object], lang: str) -> str:
@@ -41,14 +42,14 @@ class LabCompareScreen(AppScreen):
         yield Plain(self.t("labs_ui.compare_title", lab=lab_title(first.run.lab, self.lang),
                            a=first.id, b=second.id), classes="screen-title")
         with VerticalScroll(id="lab-compare-body"):
-            yield Static(self._table(), id="lab-compare-table")
+            yield Static(self.comparison(), id="lab-compare-table")
         yield KeyBar()
 
-    def _table(self) -> RichTable:
+    def comparison(self) -> RichTable:
         table = RichTable(box=None, pad_edge=False, show_edge=False, header_style="bold")
         table.add_column("", overflow="fold")
         for record in self.runs:
-            table.add_column(f"№{record.id}", overflow="fold")
+            table.add_column(self.t("labs_ui.run_number", id=record.id), overflow="fold")
         for name, values in self._rows():
             table.add_row(name, *values)
         return table

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from math import log10
 from typing import Any
 
 from rich.table import Table as RichTable
@@ -15,6 +16,7 @@ from studyapp.labs.catalog import LAB_IDS, lab_info
 from studyapp.labs.events import Scalar, Series, Table
 
 PLOT_MARKER = "braille"
+MAX_TICKS = 8
 
 
 def lab_title(lab_id: str, lang: str) -> str:
@@ -100,10 +102,17 @@ class SeriesPlot(PlotextPlot):
         first = self.series[0]
         plt.xlabel(first.x_label.get(self.lang))
         plt.ylabel(first.y_label.get(self.lang))
-        if first.log_x:
-            plt.xscale("log")
+        ticks: set[float] = set()
         for line in self.series:
-            points = [(x, y) for x, y in zip(line.x, line.y, strict=False) if y is not None]
+            points = [(x, y) for x, y in zip(line.x, line.y, strict=False)
+                      if y is not None and (x > 0 or not first.log_x)]
             if points:
-                xs, ys = zip(*points, strict=True)
-                plt.plot(list(xs), list(ys), label=line.name.get(self.lang), marker=PLOT_MARKER)
+                xs = [x for x, _ in points]
+                ticks.update(xs)
+                plt.plot([log10(x) for x in xs] if first.log_x else xs, [y for _, y in points],
+                         label=line.name.get(self.lang), marker=PLOT_MARKER)
+        if first.log_x and ticks:
+            # the x values on a log axis drawn by hand: plotext's own log scale fails on
+            # narrow plots
+            shown = sorted(ticks)[:: max(1, len(ticks) // MAX_TICKS)]
+            plt.xticks([log10(x) for x in shown], [f"{x:g}" for x in shown])

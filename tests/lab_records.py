@@ -1,0 +1,68 @@
+"""A recorded quantize run with fixed numbers, for the lab screens' tests and snapshots.
+
+No tests here; the lab TUI test modules import from it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from test_tui_support import START, FakeClock, open_service
+
+from studyapp.deck.model import Text
+from studyapp.labs.events import Column, Series, Table
+from studyapp.labs.predictions import Prediction, question_for
+from studyapp.labs.runner import LabRun
+from studyapp.store import lab_runs
+
+ENV = {"cpu_model": "Test CPU @ 2.5GHz", "isa": {"avx2": True, "avx512f": True,
+                                                  "avx512_vnni": True, "amx": False},
+       "cores": 2, "threads": 2, "torch": "2.13.0+cpu", "onnxruntime": "1.32.0", "gpu": None}
+ROWS = [
+    {"model": "mlp", "variant": variant, "runtime": "torch", "precision": precision,
+     "batch_size": batch, "latency_ms_median": median, "speedup": speedup,
+     "size_ratio": 1.0 if precision == "fp32" else 0.28, "accuracy_change": 0.0}
+    for variant, precision, batch, median, speedup in (
+        ("torch fp32", "fp32", 1, 0.062, 1.0), ("torch fp32", "fp32", 64, 0.31, 1.0),
+        ("torch int8-dyn", "int8", 1, 0.02, 3.1), ("torch int8-dyn", "int8", 64, 0.3, 1.03))
+]
+COLUMNS = (Column("variant", Text("вариант", "variant")),
+           Column("batch_size", Text("пакет", "batch")),
+           Column("latency_ms_median", Text("медиана", "median"), "ms"),
+           Column("speedup", Text("ускорение", "speed-up"), "×"))
+READING = [Text("mlp, пакет 1: int8 в torch е ×3.1 по-бързо.",
+                "mlp, batch 1: int8 in torch is ×3.1 faster."),
+           Text("Процесорът има VNNI.", "The CPU has VNNI.")]
+
+
+def quantize_run(lab: str = "quantize") -> LabRun:
+    run = LabRun(lab, {"size": "default", "threads": 2, "device": "cpu", "seed": 0},
+                 rows=ROWS, reading=READING, env=ENV)
+    run.apply(Table("quantize", Text("Квантизация", "Quantization"), COLUMNS, tuple(ROWS)))
+    for variant in ("torch fp32", "torch int8-dyn"):
+        points = [row for row in ROWS if row["variant"] == variant]
+        run.apply(Series(Text(variant, variant), Text("пакет", "batch"),
+                         Text("латентност, ms", "latency, ms"),
+                         tuple(float(row["batch_size"]) for row in points),
+                         tuple(float(row["latency_ms_median"]) for row in points), True))
+    return run
+
+
+def record_quantize_run(root: Path, choice: int = 1, minutes_later: int = 0,
+                        threads: int = 2) -> int:
+    """Store a finished quantize run as the app would; its id."""
+    clock = FakeClock(START + timedelta(minutes=minutes_later))
+    service = open_service(root, clock)
+    try:
+        question = question_for("quantize")
+        assert question is not None
+        run = quantize_run()
+        run.params["threads"] = threads
+        run_id = lab_runs.start_run(service.engine, "quantize", run.params, clock.now,
+                                    prediction=Prediction.of(question, choice).to_json())
+        lab_runs.finish_run(service.engine, run_id, "ok", clock.now + timedelta(seconds=21),
+                            results=run.results(), environment=ENV)
+        return run_id
+    finally:
+        service.close()
