@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from studyapp.labs.events import Event, Progress
-from studyapp.labs.predictions import Prediction
-
 if TYPE_CHECKING:
     from studyapp.lab_session import LabSession
+    from studyapp.labs.events import Event, Progress
+    from studyapp.labs.predictions import Prediction
     from studyapp.labs.runner import LabRunner
     from studyapp.labservice import RecordedRun
     from studyapp.tui.app import StudyApp
@@ -131,6 +130,8 @@ class LabRunHost:
 
     def _posted(self, event: Event) -> None:
         """In the worker thread: only progress goes to the app, as a message."""
+        from studyapp.labs.events import Progress  # not at start-up: it is not needed there
+
         if isinstance(event, Progress):
             self._host.post_message(LabProgress(event))
 
