@@ -122,7 +122,8 @@ async def grade_to_next_card(db: Path, cards: int, grades: int) -> list[float]:
     from studyapp.tui.app import StudyApp
     from studyapp.tui.screens.review import ReviewScreen
 
-    app = StudyApp(modules=[synthetic_module(cards)], db_path=db, clock=lambda: NOW, lang="en")
+    module = synthetic_module(cards)
+    app = StudyApp(load_content=lambda: [module], db_path=db, clock=lambda: NOW, lang="en")
     times: list[float] = []
     async with app.run_test(size=SIZE) as pilot:
         while not app.ready:

@@ -247,3 +247,16 @@ async def test_command_palette_runs_the_keys_of_the_screen_below(tmp_path: Path)
         await pilot.press("enter")
         await pilot.pause()
         assert review.session.can_undo() and not review.revealed
+
+
+@drive
+async def test_broken_content_shows_a_dialog_then_exits(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    (tmp_path / "content" / "mini" / "module.toml").write_text("[module\n", encoding="utf-8")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        assert isinstance(app.screen, ErrorDialog)
+        assert "module.toml: TOML syntax error" in shown(app.screen, "#error-message")
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.return_code == 1

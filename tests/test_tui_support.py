@@ -15,7 +15,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from studyapp.deck import Lang
+from studyapp.deck import Lang, load_modules
+from studyapp.labs.catalog import LAB_IDS
 from studyapp.session import StudyService
 from studyapp.tui.app import StudyApp, make_app
 from studyapp.tui.screens.error import ErrorDialog
@@ -135,8 +136,7 @@ def build_app(root: Path, clock: FakeClock, lang: Lang | None = None) -> StudyAp
 
 def open_service(root: Path, clock: FakeClock) -> StudyService:
     """The same database the app uses, opened the way the app opens it."""
-    app = build_app(root, clock)
-    return StudyService.open(app.db_path, app.modules, clock)
+    return StudyService.open(root / "study.db", load_modules(write_content(root), LAB_IDS), clock)
 
 
 def seed_history(root: Path, days: int = 12) -> None:

@@ -1,8 +1,8 @@
 """The Textual app: shows the dashboard, opens the study services; screens do the rest.
 
 The database layer (SQLModel) takes longer to import than Textual itself, so the
-dashboard is painted first and the services are imported and opened in a
-background thread; the dashboard fills in when they are ready.
+dashboard is painted first; the content is loaded and the services are imported
+and opened in a background thread, and the dashboard fills in when they are ready.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -50,13 +51,14 @@ class StudyApp(LabRunHost, App[int]):
     def __init__(
         self,
         *,
-        modules: Sequence[Module],
+        load_content: Callable[[], Sequence[Module]],
         db_path: Path,
         clock: Clock,
         lang: Lang | None = None,
     ) -> None:
         super().__init__()
-        self.modules = list(modules)
+        self._load_content = load_content
+        self.modules: list[Module] = []  # loaded with the database, in the background
         self.db_path = db_path
         self.clock = clock
         self._lang_override = lang
@@ -94,18 +96,25 @@ class StudyApp(LabRunHost, App[int]):
             exit_on_error=False,
         )
 
-    def _open_service(self) -> tuple[StudyService, Lang, date]:
-        """In a thread: import the services, check and sync the database. No widgets here."""
+    def _open_service(self) -> tuple[list[Module], StudyService, Lang, date]:
+        """In a thread: load the content, import the services, check and sync the database.
+
+        No widgets here: the result goes to `_service_opened` on the app's thread.
+        """
         from studyapp.session import StudyService
 
-        service = StudyService.open(self.db_path, self.modules, self.clock)
+        modules = list(self._load_content())
+        service = StudyService.open(self.db_path, modules, self.clock)
         try:
-            return service, service.settings().lang, service.today()
+            return modules, service, service.settings().lang, service.today()
         except BaseException:
             service.close()
             raise
 
-    def _service_opened(self, service: StudyService, lang: Lang, today: date) -> None:
+    def _service_opened(
+        self, modules: list[Module], service: StudyService, lang: Lang, today: date
+    ) -> None:
+        self.modules = modules
         self._service = service
         self.language = self._lang_override or lang
         self.today = today
@@ -212,7 +221,9 @@ class StudyApp(LabRunHost, App[int]):
 def make_app(
     *, db_path: Path, content_dir: Path, lang: Lang | None, clock: Clock
 ) -> StudyApp:
-    """The app as users get it: modules validated whole, then the database opened on mount."""
+    """The app as users get it: on mount, the modules are loaded (validated whole; a broken
+    one is shown in a dialog and the app closes) and the database is opened."""
     return StudyApp(
-        modules=load_modules(content_dir, LAB_IDS), db_path=db_path, clock=clock, lang=lang
+        load_content=partial(load_modules, content_dir, LAB_IDS), db_path=db_path, clock=clock,
+        lang=lang,
     )

@@ -95,6 +95,8 @@ class DashboardScreen(AppScreen):
         self.show()
 
     def _title(self) -> str:
+        if not self.study_app.ready:
+            return self.app.title
         module = self.study_app.module.title.get(self.lang)
         if self.data is None:
             return module
