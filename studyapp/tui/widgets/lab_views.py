@@ -8,6 +8,7 @@ from math import log10
 from typing import Any
 
 from rich.table import Table as RichTable
+from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from studyapp.clock import Clock
@@ -96,6 +97,13 @@ class SeriesPlot(PlotextPlot):
         super().__init__(id=id, classes=classes)
         self.series = list(series)
         self.lang = lang
+
+    def render(self) -> RenderResult:
+        """The plot; a size plotext cannot draw in gives a line saying so, not a crash."""
+        try:
+            return super().render()
+        except (ValueError, ZeroDivisionError, IndexError):
+            return tr(self.lang, "labs_ui.plot_failed")
 
     def on_mount(self) -> None:
         plt = self.plt
