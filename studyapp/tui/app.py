@@ -38,7 +38,7 @@ OPEN_WORKER = "open-database"
 class StudyApp(LabRunHost, App[int]):
     """One learner's study app over one database and a set of modules; it owns the lab run."""
 
-    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss", "screens.tcss"]
+    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss"]  # each screen brings its own
     COMMANDS: ClassVar[set[Any]] = {StudyCommands}
     ENABLE_COMMAND_PALETTE = True
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]

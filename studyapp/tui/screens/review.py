@@ -21,6 +21,7 @@ from studyapp.tui.widgets.plain import Plain
 
 
 class ReviewScreen(AppScreen):
+    CSS_PATH = "../review.tcss"
     AUTO_FOCUS = ""  # keys start as commands; `tab` enters the answer box
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "reveal", "bind.reveal", id="review.reveal"),

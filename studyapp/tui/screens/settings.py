@@ -27,6 +27,7 @@ def parse_whole(text: str, low: int, high: int) -> int | None:
 
 
 class SettingsScreen(AppScreen):
+    CSS_PATH = "../settings.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "bind.save", id="settings.save"),
     ]

@@ -34,6 +34,7 @@ def histogram_lines(rows: list[tuple[str, int]], width: int = HISTOGRAM_WIDTH) -
 
 
 class StatsScreen(AppScreen):
+    CSS_PATH = "../stats.tcss"
     def __init__(self) -> None:
         super().__init__()
         self.data: Stats | None = None

@@ -47,6 +47,7 @@ def module_sections(module: Module) -> list[Section]:
 
 
 class StudyScreen(AppScreen):
+    CSS_PATH = "../study.tcss"
     AUTO_FOCUS = "#study-body"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "move(1)", "bind.next", id="study.next"),
