@@ -157,17 +157,19 @@ def reading(cold_ms: float, seed_printout: str, singles: list[float],
     """What this run's numbers say, in both languages."""
     median = timing.median_ms
     low, high = min(singles), max(singles)
+    pool_bg = f", пускане на {timing.threads} работни нишки" if timing.threads > 1 else ""
+    pool_en = f", starting {timing.threads} worker threads" if timing.threads > 1 else ""
     texts = [Text(
         f"Първото извикване, измерено като в примера с time.time(), отне {_fmt(cold_ms)} ms "
         f"(примерът би отпечатал „{seed_printout}“) — {cold_ms / median:.0f}× топлата медиана "
         f"от {_fmt(median)} ms. То плаща еднократни разходи (заделяне на памет, избор на "
-        "ядра, студени кешове): едно измерване на първото извикване мери стартирането, "
-        "не модела.",
+        f"ядра, студени кешове{pool_bg}): едно измерване на първото извикване мери "
+        "стартирането, не модела.",
         f"The first call, timed like the example with time.time(), took {_fmt(cold_ms)} ms "
         f"(the example would print \"{seed_printout}\") — {cold_ms / median:.0f}× the warm "
         f"median of {_fmt(median)} ms. It pays one-time costs (memory allocation, kernel "
-        "selection, cold caches): one timing of the first call measures start-up, not the "
-        "model.",
+        f"selection, cold caches{pool_en}): one timing of the first call measures start-up, "
+        "not the model.",
     )]
     texts.append(Text(
         f"{len(singles)} единични измервания с time.time() на вече топлия модел дадоха от "
