@@ -239,3 +239,23 @@ async def test_history_lists_runs_and_compares_two_side_by_side(tmp_path: Path) 
         await pilot.press("escape", "enter")  # open the highlighted (older) run
         assert isinstance(app.screen, LabResultScreen) and app.screen.record.id == first
         assert text(app, "#lab-result-verdict").startswith("Far off:")  # "about the same"
+
+
+@drive
+async def test_closing_the_app_cancels_its_lab(
+    tmp_path: Path, probe: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(MODE_VARIABLE, "sleep")
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        app.launch_lab(probe)
+        await progressed(pilot)
+    await app.workers.wait_for_complete()
+
+    service = open_service(tmp_path, FakeClock())
+    try:
+        [record] = lab_runs.list_runs(service.engine, probe)
+        assert record.status == "cancelled"
+    finally:
+        service.close()

@@ -9,6 +9,7 @@ and review while a lab runs.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from time import monotonic
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from studyapp.tui.app import StudyApp
 
 LAB_WORKER = "lab-run"
+CLOSE_WAIT_S = 5.0  # how long closing the app waits for a cancelled lab to be recorded
 
 
 class LabStarted(Message):
@@ -56,6 +58,7 @@ class ActiveRun:
     started: float = field(default_factory=monotonic)
     progress: Progress | None = None
     cancelling: bool = False
+    ended: threading.Event = field(default_factory=threading.Event)  # set by the worker
 
     def elapsed(self) -> float:
         return monotonic() - self.started
@@ -112,7 +115,7 @@ class LabRunHost:
         with app.reporting_errors():
             session = self.lab_session()
             runner = session.prepare(lab_id, size)
-            self.lab_run = ActiveRun(lab_id, runner)
+            self.lab_run = active = ActiveRun(lab_id, runner)
 
             def work() -> None:
                 record = None
@@ -120,6 +123,7 @@ class LabRunHost:
                     record = session.run(runner, prediction=prediction, card_id=card_id,
                                          on_event=self._posted)
                 finally:
+                    active.ended.set()
                     app.post_message(LabFinished(record))
 
             app.run_worker(work, name=LAB_WORKER, group=LAB_WORKER, thread=True,
@@ -140,6 +144,13 @@ class LabRunHost:
             self.lab_run.cancelling = True
             self.lab_run.runner.cancel()
             self._tell("lab_changed")
+
+    def on_unmount(self) -> None:
+        """Closing the app stops its lab: the run is recorded as cancelled, no child is left."""
+        active = self.lab_run
+        if active is not None:
+            active.runner.cancel()
+            active.ended.wait(CLOSE_WAIT_S)
 
     def on_lab_progress(self, message: LabProgress) -> None:
         if self.lab_run is not None:
