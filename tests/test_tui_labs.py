@@ -259,3 +259,30 @@ async def test_closing_the_app_cancels_its_lab(
         assert record.status == "cancelled"
     finally:
         service.close()
+
+
+@drive
+async def test_lab_screens_follow_a_language_change_and_list_their_keys_in_help(
+    tmp_path: Path,
+) -> None:
+    record_quantize_run(tmp_path)
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await pilot.press("l", "down", "o")
+        result = app.screen
+        assert isinstance(result, LabResultScreen)
+        await pilot.press("question_mark")
+        keys = " ".join(str(row.render()) for row in app.screen.query(".help-row"))
+        assert "cards from result" in keys and "run again" in keys
+        await pilot.press("escape")
+        app.language = "bg"
+        for _ in range(5):
+            await pilot.pause()
+        assert app.screen is result
+        assert text(app, "#lab-result-verdict").startswith("Далеч")  # "about the same": ×3.1
+        assert "Твоето предположение" in _outcome(result)
+        await pilot.press("escape")
+        assert isinstance(app.screen, LabsScreen)
+        assert "Последно:" in str(app.screen.query_one("#labs-list").get_option_at_index(1)
+                                  .prompt)
