@@ -22,6 +22,8 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_store.py
+	$(BIN)/python benchmarks/bench_startup.py
+	$(BIN)/python benchmarks/bench_labs.py
 
 clean:
 	rm -rf $(VENV)
