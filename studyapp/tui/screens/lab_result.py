@@ -80,10 +80,11 @@ class LabResultScreen(AppScreen):
             lines.append(self.t("labs_ui.not_predicted"))
         if found.measured is not None:
             lines.append(self.t("labs_ui.measured", text=found.measured.text.get(self.lang)))
-        yield Vertical(Plain("\n".join(lines)),
-                       Plain(found.verdict.get(self.lang) if found.verdict else "",
-                             id="lab-result-verdict", classes="verdict"),
-                       id="lab-result-outcome", classes="panel")
+        parts = [Plain("\n".join(lines))]
+        if found.verdict is not None:
+            parts.append(Plain(found.verdict.get(self.lang), id="lab-result-verdict",
+                               classes="verdict"))
+        yield Vertical(*parts, id="lab-result-outcome", classes="panel")
 
     def _tables(self) -> Iterator[Widget]:
         for table in self.record.run.tables.values():
