@@ -10,14 +10,24 @@ import pytest
 from lab_records import record_quantize_run
 from labs_tui_probe import MODE_VARIABLE
 from rich.console import Console
-from test_tui_support import FakeClock, build_app, drive, open_service, started
+from test_tui_support import (
+    MODULE_TOML,
+    FakeClock,
+    build_app,
+    drive,
+    open_service,
+    started,
+)
 from textual.pilot import Pilot
 from textual.widgets import SelectionList
 from textual_plotext import PlotextPlot
 
+from studyapp.deck.model import Text
 from studyapp.labs import registry
+from studyapp.labs.events import Progress
 from studyapp.store import lab_runs
-from studyapp.tui.app import StudyApp
+from studyapp.tui.app import StudyApp, make_app
+from studyapp.tui.labrun import LabFinished, LabProgress
 from studyapp.tui.screens.dashboard import DashboardScreen
 from studyapp.tui.screens.lab_compare import LabCompareScreen
 from studyapp.tui.screens.lab_failure import LabFailureDialog
@@ -25,7 +35,7 @@ from studyapp.tui.screens.lab_history import LabHistoryScreen
 from studyapp.tui.screens.lab_result import LabResultScreen
 from studyapp.tui.screens.lab_run import LabRunScreen
 from studyapp.tui.screens.labs import LabsScreen
-from studyapp.tui.screens.prediction import PredictionDialog
+from studyapp.tui.screens.prediction import ChoiceDialog, PredictionDialog
 from studyapp.tui.screens.result_cards import ResultCardsDialog
 from studyapp.tui.screens.review import ReviewScreen
 from studyapp.tui.screens.study import StudyScreen
@@ -286,3 +296,44 @@ async def test_lab_screens_follow_a_language_change_and_list_their_keys_in_help(
         assert isinstance(app.screen, LabsScreen)
         assert "Последно:" in str(app.screen.query_one("#labs-list").get_option_at_index(1)
                                   .prompt)
+
+
+def test_progress_messages_replace_each_other_but_nothing_else() -> None:
+    step = Progress(1, 3, Text("a", "a"))
+    assert LabProgress(step).can_replace(LabProgress(Progress(2, 3, Text("b", "b"))))
+    assert not LabProgress(step).can_replace(LabFinished(None))
+
+
+@drive
+async def test_the_examples_section_asks_which_example_s_lab_to_run(tmp_path: Path) -> None:
+    second_example = '''
+[[cards]]
+id = "example.2"
+kind = "example"
+lab = "onnx"
+front = { bg = "Експорт към ONNX", en = "Export to ONNX" }
+code = "torch.onnx.export(model, x, 'model.onnx')"
+back = { bg = "Графът с динамична ос.", en = "The graph with a dynamic axis." }
+'''
+    content = tmp_path / "content" / "mini"
+    content.mkdir(parents=True)
+    (content / "module.toml").write_text(MODULE_TOML + second_example, encoding="utf-8")
+    app = make_app(db_path=tmp_path / "study.db", content_dir=content.parent, lang="en",
+                   clock=FakeClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await pilot.press("s")
+        study = app.screen
+        assert isinstance(study, StudyScreen)
+        while study.sections[study.index].kind != "examples":
+            await pilot.press("n")
+        await pilot.press("l")
+        assert isinstance(app.screen, ChoiceDialog)
+        assert "Export to ONNX — onnx" in " ".join(
+            str(app.screen.query_one("#choice-list").get_option_at_index(index).prompt)
+            for index in range(2))
+        await pilot.press("2")
+        assert isinstance(app.screen, PredictionDialog)
+        assert "ONNX Runtime" in text(app, "#choice-prompt")
+        await pilot.press("escape")
+        assert app.screen is study and app.lab_run is None
