@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -155,6 +156,17 @@ def test_fingerprint_has_what_a_result_needs() -> None:
     if env["isa"]["avx512_vnni"]:
         assert envinfo.has_vnni()
     assert envinfo.has_amx() == bool(env["isa"]["amx"])
+    assert envinfo.has_bf16() == bool(env["isa"]["bf16"])
+    assert envinfo.has_fp16() == bool(env["isa"]["fp16"])
+    assert env["last_level_cache_bytes"] == envinfo.last_level_cache_bytes()
+
+
+def test_last_level_cache_is_the_largest_cache_sysfs_lists(tmp_path: Path) -> None:
+    for index, size in enumerate(("48K", "2048K", "36M", "garbled")):
+        (tmp_path / f"index{index}").mkdir()
+        (tmp_path / f"index{index}" / "size").write_text(f"{size}\n", encoding="ascii")
+    assert envinfo.last_level_cache_bytes(tmp_path) == 36 * 1024**2
+    assert envinfo.last_level_cache_bytes(tmp_path / "absent") is None
 
 
 def test_roofline_bends_at_the_ridge_point() -> None:

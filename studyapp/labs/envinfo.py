@@ -15,9 +15,14 @@ from pathlib import Path
 from typing import Any
 
 # The instruction-set extensions that decide which inference kernels are fast.
-ISA_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_int8", "amx_bf16")
+ISA_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile",
+             "amx_int8", "amx_bf16", "amx_fp16")
 AMX_FLAGS = frozenset({"amx_tile", "amx_int8", "amx_bf16"})
+VNNI_FLAGS = frozenset({"avx512_vnni", "avx_vnni"})  # int8 dot products in one instruction
+BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})  # native bf16 dot products
+FP16_FLAGS = frozenset({"avx512_fp16", "amx_fp16"})  # native fp16 arithmetic
 CPUINFO = Path("/proc/cpuinfo")
+CPU_CACHES = Path("/sys/devices/system/cpu/cpu0/cache")
 
 
 def parse_cpuinfo(text: str) -> tuple[str | None, set[str]]:
@@ -63,14 +68,30 @@ def _flags() -> frozenset[str]:
     return _read_cpuinfo()[1]
 
 
+def last_level_cache_bytes(folder: Path = CPU_CACHES) -> int | None:
+    """The largest CPU cache in Linux sysfs (`36608K` → bytes), or None elsewhere."""
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
+    sizes = []
+    for index in folder.glob("index*"):
+        try:
+            text = (index / "size").read_text(encoding="ascii").strip()
+            sizes.append(int(text[:-1]) * units[text[-1]] if text[-1:] in units else int(text))
+        except (OSError, ValueError):
+            continue
+    return max(sizes, default=None)
+
+
 def cpu_info() -> dict[str, Any]:
-    """CPU model, ISA flags (None where the OS does not say), logical and usable cores."""
+    """CPU model, ISA flags (None where the OS does not say), the last-level cache size,
+    logical and usable cores."""
     model, flags = _read_cpuinfo()
     isa: dict[str, bool | None] = {name: (name in flags) if flags else None for name in ISA_FLAGS}
-    isa["amx"] = bool(flags & AMX_FLAGS) if flags else None
+    for name, group in (("amx", AMX_FLAGS), ("bf16", BF16_FLAGS), ("fp16", FP16_FLAGS)):
+        isa[name] = bool(flags & group) if flags else None
     return {
         "cpu_model": model or platform.processor() or platform.machine(),
         "isa": isa,
+        "last_level_cache_bytes": last_level_cache_bytes(),
         "cores": os.cpu_count(),
         "usable_cores": usable_cores(),
         "machine": platform.machine(),
@@ -89,7 +110,7 @@ def _version(distribution: str) -> str | None:
 
 def has_vnni() -> bool:
     """Whether the CPU has int8 dot-product instructions (AVX512-VNNI or AVX-VNNI)."""
-    return bool(_flags() & {"avx512_vnni", "avx_vnni"})
+    return bool(_flags() & VNNI_FLAGS)
 
 
 def has_amx() -> bool:
@@ -97,18 +118,21 @@ def has_amx() -> bool:
     return bool(_flags() & AMX_FLAGS)
 
 
+def has_bf16() -> bool:
+    """Whether the CPU has native bf16 dot products (AVX512-BF16 or AMX-BF16)."""
+    return bool(_flags() & BF16_FLAGS)
+
+
+def has_fp16() -> bool:
+    """Whether the CPU has native fp16 arithmetic (AVX512-FP16 or AMX-FP16)."""
+    return bool(_flags() & FP16_FLAGS)
+
+
 def cuda_available() -> bool:
     """Whether torch sees a CUDA GPU (imports torch)."""
     import torch
 
     return torch.cuda.is_available()
-
-
-def _version(distribution: str) -> str | None:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def fingerprint(threads: int | None = None, device: str | None = None) -> dict[str, Any]:

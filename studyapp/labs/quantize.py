@@ -28,7 +28,6 @@ import numpy as np
 
 from studyapp.deck.model import Text
 from studyapp.labs import envinfo, harness
-from studyapp.labs.envinfo import CPUINFO, parse_cpuinfo
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.onnx_export import INPUT_NAME, Exported, export, onnx_files, quiet_exporter
 from studyapp.labs.params import ParamSpec
@@ -57,7 +56,6 @@ TABLE = "quantize"
 ACCURACY_MODEL = "mlp"  # trained: its accuracy is what int8 must keep
 SPEED_MODEL = "wide_mlp"  # weight-heavy: where int8 has bytes to save
 BATCHES = (1, 64)
-CPU_CACHES = Path("/sys/devices/system/cpu/cpu0/cache")
 CALIBRATION_IMAGES = {"quick": 64, "default": 128}
 CALIBRATION_BATCH = 32
 MIN_TIME_S_QUICK = harness.QUICK_MIN_TIME_S
@@ -124,30 +122,11 @@ class Cpu:
     cache_bytes: int | None  # the last-level cache, where the OS says
 
 
-def last_level_cache_bytes(folder: Path = CPU_CACHES) -> int | None:
-    """The largest CPU cache in Linux sysfs (`36608K` → bytes), or None elsewhere."""
-    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
-    sizes = []
-    for index in folder.glob("index*"):
-        try:
-            text = (index / "size").read_text(encoding="ascii").strip()
-            sizes.append(int(text[:-1]) * units[text[-1]] if text[-1:] in units else int(text))
-        except (OSError, ValueError):
-            continue
-    return max(sizes, default=None)
-
-
 def cpu_facts() -> Cpu:
-    try:
-        model, flags = parse_cpuinfo(CPUINFO.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        model, flags = None, set()
-    return Cpu(
-        model=model or "?", vnni=envinfo.has_vnni(), amx=envinfo.has_amx(),
-        bf16=bool(flags & {"avx512_bf16", "amx_bf16"}),
-        fp16=bool(flags & {"avx512_fp16", "amx_fp16"}),
-        cache_bytes=last_level_cache_bytes(),
-    )
+    info = envinfo.cpu_info()
+    return Cpu(model=info["cpu_model"] or "?", vnni=envinfo.has_vnni(), amx=envinfo.has_amx(),
+               bf16=envinfo.has_bf16(), fp16=envinfo.has_fp16(),
+               cache_bytes=info["last_level_cache_bytes"])
 
 
 @contextlib.contextmanager
