@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from studyapp.deck.model import Text
+from studyapp.labs.envinfo import cpu_info
 from studyapp.labs.predictions import Measured, Prediction, measured, verdict
 from studyapp.labs.result_cards import CardDraft, result_cards
 from studyapp.labs.runner import EventCallback, LabRunner
@@ -18,11 +19,26 @@ from studyapp.session import StudyService
 from studyapp.store.engine import reading, writing
 from studyapp.store.result_cards import add_result_cards, result_cards_of_run
 
+RECENT_RUNS = 50  # how far back the lab list looks for a run made on this machine
+
 
 @dataclass(frozen=True)
 class LabOverview:
     entry: LabEntry
     last: RecordedRun | None  # the newest recorded run of the lab, on this machine
+
+
+def this_machine() -> tuple[object, object]:
+    """What tells machines apart in a run's environment: the CPU model and its cores."""
+    info = cpu_info()
+    return info["cpu_model"], info["cores"]
+
+
+def made_here(record: RecordedRun, machine: tuple[object, object]) -> bool:
+    """Whether the run was made on `machine`; a run that ended before reporting its
+    environment counts as made here (a database is moved between machines seldom)."""
+    env = record.run.env
+    return not env or (env.get("cpu_model"), env.get("cores")) == machine
 
 
 @dataclass(frozen=True)
@@ -47,8 +63,11 @@ class LabSession:
         self._labs = LabService(study.engine, study.now)
 
     def overview(self) -> list[LabOverview]:
-        """Every lab in catalogue order with its last run."""
-        return [LabOverview(entry, next(iter(self._labs.history(entry.id, 1)), None))
+        """Every lab in catalogue order with its last run on this machine."""
+        machine = this_machine()
+        return [LabOverview(entry, next((record for record in
+                                         self._labs.history(entry.id, RECENT_RUNS)
+                                         if made_here(record, machine)), None))
                 for entry in lab_entries()]
 
     def history(self, lab_id: str) -> list[RecordedRun]:

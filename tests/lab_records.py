@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from test_tui_support import START, FakeClock, open_service
 
+from studyapp import lab_session
 from studyapp.deck.model import Text
 from studyapp.labs.events import Column, Series, Table
 from studyapp.labs.predictions import Prediction, question_for
@@ -49,8 +51,13 @@ def quantize_run(lab: str = "quantize") -> LabRun:
     return run
 
 
+def on_test_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the recorded runs' machine the one the app runs on."""
+    monkeypatch.setattr(lab_session, "this_machine", lambda: (ENV["cpu_model"], ENV["cores"]))
+
+
 def record_quantize_run(root: Path, choice: int = 1, minutes_later: int = 0,
-                        threads: int = 2) -> int:
+                        threads: int = 2, cpu: str = str(ENV["cpu_model"])) -> int:
     """Store a finished quantize run as the app would; its id."""
     clock = FakeClock(START + timedelta(minutes=minutes_later))
     service = open_service(root, clock)
@@ -62,7 +69,7 @@ def record_quantize_run(root: Path, choice: int = 1, minutes_later: int = 0,
         run_id = lab_runs.start_run(service.engine, "quantize", run.params, clock.now,
                                     prediction=Prediction.of(question, choice).to_json())
         lab_runs.finish_run(service.engine, run_id, "ok", clock.now + timedelta(seconds=21),
-                            results=run.results(), environment=ENV)
+                            results=run.results(), environment={**ENV, "cpu_model": cpu})
         return run_id
     finally:
         service.close()

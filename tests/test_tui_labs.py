@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lab_records import record_quantize_run
+from lab_records import on_test_machine, record_quantize_run
 from labs_tui_probe import MODE_VARIABLE
 from rich.console import Console
 from test_tui_support import (
@@ -273,8 +273,9 @@ async def test_closing_the_app_cancels_its_lab(
 
 @drive
 async def test_lab_screens_follow_a_language_change_and_list_their_keys_in_help(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    on_test_machine(monkeypatch)
     record_quantize_run(tmp_path)
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with app.run_test(size=(80, 24)) as pilot:

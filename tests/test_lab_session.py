@@ -1,0 +1,49 @@
+"""The lab list's last run is the newest one made on this machine; history keeps them all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lab_records import on_test_machine, record_quantize_run
+from test_tui_support import FakeClock, open_service
+
+from studyapp.lab_session import LabSession, outcome
+
+
+def test_the_last_run_is_the_newest_made_here_and_history_keeps_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_test_machine(monkeypatch)
+    here = record_quantize_run(tmp_path, choice=3)
+    elsewhere = record_quantize_run(tmp_path, minutes_later=5, cpu="Another CPU")
+    service = open_service(tmp_path, FakeClock())
+    try:
+        labs = LabSession(service)
+        quantize = next(lab for lab in labs.overview() if lab.entry.id == "quantize")
+        assert quantize.last is not None and quantize.last.id == here
+        assert [record.id for record in labs.history("quantize")] == [elsewhere, here]
+        found = outcome(quantize.last)
+        assert found.prediction is not None and found.measured is not None
+        assert found.verdict is not None and found.verdict.en.startswith("Right:")
+        latency = next(lab for lab in labs.overview() if lab.entry.id == "latency")
+        assert latency.last is None
+    finally:
+        service.close()
+
+
+def test_cards_are_offered_once_and_accepted_ones_join_the_queue(tmp_path: Path) -> None:
+    run_id = record_quantize_run(tmp_path)
+    service = open_service(tmp_path, FakeClock())
+    try:
+        labs = LabSession(service)
+        record = labs.get(run_id)
+        offered = labs.offered_cards(record)
+        assert len(offered) == 2  # speed-ups and size; the run has no fp16 rows
+        ids = labs.accept_cards(record, offered[:1])
+        assert ids == [f"result.{run_id}.1"]
+        assert labs.offered_cards(record) == []
+        assert service.queue()[0].card.front == offered[0].front
+        assert service.card(ids[0]).lab == "quantize"
+    finally:
+        service.close()
