@@ -157,7 +157,7 @@ def test_speedup_wording_follows_the_number() -> None:
 
 
 def test_a_small_batch_slower_than_a_large_one_is_flagged() -> None:
-    from studyapp.labs.readings import batch_order_caution
+    from studyapp.labs.readings import batch_order_caution, cautions
 
     rows = [{"variant": "a", "batch_size": 1, "latency_ms_median": 9.0},
             {"variant": "a", "batch_size": 64, "latency_ms_median": 1.0},
@@ -167,3 +167,5 @@ def test_a_small_batch_slower_than_a_large_one_is_flagged() -> None:
     caution = batch_order_caution(rows, lambda row: row["variant"], 1, 64)
     assert caution is not None and "a took longer" in caution.en and "a " in caution.bg
     assert batch_order_caution(rows[2:], lambda row: row["variant"], 1, 64) is None
+    assert cautions(None, rows, lambda row: row["variant"], 1, 64) == [caution]
+    assert cautions(None, rows) == [] and cautions(None) == []

@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness
+from studyapp.labs.envinfo import load_average
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.readings import (
     SAME,
-    batch_order_caution,
-    busy_cpu_caution,
-    cpu_load,
+    cautions,
     join,
     noise_caution,
     times,
@@ -382,9 +381,7 @@ def read_cuda(cpu: Sequence[dict[str, Any]], resident: Sequence[dict[str, Any]],
 
 
 def run(params: dict[str, Any], emit: Emitter) -> None:
-    from studyapp.labs.envinfo import usable_cores
-
-    load = cpu_load()  # before the lab adds its own
+    load = load_average()  # before the lab adds its own
     lab = BatchingRun(params, emit)
     many = lab.cpu_sweep(lab.threads, lab.sweep.batches)
     roof, reprobed = checked_roofline(many, lab.roof, lab.threads)
@@ -400,7 +397,5 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
                             "With one thread there is no one-versus-many comparison."))
     if resident:
         reading.append(read_cuda(many, resident, copied))
-    cautions = (batch_order_caution(lab.rows, lambda row: str(row["variant"]),
-                                    lab.sweep.batches[0], lab.sweep.batches[-1]),
-                busy_cpu_caution(load, usable_cores()))
-    emit.result(lab.rows, [*reading, *(text for text in cautions if text)])
+    emit.result(lab.rows, [*reading, *cautions(load, lab.rows, lambda row: str(row["variant"]),
+                                               lab.sweep.batches[0], lab.sweep.batches[-1])])

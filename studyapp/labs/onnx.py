@@ -25,15 +25,13 @@ import numpy as np
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness
-from studyapp.labs.envinfo import cuda_available, usable_cores
+from studyapp.labs.envinfo import cuda_available, load_average
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.onnx_export import INPUT_NAME, Exported, export, failure_summary, op_types
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.readings import (
     Steps,
-    batch_order_caution,
-    busy_cpu_caution,
-    cpu_load,
+    cautions,
     join,
     noise_caution,
     ratio,
@@ -512,7 +510,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     from studyapp.labs import zoo
     from studyapp.labs.digits import sample_batch
 
-    load = cpu_load()
+    load = load_average()  # before the lab adds its own
     size, threads, device = str(params["size"]), int(params["threads"]), str(params["device"])
     name, seed, quick = str(params["model"]), int(params["seed"]), params["size"] == "quick"
     min_time_s = MIN_TIME_S[size]
@@ -575,11 +573,9 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
             compile_reading(runtimes, compile_skipped),
             providers_reading(runtimes, onnxruntime.get_available_providers(), reasons),
         ]
-        cautions = (batch_order_caution([*levels, *runtimes],
-                                        lambda row: f"{row['variant']} ({row['device']})",
-                                        BATCHES[0], BATCHES[-1]),
-                    busy_cpu_caution(load, usable_cores()))
-        reading += [text for text in cautions if text is not None]
+        reading += cautions(load, [*levels, *runtimes],
+                            lambda row: f"{row['variant']} ({row['device']})",
+                            BATCHES[0], BATCHES[-1])
         step.finish(Text("прочит", "reading"))
     emit.result([*check, *levels, *runtimes], reading)
 

@@ -33,9 +33,7 @@ from studyapp.labs.batching import checked_roofline, read_roofline, sample_batch
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.readings import (
-    batch_order_caution,
-    busy_cpu_caution,
-    cpu_load,
+    cautions,
     join,
     noise_caution,
 )
@@ -483,7 +481,7 @@ class Sections:
 def run(params: dict[str, Any], emit: Emitter) -> None:
     from studyapp.labs import envinfo, roofline, zoo
 
-    load = cpu_load()  # before the lab adds its own
+    load = envinfo.load_average()  # before the lab adds its own
     size = SIZES[str(params["size"])]
     threads, seed, batch = int(params["threads"]), int(params["seed"]), int(params["batch_size"])
     device = "cuda" if params["device"] == "cuda" and envinfo.cuda_available() else "cpu"
@@ -531,6 +529,5 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
                read_ort(ort, torch_ops if device == "cpu" else None), *reprobed,
                join(read_roofline(points, roof), noise_caution(*points))]
     model_name = str(params["model"])
-    cautions = (batch_order_caution(points, lambda row: model_name, 1, size.large_batch),
-                busy_cpu_caution(load, envinfo.usable_cores()))
-    emit.result(sections.rows, [*reading, *(text for text in cautions if text)])
+    emit.result(sections.rows, [*reading, *cautions(load, points, lambda row: model_name, 1,
+                                                    size.large_batch)])

@@ -24,7 +24,7 @@ from studyapp.deck.model import Text
 from studyapp.labs import harness
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.readings import busy_cpu_caution, cpu_load, join, noise_caution, times, verdict
+from studyapp.labs.readings import cautions, join, noise_caution, times, verdict
 
 if TYPE_CHECKING:
     import torch
@@ -470,9 +470,9 @@ def read_size(unstructured: list[Level]) -> list[Text]:
 
 
 def run(params: dict[str, Any], emit: Emitter) -> None:
-    from studyapp.labs.envinfo import usable_cores
+    from studyapp.labs.envinfo import load_average
 
-    load = cpu_load()  # before the lab adds its own
+    load = load_average()  # before the lab adds its own
     lab = PruneRun(params, emit)
     lab.step(Text(f"зареден обученият {lab.model_name}", f"loaded the trained {lab.model_name}"))
     if lab.cuda_missing:
@@ -485,5 +485,4 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     plot(emit, unstructured, structured)
     reading = [*read_accuracy(lab.dense_accuracy, unstructured),
                *read_latency(lab.dense, unstructured, structured), *read_size(unstructured)]
-    busy = busy_cpu_caution(load, usable_cores())
-    emit.result(lab.rows, [*reading, busy] if busy else reading)
+    emit.result(lab.rows, [*reading, *cautions(load)])

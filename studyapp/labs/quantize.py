@@ -33,9 +33,7 @@ from studyapp.labs.onnx_export import INPUT_NAME, Exported, export, onnx_files, 
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.readings import (
     Steps,
-    batch_order_caution,
-    busy_cpu_caution,
-    cpu_load,
+    cautions,
     join,
     noise_caution,
     ratio,
@@ -627,7 +625,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     from studyapp.labs.digits import load_digits
     from studyapp.labs.roofline import roofline
 
-    load = cpu_load()
+    load = envinfo.load_average()  # before the lab adds its own
     size, threads, device = str(params["size"]), int(params["threads"]), str(params["device"])
     quick = size == "quick"
     models = (ACCURACY_MODEL,) if quick else (ACCURACY_MODEL, SPEED_MODEL)
@@ -674,10 +672,9 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     speedup_series(emit, rows, models[-1])
     paragraphs = reading(rows, models, weights, cpu, roof, threads, device, len(calibration))
     step.finish(Text("прочит", "reading"))
-    cautions = (batch_order_caution(rows, lambda row: f"{row['model']} {row['variant']}"
-                                    f" ({row['device']})", BATCHES[0], BATCHES[-1]),
-                busy_cpu_caution(load, envinfo.usable_cores()))
-    emit.result(rows, [*paragraphs, *(text for text in cautions if text is not None)])
+    emit.result(rows, [*paragraphs, *cautions(
+        load, rows, lambda row: f"{row['model']} {row['variant']} ({row['device']})",
+        BATCHES[0], BATCHES[-1])])
 
 
 def speedup_series(emit: Emitter, rows: Sequence[Row], model: str) -> None:

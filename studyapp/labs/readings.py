@@ -5,11 +5,11 @@ Every phrase comes from a measured number, in Bulgarian and English. No torch he
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from studyapp.deck.model import Text
+from studyapp.labs.envinfo import usable_cores
 from studyapp.labs.events import Emitter
 from studyapp.labs.harness import MIN_SAMPLES
 
@@ -86,11 +86,6 @@ def join(*parts: Text) -> Text:
     return Text(tidy([part.bg for part in parts]), tidy([part.en for part in parts]))
 
 
-def cpu_load() -> float | None:
-    """The one-minute load average, where the operating system reports one."""
-    return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-
-
 def busy_cpu_caution(load: float | None, cores: int) -> Text | None:
     """A warning when other programs already kept every core busy as the lab started."""
     if load is None or load < cores:
@@ -131,3 +126,15 @@ def batch_order_caution(
         "for the same work, so something else held the CPU during those timings. Run the lab "
         "again.",
     )
+
+
+def cautions(
+    load: float | None, rows: Sequence[Mapping[str, Any]] = (),
+    name: Callable[[Mapping[str, Any]], str] | None = None, small: int = 1, large: int = 1,
+) -> list[Text]:
+    """The cautions this run earns: a CPU already busy at the start (`load`, taken before the
+    lab added its own) and, when `name` is given, the variants of `rows` that took longer at
+    batch `small` than at `large`."""
+    found = (batch_order_caution(rows, name, small, large) if name is not None else None,
+             busy_cpu_caution(load, usable_cores()))
+    return [text for text in found if text is not None]
