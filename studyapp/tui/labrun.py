@@ -1,8 +1,8 @@
 """The lab run of the app: one at a time, owned by the app, not by the screen that started it.
 
 The child process is followed in a worker thread that never touches widgets: it posts
-`LabProgress` (a newer one replaces one still queued, so the UI does not drown),
-`LabStarted` and `LabFinished` messages to the app, whose handlers here keep the state
+`LabProgress` (a newer one replaces one still queued, so the UI does not drown) and
+`LabFinished` messages to the app, whose handlers here keep the state
 and tell the screens (`lab_changed` / `lab_finished`), so the learner can switch screens
 and review while a lab runs.
 """
@@ -26,12 +26,6 @@ if TYPE_CHECKING:
 
 LAB_WORKER = "lab-run"
 CLOSE_WAIT_S = 5.0  # how long closing the app waits for a cancelled lab to be recorded
-
-
-class LabStarted(Message):
-    def __init__(self, run_id: int) -> None:
-        super().__init__()
-        self.run_id = run_id
 
 
 class LabProgress(Message):
