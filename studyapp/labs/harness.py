@@ -202,9 +202,11 @@ def ort_session_options(threads: int) -> onnxruntime.SessionOptions:
 def ort_session(
     path_or_bytes: str | Path | bytes, *, threads: int, opt_level: str = "all",
     providers: list[str] | None = None, profile_prefix: str | None = None,
+    optimized_path: str | Path | None = None,
 ) -> onnxruntime.InferenceSession:
     """An ONNX Runtime session at a fixed thread count and graph optimization level
-    (disable | basic | extended | all), profiling to `profile_prefix*.json` when given."""
+    (disable | basic | extended | all), profiling to `profile_prefix*.json` and writing the
+    optimized graph to `optimized_path` when given."""
     import onnxruntime
 
     if opt_level not in OPT_LEVELS:
@@ -218,6 +220,8 @@ def ort_session(
     if profile_prefix is not None:
         options.enable_profiling = True
         options.profile_file_prefix = profile_prefix
+    if optimized_path is not None:
+        options.optimized_model_filepath = str(optimized_path)
     model = path_or_bytes if isinstance(path_or_bytes, bytes) else str(path_or_bytes)
     return onnxruntime.InferenceSession(
         model, options, providers=providers or ["CPUExecutionProvider"])

@@ -161,23 +161,6 @@ def numeric_check(
 # --- graph optimization levels --------------------------------------------------------------
 
 
-def level_session(
-    path: Path, level: str, threads: int, saved: Path,
-) -> onnxruntime.InferenceSession:
-    """A CPU session at optimization `level` that writes its optimized graph to `saved`
-    (`harness.ort_session` has no option for that)."""
-    import onnxruntime
-
-    names = onnxruntime.GraphOptimizationLevel
-    options = harness.ort_session_options(threads)
-    options.graph_optimization_level = {
-        "disable": names.ORT_DISABLE_ALL, "basic": names.ORT_ENABLE_BASIC,
-        "extended": names.ORT_ENABLE_EXTENDED, "all": names.ORT_ENABLE_ALL,
-    }[level]
-    options.optimized_model_filepath = str(saved)
-    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
 def optimization_levels(
     exported: Exported, inputs: Mapping[int, np.ndarray], threads: int, min_time_s: float,
     folder: Path, step: Callable[[Text], None],
@@ -187,7 +170,8 @@ def optimization_levels(
     ops: dict[str, list[str]] = {}
     for level in harness.OPT_LEVELS:
         saved = folder / f"optimized-{level}.onnx"
-        session = level_session(exported.path, level, threads, saved)
+        session = harness.ort_session(exported.path, threads=threads, opt_level=level,
+                                      optimized_path=saved)
         ops[level] = op_types(saved)
         for batch in BATCHES:
             timing = harness.measure_ort(session, {INPUT_NAME: inputs[batch]}, threads=threads,
