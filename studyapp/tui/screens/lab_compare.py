@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from rich.table import Table as RichTable
 from textual.app import ComposeResult
@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from studyapp.lab_session import outcome
-from studyapp.labs.events import Table
+from studyapp.labs.events import Column, Table
 from studyapp.labservice import RecordedRun
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
@@ -19,13 +19,14 @@ from studyapp.tui.widgets.lab_views import fmt_number, fmt_started, lab_title
 from studyapp.tui.widgets.plain import Plain
 
 # the machine; the thread count is among the parameters
+Pair = tuple[str, str]
 ENV_KEYS = ("cpu_model", "cores", "torch", "onnxruntime", "gpu", "load_average_1m")
 
 
-def _row_name(row: dict[str, object], lang: str) -> str:
-    if lang == "bg" and row.get("variant_bg"):
-        return str(row["variant_bg"])
-    name = str(row.get("variant", "?"))
+def _row_name(row: Mapping[str, object], lang: str) -> str:
+    """The row's variant in `lang`, with its batch size when it has one."""
+    name = str(row["variant_bg"] if lang == "bg" and row.get("variant_bg")
+               else row.get("variant", "?"))
     batch = row.get("batch_size")
     return f"{name} · {batch}" if batch is not None else name
 
@@ -54,24 +55,26 @@ class LabCompareScreen(AppScreen):
             table.add_row(name, *values)
         return table
 
-    def _rows(self) -> Iterator[tuple[str, tuple[str, str]]]:
+    def _both(self, shown: Callable[[RecordedRun], str]) -> Pair:
         first, second = self.runs
-        yield self.t("labs_ui.col.started"), (fmt_started(first.started_at, self.study_app.clock),
-                                              fmt_started(second.started_at, self.study_app.clock))
-        yield self.t("labs_ui.col.status"), tuple(  # type: ignore[misc]
-            self.t(f"labs_ui.status.{record.run.status}") for record in self.runs)
+        return shown(first), shown(second)
+
+    def _rows(self) -> Iterator[tuple[str, Pair]]:
+        clock, lang = self.study_app.clock, self.lang
+        yield self.t("labs_ui.col.started"), self._both(
+            lambda record: fmt_started(record.started_at, clock))
+        yield self.t("labs_ui.col.status"), self._both(
+            lambda record: self.t(f"labs_ui.status.{record.run.status}"))
+        first, second = self.runs
         for key in sorted(set(first.run.params) | set(second.run.params)):
-            yield key, (str(first.run.params.get(key, "—")), str(second.run.params.get(key, "—")))
+            yield key, self._both(lambda record, key=key: str(record.run.params.get(key, "—")))
         for key in ENV_KEYS:
-            values = (fmt_number(first.run.env.get(key), self.lang),
-                      fmt_number(second.run.env.get(key), self.lang))
-            yield key, values
-        answers = [outcome(record).measured for record in self.runs]
-        yield self.t("labs_ui.col.measured"), tuple(  # type: ignore[misc]
-            answer.text.get(self.lang) if answer else "—" for answer in answers)
+            yield key, self._both(lambda record, key=key: fmt_number(record.run.env.get(key),
+                                                                     lang))
+        yield self.t("labs_ui.col.measured"), self._both(lambda record: _measured(record, lang))
         yield from self._numbers()
 
-    def _numbers(self) -> Iterator[tuple[str, tuple[str, str]]]:
+    def _numbers(self) -> Iterator[tuple[str, Pair]]:
         """The main table's rows, matched by name, in each numeric column that has a unit."""
         first, second = (record.run.tables for record in self.runs)
         for name, table in first.items():
@@ -91,5 +94,10 @@ class LabCompareScreen(AppScreen):
                                   fmt_number(twin.get(column.key), self.lang))
 
 
-def _measured_columns(table: Table) -> list:
+def _measured_columns(table: Table) -> list[Column]:
     return [column for column in table.columns if column.unit and column.key != "variant"]
+
+
+def _measured(record: RecordedRun, lang: str) -> str:
+    answer = outcome(record).measured
+    return answer.text.get(lang) if answer else "—"

@@ -11,6 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
+from studyapp.deck.model import Text
 from studyapp.lab_session import outcome
 from studyapp.labs.result_cards import CardDraft
 from studyapp.labservice import RecordedRun
@@ -91,7 +92,7 @@ class LabResultScreen(AppScreen):
             yield Plain(table.title.get(self.lang), classes="item-title")
             yield Static(rich_table(table, self.lang), classes="lab-table")
 
-    def _texts(self, title: str, texts: list) -> Iterator[Widget]:
+    def _texts(self, title: str, texts: list[Text]) -> Iterator[Widget]:
         if texts:
             yield Plain(self.t(title), classes="item-title")
             for text in texts:
