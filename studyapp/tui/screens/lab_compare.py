@@ -18,8 +18,8 @@ from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.lab_views import fmt_number, fmt_started, lab_title
 from studyapp.tui.widgets.plain import Plain
 
+Pair = tuple[str, str]  # a line's value in the first and the second run
 # the machine; the thread count is among the parameters
-Pair = tuple[str, str]
 ENV_KEYS = ("cpu_model", "cores", "torch", "onnxruntime", "gpu", "load_average_1m")
 
 
