@@ -94,6 +94,8 @@ def test_accepted_cards_are_queued_graded_and_survive_content_sync(
         info = service.card_info(ids[0])
         assert [entry.grade for entry in info.history] == [5]
         assert info.state.interval == 1
+        exported = service.export_data()["result_card"]
+        assert [row["card_id"] for row in exported] == ids and exported[0]["run_id"] == 1
     finally:
         service.close()
 

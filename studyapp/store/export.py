@@ -12,12 +12,14 @@ from studyapp.store.tables import (
     LabRunRow,
     ModuleProgressRow,
     PriorAnswerRow,
+    ResultCardRow,
     ReviewLogRow,
     SettingRow,
 )
 
 EXPORTED: tuple[type[SQLModel], ...] = (
-    CardStateRow, ReviewLogRow, LabRunRow, PriorAnswerRow, ModuleProgressRow, SettingRow
+    CardStateRow, ReviewLogRow, LabRunRow, ResultCardRow, PriorAnswerRow, ModuleProgressRow,
+    SettingRow,
 )
 
 
