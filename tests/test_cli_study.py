@@ -119,8 +119,8 @@ def test_export_writes_every_table_to_a_file_or_stdout(cli, tmp_path: Path) -> N
     run = document["tables"]["lab_run"][0]
     assert (run["lab_id"], run["status"], json.loads(run["results_json"])) == (
         "latency", "ok", {"median_ms": 1.5})
-    assert set(document["tables"]) == {"card_state", "review_log", "lab_run", "prior_answer",
-                                       "module_progress", "setting"}
+    assert set(document["tables"]) == {"card_state", "review_log", "lab_run", "result_card",
+                                       "prior_answer", "module_progress", "setting"}
     assert document["schema_version"] >= 2
     code, out, _ = cli("export")
     sections = [line for line in out.splitlines() if line.startswith("# ")]
