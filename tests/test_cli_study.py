@@ -124,8 +124,8 @@ def test_export_writes_every_table_to_a_file_or_stdout(cli, tmp_path: Path) -> N
     assert document["schema_version"] >= 2
     code, out, _ = cli("export")
     sections = [line for line in out.splitlines() if line.startswith("# ")]
-    assert sections == ["# card_state", "# review_log", "# lab_run", "# prior_answer",
-                        "# module_progress", "# setting"]
+    assert sections == ["# card_state", "# review_log", "# lab_run", "# result_card",
+                        "# prior_answer", "# module_progress", "# setting"]
     code, _, err = cli("export", "-o", str(tmp_path / "missing" / "x.tsv"))
     assert code == 1 and len(err.strip().splitlines()) == 1 and "x.tsv" in err
 
