@@ -144,3 +144,19 @@ def test_export_falls_back_to_torchscript_when_torch_export_fails(tmp_path: Path
     assert "\x1b" not in exported.fallback_reason
     session = onnxruntime.InferenceSession(str(exported.path))
     assert session.run(None, {"x": sample[:3]})[0].shape == (3, 10)
+
+
+def test_the_torchscript_exporter_can_be_asked_for_directly(tmp_path: Path) -> None:
+    import onnxruntime
+
+    from studyapp.labs import models
+    from studyapp.labs.onnx_export import export
+
+    sample = np.random.default_rng(0).random((4, 64), dtype=np.float32)
+    exported = export(models.build("mlp").eval(), sample, tmp_path / "mlp.onnx",
+                      exporter="torchscript")
+    assert (exported.exporter, exported.fallback_reason) == ("torchscript", "")
+    session = onnxruntime.InferenceSession(str(exported.path))
+    assert session.run(None, {"x": sample[:3]})[0].shape == (3, 10)
+    with pytest.raises(ValueError, match="exporter"):
+        export(models.build("mlp").eval(), sample, tmp_path / "x.onnx", exporter="tracer")

@@ -1,8 +1,8 @@
 """Export a digits model to ONNX with a dynamic batch axis, and read back what was written.
 
-Used by the `onnx` and `quantize` labs in their child process; torch and onnx are imported
-inside the functions. The exporter's own chatter goes to stderr, never to stdout, where the
-lab's events travel.
+Used by the `onnx`, `quantize` and `profile` labs in their child process; torch and onnx are
+imported inside the functions. The exporter's own chatter goes to stderr, never to stdout,
+where the lab's events travel.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ INPUT_NAME = "x"
 OUTPUT_NAME = "logits"
 BATCH_AXIS = "batch"
 EXPORT_BATCH = 2  # the sample batch traced at export; the exported batch axis stays symbolic
+EXPORTERS = ("dynamo", "torchscript")
 NCHWC_DOMAIN = "com.microsoft.nchwc"  # ONNX Runtime's CPU kernels in the blocked layout
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -35,7 +36,7 @@ class Exported:
 
     path: Path
     exporter: str  # "dynamo" (torch.export based) or "torchscript" (the legacy tracer)
-    fallback_reason: str  # why the dynamo exporter was not used; empty when it was
+    fallback_reason: str  # why the dynamo exporter failed; empty when it was not tried or ran
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -57,27 +58,35 @@ def quiet_exporter() -> Iterator[None]:
         yield
 
 
-def export(model: torch.nn.Module, sample: np.ndarray, path: Path) -> Exported:
+def export(model: torch.nn.Module, sample: np.ndarray, path: Path,
+           exporter: str = "dynamo") -> Exported:
     """Write `model` (fed float32 batches like `sample`) to `path` with a dynamic batch axis.
 
-    The torch.export-based exporter is tried first; if it fails for this model the legacy
-    TorchScript exporter writes the file instead, and the reason is kept.
+    With `exporter="dynamo"` the torch.export-based exporter is tried first; if it fails for
+    this model the legacy TorchScript exporter writes the file instead, and the reason is
+    kept. `exporter="torchscript"` goes to the legacy one directly: for these small models it
+    writes the same graph in a fraction of a second, where the first torch.export-based
+    export spends seconds loading.
     """
     import torch
 
+    if exporter not in EXPORTERS:
+        raise ValueError(f"exporter must be one of {', '.join(EXPORTERS)}")
     example = (torch.from_numpy(np.ascontiguousarray(sample[:EXPORT_BATCH])),)
-    try:
-        with quiet_exporter():
-            torch.onnx.export(
-                model, example, str(path), dynamo=True, verbose=False,
-                input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-                dynamic_shapes=({0: torch.export.Dim(BATCH_AXIS)},),
-            )
-        return Exported(path, "dynamo", "")
-    except Exception as exc:  # any exporter failure leads to the fallback
-        reason = failure_summary(exc)
-    for stale in onnx_files(path):
-        stale.unlink(missing_ok=True)
+    reason = ""
+    if exporter == "dynamo":
+        try:
+            with quiet_exporter():
+                torch.onnx.export(
+                    model, example, str(path), dynamo=True, verbose=False,
+                    input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
+                    dynamic_shapes=({0: torch.export.Dim(BATCH_AXIS)},),
+                )
+            return Exported(path, "dynamo", "")
+        except Exception as exc:  # any exporter failure leads to the fallback
+            reason = failure_summary(exc)
+        for stale in onnx_files(path):
+            stale.unlink(missing_ok=True)
     with quiet_exporter():
         torch.onnx.export(
             model, example, str(path), dynamo=False,

@@ -39,7 +39,6 @@ from studyapp.labs.readings import (
 )
 
 if TYPE_CHECKING:
-    import numpy as np
     import torch
     from torch import nn
 
@@ -281,26 +280,6 @@ def memory_rows(model: nn.Module, x: torch.Tensor, prof: Any, device: str,
 # --- ONNX Runtime --------------------------------------------------------------------------
 
 
-def export_onnx(model: nn.Module, sample: np.ndarray, path: Path) -> Path:
-    """`model` written to `path` with a dynamic batch axis, by the TorchScript exporter.
-
-    For these small models it writes the same graph as the torch.export-based exporter of
-    `onnx_export.export`, in a fraction of a second instead of the seconds that one spends
-    loading, which keeps the lab's quick size quick.
-    """
-    import torch
-
-    from studyapp.labs.onnx_export import BATCH_AXIS, INPUT_NAME, OUTPUT_NAME, quiet_exporter
-
-    with quiet_exporter():
-        torch.onnx.export(
-            model, (torch.from_numpy(sample),), str(path), dynamo=False,
-            input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-            dynamic_axes={INPUT_NAME: {0: BATCH_AXIS}, OUTPUT_NAME: {0: BATCH_AXIS}},
-        )
-    return path
-
-
 def ort_operator_rows(trace: Sequence[dict[str, Any]], runs: int, threads: int,
                       skip_runs: int = 0) -> list[dict[str, Any]]:
     """ONNX Runtime's profile summed per operator type: the node kernels' durations.
@@ -327,11 +306,12 @@ def ort_operator_rows(trace: Sequence[dict[str, Any]], runs: int, threads: int,
 def ort_profile(model: nn.Module, x: torch.Tensor, passes: int,
                 threads: int) -> list[dict[str, Any]]:
     """Export, run `passes` warm-up then `passes` profiled runs in ONNX Runtime, read its trace."""
-    from studyapp.labs.onnx_export import INPUT_NAME
+    from studyapp.labs.onnx_export import INPUT_NAME, export
 
     sample = x.detach().cpu().numpy()
     with tempfile.TemporaryDirectory(prefix="studyapp-profile-") as folder:
-        path = export_onnx(copy.deepcopy(model).cpu(), sample, Path(folder) / "model.onnx")
+        path = export(copy.deepcopy(model).cpu(), sample, Path(folder) / "model.onnx",
+                      exporter="torchscript").path
         session = harness.ort_session(path, threads=threads,
                                       profile_prefix=str(Path(folder) / "ort-profile"))
         for _ in range(2 * passes):
