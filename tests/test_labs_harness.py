@@ -112,8 +112,10 @@ def test_calls_run_in_inference_mode() -> None:
 def test_row_has_every_timing_column() -> None:
     clock = FakeClock()
     fn, _ = scripted(clock, [3.0, 1.0, 2.0])
-    row = measure(fn, threads=2, clock=clock, min_time_s=0.0).as_row()
+    timing = measure(fn, threads=2, clock=clock, min_time_s=0.0)
+    row = timing.as_row()
     assert [col.key for col in harness.TIMING_COLUMNS] == list(row)
+    assert timing.as_row(samples=True) == {**row, "samples": timing.samples}
     assert row["latency_ms_cold"] == pytest.approx(3.0)
     assert all(not isinstance(v, float) or math.isfinite(v) for v in row.values())
 

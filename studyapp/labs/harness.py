@@ -56,13 +56,15 @@ class Timing:
     warmup: int = 0
     samples_ms: tuple[float, ...] = ()
 
-    def as_row(self) -> dict[str, float | int | bool]:
-        """The row vocabulary's timing metrics (`TIMING_COLUMNS`), for a lab's row."""
-        return {
+    def as_row(self, *, samples: bool = False) -> dict[str, float | int | bool]:
+        """The row vocabulary's timing metrics (`TIMING_COLUMNS`), for a lab's row; with
+        `samples`, also how many timed calls they come from."""
+        row: dict[str, float | int | bool] = {
             "latency_ms_median": self.median_ms, "latency_ms_p90": self.p90_ms,
             "latency_ms_p99": self.p99_ms, "latency_ms_cold": self.cold_ms,
             "cv": self.cv, "noisy": self.noisy, "threads": self.threads,
         }
+        return {**row, "samples": self.samples} if samples else row
 
 
 def summarize(

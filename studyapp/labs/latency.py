@@ -259,15 +259,15 @@ def timing_rows(m: Measured, common: dict[str, Any]) -> list[dict[str, Any]]:
          "latency_ms_median": statistics.median(m.singles),
          "spread_ratio": max(m.singles) / min(m.singles), "samples": len(m.singles), **common},
         {"variant": "harness, perf_counter", "variant_bg": "харнес, perf_counter",
-         **t.as_row(), "latency_ms_cold": m.cold_ms, "latency_ms_min": t.min_ms,
+         **t.as_row(samples=True), "latency_ms_cold": m.cold_ms, "latency_ms_min": t.min_ms,
          "latency_ms_max": t.max_ms, "latency_ms_mean": t.mean_ms, "latency_ms_std": t.std_ms,
-         "samples": t.samples, "warmup": t.warmup, **common},
+         "warmup": t.warmup, **common},
     ]
     if m.one_thread is not None:
         one = m.one_thread
         rows.append({"variant": "harness, 1 thread", "variant_bg": "харнес, 1 нишка",
-                     **one.as_row(), "latency_ms_min": one.min_ms, "latency_ms_max": one.max_ms,
-                     "samples": one.samples, **common, "threads": 1,
+                     **one.as_row(samples=True), "latency_ms_min": one.min_ms,
+                     "latency_ms_max": one.max_ms, **common, "threads": 1,
                      "latency_ms_cold": None})  # its first call came after the model was warm
     return rows
 

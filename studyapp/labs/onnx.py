@@ -121,10 +121,6 @@ RUNTIME_COLUMNS = (
 Row = dict[str, Any]
 
 
-def timing_row(timing: harness.Timing) -> Row:
-    return {**timing.as_row(), "samples": timing.samples}
-
-
 # --- export and numeric check ---------------------------------------------------------------
 
 
@@ -137,7 +133,7 @@ def numeric_check(
 
     from studyapp.labs.digits import sample_batch
 
-    size = sum(file.stat().st_size for file in exported.files)
+    size = harness.file_size(*exported.files)
     rows = []
     for batch in CHECK_BATCHES:
         x = sample_batch(batch, seed)
@@ -177,8 +173,8 @@ def optimization_levels(
             timing = harness.measure_ort(session, {INPUT_NAME: inputs[batch]}, threads=threads,
                                          min_time_s=min_time_s)
             rows.append({"section": "levels", "variant": f"ORT {level}", "opt_level": level,
-                         "nodes": len(ops[level]), "batch_size": batch, **timing_row(timing),
-                         "device": "cpu", "status": "ok"})
+                         "nodes": len(ops[level]), "batch_size": batch,
+                         **timing.as_row(samples=True), "device": "cpu", "status": "ok"})
             step(Text(f"ONNX Runtime, ниво {level}, пакет {batch}",
                       f"ONNX Runtime, level {level}, batch {batch}"))
     for row in rows:
@@ -202,7 +198,7 @@ def eager_rows(
             timing = harness.measure_torch(on_device, inputs[batch], threads=threads,
                                            min_time_s=min_time_s, device=device)
             rows.append({"section": "runtimes", "variant": "torch eager", "batch_size": batch,
-                         **timing_row(timing), "device": device, "status": "ok"})
+                         **timing.as_row(samples=True), "device": device, "status": "ok"})
             step(Text(f"torch eager ({device}), пакет {batch}",
                       f"torch eager ({device}), batch {batch}"))
     return rows
@@ -235,7 +231,7 @@ def compiled_rows(
             timing = harness.measure(lambda x=x: compiled(x), threads=threads,
                                      min_time_s=min_time_s)
             rows.append({"section": "runtimes", "variant": "torch.compile", "batch_size": batch,
-                         "compile_s": compile_s, **timing_row(timing), "device": "cpu",
+                         "compile_s": compile_s, **timing.as_row(samples=True), "device": "cpu",
                          "status": "ok"})
             step(Text(f"torch.compile, пакет {batch}", f"torch.compile, batch {batch}"))
     except Exception as exc:  # no C++ compiler, an unsupported operator: the row says why
@@ -287,7 +283,7 @@ def provider_rows(
             else:
                 timing = harness.measure_ort(session, {INPUT_NAME: inputs[batch]},
                                              threads=threads, min_time_s=min_time_s)
-                row.update(timing_row(timing), status="ok")
+                row.update(timing.as_row(samples=True), status="ok")
             rows.append(row)
         step(Text(f"доставчик {short}", f"provider {short}"))
     return rows, reasons

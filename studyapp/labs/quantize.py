@@ -170,8 +170,7 @@ def ort_variant(name: str, precision: str, path: Path, threads: int) -> Variant:
         feeds = {INPUT_NAME: np.ascontiguousarray(x, dtype=np.float32)}
         return lambda: session.run(None, feeds)[0]
 
-    size = sum(file.stat().st_size for file in onnx_files(path))
-    return Variant(name, "ORT", precision, "cpu", size, prepare)
+    return Variant(name, "ORT", precision, "cpu", harness.file_size(*onnx_files(path)), prepare)
 
 
 def skipped_variant(name: str, precision: str, device: str, why: Text) -> Variant:
@@ -298,7 +297,7 @@ def latency(
         return {"latency_ms_median": statistics.median(probes), "samples": len(probes)}
     timing = harness.measure(call, threads=threads, min_time_s=min_time_s,
                              synchronize=variant.synchronize)
-    return {**timing.as_row(), "samples": timing.samples}
+    return timing.as_row(samples=True)
 
 
 def measure_variants(
