@@ -16,17 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
-from studyapp.labs import harness
+from studyapp.labs import harness, roofline
 from studyapp.labs.envinfo import load_average
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.readings import (
-    SAME,
-    cautions,
-    join,
-    noise_caution,
-    times,
-)
+from studyapp.labs.readings import SAME, cautions, join, noise_caution, read_roofline, times
 
 if TYPE_CHECKING:
     import torch
@@ -76,95 +70,11 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Work:
-    """What one forward pass over a batch asks of the machine."""
-
-    flops: float  # roofline.linear_flops: 2·in·out per Linear (and the conv FLOPs)
-    bytes: float  # a lower bound on memory traffic: weights, input and logits, once each
-
-    @property
-    def flop_per_byte(self) -> float:
-        return self.flops / self.bytes
-
-
-def work(model: nn.Module, batch: int) -> Work:
-    """FLOPs and bytes moved by `model` on `batch` flat digits (activations left in cache)."""
-    from studyapp.labs import roofline
-    from studyapp.labs.digits import N_CLASSES, N_PIXELS
-
-    moved = roofline.weight_bytes(model) + batch * (N_PIXELS + N_CLASSES) * 4  # fp32
-    return Work(roofline.linear_flops(model, batch), float(moved))
-
-
-def sample_batch(batch: int, seed: int) -> torch.Tensor:
-    """`batch` test digits drawn (with repeats when needed) in a seeded order."""
-    import torch
-
-    from studyapp.labs.digits import load_digits
-
-    x_test = torch.tensor(load_digits().x_test)
-    order = torch.randint(len(x_test), (batch,), generator=torch.Generator().manual_seed(seed))
-    return x_test[order].contiguous()
-
-
-def timing_row(variant: Text, batch: int, timing: harness.Timing, cost: Work, device: str,
-               roof: Roofline | None) -> dict[str, Any]:
-    """One row: the harness columns plus per-item latency, throughput and the roofline."""
-    median_s = timing.median_ms / 1e3
-    achieved = cost.flops / median_s / 1e9
-    row: dict[str, Any] = {
-        "variant": variant.en, "variant_bg": variant.bg, "batch_size": batch, **timing.as_row(),
-        "latency_ms_per_item": timing.median_ms / batch, "throughput_per_s": batch / median_s,
-        "gflops": achieved, "flop_per_byte": cost.flop_per_byte, "bytes_moved": cost.bytes,
-        "device": device, "status": "ok",
-    }
-    if roof is not None:
-        place(row, roof)
-    return row
-
-
-def place(row: dict[str, Any], roof: Roofline) -> None:
-    """Put a timed row on `roof`: memory- or compute-bound, and its share of what is attainable."""
-    row["ridge_flop_per_byte"] = roof.ridge_flop_per_byte
-    row["attainable_gflops"] = roof.attainable_gflops(row["flop_per_byte"])
-    row["memory_bound"] = row["flop_per_byte"] < roof.ridge_flop_per_byte
-    row["share_of_peak"] = row["gflops"] / row["attainable_gflops"]
-
-
-def checked_roofline(rows: Sequence[dict[str, Any]], roof: Roofline,
-                     threads: int) -> tuple[Roofline, list[Text]]:
-    """The cached CPU roofline, probed again when a measured row beat its compute peak.
-
-    A peak below a speed just measured is wrong by definition: the cached probe ran while the
-    machine was busier. The rows are placed on the fresh probe, and the reading says so. (A
-    memory-bound row above the bandwidth line is no such proof: its bytes may sit in a cache.)
-    """
-    from studyapp.labs import roofline
-
-    beaten = [row for row in rows if row["gflops"] > roof.peak_gflops]
-    if not beaten:
-        return roof, []
-    fresh = roofline.roofline(threads, fresh=True)
-    for row in rows:
-        place(row, fresh)
-    top = max(beaten, key=lambda row: row["gflops"])
-    return fresh, [Text(
-        f"Пакет {top['batch_size']} постигна {top['gflops']:.3g} GFLOP/s — над кеширания "
-        f"roofline ({roof.peak_gflops:.0f} GFLOP/s, {roof.bandwidth_gbs:.1f} GB/s), измерен при "
-        f"по-натоварена машина. Измерен е наново: {fresh.peak_gflops:.0f} GFLOP/s, "
-        f"{fresh.bandwidth_gbs:.1f} GB/s.",
-        f"Batch {top['batch_size']} reached {top['gflops']:.3g} GFLOP/s — above the cached "
-        f"roofline ({roof.peak_gflops:.0f} GFLOP/s, {roof.bandwidth_gbs:.1f} GB/s), probed while "
-        f"the machine was busier. It was probed again: {fresh.peak_gflops:.0f} GFLOP/s, "
-        f"{fresh.bandwidth_gbs:.1f} GB/s.")]
-
-
 class BatchingRun:
     """The model, the settings, and every row measured so far."""
 
     def __init__(self, params: dict[str, Any], emit: Emitter) -> None:
-        from studyapp.labs import envinfo, roofline, zoo
+        from studyapp.labs import envinfo, zoo
 
         self.emit = emit
         self.model_name = str(params["model"])
@@ -187,11 +97,20 @@ class BatchingRun:
                                          "Batching: latency and throughput"), COLUMNS, self.rows)
         self.emit.progress(self.done, self.total, message)
 
+    def inputs(self, batch: int) -> torch.Tensor:
+        """`batch` seeded test digits, as a tensor on the CPU."""
+        import torch
+
+        from studyapp.labs.digits import sample_batch
+
+        return torch.from_numpy(sample_batch(batch, self.seed))
+
     def measure(self, variant: Text, model: nn.Module, batch: int, call: Callable[[], object],
                 threads: int, device: str, roof: Roofline | None) -> dict[str, Any]:
         timing = harness.measure(call, threads=threads, min_time_s=self.sweep.min_time_s,
                                  synchronize=harness.synchronizer(device))
-        row = timing_row(variant, batch, timing, work(model, batch), device, roof)
+        row = roofline.timed_row(variant, batch, timing, roofline.work(model, batch), device,
+                                 roof)
         self.rows.append(row)
         self.step(Text(f"{variant.bg}: пакет {batch}", f"{variant.en}: batch {batch}"))
         return row
@@ -201,7 +120,7 @@ class BatchingRun:
         roof = self.roof if threads == self.threads else None
         rows = []
         for batch in batches:
-            x = sample_batch(batch, self.seed)
+            x = self.inputs(batch)
             variant = Text(f"cpu, нишки: {threads}", f"cpu {threads}T")
             rows.append(self.measure(variant, self.model, batch, lambda x=x: self.model(x),
                                      threads, "cpu", roof))
@@ -209,8 +128,6 @@ class BatchingRun:
 
     def cuda_sweep(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Input already on the GPU, and the host→device copy inside each timed call."""
-        from studyapp.labs import roofline
-
         if not self.cuda:
             self.rows.append({"variant": "cuda", "device": "cuda", "threads": self.threads,
                               "status": NO_CUDA})
@@ -222,7 +139,7 @@ class BatchingRun:
         model = copy.deepcopy(self.model).to("cuda")
         resident, copied = [], []
         for batch in self.sweep.batches:
-            host = sample_batch(batch, self.seed)
+            host = self.inputs(batch)
             on_gpu = host.to("cuda")
             resident.append(self.measure(Text("cuda", "cuda"), model, batch,
                                          lambda x=on_gpu: model(x), self.threads, "cuda",
@@ -287,48 +204,6 @@ def read_knee(rows: Sequence[dict[str, Any]]) -> Text:
         noise_caution(*rows))
 
 
-def _bound(row: dict[str, Any], roof: Roofline) -> Text:
-    if not row["memory_bound"]:
-        return Text(
-            f"Пакет {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B е над прага "
-            f"{roof.ridge_flop_per_byte:.1f} → ограничен от изчисленията; {row['gflops']:.3g} "
-            f"GFLOP/s са {row['share_of_peak']:.0%} от пиковите {roof.peak_gflops:.0f} GFLOP/s",
-            f"Batch {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B is above the ridge "
-            f"{roof.ridge_flop_per_byte:.1f} → compute-bound; {row['gflops']:.3g} GFLOP/s is "
-            f"{row['share_of_peak']:.0%} of the {roof.peak_gflops:.0f} GFLOP/s peak")
-    text = Text(
-        f"Пакет {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B е под прага "
-        f"{roof.ridge_flop_per_byte:.1f} → ограничен от паметта; {row['gflops']:.3g} GFLOP/s "
-        f"са {row['share_of_peak']:.0%} от {roof.bandwidth_gbs:.1f} GB/s × интензивността",
-        f"Batch {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B is below the ridge "
-        f"{roof.ridge_flop_per_byte:.1f} → memory-bound; {row['gflops']:.3g} GFLOP/s is "
-        f"{row['share_of_peak']:.0%} of {roof.bandwidth_gbs:.1f} GB/s × the intensity")
-    if row["share_of_peak"] <= 1:
-        return text
-    megabytes = row["bytes_moved"] / 1e6
-    return join(text, Text(
-        f" — над линията на паметта: {megabytes:.2f} MB тегла и данни се побират в кеша на "
-        "процесора, а той е по-бърз от паметта",
-        f" — above the memory line: {megabytes:.2f} MB of weights and data fit in the CPU's "
-        "caches, which are faster than memory"))
-
-
-def read_roofline(rows: Sequence[dict[str, Any]], roof: Roofline) -> Text:
-    """Where the smallest and the largest batch sit on the roofline, and what that means."""
-    small, large = _bound(rows[0], roof), _bound(rows[-1], roof)
-    return Text(
-        f"Roofline на тази машина: {roof.peak_gflops:.0f} GFLOP/s и {roof.bandwidth_gbs:.1f} "
-        f"GB/s, праг {roof.ridge_flop_per_byte:.1f} FLOP/B. {small.bg}. {large.bg}. При малък "
-        "пакет всяко тегло се чете от паметта за един-единствен елемент; при голям пакет същото "
-        "четене се споделя от целия пакет. Под прага помага само по-малко четене (по-малки "
-        "тегла, по-голям пакет); над него — по-бърза аритметика.",
-        f"This machine's roofline: {roof.peak_gflops:.0f} GFLOP/s and {roof.bandwidth_gbs:.1f} "
-        f"GB/s, ridge {roof.ridge_flop_per_byte:.1f} FLOP/B. {small.en}. {large.en}. At a small "
-        "batch every weight is read from memory for a single item; at a large batch the same "
-        "read is shared by the whole batch. Below the ridge only reading less helps (smaller "
-        "weights, a larger batch); above it, faster arithmetic does.")
-
-
 def read_threads(one: Sequence[dict[str, Any]], many: Sequence[dict[str, Any]]) -> Text:
     by_batch = {row["batch_size"]: row for row in many}
     gains = {row["batch_size"]: _ms(row) / _ms(by_batch[row["batch_size"]]) for row in one}
@@ -384,7 +259,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     load = load_average()  # before the lab adds its own
     lab = BatchingRun(params, emit)
     many = lab.cpu_sweep(lab.threads, lab.sweep.batches)
-    roof, reprobed = checked_roofline(many, lab.roof, lab.threads)
+    roof, reprobed = roofline.checked_roofline(many, lab.roof, lab.threads)
     ends = sorted({lab.sweep.batches[0], lab.sweep.one_thread_max})
     one = lab.cpu_sweep(1, ends) if lab.threads > 1 else []
     resident, copied = lab.cuda_sweep()

@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness
-from studyapp.labs.batching import checked_roofline, read_roofline, sample_batch, work
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.readings import (
     cautions,
     join,
     noise_caution,
+    read_roofline,
 )
 
 if TYPE_CHECKING:
@@ -326,14 +326,15 @@ def ort_profile(model: nn.Module, x: torch.Tensor, passes: int,
 def roofline_rows(model: nn.Module, roof: Roofline, batches: Sequence[int], seed: int,
                   device: str, threads: int, min_time_s: float) -> Iterator[dict[str, Any]]:
     """Each batch timed and placed on the roofline: intensity against the ridge point."""
-    from studyapp.labs.batching import timing_row
+    from studyapp.labs import roofline
+    from studyapp.labs.digits import sample_batch
 
     for batch in batches:
-        x = sample_batch(batch, seed).to(device)
+        x = sample_batch(batch, seed)
         timing = harness.measure_torch(model, x, threads=threads, min_time_s=min_time_s,
                                        device=device)
-        yield timing_row(Text(f"пакет {batch}", f"batch {batch}"), batch, timing,
-                         work(model, batch), device, roof)
+        yield roofline.timed_row(Text(f"пакет {batch}", f"batch {batch}"), batch, timing,
+                                 roofline.work(model, batch), device, roof)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -459,7 +460,10 @@ class Sections:
 
 
 def run(params: dict[str, Any], emit: Emitter) -> None:
+    import torch
+
     from studyapp.labs import envinfo, roofline, zoo
+    from studyapp.labs.digits import sample_batch
 
     load = envinfo.load_average()  # before the lab adds its own
     size = SIZES[str(params["size"])]
@@ -473,7 +477,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
                   "No CUDA device: the profile is on the CPU.")
     emit.progress(0, Sections.TOTAL, Text("torch.profiler", "torch.profiler"))
     model = zoo.untrained(str(params["model"]), seed=seed).model.to(device)
-    x = sample_batch(batch, seed).to(device)
+    x = torch.from_numpy(sample_batch(batch, seed)).to(device)
 
     prof = profiled(model, x, size.passes, device, threads)
     torch_ops = sections.add(
@@ -498,7 +502,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
                                 size.min_time_s))
     reprobed: list[Text] = []
     if device == "cpu":
-        roof, reprobed = checked_roofline(placed, roof, threads)
+        roof, reprobed = roofline.checked_roofline(placed, roof, threads)
     points = sections.add(
         "roofline", Text("Място върху roofline", "Place on the roofline"), ROOFLINE_COLUMNS,
         placed,

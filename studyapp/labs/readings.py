@@ -6,12 +6,15 @@ Every phrase comes from a measured number, in Bulgarian and English. No torch he
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
 from studyapp.labs.envinfo import usable_cores
 from studyapp.labs.events import Emitter
 from studyapp.labs.harness import MIN_SAMPLES
+
+if TYPE_CHECKING:
+    from studyapp.labs.roofline import Roofline
 
 SAME = 0.05  # speed-ups within ±5% read as "no change"
 ORDER_SLACK = 1.5  # a smaller batch this many times slower than a larger one is implausible
@@ -138,3 +141,45 @@ def cautions(
     found = (batch_order_caution(rows, name, small, large) if name is not None else None,
              busy_cpu_caution(load, usable_cores()))
     return [text for text in found if text is not None]
+
+
+def _bound(row: dict[str, Any], roof: Roofline) -> Text:
+    if not row["memory_bound"]:
+        return Text(
+            f"Пакет {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B е над прага "
+            f"{roof.ridge_flop_per_byte:.1f} → ограничен от изчисленията; {row['gflops']:.3g} "
+            f"GFLOP/s са {row['share_of_peak']:.0%} от пиковите {roof.peak_gflops:.0f} GFLOP/s",
+            f"Batch {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B is above the ridge "
+            f"{roof.ridge_flop_per_byte:.1f} → compute-bound; {row['gflops']:.3g} GFLOP/s is "
+            f"{row['share_of_peak']:.0%} of the {roof.peak_gflops:.0f} GFLOP/s peak")
+    text = Text(
+        f"Пакет {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B е под прага "
+        f"{roof.ridge_flop_per_byte:.1f} → ограничен от паметта; {row['gflops']:.3g} GFLOP/s "
+        f"са {row['share_of_peak']:.0%} от {roof.bandwidth_gbs:.1f} GB/s × интензивността",
+        f"Batch {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B is below the ridge "
+        f"{roof.ridge_flop_per_byte:.1f} → memory-bound; {row['gflops']:.3g} GFLOP/s is "
+        f"{row['share_of_peak']:.0%} of {roof.bandwidth_gbs:.1f} GB/s × the intensity")
+    if row["share_of_peak"] <= 1:
+        return text
+    megabytes = row["bytes_moved"] / 1e6
+    return join(text, Text(
+        f" — над линията на паметта: {megabytes:.2f} MB тегла и данни се побират в кеша на "
+        "процесора, а той е по-бърз от паметта",
+        f" — above the memory line: {megabytes:.2f} MB of weights and data fit in the CPU's "
+        "caches, which are faster than memory"))
+
+
+def read_roofline(rows: Sequence[dict[str, Any]], roof: Roofline) -> Text:
+    """Where the smallest and the largest batch sit on the roofline, and what that means."""
+    small, large = _bound(rows[0], roof), _bound(rows[-1], roof)
+    return Text(
+        f"Roofline на тази машина: {roof.peak_gflops:.0f} GFLOP/s и {roof.bandwidth_gbs:.1f} "
+        f"GB/s, праг {roof.ridge_flop_per_byte:.1f} FLOP/B. {small.bg}. {large.bg}. При малък "
+        "пакет всяко тегло се чете от паметта за един-единствен елемент; при голям пакет същото "
+        "четене се споделя от целия пакет. Под прага помага само по-малко четене (по-малки "
+        "тегла, по-голям пакет); над него — по-бърза аритметика.",
+        f"This machine's roofline: {roof.peak_gflops:.0f} GFLOP/s and {roof.bandwidth_gbs:.1f} "
+        f"GB/s, ridge {roof.ridge_flop_per_byte:.1f} FLOP/B. {small.en}. {large.en}. At a small "
+        "batch every weight is read from memory for a single item; at a large batch the same "
+        "read is shared by the whole batch. Below the ridge only reading less helps (smaller "
+        "weights, a larger batch); above it, faster arithmetic does.")

@@ -4,7 +4,11 @@ A model is memory-bound when its arithmetic intensity (FLOP per byte moved) is b
 ridge point peak / bandwidth: then no faster arithmetic (int8, more threads) helps, only
 moving fewer bytes does. The probe takes a few seconds; its result is cached per CPU model,
 thread count and torch version, since the same machine gives the same roofline.
-torch is imported inside the functions (lab child process only).
+
+A timed forward pass is placed on it (`timed_row`): its FLOPs and the bytes it must move
+(`work`), the GFLOP/s it reached, and that as a share of what its intensity allows. The
+batching and profile labs place their timings this way. torch is imported inside the
+functions (lab child process only).
 """
 
 from __future__ import annotations
@@ -12,16 +16,19 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from studyapp.labs.digits import N_PIXELS
+from studyapp.deck.model import Text
+from studyapp.labs.digits import N_CLASSES, N_PIXELS
 from studyapp.labs.envinfo import cpu_info
 from studyapp.paths import cache_dir
 
 if TYPE_CHECKING:
     from torch import nn
+
+    from studyapp.labs.harness import Timing
 
 GEMM_SIZES = (512, 1024, 2048)
 STREAM_FLOATS = 32 * 1024 * 1024  # 128 MB: far larger than any last-level cache
@@ -148,3 +155,74 @@ def linear_flops(model: nn.Module, batch_size: int) -> float:
         per_sample += (2 * conv.in_channels // conv.groups * kernel * conv.out_channels
                        * shape[-2] * shape[-1])
     return float(per_sample * batch_size)
+
+
+# --- timed calls on the roofline -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one forward pass over a batch asks of the machine."""
+
+    flops: float  # linear_flops: 2·in·out per Linear (and the conv FLOPs)
+    bytes: float  # a lower bound on memory traffic: weights, input and logits, once each
+
+    @property
+    def flop_per_byte(self) -> float:
+        return self.flops / self.bytes
+
+
+def work(model: nn.Module, batch: int) -> Work:
+    """FLOPs and bytes moved by `model` on `batch` flat digits (activations left in cache)."""
+    moved = weight_bytes(model) + batch * (N_PIXELS + N_CLASSES) * 4  # fp32
+    return Work(linear_flops(model, batch), float(moved))
+
+
+def timed_row(variant: Text, batch: int, timing: Timing, cost: Work, device: str,
+              roof: Roofline | None) -> dict[str, Any]:
+    """One row: the harness columns plus per-item latency, throughput and the roofline."""
+    median_s = timing.median_ms / 1e3
+    achieved = cost.flops / median_s / 1e9
+    row: dict[str, Any] = {
+        "variant": variant.en, "variant_bg": variant.bg, "batch_size": batch, **timing.as_row(),
+        "latency_ms_per_item": timing.median_ms / batch, "throughput_per_s": batch / median_s,
+        "gflops": achieved, "flop_per_byte": cost.flop_per_byte, "bytes_moved": cost.bytes,
+        "device": device, "status": "ok",
+    }
+    if roof is not None:
+        place(row, roof)
+    return row
+
+
+def place(row: dict[str, Any], roof: Roofline) -> None:
+    """Put a timed row on `roof`: memory- or compute-bound, and its share of what is attainable."""
+    row["ridge_flop_per_byte"] = roof.ridge_flop_per_byte
+    row["attainable_gflops"] = roof.attainable_gflops(row["flop_per_byte"])
+    row["memory_bound"] = row["flop_per_byte"] < roof.ridge_flop_per_byte
+    row["share_of_peak"] = row["gflops"] / row["attainable_gflops"]
+
+
+def checked_roofline(rows: Sequence[dict[str, Any]], roof: Roofline,
+                     threads: int) -> tuple[Roofline, list[Text]]:
+    """The cached CPU roofline, probed again when a measured row beat its compute peak.
+
+    A peak below a speed just measured is wrong by definition: the cached probe ran while the
+    machine was busier. The rows are placed on the fresh probe, and the reading says so. (A
+    memory-bound row above the bandwidth line is no such proof: its bytes may sit in a cache.)
+    """
+    beaten = [row for row in rows if row["gflops"] > roof.peak_gflops]
+    if not beaten:
+        return roof, []
+    fresh = roofline(threads, fresh=True)
+    for row in rows:
+        place(row, fresh)
+    top = max(beaten, key=lambda row: row["gflops"])
+    return fresh, [Text(
+        f"Пакет {top['batch_size']} постигна {top['gflops']:.3g} GFLOP/s — над кеширания "
+        f"roofline ({roof.peak_gflops:.0f} GFLOP/s, {roof.bandwidth_gbs:.1f} GB/s), измерен при "
+        f"по-натоварена машина. Измерен е наново: {fresh.peak_gflops:.0f} GFLOP/s, "
+        f"{fresh.bandwidth_gbs:.1f} GB/s.",
+        f"Batch {top['batch_size']} reached {top['gflops']:.3g} GFLOP/s — above the cached "
+        f"roofline ({roof.peak_gflops:.0f} GFLOP/s, {roof.bandwidth_gbs:.1f} GB/s), probed while "
+        f"the machine was busier. It was probed again: {fresh.peak_gflops:.0f} GFLOP/s, "
+        f"{fresh.bandwidth_gbs:.1f} GB/s.")]
