@@ -29,15 +29,7 @@ from studyapp.labs.envinfo import cuda_available, load_average
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.onnx_export import INPUT_NAME, Exported, export, failure_summary, op_types
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.readings import (
-    Steps,
-    cautions,
-    join,
-    noise_caution,
-    ratio,
-    times,
-    verdict,
-)
+from studyapp.labs.readings import Steps, cautions, join, noise_caution, ratio, times, verdict
 
 if TYPE_CHECKING:
     import onnxruntime

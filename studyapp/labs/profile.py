@@ -31,12 +31,7 @@ from studyapp.deck.model import Text
 from studyapp.labs import harness
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.readings import (
-    cautions,
-    join,
-    noise_caution,
-    read_roofline,
-)
+from studyapp.labs.readings import cautions, join, noise_caution, read_roofline
 
 if TYPE_CHECKING:
     import torch
