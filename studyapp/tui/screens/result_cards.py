@@ -8,7 +8,7 @@ from typing import ClassVar
 from rich.text import Text as RichText
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import SelectionList
 
 from studyapp.labs.result_cards import CardDraft
@@ -41,7 +41,19 @@ class ResultCardsDialog(AppModal):
                 *((RichText(draft.front.get(lang)), index, True)
                   for index, draft in enumerate(self.drafts)),
                 id="result-cards-list")
+            with VerticalScroll(id="result-cards-answer"):
+                yield Plain(self._answer(0), id="result-cards-back")
             yield Plain(self.t("labs_ui.cards_hint"), classes="hint")
+
+    def _answer(self, index: int) -> str:
+        lang = self.study_app.language
+        return self.t("labs_ui.cards_answer", answer=self.drafts[index].back.get(lang))
+
+    def on_selection_list_selection_highlighted(
+        self, event: SelectionList.SelectionHighlighted[int]
+    ) -> None:
+        """The answer of the card under the cursor, to judge it before adding it."""
+        self.query_one("#result-cards-back", Plain).update(self._answer(event.selection_index))
 
     def action_accept(self) -> None:
         chosen = [self.drafts[index] for index in sorted(
