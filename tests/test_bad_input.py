@@ -60,13 +60,25 @@ def test_a_truncated_database_is_refused_and_untouched(db: Path, tiny_content: P
     assert_refused(db, tiny_content, "truncated or damaged", capsys)
 
 
-@pytest.mark.parametrize("page", [0, -1], ids=["schema page", "last page"])
+def root_page(path: Path, table: str) -> int:
+    with sqlite3.connect(path) as con:
+        return con.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)
+        ).fetchone()[0]
+
+
+@pytest.mark.parametrize("table", ["sqlite_master", "review_log"],
+                         ids=["schema page", "page of answers"])
 def test_a_database_with_a_damaged_page_is_refused_and_untouched(
-    db: Path, tiny_content: Path, capsys, page: int
+    db: Path, tiny_content: Path, capsys, table: str
 ):
+    page = 1 if table == "sqlite_master" else root_page(db, table)
     data = bytearray(db.read_bytes())
-    start = 100 if page == 0 else len(data) - 4096 + 8  # keep the file header / page header
-    end = 4096 if page == 0 else len(data)
+    page_size = 4096
+    # Keep the file header (page 1) or the page header (8 bytes) so the damage is in the cells.
+    start = (page - 1) * page_size + (100 if page == 1 else 8)
+    end = page * page_size
+    assert end <= len(data)
     data[start:end] = b"\xa5" * (end - start)
     db.write_bytes(bytes(data))
     assert_refused(db, tiny_content, "damaged", capsys)

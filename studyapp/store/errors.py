@@ -18,7 +18,9 @@ class StoreError(StudyappError):
         super().__init__(self.text("en"))
 
     def text(self, lang: str) -> str:
-        return tr(lang, f"store.{self.key}", **self.values)
+        """The message in `lang`, on one line even when a detail (SQLite's) spans several."""
+        lines = tr(lang, f"store.{self.key}", **self.values).splitlines()
+        return " / ".join(line.strip() for line in lines if line.strip())
 
     def __str__(self) -> str:
         return str(self.args[0])
