@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness, roofline
+from studyapp.labs.columns import columns
 from studyapp.labs.envinfo import load_average
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
@@ -50,23 +51,15 @@ SWEEPS: dict[str, Sweep] = {
 KNEE = 0.9  # the knee: the first batch that reaches this share of the best throughput
 NO_CUDA = "skipped: no CUDA device"
 
-COLUMNS: tuple[Column, ...] = (
-    Column("variant", Text("вариант", "variant")),
-    Column("batch_size", Text("пакет", "batch")),
+COLUMNS: tuple[Column, ...] = columns(
+    "variant", "batch_size",
     Column("latency_ms_median", Text("латентност на пакет", "latency per batch"), "ms"),
     Column("latency_ms_per_item", Text("латентност на елемент", "latency per item"), "ms"),
     Column("throughput_per_s", Text("пропускателност", "throughput"), "1/s"),
-    Column("gflops", Text("постигнати", "achieved"), "GFLOP/s"),
-    Column("flop_per_byte", Text("аритм. интензивност", "arithmetic intensity"), "FLOP/B"),
+    "gflops", "flop_per_byte",
     Column("bytes_moved", Text("прочетени/записани байта (поне)", "bytes moved (at least)"), "B"),
-    Column("ridge_flop_per_byte", Text("праг (пик/честотна лента)", "ridge (peak/bandwidth)"),
-           "FLOP/B"),
-    Column("memory_bound", Text("ограничен от паметта", "memory-bound")),
-    Column("attainable_gflops", Text("достижими", "attainable"), "GFLOP/s"),
-    Column("share_of_peak", Text("дял от достижимото", "share of attainable"), "0..1"),
-    Column("device", Text("устройство", "device")),
-    Column("status", Text("състояние", "status")),
-    *(column for column in harness.TIMING_COLUMNS if column.key != "latency_ms_median"),
+    "ridge_flop_per_byte", "memory_bound", "attainable_gflops", "share_of_peak", "device",
+    "status", *(column for column in harness.TIMING_COLUMNS if column.key != "latency_ms_median"),
 )
 
 

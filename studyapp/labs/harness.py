@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from studyapp.deck.model import Text
+from studyapp.labs.columns import columns
 from studyapp.labs.events import Column
 
 if TYPE_CHECKING:
@@ -85,19 +85,9 @@ def summarize(
     )
 
 
-def _column(key: str, bg: str, en: str, unit: str = "") -> Column:
-    return Column(key, Text(bg, en), unit)
-
-
-TIMING_COLUMNS: tuple[Column, ...] = (
-    _column("latency_ms_median", "медиана", "median", "ms"),
-    _column("latency_ms_p90", "p90", "p90", "ms"),
-    _column("latency_ms_p99", "p99", "p99", "ms"),
-    _column("latency_ms_cold", "студено", "cold", "ms"),
-    _column("cv", "CV", "CV"),
-    _column("noisy", "шумно", "noisy"),
-    _column("threads", "нишки", "threads"),
-)
+TIMING_COLUMNS: tuple[Column, ...] = columns(
+    "latency_ms_median", "latency_ms_p90", "latency_ms_p99", "latency_ms_cold", "cv", "noisy",
+    "threads")
 
 
 def set_threads(n: int) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness
+from studyapp.labs.columns import columns
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
 
@@ -37,17 +38,10 @@ CLOCK_TRIES = {"quick": 200, "default": 2000}
 SERIES_POINTS = 200  # harness samples drawn on the plot (the first ones, in order)
 TIMINGS, CLOCKS = "timings", "clocks"
 
-_HARNESS_COLUMNS = {column.key: column for column in harness.TIMING_COLUMNS}
-TIMING_TABLE = (
-    Column("variant", Text("измерване", "measurement")),
-    _HARNESS_COLUMNS["latency_ms_cold"],
-    Column("latency_ms_min", Text("мин", "min"), "ms"),
-    _HARNESS_COLUMNS["latency_ms_median"],
-    _HARNESS_COLUMNS["latency_ms_p90"],
-    _HARNESS_COLUMNS["latency_ms_p99"],
-    Column("latency_ms_max", Text("макс", "max"), "ms"),
-    _HARNESS_COLUMNS["cv"],
-    Column("samples", Text("проби", "samples")),
+TIMING_TABLE = columns(
+    Column("variant", Text("измерване", "measurement")), "latency_ms_cold",
+    Column("latency_ms_min", Text("мин", "min"), "ms"), "latency_ms_median", "latency_ms_p90",
+    "latency_ms_p99", Column("latency_ms_max", Text("макс", "max"), "ms"), "cv", "samples",
 )
 CLOCK_TABLE = (
     Column("variant", Text("часовник", "clock")),

@@ -25,6 +25,7 @@ import numpy as np
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness
+from studyapp.labs.columns import columns
 from studyapp.labs.envinfo import cuda_available, load_average
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.onnx_export import INPUT_NAME, Exported, export, failure_summary, op_types
@@ -76,27 +77,14 @@ FUSED_OPS: dict[str, Text] = {
     "ReorderOutput": Text("преход обратно от NCHWc", "conversion back from NCHWc"),
 }
 
-COMMON_COLUMNS = (
-    Column("threads", Text("нишки", "threads")),
-    Column("device", Text("устройство", "device")),
-    Column("status", Text("състояние", "status")),
-)
-TIME_COLUMNS = (
-    Column("batch_size", Text("пакет", "batch")),
-    Column("latency_ms_median", Text("медиана", "median"), "ms"),
-    Column("latency_ms_p90", Text("p90", "p90"), "ms"),
-    Column("speedup", Text("ускорение", "speed-up"), "×"),
-    Column("cv", Text("CV", "CV")),
-    Column("noisy", Text("шумно", "noisy")),
-)
-CHECK_COLUMNS = (
-    Column("variant", Text("проверка", "check")),
-    Column("batch_size", Text("пакет", "batch")),
+COMMON_COLUMNS = columns("threads", "device", "status")
+TIME_COLUMNS = columns("batch_size", "latency_ms_median", "latency_ms_p90", "speedup", "cv",
+                       "noisy")
+CHECK_COLUMNS = columns(
+    Column("variant", Text("проверка", "check")), "batch_size",
     Column("output_shape", Text("форма на изхода", "output shape")),
     Column("max_abs_diff", Text("най-голяма разлика", "largest difference")),
-    Column("exporter", Text("експорт", "exporter")),
-    Column("size_bytes", Text("размер", "size"), "B"),
-    *COMMON_COLUMNS,
+    Column("exporter", Text("експорт", "exporter")), "size_bytes", *COMMON_COLUMNS,
 )
 LEVEL_COLUMNS = (
     Column("variant", Text("ниво", "level")),

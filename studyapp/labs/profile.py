@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness
+from studyapp.labs.columns import columns
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.readings import cautions, join, noise_caution, read_roofline
@@ -63,46 +64,27 @@ SIZES: dict[str, Size] = {
 }
 TOP_OPERATORS = 10
 
-OPERATOR_COLUMNS: tuple[Column, ...] = (
+OPERATOR_COLUMNS: tuple[Column, ...] = columns(
     Column("variant", Text("оператор", "operator")),
     Column("calls", Text("извиквания на проход", "calls per pass")),
     Column("self_cpu_ms", Text("собствено CPU време на проход", "self CPU time per pass"), "ms"),
     Column("self_device_ms", Text("собствено GPU време на проход", "self GPU time per pass"),
            "ms"),
-    Column("share", Text("дял", "share"), "0..1"),
-    Column("device", Text("устройство", "device")),
-    Column("threads", Text("нишки", "threads")),
+    "share", "device", "threads",
 )
-MODULE_COLUMNS: tuple[Column, ...] = (
-    Column("variant", Text("слой", "layer")),
-    Column("layer_type", Text("вид", "kind")),
-    Column("params_count", Text("параметри", "parameters")),
-    Column("time_ms", Text("време на проход", "time per pass"), "ms"),
-    Column("share", Text("дял", "share"), "0..1"),
-    Column("bottleneck", Text("тясно място", "bottleneck")),
-    Column("device", Text("устройство", "device")),
-    Column("threads", Text("нишки", "threads")),
+MODULE_COLUMNS: tuple[Column, ...] = columns(
+    Column("variant", Text("слой", "layer")), Column("layer_type", Text("вид", "kind")),
+    "params_count", Column("time_ms", Text("време на проход", "time per pass"), "ms"), "share",
+    Column("bottleneck", Text("тясно място", "bottleneck")), "device", "threads",
 )
-MEMORY_COLUMNS: tuple[Column, ...] = (
-    Column("variant", Text("какво", "what")),
-    Column("size_bytes", Text("байта", "bytes"), "B"),
-    Column("method", Text("как е измерено", "how it was measured")),
-    Column("device", Text("устройство", "device")),
-    Column("threads", Text("нишки", "threads")),
+MEMORY_COLUMNS: tuple[Column, ...] = columns(
+    Column("variant", Text("какво", "what")), Column("size_bytes", Text("байта", "bytes"), "B"),
+    Column("method", Text("как е измерено", "how it was measured")), "device", "threads",
 )
-ROOFLINE_COLUMNS: tuple[Column, ...] = (
-    Column("variant", Text("точка", "point")),
-    Column("batch_size", Text("пакет", "batch")),
-    Column("flop_per_byte", Text("аритм. интензивност", "arithmetic intensity"), "FLOP/B"),
-    Column("ridge_flop_per_byte", Text("праг (пик/честотна лента)", "ridge (peak/bandwidth)"),
-           "FLOP/B"),
-    Column("memory_bound", Text("ограничен от паметта", "memory-bound")),
-    Column("gflops", Text("постигнати", "achieved"), "GFLOP/s"),
-    Column("attainable_gflops", Text("достижими", "attainable"), "GFLOP/s"),
-    Column("share_of_peak", Text("дял от достижимото", "share of attainable"), "0..1"),
-    Column("latency_ms_median", Text("медиана", "median"), "ms"),
-    Column("device", Text("устройство", "device")),
-    Column("threads", Text("нишки", "threads")),
+ROOFLINE_COLUMNS: tuple[Column, ...] = columns(
+    Column("variant", Text("точка", "point")), "batch_size", "flop_per_byte",
+    "ridge_flop_per_byte", "memory_bound", "gflops", "attainable_gflops", "share_of_peak",
+    "latency_ms_median", "device", "threads",
 )
 
 

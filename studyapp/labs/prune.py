@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness
+from studyapp.labs.columns import columns
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.readings import cautions, join, noise_caution, times, verdict
@@ -54,19 +55,14 @@ LATENCY_BATCH = 256  # test digits per timed call: enough work for the GEMM shap
 HOLDS = 0.01  # accuracy "holds" while it stays within one point of the dense model
 NO_CUDA = "skipped: no CUDA device"
 
-COLUMNS: tuple[Column, ...] = (
-    Column("variant", Text("вариант", "variant")),
-    Column("fine_tuned", Text("дообучен", "fine-tuned")),
+COLUMNS: tuple[Column, ...] = columns(
+    "variant", Column("fine_tuned", Text("дообучен", "fine-tuned")),
     Column("sparsity", Text("нулеви/махнати тегла", "weights zero/removed"), "0..1"),
-    Column("accuracy", Text("точност", "accuracy"), "0..1"),
-    Column("params_count", Text("параметри", "parameters")),
+    "accuracy", "params_count",
     Column("size_bytes", Text("плътно fp32", "dense fp32"), "B"),
     Column("size_bytes_csr", Text("CSR, int32 индекси", "CSR, int32 indices"), "B"),
     Column("size_bytes_csr_int64", Text("CSR, int64 индекси", "CSR, int64 indices"), "B"),
-    Column("batch_size", Text("пакет", "batch")),
-    Column("device", Text("устройство", "device")),
-    Column("status", Text("състояние", "status")),
-    *harness.TIMING_COLUMNS,
+    "batch_size", "device", "status", *harness.TIMING_COLUMNS,
     Column("latency_ms_min", Text("най-бързо извикване", "fastest call"), "ms"),
 )
 

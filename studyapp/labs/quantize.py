@@ -25,6 +25,7 @@ import numpy as np
 
 from studyapp.deck.model import Text
 from studyapp.labs import envinfo, harness
+from studyapp.labs.columns import columns
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.quantize_variants import NO_GPU, Variant, cpu_variants, gpu_variants
@@ -56,23 +57,12 @@ OVERHEAD_FACTOR = 3.0
 ACCURACY_KEPT_PP = 1.0  # int8 "keeps" accuracy while no variant moves it more than this
 PROBE_CALLS = 3  # warm calls (fewer for slow ones) that decide if a full measurement fits
 
-COLUMNS: tuple[Column, ...] = (
-    Column("model", Text("модел", "model")),
-    Column("variant", Text("вариант", "variant")),
-    Column("device", Text("устройство", "device")),
-    Column("batch_size", Text("пакет", "batch")),
-    Column("latency_ms_median", Text("медиана", "median"), "ms"),
-    Column("latency_ms_p90", Text("p90", "p90"), "ms"),
-    Column("speedup", Text("ускорение", "speed-up"), "×"),
-    Column("accuracy", Text("точност", "accuracy"), "0..1"),
+COLUMNS: tuple[Column, ...] = columns(
+    "model", "variant", "device", "batch_size", "latency_ms_median", "latency_ms_p90", "speedup",
+    "accuracy",
     Column("accuracy_change_pp", Text("промяна на точността", "accuracy change"), "pp"),
-    Column("size_bytes", Text("размер", "size"), "B"),
-    Column("size_ratio", Text("дял от fp32", "share of fp32"), "×"),
-    Column("cv", Text("CV", "CV")),
-    Column("noisy", Text("шумно", "noisy")),
-    Column("samples", Text("проби", "samples")),
-    Column("threads", Text("нишки", "threads")),
-    Column("status", Text("състояние", "status")),
+    "size_bytes", Column("size_ratio", Text("дял от fp32", "share of fp32"), "×"),
+    "cv", "noisy", "samples", "threads", "status",
 )
 
 Row = dict[str, Any]

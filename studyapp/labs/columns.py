@@ -1,0 +1,44 @@
+"""Table columns for the row keys the labs share, each with one label in both languages.
+
+A lab builds a table as `columns("variant", "batch_size", "latency_ms_median", …)`. Where a
+key means something particular in one table (the `variant` of an operator table is an
+operator), the lab passes its own `Column` in that place instead. No torch here.
+"""
+
+from __future__ import annotations
+
+from studyapp.deck.model import Text
+from studyapp.labs.events import Column
+
+SHARED: dict[str, Column] = {column.key: column for column in (
+    Column("variant", Text("вариант", "variant")),
+    Column("model", Text("модел", "model")),
+    Column("batch_size", Text("пакет", "batch")),
+    Column("latency_ms_median", Text("медиана", "median"), "ms"),
+    Column("latency_ms_p90", Text("p90", "p90"), "ms"),
+    Column("latency_ms_p99", Text("p99", "p99"), "ms"),
+    Column("latency_ms_cold", Text("студено", "cold"), "ms"),
+    Column("cv", Text("CV", "CV")),
+    Column("noisy", Text("шумно", "noisy")),
+    Column("samples", Text("проби", "samples")),
+    Column("speedup", Text("ускорение", "speed-up"), "×"),
+    Column("accuracy", Text("точност", "accuracy"), "0..1"),
+    Column("size_bytes", Text("размер", "size"), "B"),
+    Column("params_count", Text("параметри", "parameters")),
+    Column("share", Text("дял", "share"), "0..1"),
+    Column("gflops", Text("постигнати", "achieved"), "GFLOP/s"),
+    Column("flop_per_byte", Text("аритм. интензивност", "arithmetic intensity"), "FLOP/B"),
+    Column("ridge_flop_per_byte", Text("праг (пик/честотна лента)", "ridge (peak/bandwidth)"),
+           "FLOP/B"),
+    Column("memory_bound", Text("ограничен от паметта", "memory-bound")),
+    Column("attainable_gflops", Text("достижими", "attainable"), "GFLOP/s"),
+    Column("share_of_peak", Text("дял от достижимото", "share of attainable"), "0..1"),
+    Column("threads", Text("нишки", "threads")),
+    Column("device", Text("устройство", "device")),
+    Column("status", Text("състояние", "status")),
+)}
+
+
+def columns(*picks: str | Column) -> tuple[Column, ...]:
+    """The shared columns named by key, in order, with a lab's own `Column`s where given."""
+    return tuple(SHARED[pick] if isinstance(pick, str) else pick for pick in picks)
