@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,8 @@ def test_a_truncated_database_is_refused_and_untouched(db: Path, tiny_content: P
 
 
 def root_page(path: Path, table: str) -> int:
-    with sqlite3.connect(path) as con:
+    """The first page of `table`, read through a read-only connection that leaves no side files."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)) as con:
         return con.execute(
             "SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)
         ).fetchone()[0]
