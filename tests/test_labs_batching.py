@@ -123,3 +123,22 @@ def test_cuda_rows_with_and_without_the_host_to_device_copy(labs_data_dir: Path)
                 batch / (timed["latency_ms_median"] / 1e3))
             assert timed["share_of_peak"] > 0  # placed on the GPU's own probed roofline
     assert any("host→device" in text.en for text in result.reading)
+
+
+def test_steps_send_the_live_table_as_it_stands_before_each_progress() -> None:
+    from studyapp.deck.model import Text
+    from studyapp.labs.events import Progress, Table
+    from studyapp.labs.readings import LiveTable, Steps
+
+    stream = io.StringIO()
+    rows: list[dict] = []
+    step = Steps(Emitter(stream), 2, LiveTable("t", Text("т", "t"), (), rows))
+    step(Text("едно", "one"))
+    rows.append({"variant": "a"})
+    step(Text("две", "two"))
+    step(Text("три", "three"))  # past the total: progress stays at 2 of 2
+    events = [decode(line) for line in stream.getvalue().splitlines()]
+    assert [type(event) for event in events] == [Table, Progress] * 3
+    assert [len(event.rows) for event in events if isinstance(event, Table)] == [0, 1, 1]
+    assert [(e.done, e.total) for e in events if isinstance(e, Progress)] == [(1, 2), (2, 2),
+                                                                             (2, 2)]

@@ -21,7 +21,16 @@ from studyapp.labs.columns import columns
 from studyapp.labs.envinfo import load_average
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.readings import SAME, cautions, join, noise_caution, read_roofline, times
+from studyapp.labs.readings import (
+    SAME,
+    LiveTable,
+    Steps,
+    cautions,
+    join,
+    noise_caution,
+    read_roofline,
+    times,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -77,18 +86,14 @@ class BatchingRun:
         self.rows: list[dict[str, Any]] = []
         self.cuda = envinfo.cuda_available()
         runs = len(self.sweep.batches)  # the roofline, the sweep, one thread, the GPU sweeps
-        self.total = 1 + runs + (2 if self.threads > 1 else 0) + (2 * runs if self.cuda else 1)
-        self.done = 0
+        self.step = Steps(
+            emit, 1 + runs + (2 if self.threads > 1 else 0) + (2 * runs if self.cuda else 1),
+            LiveTable("batching", Text("Пакетиране: латентност и пропускателност",
+                                       "Batching: latency and throughput"), COLUMNS, self.rows))
         self.model = zoo.untrained(self.model_name, seed=self.seed).model
         self.step(Text("roofline на тази машина (измерва се веднъж, после е в кеша)",
                        "this machine's roofline (measured once, then cached)"))
         self.roof = roofline.roofline(self.threads)
-
-    def step(self, message: Text) -> None:
-        self.done = min(self.done + 1, self.total)
-        self.emit.table("batching", Text("Пакетиране: латентност и пропускателност",
-                                         "Batching: latency and throughput"), COLUMNS, self.rows)
-        self.emit.progress(self.done, self.total, message)
 
     def inputs(self, batch: int) -> torch.Tensor:
         """`batch` seeded test digits, as a tensor on the CPU."""

@@ -25,7 +25,7 @@ from studyapp.labs import harness
 from studyapp.labs.columns import columns
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.readings import cautions, join, noise_caution, times, verdict
+from studyapp.labs.readings import LiveTable, Steps, cautions, join, noise_caution, times, verdict
 
 if TYPE_CHECKING:
     import torch
@@ -206,26 +206,21 @@ class PruneRun:
         from studyapp.labs import envinfo, zoo
         from studyapp.labs.digits import load_digits
 
-        self.emit = emit
         self.model_name = str(params["model"])
         self.threads = int(params["threads"])
         self.epochs = int(params["fine_tune_epochs"])
         self.sweep = SWEEPS[str(params["size"])]
         self.device = "cuda" if params["device"] == "cuda" and envinfo.cuda_available() else "cpu"
         self.cuda_missing = params["device"] == "cuda" and self.device == "cpu"
-        self.total = len(self.sweep.sparsities) + len(self.sweep.fractions) + 1
-        self.done = 0
+        self.rows: list[dict[str, Any]] = []
+        self.step = Steps(emit, len(self.sweep.sparsities) + len(self.sweep.fractions) + 1,
+                          LiveTable("prune", Text("Окъсяване: точност, размер, латентност",
+                                                  "Pruning: accuracy, size, latency"),
+                                    COLUMNS, self.rows))
         trained = zoo.trained(self.model_name, progress=emit.progress)  # trains on first use
         self.dense, self.dense_accuracy = trained.model, float(trained.accuracy or 0.0)
         split = load_digits()
         self.x_test, self.y_test = split.x_test, split.y_test
-        self.rows: list[dict[str, Any]] = []
-
-    def step(self, message: Text) -> None:
-        self.done += 1
-        self.emit.table("prune", Text("Окъсяване: точност, размер, латентност",
-                                      "Pruning: accuracy, size, latency"), COLUMNS, self.rows)
-        self.emit.progress(self.done, self.total, message)
 
     def row(self, variant: Text, model: nn.Module, removed: float,
             tuned: bool) -> dict[str, Any]:

@@ -6,11 +6,12 @@ Every phrase comes from a measured number, in Bulgarian and English. No torch he
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
 from studyapp.labs.envinfo import usable_cores
-from studyapp.labs.events import Emitter
+from studyapp.labs.events import Column, Emitter
 from studyapp.labs.harness import MIN_SAMPLES
 
 if TYPE_CHECKING:
@@ -20,14 +21,28 @@ SAME = 0.05  # speed-ups within ±5% read as "no change"
 ORDER_SLACK = 1.5  # a smaller batch this many times slower than a larger one is implausible
 
 
-class Steps:
-    """Progress over a known number of steps: each call reports one more step done."""
+@dataclass(frozen=True)
+class LiveTable:
+    """A table whose `rows` grow while the lab runs; sent again, as it stands, at every step."""
 
-    def __init__(self, emit: Emitter, total: int) -> None:
-        self._emit, self._total, self._done = emit, total, 0
+    name: str
+    title: Text
+    columns: Sequence[Column]
+    rows: list[dict[str, Any]]
+
+
+class Steps:
+    """Progress over a known number of steps: each call reports one more step done, after
+    sending the live `table` (when there is one) with the rows measured so far."""
+
+    def __init__(self, emit: Emitter, total: int, table: LiveTable | None = None) -> None:
+        self._emit, self._total, self._done, self._table = emit, total, 0, table
 
     def __call__(self, message: Text) -> None:
         self._done = min(self._done + 1, self._total)
+        if self._table is not None:
+            table = self._table
+            self._emit.table(table.name, table.title, table.columns, table.rows)
         self._emit.progress(self._done, self._total, message)
 
     def finish(self, message: Text) -> None:
