@@ -20,7 +20,7 @@ from studyapp.labs import harness, roofline
 from studyapp.labs.columns import columns
 from studyapp.labs.envinfo import load_average
 from studyapp.labs.events import Column, Emitter
-from studyapp.labs.params import ParamSpec
+from studyapp.labs.params import ParamSpec, timing_model
 from studyapp.labs.readings import (
     SAME,
     LiveTable,
@@ -39,9 +39,7 @@ if TYPE_CHECKING:
     from studyapp.labs.roofline import Roofline
 
 PARAMS: dict[str, ParamSpec] = {
-    "model": ParamSpec(str, "wide_mlp", choices=("wide_mlp", "mlp", "cnn"),
-                       help=Text("моделът (необучен: теглата не променят времето)",
-                                 "the model (untrained: weights do not change the timing)")),
+    "model": timing_model("wide_mlp", "mlp", "cnn"),
 }
 
 

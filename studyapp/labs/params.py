@@ -82,6 +82,13 @@ COMMON_PARAMS: dict[str, ParamSpec] = {
 }
 
 
+def timing_model(default: str, *others: str) -> ParamSpec:
+    """The `model` parameter of a lab that times a model with seeded random weights."""
+    return ParamSpec(str, default, choices=(default, *others),
+                     help=Text("моделът (необучен: теглата не променят времето)",
+                               "the model (untrained: weights do not change the timing)"))
+
+
 def check_value(name: str, spec: ParamSpec, value: Any, lab_id: str = "") -> Any:
     """`value` if `spec` accepts it (an int widens to a float), else `LabParamError`."""
     wrong = param_error(lab_id, f"{name} трябва да е {spec.allowed('bg')}, а не {value!r}",

@@ -31,7 +31,7 @@ from studyapp.deck.model import Text
 from studyapp.labs import harness
 from studyapp.labs.columns import columns
 from studyapp.labs.events import Column, Emitter
-from studyapp.labs.params import ParamSpec
+from studyapp.labs.params import ParamSpec, timing_model
 from studyapp.labs.readings import cautions, join, noise_caution, read_roofline
 
 if TYPE_CHECKING:
@@ -41,9 +41,7 @@ if TYPE_CHECKING:
     from studyapp.labs.roofline import Roofline
 
 PARAMS: dict[str, ParamSpec] = {
-    "model": ParamSpec(str, "cnn", choices=("cnn", "mlp", "wide_mlp"),
-                       help=Text("моделът (необучен: теглата не променят времето)",
-                                 "the model (untrained: weights do not change the timing)")),
+    "model": timing_model("cnn", "mlp", "wide_mlp"),
     "batch_size": ParamSpec(int, 64, min=1, max=1024,
                             help=Text("размер на пакета за профила",
                                       "batch size for the profile")),
