@@ -26,6 +26,7 @@ from studyapp.labs.readings import (
     LiveTable,
     Steps,
     cautions,
+    cuda_skipped,
     join,
     noise_caution,
     read_roofline,
@@ -56,7 +57,6 @@ SWEEPS: dict[str, Sweep] = {
     "default": Sweep((1, 4, 16, 64, 256), 64, 0.1, 1.0),
 }
 KNEE = 0.9  # the knee: the first batch that reaches this share of the best throughput
-NO_CUDA = "skipped: no CUDA device"
 
 COLUMNS: tuple[Column, ...] = columns(
     "variant", "batch_size",
@@ -125,10 +125,9 @@ class BatchingRun:
     def cuda_sweep(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Input already on the GPU, and the host→device copy inside each timed call."""
         if not self.cuda:
-            self.rows.append({"variant": "cuda", "device": "cuda", "threads": self.threads,
-                              "status": NO_CUDA})
-            self.emit.note("Няма CUDA устройство: редовете за GPU са пропуснати.",
-                           "No CUDA device: the GPU rows were skipped.")
+            self.rows.append(cuda_skipped(self.emit, self.threads, Text(
+                "Няма CUDA устройство: редовете за GPU са пропуснати.",
+                "No CUDA device: the GPU rows were skipped.")))
             self.step(Text("няма CUDA устройство", "no CUDA device"))
             return [], []
         gpu_roof = roofline.probe(self.threads, seconds=self.sweep.probe_s, device="cuda")

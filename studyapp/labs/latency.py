@@ -21,6 +21,7 @@ from studyapp.labs import harness
 from studyapp.labs.columns import columns
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
+from studyapp.labs.readings import cuda_skipped
 
 PARAMS: dict[str, ParamSpec] = {
     "model": ParamSpec(str, "mlp", choices=("mlp", "cnn", "wide_mlp"),
@@ -287,10 +288,9 @@ def run(params: dict[str, object], emit: Emitter) -> None:
     harness.set_threads(threads)
     skipped: list[dict[str, Any]] = []
     if device == "cuda" and not envinfo.cuda_available():
-        emit.note("Няма CUDA GPU тук: измерено е на процесора.",
-                  "No CUDA GPU here: measured on the CPU.")
-        skipped.append({"variant": "cuda", "status": "skipped: no CUDA device",
-                        "threads": threads, "device": "cuda"})
+        skipped.append(cuda_skipped(emit, threads, Text(
+            "Няма CUDA GPU тук: измерено е на процесора.",
+            "No CUDA GPU here: measured on the CPU.")))
         device = "cpu"
     model = zoo.trained(model_name, progress=emit.progress).model.to(device)
     x = torch.from_numpy(sample_batch(batch, int(p["seed"]))).to(device)

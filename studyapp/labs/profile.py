@@ -32,7 +32,7 @@ from studyapp.labs import harness
 from studyapp.labs.columns import columns
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec, timing_model
-from studyapp.labs.readings import cautions, join, noise_caution, read_roofline
+from studyapp.labs.readings import cautions, cuda_skipped, join, noise_caution, read_roofline
 
 if TYPE_CHECKING:
     import torch
@@ -446,10 +446,9 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     device = "cuda" if params["device"] == "cuda" and envinfo.cuda_available() else "cpu"
     sections = Sections(emit)
     if params["device"] == "cuda" and device == "cpu":
-        sections.rows.append({"variant": "cuda", "device": "cuda", "threads": threads,
-                              "status": "skipped: no CUDA device", "section": "device"})
-        emit.note("Няма CUDA устройство: профилът е на CPU.",
-                  "No CUDA device: the profile is on the CPU.")
+        sections.rows.append(cuda_skipped(emit, threads, Text(
+            "Няма CUDA устройство: профилът е на CPU.",
+            "No CUDA device: the profile is on the CPU.")) | {"section": "device"})
     emit.progress(0, Sections.TOTAL, Text("torch.profiler", "torch.profiler"))
     model = zoo.untrained(str(params["model"]), seed=seed).model.to(device)
     x = torch.from_numpy(sample_batch(batch, seed)).to(device)

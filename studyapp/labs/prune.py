@@ -25,7 +25,16 @@ from studyapp.labs import harness
 from studyapp.labs.columns import columns
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.readings import LiveTable, Steps, cautions, join, noise_caution, times, verdict
+from studyapp.labs.readings import (
+    LiveTable,
+    Steps,
+    cautions,
+    cuda_skipped,
+    join,
+    noise_caution,
+    times,
+    verdict,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -53,7 +62,6 @@ SWEEPS: dict[str, Sweep] = {
 }
 LATENCY_BATCH = 256  # test digits per timed call: enough work for the GEMM shapes to matter
 HOLDS = 0.01  # accuracy "holds" while it stays within one point of the dense model
-NO_CUDA = "skipped: no CUDA device"
 
 COLUMNS: tuple[Column, ...] = columns(
     "variant", Column("fine_tuned", Text("дообучен", "fine-tuned")),
@@ -467,10 +475,9 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     lab = PruneRun(params, emit)
     lab.step(Text(f"зареден обученият {lab.model_name}", f"loaded the trained {lab.model_name}"))
     if lab.cuda_missing:
-        lab.rows.append({"variant": "cuda", "device": "cuda", "threads": lab.threads,
-                         "status": NO_CUDA})
-        emit.note("Няма CUDA устройство: латентността е измерена на CPU.",
-                  "No CUDA device: latency was measured on the CPU.")
+        lab.rows.append(cuda_skipped(emit, lab.threads, Text(
+            "Няма CUDA устройство: латентността е измерена на CPU.",
+            "No CUDA device: latency was measured on the CPU.")))
     unstructured = lab.unstructured()
     structured = lab.structured()
     plot(emit, unstructured, structured)

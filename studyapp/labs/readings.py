@@ -17,6 +17,7 @@ from studyapp.labs.harness import MIN_SAMPLES
 if TYPE_CHECKING:
     from studyapp.labs.roofline import Roofline
 
+NO_CUDA = "skipped: no CUDA device"
 SAME = 0.05  # speed-ups within ±5% read as "no change"
 ORDER_SLACK = 1.5  # a smaller batch this many times slower than a larger one is implausible
 
@@ -49,6 +50,13 @@ class Steps:
         """The last step, whatever was skipped on the way."""
         self._done = self._total
         self._emit.progress(self._total, self._total, message)
+
+
+def cuda_skipped(emit: Emitter, threads: int, note: Text) -> dict[str, Any]:
+    """For `device=cuda` without a CUDA device: `note` (what ran instead) sent, and the row
+    that records the GPU part as skipped."""
+    emit.note(note.bg, note.en)
+    return {"variant": "cuda", "device": "cuda", "threads": threads, "status": NO_CUDA}
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
