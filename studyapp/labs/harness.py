@@ -120,6 +120,22 @@ def synchronizer(device: str) -> Callable[[], None] | None:
     return None
 
 
+def stopwatch(
+    fn: Callable[[], object], synchronize: Callable[[], None] | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Callable[[], float]:
+    """`fn` made to return how long one call took, in ms by `clock`; with `synchronize`, the
+    call's asynchronous GPU work is waited for inside the timing."""
+    def timed() -> float:
+        started = clock()
+        fn()
+        if synchronize is not None:
+            synchronize()
+        return (clock() - started) * 1e3
+
+    return timed
+
+
 def measure(
     fn: Callable[[], object],
     *,
@@ -137,13 +153,7 @@ def measure(
     if warmup < MIN_WARMUP or min_samples < MIN_SAMPLES or max_samples < min_samples:
         raise ValueError(f"need at least {MIN_WARMUP} warm-up calls and {MIN_SAMPLES} samples")
 
-    def timed() -> float:
-        started = clock()
-        fn()
-        if synchronize is not None:
-            synchronize()
-        return (clock() - started) * 1e3
-
+    timed = stopwatch(fn, synchronize, clock)
     with torch_threads(threads), torch.inference_mode():
         cold_ms = timed()
         for _ in range(warmup):

@@ -102,15 +102,9 @@ def single_readings(call: Callable[[], Any], count: int,
     """`count` readings in ms, each one warm call between two `time.time()` reads."""
     import torch
 
-    readings = []
+    reading = harness.stopwatch(call, synchronize, clock=time.time)
     with torch.no_grad():
-        for _ in range(count):
-            start_time = time.time()
-            call()
-            if synchronize is not None:
-                synchronize()
-            readings.append((time.time() - start_time) * 1e3)
-    return readings
+        return [reading() for _ in range(count)]
 
 
 def _fmt(ms: float) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import statistics
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,14 +109,7 @@ def latency(
     if variant.prepare is None or variant.skipped is not None:
         return {}
     call = variant.prepare(x)
-    synchronize = variant.synchronize or (lambda: None)
-
-    def once() -> float:
-        started = time.perf_counter()
-        call()
-        synchronize()
-        return (time.perf_counter() - started) * 1e3
-
+    once = harness.stopwatch(call, variant.synchronize)
     with harness.torch_threads(threads), torch.inference_mode():
         once()  # the cold call: lazy initialisation, weight packing
         probes = [once()]
