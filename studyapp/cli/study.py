@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from studyapp.card_text import review_back, review_front
 from studyapp.cli.context import db_path, modules
 from studyapp.clock import Clock, system_clock
 from studyapp.errors import StudyappError
@@ -254,7 +255,7 @@ class PlainReview:
         self.say()
         self.say(t("review_card", position=done + 1, total=done + self.session.remaining(),
                    kind=_kind(self.lang, item.card.kind), redrill=tag))
-        self.say(item.card.front.get(self.lang))
+        self.say(review_front(item.card, self.lang))
         if item.card.code:
             self.say(item.card.code)
         shown = clock()
@@ -264,7 +265,7 @@ class PlainReview:
             return
         if item.card.back is not None:
             self.say(t("review_answer"))
-            self.say(item.card.back.get(self.lang))
+            self.say(review_back(item.card, self.lang))
         while True:
             key = self.ask(t("review_grade_prompt")).strip().lower()
             if key == "u":

@@ -16,6 +16,8 @@ CARD_KINDS: tuple[CardKind, ...] = (
     "prior", "concept", "step", "recall", "example", "pitfall", "quiz", "recap", "plan"
 )
 
+REVERSE_SUFFIX = ".reverse"
+
 # Kinds that the SM-2 scheduler grades. `prior` answers are free text that is
 # shown back after the module; `step` and `recap` are study material.
 # `result` cards are not content: the learner builds them from their own lab runs.
@@ -66,6 +68,11 @@ class Card:
     @property
     def reviewable(self) -> bool:
         return self.kind in REVIEWABLE_KINDS
+
+    @property
+    def is_reverse(self) -> bool:
+        """A concept card asked the other way round: definition → term (id ends `.reverse`)."""
+        return self.kind == "concept" and self.id.endswith(REVERSE_SUFFIX)
 
 
 @dataclass(frozen=True)

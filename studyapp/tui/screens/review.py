@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
+from studyapp.card_text import review_back, review_front
 from studyapp.deck import Card
 from studyapp.session import GradeResult, QueueItem, ReviewSession, SessionSummary
 from studyapp.tui.screens.base import AppScreen
@@ -112,13 +113,12 @@ class ReviewScreen(AppScreen):
             self.query_one("#summary-text", Plain).update(self._summary_text())
         else:
             card = item.card
-            self.query_one("#card-front", Plain).update(card.front.get(self.lang))
+            self.query_one("#card-front", Plain).update(review_front(card, self.lang))
             self.query_one("#card-code", Static).update(code_view(card) if card.code else "")
             self.query_one("#typed-answer", Plain).update(
                 self.answer or self.t("review.no_answer")
             )
-            back = card.back.get(self.lang) if card.back else ""
-            self.query_one("#model-answer", Plain).update(back)
+            self.query_one("#model-answer", Plain).update(review_back(card, self.lang))
         self.refresh_bindings()
 
     def _show_parts(self, item: QueueItem | None, revealed: bool) -> None:

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static, TextArea
 
+from studyapp.card_text import as_sentence
 from studyapp.deck import Card, Module
 from studyapp.labs.catalog import lab_info
 from studyapp.tui.screens.base import AppScreen
@@ -134,11 +135,11 @@ class StudyScreen(AppScreen):
 
     def _concepts(self) -> Iterator[Widget]:
         for card in self.module.of_kind("concept"):
-            if not card.id.endswith(".reverse"):
+            if not card.is_reverse:
                 yield self._term(card)
 
     def _term(self, card: Card) -> Widget:
-        back = card.back.get(self.lang) if card.back else ""
+        back = as_sentence(card.back.get(self.lang)) if card.back else ""
         return Vertical(
             Plain(card.front.get(self.lang), classes="item-title"),
             Plain(back, classes="item-body"),

@@ -1,0 +1,38 @@
+"""How a card reads to the learner in review: its front with a cue, its answer as a sentence.
+
+The module keeps the seed's own words (a concept's definition starts in lower case, a
+reverse card's front is a bare definition); review adds the question that tells the learner
+what is asked, and starts every answer with a capital letter.
+"""
+
+from __future__ import annotations
+
+from studyapp.deck.model import Card
+from studyapp.i18n import tr
+
+
+def as_sentence(text: str) -> str:
+    """`text` with its first letter in upper case (the rest untouched)."""
+    return text[:1].upper() + text[1:]
+
+
+def cue(card: Card, lang: str) -> str | None:
+    """The question a review asks of `card`, where its front alone does not say it."""
+    if card.kind == "concept":
+        key = "cue_term" if card.is_reverse else "cue_definition"
+    elif card.kind in ("example", "pitfall", "plan"):
+        key = f"cue_{card.kind}"
+    else:
+        return None
+    return tr(lang, f"cards.{key}")
+
+
+def review_front(card: Card, lang: str) -> str:
+    """The front as review shows it: the card's text, then its cue on a line of its own."""
+    question = cue(card, lang)
+    front = as_sentence(card.front.get(lang))
+    return f"{front}\n\n{question}" if question else front
+
+
+def review_back(card: Card, lang: str) -> str:
+    return as_sentence(card.back.get(lang)) if card.back else ""
