@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -103,3 +103,13 @@ def labs_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterable[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("STUDYAPP_DATA_DIR", str(folder))
         yield folder
+
+
+@pytest.fixture
+def probe() -> Iterator[str]:
+    """The runner's test lab `probe` (tests/labs_probe.py: fast, no torch), for one test."""
+    from studyapp.labs import registry
+
+    registry.register("probe", "labs_probe")
+    yield "probe"
+    registry.unregister("probe")

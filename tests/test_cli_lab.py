@@ -13,7 +13,6 @@ from conftest import StudyClock, tiny_cards, write_module_toml
 
 from studyapp.cli import main
 from studyapp.cli import study as study_cli
-from studyapp.labs import registry
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -64,14 +63,6 @@ def test_run_json_is_one_object_of_the_agreed_shape(json_run: dict) -> None:
     assert all(row["threads"] == 1 and row["device"] == "cpu" for row in json_run["rows"])
     assert all(isinstance(text, str) and text for text in json_run["reading"])
     assert json_run["duration_s"] > 0
-
-
-@pytest.fixture
-def probe() -> Iterator[str]:
-    """The runner's test lab (fast: no torch), registered for one test."""
-    registry.register("probe", "labs_probe")
-    yield "probe"
-    registry.unregister("probe")
 
 
 def test_run_text_shows_progress_tables_and_the_reading(cli: Cli, probe: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,13 +13,6 @@ from studyapp.labs import events, registry
 from studyapp.labs.events import Progress, ProtocolError, Result
 from studyapp.labs.params import LabParamError
 from studyapp.labs.runner import LabRunner, run_lab
-
-
-@pytest.fixture
-def probe() -> Iterator[str]:
-    registry.register("probe", "labs_probe")
-    yield "probe"
-    registry.unregister("probe")
 
 
 def test_events_round_trip_through_json_lines() -> None:

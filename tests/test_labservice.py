@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from conftest import StudyClock
 
-from studyapp.labs import registry
 from studyapp.labs.events import Progress
 from studyapp.labs.params import LabParamError
 from studyapp.labservice import LabService, lab_entries
@@ -16,12 +15,10 @@ from studyapp.store.migrations import open_database
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[LabService]:
+def service(tmp_path: Path, probe: str) -> Iterator[LabService]:
     clock = StudyClock()
     engine = open_database(tmp_path / "labs.db", clock())
-    registry.register("probe", "labs_probe")
     yield LabService(engine, clock)
-    registry.unregister("probe")
     engine.dispose()
 
 
