@@ -1,4 +1,5 @@
-"""Wording a lab's reading is built from: speed-up phrases, noise cautions, progress steps.
+"""Wording a lab's reading is built from: speed-up phrases, cautions, the roofline paragraph;
+and what every lab reports on the way: progress steps with a live table, the skipped GPU row.
 
 Every phrase comes from a measured number, in Bulgarian and English. No torch here.
 """
