@@ -55,15 +55,14 @@ class Bare(App):
 Bare().run(headless=True, size={SIZE})
 """
 
+# The path `studyapp` takes: the command line's parser, the content check, the app factory.
 STUDYAPP = f"""
 import sys, time
-from pathlib import Path
-from studyapp.clock import system_clock
-from studyapp.tui.app import make_app
+from studyapp.cli import build_parser
+from studyapp.cli.context import build_app
 from studyapp.tui.screens.dashboard import DashboardScreen
 
-app = make_app(db_path=Path(sys.argv[1]), content_dir=Path(sys.argv[2]), lang=None,
-               clock=system_clock)
+app = build_app(build_parser().parse_args(["--db", sys.argv[1], "--content", sys.argv[2]]))
 
 def painted():
     print(time.time())

@@ -119,7 +119,7 @@ def test_bad_usage_exits_2(cli: Cli) -> None:
 
 
 def test_tables_drop_empty_columns_and_turn_when_too_wide() -> None:
-    from studyapp.cli.lab import render_table
+    from studyapp.cli.lab_commands import render_table
     from studyapp.deck.model import Text
     from studyapp.labs.events import Column, Table
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studyapp.deck import Module, load_modules
 from studyapp.labs.catalog import LAB_IDS
 from studyapp.paths import default_content_dir, default_db_path
+
+if TYPE_CHECKING:
+    from studyapp.tui.app import StudyApp
 
 
 def db_path(args: argparse.Namespace) -> Path:
@@ -23,16 +27,21 @@ def modules(args: argparse.Namespace) -> list[Module]:
     return load_modules(content_dir(args), LAB_IDS)
 
 
-def run_app(args: argparse.Namespace) -> int:
+def build_app(args: argparse.Namespace) -> StudyApp:
+    """The app as `studyapp` opens it; a broken module stops here, before the screen opens."""
     from studyapp.clock import system_clock
     from studyapp.tui.app import make_app
 
-    modules(args)  # refuse to start on a broken module, before the screen opens
-    app = make_app(
+    modules(args)
+    return make_app(
         db_path=db_path(args),
         content_dir=content_dir(args),
         lang=getattr(args, "lang", None),
         clock=system_clock,
     )
+
+
+def run_app(args: argparse.Namespace) -> int:
+    app = build_app(args)
     app.run()
     return app.return_code or 0

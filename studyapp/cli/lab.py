@@ -8,26 +8,11 @@ records the run. A run that fails exits 1 with the reason; Ctrl+C cancels it (ex
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
-import sys
-import textwrap
-import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from typing import Any, TextIO
 
-from studyapp.cli import study
-from studyapp.errors import StudyappError
-from studyapp.i18n import tr
-from studyapp.labs import registry
-from studyapp.labs.events import Event, Progress, Table
-from studyapp.labs.params import COMMON_PARAMS, LabParamError, ParamSpec, parse_text
-from studyapp.labs.runner import LabRun
-from studyapp.labservice import LabService, RecordedRun, lab_entries
+from studyapp.cli.lazy import lazy_handler
 
-BAR_WIDTH = 24
-TRANSPOSE_MAX_ROWS = 6  # a table too wide for the terminal is turned on its side up to this
+# The commands' code (tables, progress bar, the labs API) loads only when one of them runs.
+IMPLEMENTATION = "studyapp.cli.lab_commands"
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -39,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
     listing = commands.add_parser("list", parents=[common], help="the labs and their parameters")
     listing.add_argument("--json", action="store_true", help="print JSON")
-    listing.set_defaults(handler=run_list)
+    listing.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_list"))
 
     run = commands.add_parser(
         "run", parents=[common], help="run one lab and record it",
@@ -54,283 +39,16 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                      help="a lab parameter, e.g. --set model=cnn (repeatable)")
     run.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
                      help="stop the lab after this long (default 600)")
-    run.set_defaults(handler=run_run)
+    run.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_run"))
 
     history = commands.add_parser("history", parents=[common], help="earlier runs, newest first")
     history.add_argument("name", nargs="?", help="only runs of this lab")
     history.add_argument("--limit", type=int, default=20, metavar="N",
                          help="at most N runs (default 20)")
     history.add_argument("--json", action="store_true", help="print JSON")
-    history.set_defaults(handler=run_history)
+    history.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_history"))
 
     show = commands.add_parser("show", parents=[common], help="one recorded run in full")
     show.add_argument("run_id", type=int, metavar="RUN_ID")
     show.add_argument("--json", action="store_true", help="print JSON")
-    show.set_defaults(handler=run_show)
-
-
-# --- formatting -------------------------------------------------------------------------------
-
-
-def _number(value: float) -> str:
-    size = abs(value)
-    if size == 0 or size >= 100:
-        return f"{value:.0f}"
-    if size >= 10:
-        return f"{value:.1f}"
-    if size >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3f}" if size >= 0.001 else f"{value:.1e}"
-
-
-def _cell(value: Any, lang: str) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return tr(lang, "labs.yes" if value else "labs.no")
-    if isinstance(value, float):
-        return _number(value)
-    return str(value)
-
-
-def _value(row: dict[str, Any], key: str, lang: str) -> Any:
-    """A row's value; `variant` in Bulgarian where the lab gave one (`variant_bg`)."""
-    if key == "variant" and lang == "bg" and row.get("variant_bg"):
-        return row["variant_bg"]
-    return row.get(key)
-
-
-def _layout(grid: list[list[str]]) -> list[str]:
-    widths = [max(len(line[i]) for line in grid) for i in range(len(grid[0]))]
-    lines = []
-    for number, line in enumerate(grid):
-        first = line[0].ljust(widths[0])
-        rest = [text.rjust(width) for text, width in zip(line[1:], widths[1:], strict=True)]
-        lines.append("  ".join([first, *rest]).rstrip())
-        if number == 0:
-            lines.append("  ".join("─" * width for width in widths))
-    return lines
-
-
-def render_table(table: Table, lang: str, width: int) -> list[str]:
-    """The table under its title: columns that hold no value are left out; a table too wide
-    for `width` with few rows is shown on its side (one column per row)."""
-    columns = [col for col in table.columns
-               if any(_value(row, col.key, lang) is not None for row in table.rows)]
-    headers = [col.label.get(lang) + (f", {col.unit}" if col.unit else "") for col in columns]
-    body = [[_cell(_value(row, col.key, lang), lang) for col in columns] for row in table.rows]
-    lines = _layout([headers, *body]) if body else []
-    if body and max(map(len, lines)) > width and len(body) <= TRANSPOSE_MAX_ROWS:
-        turned = [[headers[0], *(line[0] for line in body)]]
-        turned += [[header, *(line[i] for line in body)] for i, header in enumerate(headers)
-                   if i > 0]
-        lines = _layout(turned)
-    return [table.title.get(lang), *lines]
-
-
-def render_run(run: LabRun, lang: str, out: TextIO) -> None:
-    width = shutil.get_terminal_size((100, 24)).columns
-    for table in run.tables.values():
-        print("\n".join(render_table(table, lang, width)), file=out)
-        print(file=out)
-    for header, texts in (("labs.notes_header", run.notes), ("labs.reading_header", run.reading)):
-        if texts:
-            print(tr(lang, header), file=out)
-            for text in texts:
-                print(textwrap.fill(text.get(lang), width=min(width, 100), initial_indent="- ",
-                                    subsequent_indent="  "), file=out)
-            print(file=out)
-
-
-class ProgressBar:
-    """A one-line bar on a terminal; elsewhere, at most one plain line a second."""
-
-    def __init__(self, stream: TextIO, lang: str) -> None:
-        self._stream, self._lang = stream, lang
-        self._tty = stream.isatty()
-        self._last_line = 0.0
-        self._drawn = False
-
-    def __call__(self, event: Event) -> None:
-        if not isinstance(event, Progress):
-            return
-        share = event.done / event.total if event.total > 0 else 0.0
-        filled = round(BAR_WIDTH * min(max(share, 0.0), 1.0))
-        line = (f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {share:4.0%} "
-                f"{event.message.get(self._lang)}")
-        if self._tty:
-            columns = shutil.get_terminal_size().columns - 1
-            self._stream.write("\r" + line[:columns].ljust(columns))
-            self._drawn = True
-        elif time.monotonic() - self._last_line >= 1.0 or event.done >= event.total:
-            self._stream.write(line + "\n")
-            self._last_line = time.monotonic()
-        self._stream.flush()
-
-    def close(self) -> None:
-        if self._drawn:
-            self._stream.write("\r" + " " * (shutil.get_terminal_size().columns - 1) + "\r")
-            self._stream.flush()
-
-
-# --- commands ---------------------------------------------------------------------------------
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
-
-
-def _help(spec: ParamSpec, lang: str) -> str:
-    return spec.help if isinstance(spec.help, str) else spec.help.get(lang)
-
-
-def _params_json(specs: dict[str, ParamSpec], lang: str) -> dict[str, Any]:
-    return {name: {"type": spec.kind.__name__, "default": spec.default,
-                   "allowed": spec.allowed(lang), "help": _help(spec, lang)}
-            for name, spec in specs.items()}
-
-
-def run_list(args: argparse.Namespace) -> int:
-    with study._service(args) as (_, lang):
-        entries = lab_entries()
-    if args.json:
-        _print_json([{"id": entry.id, "step": entry.step, "title": entry.title.get(lang),
-                      "description": entry.description.get(lang), "available": entry.available,
-                      "params": _params_json(entry.params, lang)} for entry in entries])
-        return 0
-    print(tr(lang, "labs.list_header"))
-    for entry in entries:
-        line = tr(lang, "labs.list_entry", id=entry.id, step=entry.step,
-                  title=entry.title.get(lang))
-        print(line if entry.available else f"{line} {tr(lang, 'labs.list_missing')}")
-        print(textwrap.fill(entry.description.get(lang), width=96, initial_indent=" " * 10,
-                            subsequent_indent=" " * 10))
-        for name, spec in entry.params.items():
-            print(" " * 10 + tr(lang, "labs.param_line", name=name, default=spec.default,
-                                allowed=spec.allowed(lang), help=_help(spec, lang)))
-    print(tr(lang, "labs.common_params", names=", ".join(
-        f"{name} ({spec.allowed(lang)})" for name, spec in COMMON_PARAMS.items())))
-    return 0
-
-
-def _given_params(args: argparse.Namespace, lang: str) -> dict[str, object]:
-    given: dict[str, object] = {}
-    if args.quick:
-        given["size"] = "quick"
-    if args.device:
-        given["device"] = args.device
-    if args.threads is not None:
-        given["threads"] = args.threads
-    specs = registry.params_of(args.name)
-    for item in args.set:
-        name, sep, text = item.partition("=")
-        if not sep or not name:
-            raise StudyappError(tr(lang, "labs.bad_setting", text=item))
-        given[name] = parse_text(name, specs[name], text, args.name) if name in specs else text
-    return given
-
-
-def _status(lang: str, status: str) -> str:
-    return tr(lang, f"labs.status_{status}")
-
-
-@contextmanager
-def _lab_errors(lang: str) -> Iterator[None]:
-    """A lab or parameter error as one line in `lang`."""
-    try:
-        yield
-    except LabParamError as exc:
-        raise StudyappError(exc.text(lang)) from None
-
-
-def run_run(args: argparse.Namespace) -> int:
-    with study._service(args) as (studies, lang):
-        service = LabService(studies.engine, study.clock)
-        with _lab_errors(lang):
-            runner = service.prepare(args.name, _given_params(args, lang),
-                                     timeout_s=args.timeout)
-        params = runner.params
-        if not args.json:
-            print(tr(lang, "labs.run_started", lab=args.name, size=params["size"],
-                     threads=params["threads"], device=params["device"]), file=sys.stderr)
-        bar = ProgressBar(sys.stderr, lang)
-        try:
-            recorded = service.run(runner, on_event=bar)
-        finally:
-            bar.close()
-    run = recorded.run
-    if args.json:
-        _print_json(run.to_json(lang) | {"run_id": recorded.id})
-    else:
-        render_run(run, lang, sys.stdout)
-        print(tr(lang, "labs.run_footer", id=recorded.id, status=_status(lang, run.status),
-                 seconds=run.duration_s))
-    if run.status != "ok":
-        reason = run.error.get(lang) if run.error else _status(lang, run.status)
-        raise StudyappError(tr(lang, "labs.failed", lab=args.name, reason=reason))
-    return 0
-
-
-def _history_lines(runs: Iterable[RecordedRun], lang: str) -> list[str]:
-    header = tr(lang, "labs.history_header", id=tr(lang, "labs.history_col_id"),
-                started=tr(lang, "labs.history_col_started"),
-                lab=tr(lang, "labs.history_col_lab"), status=tr(lang, "labs.history_col_status"),
-                seconds=tr(lang, "labs.history_col_seconds"))
-    lines = [header]
-    for item in runs:
-        started = item.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        lines.append(tr(lang, "labs.history_header", id=item.id, started=started,
-                        lab=item.run.lab, status=_status(lang, item.run.status),
-                        seconds=f"{item.run.duration_s:.1f}"))
-    return lines
-
-
-def _summary_json(item: RecordedRun, lang: str) -> dict[str, Any]:
-    run = item.run
-    return {"id": item.id, "lab": run.lab, "status": run.status,
-            "started_at": item.started_at.isoformat(), "duration_s": run.duration_s,
-            "params": run.params, "error": run.error.get(lang) if run.error else None}
-
-
-def run_history(args: argparse.Namespace) -> int:
-    with study._service(args) as (studies, lang):
-        if args.name is not None:
-            with _lab_errors(lang):  # an unknown lab is an error, not an empty list
-                registry.module_path(args.name)
-        runs = LabService(studies.engine, study.clock).history(args.name, args.limit)
-    if args.json:
-        _print_json([_summary_json(item, lang) for item in runs])
-    elif not runs:
-        print(tr(lang, "labs.history_empty"))
-    else:
-        print("\n".join(_history_lines(runs, lang)))
-    return 0
-
-
-def _env_line(env: dict[str, Any], lang: str) -> str:
-    return tr(lang, "labs.show_env", cpu=env.get("cpu_model", "?"), cores=env.get("cores", "?"),
-              threads=env.get("threads", "?"), torch=env.get("torch", "?"),
-              ort=env.get("onnxruntime", "?"))
-
-
-def run_show(args: argparse.Namespace) -> int:
-    with study._service(args) as (studies, lang):
-        item = LabService(studies.engine, study.clock).get(args.run_id)
-    run = item.run
-    if args.json:
-        _print_json(run.to_json(lang) | {"run_id": item.id,
-                                         "started_at": item.started_at.isoformat(),
-                                         "card_id": item.card_id})
-        return 0
-    started = item.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
-    print(tr(lang, "labs.show_header", id=item.id, lab=run.lab, status=_status(lang, run.status),
-             started=started, seconds=run.duration_s))
-    print(tr(lang, "labs.show_params", params=", ".join(
-        f"{name}={value}" for name, value in run.params.items())))
-    if run.env:
-        print(_env_line(run.env, lang))
-    print()
-    render_run(run, lang, sys.stdout)
-    if run.error:
-        print(tr(lang, "labs.show_error", reason=run.error.get(lang)))
-    return 0
+    show.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_show"))

@@ -13,16 +13,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from studyapp.card_text import review_back, review_front
 from studyapp.cli.context import db_path, modules
 from studyapp.clock import Clock, system_clock
 from studyapp.errors import StudyappError
 from studyapp.i18n import tr
-from studyapp.session import GradeResult, QueueItem, ReviewSession, StudyService
-from studyapp.store.errors import StoreError
-from studyapp.store.migrations import SCHEMA_VERSION
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when a command runs, not for the app
+    from studyapp.session import GradeResult, QueueItem, ReviewSession, StudyService
 
 # The commands read "now" from here; tests put a fixed clock in its place.
 clock: Clock = system_clock
@@ -76,11 +76,14 @@ def _positive(text: str) -> int:
 
 
 @contextmanager
-def _service(args: argparse.Namespace) -> Iterator[tuple[StudyService, str]]:
+def study_service(args: argparse.Namespace) -> Iterator[tuple[StudyService, str]]:
     """The study service and the language: --lang, else the saved one, else bg.
 
     Errors of the store come out as one line in that language.
     """
+    from studyapp.session import StudyService
+    from studyapp.store.errors import StoreError
+
     lang = getattr(args, "lang", None) or "bg"
     try:
         service = StudyService.open(db_path(args), modules(args), clock)
@@ -103,7 +106,7 @@ def _kind(lang: str, kind: str) -> str:
 
 
 def run_due(args: argparse.Namespace) -> int:
-    with _service(args) as (service, lang):
+    with study_service(args) as (service, lang):
         board = service.dashboard()
         items = service.queue()
         next_due = service.next_due()
@@ -153,7 +156,7 @@ def _item_json(item: QueueItem, lang: str) -> dict[str, Any]:
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    with _service(args) as (service, lang):
+    with study_service(args) as (service, lang):
         stats = service.stats(days=args.days)
     if args.json:
         _print_json({
@@ -298,7 +301,7 @@ class PlainReview:
 
 
 def run_review(args: argparse.Namespace) -> int:
-    with _service(args) as (service, lang):
+    with study_service(args) as (service, lang):
         return PlainReview(service, lang, sys.stdin, sys.stdout).run()
 
 
@@ -306,7 +309,7 @@ def run_review(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    with _service(args) as (service, lang):
+    with study_service(args) as (service, lang):
         data = service.export_data()
     text = _export_json(data) if args.json else _export_tables(data)
     if args.output is None:
@@ -319,6 +322,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _export_json(data: dict[str, list[dict[str, Any]]]) -> str:
+    from studyapp.store.migrations import SCHEMA_VERSION
+
     document = {"format": "studyapp-export", "schema_version": SCHEMA_VERSION,
                 "exported_at": clock().isoformat(), "tables": data}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
