@@ -9,16 +9,19 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studyapp.cli.context import modules
 from studyapp.deck import Card, Lang, Text
-from studyapp.deck.importer import DraftLabels, read_markdown, render_draft
 from studyapp.deck.model import CARD_KINDS
 from studyapp.errors import StudyappError
 from studyapp.i18n import tr
 from studyapp.labs.catalog import LAB_IDS
 
 ELLIPSIS = "…"
+
+if TYPE_CHECKING:  # the importer loads when `import` runs, not for every start-up
+    from studyapp.deck.importer import DraftLabels
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -58,6 +61,8 @@ def _lang(args: argparse.Namespace) -> Lang:
 
 
 def draft_labels(lang: Lang, source: str) -> DraftLabels:
+    from studyapp.deck.importer import DraftLabels
+
     return DraftLabels(
         header=tuple(tr(lang, "authoring.draft_header", source=source).strip().splitlines()),
         fill_translation=tr(lang, "authoring.fill_translation"),
@@ -68,6 +73,8 @@ def draft_labels(lang: Lang, source: str) -> DraftLabels:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from studyapp.deck.importer import read_markdown, render_draft
+
     lang = _lang(args)
     draft = read_markdown(args.file)
     text = render_draft(draft, draft_labels(lang, draft.source), LAB_IDS)
