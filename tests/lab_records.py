@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_tui_support import START, FakeClock, open_service
+from tui_support import START, FakeClock, open_service
 
 from studyapp import lab_session
 from studyapp.deck.model import Text

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from lab_records import on_test_machine, record_quantize_run
-from test_tui_support import FakeClock, open_service
+from tui_support import FakeClock, open_service
 
 from studyapp.lab_session import LabSession, outcome
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_tui_support import FakeClock, build_app, drive, open_service, started
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import WorkerFailed
+from tui_support import FakeClock, build_app, drive, open_service, started
 
 from studyapp.errors import StudyappError
 from studyapp.i18n import catalogue

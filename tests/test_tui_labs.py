@@ -10,7 +10,10 @@ import pytest
 from lab_records import on_test_machine, record_quantize_run
 from labs_tui_probe import MODE_VARIABLE
 from rich.console import Console
-from test_tui_support import (
+from textual.pilot import Pilot
+from textual.widgets import SelectionList
+from textual_plotext import PlotextPlot
+from tui_support import (
     MODULE_TOML,
     FakeClock,
     build_app,
@@ -18,9 +21,6 @@ from test_tui_support import (
     open_service,
     started,
 )
-from textual.pilot import Pilot
-from textual.widgets import SelectionList
-from textual_plotext import PlotextPlot
 
 from studyapp.deck.model import Text
 from studyapp.labs import registry

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from lab_records import on_test_machine, record_quantize_run
-from test_tui_support import FakeClock, build_app, started
+from tui_support import FakeClock, build_app, started
 
 LANGS = ("bg", "en")
 Compare = Callable[..., bool]

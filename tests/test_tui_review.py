@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_tui_support import REVIEWABLE, FakeClock, build_app, drive, open_service, started
 from textual.widgets import Input
+from tui_support import REVIEWABLE, FakeClock, build_app, drive, open_service, started
 
 from studyapp.tui.screens.card_info import CardInfoScreen
 from studyapp.tui.screens.dashboard import DashboardScreen

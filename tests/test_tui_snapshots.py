@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_tui_support import FakeClock, build_app, seed_history, started
 from textual.pilot import Pilot
+from tui_support import FakeClock, build_app, seed_history, started
 
 LANGS = ("bg", "en")
 Compare = Callable[..., bool]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.syntax import Syntax
-from test_tui_support import FakeClock, build_app, drive, open_service, started
 from textual.widgets import Static, TextArea
+from tui_support import FakeClock, build_app, drive, open_service, started
 
 from studyapp.tui.screens.study import StudyScreen
 
