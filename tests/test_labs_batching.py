@@ -7,8 +7,9 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from real_rows import assert_rows_drive_verdict_and_cards
 
-from studyapp.labs import registry
+from studyapp.labs import findings, registry
 from studyapp.labs.batching import SWEEPS, knee
 from studyapp.labs.events import Emitter, Result, Series, decode
 
@@ -104,6 +105,19 @@ def test_plots_are_throughput_and_per_item_latency(quick_run: dict) -> None:
     at_knee = knee(rows)
     assert f"batch {at_knee['batch_size']}" in " ".join(text.en for text in quick_run["reading"])
     assert all(text.bg and text.en for text in quick_run["reading"])
+
+
+
+def test_the_real_rows_give_a_verdict_and_cards(quick_run: dict) -> None:
+    found = findings.batching(quick_run["rows"])
+    assert found is not None
+    rows = _cpu(quick_run, 2)
+    assert found.variant == "cpu 2T" and found.batch == rows[-1]["batch_size"]
+    assert (found.throughput_1, found.throughput) == (rows[0]["throughput_per_s"],
+                                                      rows[-1]["throughput_per_s"])
+    assert found.one_thread_ms == _cpu(quick_run, 1)[0]["latency_ms_median"]
+    assert len(assert_rows_drive_verdict_and_cards("batching", quick_run["rows"],
+                                                   quick_run["reading"])) == 2
 
 
 @pytest.mark.cuda

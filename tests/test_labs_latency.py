@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from real_rows import assert_rows_drive_verdict_and_cards
 
-from studyapp.labs import latency
+from studyapp.labs import findings, latency
 from studyapp.labs.runner import LabRun, run_lab
 
 
@@ -66,6 +67,17 @@ def test_clock_rows_describe_both_clocks(quick_run: LabRun) -> None:
 def test_the_series_hold_every_single_reading(quick_run: LabRun) -> None:
     singles = next(s for name, s in quick_run.series.items() if "time.time" in name.en)
     assert len(singles.y) == 12 and list(singles.x) == list(range(1, 13))
+
+
+
+def test_the_real_rows_give_a_verdict_and_cards(quick_run: LabRun) -> None:
+    found = findings.latency(quick_run.rows)
+    harness_row = rows_by_variant(quick_run)["harness, perf_counter"]
+    assert found is not None
+    assert found.median_ms == harness_row["latency_ms_median"]
+    assert found.p99_ms == harness_row["latency_ms_p99"]
+    assert len(assert_rows_drive_verdict_and_cards("latency", quick_run.rows,
+                                                   quick_run.reading)) == 2
 
 
 def test_smallest_step_of_a_coarse_clock() -> None:

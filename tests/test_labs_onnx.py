@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from real_rows import assert_rows_drive_verdict_and_cards
 
+from studyapp.labs import findings
 from studyapp.labs.events import Result, Table, decode
 from studyapp.labs.harness import OPT_LEVELS
 from studyapp.labs.readings import factor
@@ -105,6 +107,16 @@ def test_reading_quotes_the_measured_numbers(quick_run: Result) -> None:
                   if row["variant"] == "ORT all" and row["batch_size"] == 1)
     assert any(factor(ort_b1["speedup"]) in text.en for text in quick_run.reading)
     assert all(text.bg and text.en for text in quick_run.reading)
+
+
+
+def test_the_real_rows_give_a_verdict_and_cards(quick_run: Result) -> None:
+    found = findings.ort_against_torch(quick_run.rows)
+    assert found is not None
+    ort_all = [row for row in _section(quick_run, "runtimes") if row["variant"] == "ORT all"]
+    assert [found.small, found.large] == [row["speedup"] for row in ort_all]
+    assert len(assert_rows_drive_verdict_and_cards("onnx", quick_run.rows,
+                                                   quick_run.reading)) == 1
 
 
 def test_the_lab_module_does_not_hide_the_onnx_package() -> None:

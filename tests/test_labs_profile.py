@@ -6,8 +6,9 @@ import io
 from pathlib import Path
 
 import pytest
+from real_rows import assert_rows_drive_verdict_and_cards
 
-from studyapp.labs import registry
+from studyapp.labs import findings, registry
 from studyapp.labs.events import Emitter, Result, Table, decode
 from studyapp.labs.profile import SIZES, TOP_OPERATORS, ort_operator_rows
 
@@ -26,7 +27,8 @@ def quick_run(labs_data_dir: Path) -> dict:
     sections: dict[str, list[dict]] = {}
     for row in result.rows:
         sections.setdefault(str(row["section"]), []).append(row)
-    return {"params": params, "sections": sections, "reading": list(result.reading),
+    return {"params": params, "rows": list(result.rows), "sections": sections,
+            "reading": list(result.reading),
             "tables": {event.name for event in events if isinstance(event, Table)}}
 
 
@@ -80,6 +82,21 @@ def test_every_row_carries_threads_and_device_and_reading_is_bilingual(quick_run
             assert row["device"] == "cpu"
     assert quick_run["tables"] == {"operators", "modules", "memory", "ort", "roofline"}
     assert all(text.bg and text.en for text in quick_run["reading"])
+
+
+
+def test_the_real_rows_give_a_verdict_and_cards(quick_run: dict) -> None:
+    found = findings.hotspot(quick_run["rows"])
+    assert found is not None
+    top = max(quick_run["sections"]["operators"], key=lambda row: row["share"])
+    assert (found.operator, found.share) == (top["variant"], top["share"])
+    [layer] = [row for row in quick_run["sections"]["modules"] if row["bottleneck"]]
+    assert found.layer == f"{layer['layer_type']} {layer['variant']}"
+    widest = max(quick_run["sections"]["roofline"], key=lambda row: row["batch_size"])
+    assert (found.memory_bound, found.share_of_peak) == (widest["memory_bound"],
+                                                         widest["share_of_peak"])
+    assert len(assert_rows_drive_verdict_and_cards("profile", quick_run["rows"],
+                                                   quick_run["reading"])) == 2
 
 
 def test_ort_trace_is_summed_per_operator_type_after_the_warm_up() -> None:

@@ -6,8 +6,9 @@ import io
 from pathlib import Path
 
 import pytest
+from real_rows import assert_rows_drive_verdict_and_cards
 
-from studyapp.labs import registry
+from studyapp.labs import findings, registry
 from studyapp.labs.events import Emitter, Event, Result, Series, decode
 from studyapp.labs.prune import SWEEPS
 
@@ -102,6 +103,20 @@ def test_plots_and_reading_come_from_the_rows(quick_run: dict) -> None:
     assert all(text.bg and text.en for text in quick_run["reading"])
     worst = _unstructured(quick_run, False)[-1]["accuracy"]
     assert f"{worst:.3f}" in " ".join(text.en for text in quick_run["reading"])
+
+
+
+def test_the_real_rows_give_a_verdict_and_cards(quick_run: dict) -> None:
+    found = findings.pruning(quick_run["rows"])
+    assert found is not None
+    plain, tuned = _unstructured(quick_run, False), _unstructured(quick_run, True)
+    assert found.sparsity == plain[-1]["sparsity"]
+    assert (found.dense_accuracy, found.pruned_accuracy) == (plain[0]["accuracy"],
+                                                             plain[-1]["accuracy"])
+    assert found.tuned_accuracy == tuned[-1]["accuracy"]
+    assert found.dense_ms is not None and found.pruned_ms is not None
+    assert len(assert_rows_drive_verdict_and_cards("prune", quick_run["rows"],
+                                                   quick_run["reading"])) == 2
 
 
 def test_cuda_request_without_gpu_is_a_skipped_row(labs_data_dir: Path) -> None:

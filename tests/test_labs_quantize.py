@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from real_rows import assert_rows_drive_verdict_and_cards
 
+from studyapp.labs import findings
 from studyapp.labs.events import Note, Result, Series, Table, decode
 from studyapp.labs.readings import factor
 
@@ -141,6 +143,23 @@ def test_fp16_and_bf16_run_on_the_gpu(quick_run: dict) -> None:
                 assert variant == "torch bf16" and "bf16" in row["status"]
     int8 = _rows(quick_run, "torch int8-dyn", "cuda")[0]
     assert int8["status"].startswith("skipped: ") and "CPU" in int8["status"]
+
+
+
+def test_the_real_rows_give_a_verdict_and_cards(quick_run: dict) -> None:
+    rows = quick_run["rows"]
+    int8 = findings.int8_in_torch(rows)
+    assert int8 is not None and (int8.small_batch, int8.large_batch) == (1, 64)
+    assert int8.small == _rows(quick_run, "torch int8-dyn")[0]["speedup"]
+    half = findings.half_in_torch(rows)
+    assert half is not None and half.large is not None
+    size = findings.int8_size(rows)
+    assert size is not None
+    assert size.int8_share == _rows(quick_run, "torch int8-dyn")[0]["size_ratio"]
+    assert size.accuracy_change_pp == _rows(quick_run, "torch int8-dyn")[0]["accuracy_change_pp"]
+    cards = assert_rows_drive_verdict_and_cards("quantize", rows, quick_run["reading"])
+    assert len(cards) == 3  # the batch, the file size and fp16
+    assert f"{size.int8_share:.2f} of the fp32 one" in cards[1].front.en
 
 
 def test_speedup_wording_follows_the_number() -> None:

@@ -7,20 +7,23 @@ import pytest
 from studyapp.labs.catalog import LAB_IDS
 from studyapp.labs.predictions import Prediction, measured, question_for, verdict
 
-LATENCY = [{"variant": "harness", "latency_ms_cold": 16.0, "latency_ms_median": 0.064,
-            "latency_ms_p99": 12.6}]
+HERE = {"threads": 2, "device": "cpu", "status": "ok"}  # every real row says where it ran
+LATENCY = [{"variant": "harness, perf_counter", "latency_ms_cold": 16.0,
+            "latency_ms_median": 0.064, "latency_ms_p99": 12.6, **HERE}]
 QUANTIZE = [
-    {"model": "mlp", "runtime": "torch", "precision": "int8", "batch_size": 64, "speedup": 3.1},
-    {"model": "mlp", "runtime": "torch", "precision": "int8", "batch_size": 1, "speedup": 1.04},
-    {"model": "mlp", "runtime": "torch", "precision": "fp32", "batch_size": 1, "speedup": 1.0},
+    {"model": "mlp", "variant": f"torch {name}", "runtime": "torch", "precision": precision,
+     "batch_size": batch, "speedup": speedup, **HERE}
+    for name, precision, batch, speedup in (("int8-dyn", "int8", 64, 3.1),
+                                            ("int8-dyn", "int8", 1, 1.04),
+                                            ("fp32", "fp32", 1, 1.0))
 ]
 PRUNE = [{"variant": f"L1 unstr {int(s * 100)}%", "sparsity": s, "accuracy": a,
-          "fine_tuned": False} for s, a in ((0.0, 0.98), (0.5, 0.975), (0.9, 0.63))]
+          "fine_tuned": False, **HERE} for s, a in ((0.0, 0.98), (0.5, 0.975), (0.9, 0.63))]
 BATCHING = [{"variant": "cpu 2T", "batch_size": b, "throughput_per_s": t,
-             "latency_ms_per_item": 1000 / t} for b, t in ((1, 100.0), (64, 2500.0))]
-ONNX = [{"section": "runtimes", "variant": "ORT all", "batch_size": 1, "speedup": 0.8}]
-PROFILE = [{"section": "operators", "variant": "aten::addmm", "share": 0.8},
-           {"section": "operators", "variant": "aten::relu", "share": 0.1}]
+             "latency_ms_per_item": 1000 / t, **HERE} for b, t in ((1, 100.0), (64, 2500.0))]
+ONNX = [{"section": "runtimes", "variant": "ORT all", "batch_size": 1, "speedup": 0.8, **HERE}]
+PROFILE = [{"section": "operators", "variant": "aten::addmm", "share": 0.8, **HERE},
+           {"section": "operators", "variant": "aten::relu", "share": 0.1, **HERE}]
 
 
 @pytest.mark.parametrize(("lab", "rows", "choice", "shown"), [
@@ -51,7 +54,8 @@ def test_every_app_lab_asks_a_bilingual_question_with_one_choice_per_range() -> 
 
 
 def test_rows_without_the_numbers_give_no_answer() -> None:
-    assert measured("quantize", [{"variant": "cuda", "status": "skipped"}]) is None
+    skipped = {**QUANTIZE[1], "device": "cuda", "status": "skipped: no CUDA GPU", "speedup": None}
+    assert measured("quantize", [skipped]) is None
     assert measured("latency", []) is None
     assert measured("probe", LATENCY) is None
 

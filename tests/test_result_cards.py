@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from real_rows import quotes_a_row_number
 from test_predictions import BATCHING, LATENCY, PRUNE, QUANTIZE
 
 from studyapp.deck.model import Text
@@ -19,6 +20,25 @@ def test_quantize_cards_quote_the_measured_speedups_and_the_matching_reading() -
     assert "×1.04 при пакет 1, но ×3.10 при пакет 64" in card.front.bg
     assert card.back.en.endswith("From the run's reading: mlp, batch 1: int8 is ×1.04.")
     assert card.back.bg.endswith("mlp, пакет 1: int8 е ×1.04.")
+
+
+def test_the_int8_file_card_quotes_the_size_share_and_the_points_as_written() -> None:
+    sizes = [{**row, "size_ratio": 1.0 if row["precision"] == "fp32" else 0.277,
+              "accuracy_change_pp": 0.0 if row["precision"] == "fp32" else -1.5}
+             for row in QUANTIZE]
+    cards = result_cards("quantize", sizes, [Text("файловете int8", "the int8 files are 0.28")])
+    assert len(cards) == 2
+    assert "0.28 of the fp32 one and accuracy moved by -1.5 points" in cards[1].front.en
+    assert "0.28 от fp32, а точността се промени с -1.5 пункта" in cards[1].front.bg
+    assert cards[1].back.en.endswith("From the run's reading: the int8 files are 0.28")
+
+
+def test_a_number_counts_as_quoted_only_as_the_rows_hold_it() -> None:
+    rows = [{"variant": "fp32", "latency_ms_median": 0.0952, "share": 0.561, "batch_size": 64}]
+    assert quotes_a_row_number("median 0.095 ms", rows)
+    assert quotes_a_row_number("56% of the time", rows)
+    assert quotes_a_row_number("at batch 64", rows)
+    assert not quotes_a_row_number("median 0.097 ms, ×7.10, fp32, p99", rows)
 
 
 def test_each_lab_builds_one_to_three_bilingual_cards_from_its_rows() -> None:

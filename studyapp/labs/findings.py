@@ -90,15 +90,16 @@ def ort_against_torch(rows: Rows) -> Speedups | None:
 @dataclass(frozen=True)
 class Sizes:
     int8_share: float  # the int8 file's size as a share of the fp32 file
-    accuracy_change_pt: float  # percentage points, int8 minus fp32
+    accuracy_change_pp: float  # percentage points, int8 minus fp32
 
 
 def int8_size(rows: Rows) -> Sizes | None:
+    """The torch int8 file against fp32 (the quantize lab): its size share, the accuracy moved."""
     int8 = find(rows, runtime="torch", precision="int8")
-    share, change = number(int8, "size_ratio"), number(int8, "accuracy_change")
+    share, change = number(int8, "size_ratio"), number(int8, "accuracy_change_pp")
     if share is None or change is None:
         return None
-    return Sizes(share, change * 100)
+    return Sizes(share, change)
 
 
 @dataclass(frozen=True)

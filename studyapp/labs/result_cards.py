@@ -96,9 +96,9 @@ def _quantize(rows: Rows, reading: Sequence[Text]) -> list[CardDraft]:
     if size is not None:
         cards.append(CardDraft(
             Text(f"Твоят int8 файл е {size.int8_share:.2f} от fp32, а точността се промени с "
-                 f"{size.accuracy_change_pt:+.1f} пункта. Защо не точно 0.25?",
+                 f"{size.accuracy_change_pp:+.1f} пункта. Защо не точно 0.25?",
                  f"Your int8 file is {size.int8_share:.2f} of the fp32 one and accuracy moved "
-                 f"by {size.accuracy_change_pt:+.1f} points. Why not exactly 0.25?"),
+                 f"by {size.accuracy_change_pp:+.1f} points. Why not exactly 0.25?"),
             _with_reading(Text(
                 "Теглото става 1 байт вместо 4, но файлът пази и мащаби, нулеви точки, "
                 "отклонения във fp32 и описание на графа; при малък модел тази постоянна "
