@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from lab_records import on_test_machine, record_quantize_run
-from labs_tui_probe import MODE_VARIABLE
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import SelectionList
@@ -40,14 +39,12 @@ from studyapp.tui.screens.result_cards import ResultCardsDialog
 from studyapp.tui.screens.review import ReviewScreen
 from studyapp.tui.screens.study import StudyScreen
 
-PROBE = "tui-probe"
 
-
-@pytest.fixture
-def probe() -> Iterator[str]:
-    registry.register(PROBE, "labs_tui_probe")
-    yield PROBE
-    registry.unregister(PROBE)
+def probe_defaults(monkeypatch: pytest.MonkeyPatch, probe: str, mode: str, steps: int) -> None:
+    """The app starts a lab with its defaults: make them the probe's `mode` and `steps`."""
+    specs = registry.load(probe).PARAMS
+    monkeypatch.setitem(specs, "mode", replace(specs["mode"], default=mode))
+    monkeypatch.setitem(specs, "steps", replace(specs["steps"], default=steps))
 
 
 def text(app: StudyApp, selector: str) -> str:
@@ -134,7 +131,7 @@ def _outcome(screen: LabResultScreen) -> str:
 async def test_a_running_lab_belongs_to_the_app_and_can_be_cancelled(
     tmp_path: Path, probe: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(MODE_VARIABLE, "sleep")
+    probe_defaults(monkeypatch, probe, "sleep", steps=1000)  # 200 s: it is stopped first
     app = build_app(tmp_path, FakeClock(), lang="en")
     notices: list[str] = []
     monkeypatch.setattr(app, "notify", lambda message, **_: notices.append(message))
@@ -149,12 +146,12 @@ async def test_a_running_lab_belongs_to_the_app_and_can_be_cancelled(
         assert isinstance(app.screen, ReviewScreen) and app.lab_run is not None
         await pilot.press("space", "5")
         app.launch_lab("latency")  # one lab at a time
-        assert notices == ["The tui-probe lab is still running: one at a time."]
+        assert notices == ["The probe lab is still running: one at a time."]
         assert isinstance(app.screen, ReviewScreen)
 
         await pilot.press("escape", "l")
         assert isinstance(app.screen, LabsScreen)
-        assert text(app, "#labs-running").startswith("▶ tui-probe:")
+        assert text(app, "#labs-running").startswith("▶ probe:")
         await pilot.press("v")
         assert isinstance(app.screen, LabRunScreen)
         await pilot.press("c")
@@ -179,19 +176,19 @@ async def test_a_running_lab_belongs_to_the_app_and_can_be_cancelled(
 async def test_a_crashing_lab_shows_why_and_the_app_keeps_working(
     tmp_path: Path, probe: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(MODE_VARIABLE, "raise")
+    probe_defaults(monkeypatch, probe, "raise", steps=1)
     app = build_app(tmp_path, FakeClock(), lang="bg")
     async with app.run_test(size=(80, 24)) as pilot:
         await started(pilot)
         app.launch_lab(probe)
         await finished(pilot)
         assert isinstance(app.screen, LabFailureDialog)
-        assert "RuntimeError" in text(app, "#lab-failure-reason")
+        assert "ValueError" in text(app, "#lab-failure-reason")
         assert not app.screen.query_one("#lab-failure-details").display
         await pilot.press("d")
         assert app.screen.query_one("#lab-failure-details").display
         details = text(app, "#lab-failure-text")
-        assert "the probe failed on purpose" in details and "probe: warming up" in details
+        assert "the probe failed on purpose" in details and "labs_probe.py" in details
         await pilot.press("enter")
         assert isinstance(app.screen, DashboardScreen)
         await pilot.press("r")
@@ -200,7 +197,7 @@ async def test_a_crashing_lab_shows_why_and_the_app_keeps_working(
     service = open_service(tmp_path, FakeClock())
     try:
         [record] = lab_runs.list_runs(service.engine, probe)
-        assert record.status == "failed" and "RuntimeError" in (record.error or "")
+        assert record.status == "failed" and "ValueError" in (record.error or "")
     finally:
         service.close()
 
@@ -255,7 +252,7 @@ async def test_history_lists_runs_and_compares_two_side_by_side(tmp_path: Path) 
 async def test_closing_the_app_cancels_its_lab(
     tmp_path: Path, probe: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(MODE_VARIABLE, "sleep")
+    probe_defaults(monkeypatch, probe, "sleep", steps=1000)  # 200 s: it is stopped first
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await started(pilot)
