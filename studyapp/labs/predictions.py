@@ -15,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from studyapp.deck.model import Text
 from studyapp.labs import findings
@@ -78,10 +78,7 @@ _SPEED_CHOICES = (
 _SPEED_BOUNDS = (0.9, 1.1, 2.0)
 
 
-def _latency(rows: Rows) -> tuple[float, Text] | None:
-    found = findings.latency(rows)
-    if found is None:
-        return None
+def _latency(found: findings.Latency) -> tuple[float, Text]:
     ratio = found.cold_ms / found.median_ms
     return ratio, Text(
         f"първото извикване {found.cold_ms:.3g} ms, топлата медиана {found.median_ms:.3g} ms: "
@@ -89,20 +86,19 @@ def _latency(rows: Rows) -> tuple[float, Text] | None:
         f"first call {found.cold_ms:.3g} ms, warm median {found.median_ms:.3g} ms: {_x(ratio)}")
 
 
-def _quantize(rows: Rows) -> tuple[float, Text] | None:
-    found = findings.int8_in_torch(rows)
-    if found is None:
-        return None
-    return found.small, Text(f"{found.model}, пакет {found.small_batch}: int8 {_x(found.small)} "
-                             "спрямо fp32",
-                             f"{found.model}, batch {found.small_batch}: int8 {_x(found.small)} "
-                             "against fp32")
+def _speedup(variant: str, baseline: str) -> Callable[[findings.Speedups], tuple[float, Text]]:
+    """The speed-up of `variant` against `baseline` at the smallest batch, and its line."""
+
+    def describe(found: findings.Speedups) -> tuple[float, Text]:
+        model = f"{found.model}, " if found.model else ""
+        return found.small, Text(
+            f"{model}пакет {found.small_batch}: {variant} {_x(found.small)} спрямо {baseline}",
+            f"{model}batch {found.small_batch}: {variant} {_x(found.small)} against {baseline}")
+
+    return describe
 
 
-def _prune(rows: Rows) -> tuple[float, Text] | None:
-    found = findings.pruning(rows)
-    if found is None:
-        return None
+def _prune(found: findings.Pruning) -> tuple[float, Text]:
     lost = (found.dense_accuracy - found.pruned_accuracy) * 100
     pct = f"{found.sparsity:.0%}"
     return lost, Text(
@@ -112,10 +108,7 @@ def _prune(rows: Rows) -> tuple[float, Text] | None:
         f"{found.dense_accuracy:.1%}: −{lost:.1f} points")
 
 
-def _batching(rows: Rows) -> tuple[float, Text] | None:
-    found = findings.batching(rows)
-    if found is None:
-        return None
+def _batching(found: findings.Batching) -> tuple[float, Text]:
     ratio = found.throughput / found.throughput_1
     return ratio, Text(
         f"{found.throughput_1:.0f} елем./s при пакет 1, {found.throughput:.0f} при пакет "
@@ -124,78 +117,78 @@ def _batching(rows: Rows) -> tuple[float, Text] | None:
         f"{found.batch}: {_x(ratio)}")
 
 
-def _onnx(rows: Rows) -> tuple[float, Text] | None:
-    found = findings.ort_against_torch(rows)
-    if found is None:
-        return None
-    return found.small, Text(f"пакет {found.small_batch}: ONNX Runtime {_x(found.small)} "
-                             "спрямо torch",
-                             f"batch {found.small_batch}: ONNX Runtime {_x(found.small)} "
-                             "against torch")
-
-
-def _profile(rows: Rows) -> tuple[float, Text] | None:
-    found = findings.hotspot(rows)
-    if found is None:
-        return None
+def _profile(found: findings.Hotspot) -> tuple[float, Text]:
     return found.share * 100, Text(f"{found.operator}: {found.share:.0%} от времето на CPU",
                                    f"{found.operator}: {found.share:.0%} of the CPU time")
 
 
-_LABS: dict[str, tuple[Question, Callable[[Rows], tuple[float, Text] | None]]] = {
-    "latency": (Question(
+Found = TypeVar("Found")
+
+
+@dataclass(frozen=True)
+class _Lab(Generic[Found]):
+    """A lab's question, the finding its answer is read from, and how it is measured and said."""
+
+    question: Question
+    find: Callable[[Rows], Found | None]
+    describe: Callable[[Found], tuple[float, Text]]
+
+
+_LABS: dict[str, _Lab[Any]] = {
+    "latency": _Lab(Question(
         Text("Колко по-бавно от топлата медиана ще е първото (студено) извикване на модела "
              "на тази машина?",
              "How much slower than the warm median will the first (cold) call of the model "
              "be on this machine?"),
         (Text("под 2×", "under 2×"), Text("2–10×", "2–10×"), Text("10–100×", "10–100×"),
          Text("над 100×", "more than 100×")),
-        (2.0, 10.0, 100.0)), _latency),
-    "quantize": (Question(
+        (2.0, 10.0, 100.0)), findings.latency, _latency),
+    "quantize": _Lab(Question(
         Text("Динамична int8 срещу fp32 в PyTorch, пакет 1, на тази машина:",
              "Dynamic int8 against fp32 in PyTorch, batch 1, on this machine:"),
-        _SPEED_CHOICES, _SPEED_BOUNDS), _quantize),
-    "prune": (Question(
+        _SPEED_CHOICES, _SPEED_BOUNDS), findings.int8_in_torch, _speedup("int8", "fp32")),
+    "prune": _Lab(Question(
         Text("Глобално окъсяване на 90% от теглата по големина, без дообучение: колко точност "
              "се губи?",
              "Global magnitude pruning of 90% of the weights, without fine-tuning: how much "
              "accuracy is lost?"),
         (Text("под 1 пункт", "under 1 point"), Text("1–5 пункта", "1–5 points"),
          Text("5–20 пункта", "5–20 points"), Text("над 20 пункта", "more than 20 points")),
-        (1.0, 5.0, 20.0)), _prune),
-    "batching": (Question(
+        (1.0, 5.0, 20.0)), findings.pruning, _prune),
+    "batching": _Lab(Question(
         Text("Пропускателната способност (елементи/s) при най-големия пакет спрямо пакет 1:",
              "Throughput (items/s) at the largest batch against batch 1:"),
         (Text("почти същата (под 1.5×)", "about the same (under 1.5×)"),
          Text("1.5–4×", "1.5–4×"), Text("4–20×", "4–20×"), Text("над 20×", "more than 20×")),
-        (1.5, 4.0, 20.0)), _batching),
-    "onnx": (Question(
+        (1.5, 4.0, 20.0)), findings.batching, _batching),
+    "onnx": _Lab(Question(
         Text("ONNX Runtime с всички оптимизации на графа срещу torch, пакет 1:",
              "ONNX Runtime with every graph optimization against torch, batch 1:"),
-        _SPEED_CHOICES, _SPEED_BOUNDS), _onnx),
-    "profile": (Question(
+        _SPEED_CHOICES, _SPEED_BOUNDS),
+        findings.ort_against_torch, _speedup("ONNX Runtime", "torch")),
+    "profile": _Lab(Question(
         Text("Какъв дял от времето на CPU ще вземе най-скъпият оператор?",
              "What share of the CPU time will the most expensive operator take?"),
         (Text("под 25%", "under 25%"), Text("25–50%", "25–50%"), Text("50–75%", "50–75%"),
          Text("над 75%", "more than 75%")),
-        (25.0, 50.0, 75.0)), _profile),
+        (25.0, 50.0, 75.0)), findings.hotspot, _profile),
 }
 
 
 def question_for(lab_id: str) -> Question | None:
     """The lab's question, or None for a lab without one (a test lab, say)."""
-    entry = _LABS.get(lab_id)
-    return entry[0] if entry else None
+    lab = _LABS.get(lab_id)
+    return lab.question if lab else None
 
 
 def measured(lab_id: str, rows: Rows) -> Measured | None:
     """The choice the run's numbers fall in, or None when the rows do not say."""
-    entry = _LABS.get(lab_id)
-    found = entry[1](rows) if entry else None
-    if entry is None or found is None:
+    lab = _LABS.get(lab_id)
+    found = lab.find(rows) if lab else None
+    if lab is None or found is None:
         return None
-    value, text = found
-    return Measured(value, bisect_right(entry[0].bounds, value), text)
+    value, text = lab.describe(found)
+    return Measured(value, bisect_right(lab.question.bounds, value), text)
 
 
 def verdict(prediction: Prediction, answer: Measured) -> Text:
