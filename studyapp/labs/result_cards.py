@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from studyapp.deck.model import Text
 from studyapp.labs import findings
@@ -40,10 +41,7 @@ def _with_reading(back: Text, reading: Sequence[Text], *needles: str) -> Text:
     return back
 
 
-def _latency(rows: Rows, reading: Sequence[Text]) -> list[CardDraft]:
-    found = findings.latency(rows)
-    if found is None:
-        return []
+def _latency(found: findings.Latency, reading: Sequence[Text]) -> list[CardDraft]:
     cold, tail = found.cold_ms / found.median_ms, found.p99_ms / found.median_ms
     return [
         CardDraft(
@@ -73,60 +71,59 @@ def _latency(rows: Rows, reading: Sequence[Text]) -> list[CardDraft]:
     ]
 
 
-def _quantize(rows: Rows, reading: Sequence[Text]) -> list[CardDraft]:
-    cards = []
-    int8 = findings.int8_in_torch(rows)
-    if int8 is not None and int8.large is not None:
-        cards.append(CardDraft(
-            Text(f"На твоята машина динамичната int8 направи {int8.model} {_x(int8.small)} "
-                 f"при пакет {int8.small_batch}, но {_x(int8.large)} при пакет "
-                 f"{int8.large_batch} спрямо fp32. Защо зависи от пакета?",
-                 f"On your machine dynamic int8 made {int8.model} {_x(int8.small)} at batch "
-                 f"{int8.small_batch} but {_x(int8.large)} at batch {int8.large_batch} "
-                 "against fp32. Why does it depend on the batch?"),
-            _with_reading(Text(
-                "int8 печели, когато времето отива за четене на тегла и умножения; при малък "
-                "пакет доминират постоянните разходи на извикване (Python, диспечер, "
-                "квантизиране на активациите), които int8 не съкращава.",
-                "int8 wins where time goes to reading weights and multiplying; at a small "
-                "batch the fixed cost per call (Python, dispatcher, quantizing the "
-                "activations) dominates, and int8 does not shrink it."),
-                reading, f"batch {int8.small_batch}:")))
-    size = findings.int8_size(rows)
-    if size is not None:
-        cards.append(CardDraft(
-            Text(f"Твоят int8 файл е {size.int8_share:.2f} от fp32, а точността се промени с "
-                 f"{size.accuracy_change_pp:+.1f} пункта. Защо не точно 0.25?",
-                 f"Your int8 file is {size.int8_share:.2f} of the fp32 one and accuracy moved "
-                 f"by {size.accuracy_change_pp:+.1f} points. Why not exactly 0.25?"),
-            _with_reading(Text(
-                "Теглото става 1 байт вместо 4, но файлът пази и мащаби, нулеви точки, "
-                "отклонения във fp32 и описание на графа; при малък модел тази постоянна "
-                "част тежи повече.",
-                "Each weight becomes 1 byte instead of 4, but the file also keeps scales, "
-                "zero points, fp32 biases and the graph; in a small model that fixed part "
-                "weighs more."), reading, "int8 files")))
-    half = findings.half_in_torch(rows)
-    if half is not None and half.large is not None:
-        cards.append(CardDraft(
-            Text(f"fp16 на CPU даде {_x(half.large)} спрямо fp32 при пакет {half.large_batch} "
-                 "на твоята машина. Кога по-малкият тип наистина ускорява?",
-                 f"fp16 on the CPU gave {_x(half.large)} against fp32 at batch "
-                 f"{half.large_batch} on your machine. When does the smaller type really "
-                 "speed things up?"),
-            _with_reading(Text(
-                "Само когато хардуерът смята в него (AVX512-FP16, AMX, GPU тензорни ядра); "
-                "иначе стойностите се преобразуват към fp32 и печалбата е само в размера.",
-                "Only where the hardware computes in it (AVX512-FP16, AMX, GPU tensor cores); "
-                "elsewhere values are converted to fp32 and only the size shrinks."),
-                reading, "fp16:")))
-    return cards
-
-
-def _prune(rows: Rows, reading: Sequence[Text]) -> list[CardDraft]:
-    found = findings.pruning(rows)
-    if found is None:
+def _int8_batches(int8: findings.Speedups, reading: Sequence[Text]) -> list[CardDraft]:
+    if int8.large is None:
         return []
+    return [CardDraft(
+        Text(f"На твоята машина динамичната int8 направи {int8.model} {_x(int8.small)} "
+             f"при пакет {int8.small_batch}, но {_x(int8.large)} при пакет "
+             f"{int8.large_batch} спрямо fp32. Защо зависи от пакета?",
+             f"On your machine dynamic int8 made {int8.model} {_x(int8.small)} at batch "
+             f"{int8.small_batch} but {_x(int8.large)} at batch {int8.large_batch} "
+             "against fp32. Why does it depend on the batch?"),
+        _with_reading(Text(
+            "int8 печели, когато времето отива за четене на тегла и умножения; при малък "
+            "пакет доминират постоянните разходи на извикване (Python, диспечер, "
+            "квантизиране на активациите), които int8 не съкращава.",
+            "int8 wins where time goes to reading weights and multiplying; at a small "
+            "batch the fixed cost per call (Python, dispatcher, quantizing the "
+            "activations) dominates, and int8 does not shrink it."),
+            reading, f"batch {int8.small_batch}:"))]
+
+
+def _int8_size(size: findings.Sizes, reading: Sequence[Text]) -> list[CardDraft]:
+    return [CardDraft(
+        Text(f"Твоят int8 файл е {size.int8_share:.2f} от fp32, а точността се промени с "
+             f"{size.accuracy_change_pp:+.1f} пункта. Защо не точно 0.25?",
+             f"Your int8 file is {size.int8_share:.2f} of the fp32 one and accuracy moved "
+             f"by {size.accuracy_change_pp:+.1f} points. Why not exactly 0.25?"),
+        _with_reading(Text(
+            "Теглото става 1 байт вместо 4, но файлът пази и мащаби, нулеви точки, "
+            "отклонения във fp32 и описание на графа; при малък модел тази постоянна "
+            "част тежи повече.",
+            "Each weight becomes 1 byte instead of 4, but the file also keeps scales, "
+            "zero points, fp32 biases and the graph; in a small model that fixed part "
+            "weighs more."), reading, "int8 files"))]
+
+
+def _half(half: findings.Speedups, reading: Sequence[Text]) -> list[CardDraft]:
+    if half.large is None:
+        return []
+    return [CardDraft(
+        Text(f"fp16 на CPU даде {_x(half.large)} спрямо fp32 при пакет {half.large_batch} "
+             "на твоята машина. Кога по-малкият тип наистина ускорява?",
+             f"fp16 on the CPU gave {_x(half.large)} against fp32 at batch "
+             f"{half.large_batch} on your machine. When does the smaller type really "
+             "speed things up?"),
+        _with_reading(Text(
+            "Само когато хардуерът смята в него (AVX512-FP16, AMX, GPU тензорни ядра); "
+            "иначе стойностите се преобразуват към fp32 и печалбата е само в размера.",
+            "Only where the hardware computes in it (AVX512-FP16, AMX, GPU tensor cores); "
+            "elsewhere values are converted to fp32 and only the size shrinks."),
+            reading, "fp16:"))]
+
+
+def _prune(found: findings.Pruning, reading: Sequence[Text]) -> list[CardDraft]:
     pct = f"{found.sparsity:.0%}"
     tuned_bg = (f", а след дообучение — {found.tuned_accuracy:.1%}"
                 if found.tuned_accuracy is not None else "")
@@ -164,10 +161,7 @@ def _prune(rows: Rows, reading: Sequence[Text]) -> list[CardDraft]:
     return cards
 
 
-def _batching(rows: Rows, reading: Sequence[Text]) -> list[CardDraft]:
-    found = findings.batching(rows)
-    if found is None:
-        return []
+def _batching(found: findings.Batching, reading: Sequence[Text]) -> list[CardDraft]:
     ratio = found.throughput / found.throughput_1
     cards = [CardDraft(
         Text(f"На твоята машина пакет {found.batch} даде {found.throughput:.0f} елем./s "
@@ -200,10 +194,7 @@ def _batching(rows: Rows, reading: Sequence[Text]) -> list[CardDraft]:
     return cards
 
 
-def _onnx(rows: Rows, reading: Sequence[Text]) -> list[CardDraft]:
-    found = findings.ort_against_torch(rows)
-    if found is None:
-        return []
+def _onnx(found: findings.Speedups, reading: Sequence[Text]) -> list[CardDraft]:
     large_bg = (f" и {_x(found.large)} при пакет {found.large_batch}"
                 if found.large is not None else "")
     large_en = (f" and {_x(found.large)} at batch {found.large_batch}"
@@ -222,10 +213,7 @@ def _onnx(rows: Rows, reading: Sequence[Text]) -> list[CardDraft]:
             "call is most of the time."), reading, "torch"))]
 
 
-def _profile(rows: Rows, reading: Sequence[Text]) -> list[CardDraft]:
-    found = findings.hotspot(rows)
-    if found is None:
-        return []
+def _profile(found: findings.Hotspot, reading: Sequence[Text]) -> list[CardDraft]:
     cards = [CardDraft(
         Text(f"Профилът на твоята машина даде {found.share:.0%} от времето на {found.operator}. "
              "Защо се профилира, преди да се оптимизира?",
@@ -257,14 +245,34 @@ def _profile(rows: Rows, reading: Sequence[Text]) -> list[CardDraft]:
     return cards
 
 
-_BUILDERS: dict[str, Callable[[Rows, Sequence[Text]], list[CardDraft]]] = {
-    "latency": _latency, "quantize": _quantize, "prune": _prune,
-    "batching": _batching, "onnx": _onnx, "profile": _profile,
+Found = TypeVar("Found")
+
+
+@dataclass(frozen=True)
+class _Cards(Generic[Found]):
+    """Cards about one finding of a run, made when the rows hold it."""
+
+    find: Callable[[Rows], Found | None]
+    make: Callable[[Found, Sequence[Text]], list[CardDraft]]
+
+
+_CARDS: dict[str, tuple[_Cards[Any], ...]] = {
+    "latency": (_Cards(findings.latency, _latency),),
+    "quantize": (_Cards(findings.int8_in_torch, _int8_batches),
+                 _Cards(findings.int8_size, _int8_size), _Cards(findings.half_in_torch, _half)),
+    "prune": (_Cards(findings.pruning, _prune),),
+    "batching": (_Cards(findings.batching, _batching),),
+    "onnx": (_Cards(findings.ort_against_torch, _onnx),),
+    "profile": (_Cards(findings.hotspot, _profile),),
 }
 MAX_CARDS = 3
 
 
 def result_cards(lab_id: str, rows: Rows, reading: Sequence[Text]) -> list[CardDraft]:
     """Up to three cards from one successful run of `lab_id`; [] when its rows say nothing."""
-    builder = _BUILDERS.get(lab_id)
-    return builder(rows, reading)[:MAX_CARDS] if builder else []
+    cards: list[CardDraft] = []
+    for about in _CARDS.get(lab_id, ()):
+        found = about.find(rows)
+        if found is not None:
+            cards += about.make(found, reading)
+    return cards[:MAX_CARDS]
