@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from tui_support import START, FakeClock, open_service
+from tui_support import START, FakeClock, opened_service
 
 from studyapp import lab_session
 from studyapp.deck.model import Text
@@ -60,8 +60,7 @@ def record_quantize_run(root: Path, choice: int = 1, minutes_later: int = 0,
                         threads: int = 2, cpu: str = str(ENV["cpu_model"])) -> int:
     """Store a finished quantize run as the app would; its id."""
     clock = FakeClock(START + timedelta(minutes=minutes_later))
-    service = open_service(root, clock)
-    try:
+    with opened_service(root, clock) as service:
         question = question_for("quantize")
         assert question is not None
         run = quantize_run()
@@ -71,5 +70,3 @@ def record_quantize_run(root: Path, choice: int = 1, minutes_later: int = 0,
         lab_runs.finish_run(service.engine, run_id, "ok", clock.now + timedelta(seconds=21),
                             results=run.results(), environment={**ENV, "cpu_model": cpu})
         return run_id
-    finally:
-        service.close()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from lab_records import on_test_machine, record_quantize_run
-from tui_support import FakeClock, open_service
+from tui_support import FakeClock, opened_service
 
 from studyapp.lab_session import LabSession, outcome
 
@@ -17,8 +17,7 @@ def test_the_last_run_is_the_newest_made_here_and_history_keeps_the_others(
     on_test_machine(monkeypatch)
     here = record_quantize_run(tmp_path, choice=3)
     elsewhere = record_quantize_run(tmp_path, minutes_later=5, cpu="Another CPU")
-    service = open_service(tmp_path, FakeClock())
-    try:
+    with opened_service(tmp_path, FakeClock()) as service:
         labs = LabSession(service)
         quantize = next(lab for lab in labs.overview() if lab.entry.id == "quantize")
         assert quantize.last is not None and quantize.last.id == here
@@ -28,14 +27,11 @@ def test_the_last_run_is_the_newest_made_here_and_history_keeps_the_others(
         assert found.verdict is not None and found.verdict.en.startswith("Right:")
         latency = next(lab for lab in labs.overview() if lab.entry.id == "latency")
         assert latency.last is None
-    finally:
-        service.close()
 
 
 def test_cards_are_offered_once_and_accepted_ones_join_the_queue(tmp_path: Path) -> None:
     run_id = record_quantize_run(tmp_path)
-    service = open_service(tmp_path, FakeClock())
-    try:
+    with opened_service(tmp_path, FakeClock()) as service:
         labs = LabSession(service)
         record = labs.get(run_id)
         offered = labs.offered_cards(record)
@@ -45,5 +41,3 @@ def test_cards_are_offered_once_and_accepted_ones_join_the_queue(tmp_path: Path)
         assert labs.offered_cards(record) == []
         assert service.queue()[0].card.front == offered[0].front
         assert service.card(ids[0]).lab == "quantize"
-    finally:
-        service.close()

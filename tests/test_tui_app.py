@@ -8,7 +8,7 @@ import pytest
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import WorkerFailed
-from tui_support import FakeClock, build_app, drive, open_service, started
+from tui_support import FakeClock, build_app, drive, opened_service, running
 
 from studyapp.errors import StudyappError
 from studyapp.i18n import catalogue
@@ -38,8 +38,7 @@ def footer_text(screen: Screen) -> str:
 async def test_settings_persist_and_language_switches_everywhere(tmp_path: Path) -> None:
     clock = FakeClock()
     app = build_app(tmp_path, clock)  # no --lang: the saved setting, bg by default
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
         dashboard = app.screen
@@ -67,8 +66,7 @@ async def test_settings_persist_and_language_switches_everywhere(tmp_path: Path)
         assert shown(app.screen, "#review-status").startswith("Review")
 
     app = build_app(tmp_path, clock)  # the next start speaks English
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.language == "en"
@@ -76,18 +74,14 @@ async def test_settings_persist_and_language_switches_everywhere(tmp_path: Path)
 
 
 def open_settings(root: Path, clock: FakeClock) -> Settings:
-    service = open_service(root, clock)
-    try:
+    with opened_service(root, clock) as service:
         return service.settings()
-    finally:
-        service.close()
 
 
 @drive
 async def test_help_lists_every_binding_of_the_screen(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         rows = [str(row.render()) for row in app.screen.query(".help-row")]
@@ -124,8 +118,7 @@ def test_every_binding_has_a_description_in_both_languages(cls: type) -> None:
 @drive
 async def test_command_palette_opens_screens(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("ctrl+p", *"stats")
         await pilot.pause(0.3)
         await pilot.press("enter")
@@ -139,8 +132,7 @@ async def test_command_palette_opens_screens(tmp_path: Path) -> None:
 @drive
 async def test_failing_worker_shows_a_dialog_and_the_app_goes_on(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await app.workers.wait_for_complete()
 
         def broken() -> None:
@@ -162,8 +154,7 @@ async def test_failing_worker_shows_a_dialog_and_the_app_goes_on(tmp_path: Path)
 @drive
 async def test_database_error_while_grading_shows_a_dialog(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("r", "space")
         review = app.screen
         assert isinstance(review, ReviewScreen)
@@ -184,8 +175,7 @@ async def test_database_error_while_grading_shows_a_dialog(tmp_path: Path) -> No
 async def test_unreadable_database_shows_a_dialog_then_exits(tmp_path: Path) -> None:
     (tmp_path / "study.db").write_bytes(b"this is not a database" * 100)
     app = build_app(tmp_path, FakeClock(), lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, ErrorDialog)
         assert "study.db" in shown(app.screen, "#error-message")
@@ -197,8 +187,7 @@ async def test_unreadable_database_shows_a_dialog_then_exits(tmp_path: Path) -> 
 @drive
 async def test_language_change_reaches_a_review_in_progress(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock())
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("r", "tab", *"half typed", "escape")
         review = app.screen
         assert isinstance(review, ReviewScreen)
@@ -219,8 +208,7 @@ async def test_language_change_reaches_a_review_in_progress(tmp_path: Path) -> N
 @drive
 async def test_clicking_a_key_in_the_key_bar_presses_it(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         bar = app.screen.query_one(KeyBar)
         line = str(bar.render())
         await pilot.click(KeyBar, offset=(line.index(" t stats") + 1, 0))
@@ -232,8 +220,7 @@ async def test_clicking_a_key_in_the_key_bar_presses_it(tmp_path: Path) -> None:
 @drive
 async def test_command_palette_runs_the_keys_of_the_screen_below(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("r")
         review = app.screen
         assert isinstance(review, ReviewScreen)
@@ -253,8 +240,7 @@ async def test_command_palette_runs_the_keys_of_the_screen_below(tmp_path: Path)
 async def test_broken_content_shows_a_dialog_then_exits(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
     (tmp_path / "content" / "mini" / "module.toml").write_text("[module\n", encoding="utf-8")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         assert isinstance(app.screen, ErrorDialog)
         assert "module.toml: TOML syntax error" in shown(app.screen, "#error-message")
         await pilot.press("enter")

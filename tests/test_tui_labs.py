@@ -17,8 +17,8 @@ from tui_support import (
     FakeClock,
     build_app,
     drive,
-    open_service,
-    started,
+    opened_service,
+    running,
 )
 
 from studyapp.deck.model import Text
@@ -75,8 +75,7 @@ async def test_a_lab_from_a_study_step_predicts_runs_and_its_cards_are_reviewed(
     clock = FakeClock()
     app = build_app(tmp_path, clock, lang="en")
     app.lab_size = "quick"
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("s")
         assert isinstance(app.screen, StudyScreen)
         while app.screen.sections[app.screen.index].step is None:
@@ -112,15 +111,12 @@ async def test_a_lab_from_a_study_step_predicts_runs_and_its_cards_are_reviewed(
         assert "Why report percentiles" in text(app, "#card-front")
         await pilot.press("space", "5")
 
-    service = open_service(tmp_path, clock)
-    try:
+    with opened_service(tmp_path, clock) as service:
         record = lab_runs.get_run(service.engine, run_id)
         assert (record.lab_id, record.status, record.card_id) == ("latency", "ok", "step.1")
         assert record.prediction["choice"] == 2
         assert [entry.grade for entry in service.card_info(f"result.{run_id}.1").history] == [5]
         assert not [item for item in service.queue() if item.card.kind == "result"]
-    finally:
-        service.close()
 
 
 def _outcome(screen: LabResultScreen) -> str:
@@ -135,8 +131,7 @@ async def test_a_running_lab_belongs_to_the_app_and_can_be_cancelled(
     app = build_app(tmp_path, FakeClock(), lang="en")
     notices: list[str] = []
     monkeypatch.setattr(app, "notify", lambda message, **_: notices.append(message))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         app.launch_lab(probe)
         await progressed(pilot)
         assert isinstance(app.screen, LabRunScreen)
@@ -163,13 +158,10 @@ async def test_a_running_lab_belongs_to_the_app_and_can_be_cancelled(
         await pilot.press("o")  # the last run of the highlighted lab (latency): none yet
         assert isinstance(app.screen, LabsScreen)
 
-    service = open_service(tmp_path, FakeClock())
-    try:
+    with opened_service(tmp_path, FakeClock()) as service:
         [record] = lab_runs.list_runs(service.engine, probe)
         assert record.status == "cancelled"
         assert service.stats().total_reviews == 1  # the answer given meanwhile stands
-    finally:
-        service.close()
 
 
 @drive
@@ -178,8 +170,7 @@ async def test_a_crashing_lab_shows_why_and_the_app_keeps_working(
 ) -> None:
     probe_defaults(monkeypatch, probe, "raise", steps=1)
     app = build_app(tmp_path, FakeClock(), lang="bg")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         app.launch_lab(probe)
         await finished(pilot)
         assert isinstance(app.screen, LabFailureDialog)
@@ -194,19 +185,15 @@ async def test_a_crashing_lab_shows_why_and_the_app_keeps_working(
         await pilot.press("r")
         assert isinstance(app.screen, ReviewScreen) and app.screen.item is not None
 
-    service = open_service(tmp_path, FakeClock())
-    try:
+    with opened_service(tmp_path, FakeClock()) as service:
         [record] = lab_runs.list_runs(service.engine, probe)
         assert record.status == "failed" and "ValueError" in (record.error or "")
-    finally:
-        service.close()
 
 
 @drive
 async def test_review_runs_the_lab_of_the_card_on_screen(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("r")
         review = app.screen
         assert isinstance(review, ReviewScreen)
@@ -226,8 +213,7 @@ async def test_history_lists_runs_and_compares_two_side_by_side(tmp_path: Path) 
     first = record_quantize_run(tmp_path, threads=2)
     second = record_quantize_run(tmp_path, choice=3, minutes_later=30, threads=1)
     app = build_app(tmp_path, FakeClock(), lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("l", "down", "h")
         history = app.screen
         assert isinstance(history, LabHistoryScreen)
@@ -254,18 +240,14 @@ async def test_closing_the_app_cancels_its_lab(
 ) -> None:
     probe_defaults(monkeypatch, probe, "sleep", steps=1000)  # 200 s: it is stopped first
     app = build_app(tmp_path, FakeClock(), lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         app.launch_lab(probe)
         await progressed(pilot)
     await app.workers.wait_for_complete()
 
-    service = open_service(tmp_path, FakeClock())
-    try:
+    with opened_service(tmp_path, FakeClock()) as service:
         [record] = lab_runs.list_runs(service.engine, probe)
         assert record.status == "cancelled"
-    finally:
-        service.close()
 
 
 @drive
@@ -275,8 +257,7 @@ async def test_lab_screens_follow_a_language_change_and_list_their_keys_in_help(
     on_test_machine(monkeypatch)
     record_quantize_run(tmp_path)
     app = build_app(tmp_path, FakeClock(), lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("l", "down", "o")
         result = app.screen
         assert isinstance(result, LabResultScreen)
@@ -318,8 +299,7 @@ back = { bg = "Графът с динамична ос.", en = "The graph with a
     (content / "module.toml").write_text(MODULE_TOML + second_example, encoding="utf-8")
     app = make_app(db_path=tmp_path / "study.db", content_dir=content.parent, lang="en",
                    clock=FakeClock())
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("s")
         study = app.screen
         assert isinstance(study, StudyScreen)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input
-from tui_support import REVIEWABLE, FakeClock, build_app, drive, open_service, started
+from tui_support import REVIEWABLE, FakeClock, build_app, drive, opened_service, running
 
 from studyapp.tui.screens.card_info import CardInfoScreen
 from studyapp.tui.screens.dashboard import DashboardScreen
@@ -20,8 +20,7 @@ def text_of(screen: ReviewScreen, selector: str) -> str:
 async def test_whole_session_grades_redrills_undoes_and_sums_up(tmp_path: Path) -> None:
     clock = FakeClock()
     app = build_app(tmp_path, clock, lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("r")
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
@@ -53,23 +52,19 @@ async def test_whole_session_grades_redrills_undoes_and_sums_up(tmp_path: Path) 
         assert "Grades: 0×0  1×0  2×1  3×0  4×4  5×1" in summary
         assert "Next review: 2026-11-28" in summary
 
-    service = open_service(tmp_path, clock)
-    try:
+    with opened_service(tmp_path, clock) as service:
         history = service.card_info(second).history
         assert [(entry.grade, entry.redrill) for entry in history] == [(2, False), (4, True)]
         assert [entry.grade for entry in service.card_info(first).history] == [5]
         assert service.card_info(first).state.interval == 1
         assert service.stats().total_reviews == len(REVIEWABLE) + 1
         assert service.dashboard().due_reviews == 0
-    finally:
-        service.close()
 
 
 @drive
 async def test_answer_box_keeps_digits_and_spaces_and_enter_reveals(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("r")
         screen = app.screen
         assert isinstance(screen, ReviewScreen)
@@ -88,18 +83,14 @@ async def test_answer_box_keeps_digits_and_spaces_and_enter_reveals(tmp_path: Pa
         assert text_of(screen, "#typed-answer") == "4 msu"
         card = screen.item.card.id
         await pilot.press("5")
-    service = open_service(tmp_path, FakeClock())
-    try:
+    with opened_service(tmp_path, FakeClock()) as service:
         assert service.card_info(card).history[0].answer == "4 msu"
-    finally:
-        service.close()
 
 
 @drive
 async def test_card_info_shows_state_and_history(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("r", "space", "3", "u", "i")
         assert isinstance(app.screen, CardInfoScreen)
         assert app.screen.info.history == []  # the undone answer is gone
@@ -121,8 +112,7 @@ async def test_card_info_shows_state_and_history(tmp_path: Path) -> None:
 async def test_new_study_day_refreshes_dashboard_and_queue(tmp_path: Path) -> None:
     clock = FakeClock()
     app = build_app(tmp_path, clock, lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("r")
         screen = app.screen
         assert isinstance(screen, ReviewScreen)

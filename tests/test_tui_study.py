@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.syntax import Syntax
 from textual.widgets import Static, TextArea
-from tui_support import FakeClock, build_app, drive, open_service, started
+from tui_support import FakeClock, build_app, drive, opened_service, running
 
 from studyapp.tui.screens.study import StudyScreen
 
@@ -23,8 +23,7 @@ def body_text(screen: StudyScreen) -> str:
 async def test_study_saves_prior_answers_sets_first_day_and_resumes(tmp_path: Path) -> None:
     clock = FakeClock()
     app = build_app(tmp_path, clock, lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("s")
         await pilot.pause()
         screen = app.screen
@@ -49,35 +48,27 @@ async def test_study_saves_prior_answers_sets_first_day_and_resumes(tmp_path: Pa
         assert "6/8 Common pitfalls" in title(screen)
         await pilot.press("escape")
 
-    service = open_service(tmp_path, clock)
-    try:
+    with opened_service(tmp_path, clock) as service:
         assert service.prior_answers() == {"prior.1": "fast n 5"}
         assert service.first_study_day() == clock.now.date()
         assert service.study_position() == "mini:pitfalls"
-    finally:
-        service.close()
 
     clock.advance(days=3)  # coming back later: same page, the first day unchanged
     app = build_app(tmp_path, clock, lang="bg")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("s")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, StudyScreen)
         assert "6/8 Чести грешки" in title(screen)
-    service = open_service(tmp_path, clock)
-    try:
+    with opened_service(tmp_path, clock) as service:
         assert service.first_study_day() == FakeClock().now.date()
-    finally:
-        service.close()
 
 
 @drive
 async def test_step_shows_focus_task_recall_and_its_lab(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+    async with running(app) as pilot:
         await pilot.press("s", "n", "n", "n")
         await pilot.pause()
         screen = app.screen

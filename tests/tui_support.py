@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -134,23 +135,26 @@ def build_app(root: Path, clock: FakeClock, lang: Lang | None = None) -> StudyAp
                     clock=clock)
 
 
-def open_service(root: Path, clock: FakeClock) -> StudyService:
-    """The same database the app uses, opened the way the app opens it."""
-    return StudyService.open(root / "study.db", load_modules(write_content(root), LAB_IDS), clock)
+@contextmanager
+def opened_service(root: Path, clock: FakeClock) -> Iterator[StudyService]:
+    """The same database the app uses, opened the way the app opens it; closed afterwards."""
+    service = StudyService.open(root / "study.db", load_modules(write_content(root), LAB_IDS),
+                                clock)
+    try:
+        yield service
+    finally:
+        service.close()
 
 
 def seed_history(root: Path, days: int = 12) -> None:
     """Reviews on earlier days: every due card answered once a day, ending yesterday."""
     clock = FakeClock(START - timedelta(days=days))
-    service = open_service(root, clock)
-    try:
+    with opened_service(root, clock) as service:
         for day in range(days):
             clock.now = START - timedelta(days=days - day)
             session = service.start_review()
             for step, _ in enumerate(iter(session.current, None)):
                 session.grade(5 if (step + day) % 3 else 3)
-    finally:
-        service.close()
 
 
 async def started(pilot: Pilot[Any]) -> None:
@@ -164,6 +168,14 @@ async def started(pilot: Pilot[Any]) -> None:
             await pilot.pause()
             return
     raise AssertionError("the app did not finish starting")
+
+
+@asynccontextmanager
+async def running(app: StudyApp) -> AsyncIterator[Pilot[Any]]:
+    """The app in an 80×24 terminal, started (see `started`)."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        yield pilot
 
 
 def drive(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
