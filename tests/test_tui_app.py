@@ -8,7 +8,7 @@ import pytest
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import WorkerFailed
-from tui_support import FakeClock, build_app, drive, opened_service, running
+from tui_support import FakeClock, build_app, drive, opened_service, running, screen_after
 
 from studyapp.errors import StudyappError
 from studyapp.i18n import catalogue
@@ -155,9 +155,7 @@ async def test_failing_worker_shows_a_dialog_and_the_app_goes_on(tmp_path: Path)
 async def test_database_error_while_grading_shows_a_dialog(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with running(app) as pilot:
-        await pilot.press("r", "space")
-        review = app.screen
-        assert isinstance(review, ReviewScreen)
+        review = await screen_after(pilot, ReviewScreen, "r", "space")
         card = review.item.card.id
 
         def locked(*_: object, **__: object) -> None:
@@ -188,9 +186,7 @@ async def test_unreadable_database_shows_a_dialog_then_exits(tmp_path: Path) -> 
 async def test_language_change_reaches_a_review_in_progress(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock())
     async with running(app) as pilot:
-        await pilot.press("r", "tab", *"half typed", "escape")
-        review = app.screen
-        assert isinstance(review, ReviewScreen)
+        review = await screen_after(pilot, ReviewScreen, "r", "tab", *"half typed", "escape")
         assert shown(review, "#review-status").startswith("Преговор")
         app.open_screen("settings")
         await pilot.pause()
@@ -221,9 +217,7 @@ async def test_clicking_a_key_in_the_key_bar_presses_it(tmp_path: Path) -> None:
 async def test_command_palette_runs_the_keys_of_the_screen_below(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with running(app) as pilot:
-        await pilot.press("r")
-        review = app.screen
-        assert isinstance(review, ReviewScreen)
+        review = await screen_after(pilot, ReviewScreen, "r")
         await pilot.press("ctrl+p", *"reveal")
         await pilot.pause(0.3)
         await pilot.press("enter")

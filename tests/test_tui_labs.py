@@ -19,6 +19,7 @@ from tui_support import (
     drive,
     opened_service,
     running,
+    screen_after,
 )
 
 from studyapp.deck.model import Text
@@ -194,9 +195,7 @@ async def test_a_crashing_lab_shows_why_and_the_app_keeps_working(
 async def test_review_runs_the_lab_of_the_card_on_screen(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with running(app) as pilot:
-        await pilot.press("r")
-        review = app.screen
-        assert isinstance(review, ReviewScreen)
+        review = await screen_after(pilot, ReviewScreen, "r")
         while review.item is not None and review.item.card.lab is None:
             await pilot.press("space", "5")
         assert review.item is not None
@@ -214,9 +213,7 @@ async def test_history_lists_runs_and_compares_two_side_by_side(tmp_path: Path) 
     second = record_quantize_run(tmp_path, choice=3, minutes_later=30, threads=1)
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with running(app) as pilot:
-        await pilot.press("l", "down", "h")
-        history = app.screen
-        assert isinstance(history, LabHistoryScreen)
+        history = await screen_after(pilot, LabHistoryScreen, "l", "down", "h")
         assert [record.id for record in history.runs] == [second, first]  # newest first
         await pilot.press("c")  # nothing marked: nothing to compare
         assert app.screen is history
@@ -258,9 +255,7 @@ async def test_lab_screens_follow_a_language_change_and_list_their_keys_in_help(
     record_quantize_run(tmp_path)
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with running(app) as pilot:
-        await pilot.press("l", "down", "o")
-        result = app.screen
-        assert isinstance(result, LabResultScreen)
+        result = await screen_after(pilot, LabResultScreen, "l", "down", "o")
         await pilot.press("question_mark")
         keys = " ".join(str(row.render()) for row in app.screen.query(".help-row"))
         assert "cards from result" in keys and "run again" in keys
@@ -300,9 +295,7 @@ back = { bg = "Графът с динамична ос.", en = "The graph with a
     app = make_app(db_path=tmp_path / "study.db", content_dir=content.parent, lang="en",
                    clock=FakeClock())
     async with running(app) as pilot:
-        await pilot.press("s")
-        study = app.screen
-        assert isinstance(study, StudyScreen)
+        study = await screen_after(pilot, StudyScreen, "s")
         while study.sections[study.index].kind != "examples":
             await pilot.press("n")
         await pilot.press("l")

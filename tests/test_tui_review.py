@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input
-from tui_support import REVIEWABLE, FakeClock, build_app, drive, opened_service, running
+from tui_support import (
+    REVIEWABLE,
+    FakeClock,
+    build_app,
+    drive,
+    opened_service,
+    running,
+    screen_after,
+)
 
 from studyapp.tui.screens.card_info import CardInfoScreen
 from studyapp.tui.screens.dashboard import DashboardScreen
@@ -21,9 +29,7 @@ async def test_whole_session_grades_redrills_undoes_and_sums_up(tmp_path: Path) 
     clock = FakeClock()
     app = build_app(tmp_path, clock, lang="en")
     async with running(app) as pilot:
-        await pilot.press("r")
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
+        screen = await screen_after(pilot, ReviewScreen, "r")
         first = screen.item.card.id
         await pilot.press("4")  # grading before the answer is shown does nothing
         assert screen.item.card.id == first and not screen.session.can_undo()
@@ -65,9 +71,7 @@ async def test_whole_session_grades_redrills_undoes_and_sums_up(tmp_path: Path) 
 async def test_answer_box_keeps_digits_and_spaces_and_enter_reveals(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with running(app) as pilot:
-        await pilot.press("r")
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
+        screen = await screen_after(pilot, ReviewScreen, "r")
         box = screen.query_one(Input)
         assert not box.has_focus  # keys start as commands
         await pilot.press("tab", "4", "space", "m", "s", "u")
@@ -94,14 +98,10 @@ async def test_card_info_shows_state_and_history(tmp_path: Path) -> None:
         await pilot.press("r", "space", "3", "u", "i")
         assert isinstance(app.screen, CardInfoScreen)
         assert app.screen.info.history == []  # the undone answer is gone
-        await pilot.press("escape", "space", "3")
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
+        screen = await screen_after(pilot, ReviewScreen, "escape", "space", "3")
         while not screen.item.redrill:
             await pilot.press("space", "4")
-        await pilot.press("i")
-        info = app.screen
-        assert isinstance(info, CardInfoScreen)
+        info = await screen_after(pilot, CardInfoScreen, "i")
         assert [entry.grade for entry in info.info.history] == [3]
         assert "repetitions 1" in str(info.query_one("#info-state").render())
         await pilot.press("escape", "escape")
@@ -113,9 +113,7 @@ async def test_new_study_day_refreshes_dashboard_and_queue(tmp_path: Path) -> No
     clock = FakeClock()
     app = build_app(tmp_path, clock, lang="en")
     async with running(app) as pilot:
-        await pilot.press("r")
-        screen = app.screen
-        assert isinstance(screen, ReviewScreen)
+        screen = await screen_after(pilot, ReviewScreen, "r")
         while screen.item is not None:
             await pilot.press("space", "5")
         clock.advance(days=1)

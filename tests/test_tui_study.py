@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.syntax import Syntax
 from textual.widgets import Static, TextArea
-from tui_support import FakeClock, build_app, drive, opened_service, running
+from tui_support import FakeClock, build_app, drive, opened_service, running, screen_after
 
 from studyapp.tui.screens.study import StudyScreen
 
@@ -24,10 +24,7 @@ async def test_study_saves_prior_answers_sets_first_day_and_resumes(tmp_path: Pa
     clock = FakeClock()
     app = build_app(tmp_path, clock, lang="en")
     async with running(app) as pilot:
-        await pilot.press("s")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, StudyScreen)
+        screen = await screen_after(pilot, StudyScreen, "s")
         assert "1/8 Activate prior knowledge" in title(screen)
         await pilot.press("tab")  # from the page into the first answer box
         assert isinstance(app.focused, TextArea)
@@ -56,10 +53,7 @@ async def test_study_saves_prior_answers_sets_first_day_and_resumes(tmp_path: Pa
     clock.advance(days=3)  # coming back later: same page, the first day unchanged
     app = build_app(tmp_path, clock, lang="bg")
     async with running(app) as pilot:
-        await pilot.press("s")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, StudyScreen)
+        screen = await screen_after(pilot, StudyScreen, "s")
         assert "6/8 Чести грешки" in title(screen)
     with opened_service(tmp_path, clock) as service:
         assert service.first_study_day() == FakeClock().now.date()
@@ -69,10 +63,7 @@ async def test_study_saves_prior_answers_sets_first_day_and_resumes(tmp_path: Pa
 async def test_step_shows_focus_task_recall_and_its_lab(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with running(app) as pilot:
-        await pilot.press("s", "n", "n", "n")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, StudyScreen)
+        screen = await screen_after(pilot, StudyScreen, "s", "n", "n", "n")
         assert "4/8 Step 1" in title(screen)
         text = body_text(screen)
         for part in ("Measuring latency", "Focus: Cold and warm calls.",

@@ -12,9 +12,10 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from studyapp.deck import Lang, load_modules
 from studyapp.labs.catalog import LAB_IDS
@@ -22,6 +23,7 @@ from studyapp.session import StudyService
 from studyapp.tui.app import StudyApp, make_app
 from studyapp.tui.screens.error import ErrorDialog
 
+ScreenT = TypeVar("ScreenT", bound=Screen[Any])
 ZONE = timezone(timedelta(hours=2))
 START = datetime(2026, 11, 27, 10, 0, tzinfo=ZONE)
 
@@ -176,6 +178,15 @@ async def running(app: StudyApp) -> AsyncIterator[Pilot[Any]]:
     async with app.run_test(size=(80, 24)) as pilot:
         await started(pilot)
         yield pilot
+
+
+async def screen_after(pilot: Pilot[Any], kind: type[ScreenT], *keys: str) -> ScreenT:
+    """Press `keys`, let the app settle, and return the screen they led to, a `kind`."""
+    await pilot.press(*keys)
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, kind), screen
+    return screen
 
 
 def drive(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
