@@ -22,6 +22,11 @@ def number(row: Row | None, key: str) -> float | None:
     return float(value) if value == value and abs(value) != float("inf") else None
 
 
+def multiple(value: float) -> str:
+    """A ratio as the learner reads it: "×0.80", "×3.67" below ten, "×22" from ten up."""
+    return f"×{value:.2f}" if value < 10 else f"×{value:.0f}"
+
+
 def find(rows: Rows, **match: object) -> Row | None:
     """The first row whose values equal every one of `match`."""
     for row in rows:

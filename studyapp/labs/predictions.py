@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from studyapp.deck.model import Text
 from studyapp.labs import findings
-from studyapp.labs.findings import Rows
+from studyapp.labs.findings import Rows, multiple
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,6 @@ class Prediction:
                    Text(str(answer.get("bg", "")), str(answer.get("en", ""))))
 
 
-def _x(value: float) -> str:
-    return f"×{value:.2f}" if value < 10 else f"×{value:.0f}"
-
-
 _SPEED_CHOICES = (
     Text("по-бавно", "slower"),
     Text("почти същото (±10%)", "about the same (±10%)"),
@@ -82,18 +78,19 @@ def _latency(found: findings.Latency) -> tuple[float, Text]:
     ratio = found.cold_ms / found.median_ms
     return ratio, Text(
         f"първото извикване {found.cold_ms:.3g} ms, топлата медиана {found.median_ms:.3g} ms: "
-        f"{_x(ratio)}",
-        f"first call {found.cold_ms:.3g} ms, warm median {found.median_ms:.3g} ms: {_x(ratio)}")
+        f"{multiple(ratio)}",
+        f"first call {found.cold_ms:.3g} ms, warm median {found.median_ms:.3g} ms: "
+        f"{multiple(ratio)}")
 
 
 def _speedup(variant: str, baseline: str) -> Callable[[findings.Speedups], tuple[float, Text]]:
     """The speed-up of `variant` against `baseline` at the smallest batch, and its line."""
 
     def describe(found: findings.Speedups) -> tuple[float, Text]:
-        model = f"{found.model}, " if found.model else ""
+        model, speedup = f"{found.model}, " if found.model else "", multiple(found.small)
         return found.small, Text(
-            f"{model}пакет {found.small_batch}: {variant} {_x(found.small)} спрямо {baseline}",
-            f"{model}batch {found.small_batch}: {variant} {_x(found.small)} against {baseline}")
+            f"{model}пакет {found.small_batch}: {variant} {speedup} спрямо {baseline}",
+            f"{model}batch {found.small_batch}: {variant} {speedup} against {baseline}")
 
     return describe
 
@@ -112,9 +109,9 @@ def _batching(found: findings.Batching) -> tuple[float, Text]:
     ratio = found.throughput / found.throughput_1
     return ratio, Text(
         f"{found.throughput_1:.0f} елем./s при пакет 1, {found.throughput:.0f} при пакет "
-        f"{found.batch}: {_x(ratio)}",
+        f"{found.batch}: {multiple(ratio)}",
         f"{found.throughput_1:.0f} items/s at batch 1, {found.throughput:.0f} at batch "
-        f"{found.batch}: {_x(ratio)}")
+        f"{found.batch}: {multiple(ratio)}")
 
 
 def _profile(found: findings.Hotspot) -> tuple[float, Text]:

@@ -15,17 +15,13 @@ from typing import Any, Generic, TypeVar
 
 from studyapp.deck.model import Text
 from studyapp.labs import findings
-from studyapp.labs.findings import Rows
+from studyapp.labs.findings import Rows, multiple
 
 
 @dataclass(frozen=True)
 class CardDraft:
     front: Text
     back: Text
-
-
-def _x(value: float) -> str:
-    return f"×{value:.2f}" if value < 10 else f"×{value:.0f}"
 
 
 def _ms(value: float) -> str:
@@ -46,9 +42,9 @@ def _latency(found: findings.Latency, reading: Sequence[Text]) -> list[CardDraft
     return [
         CardDraft(
             Text(f"На твоята машина първото извикване на модела отне {_ms(found.cold_ms)}, а "
-                 f"топлата медиана е {_ms(found.median_ms)} ({_x(cold)}). Защо?",
+                 f"топлата медиана е {_ms(found.median_ms)} ({multiple(cold)}). Защо?",
                  f"On your machine the model's first call took {_ms(found.cold_ms)} and the "
-                 f"warm median is {_ms(found.median_ms)} ({_x(cold)}). Why?"),
+                 f"warm median is {_ms(found.median_ms)} ({multiple(cold)}). Why?"),
             _with_reading(Text(
                 "Първото извикване плаща еднократни разходи: заделяне на памет, избор и "
                 "подготовка на ядра, студени кешове. Едно time.time() около него мери "
@@ -58,9 +54,9 @@ def _latency(found: findings.Latency, reading: Sequence[Text]) -> list[CardDraft
                 "inference; hence warm-up and repeats."), reading, "first call")),
         CardDraft(
             Text(f"Твоят p99 е {_ms(found.p99_ms)} при медиана {_ms(found.median_ms)} "
-                 f"({_x(tail)}). Защо се отчитат перцентили, а не едно средно?",
+                 f"({multiple(tail)}). Защо се отчитат перцентили, а не едно средно?",
                  f"Your p99 is {_ms(found.p99_ms)} with a median of {_ms(found.median_ms)} "
-                 f"({_x(tail)}). Why report percentiles rather than one mean?"),
+                 f"({multiple(tail)}). Why report percentiles rather than one mean?"),
             _with_reading(Text(
                 "Закъсненията имат дълга опашка (планировчик, други процеси, кешове): средното "
                 "я скрива, а потребителите я усещат. Медианата казва типичното, p90/p99 — "
@@ -75,11 +71,11 @@ def _int8_batches(int8: findings.Speedups, reading: Sequence[Text]) -> list[Card
     if int8.large is None:
         return []
     return [CardDraft(
-        Text(f"На твоята машина динамичната int8 направи {int8.model} {_x(int8.small)} "
-             f"при пакет {int8.small_batch}, но {_x(int8.large)} при пакет "
+        Text(f"На твоята машина динамичната int8 направи {int8.model} {multiple(int8.small)} "
+             f"при пакет {int8.small_batch}, но {multiple(int8.large)} при пакет "
              f"{int8.large_batch} спрямо fp32. Защо зависи от пакета?",
-             f"On your machine dynamic int8 made {int8.model} {_x(int8.small)} at batch "
-             f"{int8.small_batch} but {_x(int8.large)} at batch {int8.large_batch} "
+             f"On your machine dynamic int8 made {int8.model} {multiple(int8.small)} at batch "
+             f"{int8.small_batch} but {multiple(int8.large)} at batch {int8.large_batch} "
              "against fp32. Why does it depend on the batch?"),
         _with_reading(Text(
             "int8 печели, когато времето отива за четене на тегла и умножения; при малък "
@@ -110,9 +106,9 @@ def _half(half: findings.Speedups, reading: Sequence[Text]) -> list[CardDraft]:
     if half.large is None:
         return []
     return [CardDraft(
-        Text(f"fp16 на CPU даде {_x(half.large)} спрямо fp32 при пакет {half.large_batch} "
+        Text(f"fp16 на CPU даде {multiple(half.large)} спрямо fp32 при пакет {half.large_batch} "
              "на твоята машина. Кога по-малкият тип наистина ускорява?",
-             f"fp16 on the CPU gave {_x(half.large)} against fp32 at batch "
+             f"fp16 on the CPU gave {multiple(half.large)} against fp32 at batch "
              f"{half.large_batch} on your machine. When does the smaller type really "
              "speed things up?"),
         _with_reading(Text(
@@ -145,10 +141,10 @@ def _prune(found: findings.Pruning, reading: Sequence[Text]) -> list[CardDraft]:
     if found.dense_ms is not None and found.pruned_ms is not None:
         ratio = found.dense_ms / found.pruned_ms
         cards.append(CardDraft(
-            Text(f"С {pct} нули в теглата моделът ти е {_x(ratio)} по скорост "
+            Text(f"С {pct} нули в теглата моделът ти е {multiple(ratio)} по скорост "
                  f"({_ms(found.dense_ms)} → {_ms(found.pruned_ms)}). Защо неструктурното "
                  "окъсяване рядко ускорява?",
-                 f"With {pct} zeros in its weights your model runs at {_x(ratio)} "
+                 f"With {pct} zeros in its weights your model runs at {multiple(ratio)} "
                  f"({_ms(found.dense_ms)} → {_ms(found.pruned_ms)}). Why does unstructured "
                  "pruning rarely speed things up?"),
             _with_reading(Text(
@@ -165,10 +161,10 @@ def _batching(found: findings.Batching, reading: Sequence[Text]) -> list[CardDra
     ratio = found.throughput / found.throughput_1
     cards = [CardDraft(
         Text(f"На твоята машина пакет {found.batch} даде {found.throughput:.0f} елем./s "
-             f"срещу {found.throughput_1:.0f} при пакет 1 ({_x(ratio)}), а времето за елемент "
-             f"стана {_ms(found.item_ms)} от {_ms(found.item_ms_1)}. Каква е цената?",
+             f"срещу {found.throughput_1:.0f} при пакет 1 ({multiple(ratio)}), а времето за "
+             f"елемент стана {_ms(found.item_ms)} от {_ms(found.item_ms_1)}. Каква е цената?",
              f"On your machine batch {found.batch} gave {found.throughput:.0f} items/s against "
-             f"{found.throughput_1:.0f} at batch 1 ({_x(ratio)}), time per item went from "
+             f"{found.throughput_1:.0f} at batch 1 ({multiple(ratio)}), time per item went from "
              f"{_ms(found.item_ms_1)} to {_ms(found.item_ms)}. What is the price?"),
         _with_reading(Text(
             "Пакетът споделя постоянните разходи и четенето на теглата между много входове, "
@@ -195,14 +191,14 @@ def _batching(found: findings.Batching, reading: Sequence[Text]) -> list[CardDra
 
 
 def _onnx(found: findings.Speedups, reading: Sequence[Text]) -> list[CardDraft]:
-    large_bg = (f" и {_x(found.large)} при пакет {found.large_batch}"
+    large_bg = (f" и {multiple(found.large)} при пакет {found.large_batch}"
                 if found.large is not None else "")
-    large_en = (f" and {_x(found.large)} at batch {found.large_batch}"
+    large_en = (f" and {multiple(found.large)} at batch {found.large_batch}"
                 if found.large is not None else "")
     return [CardDraft(
-        Text(f"На твоята машина ONNX Runtime беше {_x(found.small)} спрямо torch при пакет "
+        Text(f"На твоята машина ONNX Runtime беше {multiple(found.small)} спрямо torch при пакет "
              f"{found.small_batch}{large_bg}. Откъде идва разликата?",
-             f"On your machine ONNX Runtime ran at {_x(found.small)} against torch at batch "
+             f"On your machine ONNX Runtime ran at {multiple(found.small)} against torch at batch "
              f"{found.small_batch}{large_en}. Where does the difference come from?"),
         _with_reading(Text(
             "ONNX Runtime изпълнява готов граф без Python и диспечера на torch и слива "
