@@ -24,7 +24,8 @@ ENV = {"cpu_model": "Test CPU @ 2.5GHz", "isa": {"avx2": True, "avx512f": True,
 ROWS = [
     {"model": "mlp", "variant": variant, "runtime": "torch", "precision": precision,
      "batch_size": batch, "latency_ms_median": median, "speedup": speedup,
-     "size_ratio": 1.0 if precision == "fp32" else 0.28, "accuracy_change_pp": 0.0}
+     "size_ratio": 1.0 if precision == "fp32" else 0.28, "accuracy_change_pp": 0.0,
+     "threads": 2, "device": "cpu", "status": "ok"}
     for variant, precision, batch, median, speedup in (
         ("torch fp32", "fp32", 1, 0.062, 1.0), ("torch fp32", "fp32", 64, 0.31, 1.0),
         ("torch int8-dyn", "int8", 1, 0.02, 3.1), ("torch int8-dyn", "int8", 64, 0.3, 1.03))

@@ -33,6 +33,15 @@ def test_the_int8_file_card_quotes_the_size_share_and_the_points_as_written() ->
     assert cards[1].back.en.endswith("From the run's reading: the int8 files are 0.28")
 
 
+def test_fp16_on_the_cpu_is_not_read_from_the_gpu_rows_of_the_same_run() -> None:
+    half = [{**row, "variant": "torch fp16", "precision": "fp16", "batch_size": batch,
+             "speedup": speedup, "device": device}
+            for row in QUANTIZE[:1] for batch, speedup, device in (
+                (1, 0.9, "cpu"), (1, 1.8, "cuda"), (64, 0.56, "cpu"), (64, 7.5, "cuda"))]
+    cards = result_cards("quantize", QUANTIZE + half, [])
+    assert "fp16 on the CPU gave ×0.56 against fp32 at batch 64" in cards[-1].front.en
+
+
 def test_a_number_counts_as_quoted_only_as_the_rows_hold_it() -> None:
     rows = [{"variant": "fp32", "latency_ms_median": 0.0952, "share": 0.561, "batch_size": 64}]
     assert quotes_a_row_number("median 0.095 ms", rows)

@@ -78,13 +78,13 @@ def _speedups(rows: Rows, **match: object) -> Speedups | None:
 
 
 def int8_in_torch(rows: Rows) -> Speedups | None:
-    """Dynamic int8 against fp32 in torch (the quantize lab)."""
-    return _speedups(rows, runtime="torch", precision="int8")
+    """Dynamic int8 against fp32 in torch on the CPU (the quantize lab)."""
+    return _speedups(rows, runtime="torch", precision="int8", device="cpu")
 
 
 def half_in_torch(rows: Rows) -> Speedups | None:
-    """fp16 against fp32 in torch (the quantize lab)."""
-    return _speedups(rows, runtime="torch", precision="fp16")
+    """fp16 against fp32 in torch on the CPU (the quantize lab; a GPU run has rows of both)."""
+    return _speedups(rows, runtime="torch", precision="fp16", device="cpu")
 
 
 def ort_against_torch(rows: Rows) -> Speedups | None:
@@ -99,8 +99,8 @@ class Sizes:
 
 
 def int8_size(rows: Rows) -> Sizes | None:
-    """The torch int8 file against fp32 (the quantize lab): its size share, the accuracy moved."""
-    int8 = find(rows, runtime="torch", precision="int8")
+    """The torch int8 file against fp32 (the quantize lab): its size share, accuracy moved."""
+    int8 = find(rows, runtime="torch", precision="int8", device="cpu")
     share, change = number(int8, "size_ratio"), number(int8, "accuracy_change_pp")
     if share is None or change is None:
         return None
