@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import StudyClock, tiny_cards, write_module_toml
 
+from studyapp.cli import context as cli_context
 from studyapp.cli import main
-from studyapp.cli import study as study_cli
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -31,7 +31,7 @@ def cli(labs_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         return code, out.getvalue(), err.getvalue()
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(study_cli, "clock", StudyClock())
+        patch.setattr(cli_context, "clock", StudyClock())
         yield run
 
 

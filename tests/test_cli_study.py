@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import STUDY_START, StudyClock
 
+from studyapp.cli import context as cli_context
 from studyapp.cli import main
-from studyapp.cli import study as study_cli
 from studyapp.store.lab_runs import finish_run, start_run
 from studyapp.store.migrations import open_database
 
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def cli(tmp_path: Path, tiny_content: Path, study_clock: StudyClock, monkeypatch, capsys):
     """Run `studyapp ARGS` on a tmp database and the tiny module; (exit code, stdout, stderr)."""
-    monkeypatch.setattr(study_cli, "clock", study_clock)
+    monkeypatch.setattr(cli_context, "clock", study_clock)
     monkeypatch.delenv("STUDYAPP_DB", raising=False)
     db = tmp_path / "study.db"
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from studyapp.cli import main
-from studyapp.cli.authoring import draft_labels
+from studyapp.cli.authoring_commands import draft_labels
 from studyapp.deck import ContentError, Module, load_module
 from studyapp.deck.importer import (
     Draft,

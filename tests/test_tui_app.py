@@ -180,6 +180,7 @@ async def test_unreadable_database_shows_a_dialog_then_exits(tmp_path: Path) -> 
         await pilot.press("enter")
         await pilot.pause()
     assert app.return_code == 1
+    assert app.start_error is not None and "study.db" in app.start_error
 
 
 @drive
@@ -240,3 +241,5 @@ async def test_broken_content_shows_a_dialog_then_exits(tmp_path: Path) -> None:
         await pilot.press("enter")
         await pilot.pause()
     assert app.return_code == 1
+    assert app.start_error is not None and "module.toml: TOML syntax error" in app.start_error
+    assert "\n" not in app.start_error

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studyapp.deck import Module, load_modules
-from studyapp.labs.catalog import LAB_IDS
+from studyapp.clock import Clock, system_clock
+from studyapp.errors import StudyappError
 from studyapp.paths import default_content_dir, default_db_path
 
 if TYPE_CHECKING:
+    from studyapp.deck import Module
+    from studyapp.session import StudyService
     from studyapp.tui.app import StudyApp
+
+
+# The commands read "now" from here; tests put a fixed clock in its place.
+clock: Clock = system_clock
 
 
 def db_path(args: argparse.Namespace) -> Path:
@@ -24,24 +33,55 @@ def content_dir(args: argparse.Namespace) -> Path:
 
 def modules(args: argparse.Namespace) -> list[Module]:
     """Every module, validated whole; raises ContentError on the first problem."""
+    from studyapp.deck import load_modules
+    from studyapp.labs.catalog import LAB_IDS
+
     return load_modules(content_dir(args), LAB_IDS)
 
 
 def build_app(args: argparse.Namespace) -> StudyApp:
-    """The app as `studyapp` opens it; a broken module stops here, before the screen opens."""
-    from studyapp.clock import system_clock
+    """The app as `studyapp` opens it.
+
+    The content and the database are checked by the app itself, after its first paint: a
+    broken module or database is shown in a dialog, and the app then closes with status 1.
+    """
     from studyapp.tui.app import make_app
 
-    modules(args)
     return make_app(
         db_path=db_path(args),
         content_dir=content_dir(args),
         lang=getattr(args, "lang", None),
-        clock=system_clock,
+        clock=clock,
     )
 
 
 def run_app(args: argparse.Namespace) -> int:
+    """Run the app; a start that failed also leaves its one line on stderr, for scripts."""
     app = build_app(args)
     app.run()
+    if app.start_error is not None:
+        print(f"studyapp: error: {app.start_error}", file=sys.stderr)
     return app.return_code or 0
+
+
+@contextmanager
+def study_service(args: argparse.Namespace) -> Iterator[tuple[StudyService, str]]:
+    """The study service and the language: --lang, else the saved one, else bg.
+
+    Errors of the store come out as one line in that language.
+    """
+    from studyapp.session import StudyService
+    from studyapp.store.errors import StoreError
+
+    lang = getattr(args, "lang", None) or "bg"
+    try:
+        service = StudyService.open(db_path(args), modules(args), clock)
+    except StoreError as exc:
+        raise StudyappError(exc.text(lang)) from None
+    try:
+        lang = getattr(args, "lang", None) or service.settings().lang
+        yield service, lang
+    except StoreError as exc:
+        raise StudyappError(exc.text(lang)) from None
+    finally:
+        service.close()

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from studyapp.cli import study
+from studyapp.cli import context
 from studyapp.errors import StudyappError
 from studyapp.i18n import tr
 from studyapp.labs import registry
@@ -148,7 +148,7 @@ def _params_json(specs: dict[str, ParamSpec], lang: str) -> dict[str, Any]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    with study.study_service(args) as (_, lang):
+    with context.study_service(args) as (_, lang):
         entries = lab_entries()
     if args.json:
         _print_json([{"id": entry.id, "step": entry.step, "title": entry.title.get(lang),
@@ -201,8 +201,8 @@ def _lab_errors(lang: str) -> Iterator[None]:
 
 
 def run_run(args: argparse.Namespace) -> int:
-    with study.study_service(args) as (studies, lang):
-        service = LabService(studies.engine, study.clock)
+    with context.study_service(args) as (studies, lang):
+        service = LabService(studies.engine, context.clock)
         with _lab_errors(lang):
             runner = service.prepare(args.name, _given_params(args, lang),
                                      timeout_s=args.timeout)
@@ -250,11 +250,11 @@ def _summary_json(item: RecordedRun, lang: str) -> dict[str, Any]:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    with study.study_service(args) as (studies, lang):
+    with context.study_service(args) as (studies, lang):
         if args.name is not None:
             with _lab_errors(lang):  # an unknown lab is an error, not an empty list
                 registry.module_path(args.name)
-        runs = LabService(studies.engine, study.clock).history(args.name, args.limit)
+        runs = LabService(studies.engine, context.clock).history(args.name, args.limit)
     if args.json:
         _print_json([_summary_json(item, lang) for item in runs])
     elif not runs:
@@ -271,8 +271,8 @@ def _env_line(env: dict[str, Any], lang: str) -> str:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    with study.study_service(args) as (studies, lang):
-        item = LabService(studies.engine, study.clock).get(args.run_id)
+    with context.study_service(args) as (studies, lang):
+        item = LabService(studies.engine, context.clock).get(args.run_id)
     run = item.run
     if args.json:
         _print_json(run.to_json(lang) | {"run_id": item.id,

@@ -1,34 +1,16 @@
-"""Study commands: `due`, `stats`, `review --plain` and `export`."""
+"""Study commands: `due`, `stats`, `review --plain` and `export` — their arguments.
+
+What they do is in `studyapp/cli/study_commands.py`, loaded when one of them runs.
+"""
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
-import os
-import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
 
-from studyapp.card_text import review_back, review_front
-from studyapp.cli.context import db_path, modules
-from studyapp.clock import Clock, system_clock
-from studyapp.errors import StudyappError
-from studyapp.i18n import tr
+from studyapp.cli.lazy import lazy_handler
 
-if TYPE_CHECKING:  # the store (SQLAlchemy) loads only when a command runs, not for the app
-    from studyapp.session import GradeResult, QueueItem, ReviewSession, StudyService
-
-# The commands read "now" from here; tests put a fixed clock in its place.
-clock: Clock = system_clock
-
-GRADES = range(6)
-BAR_WIDTH = 30
+IMPLEMENTATION = "studyapp.cli.study_commands"
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -36,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "due", parents=[common], help="what is due today",
         description="Show today's review queue: counts and the cards, in order.")
     due.add_argument("--json", action="store_true", help="print JSON")
-    due.set_defaults(handler=run_due)
+    due.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_due"))
 
     stats = subparsers.add_parser(
         "stats", parents=[common], help="reviews per day, retention, streak, forecast",
@@ -45,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     stats.add_argument("--json", action="store_true", help="print JSON")
     stats.add_argument("--days", type=_positive, default=30, metavar="N",
                        help="days of history to show (default 30)")
-    stats.set_defaults(handler=run_stats)
+    stats.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_stats"))
 
     review = subparsers.add_parser(
         "review", parents=[common], help="review today's cards line by line",
@@ -53,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "Enter reveals the model answer, a digit 0-5 grades, u undoes, q quits.")
     review.add_argument("--plain", action="store_true", required=True,
                         help="line-based review (the full screen review is in the app)")
-    review.set_defaults(handler=run_review)
+    review.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_review"))
 
     export = subparsers.add_parser(
         "export", parents=[common], help="card states, review log and lab runs, for backup",
@@ -62,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     export.add_argument("--json", action="store_true", help="write JSON")
     export.add_argument("-o", "--output", type=Path, metavar="FILE",
                         help="write to FILE instead of standard output")
-    export.set_defaults(handler=run_export)
+    export.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_export"))
 
 
 def _positive(text: str) -> int:
@@ -73,300 +55,3 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more: {text!r}")
     return value
-
-
-@contextmanager
-def study_service(args: argparse.Namespace) -> Iterator[tuple[StudyService, str]]:
-    """The study service and the language: --lang, else the saved one, else bg.
-
-    Errors of the store come out as one line in that language.
-    """
-    from studyapp.session import StudyService
-    from studyapp.store.errors import StoreError
-
-    lang = getattr(args, "lang", None) or "bg"
-    try:
-        service = StudyService.open(db_path(args), modules(args), clock)
-    except StoreError as exc:
-        raise StudyappError(exc.text(lang)) from None
-    try:
-        lang = getattr(args, "lang", None) or service.settings().lang
-        yield service, lang
-    except StoreError as exc:
-        raise StudyappError(exc.text(lang)) from None
-    finally:
-        service.close()
-
-
-def _kind(lang: str, kind: str) -> str:
-    return tr(lang, f"cli.kind_{kind}")
-
-
-# -- due ----------------------------------------------------------------------
-
-
-def run_due(args: argparse.Namespace) -> int:
-    with study_service(args) as (service, lang):
-        board = service.dashboard()
-        items = service.queue()
-        next_due = service.next_due()
-    if args.json:
-        _print_json({
-            "today": board.today.isoformat(),
-            "due_reviews": board.due_reviews,
-            "redrills": board.redrills,
-            "new": board.new_available,
-            "next_due": _iso(next_due),
-            "cards": [_item_json(item, lang) for item in items],
-        })
-        return 0
-    print(tr(lang, "cli.due_header", day=board.today.isoformat(), reviews=board.due_reviews,
-             redrills=board.redrills, new=board.new_available))
-    if not items:
-        print(tr(lang, "cli.due_nothing"))
-    for item in items:
-        if item.redrill:
-            when = tr(lang, "cli.due_redrill_mark")
-        elif item.state.due is None:
-            when = tr(lang, "cli.due_new_mark")
-        else:
-            when = item.state.due.isoformat()
-        print(f"  {item.card.id:<24} {_kind(lang, item.card.kind):<12} {when:<10}  "
-              f"{_one_line(item.card.front.get(lang))}")
-    if next_due is not None:
-        print(tr(lang, "cli.due_next", day=next_due.isoformat()))
-    return 0
-
-
-def _item_json(item: QueueItem, lang: str) -> dict[str, Any]:
-    return {
-        "id": item.card.id,
-        "kind": item.card.kind,
-        "front": item.card.front.get(lang),
-        "due": _iso(item.state.due),
-        "new": item.is_new,
-        "redrill": item.redrill,
-        "repetitions": item.state.repetitions,
-        "easiness": item.state.easiness,
-        "interval": item.state.interval,
-    }
-
-
-# -- stats --------------------------------------------------------------------
-
-
-def run_stats(args: argparse.Namespace) -> int:
-    with study_service(args) as (service, lang):
-        stats = service.stats(days=args.days)
-    if args.json:
-        _print_json({
-            "today": stats.today.isoformat(),
-            "total_reviews": stats.total_reviews,
-            "reviews_per_day": [[day.isoformat(), n] for day, n in stats.reviews_per_day],
-            "first_review_retention": stats.first_review_retention,
-            "streak": stats.streak,
-            "easiness_histogram": [[ef, n] for ef, n in stats.easiness_histogram],
-            "counts_by_kind": stats.counts_by_kind,
-            "forecast": [[day.isoformat(), n] for day, n in stats.forecast],
-        })
-        return 0
-    print(tr(lang, "cli.stats_header", day=stats.today.isoformat()))
-    print(tr(lang, "cli.stats_total", count=stats.total_reviews))
-    if stats.first_review_retention is None:
-        print(tr(lang, "cli.stats_retention_none"))
-    else:
-        print(tr(lang, "cli.stats_retention", percent=f"{stats.first_review_retention:.0%}"))
-    print(tr(lang, "cli.stats_streak", days=stats.streak))
-    print(tr(lang, "cli.stats_per_day", days=args.days))
-    _print_bars([(day.isoformat(), n) for day, n in stats.reviews_per_day])
-    if stats.easiness_histogram:
-        print(tr(lang, "cli.stats_easiness"))
-        _print_bars([(f"{ef:.2f}", n) for ef, n in stats.easiness_histogram])
-    print(tr(lang, "cli.stats_forecast", days=len(stats.forecast)))
-    _print_bars([(day.isoformat(), n) for day, n in stats.forecast])
-    return 0
-
-
-def _print_bars(rows: list[tuple[str, int]]) -> None:
-    top = max((n for _, n in rows), default=0)
-    for label, n in rows:
-        bar = "█" * (round(n / top * BAR_WIDTH) if top else 0)
-        print(f"  {label:>10}  {n:>5}  {bar}")
-
-
-# -- review -------------------------------------------------------------------
-
-
-class _Quit(Exception):
-    """The learner typed q, or the input ended."""
-
-
-class PlainReview:
-    """The line-based review loop; reads `source`, writes `out`."""
-
-    def __init__(self, service: StudyService, lang: str, source: TextIO, out: TextIO) -> None:
-        self.service = service
-        self.lang = lang
-        self.source = source
-        self.out = out
-        self.session: ReviewSession = service.start_review()
-
-    def say(self, text: str = "", end: str = "\n") -> None:
-        self.out.write(text + end)
-        self.out.flush()
-
-    def ask(self, prompt: str) -> str:
-        self.say(prompt, end="")
-        line = self.source.readline()
-        if not line:
-            self.say()
-            raise _Quit
-        text = line.rstrip("\r\n")
-        if text.strip().lower() == "q":
-            raise _Quit
-        return text
-
-    def run(self) -> int:
-        t = self.tr
-        self.say(t("review_start", count=self.session.remaining()))
-        self.say(t("review_legend"))
-        for grade in GRADES:
-            self.say(f"  {grade} — {t(f'grade_{grade}')}")
-        try:
-            while True:
-                if self.session.refresh_if_day_changed():
-                    self.say(t("review_new_day"))
-                item = self.session.current()
-                if item is None:
-                    self.say(t("review_done"))
-                    break
-                self.review(item)
-        except _Quit:
-            pass
-        summary = self.session.summary()
-        self.say(t("review_summary", reviewed=summary.reviewed, redrills=summary.redrills,
-                   seconds=round(summary.seconds)))
-        if summary.next_due is not None:
-            self.say(t("due_next", day=summary.next_due.isoformat()))
-        return 0
-
-    def review(self, item: QueueItem) -> None:
-        """Show one card and take its grade (or an undo)."""
-        t = self.tr
-        done = self.session.answered()
-        tag = t("review_redrill_tag") if item.redrill else ""
-        self.say()
-        self.say(t("review_card", position=done + 1, total=done + self.session.remaining(),
-                   kind=_kind(self.lang, item.card.kind), redrill=tag))
-        self.say(review_front(item.card, self.lang))
-        if item.card.code:
-            self.say(item.card.code)
-        shown = clock()
-        typed = self.ask(t("review_front_prompt"))
-        if typed.strip().lower() == "u":
-            self.undo()
-            return
-        if item.card.back is not None:
-            self.say(t("review_answer"))
-            self.say(review_back(item.card, self.lang))
-        while True:
-            key = self.ask(t("review_grade_prompt")).strip().lower()
-            if key == "u":
-                self.undo()
-                return
-            if key.isdigit() and int(key) in GRADES:
-                elapsed = (clock() - shown).total_seconds()
-                result = self.session.grade(int(key), answer=typed.strip() or None,
-                                            response_ms=max(0, round(elapsed * 1000)))
-                self.report(result)
-                return
-            self.say(t("review_bad_key"))
-
-    def report(self, result: GradeResult) -> None:
-        if result.redrill_queued:
-            self.say(self.tr("review_again"))
-        else:
-            self.say(self.tr("review_next", days=result.interval_days,
-                             day=result.due.isoformat()))
-
-    def undo(self) -> None:
-        if self.session.can_undo():
-            self.session.undo()
-            self.say(self.tr("review_undone"))
-        else:
-            self.say(self.tr("review_nothing_to_undo"))
-
-    def tr(self, key: str, **values: object) -> str:
-        return tr(self.lang, f"cli.{key}", **values)
-
-
-def run_review(args: argparse.Namespace) -> int:
-    with study_service(args) as (service, lang):
-        return PlainReview(service, lang, sys.stdin, sys.stdout).run()
-
-
-# -- export -------------------------------------------------------------------
-
-
-def run_export(args: argparse.Namespace) -> int:
-    with study_service(args) as (service, lang):
-        data = service.export_data()
-    text = _export_json(data) if args.json else _export_tables(data)
-    if args.output is None:
-        sys.stdout.write(text)
-        return 0
-    _write_atomically(args.output, text, lang)
-    print(tr(lang, "cli.export_done", cards=len(data["card_state"]),
-             reviews=len(data["review_log"]), runs=len(data["lab_run"]), path=args.output))
-    return 0
-
-
-def _export_json(data: dict[str, list[dict[str, Any]]]) -> str:
-    from studyapp.store.migrations import SCHEMA_VERSION
-
-    document = {"format": "studyapp-export", "schema_version": SCHEMA_VERSION,
-                "exported_at": clock().isoformat(), "tables": data}
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-
-
-def _export_tables(data: dict[str, list[dict[str, Any]]]) -> str:
-    """One tab-separated table per section, each after a `# name` line."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
-    for name, rows in data.items():
-        buffer.write(f"# {name}\n")
-        if rows:
-            writer.writerow(rows[0].keys())
-            writer.writerows(["" if v is None else v for v in row.values()] for row in rows)
-        buffer.write("\n")
-    return buffer.getvalue()
-
-
-def _write_atomically(path: Path, text: str, lang: str) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    temp: str | None = None
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except OSError as exc:
-        if temp is not None and os.path.exists(temp):
-            os.unlink(temp)
-        raise StudyappError(tr(lang, "cli.export_cannot_write", path=path,
-                               reason=exc.strerror or exc)) from None
-
-
-# -- helpers ------------------------------------------------------------------
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -65,6 +65,7 @@ class StudyApp(LabRunHost, App[int]):
         self._service: StudyService | None = None
         self.today: date | None = None
         self._requesters: dict[Worker[Any], Screen[Any]] = {}
+        self.start_error: str | None = None  # why the app closed without opening its data
 
     @property
     def service(self) -> StudyService:
@@ -174,7 +175,8 @@ class StudyApp(LabRunHost, App[int]):
         if worker.state is WorkerState.SUCCESS:
             self._service_opened(*worker.result)
         elif worker.state is WorkerState.ERROR:
-            self.show_error(self._failure(worker), then=lambda: self.exit(return_code=1))
+            self.start_error = self._failure(worker)
+            self.show_error(self.start_error, then=lambda: self.exit(return_code=1))
 
     def check_day(self) -> None:
         """Refresh every screen when the study day rolls over while the app is open."""

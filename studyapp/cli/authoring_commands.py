@@ -1,0 +1,130 @@
+"""What the authoring commands do: `import` a Markdown module, list its `cards`.
+
+Their arguments are declared in `studyapp/cli/authoring.py`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from studyapp.cli.context import modules
+from studyapp.deck import Card, Lang, Text
+from studyapp.deck.importer import DraftLabels, read_markdown, render_draft
+from studyapp.errors import StudyappError
+from studyapp.i18n import tr
+from studyapp.labs.catalog import LAB_IDS
+
+ELLIPSIS = "…"
+
+
+def _lang(args: argparse.Namespace) -> Lang:
+    return getattr(args, "lang", None) or "bg"
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def draft_labels(lang: Lang, source: str) -> DraftLabels:
+    return DraftLabels(
+        header=tuple(tr(lang, "authoring.draft_header", source=source).strip().splitlines()),
+        fill_translation=tr(lang, "authoring.fill_translation"),
+        fill_answer=tr(lang, "authoring.fill_answer"),
+        lab_required=tr(lang, "authoring.lab_required"),
+        lab_optional=tr(lang, "authoring.lab_optional"),
+    )
+
+
+def run_import(args: argparse.Namespace) -> int:
+    lang = _lang(args)
+    draft = read_markdown(args.file)
+    text = render_draft(draft, draft_labels(lang, draft.source), LAB_IDS)
+    out: Path | None = args.output
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    if out.exists() and not args.force:
+        raise StudyappError(tr(lang, "authoring.import_exists", path=out))
+    _write_whole(out, text, lang)
+    print(tr(lang, "authoring.import_written", path=out, cards=len(draft.cards)))
+    return 0
+
+
+def _write_whole(path: Path, text: str, lang: Lang) -> None:
+    """Write `text` to `path` through a temporary file, so a failure leaves `path` as it was."""
+    try:
+        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise StudyappError(tr(lang, "authoring.import_cannot_write", path=path,
+                               reason=exc.strerror or exc)) from None
+
+
+# --- cards ----------------------------------------------------------------------------------
+
+
+def matches(card: Card, kind: str | None, search: str | None) -> bool:
+    if kind is not None and card.kind != kind:
+        return False
+    if not search:
+        return True
+    needle = search.casefold()
+    texts = [card.front] + ([card.back] if card.back else [])
+    return any(needle in value.casefold() for text in texts for value in (text.bg, text.en))
+
+
+def _text_json(text: Text) -> dict[str, str]:
+    return {"bg": text.bg, "en": text.en}
+
+
+def card_json(card: Card) -> dict[str, object]:
+    return {
+        "id": card.id,
+        "kind": card.kind,
+        "front": _text_json(card.front),
+        "back": _text_json(card.back) if card.back else None,
+        "lab": card.lab,
+    }
+
+
+def run_cards(args: argparse.Namespace) -> int:
+    lang = _lang(args)
+    every = [card for module in modules(args) for card in module.cards]
+    shown = [card for card in every if matches(card, args.kind, args.search)]
+    if args.json:
+        print(json.dumps([card_json(card) for card in shown], ensure_ascii=False, indent=2))
+        return 0
+    if not shown:
+        print(tr(lang, "authoring.cards_none"))
+        return 0
+    width = shutil.get_terminal_size((100, 24)).columns
+    for line in card_table(shown, lang, width):
+        print(line)
+    print(tr(lang, "authoring.cards_count", shown=len(shown), total=len(every)))
+    return 0
+
+
+def card_table(cards: list[Card], lang: Lang, width: int) -> list[str]:
+    """Rows of id, kind, lab and front, the front cut to fit `width` columns."""
+    header = [tr(lang, f"authoring.cards_{key}") for key in ("id", "kind", "lab", "front")]
+    rows = [[card.id, card.kind, card.lab or "-", " ".join(card.front.get(lang).split())]
+            for card in cards]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    room = max(width - sum(widths) - 2 * len(widths), 10)
+    lines = []
+    for row in [header, *rows]:
+        front = row[3] if len(row[3]) <= room else row[3][: room - 1] + ELLIPSIS
+        cells = [cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)]
+        lines.append("  ".join([*cells, front]).rstrip())
+    return lines
