@@ -17,20 +17,31 @@ LOCALES = Path(__file__).resolve().parent / "locales"
 
 
 @cache
+def _file(name: str) -> dict[str, dict[str, str]]:
+    """One catalogue file, read the first time one of its keys is asked for."""
+    path = LOCALES / f"{name}.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+@cache
 def catalogue(lang: str) -> dict[str, str]:
     """Every string of one language, keyed `FILE.KEY`."""
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}")
     merged: dict[str, str] = {}
     for path in sorted(LOCALES.glob("*.toml")):
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get(lang, {})
+        table = _file(path.stem).get(lang, {})
         merged.update({f"{path.stem}.{key}": value for key, value in table.items()})
     return merged
 
 
 def tr(lang: str, key: str, **values: object) -> str:
     """The string `key` in `lang`, formatted with `values`."""
-    text = catalogue(lang).get(key) or catalogue("bg").get(key)
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}")
+    name, _, short = key.partition(".")
+    table = _file(name)
+    text = table.get(lang, {}).get(short) or table.get("bg", {}).get(short)
     if text is None:
         raise KeyError(f"no text for {key!r}")
     return text.format(**values) if values else text
