@@ -13,8 +13,11 @@ from conftest import STUDY_START, StudyClock
 
 from studyapp.cli import context as cli_context
 from studyapp.cli import main
+from studyapp.deck.model import Text
+from studyapp.store.engine import writing
 from studyapp.store.lab_runs import finish_run, start_run
 from studyapp.store.migrations import open_database
+from studyapp.store.result_cards import add_result_cards
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,6 +107,24 @@ def test_stats_reports_per_day_retention_streak_and_forecast(cli) -> None:
     code, out, _ = cli("stats", "--lang", "en")
     assert "Retention of first answers (grade ≥ 3): 67%" in out
     assert "Streak (days in a row): 1" in out
+
+
+def test_due_and_stats_name_lab_result_cards_as_their_own_kind(cli, tmp_path: Path) -> None:
+    engine = open_database(tmp_path / "study.db", STUDY_START)
+    run_id = start_run(engine, "latency", {}, STUDY_START)
+    finish_run(engine, run_id, "ok", STUDY_START, results={"rows": []})
+    with writing(engine) as session:
+        add_result_cards(session, module_id="tiny", run_id=run_id, lab_id="latency",
+                         texts=[(Text("Защо?", "Why?"), Text("Кеш.", "Cache."))], at=STUDY_START)
+    engine.dispose()
+    code, out, _ = cli("due", "--lang", "en")
+    assert code == 0 and f"result.{run_id}.1" in out and "lab result" in out
+    cli("review", "--plain", stdin="\n5\n\n4\n")  # the result card, then concept.c01
+    code, out, _ = cli("stats", "--lang", "en")
+    lines = out.splitlines()
+    by_kind = lines[lines.index("Answered cards by kind:") + 1:][:2]
+    assert [line.split()[:-1] for line in by_kind] == [["concept", "1"], ["lab", "result", "1"]]
+    assert "резултат" in cli("stats", "--lang", "bg")[1]
 
 
 def test_export_writes_every_table_to_a_file_or_stdout(cli, tmp_path: Path) -> None:

@@ -68,5 +68,7 @@ def test_keys_built_at_run_time_exist_in_both_languages() -> None:
     keys += [f"grade.{grade}" for grade in GRADES] + [f"bind.grade{grade}" for grade in GRADES]
     keys += [f"weekday.{day}" for day in range(7)] + [f"settings.lang_{lang}" for lang in LANGS]
     keys += [f"study.section.{section}" for section in sections]
+    cli_keys = [f"cli.kind_{kind}" for kind in (*CARD_KINDS, RESULT_KIND)]
     for lang in LANGS:
         assert [key for key in keys if f"tui.{key}" not in catalogue(lang)] == [], lang
+        assert [key for key in cli_keys if key not in catalogue(lang)] == [], lang

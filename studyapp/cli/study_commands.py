@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from studyapp.card_text import review_back, review_front
 from studyapp.cli import context
+from studyapp.deck.model import CARD_KINDS, RESULT_KIND
 from studyapp.errors import StudyappError
 from studyapp.i18n import tr
 
@@ -112,6 +113,10 @@ def run_stats(args: argparse.Namespace) -> int:
     if stats.easiness_histogram:
         print(tr(lang, "cli.stats_easiness"))
         _print_bars([(f"{ef:.2f}", n) for ef, n in stats.easiness_histogram])
+    if stats.counts_by_kind:
+        print(tr(lang, "cli.stats_by_kind"))
+        _print_bars([(_kind(lang, kind), stats.counts_by_kind[kind])
+                     for kind in (*CARD_KINDS, RESULT_KIND) if kind in stats.counts_by_kind])
     print(tr(lang, "cli.stats_forecast", days=len(stats.forecast)))
     _print_bars([(day.isoformat(), n) for day, n in stats.forecast])
     return 0
