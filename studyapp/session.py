@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from studyapp.clock import Clock
 from studyapp.deck import LANGS, Card, Lang, Module
+from studyapp.deck.model import RESULT_KIND
 from studyapp.srs.calendar import check_rollover_hour, plan_unlock_day, study_day
 from studyapp.srs.sm2 import check_grade
 from studyapp.store import queue as queue_db
@@ -31,7 +32,7 @@ from studyapp.store.errors import StoreError
 from studyapp.store.export import export_tables
 from studyapp.store.migrations import open_database
 from studyapp.store.records import CardState, ReviewEntry
-from studyapp.store.result_cards import result_cards
+from studyapp.store.result_cards import ResultSource, result_cards, result_source
 from studyapp.store.reviews import history as review_history
 from studyapp.store.reviews import record_answer, state_row, to_card_state, undo_answer
 from studyapp.store.sync import sync_cards
@@ -102,6 +103,7 @@ class CardInfo:
     card: Card
     state: CardState
     history: list[ReviewEntry]
+    source: ResultSource | None = None  # the lab run a result card was built from
 
 
 @dataclass(frozen=True)
@@ -366,7 +368,8 @@ class StudyService:
         card = self.card(card_id)
         with reading(self._engine) as session:
             state = to_card_state(state_row(session, card_id))
-            return CardInfo(card, state, review_history(session, card_id))
+            source = result_source(session, card_id) if card.kind == RESULT_KIND else None
+            return CardInfo(card, state, review_history(session, card_id), source)
 
     # -- reviewing ---------------------------------------------------------
 

@@ -106,3 +106,24 @@ def test_accepted_cards_are_queued_graded_and_survive_content_sync(
         assert reopened.card(ids[1]).front == TEXTS[1][0]
     finally:
         reopened.close()
+
+
+def test_answered_result_cards_count_as_their_own_kind_and_name_their_run(
+    tmp_path: Path, tiny_content: Path, study_clock: StudyClock
+) -> None:
+    service = StudyService.open(tmp_path / "study.db", load_modules(tiny_content, LAB_IDS),
+                                study_clock)
+    try:
+        ids = _accept(service)
+        session = service.start_review()
+        session.grade(5)
+        session.grade(4)
+        assert service.stats().counts_by_kind == {"result": 2}
+        session.grade(5)  # the first content card
+        assert service.stats().counts_by_kind == {"result": 2, "concept": 1}
+        source = service.card_info(ids[1]).source
+        assert source is not None
+        assert (source.run_id, source.lab_id, source.started_at) == (1, "quantize", NOW)
+        assert service.card_info("concept.c01").source is None
+    finally:
+        service.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from textual.widgets import Input
@@ -15,6 +16,11 @@ from tui_support import (
     screen_after,
 )
 
+from studyapp.deck.model import Text
+from studyapp.labs.catalog import lab_info
+from studyapp.store import lab_runs
+from studyapp.store.engine import writing
+from studyapp.store.result_cards import add_result_cards
 from studyapp.tui.screens.card_info import CardInfoScreen
 from studyapp.tui.screens.dashboard import DashboardScreen
 from studyapp.tui.screens.review import ReviewScreen
@@ -89,6 +95,27 @@ async def test_answer_box_keeps_digits_and_spaces_and_enter_reveals(tmp_path: Pa
         await pilot.press("5")
     with opened_service(tmp_path, FakeClock()) as service:
         assert service.card_info(card).history[0].answer == "4 msu"
+
+
+@drive
+async def test_card_info_of_a_result_card_names_its_lab_run(tmp_path: Path) -> None:
+    clock = FakeClock()
+    with opened_service(tmp_path, clock) as service:
+        run_id = lab_runs.start_run(service.engine, "quantize", {}, clock.now - timedelta(days=1))
+        lab_runs.finish_run(service.engine, run_id, "ok", clock.now, results={"rows": []})
+        with writing(service.engine) as session:
+            add_result_cards(session, module_id="mini", run_id=run_id, lab_id="quantize",
+                             texts=[(Text("Защо ×3?", "Why ×3?"), Text("VNNI.", "VNNI."))],
+                             at=clock.now)
+    app = build_app(tmp_path, clock, lang="en")
+    async with running(app) as pilot:
+        review = await screen_after(pilot, ReviewScreen, "r")
+        assert review.item.card.kind == "result"  # accepted result cards come first
+        info = await screen_after(pilot, CardInfoScreen, "i")
+        source = str(info.query_one("#info-source").render())
+        title = lab_info("quantize").title.en
+        assert source == f"From a lab run: {title} · #{run_id} · 2026-11-26 10:00"
+        assert review.item.card.id in str(info.query_one(".dialog-title").render())
 
 
 @drive

@@ -10,13 +10,15 @@ any module.toml.
                                  lab_id="quantize", texts=[(front, back)], at=now)
     with reading(engine) as session:
         result_cards(session)      # every accepted card, oldest first, as deck `Card`s
+        result_source(session, "result.7.1")   # the run it came from: id, lab, start time
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -29,6 +31,15 @@ from studyapp.store.tables import CardStateRow, LabRunRow, ResultCardRow
 # Accepted result cards come before the content's new cards, oldest run first.
 ORD_BASE = -(10**12)
 ORD_PER_RUN = 1000
+
+
+@dataclass(frozen=True)
+class ResultSource:
+    """The lab run a result card was built from."""
+
+    run_id: int
+    lab_id: str
+    started_at: datetime  # UTC
 
 
 def result_card_id(run_id: int, number: int) -> str:
@@ -91,3 +102,16 @@ def result_cards_of_run(session: Session, run_id: int) -> list[str]:
              .join(CardStateRow, col(CardStateRow.card_id) == col(ResultCardRow.card_id))
              .where(ResultCardRow.run_id == run_id).order_by(col(CardStateRow.ord)))
     return list(session.exec(query))
+
+
+def result_source(session: Session, card_id: str) -> ResultSource | None:
+    """The run a result card came from; None for any other card id."""
+    query = (select(LabRunRow.id, LabRunRow.lab_id, LabRunRow.started_at)
+             .join(ResultCardRow, col(ResultCardRow.run_id) == col(LabRunRow.id))
+             .where(ResultCardRow.card_id == card_id))
+    found = session.exec(query).first()
+    if found is None:
+        return None
+    run_id, lab_id, started_at = found
+    assert run_id is not None
+    return ResultSource(run_id, lab_id, started_at.replace(tzinfo=UTC))

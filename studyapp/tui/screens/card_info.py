@@ -8,6 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from studyapp.session import CardInfo, ReviewEntry
 from studyapp.tui.screens.base import AppModal
 from studyapp.tui.texts import fmt_date
+from studyapp.tui.widgets.lab_views import fmt_started, lab_title
 from studyapp.tui.widgets.plain import Plain
 
 
@@ -27,6 +28,12 @@ class CardInfoScreen(AppModal):
         with Vertical(id="info-box", classes="dialog"):
             yield Plain(self.t("info.title", id=info.card.id), classes="dialog-title")
             yield Plain(info.card.front.get(lang), id="info-front")
+            if info.source is not None:
+                yield Plain(self.t("info.source", lab=lab_title(info.source.lab_id, lang),
+                                   id=info.source.run_id,
+                                   started=fmt_started(info.source.started_at,
+                                                       self.study_app.clock)),
+                            id="info-source")
             yield Plain("\n".join((
                 self.t("info.kind", kind=self.t(f"kind.{info.card.kind}")),
                 self.t("info.state", repetitions=state.repetitions,
