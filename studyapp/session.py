@@ -1,7 +1,8 @@
 """Study use cases: settings, the review queue, grading, undo, stats.
 
-The TUI and the command line use these names. "Now" always comes from the
-injected clock; study days from the saved rollover hour and time zone.
+The TUI and the command line use `StudyService`; the values it hands out live in
+`studyapp.study_types`, a review session in `studyapp.review_session`. "Now" always
+comes from the injected clock; study days from the saved rollover hour and time zone.
 Each method is one unit of work on the database.
 """
 
@@ -10,20 +11,19 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
-from uuid import uuid4
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from studyapp.clock import Clock
-from studyapp.deck import LANGS, Card, Lang, Module
+from studyapp.deck import LANGS, Card, Module
 from studyapp.deck.model import RESULT_KIND
-from studyapp.srs.calendar import check_rollover_hour, plan_unlock_day, study_day
+from studyapp.review_session import QueueEntry, ReviewSession
+from studyapp.srs.calendar import plan_unlock_day, study_day
 from studyapp.srs.sm2 import check_grade
 from studyapp.store import queue as queue_db
 from studyapp.store import stats as stats_db
@@ -31,240 +31,26 @@ from studyapp.store.engine import reading, writing
 from studyapp.store.errors import StoreError
 from studyapp.store.export import export_tables
 from studyapp.store.migrations import open_database
-from studyapp.store.records import CardState, ReviewEntry
-from studyapp.store.result_cards import ResultSource, result_cards, result_source
+from studyapp.store.records import CardState
+from studyapp.store.result_cards import result_cards, result_source
 from studyapp.store.reviews import history as review_history
 from studyapp.store.reviews import record_answer, state_row, to_card_state, undo_answer
 from studyapp.store.sync import sync_cards
 from studyapp.store.tables import ModuleProgressRow, PriorAnswerRow, SettingRow
+from studyapp.study_types import (
+    CardInfo,
+    Dashboard,
+    QueueItem,
+    Settings,
+    Stats,
+    UnknownCardError,
+)
 
-__all__ = [
-    "CardInfo", "CardState", "Dashboard", "GradeResult", "QueueItem", "ReviewEntry",
-    "ReviewSession", "SessionSummary", "Settings", "Stats", "StoreError", "StudyService",
-    "UnknownCardError",
-]
+__all__ = ["StudyService"]
 
-REDRILL_BELOW = queue_db.REDRILL_BELOW
 FORECAST_DAYS = 30
 HEATMAP_DAYS = 84
 _POSITION_KEY = "study.position"
-
-
-@dataclass(frozen=True)
-class Settings:
-    lang: Lang = "bg"
-    rollover_hour: int = 4  # 0..23: a study day starts at this local hour
-    new_per_day: int = 10  # 0..999
-    timezone: str | None = None  # IANA name; None = the clock's own zone
-
-    def check(self) -> Settings:
-        """`self` if every value is valid, else ValueError naming the first bad one."""
-        if self.lang not in LANGS:
-            raise ValueError(f"language must be one of {', '.join(LANGS)}, got {self.lang!r}")
-        check_rollover_hour(self.rollover_hour)
-        limit = self.new_per_day
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 999:
-            raise ValueError(
-                f"new cards per day must be a whole number from 0 to 999, got {limit!r}")
-        if self.timezone is not None:
-            _zone(self.timezone)
-        return self
-
-    def zone(self) -> tzinfo | None:
-        return _zone(self.timezone) if self.timezone is not None else None
-
-
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}") from None
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    card: Card
-    state: CardState
-    is_new: bool
-    redrill: bool  # a same-session repeat of a grade below 4
-
-
-@dataclass(frozen=True)
-class GradeResult:
-    card_id: str
-    grade: int
-    interval_days: int  # the SM-2 interval after this answer (unchanged on a re-drill)
-    due: date
-    redrill_queued: bool  # True when the card comes back later in this session
-
-
-@dataclass(frozen=True)
-class CardInfo:
-    card: Card
-    state: CardState
-    history: list[ReviewEntry]
-    source: ResultSource | None = None  # the lab run a result card was built from
-
-
-@dataclass(frozen=True)
-class SessionSummary:
-    reviewed: int  # answers that moved the SM-2 state
-    redrills: int  # same-session repeats
-    grades: dict[int, int]  # grade -> count, over the reviewed answers
-    seconds: float
-    next_due: date | None  # the first day after today with a card due
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    today: date
-    due_reviews: int
-    redrills: int
-    new_available: int
-    next_plan: date | None
-    streak: int
-    forecast: list[tuple[date, int]]  # the next 30 days
-    heatmap: dict[date, int] = field(default_factory=dict)  # the last 84 days
-
-
-@dataclass(frozen=True)
-class Stats:
-    today: date
-    total_reviews: int  # every answer that stands, re-drills included, all time
-    reviews_per_day: list[tuple[date, int]]  # each day of the window, oldest first
-    first_review_retention: float | None  # share of first answers graded >= 3, in the window
-    easiness_histogram: list[tuple[float, int]]
-    counts_by_kind: dict[str, int]  # cards answered at least once, by kind
-    forecast: list[tuple[date, int]]
-    streak: int
-
-
-class UnknownCardError(StoreError, KeyError):
-    """A card id that is not in the loaded content."""
-
-    def __init__(self, card_id: str) -> None:
-        self.card_id = card_id
-        super().__init__("unknown_card", card_id=card_id)
-
-
-class _Entry(NamedTuple):
-    card_id: str
-    is_new: bool
-    redrill: bool
-
-
-@dataclass(frozen=True)
-class _Answer:
-    log_id: int
-    grade: int
-    redrill: bool
-    queue_before: tuple[_Entry, ...]
-
-
-class ReviewSession:
-    """Today's queue: overdue, due today, unlocked plan prompts, new cards, then repeats.
-
-    A grade below 4 sends the card to the back of the queue as a re-drill
-    until it is answered with 4 or 5; re-drills are logged but leave the SM-2
-    state alone. Undo goes back answer by answer within the current study day.
-    The session holds no database connection between calls.
-    """
-
-    def __init__(self, service: StudyService) -> None:
-        self._service = service
-        self._id = uuid4().hex
-        self._started = service.now()
-        self._day = service.today()
-        self._queue: list[_Entry] = service._build_queue(self._day)
-        self._answers: list[_Answer] = []
-        self._undo_floor = 0  # answers before this index belong to an earlier study day
-        self._current: QueueItem | None = None
-
-    @property
-    def day(self) -> date:
-        return self._day
-
-    def current(self) -> QueueItem | None:
-        if not self._queue:
-            return None
-        if self._current is None:
-            entry = self._queue[0]
-            self._current = QueueItem(
-                card=self._service.card(entry.card_id),
-                state=self._service.card_state(entry.card_id),
-                is_new=entry.is_new,
-                redrill=entry.redrill,
-            )
-        return self._current
-
-    def remaining(self) -> int:
-        return len(self._queue)
-
-    def answered(self) -> int:
-        """Answers given in this session that stand (re-drills included)."""
-        return len(self._answers)
-
-    def upcoming(self) -> list[str]:
-        """The card ids still queued, current first (a re-drilled card appears again)."""
-        return [entry.card_id for entry in self._queue]
-
-    def grade(
-        self, grade: int, answer: str | None = None, response_ms: int | None = None
-    ) -> GradeResult:
-        check_grade(grade)
-        if not self._queue:
-            raise StoreError("nothing_to_review")
-        entry = self._queue[0]
-        log_id, state = self._service._record(
-            entry.card_id, grade, redrill=entry.redrill, session_id=self._id,
-            answer=answer, response_ms=response_ms,
-        )
-        again = grade < REDRILL_BELOW
-        self._answers.append(_Answer(log_id, grade, entry.redrill, tuple(self._queue)))
-        self._queue.pop(0)
-        if again:
-            self._queue.append(_Entry(entry.card_id, is_new=False, redrill=True))
-        self._current = None
-        assert state.due is not None
-        return GradeResult(entry.card_id, grade, state.interval, state.due, again)
-
-    def can_undo(self) -> bool:
-        return len(self._answers) > self._undo_floor
-
-    def undo(self) -> QueueItem | None:
-        """Take back the last answer: its card is current again with its state from before."""
-        if not self.can_undo():
-            raise StoreError("nothing_to_undo")
-        last = self._answers[-1]
-        self._service._take_back(last.log_id)
-        self._answers.pop()
-        self._queue = list(last.queue_before)
-        self._current = None
-        return self.current()
-
-    def summary(self) -> SessionSummary:
-        reviewed = [answer.grade for answer in self._answers if not answer.redrill]
-        return SessionSummary(
-            reviewed=len(reviewed),
-            redrills=len(self._answers) - len(reviewed),
-            grades=dict(sorted(Counter(reviewed).items())),
-            seconds=(self._service.now() - self._started).total_seconds(),
-            next_due=self._service.next_due(),
-        )
-
-    def refresh_if_day_changed(self) -> bool:
-        """Rebuild the queue when the study day has rolled over.
-
-        The old day's answers stay in the summary but can no longer be undone.
-        """
-        today = self._service.today()
-        if today == self._day:
-            return False
-        self._day = today
-        self._queue = self._service._build_queue(today)
-        self._undo_floor = len(self._answers)
-        self._current = None
-        return True
 
 
 class StudyService:
@@ -387,7 +173,7 @@ class StudyService:
                 for entry in entries
             ]
 
-    def _build_queue(self, day: date) -> list[_Entry]:
+    def _build_queue(self, day: date) -> list[QueueEntry]:
         with reading(self._engine) as session:
             limit = _read_settings(session).new_per_day
             due = queue_db.due_cards(session, day)  # by due day, then path order
@@ -396,17 +182,17 @@ class StudyService:
             seen = queue_db.first_seen_on(session, day)
             new = queue_db.new_cards(session, limit - seen)
         rank = self._rank
-        entries = [_Entry(card_id, False, False) for card_id, _ in due if card_id in rank]
+        entries = [QueueEntry(card_id, False, False) for card_id, _ in due if card_id in rank]
         unlocked = sorted((unlock, rank[card_id], card_id, True)
                           for card_id, unlock in plans if unlock <= day)
         if unlocked:  # merge the plan prompts in by their unlock day
             scheduled = ((due_on, rank[card_id], card_id, False)
                          for card_id, due_on in due if card_id in rank)
-            entries = [_Entry(card_id, is_new, False)
+            entries = [QueueEntry(card_id, is_new, False)
                        for _, _, card_id, is_new in heapq.merge(scheduled, unlocked)]
-        entries += [_Entry(card_id, True, False) for card_id in new if card_id in self._cards]
+        entries += [QueueEntry(card_id, True, False) for card_id in new if card_id in self._cards]
         queued = {entry.card_id for entry in entries}
-        entries += [_Entry(card_id, False, True) for card_id in redrills
+        entries += [QueueEntry(card_id, False, True) for card_id in redrills
                     if self._is_reviewable(card_id) and card_id not in queued]
         return entries
 

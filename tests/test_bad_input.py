@@ -18,8 +18,9 @@ from studyapp.cli import main
 from studyapp.deck import load_modules
 from studyapp.errors import StudyappError
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import Settings, StudyService
+from studyapp.session import StudyService
 from studyapp.store.migrations import open_database
+from studyapp.study_types import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import Settings, StudyService
+from studyapp.session import StudyService
 from studyapp.srs.sm2 import Sm2State
+from studyapp.study_types import Settings
 
 MONDAY = date(2026, 3, 2)
 

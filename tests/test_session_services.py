@@ -11,7 +11,8 @@ from conftest import StudyClock, tiny_cards, write_module_toml
 from studyapp.deck import load_modules
 from studyapp.errors import StudyappError
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import Settings, StudyService, UnknownCardError
+from studyapp.session import StudyService
+from studyapp.study_types import Settings, UnknownCardError
 
 MONDAY = date(2026, 3, 2)
 

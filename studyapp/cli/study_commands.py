@@ -22,7 +22,9 @@ from studyapp.errors import StudyappError
 from studyapp.i18n import tr
 
 if TYPE_CHECKING:
-    from studyapp.session import GradeResult, QueueItem, ReviewSession, StudyService
+    from studyapp.review_session import ReviewSession
+    from studyapp.session import StudyService
+    from studyapp.study_types import GradeResult, QueueItem
 
 
 GRADES = range(6)

@@ -1,4 +1,4 @@
-"""Plain records the store hands out; the services re-export them."""
+"""Plain records the store hands out to the services and the screens."""
 
 from __future__ import annotations
 
@@ -26,6 +26,15 @@ class ReviewEntry:
     response_ms: int | None
     before: tuple[int, float, int]  # repetitions, easiness, interval
     after: tuple[int, float, int]
+
+
+@dataclass(frozen=True)
+class ResultSource:
+    """The lab run a result card was built from."""
+
+    run_id: int
+    lab_id: str
+    started_at: datetime  # UTC
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func
@@ -25,21 +24,13 @@ from sqlmodel import Session, col, select
 
 from studyapp.deck.model import RESULT_KIND, Card, Text
 from studyapp.store.errors import StoreError
+from studyapp.store.records import ResultSource
 from studyapp.store.reviews import to_utc
 from studyapp.store.tables import CardStateRow, LabRunRow, ResultCardRow
 
 # Accepted result cards come before the content's new cards, oldest run first.
 ORD_BASE = -(10**12)
 ORD_PER_RUN = 1000
-
-
-@dataclass(frozen=True)
-class ResultSource:
-    """The lab run a result card was built from."""
-
-    run_id: int
-    lab_id: str
-    started_at: datetime  # UTC
 
 
 def result_card_id(run_id: int, number: int) -> str:

@@ -16,7 +16,7 @@ from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain
 
 if TYPE_CHECKING:
-    from studyapp.session import Dashboard
+    from studyapp.study_types import Dashboard
 
 
 def forecast_caption(lang: str, forecast: list[tuple[date, int]]) -> str:

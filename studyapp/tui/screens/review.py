@@ -12,7 +12,8 @@ from textual.widgets import Input, Static
 
 from studyapp.card_text import review_back, review_front
 from studyapp.deck import Card
-from studyapp.session import GradeResult, QueueItem, ReviewSession, SessionSummary
+from studyapp.review_session import ReviewSession
+from studyapp.study_types import GradeResult, QueueItem, SessionSummary
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.texts import GRADES, fmt_date, grade_meaning, when
 from studyapp.tui.widgets.answer_box import AnswerBox

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Select
 
 from studyapp.deck import LANGS
-from studyapp.session import Settings
+from studyapp.study_types import Settings
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain

@@ -1,0 +1,143 @@
+"""One review session: today's queue, grading, re-drills and undo.
+
+`StudyService.start_review()` (`studyapp.session`) opens one; the service does the
+reading and writing, the session keeps the queue and the answers given.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, NamedTuple
+from uuid import uuid4
+
+from studyapp.srs.sm2 import check_grade
+from studyapp.store.errors import StoreError
+from studyapp.store.queue import REDRILL_BELOW
+from studyapp.study_types import GradeResult, QueueItem, SessionSummary
+
+if TYPE_CHECKING:
+    from studyapp.session import StudyService
+
+
+class QueueEntry(NamedTuple):
+    """One place in the queue: the card, and whether it is new or a same-session repeat."""
+
+    card_id: str
+    is_new: bool
+    redrill: bool
+
+
+@dataclass(frozen=True)
+class _Answer:
+    log_id: int
+    grade: int
+    redrill: bool
+    queue_before: tuple[QueueEntry, ...]
+
+
+class ReviewSession:
+    """Today's queue: overdue, due today, unlocked plan prompts, new cards, then repeats.
+
+    A grade below 4 sends the card to the back of the queue as a re-drill
+    until it is answered with 4 or 5; re-drills are logged but leave the SM-2
+    state alone. Undo goes back answer by answer within the current study day.
+    The session holds no database connection between calls.
+    """
+
+    def __init__(self, service: StudyService) -> None:
+        self._service = service
+        self._id = uuid4().hex
+        self._started = service.now()
+        self._day = service.today()
+        self._queue: list[QueueEntry] = service._build_queue(self._day)
+        self._answers: list[_Answer] = []
+        self._undo_floor = 0  # answers before this index belong to an earlier study day
+        self._current: QueueItem | None = None
+
+    @property
+    def day(self) -> date:
+        return self._day
+
+    def current(self) -> QueueItem | None:
+        if not self._queue:
+            return None
+        if self._current is None:
+            entry = self._queue[0]
+            self._current = QueueItem(
+                card=self._service.card(entry.card_id),
+                state=self._service.card_state(entry.card_id),
+                is_new=entry.is_new,
+                redrill=entry.redrill,
+            )
+        return self._current
+
+    def remaining(self) -> int:
+        return len(self._queue)
+
+    def answered(self) -> int:
+        """Answers given in this session that stand (re-drills included)."""
+        return len(self._answers)
+
+    def upcoming(self) -> list[str]:
+        """The card ids still queued, current first (a re-drilled card appears again)."""
+        return [entry.card_id for entry in self._queue]
+
+    def grade(
+        self, grade: int, answer: str | None = None, response_ms: int | None = None
+    ) -> GradeResult:
+        check_grade(grade)
+        if not self._queue:
+            raise StoreError("nothing_to_review")
+        entry = self._queue[0]
+        log_id, state = self._service._record(
+            entry.card_id, grade, redrill=entry.redrill, session_id=self._id,
+            answer=answer, response_ms=response_ms,
+        )
+        again = grade < REDRILL_BELOW
+        self._answers.append(_Answer(log_id, grade, entry.redrill, tuple(self._queue)))
+        self._queue.pop(0)
+        if again:
+            self._queue.append(QueueEntry(entry.card_id, is_new=False, redrill=True))
+        self._current = None
+        assert state.due is not None
+        return GradeResult(entry.card_id, grade, state.interval, state.due, again)
+
+    def can_undo(self) -> bool:
+        return len(self._answers) > self._undo_floor
+
+    def undo(self) -> QueueItem | None:
+        """Take back the last answer: its card is current again with its state from before."""
+        if not self.can_undo():
+            raise StoreError("nothing_to_undo")
+        last = self._answers[-1]
+        self._service._take_back(last.log_id)
+        self._answers.pop()
+        self._queue = list(last.queue_before)
+        self._current = None
+        return self.current()
+
+    def summary(self) -> SessionSummary:
+        reviewed = [answer.grade for answer in self._answers if not answer.redrill]
+        return SessionSummary(
+            reviewed=len(reviewed),
+            redrills=len(self._answers) - len(reviewed),
+            grades=dict(sorted(Counter(reviewed).items())),
+            seconds=(self._service.now() - self._started).total_seconds(),
+            next_due=self._service.next_due(),
+        )
+
+    def refresh_if_day_changed(self) -> bool:
+        """Rebuild the queue when the study day has rolled over.
+
+        The old day's answers stay in the summary but can no longer be undone.
+        """
+        today = self._service.today()
+        if today == self._day:
+            return False
+        self._day = today
+        self._queue = self._service._build_queue(today)
+        self._undo_floor = len(self._answers)
+        self._current = None
+        return True
