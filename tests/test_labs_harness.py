@@ -1,7 +1,9 @@
-"""The harness: consistent statistics, the noisy flag, warm-up, thread count, fingerprint."""
+"""The harness: interleaved rounds, stalls measured again, robust statistics, warm-up, thread
+count; and the environment fingerprint."""
 
 from __future__ import annotations
 
+import gc
 import math
 import statistics
 import time
@@ -11,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from studyapp.labs import envinfo, harness, models, roofline
-from studyapp.labs.harness import NOISY_CV, measure, summarize
+from studyapp.labs import envinfo, harness, models
+from studyapp.labs.harness import measure, summarize
 
 
 class FakeClock:
@@ -37,85 +39,159 @@ def scripted(clock: FakeClock, durations_ms: list[float]):
     return call, calls
 
 
-def test_percentiles_are_ordered_and_cv_is_std_over_mean() -> None:
+def test_percentiles_are_ordered_and_the_median_comes_from_the_rounds() -> None:
     samples = [1.0, 2.0, 2.0, 3.0, 10.0, 2.5, 1.5, 2.2, 2.1, 1.9]
-    timing = summarize(samples)
-    assert timing.min_ms <= timing.median_ms <= timing.p90_ms <= timing.p99_ms <= timing.max_ms
-    assert timing.median_ms == pytest.approx(statistics.median(samples))
+    rounds = [2.0, 2.1, 1.9, 2.2, 2.0, 2.05]
+    timing = summarize(samples, rounds_ms=rounds)
+    assert timing.min_ms <= timing.p90_ms <= timing.p99_ms <= timing.max_ms
+    assert timing.median_ms == pytest.approx(statistics.median(rounds))
+    assert timing.low_ms == min(rounds) and timing.high_ms == max(rounds)  # 6 rounds: the ends
     assert timing.mean_ms == pytest.approx(statistics.fmean(samples))
     assert timing.std_ms == pytest.approx(statistics.stdev(samples))
-    assert timing.cv == pytest.approx(timing.std_ms / timing.mean_ms)
-    assert timing.samples == len(samples)
+    assert timing.spread == pytest.approx(timing.p90_ms / timing.median_ms)
+    assert timing.samples == len(samples) and timing.rounds == len(rounds)
 
 
-def test_noisy_flag_follows_cv_threshold() -> None:
-    steady = summarize([10.0, 10.1, 9.9, 10.0, 10.05])
-    assert steady.cv < NOISY_CV and not steady.noisy
-    jumpy = summarize([10.0, 30.0, 5.0, 12.0, 9.0])
-    assert jumpy.cv > NOISY_CV and jumpy.noisy
+def test_a_rare_slow_call_does_not_make_a_timing_noisy() -> None:
+    """What the coefficient of variation used to flag: one outlier among steady calls."""
+    steady = summarize([1.0] * 99 + [30.0], rounds_ms=[1.0, 1.01, 0.99, 1.0, 1.02, 1.0])
+    assert steady.clean and not steady.noisy
+
+
+def test_a_timing_is_noisy_when_its_interval_is_wide_or_a_stall_stayed() -> None:
+    wide = summarize([1.0, 2.0], rounds_ms=[1.0, 1.9, 0.8, 2.5, 1.2, 1.0])
+    assert wide.noisy
+    stalled = summarize([1.0, 1.0], rounds_ms=[1.0] * 6, stalled_left=True)
+    assert stalled.noisy
 
 
 def test_cold_call_is_apart_and_warmup_is_not_timed() -> None:
     clock = FakeClock()
     # cold 50 ms, 10 warm-up calls of 7 ms, then 2 ms per call
     fn, calls = scripted(clock, [50.0] + [7.0] * 10 + [2.0])
-    timing = measure(fn, threads=1, clock=clock, min_samples=25, min_time_s=0.0)
+    timing = measure(fn, threads=1, clock=clock, plan=harness.Plan(rounds=6, block_s=0.004))
     assert timing.cold_ms == pytest.approx(50.0)
     assert timing.warmup == 10
-    assert timing.samples == 25 and calls["n"] == 1 + 10 + 25
-    assert timing.median_ms == pytest.approx(2.0)
-    assert timing.cv == pytest.approx(0.0, abs=1e-9) and not timing.noisy
+    assert timing.samples == 6 * 1 and calls["n"] == 1 + 10 + 6  # a block: 7 ms ≥ 4 ms
+    assert timing.median_ms == pytest.approx(2.0) and timing.clean
 
 
-def test_repeats_until_the_minimum_time() -> None:
+def test_a_block_of_calls_lasts_at_least_the_plan_block() -> None:
     clock = FakeClock()
     fn, _ = scripted(clock, [1.0])
-    timing = measure(fn, threads=1, clock=clock, min_time_s=0.2)
-    assert timing.samples >= 200  # 1 ms each for 0.2 s
-    assert sum(timing.samples_ms) >= 200.0 - 1e-6
+    timing = measure(fn, threads=1, clock=clock, plan=harness.Plan(rounds=8, block_s=0.01))
+    assert timing.rounds == 8 and timing.samples == 8 * 10
+    assert sum(timing.samples_ms) == pytest.approx(80.0)
 
 
-def test_at_least_the_minimum_samples_even_when_slow() -> None:
+def test_a_slow_call_gets_one_call_per_round_and_fewer_warm_ups() -> None:
     clock = FakeClock()
-    fn, _ = scripted(clock, [100.0])
-    assert measure(fn, threads=1, clock=clock, min_time_s=0.5).samples == 20
+    fn, calls = scripted(clock, [100.0])
+    plan = harness.Plan(rounds=6, block_s=0.001, warmup_s=0.25)
+    timing = measure(fn, threads=1, clock=clock, plan=plan)
+    assert timing.warmup == 3 and timing.samples == 6 and calls["n"] == 1 + 3 + 6
 
 
-def test_refuses_too_little_warmup_or_samples() -> None:
+def test_rounds_interleave_the_variants_in_shuffled_orders() -> None:
+    clock = FakeClock()
+    seen: list[str] = []
+
+    def call(name: str):
+        def run() -> None:
+            seen.append(name)
+            clock.now += 0.001
+        return run
+
+    harness.interleaved({name: call(name) for name in "abc"}, threads=1, clock=clock,
+                        plan=harness.Plan(rounds=8, block_s=0.001, warmup=10, warmup_s=0.0))
+    timed = seen[3 * (1 + 2):]  # after each variant's cold call and two warm-ups
+    rounds = [tuple(timed[i:i + 3]) for i in range(0, len(timed), 3)]
+    assert len(rounds) == 8 and all(sorted(r) == ["a", "b", "c"] for r in rounds)
+    assert len(set(rounds)) > 1  # not the same order every round
+
+
+def test_a_stalled_round_is_measured_again_and_leaves_the_timing_clean() -> None:
+    """The lab's process stopped for a moment mid-row: that round is thrown away and redone."""
+    clock = FakeClock()
+    calls = {"n": 0}
+
+    def variant(ms: float, stall_at: int | None):
+        def run() -> None:
+            calls["n"] += 1
+            clock.now += (ms + (400.0 if calls["n"] == stall_at else 0.0)) / 1e3
+        return run
+
+    plan = harness.Plan(rounds=8, block_s=0.001, warmup=10, warmup_s=0.0)
+    # calls 1..6 are the two variants' cold calls and warm-ups; the stall hits a timed call
+    found = harness.interleaved({"fast": variant(1.0, 12), "slow": variant(2.0, 12)},
+                                threads=1, clock=clock, plan=plan)
+    assert found["fast"].stalls == 1 and found["slow"].stalls == 1
+    assert found.clean and found["fast"].rounds == 8
+    assert max(found["fast"].rounds_ms) < 2.0 and max(found["slow"].rounds_ms) < 3.0
+    speedup = found.speedup("slow", "fast")
+    assert speedup.value == pytest.approx(2.0) and speedup.excludes(1.0)
+
+
+def test_a_stall_that_keeps_coming_back_leaves_the_timing_noisy() -> None:
+    clock = FakeClock()
+    count = {"n": 0}
+
+    def stalls_often() -> None:
+        count["n"] += 1
+        clock.now += (1.0 if count["n"] % 4 else 500.0) / 1e3
+
+    plan = harness.Plan(rounds=8, block_s=0.0001, warmup=10, warmup_s=0.0, retries=1)
+    timing = measure(stalls_often, threads=1, clock=clock, plan=plan)
+    assert timing.noisy and timing.stalls == 1
+    assert timing.median_ms == pytest.approx(1.0)  # the stalled rounds are left out
+
+
+def test_a_budget_cuts_the_rounds_but_never_below_the_minimum() -> None:
+    clock = FakeClock()
+    fn, _ = scripted(clock, [50.0])
+    plan = harness.Plan(rounds=30, block_s=0.001, warmup_s=0.0, budget_s=0.1)
+    assert measure(fn, threads=1, clock=clock, plan=plan).rounds == 6
+
+
+def test_a_plan_needs_enough_rounds_for_an_interval() -> None:
     with pytest.raises(ValueError):
-        measure(lambda: None, threads=1, warmup=3)
-    with pytest.raises(ValueError):
-        measure(lambda: None, threads=1, min_samples=5)
+        harness.Plan(rounds=5)
 
 
 def test_real_sleeps_are_measured_loosely() -> None:
-    timing = measure(lambda: time.sleep(0.002), threads=1, min_time_s=0.0)
+    timing = measure(lambda: time.sleep(0.002), threads=1, plan=harness.QUICK)
     assert 1.9 <= timing.median_ms < 50.0
+    assert timing.low_ms <= timing.median_ms <= timing.high_ms
     assert timing.median_ms <= timing.p90_ms <= timing.p99_ms
 
 
 def test_thread_count_is_held_during_the_call_and_recorded() -> None:
     before = torch.get_num_threads()
     seen: list[int] = []
-    timing = measure(lambda: seen.append(torch.get_num_threads()), threads=1, min_time_s=0.0)
+    timing = measure(lambda: seen.append(torch.get_num_threads()), threads=1,
+                     plan=harness.QUICK)
     assert set(seen) == {1}
     assert timing.as_row()["threads"] == 1 and timing.threads == 1
     assert torch.get_num_threads() == before
 
 
-def test_calls_run_in_inference_mode() -> None:
-    modes: list[bool] = []
-    measure(lambda: modes.append(torch.is_inference_mode_enabled()), threads=1, min_time_s=0.0)
-    assert all(modes)
+def test_calls_run_in_inference_mode_with_the_collector_paused() -> None:
+    modes: list[tuple[bool, bool]] = []
+    measure(lambda: modes.append((torch.is_inference_mode_enabled(), gc.isenabled())),
+            threads=1, plan=harness.QUICK)
+    assert all(mode == (True, False) for mode in modes)
+    assert gc.isenabled()
 
 
 def test_row_has_every_timing_column() -> None:
     clock = FakeClock()
     fn, _ = scripted(clock, [3.0, 1.0, 2.0])
-    timing = measure(fn, threads=2, clock=clock, min_time_s=0.0)
+    timing = measure(fn, threads=2, clock=clock, plan=harness.QUICK)
     row = timing.as_row()
-    assert [col.key for col in harness.TIMING_COLUMNS] == list(row)
-    assert timing.as_row(samples=True) == {**row, "samples": timing.samples}
+    assert [col.key for col in harness.TIMING_COLUMNS] == [key for key in row
+                                                           if key != "latency_ms_p99"]
+    assert timing.as_row(samples=True) == {**row, "samples": timing.samples,
+                                           "rounds": timing.rounds, "stalls": timing.stalls}
     assert row["latency_ms_cold"] == pytest.approx(3.0)
     assert all(not isinstance(v, float) or math.isfinite(v) for v in row.values())
 
@@ -124,8 +200,8 @@ def test_row_has_every_timing_column() -> None:
 def test_torch_and_ort_helpers_time_a_real_model(tmp_path) -> None:
     model = models.build("mlp").eval()
     x = np.zeros((1, 64), dtype=np.float32)
-    timing = harness.measure_torch(model, x, threads=1, min_time_s=0.0)
-    assert timing.samples >= 20 and timing.median_ms > 0
+    timing = measure(harness.torch_call(model, x), threads=1, plan=harness.QUICK)
+    assert timing.rounds == harness.QUICK.rounds and timing.median_ms > 0
     path = tmp_path / "mlp.onnx"
     torch.onnx.export(model, (torch.from_numpy(x),), str(path), dynamo=False,
                       input_names=["x"])
@@ -133,7 +209,7 @@ def test_torch_and_ort_helpers_time_a_real_model(tmp_path) -> None:
     session = harness.ort_session(path, threads=1, opt_level="basic", optimized_path=optimized)
     assert session.get_session_options().intra_op_num_threads == 1
     assert optimized.stat().st_size > 0  # the optimized graph, written as the session starts
-    ort_timing = harness.measure_ort(session, {"x": x}, threads=1, min_time_s=0.0)
+    ort_timing = measure(harness.ort_call(session, {"x": x}), threads=1, plan=harness.QUICK)
     assert ort_timing.threads == 1 and ort_timing.median_ms > 0
     assert harness.file_size(path) == path.stat().st_size > 0
     with pytest.raises(ValueError, match="opt_level"):
@@ -171,41 +247,3 @@ def test_last_level_cache_is_the_largest_cache_sysfs_lists(tmp_path: Path) -> No
         (tmp_path / f"index{index}" / "size").write_text(f"{size}\n", encoding="ascii")
     assert envinfo.last_level_cache_bytes(tmp_path) == 36 * 1024**2
     assert envinfo.last_level_cache_bytes(tmp_path / "absent") is None
-
-
-def test_roofline_bends_at_the_ridge_point() -> None:
-    line = roofline.Roofline(peak_gflops=100.0, bandwidth_gbs=20.0)
-    assert line.ridge_flop_per_byte == pytest.approx(5.0)
-    assert line.attainable_gflops(1.0) == pytest.approx(20.0)
-    assert line.attainable_gflops(50.0) == pytest.approx(100.0)
-
-
-def test_flops_and_weight_bytes_of_the_models() -> None:
-    mlp = models.build("mlp")
-    assert roofline.linear_flops(mlp, 1) == 2 * (64 * 256 + 256 * 128 + 128 * 10)
-    assert roofline.linear_flops(mlp, 8) == 8 * roofline.linear_flops(mlp, 1)
-    weights = 64 * 256 + 256 * 128 + 128 * 10
-    assert roofline.weight_bytes(mlp) == 4 * (weights + 256 + 128 + 10)
-    convs = 2 * 1 * 9 * 16 * 64 + 2 * 16 * 9 * 32 * 64  # both convolutions keep 8×8
-    assert roofline.linear_flops(models.build("cnn"), 1) == convs + 2 * (512 * 64 + 64 * 10)
-
-
-@pytest.mark.usefixtures("labs_data_dir")
-def test_roofline_probe_measures_and_a_quiet_probe_is_cached(monkeypatch) -> None:
-    quiet = {**envinfo.cpu_info(), "load_average_1m": 0.0}
-    monkeypatch.setattr(roofline, "cpu_info", lambda: quiet)
-    measured = roofline.roofline(threads=1, fresh=True)
-    assert measured.peak_gflops > 1.0 and measured.bandwidth_gbs > 0.5
-    monkeypatch.setattr(roofline, "probe", lambda *a, **k: pytest.fail("probed again"))
-    assert roofline.roofline(threads=1) == measured
-
-
-@pytest.mark.usefixtures("labs_data_dir")
-def test_a_probe_on_a_busy_machine_is_not_cached(monkeypatch) -> None:
-    busy = {**envinfo.cpu_info(), "load_average_1m": 99.0}
-    monkeypatch.setattr(roofline, "cpu_info", lambda: busy)
-    line = roofline.Roofline(peak_gflops=1.0, bandwidth_gbs=1.0, threads=3)
-    probes: list[int] = []
-    monkeypatch.setattr(roofline, "probe", lambda threads: probes.append(threads) or line)
-    assert roofline.roofline(threads=3) == line and roofline.roofline(threads=3) == line
-    assert probes == [3, 3]

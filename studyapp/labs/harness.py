@@ -1,11 +1,18 @@
-"""The measurement harness every lab times with.
+"""The measurement harness every lab times with: variants compared in interleaved rounds.
 
-One cold first call, reported apart; at least 10 warm-up calls; then timed calls until both
-a minimum number of samples (≥ 20) and a minimum time are reached. The result gives the
-median, p90, p99, mean, standard deviation and coefficient of variation, flags a noisy
-measurement (CV > 0.15), and records the thread count it ran with. Calls run under
-`torch.inference_mode()` with torch held at a fixed thread count; ONNX Runtime sessions from
-`ort_session` get the same count.
+The variants a lab compares are timed in one process, round after round, each round in a
+shuffled order (as Google Benchmark's random interleaving does), so a slow minute of a shared
+machine hits all of them alike. Before the rounds each variant makes one cold call, reported
+apart, and its warm-up calls; each round then times a block of its calls lasting at least
+`Plan.block_s`, and the round's value is the block's median. A round far slower than the
+others (a stall: another program took the core, the process was stopped) is measured again,
+a bounded number of times; a stall that keeps coming back leaves the variant `noisy`.
+
+A variant's latency is the median of its round values, with a distribution-free 95% interval
+(`stats.median_interval`); a comparison of two variants is the median of their per-round
+ratios, with its interval (`Comparison.speedup`). Calls run under `torch.inference_mode()`,
+with the garbage collector paused and torch held at a fixed thread count; ONNX Runtime
+sessions from `ort_session` get the same count.
 
 torch and onnxruntime are imported inside the functions (lab child process only).
 """
@@ -13,6 +20,7 @@ torch and onnxruntime are imported inside the functions (lab child process only)
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -22,72 +30,121 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from studyapp.labs import stats
 from studyapp.labs.columns import columns
 from studyapp.labs.events import Column
+from studyapp.labs.stats import Interval
 
 if TYPE_CHECKING:
     import onnxruntime
     import torch
 
-NOISY_CV = 0.15
 MIN_WARMUP = 10
-MIN_SAMPLES = 20
-MIN_TIME_S = 0.5
-QUICK_MIN_TIME_S = 0.05  # quick runs: the minimum counts and barely any time
+MAX_BLOCK_CALLS = 10_000
+WIDE_INTERVAL = 0.5  # a latency interval wider than this share of its median is not a reading
 OPT_LEVELS = ("disable", "basic", "extended", "all")
+
+Call = Callable[[], object]
+Sync = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How long and how often the variants of one comparison are timed."""
+
+    rounds: int = 15
+    block_s: float = 0.01  # each variant's block of calls in a round lasts at least this
+    warmup: int = MIN_WARMUP  # warm calls before the rounds (fewer once warmup_s is spent)
+    warmup_s: float = 0.5
+    budget_s: float | None = None  # fewer rounds (never under stats.MIN_ROUNDS) to fit this
+    retries: int | None = None  # stalled rounds measured again; default rounds // 2
+
+    def __post_init__(self) -> None:
+        if self.rounds < stats.MIN_ROUNDS:
+            raise ValueError(f"need at least {stats.MIN_ROUNDS} rounds for an interval")
+
+
+QUICK = Plan(rounds=stats.MIN_ROUNDS + 2, block_s=0.002, warmup_s=0.1)
+DEFAULT = Plan()
 
 
 @dataclass(frozen=True)
 class Timing:
-    """Timed warm calls, in milliseconds, and the cold first call apart."""
+    """One variant's warm calls, in milliseconds, and its cold first call apart."""
 
     cold_ms: float
-    median_ms: float
-    p90_ms: float
+    median_ms: float  # the median of the round values
+    low_ms: float  # the 95% interval of that median
+    high_ms: float
+    p90_ms: float  # over every timed call
     p99_ms: float
     mean_ms: float
     std_ms: float
-    cv: float  # std / mean
-    samples: int
-    noisy: bool  # cv > NOISY_CV
+    samples: int  # timed calls
+    rounds: int  # rounds kept
+    stalls: int  # stalled rounds measured again
+    clean: bool  # no stall was left and the interval is usable
     threads: int
     min_ms: float = math.nan
     max_ms: float = math.nan
     warmup: int = 0
     samples_ms: tuple[float, ...] = ()
+    rounds_ms: tuple[float, ...] = ()
+
+    @property
+    def noisy(self) -> bool:
+        return not self.clean
+
+    @property
+    def spread(self) -> float:
+        """p90 / median: how long the slow tail of single calls is."""
+        return self.p90_ms / self.median_ms if self.median_ms else math.inf
+
+    @property
+    def interval(self) -> Interval:
+        return Interval(self.median_ms, self.low_ms, self.high_ms)
 
     def as_row(self, *, samples: bool = False) -> dict[str, float | int | bool]:
         """The row vocabulary's timing metrics (`TIMING_COLUMNS`), for a lab's row; with
-        `samples`, also how many timed calls they come from."""
+        `samples`, also how many timed calls and rounds they come from."""
         row: dict[str, float | int | bool] = {
-            "latency_ms_median": self.median_ms, "latency_ms_p90": self.p90_ms,
+            "latency_ms_median": self.median_ms, "latency_ms_low": self.low_ms,
+            "latency_ms_high": self.high_ms, "latency_ms_p90": self.p90_ms,
             "latency_ms_p99": self.p99_ms, "latency_ms_cold": self.cold_ms,
-            "cv": self.cv, "noisy": self.noisy, "threads": self.threads,
+            "spread": self.spread, "noisy": self.noisy, "threads": self.threads,
         }
-        return {**row, "samples": self.samples} if samples else row
+        if samples:
+            row |= {"samples": self.samples, "rounds": self.rounds, "stalls": self.stalls}
+        return row
 
 
 def summarize(
-    samples_ms: Sequence[float], *, cold_ms: float = math.nan, threads: int = 0, warmup: int = 0
+    samples_ms: Sequence[float], *, rounds_ms: Sequence[float] = (), cold_ms: float = math.nan,
+    threads: int = 0, warmup: int = 0, stalls: int = 0, stalled_left: bool = False,
 ) -> Timing:
-    """Percentiles by linear interpolation; std is the sample standard deviation (n − 1)."""
+    """Statistics of the timed calls; the median and its interval come from the round values
+    (`rounds_ms`; every sample is a round of its own when none are given). Percentiles are
+    linearly interpolated; std is the sample standard deviation (n − 1)."""
     if len(samples_ms) < 2:
         raise ValueError("need at least two samples")
     values = np.asarray(samples_ms, dtype=np.float64)
-    p50, p90, p99 = (float(v) for v in np.percentile(values, [50, 90, 99]))
-    mean, std = float(values.mean()), float(values.std(ddof=1))
-    cv = std / mean if mean > 0 else math.inf
+    per_round = list(rounds_ms) or list(values)
+    middle = stats.median_interval(per_round)
+    p90, p99 = (float(v) for v in np.percentile(values, [90, 99]))
+    wide = middle.high - middle.low > WIDE_INTERVAL * middle.value
     return Timing(
-        cold_ms=cold_ms, median_ms=p50, p90_ms=p90, p99_ms=p99, mean_ms=mean, std_ms=std,
-        cv=cv, samples=len(values), noisy=cv > NOISY_CV, threads=threads,
-        min_ms=float(values.min()), max_ms=float(values.max()), warmup=warmup,
-        samples_ms=tuple(float(v) for v in values),
+        cold_ms=cold_ms, median_ms=middle.value, low_ms=middle.low, high_ms=middle.high,
+        p90_ms=p90, p99_ms=p99, mean_ms=float(values.mean()), std_ms=float(values.std(ddof=1)),
+        samples=len(values), rounds=len(per_round), stalls=stalls,
+        clean=not stalled_left and not wide, threads=threads, min_ms=float(values.min()),
+        max_ms=float(values.max()), warmup=warmup, samples_ms=tuple(float(v) for v in values),
+        rounds_ms=tuple(float(v) for v in per_round),
     )
 
 
 TIMING_COLUMNS: tuple[Column, ...] = columns(
-    "latency_ms_median", "latency_ms_p90", "latency_ms_p99", "latency_ms_cold", "cv", "noisy",
-    "threads")
+    "latency_ms_median", "latency_ms_low", "latency_ms_high", "latency_ms_p90",
+    "latency_ms_cold", "spread", "noisy", "threads")
 
 
 def set_threads(n: int) -> int:
@@ -111,7 +168,20 @@ def torch_threads(threads: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def synchronizer(device: str) -> Callable[[], None] | None:
+@contextlib.contextmanager
+def quiet_collector() -> Iterator[None]:
+    """Python's garbage collector paused (after one full collection), as `timeit` does."""
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def synchronizer(device: str) -> Sync | None:
     """What to call after each timed call so that asynchronous GPU work is counted."""
     if device.startswith("cuda"):
         import torch
@@ -121,8 +191,7 @@ def synchronizer(device: str) -> Callable[[], None] | None:
 
 
 def stopwatch(
-    fn: Callable[[], object], synchronize: Callable[[], None] | None = None,
-    clock: Callable[[], float] = time.perf_counter,
+    fn: Call, synchronize: Sync | None = None, clock: Callable[[], float] = time.perf_counter,
 ) -> Callable[[], float]:
     """`fn` made to return how long one call took, in ms by `clock`; with `synchronize`, the
     call's asynchronous GPU work is waited for inside the timing."""
@@ -136,57 +205,153 @@ def stopwatch(
     return timed
 
 
-def measure(
-    fn: Callable[[], object],
-    *,
-    threads: int,
-    min_time_s: float = MIN_TIME_S,
-    warmup: int = MIN_WARMUP,
-    min_samples: int = MIN_SAMPLES,
-    max_samples: int = 100_000,
-    synchronize: Callable[[], None] | None = None,
+@dataclass(frozen=True)
+class Comparison:
+    """Variants timed in the same rounds: a `Timing` each, and ratios between them."""
+
+    timings: dict[str, Timing]
+
+    def __getitem__(self, name: str) -> Timing:
+        return self.timings[name]
+
+    def speedup(self, base: str, other: str) -> Interval:
+        """How many times faster `other` ran than `base`, round by round, with its interval."""
+        return stats.paired_ratio(self.timings[base].rounds_ms, self.timings[other].rounds_ms)
+
+    @property
+    def clean(self) -> bool:
+        return all(timing.clean for timing in self.timings.values())
+
+
+class _Rounds:
+    """The state of one interleaved measurement: blocks, round values and the clock."""
+
+    def __init__(self, timers: dict[str, Callable[[], float]], plan: Plan, seed: int,
+                 clock: Callable[[], float]) -> None:
+        self.timers, self.plan, self.clock = timers, plan, clock
+        self.order = np.random.default_rng(seed)
+        self.cold: dict[str, float] = {}
+        self.warmup: dict[str, int] = {}
+        self.block: dict[str, int] = {}
+        self.calls: dict[str, list[list[float]]] = {name: [] for name in timers}
+
+    def prepare(self) -> None:
+        """Each variant's cold call, its warm-up, and how many calls fill its block."""
+        for name, timed in self.timers.items():
+            self.cold[name] = timed()
+            warm: list[float] = []
+            started = self.clock()
+            while len(warm) < self.plan.warmup and (
+                    len(warm) < 2 or self.clock() - started < self.plan.warmup_s):
+                warm.append(timed())
+            self.warmup[name] = len(warm)
+            typical_s = max(float(np.median(warm)) / 1e3, 1e-9)
+            self.block[name] = max(1, min(MAX_BLOCK_CALLS,
+                                          math.ceil(self.plan.block_s / typical_s)))
+
+    def rounds_that_fit(self) -> int:
+        """The plan's rounds, fewer (never under MIN_ROUNDS) where its budget asks."""
+        if self.plan.budget_s is None:
+            return self.plan.rounds
+        per_round_s = sum(self.block[name] * float(np.median(self.calls[name][-1])) / 1e3
+                          if self.calls[name] else self.plan.block_s for name in self.timers)
+        fitting = int(self.plan.budget_s / max(per_round_s, 1e-9))
+        return max(stats.MIN_ROUNDS, min(self.plan.rounds, fitting))
+
+    def one_round(self) -> None:
+        names = list(self.timers)
+        for index in self.order.permutation(len(names)):
+            name = names[index]
+            timed = self.timers[name]
+            self.calls[name].append([timed() for _ in range(self.block[name])])
+
+    @property
+    def done(self) -> int:
+        """Rounds measured and kept so far."""
+        return len(next(iter(self.calls.values())))
+
+    def values(self, name: str) -> list[float]:
+        return [float(np.median(block)) for block in self.calls[name]]
+
+    def stalled(self) -> list[int]:
+        """Rounds in which any variant stalled."""
+        return sorted({index for name in self.timers for index in stats.stalled(self.values(name))})
+
+    def drop(self, rounds: Sequence[int]) -> None:
+        for blocks in self.calls.values():
+            for index in sorted(rounds, reverse=True):
+                del blocks[index]
+
+
+def interleaved(
+    calls: Mapping[str, Call], *, threads: int, plan: Plan = DEFAULT,
+    synchronize: Mapping[str, Sync | None] | None = None, seed: int = 0,
     clock: Callable[[], float] = time.perf_counter,
-) -> Timing:
-    """Time `fn()` (which must already hold its seeded input) as described above."""
+    on_round: Callable[[int, int], None] | None = None,
+) -> Comparison:
+    """Time every call of `calls` (each already holding its seeded input) in shuffled rounds.
+
+    `synchronize` names, per variant, what waits for its asynchronous GPU work; `on_round`
+    hears (rounds done, rounds planned) after each round.
+    """
     import torch
 
-    if warmup < MIN_WARMUP or min_samples < MIN_SAMPLES or max_samples < min_samples:
-        raise ValueError(f"need at least {MIN_WARMUP} warm-up calls and {MIN_SAMPLES} samples")
+    if not calls:
+        raise ValueError("nothing to time")
+    sync = synchronize or {}
+    timers = {name: stopwatch(fn, sync.get(name), clock) for name, fn in calls.items()}
+    state = _Rounds(timers, plan, seed, clock)
+    retries = plan.rounds // 2 if plan.retries is None else plan.retries
+    with torch_threads(threads), torch.inference_mode(), quiet_collector():
+        state.prepare()
+        planned = 0
+        while state.done < max(planned, 1):
+            state.one_round()
+            planned = planned or state.rounds_that_fit()
+            if on_round is not None:
+                on_round(state.done, planned)
+        stalls = 0
+        while (bad := state.stalled()) and stalls < retries:
+            again = bad[:retries - stalls]
+            state.drop(again)
+            for _ in again:
+                state.one_round()
+            stalls += len(again)
+        left = {name: stats.stalled(state.values(name)) for name in timers}
+        leftover = sorted({index for rounds in left.values() for index in rounds})
+        if leftover and state.done - len(leftover) >= stats.MIN_ROUNDS:
+            state.drop(leftover)
+    return Comparison({
+        name: summarize([call for block in state.calls[name] for call in block],
+                        rounds_ms=state.values(name), cold_ms=state.cold[name],
+                        threads=threads, warmup=state.warmup[name], stalls=stalls,
+                        stalled_left=bool(left[name]))
+        for name in timers
+    })
 
-    timed = stopwatch(fn, synchronize, clock)
-    with torch_threads(threads), torch.inference_mode():
-        cold_ms = timed()
-        for _ in range(warmup):
-            timed()
-        samples: list[float] = []
-        started = clock()
-        while len(samples) < max_samples and (
-            len(samples) < min_samples or clock() - started < min_time_s
-        ):
-            samples.append(timed())
-    return summarize(samples, cold_ms=cold_ms, threads=threads, warmup=warmup)
 
-
-def measure_torch(
-    model: torch.nn.Module, x: Any, *, threads: int, min_time_s: float = MIN_TIME_S,
-    device: str = "cpu",
+def measure(
+    fn: Call, *, threads: int, plan: Plan = DEFAULT, synchronize: Sync | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Timing:
-    """`model(x)` timed on `device` (model and input moved there; the GPU synchronised)."""
+    """Time `fn()` alone (it must already hold its seeded input), in rounds as above."""
+    return interleaved({"call": fn}, threads=threads, plan=plan,
+                       synchronize={"call": synchronize}, clock=clock)["call"]
+
+
+def torch_call(model: torch.nn.Module, x: Any, device: str = "cpu") -> Call:
+    """`model(x)` on `device`, the model and the input moved there once."""
     import torch
 
     model = model.to(device)
     tensor = torch.as_tensor(np.asarray(x) if isinstance(x, np.ndarray) else x).to(device)
-    return measure(lambda: model(tensor), threads=threads, min_time_s=min_time_s,
-                   synchronize=synchronizer(device))
+    return lambda: model(tensor)
 
 
-def measure_ort(
-    session: onnxruntime.InferenceSession, feeds: Mapping[str, np.ndarray], *, threads: int,
-    min_time_s: float = MIN_TIME_S,
-) -> Timing:
-    """`session.run(None, feeds)` timed; `threads` is recorded (set it in `ort_session`)."""
+def ort_call(session: onnxruntime.InferenceSession, feeds: Mapping[str, np.ndarray]) -> Call:
+    """`session.run(None, feeds)`; its thread count is the one set in `ort_session`."""
     inputs = dict(feeds)
-    return measure(lambda: session.run(None, inputs), threads=threads, min_time_s=min_time_s)
+    return lambda: session.run(None, inputs)
 
 
 def ort_session_options(threads: int) -> onnxruntime.SessionOptions:
