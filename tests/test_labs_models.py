@@ -8,7 +8,7 @@ import torch
 from studyapp.errors import StudyappError
 from studyapp.labs import models, zoo
 from studyapp.labs.digits import load_digits
-from studyapp.labs.roofline import weight_bytes
+from studyapp.labs.work import weight_bytes
 
 pytestmark = pytest.mark.usefixtures("labs_data_dir")
 

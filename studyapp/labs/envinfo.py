@@ -101,7 +101,8 @@ def cpu_info() -> dict[str, Any]:
     }
 
 
-def _version(distribution: str) -> str | None:
+def version(distribution: str) -> str | None:
+    """The installed version of a distribution, or None."""
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
@@ -153,7 +154,7 @@ def fingerprint(threads: int | None = None, device: str | None = None) -> dict[s
         **cpu_info(),
         "threads": threads,
         "device": device,
-        "torch": _version("torch"),
+        "torch": version("torch"),
         "torch_cpu_capability": torch.backends.cpu.get_cpu_capability() if torch else None,
         "onnxruntime": onnxruntime.__version__,
         "ort_providers": onnxruntime.get_available_providers(),
