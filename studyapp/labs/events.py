@@ -5,12 +5,14 @@ Every line is `{"event": KIND, ...fields}` with KIND one of:
 - `progress` — `done`, `total`, `message`;
 - `table` — `name`, `title`, `columns` (key, label, unit), `rows` (objects keyed by column key);
   a table sent again under the same name replaces the earlier one (live tables grow that way);
-- `series` — one line of a plot: `name`, `x_label`, `y_label`, `x`, `y`, `log_x`; series with
-  the same axis labels belong on one plot; sent again under the same name, it replaces the
-  earlier one;
+- `series` — one line of a plot: `name`, `x_label`, `y_label`, `x`, `y`, `log_x`, `log_y`;
+  series with the same axis labels belong on one plot; sent again under the same name, it
+  replaces the earlier one;
 - `note` — `text`: a remark on the run (a skipped variant, a timing-only model);
 - `result` — `rows` (every measured row), `reading` (paragraphs interpreting this run's
-  numbers) and `env` (the environment fingerprint); the last line of a successful run;
+  numbers), `env` (the environment fingerprint) and `roofline` (the ceilings the rows were
+  placed on, see `roofline.Roofline.to_json`; null for a lab that places none); the last
+  line of a successful run;
 - `error` — `message` (one line) and `detail` (a traceback); the last line of a failed run.
 
 Texts the user reads are bilingual, `{"bg": "…", "en": "…"}`; a plain string is accepted
@@ -67,6 +69,7 @@ class Series:
     x: tuple[float, ...]
     y: tuple[float | None, ...]
     log_x: bool = False
+    log_y: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class Result:
     rows: tuple[dict[str, Scalar], ...] = ()
     reading: tuple[Text, ...] = ()
     env: dict[str, Any] = field(default_factory=dict)
+    roofline: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,10 @@ def _rows(value: Any) -> tuple[dict[str, Scalar], ...]:
     return tuple(dict(row) for row in value)
 
 
+def _mapping(value: Any) -> dict[str, Any] | None:
+    return dict(value) if isinstance(value, Mapping) else None
+
+
 def _decode_fields(kind: str, data: Mapping[str, Any]) -> Event:
     if kind == "progress":
         return Progress(int(data["done"]), int(data["total"]),
@@ -163,13 +171,14 @@ def _decode_fields(kind: str, data: Mapping[str, Any]) -> Event:
             text_from(data["name"], "name"), text_from(data["x_label"], "x_label"),
             text_from(data["y_label"], "y_label"), tuple(float(v) for v in data["x"]),
             tuple(None if v is None else float(v) for v in data["y"]), bool(data.get("log_x")),
+            bool(data.get("log_y")),
         )
     if kind == "note":
         return Note(text_from(data["text"], "note"))
     if kind == "result":
         return Result(_rows(data.get("rows") or ()),
                       tuple(text_from(item, "reading") for item in data.get("reading") or ()),
-                      dict(data.get("env") or {}))
+                      dict(data.get("env") or {}), _mapping(data.get("roofline")))
     if kind == "error":
         return Error(str(data["message"]), str(data.get("detail") or ""))
     raise ProtocolError(f"unknown event {kind!r}")
@@ -236,19 +245,22 @@ class Emitter:
 
     def series(
         self, name: Label, x_label: Label, y_label: Label, x: Sequence[float],
-        y: Sequence[float | None], log_x: bool = False,
+        y: Sequence[float | None], log_x: bool = False, log_y: bool = False,
     ) -> None:
         self.emit(Series(as_text(name), as_text(x_label), as_text(y_label), tuple(x), tuple(y),
-                         log_x))
+                         log_x, log_y))
 
     def note(self, bg: str, en: str) -> None:
         """A bilingual remark."""
         self.emit(Note(Text(bg, en)))
 
     def result(self, rows: Sequence[Mapping[str, Any]],
-               reading: Sequence[Mapping[str, str] | Text]) -> None:
-        """Every measured row and the reading (`[{"bg": …, "en": …}, …]`); ends the run."""
+               reading: Sequence[Mapping[str, str] | Text],
+               roofline: Mapping[str, Any] | None = None) -> None:
+        """Every measured row, the reading (`[{"bg": …, "en": …}, …]`) and the roofline the
+        rows were placed on, if any; ends the run."""
         texts = tuple(item if isinstance(item, Text) else Text(item["bg"], item.get("en", ""))
                       for item in reading)
         env = self._env() if self._env is not None else {}
-        self.emit(Result(tuple(dict(row) for row in rows), texts, env))
+        self.emit(Result(tuple(dict(row) for row in rows), texts, env,
+                         None if roofline is None else dict(roofline)))

@@ -1,27 +1,26 @@
-"""Wording a lab's reading is built from: speed-up phrases, cautions, the roofline paragraph;
-and what every lab reports on the way: progress steps with a live table, the skipped GPU row.
+"""Wording a lab's reading is built from: ratios with their intervals, the run's account of
+its own measurement, the roofline paragraph; and what every lab reports on the way: progress
+steps with a live table, the skipped GPU row.
 
-Every phrase comes from a measured number, in Bulgarian and English. No torch here.
+Every phrase comes from a measured number, in Bulgarian and English; a difference is stated
+only when its interval excludes "no change". No torch here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
 from studyapp.labs.envinfo import usable_cores
 from studyapp.labs.events import Column, Emitter
-from studyapp.labs.harness import MIN_SAMPLES
+from studyapp.labs.stats import Interval
 
 if TYPE_CHECKING:
     from studyapp.labs.roofline import Roofline
 
 NO_CUDA = "skipped: no CUDA device"
-SAME = 0.05  # speed-ups within ±5% read as "no change"
-ORDER_SLACK = 1.5  # a smaller batch this many times slower than a larger one is implausible
-
 
 @dataclass(frozen=True)
 class LiveTable:
@@ -61,7 +60,8 @@ def cuda_skipped(emit: Emitter, threads: int, note: Text) -> dict[str, Any]:
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
-    """numerator / denominator, or None when either is missing or the denominator is 0."""
+    """numerator / denominator for exact quantities (sizes, counts), or None when either is
+    missing or the denominator is 0. Timed ratios come with intervals (`Comparison.speedup`)."""
     return None if numerator is None or not denominator else numerator / denominator
 
 
@@ -70,39 +70,37 @@ def factor(value: float) -> str:
     return f"×{value:.2f}" if value >= 0.1 else f"×{value:.3g}"
 
 
-def times(speedup: float | None) -> Text:
-    """"×2.90 faster" / "×0.70 (slower)" / "×1.00 (no change)", or "not measured"."""
+def bounds(interval: Interval) -> str:
+    """"×2.71–3.05": the interval of a ratio as a reader sees it."""
+    return f"{factor(interval.low)}–{factor(interval.high)[1:]}"
+
+
+def times(speedup: Interval | None) -> Text:
+    """"×2.90 faster (×2.71–3.05)", "×0.70, slower (×0.66–0.74)" or "no measurable difference
+    (×0.97–1.04)": a difference is stated only when its interval excludes ×1."""
     if speedup is None:
         return Text("не е измерено", "not measured")
-    shown = factor(speedup)
-    if speedup > 1 + SAME:
-        return Text(f"{shown} по-бързо", f"{shown} faster")
-    if speedup < 1 - SAME:
-        return Text(f"{shown} (по-бавно)", f"{shown} (slower)")
-    return Text(f"{shown} (без промяна)", f"{shown} (no change)")
+    shown, span = factor(speedup.value), bounds(speedup)
+    direction = speedup.direction()
+    if direction > 0:
+        return Text(f"{shown} по-бързо ({span})", f"{shown} faster ({span})")
+    if direction < 0:
+        return Text(f"{shown}, по-бавно ({span})", f"{shown}, slower ({span})")
+    return Text(f"без измерима разлика ({span})", f"no measurable difference ({span})")
 
 
-def verdict(speedup: float | None, faster: Text, slower: Text, same: Text | None = None) -> Text:
-    """`faster`, `slower` or `same` (default: nothing) as the measured speed-up says."""
-    if speedup is not None and speedup > 1 + SAME:
+def verdict(speedup: Interval | None, faster: Text, slower: Text,
+            same: Text | None = None) -> Text:
+    """`faster`, `slower` or `same` (default: nothing) as the interval of `speedup` says;
+    nothing when it was not measured."""
+    if speedup is None:
+        return Text("")
+    direction = speedup.direction()
+    if direction > 0:
         return faster
-    if speedup is not None and speedup < 1 - SAME:
+    if direction < 0:
         return slower
     return same or Text("")
-
-
-def noise_caution(*rows: Mapping[str, Any]) -> Text:
-    """A warning when a compared timing is noisy or a single call; nothing otherwise."""
-    if not any(row.get("noisy") or (row.get("samples") or MIN_SAMPLES) < MIN_SAMPLES
-               for row in rows):
-        return Text("")
-    worst = max((row.get("cv") or 0.0 for row in rows), default=0.0)
-    return Text(
-        f" Внимание: измерването е шумно (CV до {worst:.2f}) или е от няколко извиквания — "
-        "вероятно друга програма ползва процесора; пуснете упражнението отново.",
-        f" Caution: the timing is noisy (CV up to {worst:.2f}) or from a few calls — another "
-        "program is probably using the CPU; run the lab again.",
-    )
 
 
 def join(*parts: Text) -> Text:
@@ -111,6 +109,43 @@ def join(*parts: Text) -> Text:
         return " ".join(" ".join(texts).split())
 
     return Text(tidy([part.bg for part in parts]), tidy([part.en for part in parts]))
+
+
+def row_label(row: Mapping[str, Any], lang: str) -> str:
+    """A timed row named for a reader: its variant, and its batch where it has one."""
+    name = str(row.get("variant_bg") or row.get("variant", "?")) if lang == "bg" \
+        else str(row.get("variant", "?"))
+    batch = row.get("batch_size")
+    if batch is None:
+        return name
+    return f"{name}, пакет {batch}" if lang == "bg" else f"{name}, batch {batch}"
+
+
+def measurement_caution(rows: Sequence[Mapping[str, Any]]) -> Text | None:
+    """What the run says of its own measurement: that it could not measure cleanly (and so
+    offers no review cards), or which stalled rounds it measured again; None when neither."""
+    timed = [row for row in rows if row.get("latency_ms_median") is not None]
+    disturbed = [row for row in timed if row.get("noisy")]
+    redone = max((int(row.get("stalls") or 0) for row in timed), default=0)
+    if disturbed:
+        names = Text("; ".join(row_label(row, "bg") for row in disturbed),
+                     "; ".join(row_label(row, "en") for row in disturbed))
+        return Text(
+            f"Не можа да се измери чисто: {names.bg} — кръговете им засядаха и след "
+            "повторенията (друга програма е заемала процесора или процесът е бил спрян). "
+            "Тези редове не доказват нищо и от това пускане не се предлагат карти за преговор; "
+            "пуснете упражнението отново на по-спокойна машина.",
+            f"Could not measure cleanly: {names.en} — their rounds kept stalling even when "
+            "measured again (another program held the CPU, or the process was paused). Those "
+            "rows prove nothing, and this run offers no review cards; run the lab again on a "
+            "quieter machine.")
+    if redone:
+        return Text(
+            f"До {redone} кръга засякоха (друга програма е взела процесора за миг) и бяха "
+            "измерени отново; числата идват от чистите кръгове.",
+            f"Up to {redone} rounds stalled (another program took the CPU for a moment) and "
+            "were measured again; the numbers come from the clean rounds.")
+    return None
 
 
 def busy_cpu_caution(load: float | None, cores: int) -> Text | None:
@@ -127,83 +162,112 @@ def busy_cpu_caution(load: float | None, cores: int) -> Text | None:
     )
 
 
-def batch_order_caution(
-    rows: Sequence[Mapping[str, Any]], name: Callable[[Mapping[str, Any]], str],
-    small: int, large: int,
-) -> Text | None:
-    """A warning naming the variants that took longer at batch `small` than at `large`.
-
-    The larger batch does all the work of the smaller one and more, so the reverse order
-    means something else (another program, usually) held the CPU during those timings.
-    """
-    medians: dict[str, dict[int, float]] = {}
-    for row in rows:
-        if row.get("latency_ms_median") and row.get("batch_size") in (small, large):
-            medians.setdefault(name(row), {})[row["batch_size"]] = row["latency_ms_median"]
-    odd = [label for label, by_batch in medians.items() if len(by_batch) == 2
-           and by_batch[small] > ORDER_SLACK * by_batch[large]]
-    if not odd:
-        return None
-    listed = ", ".join(odd)
-    return Text(
-        f"Внимание: {listed} отнеха повече време при пакет {small}, отколкото при пакет "
-        f"{large} — невъзможно за същата работа, значи нещо друго е заемало процесора по "
-        "време на тези измервания. Пуснете упражнението отново.",
-        f"Caution: {listed} took longer at batch {small} than at batch {large} — impossible "
-        "for the same work, so something else held the CPU during those timings. Run the lab "
-        "again.",
-    )
-
-
-def cautions(
-    load: float | None, rows: Sequence[Mapping[str, Any]] = (),
-    name: Callable[[Mapping[str, Any]], str] | None = None, small: int = 1, large: int = 1,
-) -> list[Text]:
-    """The cautions this run earns: a CPU already busy at the start (`load`, taken before the
-    lab added its own) and, when `name` is given, the variants of `rows` that took longer at
-    batch `small` than at `large`."""
-    found = (batch_order_caution(rows, name, small, large) if name is not None else None,
-             busy_cpu_caution(load, usable_cores()))
+def cautions(load: float | None, rows: Sequence[Mapping[str, Any]] = ()) -> list[Text]:
+    """What this run must say of its own conditions: a CPU already busy as it started
+    (`load`, taken before the lab added its own) and how cleanly `rows` were measured."""
+    found = (measurement_caution(rows), busy_cpu_caution(load, usable_cores()))
     return [text for text in found if text is not None]
 
 
-def _bound(row: dict[str, Any], roof: Roofline) -> Text:
-    if not row["memory_bound"]:
+def _kilobytes(nbytes: float) -> str:
+    return f"{nbytes / 1e6:.1f} MB" if nbytes >= 1e6 else f"{nbytes / 1e3:.0f} kB"
+
+
+def bound_sentence(row: Mapping[str, Any], name: Text) -> Text:
+    """Where one placed row sits on the roofline, in its own class, with its numbers."""
+    intensity, share = row["arithmetic_intensity"], row["share_of_roofline"]
+    ridge, achieved = row["ridge_flop_per_byte"], row["gflops"]
+    where = Text("от кеша", "from the cache") if row.get("data_in_cache") else \
+        Text("от паметта", "from memory")
+    if row["bound"] == "overhead":
+        allowed_ms = row["flops"] / (row["attainable_gflops"] * 1e9) * 1e3
+        data = _kilobytes(row["bytes_moved"])
         return Text(
-            f"Пакет {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B е над прага "
-            f"{roof.ridge_flop_per_byte:.1f} → ограничен от изчисленията; {row['gflops']:.3g} "
-            f"GFLOP/s са {row['share_of_peak']:.0%} от пиковите {roof.peak_gflops:.0f} GFLOP/s",
-            f"Batch {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B is above the ridge "
-            f"{roof.ridge_flop_per_byte:.1f} → compute-bound; {row['gflops']:.3g} GFLOP/s is "
-            f"{row['share_of_peak']:.0%} of the {roof.peak_gflops:.0f} GFLOP/s peak")
-    text = Text(
-        f"Пакет {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B е под прага "
-        f"{roof.ridge_flop_per_byte:.1f} → ограничен от паметта; {row['gflops']:.3g} GFLOP/s "
-        f"са {row['share_of_peak']:.0%} от {roof.bandwidth_gbs:.1f} GB/s × интензивността",
-        f"Batch {row['batch_size']}: {row['flop_per_byte']:.1f} FLOP/B is below the ridge "
-        f"{roof.ridge_flop_per_byte:.1f} → memory-bound; {row['gflops']:.3g} GFLOP/s is "
-        f"{row['share_of_peak']:.0%} of {roof.bandwidth_gbs:.1f} GB/s × the intensity")
-    if row["share_of_peak"] <= 1:
-        return text
-    megabytes = row["bytes_moved"] / 1e6
-    return join(text, Text(
-        f" — над линията на паметта: {megabytes:.2f} MB тегла и данни се побират в кеша на "
-        "процесора, а той е по-бърз от паметта",
-        f" — above the memory line: {megabytes:.2f} MB of weights and data fit in the CPU's "
-        "caches, which are faster than memory"))
-
-
-def read_roofline(rows: Sequence[dict[str, Any]], roof: Roofline) -> Text:
-    """Where the smallest and the largest batch sit on the roofline, and what that means."""
-    small, large = _bound(rows[0], roof), _bound(rows[-1], roof)
+            f"{name.bg}: {data} тегла и данни стоят в кеша и roofline позволява "
+            f"{allowed_ms:.3g} ms, а извикването отнема {row['latency_ms_median']:.3g} ms → "
+            "ограничен от постоянните разходи на извикване (диспечер, събуждане на нишки, "
+            "малки ядра), не от байтове или аритметика",
+            f"{name.en}: its {data} of weights and data sit in the cache and the roofline allows "
+            f"{allowed_ms:.3g} ms, yet a call takes {row['latency_ms_median']:.3g} ms → "
+            "overhead-bound: fixed costs per call (dispatch, waking threads, small kernels) "
+            "dominate, not bytes or arithmetic")
+    if row["bound"] == "memory":
+        return Text(
+            f"{name.bg}: {intensity:.3g} FLOP/B е под прага {ridge:.3g} → ограничен от "
+            f"паметта ({where.bg}); {achieved:.3g} GFLOP/s са {share:.0%} от достижимото",
+            f"{name.en}: {intensity:.3g} FLOP/B is below the ridge {ridge:.3g} → memory-bound "
+            f"({where.en}); {achieved:.3g} GFLOP/s is {share:.0%} of what it allows")
     return Text(
-        f"Roofline на тази машина: {roof.peak_gflops:.0f} GFLOP/s и {roof.bandwidth_gbs:.1f} "
-        f"GB/s, праг {roof.ridge_flop_per_byte:.1f} FLOP/B. {small.bg}. {large.bg}. При малък "
-        "пакет всяко тегло се чете от паметта за един-единствен елемент; при голям пакет същото "
-        "четене се споделя от целия пакет. Под прага помага само по-малко четене (по-малки "
-        "тегла, по-голям пакет); над него — по-бърза аритметика.",
-        f"This machine's roofline: {roof.peak_gflops:.0f} GFLOP/s and {roof.bandwidth_gbs:.1f} "
-        f"GB/s, ridge {roof.ridge_flop_per_byte:.1f} FLOP/B. {small.en}. {large.en}. At a small "
-        "batch every weight is read from memory for a single item; at a large batch the same "
-        "read is shared by the whole batch. Below the ridge only reading less helps (smaller "
-        "weights, a larger batch); above it, faster arithmetic does.")
+        f"{name.bg}: {intensity:.3g} FLOP/B е над прага {ridge:.3g} → ограничен от "
+        f"изчисленията; {achieved:.3g} GFLOP/s са {share:.0%} от пика",
+        f"{name.en}: {intensity:.3g} FLOP/B is above the ridge {ridge:.3g} → compute-bound; "
+        f"{achieved:.3g} GFLOP/s is {share:.0%} of the peak")
+
+
+def _batch(row: Mapping[str, Any]) -> Text:
+    return Text(f"Пакет {row['batch_size']}", f"Batch {row['batch_size']}")
+
+
+def read_roofline(rows: Sequence[Mapping[str, Any]], roof: Roofline) -> Text:
+    """The roofline, where the smallest and the largest batch sit on it, and what moves a
+    model between the classes — said only for the classes these rows are in."""
+    first, last = rows[0], rows[-1]
+    head = Text(
+        f"Roofline на тази машина при {roof.threads} нишки: {roof.peak_gflops:.0f} GFLOP/s и "
+        f"{roof.bandwidth_gbs:.1f} GB/s от паметта, праг {roof.ridge:.1f} FLOP/B.",
+        f"This machine's roofline at {roof.threads} threads: {roof.peak_gflops:.0f} GFLOP/s "
+        f"and {roof.bandwidth_gbs:.1f} GB/s from memory, ridge {roof.ridge:.1f} FLOP/B.")
+    lines = [head]
+    for row in [first] if first is last else [first, last]:
+        placed = bound_sentence(row, _batch(row))
+        lines.append(Text(f"{placed.bg}.", f"{placed.en}."))
+    classes = (first["bound"], last["bound"])
+    if classes == ("memory", "compute") and not first.get("data_in_cache"):
+        lines.append(Text(
+            f"При пакет {first['batch_size']} всяко тегло се чете от паметта за малко "
+            f"елементи; при пакет {last['batch_size']} същото четене служи на целия пакет — "
+            "това премества модела през прага.",
+            f"At batch {first['batch_size']} every weight is read from memory for few items; "
+            f"at batch {last['batch_size']} the same read serves the whole batch — that moves "
+            "the model across the ridge."))
+    if "overhead" in classes:
+        lines.append(Text(
+            "Толкова малко извикване се плаща главно с постоянните си разходи: пакетът ги "
+            "разпределя между повече елементи, а нито int8, нито по-бърза аритметика биха "
+            "се видели.",
+            "A call this small pays mostly its fixed costs: a batch spreads them over more "
+            "items, while neither int8 nor faster arithmetic would show."))
+    lines.append(Text(
+        "Под прага помага само по-малко четене (по-малки тегла, по-голям пакет); над него — "
+        "по-бърза аритметика.",
+        "Below the ridge only reading fewer bytes helps (smaller weights, a larger batch); "
+        "above it, faster arithmetic does."))
+    return join(*lines)
+
+
+ROOFLINE_AXES = (Text("аритметична интензивност, FLOP/B", "arithmetic intensity, FLOP/B"),
+                 Text("GFLOP/s", "GFLOP/s"))
+
+
+def plot_roofline(emit: Emitter, roof: Roofline,
+                  groups: Sequence[tuple[Text, Sequence[Mapping[str, Any]]]]) -> None:
+    """The roofline at the lab's thread count — from memory and from the cache — on log-log
+    axes, and each group of placed rows as a line of points on it."""
+    placed = [row for _, rows in groups for row in rows if row.get("arithmetic_intensity")]
+    if not placed:
+        return
+    intensities = [float(row["arithmetic_intensity"]) for row in placed]
+    low = min(min(intensities), roof.ridge) / 2
+    high = max(max(intensities), roof.ridge) * 2
+    steps = 24
+    xs = [low * (high / low) ** (step / steps) for step in range(steps + 1)]
+    for name, bandwidth in ((Text("roofline (памет)", "roofline (memory)"), roof.bandwidth_gbs),
+                            (Text("roofline (кеш)", "roofline (cache)"),
+                             roof.main.cache_bandwidth_gbs)):
+        emit.series(name, *ROOFLINE_AXES, xs, [min(roof.peak_gflops, bandwidth * x) for x in xs],
+                    log_x=True, log_y=True)
+    for name, rows in groups:
+        points = [row for row in rows if row.get("arithmetic_intensity") and row.get("gflops")]
+        if points:
+            emit.series(name, *ROOFLINE_AXES, [row["arithmetic_intensity"] for row in points],
+                        [row["gflops"] for row in points], log_x=True, log_y=True)

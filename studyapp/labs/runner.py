@@ -67,6 +67,7 @@ class LabRun:
     rows: list[dict[str, Scalar]] = field(default_factory=list)
     reading: list[Text] = field(default_factory=list)
     env: dict[str, Any] = field(default_factory=dict)
+    roofline: dict[str, Any] | None = None  # the ceilings the rows were placed on
     error: Text | None = None  # why the run did not finish ok
     detail: str = ""  # the child's traceback, or its last stderr lines
     stderr_tail: list[str] = field(default_factory=list)
@@ -84,6 +85,7 @@ class LabRun:
             self.notes.append(event.text)
         elif isinstance(event, Result):
             self.rows, self.reading, self.env = list(event.rows), list(event.reading), event.env
+            self.roofline = event.roofline
             self.status = "ok"
         elif isinstance(event, Error):
             self.fail(Text(event.message, event.message), event.detail)
@@ -95,6 +97,7 @@ class LabRun:
         """Everything but params, env and status as one JSON-ready object (for storage)."""
         return {
             "rows": self.rows,
+            "roofline": self.roofline,
             "reading": [text_dict(text) for text in self.reading],
             "notes": [text_dict(text) for text in self.notes],
             "tables": [to_dict(table) for table in self.tables.values()],
@@ -111,6 +114,8 @@ class LabRun:
         saved = results or {}
         run = cls(lab, params, status, env=env or {}, duration_s=duration_s or 0.0,
                   rows=list(saved.get("rows") or []), detail=str(saved.get("detail") or ""),
+                  roofline=saved.get("roofline") if isinstance(saved.get("roofline"), dict)
+                  else None,
                   reading=[text_from(item) for item in saved.get("reading") or []],
                   notes=[text_from(item) for item in saved.get("notes") or []],
                   error=text_from(saved["error"]) if saved.get("error") else None)
@@ -122,7 +127,8 @@ class LabRun:
         """The run as one JSON object, texts in `lang`."""
         return {
             "lab": self.lab, "status": self.status, "params": self.params, "env": self.env,
-            "rows": self.rows, "reading": [text.get(lang) for text in self.reading],
+            "rows": self.rows, "roofline": self.roofline,
+            "reading": [text.get(lang) for text in self.reading],
             "notes": [text.get(lang) for text in self.notes],
             "error": self.error.get(lang) if self.error else None,
             "duration_s": round(self.duration_s, 3),

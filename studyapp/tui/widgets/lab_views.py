@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from math import log10
+from math import ceil, floor, log10
 from typing import Any
 
 from rich.table import Table as RichTable
@@ -110,17 +110,31 @@ class SeriesPlot(PlotextPlot):
         first = self.series[0]
         plt.xlabel(first.x_label.get(self.lang))
         plt.ylabel(first.y_label.get(self.lang))
-        ticks: set[float] = set()
+        x_ticks: set[float] = set()
+        y_ticks: set[float] = set()
         for line in self.series:
             points = [(x, y) for x, y in zip(line.x, line.y, strict=False)
-                      if y is not None and (x > 0 or not first.log_x)]
+                      if y is not None and (x > 0 or not first.log_x)
+                      and (y > 0 or not first.log_y)]
             if points:
-                xs = [x for x, _ in points]
-                ticks.update(xs)
-                plt.plot([log10(x) for x in xs] if first.log_x else xs, [y for _, y in points],
+                xs, ys = [x for x, _ in points], [y for _, y in points]
+                x_ticks.update(xs)
+                y_ticks.update(ys)
+                plt.plot(_scaled(xs, first.log_x), _scaled(ys, first.log_y),
                          label=line.name.get(self.lang), marker=PLOT_MARKER)
-        if first.log_x and ticks:
-            # the x values on a log axis drawn by hand: plotext's own log scale fails on
-            # narrow plots
-            shown = sorted(ticks)[:: max(1, len(ticks) // MAX_TICKS)]
+        # values on a log axis are drawn by hand: plotext's own log scale fails on narrow plots
+        if first.log_x and x_ticks:
+            shown = sorted(x_ticks)[:: max(1, len(x_ticks) // MAX_TICKS)]
             plt.xticks([log10(x) for x in shown], [f"{x:g}" for x in shown])
+        if first.log_y and y_ticks:
+            shown = _decades(min(y_ticks), max(y_ticks))
+            plt.yticks([log10(y) for y in shown], [f"{y:g}" for y in shown])
+
+
+def _scaled(values: Sequence[float], log: bool) -> list[float]:
+    return [log10(value) for value in values] if log else list(values)
+
+
+def _decades(low: float, high: float) -> list[float]:
+    """Powers of ten from the one at or below `low` to the one at or above `high`."""
+    return [10.0 ** power for power in range(floor(log10(low)), ceil(log10(high)) + 1)]
