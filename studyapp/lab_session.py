@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from studyapp.deck.model import Text
 from studyapp.labs.envinfo import cpu_info
+from studyapp.labs.lesson import CardDraft
 from studyapp.labs.predictions import Measured, Prediction, measured, verdict
-from studyapp.labs.result_cards import CardDraft, result_cards
+from studyapp.labs.result_cards import result_cards
 from studyapp.labs.runner import EventCallback, LabRunner
 from studyapp.labservice import LabEntry, LabService, RecordedRun, lab_entries
 from studyapp.session import StudyService

@@ -24,11 +24,14 @@ ENV = {"cpu_model": "Test CPU @ 2.5GHz", "isa": {"avx2": True, "avx512f": True,
 ROWS = [
     {"model": "mlp", "variant": variant, "runtime": "torch", "precision": precision,
      "batch_size": batch, "latency_ms_median": median, "speedup": speedup,
+     "speedup_low": low, "speedup_high": high, "noisy": False,
      "size_ratio": 1.0 if precision == "fp32" else 0.28, "accuracy_change_pp": 0.0,
      "threads": 2, "device": "cpu", "status": "ok"}
-    for variant, precision, batch, median, speedup in (
-        ("torch fp32", "fp32", 1, 0.062, 1.0), ("torch fp32", "fp32", 64, 0.31, 1.0),
-        ("torch int8-dyn", "int8", 1, 0.02, 3.1), ("torch int8-dyn", "int8", 64, 0.3, 1.03))
+    for variant, precision, batch, median, speedup, low, high in (
+        ("torch fp32", "fp32", 1, 0.062, 1.0, 1.0, 1.0),
+        ("torch fp32", "fp32", 64, 0.31, 1.0, 1.0, 1.0),
+        ("torch int8-dyn", "int8", 1, 0.02, 3.1, 2.9, 3.3),
+        ("torch int8-dyn", "int8", 64, 0.3, 1.03, 0.98, 1.08))
 ]
 COLUMNS = (Column("variant", Text("вариант", "variant")),
            Column("batch_size", Text("пакет", "batch")),

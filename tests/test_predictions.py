@@ -12,26 +12,27 @@ LATENCY = [{"variant": "harness, perf_counter", "latency_ms_cold": 16.0,
             "latency_ms_median": 0.064, "latency_ms_p99": 12.6, **HERE}]
 QUANTIZE = [
     {"model": "mlp", "variant": f"torch {name}", "runtime": "torch", "precision": precision,
-     "batch_size": batch, "speedup": speedup, **HERE}
-    for name, precision, batch, speedup in (("int8-dyn", "int8", 64, 3.1),
-                                            ("int8-dyn", "int8", 1, 1.04),
-                                            ("fp32", "fp32", 1, 1.0))
+     "batch_size": batch, "speedup": speedup, "speedup_low": low, "speedup_high": high, **HERE}
+    for name, precision, batch, speedup, low, high in (
+        ("int8-dyn", "int8", 64, 3.1, 2.9, 3.3), ("int8-dyn", "int8", 1, 1.04, 1.0, 1.08),
+        ("fp32", "fp32", 1, 1.0, 1.0, 1.0))
 ]
 PRUNE = [{"variant": f"L1 unstr {int(s * 100)}%", "sparsity": s, "accuracy": a,
           "fine_tuned": False, **HERE} for s, a in ((0.0, 0.98), (0.5, 0.975), (0.9, 0.63))]
 BATCHING = [{"variant": "cpu 2T", "batch_size": b, "throughput_per_s": t,
              "latency_ms_per_item": 1000 / t, **HERE} for b, t in ((1, 100.0), (64, 2500.0))]
-ONNX = [{"section": "runtimes", "variant": "ORT all", "batch_size": 1, "speedup": 0.8, **HERE}]
+ONNX = [{"section": "runtimes", "variant": "ORT all", "batch_size": 1, "speedup": 0.8,
+         "speedup_low": 0.75, "speedup_high": 0.84, **HERE}]
 PROFILE = [{"section": "operators", "variant": "aten::addmm", "share": 0.8, **HERE},
            {"section": "operators", "variant": "aten::relu", "share": 0.1, **HERE}]
 
 
 @pytest.mark.parametrize(("lab", "rows", "choice", "shown"), [
     ("latency", LATENCY, 3, "×250"),
-    ("quantize", QUANTIZE, 1, "int8 ×1.04"),
+    ("quantize", QUANTIZE, 1, "int8 ×1.04 (×1.00–1.08)"),
     ("prune", PRUNE, 3, "−35.0 points"),
     ("batching", BATCHING, 3, "×25"),
-    ("onnx", ONNX, 0, "×0.80"),
+    ("onnx", ONNX, 0, "×0.80 (×0.75–0.84)"),
     ("profile", PROFILE, 3, "aten::addmm: 80%"),
 ])
 def test_the_measured_answer_is_read_from_the_rows(lab: str, rows: list[dict[str, object]],
@@ -74,3 +75,22 @@ def test_verdict_says_right_close_or_far_and_the_prediction_round_trips() -> Non
     assert Prediction.from_json(None) is None
     with pytest.raises(ValueError):
         Prediction.of(question, 4)
+
+
+def test_an_interval_reaching_two_answers_cannot_tell_the_prediction_apart() -> None:
+    question = question_for("quantize")
+    assert question is not None
+    straddling = [{**row, "speedup_low": 0.85} if row["batch_size"] == 1 else row
+                  for row in QUANTIZE]  # ×1.04 with ×0.85–1.08: "slower" or "about the same"
+    answer = measured("quantize", straddling)
+    assert answer is not None and list(answer.choices) == [0, 1]
+    assert verdict(Prediction.of(question, 1), answer).en.startswith("Cannot tell")
+    assert verdict(Prediction.of(question, 0), answer).bg.startswith("Не може да се каже")
+    assert verdict(Prediction.of(question, 2), answer).en.startswith("Close")
+    assert verdict(Prediction.of(question, 3), answer).en.startswith("Far off")
+
+
+def test_a_run_that_could_not_measure_cleanly_gives_no_answer() -> None:
+    disturbed = [{**row, "latency_ms_median": 1.0, "noisy": row["precision"] == "int8"}
+                 for row in QUANTIZE]
+    assert measured("quantize", disturbed) is None

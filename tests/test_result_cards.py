@@ -16,8 +16,8 @@ def test_quantize_cards_quote_the_measured_speedups_and_the_matching_reading() -
     cards = result_cards("quantize", QUANTIZE, READING)
     assert len(cards) == 1  # no size or fp16 rows in this run: no cards about them
     card = cards[0]
-    assert "×1.04 at batch 1 but ×3.10 at batch 64" in card.front.en
-    assert "×1.04 при пакет 1, но ×3.10 при пакет 64" in card.front.bg
+    assert "×1.04 (×1.00–1.08) at batch 1 but ×3.10 (×2.90–3.30) at batch 64" in card.front.en
+    assert "×1.04 (×1.00–1.08) при пакет 1, но ×3.10 (×2.90–3.30) при пакет 64" in card.front.bg
     assert card.back.en.endswith("From the run's reading: mlp, batch 1: int8 is ×1.04.")
     assert card.back.bg.endswith("mlp, пакет 1: int8 е ×1.04.")
 
@@ -35,11 +35,12 @@ def test_the_int8_file_card_quotes_the_size_share_and_the_points_as_written() ->
 
 def test_fp16_on_the_cpu_is_not_read_from_the_gpu_rows_of_the_same_run() -> None:
     half = [{**row, "variant": "torch fp16", "precision": "fp16", "batch_size": batch,
-             "speedup": speedup, "device": device}
+             "speedup": speedup, "speedup_low": 0.95 * speedup, "speedup_high": 1.05 * speedup,
+             "device": device}
             for row in QUANTIZE[:1] for batch, speedup, device in (
                 (1, 0.9, "cpu"), (1, 1.8, "cuda"), (64, 0.56, "cpu"), (64, 7.5, "cuda"))]
     cards = result_cards("quantize", QUANTIZE + half, [])
-    assert "fp16 on the CPU gave ×0.56 against fp32 at batch 64" in cards[-1].front.en
+    assert "fp16 on the CPU gave ×0.56 (×0.53–0.59) against fp32 at batch 64" in cards[-1].front.en
 
 
 def test_a_number_counts_as_quoted_only_as_the_rows_hold_it() -> None:
@@ -63,3 +64,16 @@ def test_each_lab_builds_one_to_three_bilingual_cards_from_its_rows() -> None:
 def test_no_cards_without_numbers_or_for_an_unknown_lab() -> None:
     assert result_cards("profile", [], READING) == []
     assert result_cards("probe", LATENCY, READING) == []
+
+
+def test_a_run_that_could_not_measure_cleanly_offers_no_cards() -> None:
+    disturbed = [{**row, "latency_ms_median": 1.0, "noisy": row["batch_size"] == 64}
+                 for row in QUANTIZE]
+    assert result_cards("quantize", disturbed, READING) == []
+    clean = [{**row, "noisy": False} for row in disturbed]
+    assert result_cards("quantize", clean, READING)
+
+
+def test_the_batch_card_needs_speedups_whose_intervals_do_not_overlap() -> None:
+    overlapping = [{**row, "speedup_high": 3.3, "speedup_low": 0.9} for row in QUANTIZE]
+    assert result_cards("quantize", overlapping, READING) == []

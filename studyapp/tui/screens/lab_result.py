@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from studyapp.deck.model import Text
 from studyapp.lab_session import outcome
-from studyapp.labs.result_cards import CardDraft
+from studyapp.labs.lesson import CardDraft
 from studyapp.labservice import RecordedRun
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH

@@ -11,7 +11,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import OptionList
 
-from studyapp.labs.predictions import Prediction, Question
+from studyapp.labs.lesson import Question
+from studyapp.labs.predictions import Prediction
 from studyapp.tui.screens.base import AppModal
 from studyapp.tui.widgets.lab_views import lab_title
 from studyapp.tui.widgets.plain import Plain

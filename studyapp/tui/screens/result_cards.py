@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import SelectionList
 
-from studyapp.labs.result_cards import CardDraft
+from studyapp.labs.lesson import CardDraft
 from studyapp.labservice import RecordedRun
 from studyapp.tui.screens.base import AppModal
 from studyapp.tui.screens.prediction import CSS_PATH
