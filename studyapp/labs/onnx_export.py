@@ -8,8 +8,12 @@ where the lab's events travel.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import re
+import shutil
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from studyapp.labs.envinfo import version
+from studyapp.paths import cache_dir
 
 if TYPE_CHECKING:
     import torch
@@ -94,6 +101,43 @@ def export(model: torch.nn.Module, sample: np.ndarray, path: Path,
             dynamic_axes={INPUT_NAME: {0: BATCH_AXIS}, OUTPUT_NAME: {0: BATCH_AXIS}},
         )
     return Exported(path, "torchscript", reason)
+
+
+EXPORT_VERSION = "1"  # changes whenever `export` writes a different file for the same model
+
+
+def cached_export(model: torch.nn.Module, key: str, sample: np.ndarray,
+                  exporter: str = "dynamo") -> Exported:
+    """`export`, done once per `key` (which names the model and its weights, e.g.
+    "mlp-trained-v2" or "wide_mlp-seed0-v2") and kept under `cache_dir()/onnx/` while torch,
+    the exporter and this code stay the same; a half-written entry is never read."""
+    folder = cache_dir() / "onnx"
+    stem = f"{key}-{exporter}-e{EXPORT_VERSION}-torch{version('torch')}"
+    path, facts = folder / f"{stem}.onnx", folder / f"{stem}.json"
+    try:
+        saved = json.loads(facts.read_text(encoding="utf-8"))
+        known = Exported(path, str(saved["exporter"]), str(saved["fallback_reason"]))
+        if path.is_file():
+            return known
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as tmp:
+        made = export(model, sample, Path(tmp) / path.name, exporter)
+        for file in reversed(made.files):  # the weights before the graph that names them
+            os.replace(file, folder / file.name)
+        fd, written = tempfile.mkstemp(dir=folder, prefix=".facts-")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump({"exporter": made.exporter, "fallback_reason": made.fallback_reason}, out)
+        os.replace(written, facts)
+    return Exported(path, made.exporter, made.fallback_reason)
+
+
+def copy_export(exported: Exported, folder: Path) -> Exported:
+    """The exported files copied into `folder` (to quantize or rewrite them there)."""
+    for file in exported.files:
+        shutil.copyfile(file, folder / file.name)
+    return Exported(folder / exported.path.name, exported.exporter, exported.fallback_reason)
 
 
 def failure_summary(exc: BaseException) -> str:

@@ -47,6 +47,13 @@ class TrainedModel:
     train_seconds: float = 0.0  # how long training took when the weights were made
     from_cache: bool = False
     path: Path | None = None
+    seed: int | None = None  # the seed of random weights (a timing-only model)
+
+    @property
+    def key(self) -> str:
+        """Names these exact weights, for files derived from them (ONNX exports, say)."""
+        weights = "trained" if self.trained else f"seed{self.seed}"
+        return f"{self.name}-{weights}-v{CODE_VERSION}"
 
 
 def digits_tensors() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -178,4 +185,4 @@ def untrained(name: str, seed: int = TRAIN_SEED) -> TrainedModel:
     import torch
 
     torch.manual_seed(seed)
-    return TrainedModel(name, build(name).eval(), accuracy=None, trained=False)
+    return TrainedModel(name, build(name).eval(), accuracy=None, trained=False, seed=seed)
