@@ -1,46 +1,14 @@
-"""Predict first: questions per lab, the measured answer from result rows, the verdict."""
+"""Predict first: a question per lab, the verdict beside the measured answer (each lab's
+answer from its rows is tested in its own `test_lesson_<lab>.py`)."""
 
 from __future__ import annotations
 
 import pytest
+from test_lesson_latency import LATENCY
+from test_lesson_quantize import QUANTIZE
 
 from studyapp.labs.catalog import LAB_IDS
 from studyapp.labs.predictions import Prediction, measured, question_for, verdict
-
-HERE = {"threads": 2, "device": "cpu", "status": "ok"}  # every real row says where it ran
-LATENCY = [{"variant": "harness, perf_counter", "latency_ms_cold": 16.0,
-            "latency_ms_median": 0.064, "latency_ms_p99": 12.6, **HERE}]
-QUANTIZE = [
-    {"model": "mlp", "variant": f"torch {name}", "runtime": "torch", "precision": precision,
-     "batch_size": batch, "speedup": speedup, "speedup_low": low, "speedup_high": high, **HERE}
-    for name, precision, batch, speedup, low, high in (
-        ("int8-dyn", "int8", 64, 3.1, 2.9, 3.3), ("int8-dyn", "int8", 1, 1.04, 1.0, 1.08),
-        ("fp32", "fp32", 1, 1.0, 1.0, 1.0))
-]
-PRUNE = [{"variant": f"L1 unstr {int(s * 100)}%", "sparsity": s, "accuracy": a,
-          "fine_tuned": False, **HERE} for s, a in ((0.0, 0.98), (0.5, 0.975), (0.9, 0.63))]
-BATCHING = [{"variant": "cpu 2T", "batch_size": b, "throughput_per_s": t,
-             "latency_ms_per_item": 1000 / t, **HERE} for b, t in ((1, 100.0), (64, 2500.0))]
-ONNX = [{"section": "runtimes", "variant": "ORT all", "batch_size": 1, "speedup": 0.8,
-         "speedup_low": 0.75, "speedup_high": 0.84, **HERE}]
-PROFILE = [{"section": "operators", "variant": "aten::addmm", "share": 0.8, **HERE},
-           {"section": "operators", "variant": "aten::relu", "share": 0.1, **HERE}]
-
-
-@pytest.mark.parametrize(("lab", "rows", "choice", "shown"), [
-    ("latency", LATENCY, 3, "×250"),
-    ("quantize", QUANTIZE, 1, "int8 ×1.04 (×1.00–1.08)"),
-    ("prune", PRUNE, 3, "−35.0 points"),
-    ("batching", BATCHING, 3, "×25"),
-    ("onnx", ONNX, 0, "×0.80 (×0.75–0.84)"),
-    ("profile", PROFILE, 3, "aten::addmm: 80%"),
-])
-def test_the_measured_answer_is_read_from_the_rows(lab: str, rows: list[dict[str, object]],
-                                                   choice: int, shown: str) -> None:
-    answer = measured(lab, rows)
-    assert answer is not None
-    assert answer.choice == choice
-    assert shown in answer.text.en and answer.text.bg
 
 
 def test_every_app_lab_asks_a_bilingual_question_with_one_choice_per_range() -> None:
