@@ -155,3 +155,12 @@ def test_rows_within_the_roofline_leave_it_alone(monkeypatch) -> None:
     monkeypatch.setattr(roofline_probe, "probe", lambda *a, **k: pytest.fail("probed"))
     row = place(timed(10.0), Work(flops=100 * MB, bytes=200 * MB), ROOF)
     assert roofline_probe.checked([row], ROOF) == (ROOF, [])
+
+
+def test_the_summary_names_both_ceilings_and_when_and_under_what_load() -> None:
+    said = ROOF.summary()
+    assert said.en == ("100 GFLOP/s and 20.0 GB/s (cache 80) at 2 threads; 60 GFLOP/s and "
+                       "12.0 GB/s (cache 50) at 1 thread · probed 2026-11-30 09:00:00 UTC at "
+                       "load 0.20")
+    assert said.bg.startswith("100 GFLOP/s и 20.0 GB/s (кеш 80) при 2 нишки; 60 GFLOP/s")
+    assert "при 1 нишка" in said.bg and "натоварване 0.20" in said.bg

@@ -19,6 +19,7 @@ from studyapp.i18n import tr
 from studyapp.labs import registry
 from studyapp.labs.events import Event, Progress, Table
 from studyapp.labs.params import COMMON_PARAMS, LabParamError, ParamSpec, parse_text
+from studyapp.labs.roofline import Roofline
 from studyapp.labs.runner import LabRun
 from studyapp.labservice import LabService, RecordedRun, lab_entries
 
@@ -89,6 +90,11 @@ def render_run(run: LabRun, lang: str, out: TextIO) -> None:
     width = shutil.get_terminal_size((100, 24)).columns
     for table in run.tables.values():
         print("\n".join(render_table(table, lang, width)), file=out)
+        print(file=out)
+    roof = Roofline.from_json(run.roofline)
+    if roof is not None:
+        print(textwrap.fill(tr(lang, "labs.roofline_line", roofline=roof.summary().get(lang)),
+                            width=min(width, 100), subsequent_indent="  "), file=out)
         print(file=out)
     for header, texts in (("labs.notes_header", run.notes), ("labs.reading_header", run.reading)):
         if texts:

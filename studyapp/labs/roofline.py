@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from studyapp.deck.model import Text
+
 OVERHEAD_SHARE = 0.25  # an in-cache row the roofline allows in under this share of its time
 ABOVE_ROOFLINE = 1.1  # a share above this means the ceiling was measured too low
 BOUNDS = ("memory", "compute", "overhead")
@@ -90,6 +92,21 @@ class Roofline:
     def at(self, threads: int) -> Ceiling:
         """The ceiling probed at `threads`, else the lab's own."""
         return next((c for c in self.ceilings if c.threads == threads), self.main)
+
+    def summary(self) -> Text:
+        """One line for the result screen: the ceilings, and when and under what load."""
+        parts_bg, parts_en = [], []
+        for ceiling in self.ceilings:
+            parts_bg.append(f"{ceiling.peak_gflops:.0f} GFLOP/s и {ceiling.bandwidth_gbs:.1f} "
+                            f"GB/s (кеш {ceiling.cache_bandwidth_gbs:.0f}) при "
+                            f"{ceiling.threads} нишк{'а' if ceiling.threads == 1 else 'и'}")
+            parts_en.append(f"{ceiling.peak_gflops:.0f} GFLOP/s and {ceiling.bandwidth_gbs:.1f} "
+                            f"GB/s (cache {ceiling.cache_bandwidth_gbs:.0f}) at "
+                            f"{ceiling.threads} thread{'' if ceiling.threads == 1 else 's'}")
+        when = self.measured_at.replace("T", " ").removesuffix("+00:00")
+        load = "?" if self.load_average is None else f"{self.load_average:.2f}"
+        return Text(f"{'; '.join(parts_bg)} · измерен {when} UTC при натоварване {load}",
+                    f"{'; '.join(parts_en)} · probed {when} UTC at load {load}")
 
     def to_json(self) -> dict[str, Any]:
         """What `--json` results carry under `roofline`."""

@@ -1,4 +1,5 @@
-"""Robust statistics for timings taken in interleaved rounds. Pure numpy, no torch.
+"""Robust statistics for timings taken in interleaved rounds. Plain Python (the app reads
+stored intervals with it, so it imports neither numpy nor torch).
 
 A timing a lab reports is the median of its per-round medians, with a distribution-free
 confidence interval from order statistics; a ratio of two variants is the median of their
@@ -14,10 +15,9 @@ the others is a stall: the harness measures it again.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 CONFIDENCE = 0.95
 MIN_ROUNDS = 6  # the fewest values that give a 95% interval for a median (coverage 0.969)
@@ -68,9 +68,9 @@ def median_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> 
     """The median of `values` and a distribution-free confidence interval for it."""
     if not values:
         raise ValueError("need at least one value")
-    ordered = np.sort(np.asarray(values, dtype=np.float64))
+    ordered = sorted(float(value) for value in values)
     low, high = order_statistic_ranks(len(ordered), confidence)
-    return Interval(float(np.median(ordered)), float(ordered[low]), float(ordered[high]))
+    return Interval(statistics.median(ordered), ordered[low], ordered[high])
 
 
 def paired_ratio(base: Sequence[float], other: Sequence[float]) -> Interval:
@@ -83,8 +83,8 @@ def paired_ratio(base: Sequence[float], other: Sequence[float]) -> Interval:
 
 def mad(values: Sequence[float]) -> float:
     """The median absolute deviation from the median."""
-    array = np.asarray(values, dtype=np.float64)
-    return float(np.median(np.abs(array - np.median(array))))
+    middle = statistics.median(values)
+    return statistics.median(abs(value - middle) for value in values)
 
 
 def stalled(values: Sequence[float]) -> list[int]:
@@ -92,7 +92,7 @@ def stalled(values: Sequence[float]) -> list[int]:
     relatively (STALL_FACTOR) and in robust standard deviations (STALL_SIGMAS)."""
     if len(values) < 3:
         return []
-    middle = float(np.median(values))
+    middle = statistics.median(values)
     sigma = MAD_TO_SIGMA * mad(values)
     return [index for index, value in enumerate(values)
             if value > STALL_FACTOR * middle and value > middle + STALL_SIGMAS * sigma]

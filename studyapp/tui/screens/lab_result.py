@@ -14,6 +14,7 @@ from textual.widgets import Static
 from studyapp.deck.model import Text
 from studyapp.lab_session import outcome
 from studyapp.labs.lesson import CardDraft
+from studyapp.labs.roofline import Roofline
 from studyapp.labservice import RecordedRun
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
@@ -60,6 +61,10 @@ class LabResultScreen(AppScreen):
             yield from self._texts("labs_ui.notes", record.run.notes)
             yield Plain(self.t("labs_ui.environment"), classes="item-title")
             yield Plain(env_line(record.run.env, lang), id="lab-result-env")
+            roof = Roofline.from_json(record.run.roofline)
+            if roof is not None:
+                yield Plain(self.t("labs_ui.roofline"), classes="item-title")
+                yield Plain(roof.summary().get(lang), id="lab-result-roofline")
         yield KeyBar()
 
     def _summary(self) -> Iterator[Widget]:
