@@ -1,19 +1,20 @@
-"""Labs benchmark: each lab's default wall time, and the harness against torch's own Timer.
+"""Labs benchmark: each lab's default wall time, the harness against torch's own Timer, and
+the spread of the roofline probe.
 
 1. Wall time of every lab at its default size, as a learner starts it (`studyapp lab run`
    does the same: a child process, parent-side wall time). The first pass runs on an empty
-   data folder, so models are trained and the roofline probed; later passes reuse the
-   cache. Target: <= 30 s per lab on 2 CPU cores.
+   data folder, so models are trained, exported and the roofline probed; later passes reuse
+   the cache. Target: <= 20 s per lab on 2 CPU cores at load <= 1.
 2. The harness median against `torch.utils.benchmark.Timer.blocked_autorange` on the same
-   model, input and thread count, both under `torch.inference_mode()`, in alternated rounds
-   so that both see the same machine; the median over rounds is compared. Target: within
-   10%. Timer takes the median of block means (blocks of many calls), the harness the median
-   of single calls: on a quiet machine they agree; on a busy one, slow calls raise the block
-   means, so a gap there says the machine was busy (the load average is printed, and the
-   harness mean beside it: block means follow the mean, not the median).
+   model, input and thread count, both under `torch.inference_mode()`, interleaved: one
+   harness measurement, then one Timer measurement, round after round, so both see the same
+   machine; the medians over the rounds are compared. Target: within 5% on every row. Timer
+   takes the median of block means, the harness the median of its rounds' block medians.
+3. The roofline probe run five times in a row at each thread count: the spread (max / min)
+   of its peak and its bandwidth says how far one probe on this machine can be trusted.
 
 Run: .venv/bin/python benchmarks/bench_labs.py [--labs a,b] [--passes N] [--skip-labs]
-     [--skip-timer] [--repeats N]
+     [--skip-timer] [--skip-probe] [--repeats N]
 """
 
 from __future__ import annotations
@@ -24,17 +25,19 @@ import statistics
 import tempfile
 
 from studyapp.labs import registry
+from studyapp.labs.envinfo import cpu_info, load_average, usable_cores
 from studyapp.labs.runner import run_lab
 
-LAB_TARGET_S = 30.0
-TIMER_TOLERANCE = 0.10
+LAB_TARGET_S = 20.0
+TIMER_TOLERANCE = 0.05
 MIN_TIME_S = 0.3
+PROBES = 5
 TIMER_CASES = (("mlp", 1), ("cnn", 64), ("wide_mlp", 1))  # (model, batch)
 
 
 def bench_labs(labs: list[str], passes: int) -> bool:
     print(f"1. Default wall time per lab (target <= {LAB_TARGET_S:.0f} s), "
-          f"pass 1 on an empty cache")
+          f"pass 1 on an empty cache; load average {load_average()}")
     print(f"   {'lab':<9} " + " ".join(f"{f'pass {n + 1}':>9}" for n in range(passes))
           + "  status")
     all_ok = True
@@ -62,10 +65,11 @@ def bench_timer(threads_list: list[int], repeats: int) -> bool:
     from studyapp.labs import harness, models
     from studyapp.labs.digits import sample_batch
 
-    print(f"2. Harness vs torch.utils.benchmark.Timer, median of {repeats} alternated rounds "
-          f"(target: within {TIMER_TOLERANCE:.0%})")
+    print(f"2. Harness vs torch.utils.benchmark.Timer, median of {repeats} interleaved rounds "
+          f"(target: within {TIMER_TOLERANCE:.0%}); load average {load_average()}")
     print(f"   {'model':<9} {'batch':>5} {'threads':>7} {'harness ms':>11} {'Timer ms':>9} "
-          f"{'ratio':>6}  {'harness CV':>10} {'harness mean ms':>15}")
+          f"{'ratio':>6}  {'p90/median':>10} {'harness mean ms':>15}")
+    plan = harness.Plan(rounds=9, block_s=MIN_TIME_S / 9)
     all_ok = True
     for name, batch in TIMER_CASES:
         torch.manual_seed(0)
@@ -76,9 +80,9 @@ def bench_timer(threads_list: list[int], repeats: int) -> bool:
             timer = Timer("model(x)", globals={"model": model, "x": x}, num_threads=threads)
             for _ in range(repeats):
                 timing = harness.measure(lambda model=model, x=x: model(x), threads=threads,
-                                         min_time_s=MIN_TIME_S)
+                                         plan=plan)
                 ours.append(timing.median_ms)
-                spread.append(timing.cv)
+                spread.append(timing.spread)
                 means.append(timing.mean_ms)
                 with torch.inference_mode():
                     theirs.append(timer.blocked_autorange(min_run_time=MIN_TIME_S).median * 1e3)
@@ -92,6 +96,23 @@ def bench_timer(threads_list: list[int], repeats: int) -> bool:
     return all_ok
 
 
+def bench_probe(threads: int) -> None:
+    from studyapp.labs.roofline_probe import probe
+
+    print(f"3. Roofline probe, {PROBES} probes in a row; load average {load_average()}")
+    probes = [probe(threads) for _ in range(PROBES)]
+    print(f"   {'threads':>7} {'what':<22} {'min':>8} {'median':>8} {'max':>8} {'max/min':>8}")
+    for ceiling in probes[0].ceilings:
+        for label, unit, pick in (
+                ("peak", "GFLOP/s", lambda c: c.peak_gflops),
+                ("bandwidth", "GB/s", lambda c: c.bandwidth_gbs),
+                ("cache bandwidth", "GB/s", lambda c: c.cache_bandwidth_gbs)):
+            values = [pick(found.at(ceiling.threads)) for found in probes]
+            print(f"   {ceiling.threads:>7} {f'{label}, {unit}':<22} {min(values):8.1f} "
+                  f"{statistics.median(values):8.1f} {max(values):8.1f} "
+                  f"{max(values) / min(values):8.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labs", default=",".join(
@@ -99,11 +120,11 @@ def main() -> int:
         help="comma-separated lab ids (default: every available lab)")
     parser.add_argument("--passes", type=int, default=2, help="runs per lab (default 2)")
     parser.add_argument("--repeats", type=int, default=5,
-                        help="alternated harness/Timer rounds per case (default 3)")
+                        help="interleaved harness/Timer rounds per case (default 5)")
     parser.add_argument("--skip-labs", action="store_true")
     parser.add_argument("--skip-timer", action="store_true")
+    parser.add_argument("--skip-probe", action="store_true")
     args = parser.parse_args()
-    from studyapp.labs.envinfo import cpu_info, usable_cores
 
     info = cpu_info()
     print(f"{info['cpu_model']} · {info['usable_cores']} cores · load average "
@@ -113,6 +134,8 @@ def main() -> int:
         ok = bench_labs([lab for lab in args.labs.split(",") if lab], args.passes) and ok
     if not args.skip_timer:
         ok = bench_timer(sorted({1, usable_cores()}), args.repeats) and ok
+    if not args.skip_probe:
+        bench_probe(usable_cores())
     return 0 if ok else 1
 
 
