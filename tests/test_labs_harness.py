@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import statistics
 import time
 from pathlib import Path
@@ -247,3 +248,34 @@ def test_last_level_cache_is_the_largest_cache_sysfs_lists(tmp_path: Path) -> No
         (tmp_path / f"index{index}" / "size").write_text(f"{size}\n", encoding="ascii")
     assert envinfo.last_level_cache_bytes(tmp_path) == 36 * 1024**2
     assert envinfo.last_level_cache_bytes(tmp_path / "absent") is None
+
+
+def test_cpu_seconds_are_read_from_proc_stat(tmp_path: Path) -> None:
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  1000 50 200 9000 30 10 5 100 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n",
+                    encoding="ascii")
+    ticks = os.sysconf("SC_CLK_TCK")
+    machine, mine = envinfo.cpu_seconds(stat)
+    assert machine == pytest.approx((1000 + 50 + 200 + 10 + 5 + 100) / ticks)
+    assert mine >= 0.0
+    assert envinfo.cpu_seconds(tmp_path / "absent") is None
+
+
+def test_other_programs_contend_only_for_cores_the_threads_needed(monkeypatch) -> None:
+    monkeypatch.setattr(envinfo, "usable_cores", lambda: 2)
+    assert envinfo.contended(2, 1.0) and envinfo.contended(1, 1.6)
+    assert not envinfo.contended(1, 0.9)  # one thread still had a free core
+    assert not envinfo.contended(2, 0.3) and not envinfo.contended(2, None)
+
+
+def test_rounds_during_which_another_program_held_a_core_are_not_clean(monkeypatch) -> None:
+    clock = FakeClock()
+    fn, _ = scripted(clock, [1.0])
+    # the machine got 1.2 s busier over the rounds, this process only 0.1 s of it
+    readings = iter([(100.0, 10.0), (101.2, 10.1)])
+    monkeypatch.setattr(harness, "cpu_seconds", lambda: next(readings))
+    monkeypatch.setattr(envinfo, "usable_cores", lambda: 2)
+    plan = harness.Plan(rounds=10, block_s=0.1, warmup_s=0.0)  # 1 s of rounds
+    timing = measure(fn, threads=2, clock=clock, plan=plan)
+    assert timing.others_cores == pytest.approx(1.1) and timing.noisy
+    assert timing.as_row()["others_cores"] == pytest.approx(1.1)

@@ -132,3 +132,11 @@ def test_the_roofline_plot_draws_both_roofs_and_each_group_of_rows() -> None:
     assert max(memory.y) == pytest.approx(100.0)  # flat at the peak past the ridge
     assert memory.x[0] <= 0.25 and memory.x[-1] >= 2 * 124
     assert series[2].x == (MEMORY["arithmetic_intensity"], COMPUTE["arithmetic_intensity"])
+
+
+def test_a_row_crowded_by_other_programs_says_how_many_cores_they_took() -> None:
+    crowded = timed("ORT all", noisy=True) | {"others_cores": 1.14}
+    said = measurement_caution([timed("torch"), crowded])
+    assert said is not None
+    assert "other programs kept 1.1 cores busy on average while they were timed" in said.en
+    assert "други програми заемаха средно 1.1 ядра" in said.bg

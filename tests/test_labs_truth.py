@@ -17,6 +17,8 @@ import time
 
 import pytest
 
+from studyapp.labs import envinfo
+
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs POSIX signals")
 
 CHILD = """
@@ -29,6 +31,7 @@ found = harness.interleaved({"short": lambda: time.sleep(0.005),
                              "long": lambda: time.sleep(0.010)}, threads=1, plan=plan)
 ratio = found.speedup("long", "short")
 print(json.dumps({"stalls": found["short"].stalls, "clean": found.clean,
+                  "others": found["short"].others_cores or 0.0,
                   "ratio": [ratio.value, ratio.low, ratio.high],
                   "worst_round_ms": max(found["long"].rounds_ms)}), flush=True)
 """
@@ -44,7 +47,8 @@ def test_a_process_stopped_mid_row_redoes_the_round_and_keeps_the_true_ratio() -
     os.kill(child.pid, signal.SIGCONT)
     out, _ = child.communicate(timeout=60)
     found = json.loads(out)
-    assert found["stalls"] >= 1 and found["clean"], found
+    assert found["stalls"] >= 1, found
+    assert found["clean"] or found["others"] >= envinfo.OTHERS_CONTEND, found  # a busy machine
     value, low, high = found["ratio"]
     assert 1.8 <= low <= value <= high <= 2.2, found
     assert found["worst_round_ms"] < 100, found  # the 300 ms round was thrown away

@@ -46,6 +46,34 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
+PROC_STAT = Path("/proc/stat")
+
+
+def cpu_seconds(stat: Path = PROC_STAT) -> tuple[float, float] | None:
+    """(seconds every CPU spent busy or stolen by the hypervisor, seconds this process ran)
+    since boot; None where the OS keeps no such counters. Their changes over an interval
+    say how much of the machine other programs took while this one measured."""
+    try:
+        fields = stat.read_text(encoding="ascii").splitlines()[0].split()
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[1:9])
+    except (OSError, ValueError, IndexError):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    mine = os.times()
+    busy = (user + nice + system + irq + softirq + steal) / ticks
+    return busy, mine.user + mine.system
+
+
+OTHERS_CONTEND = 0.5  # cores other programs took, on average, from which they count
+
+
+def contended(threads: int, others_cores: float | None) -> bool:
+    """Whether other programs took cores that `threads` threads needed: on average they kept
+    at least OTHERS_CONTEND cores busy and fewer than `threads` cores were left free."""
+    return others_cores is not None and others_cores >= OTHERS_CONTEND \
+        and usable_cores() - others_cores < threads
+
+
 def load_average() -> float | None:
     """Runnable processes averaged over the last minute (None where the OS has no such number):
     above the core count, programs are waiting for a CPU and timings get noisy."""

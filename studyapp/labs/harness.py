@@ -32,6 +32,7 @@ import numpy as np
 
 from studyapp.labs import stats
 from studyapp.labs.columns import columns
+from studyapp.labs.envinfo import contended, cpu_seconds
 from studyapp.labs.events import Column
 from studyapp.labs.stats import Interval
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 MIN_WARMUP = 10
 MAX_BLOCK_CALLS = 10_000
 WIDE_INTERVAL = 0.5  # a latency interval wider than this share of its median is not a reading
+OTHERS_JUDGED_AFTER_S = 0.1  # rounds shorter than this are too short to tell who else ran
 OPT_LEVELS = ("disable", "basic", "extended", "all")
 
 Call = Callable[[], object]
@@ -90,6 +92,7 @@ class Timing:
     warmup: int = 0
     samples_ms: tuple[float, ...] = ()
     rounds_ms: tuple[float, ...] = ()
+    others_cores: float | None = None  # cores other programs kept busy during the rounds
 
     @property
     def noisy(self) -> bool:
@@ -113,6 +116,8 @@ class Timing:
             "latency_ms_p99": self.p99_ms, "latency_ms_cold": self.cold_ms,
             "spread": self.spread, "noisy": self.noisy, "threads": self.threads,
         }
+        if self.others_cores is not None:
+            row["others_cores"] = self.others_cores
         if samples:
             row |= {"samples": self.samples, "rounds": self.rounds, "stalls": self.stalls}
         return row
@@ -121,10 +126,13 @@ class Timing:
 def summarize(
     samples_ms: Sequence[float], *, rounds_ms: Sequence[float] = (), cold_ms: float = math.nan,
     threads: int = 0, warmup: int = 0, stalls: int = 0, stalled_left: bool = False,
+    others_cores: float | None = None,
 ) -> Timing:
     """Statistics of the timed calls; the median and its interval come from the round values
     (`rounds_ms`; every sample is a round of its own when none are given). Percentiles are
-    linearly interpolated; std is the sample standard deviation (n − 1)."""
+    linearly interpolated; std is the sample standard deviation (n − 1). The timing is clean
+    unless a stall stayed, its interval is too wide to read, or other programs took cores
+    its threads needed."""
     if len(samples_ms) < 2:
         raise ValueError("need at least two samples")
     values = np.asarray(samples_ms, dtype=np.float64)
@@ -132,13 +140,15 @@ def summarize(
     middle = stats.median_interval(per_round)
     p90, p99 = (float(v) for v in np.percentile(values, [90, 99]))
     wide = middle.high - middle.low > WIDE_INTERVAL * middle.value
+    crowded = contended(threads, others_cores)
     return Timing(
         cold_ms=cold_ms, median_ms=middle.value, low_ms=middle.low, high_ms=middle.high,
         p90_ms=p90, p99_ms=p99, mean_ms=float(values.mean()), std_ms=float(values.std(ddof=1)),
         samples=len(values), rounds=len(per_round), stalls=stalls,
-        clean=not stalled_left and not wide, threads=threads, min_ms=float(values.min()),
-        max_ms=float(values.max()), warmup=warmup, samples_ms=tuple(float(v) for v in values),
-        rounds_ms=tuple(float(v) for v in per_round),
+        clean=not (stalled_left or wide or crowded), threads=threads,
+        min_ms=float(values.min()), max_ms=float(values.max()), warmup=warmup,
+        samples_ms=tuple(float(v) for v in values), rounds_ms=tuple(float(v) for v in per_round),
+        others_cores=others_cores,
     )
 
 
@@ -304,6 +314,7 @@ def interleaved(
     retries = plan.rounds // 2 if plan.retries is None else plan.retries
     with torch_threads(threads), torch.inference_mode(), quiet_collector():
         state.prepare()
+        before, started = cpu_seconds(), clock()
         planned = 0
         while state.done < max(planned, 1):
             state.one_round()
@@ -317,6 +328,7 @@ def interleaved(
             for _ in again:
                 state.one_round()
             stalls += len(again)
+        others = _others_cores(before, cpu_seconds(), clock() - started)
         left = {name: stats.stalled(state.values(name)) for name in timers}
         leftover = sorted({index for rounds in left.values() for index in rounds})
         if leftover and state.done - len(leftover) >= stats.MIN_ROUNDS:
@@ -325,9 +337,18 @@ def interleaved(
         name: summarize([call for block in state.calls[name] for call in block],
                         rounds_ms=state.values(name), cold_ms=state.cold[name],
                         threads=threads, warmup=state.warmup[name], stalls=stalls,
-                        stalled_left=bool(left[name]))
+                        stalled_left=bool(left[name]), others_cores=others)
         for name in timers
     })
+
+
+def _others_cores(before: tuple[float, float] | None, after: tuple[float, float] | None,
+                  wall_s: float) -> float | None:
+    """Cores other programs (and the hypervisor) kept busy on average over `wall_s`."""
+    if before is None or after is None or wall_s < OTHERS_JUDGED_AFTER_S:
+        return None
+    machine, mine = after[0] - before[0], after[1] - before[1]
+    return max(0.0, (machine - mine) / wall_s)
 
 
 def measure(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
-from studyapp.labs.envinfo import usable_cores
+from studyapp.labs.envinfo import OTHERS_CONTEND, usable_cores
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.stats import Interval
 
@@ -127,18 +127,23 @@ def measurement_caution(rows: Sequence[Mapping[str, Any]]) -> Text | None:
     timed = [row for row in rows if row.get("latency_ms_median") is not None]
     disturbed = [row for row in timed if row.get("noisy")]
     redone = max((int(row.get("stalls") or 0) for row in timed), default=0)
+    others = max((float(row.get("others_cores") or 0.0) for row in disturbed), default=0.0)
     if disturbed:
         names = Text("; ".join(row_label(row, "bg") for row in disturbed),
                      "; ".join(row_label(row, "en") for row in disturbed))
+        why = Text(
+            f"други програми заемаха средно {others:.1f} ядра, докато те се мереха"
+            if others >= OTHERS_CONTEND else "кръговете им засядаха и след повторенията "
+            "(друга програма е заемала процесора или процесът е бил спрян)",
+            f"other programs kept {others:.1f} cores busy on average while they were timed"
+            if others >= OTHERS_CONTEND else "their rounds kept stalling even when measured "
+            "again (another program held the CPU, or the process was paused)")
         return Text(
-            f"Не можа да се измери чисто: {names.bg} — кръговете им засядаха и след "
-            "повторенията (друга програма е заемала процесора или процесът е бил спрян). "
-            "Тези редове не доказват нищо и от това пускане не се предлагат карти за преговор; "
-            "пуснете упражнението отново на по-спокойна машина.",
-            f"Could not measure cleanly: {names.en} — their rounds kept stalling even when "
-            "measured again (another program held the CPU, or the process was paused). Those "
-            "rows prove nothing, and this run offers no review cards; run the lab again on a "
-            "quieter machine.")
+            f"Не можа да се измери чисто: {names.bg} — {why.bg}. Тези редове не доказват нищо "
+            "и от това пускане не се предлагат карти за преговор; пуснете упражнението отново "
+            "на по-спокойна машина.",
+            f"Could not measure cleanly: {names.en} — {why.en}. Those rows prove nothing, and "
+            "this run offers no review cards; run the lab again on a quieter machine.")
     if redone:
         return Text(
             f"До {redone} кръга засякоха (друга програма е взела процесора за миг) и бяха "
