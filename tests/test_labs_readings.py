@@ -85,10 +85,10 @@ OVERHEAD = placed(0.1, 0.6e6, 0.15e6, 1)  # a CNN's 150 kB in cache, 6 GFLOP/s
 
 
 @pytest.mark.parametrize(("row", "en", "bg"), [
-    (MEMORY, "Batch 1: 0.5 FLOP/B is below the ridge 5 → memory-bound (from memory); 10 GFLOP/s "
-     "is 100% of what it allows", "ограничен от паметта (от паметта)"),
-    (COMPUTE, "Batch 256: 124 FLOP/B is above the ridge 5 → compute-bound; 87 GFLOP/s is 87% "
-     "of the peak", "ограничен от изчисленията"),
+    (MEMORY, "Batch 1: 0.5 FLOP/B is below the ridge 5 (data from memory) → memory-bound; 10 "
+     "GFLOP/s is 100% of what it allows", "под прага 5 (данни от паметта) → ограничен от паметта"),
+    (COMPUTE, "Batch 256: 124 FLOP/B is above the ridge 5 (data from memory) → compute-bound; 87 "
+     "GFLOP/s is 87% of the peak", "ограничен от изчисленията"),
     (OVERHEAD, "Batch 1: its 150 kB of weights and data sit in the cache and the roofline allows "
      "0.006 ms, yet a call takes 0.1 ms → overhead-bound", "постоянните разходи"),
 ])
@@ -99,7 +99,8 @@ def test_each_bound_class_has_its_own_sentence(row: dict, en: str, bg: str) -> N
 
 def test_a_sweep_from_memory_to_compute_explains_the_shared_weight_read() -> None:
     said = read_roofline([MEMORY, COMPUTE], ROOF)
-    assert said.en.startswith("This machine's roofline at 2 threads: 100 GFLOP/s and 20.0 GB/s")
+    assert said.en.startswith("This machine's roofline at 2 threads: 100 GFLOP/s, 20.0 GB/s "
+                              "from memory (ridge 5.0 FLOP/B) and 80 GB/s from the cache.")
     assert "the same read serves the whole batch" in said.en
     assert "fixed costs" not in said.en
 
@@ -115,6 +116,17 @@ def test_an_overhead_bound_start_says_so_and_never_that_weights_come_from_memory
 def test_one_row_is_placed_once() -> None:
     said = read_roofline([MEMORY], ROOF)
     assert said.en.count("Batch 1:") == 1
+
+
+def test_rows_at_one_thread_are_read_on_the_one_thread_roofline() -> None:
+    roof = Roofline((Ceiling(2, 100.0, 20.0, 80.0), Ceiling(1, 60.0, 12.0, 50.0)),
+                    "2026-11-30T09:00:00+00:00", 0.2, 32_000_000)
+    row = place({"latency_ms_median": 0.1, "threads": 1, "batch_size": 1},
+                Work(0.6e6, 0.15e6), roof)
+    said = read_roofline([row], roof)
+    assert said.en.startswith("This machine's roofline at 1 thread: 60 GFLOP/s")
+    assert said.bg.startswith("Roofline на тази машина при 1 нишка:")
+    assert "Below the ridge" not in said.en  # nothing here is bound by bytes or arithmetic
 
 
 def test_the_roofline_plot_draws_both_roofs_and_each_group_of_rows() -> None:

@@ -179,11 +179,12 @@ def _kilobytes(nbytes: float) -> str:
 
 
 def bound_sentence(row: Mapping[str, Any], name: Text) -> Text:
-    """Where one placed row sits on the roofline, in its own class, with its numbers."""
+    """Where one placed row sits on the roofline, in its own class, with its numbers; the
+    ridge named is the one for where its data is read from (memory or the cache)."""
     intensity, share = row["arithmetic_intensity"], row["share_of_roofline"]
     ridge, achieved = row["ridge_flop_per_byte"], row["gflops"]
-    where = Text("от кеша", "from the cache") if row.get("data_in_cache") else \
-        Text("от паметта", "from memory")
+    where = Text("данни от кеша", "data from the cache") if row.get("data_in_cache") else \
+        Text("данни от паметта", "data from memory")
     if row["bound"] == "overhead":
         allowed_ms = row["flops"] / (row["attainable_gflops"] * 1e9) * 1e3
         data = _kilobytes(row["bytes_moved"])
@@ -198,15 +199,15 @@ def bound_sentence(row: Mapping[str, Any], name: Text) -> Text:
             "dominate, not bytes or arithmetic")
     if row["bound"] == "memory":
         return Text(
-            f"{name.bg}: {intensity:.3g} FLOP/B е под прага {ridge:.3g} → ограничен от "
-            f"паметта ({where.bg}); {achieved:.3g} GFLOP/s са {share:.0%} от достижимото",
-            f"{name.en}: {intensity:.3g} FLOP/B is below the ridge {ridge:.3g} → memory-bound "
-            f"({where.en}); {achieved:.3g} GFLOP/s is {share:.0%} of what it allows")
+            f"{name.bg}: {intensity:.3g} FLOP/B е под прага {ridge:.3g} ({where.bg}) → "
+            f"ограничен от паметта; {achieved:.3g} GFLOP/s са {share:.0%} от достижимото",
+            f"{name.en}: {intensity:.3g} FLOP/B is below the ridge {ridge:.3g} ({where.en}) → "
+            f"memory-bound; {achieved:.3g} GFLOP/s is {share:.0%} of what it allows")
     return Text(
-        f"{name.bg}: {intensity:.3g} FLOP/B е над прага {ridge:.3g} → ограничен от "
-        f"изчисленията; {achieved:.3g} GFLOP/s са {share:.0%} от пика",
-        f"{name.en}: {intensity:.3g} FLOP/B is above the ridge {ridge:.3g} → compute-bound; "
-        f"{achieved:.3g} GFLOP/s is {share:.0%} of the peak")
+        f"{name.bg}: {intensity:.3g} FLOP/B е над прага {ridge:.3g} ({where.bg}) → "
+        f"ограничен от изчисленията; {achieved:.3g} GFLOP/s са {share:.0%} от пика",
+        f"{name.en}: {intensity:.3g} FLOP/B is above the ridge {ridge:.3g} ({where.en}) → "
+        f"compute-bound; {achieved:.3g} GFLOP/s is {share:.0%} of the peak")
 
 
 def _batch(row: Mapping[str, Any]) -> Text:
@@ -217,11 +218,16 @@ def read_roofline(rows: Sequence[Mapping[str, Any]], roof: Roofline) -> Text:
     """The roofline, where the smallest and the largest batch sit on it, and what moves a
     model between the classes — said only for the classes these rows are in."""
     first, last = rows[0], rows[-1]
+    ceiling = roof.at(int(first.get("threads") or roof.threads))
+    threads = Text(f"{ceiling.threads} нишк{'а' if ceiling.threads == 1 else 'и'}",
+                   f"{ceiling.threads} thread{'' if ceiling.threads == 1 else 's'}")
     head = Text(
-        f"Roofline на тази машина при {roof.threads} нишки: {roof.peak_gflops:.0f} GFLOP/s и "
-        f"{roof.bandwidth_gbs:.1f} GB/s от паметта, праг {roof.ridge:.1f} FLOP/B.",
-        f"This machine's roofline at {roof.threads} threads: {roof.peak_gflops:.0f} GFLOP/s "
-        f"and {roof.bandwidth_gbs:.1f} GB/s from memory, ridge {roof.ridge:.1f} FLOP/B.")
+        f"Roofline на тази машина при {threads.bg}: {ceiling.peak_gflops:.0f} GFLOP/s, "
+        f"{ceiling.bandwidth_gbs:.1f} GB/s от паметта (праг {ceiling.ridge:.1f} FLOP/B) и "
+        f"{ceiling.cache_bandwidth_gbs:.0f} GB/s от кеша.",
+        f"This machine's roofline at {threads.en}: {ceiling.peak_gflops:.0f} GFLOP/s, "
+        f"{ceiling.bandwidth_gbs:.1f} GB/s from memory (ridge {ceiling.ridge:.1f} FLOP/B) and "
+        f"{ceiling.cache_bandwidth_gbs:.0f} GB/s from the cache.")
     lines = [head]
     for row in [first] if first is last else [first, last]:
         placed = bound_sentence(row, _batch(row))
@@ -242,11 +248,12 @@ def read_roofline(rows: Sequence[Mapping[str, Any]], roof: Roofline) -> Text:
             "се видели.",
             "A call this small pays mostly its fixed costs: a batch spreads them over more "
             "items, while neither int8 nor faster arithmetic would show."))
-    lines.append(Text(
-        "Под прага помага само по-малко четене (по-малки тегла, по-голям пакет); над него — "
-        "по-бърза аритметика.",
-        "Below the ridge only reading fewer bytes helps (smaller weights, a larger batch); "
-        "above it, faster arithmetic does."))
+    if set(classes) != {"overhead"}:
+        lines.append(Text(
+            "Под прага помага само по-малко четене (по-малки тегла, по-голям пакет); над него — "
+            "по-бърза аритметика.",
+            "Below the ridge only reading fewer bytes helps (smaller weights, a larger batch); "
+            "above it, faster arithmetic does."))
     return join(*lines)
 
 
