@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from studyapp.deck.model import Text
 from studyapp.labs.findings import put_interval
 from studyapp.labs.lessons import prune as lesson
 from studyapp.labs.predictions import measured
@@ -100,9 +101,15 @@ def test_accuracy_holds_while_the_images_pass_for_chance_and_falls_where_they_do
             "63.1% (−34.9 points; 124 images lost, 0 gained)") in said[0].en
     assert "до 50% и пада измеримо за първи път при 90%" in said[0].bg
     assert "fixed 78 images and broke 5: the remaining weights took over" in said[1].en
-    assert "поправи 78 изображения и развали 5" in said[1].bg
+    assert "поправи 78 от изображенията и развали 5" in said[1].bg
     assert "−50%: 92.1% (−5.9 points; 21 images lost, 0 gained) — measurably lower, after " \
            "fine-tuning 98.3% (+0.3 points; 0 images lost, 1 gained) — level" in said[2].en
+
+
+def test_one_image_is_one_image_in_both_languages() -> None:
+    assert lesson.lost_and_gained(1, 0) == Text("загубени изображения: 1, спечелени: 0",
+                                                "1 image lost, 0 gained")
+    assert lesson.lost_and_gained(1, 2, 355).en == "1 of 355 images lost, 2 gained"
 
 
 def test_accuracy_that_never_drops_measurably_stays_level_to_the_end() -> None:

@@ -88,6 +88,17 @@ def _points(row: Row, dense: Row) -> float:
     return ((number(row, "accuracy") or 0.0) - (number(dense, "accuracy") or 0.0)) * 100
 
 
+def _images(count: int) -> str:
+    return "image" if count == 1 else "images"
+
+
+def lost_and_gained(lost: int, gained: int, of: int | None = None) -> Text:
+    """"21 images lost, 0 gained" (of `of` test images)."""
+    total = Text("", "") if of is None else Text(f" от {of}", f" of {of}")
+    return Text(f"загубени изображения: {lost}{total.bg}, спечелени: {gained}",
+                f"{lost}{total.en} {_images(of or lost)} lost, {gained} gained")
+
+
 def _signed(points: float) -> str:
     return f"{'−' if points < 0 else '+'}{abs(points):.1f}"
 
@@ -95,15 +106,15 @@ def _signed(points: float) -> str:
 def _accuracy_at(row: Row, dense: Row) -> Text:
     """"92.1% (−5.9 points; 21 images lost, 0 gained)"."""
     accuracy, points = f"{number(row, 'accuracy') or 0.0:.1%}", _signed(_points(row, dense))
-    lost, gained = _count(row, "lost_images"), _count(row, "gained_images")
-    return Text(f"{accuracy} ({points} пункта; {lost} изображения загубени, {gained} спечелени)",
-                f"{accuracy} ({points} points; {lost} images lost, {gained} gained)")
+    counted = lost_and_gained(_count(row, "lost_images"), _count(row, "gained_images"))
+    return Text(f"{accuracy} ({points} пункта; {counted.bg})",
+                f"{accuracy} ({points} points; {counted.en})")
 
 
 CHANGE = {
     -1: Text("измеримо по-ниско", "measurably lower"),
-    0: Text("наравно в рамките на разделителната способност",
-            "level within the resolution"),
+    0: Text("наравно в рамките на това, което тестовото множество различава",
+            "level within what the test set resolves"),
     1: Text("измеримо по-високо", "measurably higher"),
 }
 
@@ -144,9 +155,10 @@ def _tuning_effect(row: Row) -> Text:
                 "a difference the test set cannot tell from chance."),
         -1: Text("измеримо влошаване.", "a measurable loss."),
     }[by_tuning(row)]
-    return Text(f"При {pct} дообучението поправи {fixed} изображения и развали {broken}: "
+    return Text(f"При {pct} дообучението поправи {fixed} от изображенията и развали {broken}: "
                 f"{effect.bg}",
-                f"At {pct} fine-tuning fixed {fixed} images and broke {broken}: {effect.en}")
+                f"At {pct} fine-tuning fixed {fixed} {_images(fixed)} and broke {broken}: "
+                f"{effect.en}")
 
 
 def _judged(row: Row, dense: Row) -> Text:
@@ -447,24 +459,22 @@ def pruning(rows: Rows) -> Pruning | None:
 
 def describe(found: Pruning) -> tuple[Interval, Text]:
     lost = (found.dense_accuracy - found.pruned_accuracy) * 100
-    pct = _pct(found.sparsity)
+    pct, counted = _pct(found.sparsity), lost_and_gained(found.lost, found.gained,
+                                                         found.test_images)
     return exact(lost), Text(
         f"при {pct} разреденост точността е {found.pruned_accuracy:.1%} срещу "
-        f"{found.dense_accuracy:.1%}: −{lost:.1f} пункта ({found.lost} от {found.test_images} "
-        f"изображения загубени, {found.gained} спечелени)",
+        f"{found.dense_accuracy:.1%}: {_signed(-lost)} пункта ({counted.bg})",
         f"at {pct} sparsity accuracy is {found.pruned_accuracy:.1%} against "
-        f"{found.dense_accuracy:.1%}: −{lost:.1f} points ({found.lost} of {found.test_images} "
-        f"images lost, {found.gained} gained)")
+        f"{found.dense_accuracy:.1%}: {_signed(-lost)} points ({counted.en})")
 
 
 def accuracy_cards(found: Pruning, reading: Sequence[Text]) -> list[CardDraft]:
     """Why fine-tuning helps (when the drop and the recovery are both measurable), or why so
     many weights could go (when the test set shows no drop at all)."""
     pct = _pct(found.sparsity)
-    fell = (f"{found.dense_accuracy:.1%} → {found.pruned_accuracy:.1%}, {found.lost} от "
-            f"{found.test_images} изображения загубени, {found.gained} спечелени",
-            f"{found.dense_accuracy:.1%} → {found.pruned_accuracy:.1%}, {found.lost} of "
-            f"{found.test_images} images lost, {found.gained} gained")
+    counted = lost_and_gained(found.lost, found.gained, found.test_images)
+    fell = (f"{found.dense_accuracy:.1%} → {found.pruned_accuracy:.1%}, {counted.bg}",
+            f"{found.dense_accuracy:.1%} → {found.pruned_accuracy:.1%}, {counted.en}")
     tuned = found.tuned
     if found.change < 0 and tuned is not None and by_tuning(tuned) > 0:
         after = f"{number(tuned, 'accuracy') or 0.0:.1%}"
