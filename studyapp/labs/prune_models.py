@@ -66,12 +66,15 @@ def _csr_linear(layer: nn.Linear) -> nn.Module:
     from torch import nn
 
     class CsrLinear(nn.Module):
+        weight: torch.Tensor
+        bias: torch.Tensor
+
         def __init__(self) -> None:
             super().__init__()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # torch calls its CSR support "beta"
-                self.weight = layer.weight.detach().to_sparse_csr()
-            self.bias = layer.bias.detach()[:, None]
+                self.register_buffer("weight", layer.weight.detach().to_sparse_csr())
+            self.register_buffer("bias", layer.bias.detach()[:, None].clone())
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             import torch
