@@ -47,14 +47,15 @@ PARAMS: dict[str, ParamSpec] = {
 @dataclass(frozen=True)
 class Sweep:
     sparsities: tuple[float, ...]  # unstructured: share of weights set to zero
+    timed_sparsities: tuple[float, ...]  # the ones also timed (zeros change no shape)
     fractions: tuple[float, ...]  # structured: share of hidden neurons/channels removed
     plan: harness.Plan  # the one interleaved comparison of every timed model
 
 
 SWEEPS: dict[str, Sweep] = {
-    "quick": Sweep((0.5, 0.9), (0.5,), harness.QUICK),
-    "default": Sweep(tuple(step / 10 for step in range(1, 10)), (0.25, 0.5, 0.75),
-                     harness.Plan(budget_s=6.0)),
+    "quick": Sweep((0.5, 0.9), (0.5, 0.9), (0.5,), harness.QUICK),
+    "default": Sweep(tuple(step / 10 for step in range(1, 10)), (0.3, 0.6, 0.9),
+                     (0.25, 0.5, 0.75), harness.Plan(warmup_s=0.2, budget_s=5.0)),
 }
 LATENCY_BATCH = 256  # test digits per timed call: enough work for the GEMM shapes to matter
 DENSE = "dense"  # the comparison's name for the trained model, every speed-up's baseline
@@ -151,9 +152,9 @@ class PruneRun:
         self.timed[row["variant"]] = Timed(row, model, lambda: work(model, LATENCY_BATCH))
 
     def level(self, name: Text, method: str, amount: float, pruned: nn.Module,
-              removed: Callable[[nn.Module], float]) -> nn.Module:
+              removed: Callable[[nn.Module], float], timed: bool = True) -> nn.Module:
         """Rows for `pruned` as it is and after fine-tuning; the final model, masks removed,
-        goes into the comparison."""
+        goes into the comparison when `timed`."""
         from studyapp.labs import zoo
 
         row = self.row(name, method, amount, pruned, removed(pruned))
@@ -163,7 +164,8 @@ class PruneRun:
             row = self.row(Text(f"{name.bg} +дообуч.", f"{name.en} +FT"), method, amount,
                            pruned, removed(pruned), tuned=True, before=before)
         prune_models.make_permanent(pruned)
-        self.to_time(row, pruned)
+        if timed:
+            self.to_time(row, pruned)
         return pruned
 
     def dense_level(self) -> None:
@@ -176,7 +178,8 @@ class PruneRun:
             model = copy.deepcopy(self.dense)
             prune_models.prune_globally(model, sparsity)
             final = self.level(Text(f"L1 неструкт. {_pct(sparsity)}", f"L1 unstr {_pct(sparsity)}"),
-                               "unstructured", sparsity, model, prune_models.zero_share)
+                               "unstructured", sparsity, model, prune_models.zero_share,
+                               timed=sparsity in self.sweep.timed_sparsities)
             self.step(Text(f"глобално окъсяване по големина {_pct(sparsity)}",
                            f"global magnitude pruning {_pct(sparsity)}"))
         return final

@@ -113,8 +113,7 @@ def _accuracy_at(row: Row, dense: Row) -> Text:
 
 CHANGE = {
     -1: Text("измеримо по-ниско", "measurably lower"),
-    0: Text("наравно в рамките на това, което тестовото множество различава",
-            "level within what the test set resolves"),
+    0: Text("наравно", "level"),
     1: Text("измеримо по-високо", "measurably higher"),
 }
 
@@ -285,18 +284,20 @@ def _csr_latency(row: Row) -> Text:
         f"which multiplies only the {share:.0%} non-zeros: {_ms(row)}, {said.en}.")
     if speedup is None or not share:
         return head
-    per_multiply = Text(
-        f"Прави {share:.0%} от умноженията, но всяко струва ×{1 / (share * speedup.value):.1f} "
-        "повече, отколкото в плътното ядро: индексите и разпръснатите четения от паметта",
-        f"It does {share:.0%} of the multiplications, yet each costs "
-        f"×{1 / (share * speedup.value):.1f} as much as in the dense kernel: the indices and "
-        "scattered memory reads")
+    per_multiply = 1 / (share * speedup.value)
+    cost = Text(
+        f"Прави {share:.0%} от умноженията, но всяко струва ×{per_multiply:.1f} повече, "
+        "отколкото в плътното ядро, което не обхожда индекси и чете паметта подред",
+        f"It does {share:.0%} of the multiplications, but each costs ×{per_multiply:.1f} as "
+        "much as in the dense kernel, which walks no indices and reads memory in order")
     pays = verdict(speedup,
                    faster=Text("; при тази разреденост прескачането на нулите пак се изплаща.",
-                               "; at this sparsity skipping the zeros pays all the same."),
-                   slower=Text(" изяждат спестеното.", " eat up what the zeros save."),
-                   same=Text(" изяждат спестеното.", " eat up what the zeros save."))
-    return join(head, Text(f"{per_multiply.bg}{pays.bg}", f"{per_multiply.en}{pays.en}"))
+                               "; at this sparsity skipping the zeros still pays."),
+                   slower=Text(": прескочените нули не наваксват това.",
+                               ": the skipped zeros do not make up for it."),
+                   same=Text(": прескочените нули само наваксват това.",
+                             ": the skipped zeros only make up for it."))
+    return join(head, Text(f"{cost.bg}{pays.bg}", f"{cost.en}{pays.en}"))
 
 
 def _structured_latency(dense: Row, row: Row) -> Text:
