@@ -170,7 +170,7 @@ def cold_call(rows: Rows) -> ColdCall | None:
 def read_cold(found: ColdCall) -> Text:
     ratio = found.ratio
     if ratio.direction() > 0:
-        against = Text(f"{spanned(ratio)} топлата медиана от {_ms(found.warm.value)} ms",
+        against = Text(f"{spanned(ratio)} спрямо топлата медиана от {_ms(found.warm.value)} ms",
                        f"{spanned(ratio)} the warm median of {_ms(found.warm.value)} ms")
     else:
         against = Text(f"без измерима разлика от топлата медиана от {_ms(found.warm.value)} ms "
