@@ -26,7 +26,7 @@ from studyapp.labs.events import Column, Emitter
 from studyapp.labs.findings import put_interval
 from studyapp.labs.lessons import latency as lesson
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.readings import cautions, cuda_skipped, plot_roofline
+from studyapp.labs.readings import cautions, cuda_skipped
 
 if TYPE_CHECKING:
     from torch import nn
@@ -277,9 +277,6 @@ def measure(p: dict[str, Any], setup: dict[str, Any], fresh: latency_cold.FreshP
     shown = warm.timing.samples_ms[:SERIES_POINTS]
     emit.series(Text("харнес (perf_counter)", "harness (perf_counter)"), *axis,
                 list(range(1, len(shown) + 1)), list(shown))
-    if roof is not None:
-        plot_roofline(emit, roof, [(Text(f"{model_name}, пакет {batch}",
-                                         f"{model_name}, batch {batch}"), warm.rows)])
     rows = [*timings, *clock_rows, *skipped]
     reading = [*lesson.reading(rows, roof, load, envinfo.usable_cores()), *notes]
     emit.result(rows, [*reading, *cautions(load, rows)],

@@ -22,7 +22,8 @@ from studyapp.labs.roofline import Roofline
 from studyapp.labs.stats import Interval, median_interval
 
 BUSY_SLOWDOWN = 1.5  # several threads slower than one by more than this, all the interval long
-TAIL = 1.5  # a p99 this many times the median is a tail worth a card
+NOTABLE_THREADS = 1.25  # a thread-count difference beyond this, all the interval long, is a card
+LONG_TAIL = 1.5  # a p99 this many times the median is a long tail
 COARSE_CLOCK = 0.05  # a clock step above this share of a call can barely see the call
 
 Found = TypeVar("Found")
@@ -344,28 +345,38 @@ def tail(rows: Rows) -> Row | None:
 
 
 def tail_cards(row: Row, reading: Sequence[Text]) -> list[CardDraft]:
-    """Only when the p99 is far enough above the median to be a tail."""
+    """Why percentiles: the answer says what this run's tail was, long or short."""
     median, p99 = number(row, "latency_ms_median") or 0.0, number(row, "latency_ms_p99") or 0.0
-    if not median or p99 < TAIL * median:
+    if not median:
         return []
     ratio = multiple(p99 / median)
+    if p99 >= LONG_TAIL * median:
+        here = Text(f"Тук едно извикване от сто трае {ratio} медианата.",
+                    f"Here one call in a hundred takes {ratio} the median.")
+    else:
+        here = Text(f"Тук опашката е къса (p99 {ratio} медианата), но при натоварване — други "
+                    "процеси, зает сървър — тя расте.",
+                    f"Here the tail is short (p99 {ratio} the median), but under load — other "
+                    "processes, a busy server — it grows.")
     return [CardDraft(
         Text(f"Твоят p99 е {_ms(p99)} ms при медиана {_ms(median)} ms ({ratio}). Защо се "
              "отчитат перцентили, а не едно средно?",
              f"Your p99 is {_ms(p99)} ms with a median of {_ms(median)} ms ({ratio}). Why "
              "report percentiles rather than one mean?"),
         with_reading(Text(
-            "Закъсненията имат дълга опашка (планировчик, други процеси, кешове): средното я "
-            "скрива, а потребителите я усещат. Медианата казва типичното, p90/p99 — колко "
-            "лошо става понякога.",
-            "Latencies have a long tail (scheduler, other processes, caches): a mean hides it "
-            "and users feel it. The median tells the typical case, p90/p99 how bad it gets at "
-            "times."), reading, "p99"))]
+            "Закъсненията имат опашка (планировчик, други процеси, кешове): средното я скрива, "
+            "а потребителите я усещат. Медианата казва типичното, p90/p99 — колко лошо става "
+            f"понякога. {here.bg}",
+            "Latencies have a tail (scheduler, other processes, caches): a mean hides it and "
+            "users feel it. The median tells the typical case, p90/p99 how bad it gets at "
+            f"times. {here.en}"), reading, "p99"))]
 
 
 def threads_cards(found: Threads, reading: Sequence[Text]) -> list[CardDraft]:
-    """A measured difference between one thread and several, not caused by a busy core."""
-    if found.busy:
+    """A notable difference between one thread and several (beyond ×1.25 all the interval
+    long), not caused by a busy core."""
+    notable = found.speedup.low > NOTABLE_THREADS or found.speedup.high < 1 / NOTABLE_THREADS
+    if found.busy or not notable:
         return []
     direction, said = found.speedup.direction(), times(found.speedup)
     front = Text(f"С {found.threads} нишки извикването ти отне {_ms(found.many_ms)} ms, с 1 "
