@@ -45,6 +45,7 @@ def test_each_fresh_process_reads_its_first_call_like_the_example(quick_run: Lab
         # time.time() was read around perf_counter's reads of the same call
         assert row["latency_ms_cold"] >= row["latency_ms_cold_perf_counter"] * 0.99
         assert row["latency_ms_cold_perf_counter"] > row["latency_ms_second"]
+        assert row["from_cache"] is True  # the lab cached the model before they loaded it
     assert any(str(row["seed_printout"]) in quick_run.reading[0].en for row in processes)
 
 

@@ -91,6 +91,13 @@ def test_the_cold_call_is_read_like_the_example_with_both_clocks() -> None:
     assert "„Inference time: 0.0006 seconds“" in said.bg
 
 
+def test_a_process_that_had_to_train_the_model_is_not_a_cold_call() -> None:
+    run = [row | {"from_cache": False} if row.get("variant", "").endswith("3") else row
+           for row in LATENCY]
+    found = lesson.cold_call(run)
+    assert found is not None and found.processes == 2
+
+
 def test_a_model_trained_first_in_this_run_is_said_so() -> None:
     said = lesson.read_cold(lesson.cold_call(rows(trained_first=True)))
     assert "The model had to be trained first in this run (1.2 s) and was cached" in said.en
@@ -197,8 +204,8 @@ def test_a_clean_run_offers_the_cold_and_tail_cards_with_their_numbers() -> None
 
 
 def test_the_percentile_card_says_whether_this_run_had_a_long_tail_or_a_short_one() -> None:
-    long, short = ([card for card in result_cards("latency", rows(p99=p99), [])
-                    if "p99" in card.front.en][0] for p99 in (0.09, 0.05))
+    long, short = (next(card for card in result_cards("latency", rows(p99=p99), [])
+                        if "p99" in card.front.en) for p99 in (0.09, 0.05))
     assert long.back.en.endswith("Here one call in a hundred takes ×2.14 the median.")
     assert short.back.en.endswith("Here the tail is short (p99 ×1.19 the median), but under "
                                   "load — other processes, a busy server — it grows.")

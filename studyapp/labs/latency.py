@@ -138,6 +138,7 @@ def cold_rows(calls: list[latency_cold.FirstCall], trained_first: bool,
         "latency_ms_cold": call.time_s * 1e3,
         "latency_ms_cold_perf_counter": call.perf_counter_s * 1e3,
         "latency_ms_second": call.second_s * 1e3, "seed_printout": call.printout,
+        "from_cache": call.from_cache,
         "trained_first": trained_first, "train_seconds": train_seconds if trained_first else None,
         "samples": 1, **common,
     } for index, call in enumerate(calls, start=1)]

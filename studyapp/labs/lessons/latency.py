@@ -149,8 +149,9 @@ class ColdCall:
 
 
 def cold_call(rows: Rows) -> ColdCall | None:
-    processes = [row for row in of(rows, "cold")
-                 if number(row, "latency_ms_cold_perf_counter") is not None]
+    processes = [row for row in of(rows, "cold")  # one that trained the model is not cold
+                 if number(row, "latency_ms_cold_perf_counter") is not None
+                 and row.get("from_cache") is not False]
     main = harness_row(rows)
     warm_ms = warm(main) if main is not None else None
     if not processes or warm_ms is None or not warm_ms.low:
