@@ -168,7 +168,7 @@ def harness_row(timing: harness.Timing, measurement: str, variant: Text, threads
 
 @dataclass(frozen=True)
 class Measured:
-    rows: list[dict[str, Any]]  # cold, singles, harness (and one thread)
+    rows: list[dict[str, Any]]  # the harness at the lab's thread count (and at one thread)
     timing: harness.Timing  # the harness at the lab's thread count
     singles: list[float]
 
@@ -223,11 +223,12 @@ def run(params: dict[str, object], emit: Emitter) -> None:
     setup = {"model": model_name, "batch": batch, "seed": seed, "threads": threads,
              "device": device}
     with latency_cold.FreshProcesses(setup, size.processes) as fresh:  # importing from now
-        measure(p, setup, fresh, load, emit)
+        measure_and_report(p, setup, fresh, load, emit)
 
 
-def measure(p: dict[str, Any], setup: dict[str, Any], fresh: latency_cold.FreshProcesses,
-            load: float | None, emit: Emitter) -> None:
+def measure_and_report(p: dict[str, Any], setup: dict[str, Any],
+                       fresh: latency_cold.FreshProcesses, load: float | None,
+                       emit: Emitter) -> None:
     """Everything after the fresh processes started: the model, the cold calls, the warm
     calls, the clocks, the roofline, and the result."""
     import torch
