@@ -1,10 +1,13 @@
 """Lab `latency` (step 1, example 2): one `time.time()` reading against a real measurement.
 
 The module's example times ONE call of a model with `time.time()` and prints it. This lab
-does exactly that on the first call of a trained digits model, then shows what the single
-number hides: how far the cold first call is from the warm latency, how much 20 single
-`time.time()` readings of the warm model disagree, what the harness (warm-up, repeats,
-`perf_counter`) gives as median/p90/p99/CV, and how fine the two clocks tick here.
+does exactly that on the first call of the cached trained digits model in a few fresh Python
+processes (`latency_cold.py`: a first call in the process that has just trained the model
+would not be cold), then shows what the single number hides: how far that cold call is from
+the warm latency, how much 20 single `time.time()` readings of the warm model disagree, what
+the harness reports (median with its interval, p90/p99, spread, rounds, stalls), how one
+thread compares with several (timed interleaved), how fine the two clocks tick here, and
+where the call sits on this machine's roofline. The reading is `lessons/latency.py`'s.
 torch is imported inside the functions (lab child process only).
 """
 
@@ -14,14 +17,21 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
-from studyapp.labs import harness
+from studyapp.labs import harness, latency_cold
 from studyapp.labs.columns import columns
 from studyapp.labs.events import Column, Emitter
+from studyapp.labs.findings import put_interval
+from studyapp.labs.lessons import latency as lesson
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.readings import cuda_skipped
+from studyapp.labs.readings import cautions, cuda_skipped
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from studyapp.labs.roofline import Roofline
 
 PARAMS: dict[str, ParamSpec] = {
     "model": ParamSpec(str, "mlp", choices=("mlp", "cnn", "wide_mlp"),
@@ -34,15 +44,32 @@ PARAMS: dict[str, ParamSpec] = {
                                     "single time.time() readings")),
 }
 
-MIN_TIME_S = {"quick": harness.QUICK_MIN_TIME_S, "default": 2.0}
-CLOCK_TRIES = {"quick": 200, "default": 2000}
+
+@dataclass(frozen=True)
+class Size:
+    processes: int  # fresh processes, each timing one cold first call
+    plan: harness.Plan  # the harness comparison
+    clock_tries: int  # reads of each clock for its smallest step
+
+
+SIZES = {
+    "quick": Size(3, harness.QUICK, 200),
+    "default": Size(5, harness.Plan(rounds=21, block_s=0.02, budget_s=4.0), 2000),
+}
 SERIES_POINTS = 200  # harness samples drawn on the plot (the first ones, in order)
 TIMINGS, CLOCKS = "timings", "clocks"
+MANY, ONE = "threads", "one thread"  # the comparison's names
 
 TIMING_TABLE = columns(
-    Column("variant", Text("измерване", "measurement")), "latency_ms_cold",
-    Column("latency_ms_min", Text("мин", "min"), "ms"), "latency_ms_median", "latency_ms_p90",
-    "latency_ms_p99", Column("latency_ms_max", Text("макс", "max"), "ms"), "cv", "samples",
+    Column("variant", Text("измерване", "measurement")),
+    Column("latency_ms_cold", Text("1-во, time.time()", "1st, time.time()"), "ms"),
+    Column("latency_ms_cold_perf_counter", Text("1-во, perf_counter", "1st, perf_counter"),
+           "ms"),
+    Column("latency_ms_second", Text("2-ро извикване", "2nd call"), "ms"),
+    Column("latency_ms_min", Text("мин", "min"), "ms"), "latency_ms_median", "latency_ms_low",
+    "latency_ms_high", "latency_ms_p90", "latency_ms_p99",
+    Column("latency_ms_max", Text("макс", "max"), "ms"), "spread", "samples", "rounds",
+    "stalls", "threads", "speedup", "speedup_low", "speedup_high", "bound",
 )
 CLOCK_TABLE = (
     Column("variant", Text("часовник", "clock")),
@@ -79,24 +106,6 @@ def clock_facts(name: str, tries: int) -> ClockFacts:
                       smallest_step_ns(getattr(time, name), tries), info.monotonic)
 
 
-class SeedStyleFirstCall:
-    """Calls the model; the first call is also timed as the module's example does it."""
-
-    def __init__(self, call: Callable[[], Any], synchronize: Callable[[], None] | None) -> None:
-        self._call, self._sync = call, synchronize
-        self.seconds: float | None = None  # the example's `end_time - start_time`
-
-    def __call__(self) -> Any:
-        if self.seconds is not None:
-            return self._call()
-        start_time = time.time()
-        output = self._call()
-        if self._sync is not None:
-            self._sync()
-        self.seconds = time.time() - start_time
-        return output
-
-
 def single_readings(call: Callable[[], Any], count: int,
                     synchronize: Callable[[], None] | None) -> list[float]:
     """`count` readings in ms, each one warm call between two `time.time()` reads."""
@@ -107,204 +116,170 @@ def single_readings(call: Callable[[], Any], count: int,
         return [reading() for _ in range(count)]
 
 
-def _fmt(ms: float) -> str:
-    return f"{ms:.3f}" if ms < 10 else f"{ms:.1f}"
+def at_threads(call: Callable[[], Any], threads: int) -> Callable[[], Any]:
+    """`call` run at `threads` torch threads: the count is switched only when it differs, so
+    in an interleaved comparison only the first call of a block pays for the switch (and the
+    block's median, the round's value, leaves it out)."""
+    import torch
+
+    def switched() -> Any:
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+        return call()
+
+    return switched
 
 
-def threads_reading(timing: harness.Timing, one_thread: harness.Timing,
-                    load: float | None, cores: int) -> Text:
-    """Compare the chosen thread count with one thread, and say why they differ."""
-    ratio = timing.median_ms / one_thread.median_ms
-    tail = timing.p90_ms / one_thread.p90_ms
-    parts_bg = [f"С 1 нишка медианата е {_fmt(one_thread.median_ms)} ms и p90 "
-                f"{_fmt(one_thread.p90_ms)} ms; с {timing.threads} — {_fmt(timing.median_ms)} "
-                f"и {_fmt(timing.p90_ms)} ms."]
-    parts_en = [f"With 1 thread the median is {_fmt(one_thread.median_ms)} ms and p90 "
-                f"{_fmt(one_thread.p90_ms)} ms; with {timing.threads}, "
-                f"{_fmt(timing.median_ms)} and {_fmt(timing.p90_ms)} ms."]
-    if ratio > 1.5 or tail > 3:
-        parts_bg.append("При толкова малко работа на извикване разделянето между нишки струва "
-                        "повече, отколкото спестява, а когато други програми държат ядрата, "
-                        "нишка, която чака изместен партньор, спира цялото извикване.")
-        parts_en.append("With this little work per call, splitting it across threads costs "
-                        "more than it saves, and when other programs hold the cores, a thread "
-                        "waiting for a descheduled partner stalls the whole call.")
-    elif ratio < 1 / 1.5:
-        parts_bg.append("Тук има достатъчно работа, за да се раздели между нишките.")
-        parts_en.append("There is enough work per call here to share between threads.")
-    else:
-        parts_bg.append("Броят нишки почти не променя тази латентност.")
-        parts_en.append("The thread count barely changes this latency.")
-    if load is not None:
-        parts_bg.append(f"Натоварването (load average) беше {load:.1f} при {cores} ядра.")
-        parts_en.append(f"The load average was {load:.1f} on {cores} cores.")
-    return Text(" ".join(parts_bg), " ".join(parts_en))
+def cold_rows(calls: list[latency_cold.FirstCall], trained_first: bool,
+              train_seconds: float, common: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{
+        "variant": f"1st call, fresh process {index}",
+        "variant_bg": f"1-во извикване, нов процес {index}", "measurement": "cold",
+        "latency_ms_cold": call.time_s * 1e3,
+        "latency_ms_cold_perf_counter": call.perf_counter_s * 1e3,
+        "latency_ms_second": call.second_s * 1e3, "seed_printout": call.printout,
+        "from_cache": call.from_cache,
+        "trained_first": trained_first, "train_seconds": train_seconds if trained_first else None,
+        "samples": 1, **common,
+    } for index, call in enumerate(calls, start=1)]
 
 
-def reading(cold_ms: float, seed_printout: str, singles: list[float],
-            timing: harness.Timing, clocks: list[ClockFacts]) -> list[Text]:
-    """What this run's numbers say, in both languages."""
-    median = timing.median_ms
-    low, high = min(singles), max(singles)
-    pool_bg = f", пускане на {timing.threads} работни нишки" if timing.threads > 1 else ""
-    pool_en = f", starting {timing.threads} worker threads" if timing.threads > 1 else ""
-    texts = [Text(
-        f"Първото извикване, измерено като в примера с time.time(), отне {_fmt(cold_ms)} ms "
-        f"(примерът би отпечатал „{seed_printout}“) — {cold_ms / median:.0f}× топлата медиана "
-        f"от {_fmt(median)} ms. То плаща еднократни разходи (заделяне на памет, избор на "
-        f"ядра, студени кешове{pool_bg}): едно измерване на първото извикване мери "
-        "стартирането, не модела.",
-        f"The first call, timed like the example with time.time(), took {_fmt(cold_ms)} ms "
-        f"(the example would print \"{seed_printout}\") — {cold_ms / median:.0f}× the warm "
-        f"median of {_fmt(median)} ms. It pays one-time costs (memory allocation, kernel "
-        f"selection, cold caches{pool_en}): one timing of the first call measures start-up, "
-        "not the model.",
-    )]
-    texts.append(Text(
-        f"{len(singles)} единични измервания с time.time() на вече топлия модел дадоха от "
-        f"{_fmt(low)} до {_fmt(high)} ms — {high / low:.1f}× разлика. Всяко от тях можеше да "
-        "бъде отчетено като „латентността“.",
-        f"{len(singles)} single time.time() readings of the already warm model ranged from "
-        f"{_fmt(low)} to {_fmt(high)} ms — a {high / low:.1f}× spread. Any one of them could "
-        "have been reported as \"the latency\".",
-    ))
-    steady_bg = ("шумно: CV над 0,15 — нещо друго е ползвало процесора; пуснете отново "
-                 "или намалете натоварването" if timing.noisy else "стабилно (CV ≤ 0,15)")
-    steady_en = ("noisy: CV above 0.15 — something else was using the CPU; run again or "
-                 "reduce the load" if timing.noisy else "steady (CV ≤ 0.15)")
-    seconds = sum(timing.samples_ms) / 1e3
-    texts.append(Text(
-        f"Харнесът направи {timing.warmup} загряващи и {timing.samples} измерени извиквания "
-        f"за {seconds:.1f} s при {timing.threads} нишки: медиана {_fmt(median)} ms, p90 "
-        f"{_fmt(timing.p90_ms)} ms, p99 {_fmt(timing.p99_ms)} ms (опашка "
-        f"{timing.p99_ms / median:.1f}× медианата), CV {timing.cv:.2f} — {steady_bg}.",
-        f"The harness made {timing.warmup} warm-up and {timing.samples} timed calls in "
-        f"{seconds:.1f} s at {timing.threads} threads: median {_fmt(median)} ms, p90 "
-        f"{_fmt(timing.p90_ms)} ms, p99 {_fmt(timing.p99_ms)} ms (a tail of "
-        f"{timing.p99_ms / median:.1f}× the median), CV {timing.cv:.2f} — {steady_en}.",
-    ))
-    wall, counter = clocks
-    share = wall.step_ns / (median * 1e6)
-    texts.append(Text(
-        f"time.time() тук се променя на стъпки от {wall.step_ns:.0f} ns ({share:.2%} от едно "
-        f"извикване), perf_counter — на {counter.step_ns:.0f} ns. "
-        + ("Стъпката на time.time() е съизмерима с извикването: то едва се вижда. "
-           if share > 0.05 else "Резолюцията не е проблемът тук — разсейването е. ")
-        + "time.time() следва часовника на стената, който NTP може да премести по време на "
-        "измерването; perf_counter е монотонен и е направен за интервали.",
-        f"time.time() here moves in steps of {wall.step_ns:.0f} ns ({share:.2%} of one call), "
-        f"perf_counter in steps of {counter.step_ns:.0f} ns. "
-        + ("time.time()'s step is comparable to the call: it can barely see it. "
-           if share > 0.05 else "Resolution is not the problem here — the spread is. ")
-        + "time.time() follows the wall clock, which NTP may move during a measurement; "
-        "perf_counter is monotonic and made for intervals.",
-    ))
-    return texts
+def singles_row(singles: list[float], common: dict[str, Any]) -> dict[str, Any]:
+    return {"variant": f"{len(singles)} × time.time()",
+            "variant_bg": f"{len(singles)} × time.time()", "measurement": "singles",
+            "latency_ms_min": min(singles), "latency_ms_max": max(singles),
+            "latency_ms_median": statistics.median(singles),
+            "spread_ratio": max(singles) / min(singles), "samples": len(singles), **common}
+
+
+def harness_row(timing: harness.Timing, measurement: str, variant: Text, threads: int,
+                common: dict[str, Any]) -> dict[str, Any]:
+    """A harness timing at `threads` threads (the comparison itself ran at the lab's count,
+    each call switching to its own)."""
+    return {
+        "variant": variant.en, "variant_bg": variant.bg, "measurement": measurement,
+        **common, **timing.as_row(samples=True), "threads": threads,
+        # the harness's own first call is not cold here: the fresh processes measure that
+        "latency_ms_cold": None,
+        "latency_ms_min": timing.min_ms, "latency_ms_max": timing.max_ms,
+        "warmup": timing.warmup,
+    }
 
 
 @dataclass(frozen=True)
 class Measured:
-    cold_ms: float  # the first call, timed as the example does
-    seed_printout: str  # what the example would print for it
-    singles: list[float]  # single time.time() readings of the warm model, ms
-    timing: harness.Timing  # the harness at the chosen thread count
-    one_thread: harness.Timing | None  # the harness at one thread (CPU, threads > 1)
-    clocks: list[ClockFacts]  # time.time, then perf_counter
+    rows: list[dict[str, Any]]  # the harness at the lab's thread count (and at one thread)
+    timing: harness.Timing  # the harness at the lab's thread count
+    singles: list[float]
 
 
-def measure_all(call: Callable[[], Any], p: dict[str, Any], device: str, emit: Emitter
-                ) -> Measured:
-    """Every measurement of the lab, in the order that keeps the first call cold."""
-    total, threads, size = 4, int(p["threads"]), str(p["size"])
+def measure_warm(call: Callable[[], Any], threads: int, device: str, size: Size,
+                 readings: int, common: dict[str, Any], emit: Emitter) -> Measured:
+    """The harness at the lab's thread count — against one thread, interleaved, on a CPU
+    with more than one thread — then the single time.time() readings."""
     sync = harness.synchronizer(device)
-    emit.progress(1, total, Text("студено извикване и загряване", "cold call and warm-up"))
-    first_call = SeedStyleFirstCall(call, sync)
-    timing = harness.measure(first_call, threads=threads, min_time_s=MIN_TIME_S[size],
-                             synchronize=sync)
-    seconds = first_call.seconds or 0.0
-    emit.progress(2, total, Text("единични измервания с time.time()",
-                                 "single time.time() readings"))
-    singles = single_readings(call, int(p["readings"]), sync)
-    emit.progress(3, total, Text("резолюция на часовниците и 1 нишка",
-                                 "clock resolution and one thread"))
-    clocks = [clock_facts(name, CLOCK_TRIES[size]) for name in ("time", "perf_counter")]
-    one_thread = None
+    message = Text("харнес, редуващи се кръгове", "harness, interleaved rounds")
+    calls = {MANY: at_threads(call, threads)}
     if threads > 1 and device == "cpu":
-        one_thread = harness.measure(call, threads=1, min_time_s=MIN_TIME_S[size] / 4)
-    emit.progress(total, total, Text("готово", "done"))
-    return Measured(seconds * 1e3, f"Inference time: {seconds:.4f} seconds", singles, timing,
-                    one_thread, clocks)
+        calls[ONE] = at_threads(call, 1)
+    comparison = harness.interleaved(
+        calls, threads=threads, plan=size.plan, synchronize={name: sync for name in calls},
+        on_round=lambda done, total: emit.progress(done, total, message))
+    main = harness_row(comparison[MANY], "harness",
+                       Text("харнес, perf_counter", "harness, perf_counter"), threads, common)
+    rows = [main]
+    if ONE in calls:
+        put_interval(main, "speedup", comparison.speedup(ONE, MANY))
+        rows.append(harness_row(comparison[ONE], "one_thread",
+                                Text("харнес, 1 нишка", "harness, 1 thread"), 1, common))
+    singles = single_readings(call, readings, sync)
+    return Measured(rows, comparison[MANY], singles)
 
 
-def timing_rows(m: Measured, common: dict[str, Any]) -> list[dict[str, Any]]:
-    t = m.timing
-    rows: list[dict[str, Any]] = [
-        {"variant": "1st call, time.time() (example)",
-         "variant_bg": "1-во извикване, time.time() (пример)",
-         "latency_ms_cold": m.cold_ms, "seed_printout": m.seed_printout, "samples": 1, **common},
-        {"variant": f"{len(m.singles)} × time.time()",
-         "variant_bg": f"{len(m.singles)} × time.time()",
-         "latency_ms_min": min(m.singles), "latency_ms_max": max(m.singles),
-         "latency_ms_median": statistics.median(m.singles),
-         "spread_ratio": max(m.singles) / min(m.singles), "samples": len(m.singles), **common},
-        {"variant": "harness, perf_counter", "variant_bg": "харнес, perf_counter",
-         **t.as_row(samples=True), "latency_ms_cold": m.cold_ms, "latency_ms_min": t.min_ms,
-         "latency_ms_max": t.max_ms, "latency_ms_mean": t.mean_ms, "latency_ms_std": t.std_ms,
-         "warmup": t.warmup, **common},
-    ]
-    if m.one_thread is not None:
-        one = m.one_thread
-        rows.append({"variant": "harness, 1 thread", "variant_bg": "харнес, 1 нишка",
-                     **one.as_row(samples=True), "latency_ms_min": one.min_ms,
-                     "latency_ms_max": one.max_ms, **common, "threads": 1,
-                     "latency_ms_cold": None})  # its first call came after the model was warm
-    return rows
+def place(rows: list[dict[str, Any]], model: nn.Module, batch: int,
+          threads: int) -> tuple[Roofline, list[Text]]:
+    """The harness rows on this machine's roofline (each at its own thread count)."""
+    from studyapp.labs import roofline_probe
+    from studyapp.labs.roofline import place as place_row
+    from studyapp.labs.work import work
 
-
-def clock_rows(m: Measured, threads: int, device: str) -> list[dict[str, Any]]:
-    return [
-        {"variant": f"time.{clock.name}()", "resolution_ns": clock.resolution_ns,
-         "step_ns": clock.step_ns, "share_of_call": clock.step_ns / (m.timing.median_ms * 1e6),
-         "monotonic": clock.monotonic, "threads": threads, "device": device}
-        for clock in m.clocks
-    ]
+    roof = roofline_probe.roofline(threads)
+    done = work(model, batch)
+    timed = [row for row in rows if row["measurement"] in ("harness", "one_thread")]
+    for row in timed:
+        place_row(row, done, roof)
+    return roofline_probe.checked(timed, roof)
 
 
 def run(params: dict[str, object], emit: Emitter) -> None:
+    from studyapp.labs import envinfo
+
+    load = envinfo.load_average()  # before the lab adds its own
+    p: dict[str, Any] = dict(params)
+    threads, batch, seed = int(p["threads"]), int(p["batch"]), int(p["seed"])
+    device, model_name, size = str(p["device"]), str(p["model"]), SIZES[str(p["size"])]
+    if device == "cuda" and not envinfo.cuda_available():
+        device = "cpu"
+    setup = {"model": model_name, "batch": batch, "seed": seed, "threads": threads,
+             "device": device}
+    with latency_cold.FreshProcesses(setup, size.processes) as fresh:  # importing from now
+        measure_and_report(p, setup, fresh, load, emit)
+
+
+def measure_and_report(p: dict[str, Any], setup: dict[str, Any],
+                       fresh: latency_cold.FreshProcesses, load: float | None,
+                       emit: Emitter) -> None:
+    """Everything after the fresh processes started: the model, the cold calls, the warm
+    calls, the clocks, the roofline, and the result."""
     import torch
 
     from studyapp.labs import envinfo, zoo
     from studyapp.labs.digits import sample_batch
 
-    p: dict[str, Any] = dict(params)
-    threads, batch = int(p["threads"]), int(p["batch"])
-    device, model_name = str(p["device"]), str(p["model"])
+    threads, batch, device = int(setup["threads"]), int(setup["batch"]), str(setup["device"])
+    model_name, size = str(setup["model"]), SIZES[str(p["size"])]
     harness.set_threads(threads)
     skipped: list[dict[str, Any]] = []
-    if device == "cuda" and not envinfo.cuda_available():
+    if device != p["device"]:
         skipped.append(cuda_skipped(emit, threads, Text(
             "Няма CUDA GPU тук: измерено е на процесора.",
             "No CUDA GPU here: measured on the CPU.")))
-        device = "cpu"
-    model = zoo.trained(model_name, progress=emit.progress).model.to(device)
-    x = torch.from_numpy(sample_batch(batch, int(p["seed"]))).to(device)
-    m = measure_all(lambda: model(x), p, device, emit)
-
+    trained = zoo.trained(model_name, progress=emit.progress)
+    total = 4
+    emit.progress(1, total, Text("първо извикване в нови процеси",
+                                 "first call in fresh processes"))
+    calls = fresh.first_calls()
     common = {"threads": threads, "device": device, "model": model_name, "batch_size": batch,
               "status": "ok"}
-    timings, clocks = timing_rows(m, common), clock_rows(m, threads, device)
+    model = trained.model.to(device)
+    x = torch.from_numpy(sample_batch(batch, int(setup["seed"]))).to(device)
+    emit.progress(2, total, Text("топли извиквания", "warm calls"))
+    warm = measure_warm(lambda: model(x), threads, device, size, int(p["readings"]), common,
+                        emit)
+    emit.progress(3, total, Text("резолюция на часовниците", "clock resolution"))
+    clocks = [clock_facts(name, size.clock_tries) for name in ("time", "perf_counter")]
+    timings = [*cold_rows(calls, not trained.from_cache, trained.train_seconds, common),
+               singles_row(warm.singles, common), *warm.rows]
+    clock_rows = [{"variant": f"time.{clock.name}()", "measurement": "clock",
+                   "resolution_ns": clock.resolution_ns, "step_ns": clock.step_ns,
+                   "share_of_call": clock.step_ns / (warm.timing.median_ms * 1e6),
+                   "monotonic": clock.monotonic, "threads": threads, "device": device}
+                  for clock in clocks]
+    roof: Roofline | None = None
+    notes: list[Text] = []
+    if device == "cpu":
+        roof, notes = place(timings, model, batch, threads)
+    emit.progress(total, total, Text("готово", "done"))
     emit.table(TIMINGS, Text(f"Латентност на {model_name}, пакет {batch}",
                              f"Latency of {model_name}, batch {batch}"), TIMING_TABLE, timings)
-    emit.table(CLOCKS, Text("Часовници", "Clocks"), CLOCK_TABLE, clocks)
+    emit.table(CLOCKS, Text("Часовници", "Clocks"), CLOCK_TABLE, clock_rows)
     axis = (Text("извикване №", "call #"), Text("ms", "ms"))
     emit.series(Text("единични time.time()", "single time.time()"), *axis,
-                list(range(1, len(m.singles) + 1)), m.singles)
-    shown = m.timing.samples_ms[:SERIES_POINTS]
+                list(range(1, len(warm.singles) + 1)), warm.singles)
+    shown = warm.timing.samples_ms[:SERIES_POINTS]
     emit.series(Text("харнес (perf_counter)", "harness (perf_counter)"), *axis,
                 list(range(1, len(shown) + 1)), list(shown))
-    texts = reading(m.cold_ms, m.seed_printout, m.singles, m.timing, m.clocks)
-    if m.one_thread is not None:
-        env = envinfo.cpu_info()
-        texts.insert(3, threads_reading(m.timing, m.one_thread, env["load_average_1m"],
-                                        env["usable_cores"]))
-    emit.result([*timings, *clocks, *skipped], texts)
+    rows = [*timings, *clock_rows, *skipped]
+    reading = [*lesson.reading(rows, roof, load, envinfo.usable_cores()), *notes]
+    emit.result(rows, [*reading, *cautions(load, rows)],
+                None if roof is None else roof.to_json())
