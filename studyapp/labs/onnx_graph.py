@@ -7,7 +7,8 @@ FusedMatMul), the nodes it moved to the CPU's blocked NCHWc layout (ONNX Runtime
 otherwise (constants folded, redundant reshapes dropped). The onnx lab writes these into its
 rows; the reading then names them beside each level's measured gain.
 
-`nodes(path)` reads a saved graph (onnx is imported inside it); the rest is pure code.
+`nodes(path)` and `named_nodes(path)` read a saved graph (onnx is imported inside them); the
+rest is pure code. The profile lab names the nodes of ONNX Runtime's profile with them.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def node_of(op_type: str, domain: str, activation: str = "") -> Node:
     return Node(label, fused, blocked)
 
 
-def nodes(path: Path) -> list[Node]:
-    """The nodes of the ONNX graph at `path`, in graph order."""
+def named_nodes(path: Path) -> list[tuple[str, Node]]:
+    """The nodes of the ONNX graph at `path` with their names, in graph order."""
     import onnx
 
     def activation(node: onnx.NodeProto) -> str:
@@ -64,7 +65,13 @@ def nodes(path: Path) -> list[Node]:
         return ""
 
     graph = onnx.load(str(path), load_external_data=False).graph
-    return [node_of(node.op_type, node.domain, activation(node)) for node in graph.node]
+    return [(node.name, node_of(node.op_type, node.domain, activation(node)))
+            for node in graph.node]
+
+
+def nodes(path: Path) -> list[Node]:
+    """The nodes of the ONNX graph at `path`, in graph order."""
+    return [node for _, node in named_nodes(path)]
 
 
 def counted(names: Iterable[str]) -> str:
