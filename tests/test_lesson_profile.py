@@ -119,7 +119,11 @@ def test_onnx_runtimes_optimized_nodes_are_named_only_when_it_ran_them() -> None
            for name, share in (("NCHWc Conv+Relu", 0.7), ("FusedGemm", 0.1), ("Shape", 0.05))]
     said = ort_reading(ort)
     assert "most time goes into NCHWc Conv+Relu (70%)" in said.en
-    assert "The nodes NCHWc Conv+Relu, FusedGemm are the graph optimizer's work" in said.en
+    assert ("NCHWc Conv+Relu, FusedGemm: the graph optimizer's work — fused operators and the "
+            "blocked NCHWc layout") in said.en
+    fused_only = ort_reading([{**ort[1], "share": 0.9}])
+    assert "FusedGemm: the graph optimizer's work — fused operators (see" in fused_only.en
+    assert "FusedGemm: работа на оптимизатора на графа — слети оператори" in fused_only.bg
     plain = ort_reading([{"section": "ort", "variant": "Gemm", "share": 0.9, **HERE}])
     assert "graph optimizer" not in plain.en and "Gemm (90%)" in plain.bg
 

@@ -25,7 +25,7 @@ from studyapp.labs.lesson import (
     speedup_line,
     with_reading,
 )
-from studyapp.labs.readings import join, times
+from studyapp.labs.readings import bounds, join, times
 from studyapp.labs.stats import Interval
 
 LEVELS = ("disable", "basic", "extended", "all")  # as harness.OPT_LEVELS, without importing it
@@ -70,12 +70,40 @@ def batch_of(row: Row) -> int:
     return int(number(row, "batch_size") or 0)
 
 
-def by_batch(rows: Sequence[Row], key: str = "speedup") -> Text:
+def baseline(rows: Rows, row: Row, key: str) -> Row | None:
+    """The row that `row`'s ratio under `key` was measured against: the level below it
+    (`gain`), level disable (a level's `speedup`) or eager torch on the CPU (a runtime's)."""
+    batch = row.get("batch_size")
+    if row.get("section") == "levels":
+        level = str(row.get("opt_level"))
+        other = LEVELS[max(LEVELS.index(level) - 1, 0)] if key == "gain" else LEVELS[0]
+        return find(rows, section="levels", opt_level=other, batch_size=batch)
+    return find(rows, section="runtimes", variant=EAGER, device="cpu", batch_size=batch)
+
+
+def trusted(rows: Rows, row: Row | None, key: str = "speedup") -> Interval | None:
+    """The ratio under `key` of `row`, unless it or its baseline could not be measured
+    cleanly: such a ratio proves nothing, so nothing is credited or explained from it."""
+    if row is None or row.get("noisy") or (baseline(rows, row, key) or {}).get("noisy"):
+        return None
+    return interval(row, key)
+
+
+def said(rows: Rows, row: Row, key: str = "speedup") -> Text:
+    """A ratio as its interval allows, or that it could not be measured cleanly."""
+    found, measured = trusted(rows, row, key), interval(row, key)
+    if found is None and measured is not None:
+        return Text(f"не е измерено чисто ({bounds(measured)})",
+                    f"not measured cleanly ({bounds(measured)})")
+    return times(found)
+
+
+def by_batch(rows: Rows, mine: Sequence[Row], key: str = "speedup") -> Text:
     """"×1.37 faster (×1.18–1.56) at batch 1, no measurable difference (×0.97–1.04) at batch
-    64": the ratio under `key` of each row, as its interval allows, smallest batch first."""
-    said = [(times(interval(row, key)), _at(batch_of(row))) for row in sorted(rows, key=batch_of)]
-    return Text(", ".join(f"{ratio.bg} {at.bg}" for ratio, at in said),
-                ", ".join(f"{ratio.en} {at.en}" for ratio, at in said))
+    64": the ratio under `key` of each of `mine`, smallest batch first."""
+    parts = [(said(rows, row, key), _at(batch_of(row))) for row in sorted(mine, key=batch_of)]
+    return Text(", ".join(f"{ratio.bg} {at.bg}" for ratio, at in parts),
+                ", ".join(f"{ratio.en} {at.en}" for ratio, at in parts))
 
 
 def _ms(row: Row | None) -> str:
@@ -92,18 +120,19 @@ def export_reading(rows: Rows) -> Text:
     first = check[0]
     diffs = [value for row in check if (value := number(row, "max_abs_diff")) is not None]
     worst = f"{max(diffs):.1e}" if diffs else "—"
-    size = (number(first, "size_bytes") or 0) / 1e3
+    size = number(first, "size_bytes") or 0
+    shown_size = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
     fallback = str(first.get("fallback_reason") or "")
     failed = Text(f" (torch.export не успя: {fallback})", f" (torch.export failed: {fallback})") \
         if fallback else Text("", "")
     ok = all(row.get("status") == "ok" for row in check)
     shown = _listed(batches(check))
     return Text(
-        f"Експорт с {first.get('exporter')}{failed.bg}: {size:,.0f} kB. Входът има символна "
+        f"Експорт с {first.get('exporter')}{failed.bg}: {shown_size}. Входът има символна "
         f"ос на пакета, така че един файл служи за пакети {shown}; най-голямата разлика от "
         f"torch е {worst} (граница {TOLERANCE:.0e})"
         + (" — съвпада." if ok else " — НЕ съвпада: вижте таблицата."),
-        f"Exported with the {first.get('exporter')} exporter{failed.en}: {size:,.0f} kB. The "
+        f"Exported with the {first.get('exporter')} exporter{failed.en}: {shown_size}. The "
         f"input has a symbolic batch axis, so one file serves batches {shown}; the largest "
         f"difference from torch is {worst} (limit {TOLERANCE:.0e})"
         + (" — it matches." if ok else " — it does NOT match: see the table."))
@@ -183,9 +212,10 @@ def _batches_text(found: Sequence[int]) -> Text:
     return Text(f"при пакети {listed} и {found[-1]}", f"at batches {listed} and {found[-1]}")
 
 
-def credit_sentence(level_rows: Sequence[Row]) -> Text:
-    """What this run credits one level's step with, batch by batch, from the intervals."""
-    gains = [(batch_of(row), interval(row, "gain")) for row in level_rows]
+def credit_sentence(rows: Rows, level_rows: Sequence[Row]) -> Text:
+    """What this run credits one level's step with, batch by batch, from the intervals it
+    measured cleanly."""
+    gains = [(batch_of(row), trusted(rows, row, "gain")) for row in level_rows]
     faster = [batch for batch, gain in gains if gain is not None and gain.direction() > 0]
     slower = [batch for batch, gain in gains if gain is not None and gain.direction() < 0]
     what = credit(level_rows[0])
@@ -215,10 +245,10 @@ def level_step(rows: Rows, level: str) -> Text:
     """One level against the level below it: what it changed, what it gained, the credit."""
     mine = sorted(section(rows, "levels", opt_level=level), key=batch_of)
     change, counts = graph_change(mine[0]), node_counts(mine[0])
-    gains = by_batch(mine, "gain")
+    gains = by_batch(rows, mine, "gain")
     return join(Text(f"Ниво {level} {counts.bg} {change.bg} — {gains.bg}.",
                      f"Level {level} {counts.en} {change.en} — {gains.en}."),
-                credit_sentence(mine))
+                credit_sentence(rows, mine))
 
 
 def levels_reading(rows: Rows) -> Text:
@@ -227,7 +257,7 @@ def levels_reading(rows: Rows) -> Text:
     firsts = [row for level in LEVELS
               if (row := find(rows, section="levels", opt_level=level)) is not None]
     counts = ", ".join(f"{row.get('opt_level')} {row.get('nodes')}" for row in firsts)
-    overall = by_batch(section(rows, "levels", opt_level=LEVELS[-1]))
+    overall = by_batch(rows, section(rows, "levels", opt_level=LEVELS[-1]))
     return join(
         Text(f"Възли в оптимизирания граф: {counts}.", f"Nodes in the optimized graph: {counts}."),
         *(level_step(rows, str(row.get("opt_level"))) for row in firsts[1:]),
@@ -260,40 +290,42 @@ def torch_kernels(eager: Row) -> str:
 
 def gap_sentence(small: Interval | None, large: Interval | None, large_batch: int,
                  eager: Row) -> Text:
-    """What the two speed-ups together say about where ONNX Runtime's gap comes from."""
-    if small is None:
-        return Text("")
-    ahead = small.direction()
-    kernels = torch_kernels(eager)
-    if ahead > 0 and large is not None and large.high < small.low:
-        said = Text(
+    """What the speed-ups at batch 1 and at the large batch together say about where the gap
+    between ONNX Runtime and eager torch comes from."""
+    first = 0 if small is None else small.direction()
+    last = 0 if large is None else large.direction()
+    narrows = small is not None and large is not None and first > 0 and large.high < small.low
+    lines = []
+    if narrows:
+        lines.append(Text(
             f"Разликата е най-голяма при пакет 1 и намалява при пакет {large_batch}, значи "
             "главно се плаща на извикване, не на цифра: eager torch минава през Python и "
             "диспечера си за всеки слой, а ONNX Runtime прави едно C++ извикване за целия граф.",
             f"The gap is widest at batch 1 and narrows at batch {large_batch}, so most of it "
             "is paid per call, not per digit: eager torch goes through Python and its "
             "dispatcher for every layer, while ONNX Runtime makes one C++ call for the whole "
-            "graph.")
-        if large.direction() < 0:
-            said = join(said, Text(
-                f" При пакет {large_batch} eager torch е по-бърз: там ядрата му ({kernels}) "
-                "изпреварват MLAS за тези форми.",
-                f" At batch {large_batch} eager torch is faster: there its kernels ({kernels}) "
-                "beat MLAS on these shapes."))
-        return said
-    if ahead > 0 and large is not None and large.direction() > 0:
-        return Text(
-            f"При пакет {large_batch} разликата не намалява, значи не е само цена на "
-            "извикване: за тези форми ядрата и графът на ONNX Runtime смятат по-бързо.",
-            f"At batch {large_batch} the gap does not narrow, so it is not only a cost per "
-            "call: on these shapes ONNX Runtime's kernels and graph do the arithmetic faster.")
-    if ahead < 0:
-        return Text(
+            "graph."))
+    elif first < 0:
+        lines.append(Text(
             "Тук eager torch е по-бърз при пакет 1: готовият граф не е по-бърз сам по себе си; "
             "решават ядрата и разходите на извикване на тази машина.",
             "Here eager torch is faster at batch 1: a prepared graph is not faster by itself; "
-            "the kernels and the costs per call on this machine decide.")
-    return Text("")
+            "the kernels and the costs per call on this machine decide."))
+    if last > 0 and not narrows:
+        lines.append(Text(
+            f"При пакет {large_batch}, където цената на извикване се поделя между "
+            f"{large_batch} цифри, ONNX Runtime е напред: за тези форми ядрата и графът му "
+            "смятат по-бързо.",
+            f"At batch {large_batch}, where the cost per call is shared by {large_batch} "
+            "digits, ONNX Runtime is ahead: on these shapes its kernels and graph do the "
+            "arithmetic faster."))
+    if last < 0:
+        lines.append(Text(
+            f"При пакет {large_batch} eager torch е по-бърз: там ядрата му "
+            f"({torch_kernels(eager)}) изпреварват MLAS за тези форми.",
+            f"At batch {large_batch} eager torch is faster: there its kernels "
+            f"({torch_kernels(eager)}) beat MLAS on these shapes."))
+    return join(*lines)
 
 
 def runtimes_reading(rows: Rows) -> Text:
@@ -305,19 +337,19 @@ def runtimes_reading(rows: Rows) -> Text:
         return Text("")
     shown = "/".join(str(batch_of(row)) for row in ort)
     eager_ms, ort_ms = (" / ".join(_ms(row) for row in side) for side in (eager, ort))
-    speeds = by_batch(ort)
+    speeds = by_batch(rows, ort)
     lines = [
-        Text(f"torch eager {eager_ms} ms, ONNX Runtime {ort_ms} ms при пакет {shown}: ONNX "
-             f"Runtime е {speeds.bg}.",
-             f"torch eager {eager_ms} ms, ONNX Runtime {ort_ms} ms at batch {shown}: ONNX "
-             f"Runtime is {speeds.en}."),
+        Text(f"torch eager {eager_ms} ms, ONNX Runtime {ort_ms} ms при пакет {shown}. ONNX "
+             f"Runtime спрямо eager torch: {speeds.bg}.",
+             f"torch eager {eager_ms} ms, ONNX Runtime {ort_ms} ms at batch {shown}. ONNX "
+             f"Runtime against eager torch: {speeds.en}."),
         kernels_sentence(eager[0], ort[0]),
-        gap_sentence(interval(ort[0]), interval(ort[-1]) if len(ort) > 1 else None,
+        gap_sentence(trusted(rows, ort[0]), trusted(rows, ort[-1]) if len(ort) > 1 else None,
                      batch_of(ort[-1]), eager[0]),
     ]
     gpu = section(rows, "runtimes", variant=EAGER, device="cuda")
     if gpu:
-        against = by_batch(gpu)
+        against = by_batch(rows, gpu)
         lines.append(Text(
             f"torch eager на GPU спрямо CPU: {against.bg} (входът вече е на GPU; всяко "
             "извикване се изчаква до края си).",
@@ -363,7 +395,8 @@ def paybacks(rows: Rows) -> list[Payback]:
     total = sum(number(row, "first_call_s") or 0.0 for row in compiled)
     found = []
     for batch in batches(section(rows, "runtimes", variant=COMPILED)):
-        speedup = interval(find(rows, section="runtimes", variant=COMPILED, batch_size=batch))
+        speedup = trusted(rows, find(rows, section="runtimes", variant=COMPILED,
+                                     batch_size=batch))
         eager_ms = number(find(rows, section="runtimes", variant=EAGER, device="cpu",
                                batch_size=batch), "latency_ms_median")
         if compiled and speedup is not None and eager_ms:
@@ -458,7 +491,7 @@ def compile_reading(rows: Rows) -> Text:
             f"failed here: {why.removeprefix('failed: ')}")
         return Text(f"torch.compile: пропуснат — {said.bg}.",
                     f"torch.compile: skipped — {said.en}.")
-    warm = by_batch(section(rows, "runtimes", variant=COMPILED))
+    warm = by_batch(rows, section(rows, "runtimes", variant=COMPILED))
     return join(
         shapes_sentence(compiled),
         Text(f"Топъл, спрямо eager torch: {warm.bg}.", f"Warm, against eager torch: {warm.en}."),
@@ -477,7 +510,7 @@ def providers_reading(rows: Rows) -> Text:
     for row in listed:
         short, status = str(row.get("variant")), str(row.get("status"))
         if status == "measured":
-            against = by_batch(section(rows, "runtimes", variant=f"ORT {short}"))
+            against = by_batch(rows, section(rows, "runtimes", variant=f"ORT {short}"))
             lines.append(Text(
                 f"{short} спрямо eager torch на CPU: {against.bg} (с копирането на входа и "
                 "изхода).",
@@ -560,7 +593,7 @@ class LevelGain:
 def level_gain(rows: Rows) -> LevelGain | None:
     found = []
     for row in section(rows, "levels"):
-        gain, what = interval(row, "gain"), credit(row)
+        gain, what = trusted(rows, row, "gain"), credit(row)
         if gain is not None and gain.direction() > 0 and what is not None:
             found.append(LevelGain(row, gain, what))
     return max(found, key=lambda item: item.gain.value, default=None)

@@ -229,16 +229,20 @@ def ort_reading(rows: Rows) -> Text:
         f"({number(top, 'share') or 0:.0%}).",
         f"In ONNX Runtime most time goes into {top.get('variant')} "
         f"({number(top, 'share') or 0:.0%}).")
-    changed = [str(row.get("variant")) for row in ops
-               if "Fused" in str(row.get("variant")) or "NCHWc" in str(row.get("variant"))
-               or "Reorder" in str(row.get("variant"))]
+    fused = any("Fused" in str(row.get("variant")) for row in ops)
+    blocked = any(word in str(row.get("variant")) for row in ops for word in ("NCHWc", "Reorder"))
+    changed = ", ".join(str(row.get("variant")) for row in ops
+                        if any(word in str(row.get("variant"))
+                               for word in ("Fused", "NCHWc", "Reorder")))
     if not changed:
         return text
+    kinds = [kind for kind, present in ((Text("слети оператори", "fused operators"), fused),
+                                        (Text("блоковият формат NCHWc",
+                                              "the blocked NCHWc layout"), blocked)) if present]
+    what = Text(" и ".join(kind.bg for kind in kinds), " and ".join(kind.en for kind in kinds))
     return join(text, Text(
-        f"Възлите {', '.join(changed)} са работа на оптимизатора на графа: слети оператори и "
-        "блоковия формат NCHWc (вижте упражнението onnx).",
-        f"The nodes {', '.join(changed)} are the graph optimizer's work: fused operators and "
-        "the blocked NCHWc layout (see the onnx lab)."))
+        f"{changed}: работа на оптимизатора на графа — {what.bg} (вижте упражнението onnx).",
+        f"{changed}: the graph optimizer's work — {what.en} (see the onnx lab)."))
 
 
 # --- the roofline ----------------------------------------------------------------------------
