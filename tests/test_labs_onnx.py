@@ -41,8 +41,8 @@ def quick_run(labs_data_dir: Path) -> Result:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     events = [decode(line) for line in done.stdout.splitlines()]  # every line is an event
     tables = {event.name for event in events if isinstance(event, Table)}
-    assert tables == {"onnx_check", "onnx_levels", "onnx_runtimes", "onnx_compile",
-                      "onnx_providers"}
+    assert tables == {"onnx_check", "onnx_graphs", "onnx_levels", "onnx_runtimes",
+                      "onnx_compile", "onnx_providers"}
     assert isinstance(events[-1], Result)
     return events[-1]
 

@@ -78,10 +78,13 @@ CHECK_COLUMNS = columns(
     Column("max_abs_diff", Text("най-голяма разлика", "largest difference")),
     Column("exporter", Text("експорт", "exporter")), "size_bytes", *COMMON,
 )
-LEVEL_COLUMNS = (
+GRAPH_COLUMNS = (
     Column("variant", Text("ниво", "level")), Column("nodes", Text("възли", "nodes")),
     Column("fused", Text("слети", "fused")), Column("layout", Text("формат NCHWc", "NCHWc layout")),
-    Column("removed", Text("махнати", "removed")), *TIMED,
+    Column("removed", Text("махнати", "removed")),
+)
+LEVEL_COLUMNS = (
+    Column("variant", Text("ниво", "level")), *TIMED,
     Column("gain", Text("спрямо нивото преди", "against the level below"), "×"),
     Column("gain_low", Text("95% от", "95% from"), "×"),
     Column("gain_high", Text("95% до", "95% to"), "×"), *COMMON,
@@ -93,9 +96,10 @@ RUNTIME_COLUMNS = (
     Column("conv_library", Text("ядра за свивки", "convolution kernels")), *COMMON,
 )
 COMPILE_COLUMNS = (
-    Column("variant", Text("среда", "runtime")), "batch_size",
+    Column("variant", Text("среда", "runtime")), *columns("batch_size"),
     Column("first_call_s", Text("първо извикване", "first call"), "s"),
-    Column("graphs_compiled", Text("нови графи", "new graphs")), *COMMON,
+    Column("graphs_compiled", Text("нови графи", "new graphs")),
+    Column("broken_guard", Text("нарушено условие", "guard broken")), *COMMON,
 )
 PROVIDER_COLUMNS = (
     Column("variant", Text("доставчик", "provider")),
@@ -189,8 +193,13 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     with tempfile.TemporaryDirectory(prefix="studyapp-onnx-") as folder:
         rows += level_rows(exported, inputs, model=name, threads=threads, plan=plan,
                            folder=Path(folder), step=step)
-    emit.table("onnx_levels", Text("Нива на оптимизация на графа", "Graph optimization levels"),
-               LEVEL_COLUMNS, [row for row in rows if row["section"] == "levels"])
+    levels = [row for row in rows if row["section"] == "levels"]
+    emit.table("onnx_graphs", Text("Какво промени всяко ниво в графа",
+                                   "What each level changed in the graph"),
+               GRAPH_COLUMNS, [row for row in levels if row["batch_size"] == BATCHES[0]])
+    emit.table("onnx_levels", Text("Нива на оптимизация на графа, измерени заедно",
+                                   "Graph optimization levels, timed together"),
+               LEVEL_COLUMNS, levels)
     compiled, compile_rows = compiled_model(
         model, {batch: samples[batch] for batch in COMPILE_SHAPES}, name=name, threads=threads,
         skip=skip)

@@ -31,6 +31,7 @@ from studyapp.labs.columns import columns
 from studyapp.labs.digits import sample_batch
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.lessons.profile import (
+    OPERATION_LABELS,
     bottleneck_reading,
     gpu_time_reading,
     memory_reading,
@@ -73,14 +74,19 @@ SIZES: dict[str, Size] = {
 }
 TOP_OPERATORS = 10
 
-OPERATOR_COLUMNS: tuple[Column, ...] = columns(
-    Column("variant", Text("оператор", "operator")),
-    Column("calls", Text("извиквания на проход", "calls per pass")),
-    Column("self_cpu_ms", Text("собствено CPU време на проход", "self CPU time per pass"), "ms"),
-    Column("self_device_ms", Text("собствено GPU време на проход", "self GPU time per pass"),
-           "ms"),
-    "share", "device", "threads",
-)
+def operator_columns(device: str) -> tuple[Column, ...]:
+    """An operator table's columns; the GPU time only where the profile ran on a GPU."""
+    gpu = (Column("self_device_ms", Text("собствено GPU време на проход",
+                                         "self GPU time per pass"), "ms"),)
+    return columns(
+        Column("variant", Text("оператор", "operator")),
+        Column("calls", Text("извиквания на проход", "calls per pass")),
+        Column("self_cpu_ms", Text("собствено CPU време на проход", "self CPU time per pass"),
+               "ms"),
+        *(gpu if device == "cuda" else ()), "share", "device", "threads")
+
+
+
 OPERATION_COLUMNS: tuple[Column, ...] = columns(
     Column("variant", Text("вид операция", "kind of operation")),
     Column("torch_ops", Text("оператори в torch", "torch operators")),
@@ -156,16 +162,18 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     torch_times = torch_pass_times(profiles.torch.events())
     ort_times = ort_pass_times(profiles.trace, profiles.labels, size.passes)
     sections.add("operators", Text(f"Оператори в torch (пакет {batch})",
-                                   f"torch operators (batch {batch})"), OPERATOR_COLUMNS,
+                                   f"torch operators (batch {batch})"), operator_columns(device),
                  torch_operator_rows(profiles.torch, size.passes, TOP_OPERATORS, device),
                  Text("ONNX Runtime", "ONNX Runtime"))
     ort_rows = [row | {"device": "cpu"} for row in operator_rows(ort_times, TOP_OPERATORS)]
-    sections.add("ort", Text("ONNX Runtime: възли", "ONNX Runtime: nodes"), OPERATOR_COLUMNS,
-                 ort_rows, Text("по вид операция", "by kind of operation"))
+    sections.add("ort", Text("ONNX Runtime: възли", "ONNX Runtime: nodes"),
+                 operator_columns("cpu"), ort_rows, Text("по вид операция", "by kind of operation"))
     if device == "cpu":
         sections.add("operations", Text("torch срещу ONNX Runtime по вид операция",
                                         "torch versus ONNX Runtime by kind of operation"),
-                     OPERATION_COLUMNS, operation_rows(torch_times, ort_times),
+                     OPERATION_COLUMNS,
+                     [row | {"variant_bg": OPERATION_LABELS[row["variant"]].bg}
+                      for row in operation_rows(torch_times, ort_times)],
                      Text("време по слоеве и памет", "time per layer and memory"))
     sections.add("modules", Text("Време по слоеве", "Time per layer"), MODULE_COLUMNS,
                  module_rows(model, layer_times(model, x, size.passes, device, threads)),

@@ -29,8 +29,12 @@ OPERATION_NAMES: dict[str, Text] = {
     "layout": Text("смяната на формата", "layout changes"),
     "other": Text("останалото (форми, копия, заделяне)", "the rest (shapes, copies, allocation)"),
 }
-RUNTIME_NAMES = {"torch eager": Text("torch", "torch"),
-                 "ORT all": Text("ONNX Runtime", "ONNX Runtime")}
+OPERATION_LABELS: dict[str, Text] = {  # as a table names each kind
+    "convolution": Text("свивки", "convolution"), "pooling": Text("max-pool", "pooling"),
+    "matmul": Text("матрични произведения", "matmul"),
+    "activation": Text("активации", "activation"),
+    "layout": Text("смяна на формата", "layout"), "other": Text("друго", "other"),
+}
 
 
 def section(rows: Rows, name: str, **match: object) -> list[Row]:
@@ -112,10 +116,10 @@ def why_faster(row: Row) -> Text:
             "vector register, one vector at a time."))
     if "with_indices" in str(row.get("torch_ops")):
         parts.append(Text(
-            "Операторът на torch записва и int64 позицията на всеки максимум, нужна само при "
-            "обратно разпространение.",
-            "Torch's operator also writes the int64 position of every maximum, which only a "
-            "backward pass needs."))
+            "Операторът на torch записва и int64 позицията на всеки максимум, която при "
+            "инференция никой не чете.",
+            "Torch's operator also writes the int64 position of every maximum, which this "
+            "inference never reads."))
     return join(*parts)
 
 
