@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
 from studyapp.labs import envinfo, harness, roofline_probe, zoo
@@ -39,7 +39,7 @@ from studyapp.labs.lessons.profile import (
     ort_reading,
     roofline_reading,
 )
-from studyapp.labs.onnx_export import cached_export
+from studyapp.labs.onnx_export import Exported, cached_export
 from studyapp.labs.params import ParamSpec, timing_model
 from studyapp.labs.profile_layers import layer_times, memory_rows, module_rows
 from studyapp.labs.profile_passes import (
@@ -52,6 +52,10 @@ from studyapp.labs.profile_roofline import by_variant, roofline_rows
 from studyapp.labs.profile_trace import operator_rows as torch_operator_rows
 from studyapp.labs.profile_trace import profiled
 from studyapp.labs.readings import cautions, cuda_skipped, plot_roofline
+from studyapp.labs.roofline import Roofline
+
+if TYPE_CHECKING:
+    from torch import nn
 
 PARAMS: dict[str, ParamSpec] = {
     "model": timing_model("cnn", "mlp", "wide_mlp"),
@@ -117,12 +121,11 @@ Row = dict[str, Any]
 class Sections:
     """The lab's tables, each sent as soon as it is measured, and the progress between them."""
 
-    TOTAL = 5
-
     def __init__(self, emit: Emitter, threads: int, device: str) -> None:
         self.emit, self.threads, self.device = emit, threads, device
         self.rows: list[Row] = []
         self.done = 0
+        self.total = 6 if device == "cpu" else 5  # no torch-against-ONNX-Runtime table on a GPU
 
     def add(self, name: str, title: Text, columns: Sequence[Column], rows: Sequence[Row],
             next_step: Text) -> list[Row]:
@@ -133,8 +136,23 @@ class Sections:
         self.rows += tagged
         self.emit.table(name, title, columns, tagged)
         self.done += 1
-        self.emit.progress(self.done, self.TOTAL, next_step)
+        self.emit.progress(self.done, self.total, next_step)
         return tagged
+
+
+def roofline_points(model: nn.Module, exported: Exported, size: Size, *, seed: int,
+                    device: str, threads: int) -> tuple[Roofline, list[Row], list[Text]]:
+    """This machine's roofline, torch (and on the CPU ONNX Runtime) at batch 1 and the large
+    batch timed together and placed on it, and what the reading says of a probe run again
+    because a row beat it."""
+    roof = (roofline_probe.roofline(threads) if device == "cpu"
+            else roofline_probe.probe(threads, device="cuda"))
+    inputs = {1: sample_batch(1, seed), size.large_batch: sample_batch(size.large_batch, seed)}
+    session = harness.ort_session(exported.path, threads=threads) if device == "cpu" else None
+    placed = roofline_rows(model, session, inputs, device=device, threads=threads,
+                           plan=size.plan, roof=roof)
+    roof, reprobed = roofline_probe.checked(placed, roof)
+    return roof, placed, reprobed
 
 
 def run(params: dict[str, Any], emit: Emitter) -> None:
@@ -149,7 +167,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
         sections.rows.append(cuda_skipped(emit, threads, Text(
             "Няма CUDA устройство: профилът е на CPU.",
             "No CUDA device: the profile is on the CPU.")) | {"section": "device"})
-    emit.progress(0, Sections.TOTAL, Text("torch.profiler и ONNX Runtime",
+    emit.progress(0, sections.total, Text("torch.profiler и ONNX Runtime",
                                           "torch.profiler and ONNX Runtime"))
     trained = zoo.untrained(str(params["model"]), seed=seed)
     sample = sample_batch(batch, seed)
@@ -159,7 +177,6 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     with tempfile.TemporaryDirectory(prefix="studyapp-profile-") as folder:
         profiles = profiled(model, x, exported, passes=size.passes, device=device,
                             threads=threads, folder=Path(folder))
-    torch_times = torch_pass_times(profiles.torch.events())
     ort_times = ort_pass_times(profiles.trace, profiles.labels, size.passes)
     sections.add("operators", Text(f"Оператори в torch (пакет {batch})",
                                    f"torch operators (batch {batch})"), operator_columns(device),
@@ -168,12 +185,12 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     ort_rows = [row | {"device": "cpu"} for row in operator_rows(ort_times, TOP_OPERATORS)]
     sections.add("ort", Text("ONNX Runtime: възли", "ONNX Runtime: nodes"),
                  operator_columns("cpu"), ort_rows, Text("по вид операция", "by kind of operation"))
-    if device == "cpu":
+    if device == "cpu":  # torch on a GPU against ONNX Runtime on the CPU compares nothing
         sections.add("operations", Text("torch срещу ONNX Runtime по вид операция",
                                         "torch versus ONNX Runtime by kind of operation"),
                      OPERATION_COLUMNS,
-                     [row | {"variant_bg": OPERATION_LABELS[row["variant"]].bg}
-                      for row in operation_rows(torch_times, ort_times)],
+                     [row | {"variant_bg": OPERATION_LABELS[row["variant"]].bg} for row
+                      in operation_rows(torch_pass_times(profiles.torch.events()), ort_times)],
                      Text("време по слоеве и памет", "time per layer and memory"))
     sections.add("modules", Text("Време по слоеве", "Time per layer"), MODULE_COLUMNS,
                  module_rows(model, layer_times(model, x, size.passes, device, threads)),
@@ -181,13 +198,8 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     sections.add("memory", Text("Памет", "Memory"), MEMORY_COLUMNS,
                  memory_rows(model, x, device, threads),
                  Text("roofline: пакет 1 и голям пакет", "roofline: batch 1 and a large batch"))
-    roof = (roofline_probe.roofline(threads) if device == "cpu"
-            else roofline_probe.probe(threads, device="cuda"))
-    inputs = {1: sample_batch(1, seed), size.large_batch: sample_batch(size.large_batch, seed)}
-    session = harness.ort_session(exported.path, threads=threads) if device == "cpu" else None
-    placed = roofline_rows(model, session, inputs, device=device, threads=threads,
-                           plan=size.plan, roof=roof)
-    roof, reprobed = roofline_probe.checked(placed, roof)
+    roof, placed, reprobed = roofline_points(model, exported, size, seed=seed, device=device,
+                                             threads=threads)
     placed = sections.add("roofline", Text("Място върху roofline", "Place on the roofline"),
                           ROOFLINE_COLUMNS, placed, Text("прочит", "reading"))
     plot_roofline(emit, roof, [(Text("torch", "torch"), by_variant(placed, "torch eager")),
