@@ -156,69 +156,98 @@ def latency_series(emit: Emitter, rows: list[Row]) -> None:
                         [batch for batch, _ in points], [ms for _, ms in points], log_x=True)
 
 
-def run(params: dict[str, Any], emit: Emitter) -> None:
+def devices_for(params: dict[str, Any], emit: Emitter) -> list[str]:
+    """The CPU, and the GPU where `device=cuda` asks for one and there is one (else a note)."""
+    if params["device"] != "cuda":
+        return ["cpu"]
+    if cuda_available():
+        return ["cpu", "cuda"]
+    emit.note("device=cuda: няма CUDA GPU, torch се мери само на CPU.",
+              "device=cuda: there is no CUDA GPU, torch is measured on the CPU only.")
+    return ["cpu"]
+
+
+def exported_model(name: str, seed: int, quick: bool, emit: Emitter,
+                   step: Steps) -> tuple[torch.nn.Module, Exported]:
+    """The model (trained, or seeded random weights for the timing-only one) and its export."""
     from studyapp.labs import zoo
     from studyapp.labs.digits import sample_batch
 
-    load = load_average()  # before the lab adds its own
-    threads, name, seed = int(params["threads"]), str(params["model"]), int(params["seed"])
-    quick, plan = params["size"] == "quick", PLANS[str(params["size"])]
-    devices = ["cpu"]
-    if params["device"] == "cuda":
-        if cuda_available():
-            devices.append("cuda")
-        else:
-            emit.note("device=cuda: няма CUDA GPU, torch се мери само на CPU.",
-                      "device=cuda: there is no CUDA GPU, torch is measured on the CPU only.")
-    skip = compile_skip(params)
-    step = Steps(emit, 4 + 2 * len(BATCHES) + (0 if skip else 1))
     if name == TIMING_ONLY:
         trained = zoo.untrained(name, seed)
         emit.note(f"{name} е със случайни тегла: времената са истински, изходите не значат нищо.",
                   f"{name} has random weights: its timings are real, its outputs mean nothing.")
     else:
         trained = zoo.trained(name, emit.progress)
-    model = trained.model
     step(Text(f"{name}: модел", f"{name}: model"))
-    samples = {batch: sample_batch(batch, seed) for batch in CHECK_BATCHES}
-    exported = cached_export(model, trained.key, samples[max(samples)],
+    exported = cached_export(trained.model, trained.key, sample_batch(max(BATCHES), seed),
                              exporter="torchscript" if quick or name == TIMING_ONLY else "dynamo")
     step(Text(f"експорт ({exported.exporter})", f"export ({exported.exporter})"))
-    session = harness.ort_session(exported.path, threads=threads)
-    rows = numeric_check(model, session, exported, samples, name=name, threads=threads)
-    emit.table("onnx_check", Text("Числова проверка спрямо torch", "Numeric check against torch"),
-               CHECK_COLUMNS, rows)
-    step(Text("числова проверка", "numeric check"))
-    inputs = {batch: samples[batch] for batch in BATCHES}
+    return trained.model, exported
+
+
+def timed_levels(exported: Exported, inputs: dict[int, np.ndarray], *, name: str,
+                 threads: int, plan: harness.Plan, emit: Emitter, step: Steps) -> list[Row]:
+    """The four levels timed together per batch, and what each changed in the graph."""
     with tempfile.TemporaryDirectory(prefix="studyapp-onnx-") as folder:
-        rows += level_rows(exported, inputs, model=name, threads=threads, plan=plan,
-                           folder=Path(folder), step=step)
-    levels = [row for row in rows if row["section"] == "levels"]
+        levels = level_rows(exported, inputs, model=name, threads=threads, plan=plan,
+                            folder=Path(folder), step=step)
     emit.table("onnx_graphs", Text("Какво промени всяко ниво в графа",
                                    "What each level changed in the graph"),
                GRAPH_COLUMNS, [row for row in levels if row["batch_size"] == BATCHES[0]])
     emit.table("onnx_levels", Text("Нива на оптимизация на графа, измерени заедно",
                                    "Graph optimization levels, timed together"),
                LEVEL_COLUMNS, levels)
+    return levels
+
+
+def timed_runtimes(model: torch.nn.Module, session: onnxruntime.InferenceSession,
+                   exported: Exported, samples: dict[int, np.ndarray], *, params: dict[str, Any],
+                   plan: harness.Plan, emit: Emitter, step: Steps) -> list[Row]:
+    """torch.compile's first calls, the execution providers, then eager torch, ONNX Runtime,
+    torch.compile and each started provider timed together per batch."""
+    name, threads, quick = str(params["model"]), int(params["threads"]), params["size"] == "quick"
+    devices = devices_for(params, emit)
+    skip = compile_skip(params)
     compiled, compile_rows = compiled_model(
         model, {batch: samples[batch] for batch in COMPILE_SHAPES}, name=name, threads=threads,
         skip=skip)
     if not skip:
         step(Text("torch.compile: компилиране", "torch.compile: compiling"))
-    rows += compile_rows
     sessions, provider_rows = provider_sessions(exported, threads=threads, quick=quick)
-    rows += provider_rows
     step(Text("доставчици на изпълнение", "execution providers"))
-    rows += runtime_rows(runtimes(model, session, compiled, sessions, devices), inputs,
-                         name=name, threads=threads, plan=plan, step=step)
+    timed = runtime_rows(runtimes(model, session, compiled, sessions, devices),
+                         {batch: samples[batch] for batch in BATCHES}, name=name,
+                         threads=threads, plan=plan, step=step)
     emit.table("onnx_runtimes", Text("torch срещу ONNX Runtime срещу torch.compile",
                                      "torch versus ONNX Runtime versus torch.compile"),
-               RUNTIME_COLUMNS, [row for row in rows if row["section"] == "runtimes"])
+               RUNTIME_COLUMNS, timed)
     emit.table("onnx_compile", Text("torch.compile: първо извикване при всеки размер",
                                     "torch.compile: the first call at each size"),
                COMPILE_COLUMNS, compile_rows)
     emit.table("onnx_providers", Text("Доставчици на изпълнение", "Execution providers"),
                PROVIDER_COLUMNS, provider_rows)
+    return [*compile_rows, *provider_rows, *timed]
+
+
+def run(params: dict[str, Any], emit: Emitter) -> None:
+    from studyapp.labs.digits import sample_batch
+
+    load = load_average()  # before the lab adds its own
+    threads, name, seed = int(params["threads"]), str(params["model"]), int(params["seed"])
+    quick, plan = params["size"] == "quick", PLANS[str(params["size"])]
+    step = Steps(emit, 4 + 2 * len(BATCHES) + (0 if compile_skip(params) else 1))
+    model, exported = exported_model(name, seed, quick, emit, step)
+    samples = {batch: sample_batch(batch, seed) for batch in CHECK_BATCHES}
+    session = harness.ort_session(exported.path, threads=threads)
+    rows = numeric_check(model, session, exported, samples, name=name, threads=threads)
+    emit.table("onnx_check", Text("Числова проверка спрямо torch", "Numeric check against torch"),
+               CHECK_COLUMNS, rows)
+    step(Text("числова проверка", "numeric check"))
+    rows += timed_levels(exported, {batch: samples[batch] for batch in BATCHES}, name=name,
+                         threads=threads, plan=plan, emit=emit, step=step)
+    rows += timed_runtimes(model, session, exported, samples, params=params, plan=plan,
+                           emit=emit, step=step)
     latency_series(emit, rows)
     reading = [export_reading(rows), levels_reading(rows), runtimes_reading(rows),
                compile_reading(rows), providers_reading(rows), *cautions(load, rows)]

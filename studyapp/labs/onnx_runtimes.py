@@ -84,12 +84,6 @@ def ort_libraries(model: torch.nn.Module) -> dict[str, str | None]:
     return {"gemm_library": "MLAS", "conv_library": "MLAS" if has_convolutions(model) else None}
 
 
-def as_tensor(x: np.ndarray) -> torch.Tensor:
-    import torch
-
-    return torch.from_numpy(np.ascontiguousarray(x))
-
-
 # --- execution providers ---------------------------------------------------------------------
 
 
@@ -154,7 +148,6 @@ def runtimes(
     found += [Runtime(f"ORT {short}", PROVIDERS_DEVICE[short], ort(session))
               for short, session in providers.items()]
     return found
-
 
 
 def runtime_rows(
