@@ -129,6 +129,18 @@ def test_a_gain_from_a_row_that_stalled_is_neither_stated_nor_credited() -> None
     assert "не е измерено чисто (×3.20–5.60) при пакет 64" in said.bg
 
 
+def test_no_gain_is_claimed_for_batches_that_were_not_measured_cleanly() -> None:
+    rows = level_rows(MLP_GRAPH, {"extended": (1.02, 0.99, 1.05)}, "mlp")
+    for row in rows:
+        if row["opt_level"] == "extended" and row["batch_size"] == 64:
+            row["noisy"] = True
+    said = levels_reading(rows)
+    assert ("Here fusion saved no measurable time at batch 1 (the only batch measured cleanly)."
+            in said.en)
+    assert "at any batch" not in said.en
+    assert "не спести измеримо време при пакет 1 (единственият пакет, измерен чисто)" in said.bg
+
+
 def test_a_level_that_ran_slower_says_its_change_cost_time() -> None:
     said = levels_reading(level_rows(CNN_GRAPH, {"all": (0.8, 0.75, 0.85)}))
     assert "×0.80, slower (×0.75–0.85) at batch 1" in said.en

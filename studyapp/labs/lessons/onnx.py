@@ -235,9 +235,18 @@ def credit_sentence(rows: Rows, level_rows: Sequence[Row]) -> Text:
         where = _batches_text(slower)
         parts.append(Text(f"{_upper(where.bg)} промяната забави изпълнението.",
                           f"{_upper(where.en)} the change cost time."))
-    if not parts:
+    clean = [batch for batch, gain in gains if gain is not None]
+    if not parts and clean == [batch for batch, _ in gains]:
         parts.append(Text(f"Тук {what.name.bg} не спести измеримо време при нито един пакет.",
                           f"Here {what.name.en} saved no measurable time at any batch."))
+    elif not parts and clean:
+        where = _batches_text(clean)
+        only = Text("единственият пакет, измерен чисто", "the only batch measured cleanly") \
+            if len(clean) == 1 else Text("единствените пакети, измерени чисто",
+                                         "the only batches measured cleanly")
+        parts.append(Text(f"Тук {what.name.bg} не спести измеримо време {where.bg} ({only.bg}).",
+                          f"Here {what.name.en} saved no measurable time {where.en} "
+                          f"({only.en})."))
     return join(*parts)
 
 
