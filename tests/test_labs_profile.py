@@ -99,8 +99,9 @@ def test_roofline_points_are_timed_together_and_placed(quick_run: dict) -> None:
     by_batch = {row["batch_size"]: row for row in rows if row["variant"] == "torch eager"}
     # the weights are read once per call: a larger batch does more FLOPs per byte
     assert by_batch[1]["arithmetic_intensity"] < by_batch[large]["arithmetic_intensity"]
-    assert by_batch[1]["data_in_cache"]  # 153 kB of weights
     roof = quick_run["roofline"]
+    llc = roof["llc_bytes"]  # 153 kB of weights: in any last-level cache this CPU reports
+    assert by_batch[1]["data_in_cache"] == (llc is not None and by_batch[1]["bytes_moved"] <= llc)
     assert roof["threads"] == quick_run["params"]["threads"] and roof["bandwidth_gbs"] > 0
     names = {series.name.en for series in quick_run["series"]}
     assert {"torch", "ONNX Runtime", "roofline (memory)"} <= names
