@@ -74,7 +74,7 @@ class Size:
 
 SIZES: dict[str, Size] = {
     "quick": Size(8, 64, harness.QUICK),
-    "default": Size(20, 256, harness.Plan(budget_s=2.0)),  # wide_mlp: fewer rounds
+    "default": Size(20, 256, harness.Plan(block_s=0.005, budget_s=2.0)),  # wide_mlp: fewer rounds
 }
 TOP_OPERATORS = 10
 
