@@ -29,11 +29,13 @@ from studyapp.labs.roofline import Roofline
 from studyapp.labs.stats import Interval
 
 EAGER = "torch eager"
-PREPACKED = "torch oneDNN prepacked"
+MKL_PACKED = "torch MKL prepacked"
+ONEDNN_PACKED = "torch oneDNN prepacked"
 ORT = "ONNX Runtime"
 GPU = "cuda"
 GPU_COPY = "cuda+H2D"
-PACKED_ONCE = (PREPACKED, ORT)  # the variants whose weights are laid out once, before timing
+PACKED_ONCE = (MKL_PACKED, ONEDNN_PACKED, ORT)  # weights packed once, before timing
+CPU_VARIANTS = (EAGER, *PACKED_ONCE)
 THREAD_VARIANT = ORT  # the variant also timed at 1…N threads (a session per count)
 SWEEP = "sweep"  # `comparison`: batches, variants and thread counts timed in the same rounds
 DEMOS = "demos"  # `comparison`: the roofline demonstrations and their probe kernels
@@ -201,7 +203,7 @@ def read_throughput(rows: Rows, variant: str = EAGER) -> Text | None:
 @dataclass(frozen=True)
 class Plateau:
     """Small batches at which eager torch gained nothing per item while weights packed
-    once ran measurably faster at the same batch."""
+    once ran measurably faster at the same batch; and what the rows say of the cause."""
 
     batch: int  # the first such batch
     batches: tuple[int, ...]
@@ -209,28 +211,30 @@ class Plateau:
     eager_ms: float  # time per call at `batch`…
     batch1_ms: float  # …and at batch 1
     weights_bytes: float
-    faster: tuple[tuple[Text, Interval], ...]  # (variant, speed-up against eager) at `batch`
+    against_eager: tuple[tuple[Text, Interval], ...]  # each packed-once variant at `batch`
+    fastest: tuple[Text, Interval]  # the packed-once variant with the best speed-up
     mkl: bool  # eager torch's GEMM is MKL's
+    copy: Interval | None  # MKL with its weights packed once, against eager: the copy's cost
+    kernel: tuple[Text, ...]  # variants measurably faster than MKL with packed weights
 
 
 def _small(row: Row) -> bool:
     return 2 <= _batch(row) <= PLATEAU_UP_TO
 
 
-def _against_eager(rows: Rows, batch: int) -> list[tuple[Text, Interval]]:
-    """Each variant with weights packed once, against eager torch at `batch`."""
+def _against_eager(rows: Rows, batch: int) -> list[tuple[str, Row, Interval]]:
+    """Each variant with weights packed once and its speed-up against eager at `batch`."""
     found = []
     for variant in PACKED_ONCE:
         row = at_batch(rows, variant, batch)
         speedup = interval(row, "speedup")
         if row is not None and speedup is not None:
-            found.append((label(row), speedup))
+            found.append((variant, row, speedup))
     return found
 
 
-def _faster(rows: Rows, batch: int) -> tuple[tuple[Text, Interval], ...]:
-    return tuple((name, speedup) for name, speedup in _against_eager(rows, batch)
-                 if speedup.direction() > 0)
+def _faster(rows: Rows, batch: int) -> bool:
+    return any(speedup.direction() > 0 for _, _, speedup in _against_eager(rows, batch))
 
 
 def plateau(rows: Rows) -> Plateau | None:
@@ -246,25 +250,75 @@ def plateau(rows: Rows) -> Plateau | None:
     first = flat[0]
     gain = interval(first, "throughput_gain")
     assert gain is not None  # every flat row has one
+    others = _against_eager(rows, _batch(first))
+    copy = next((speedup for variant, _, speedup in others if variant == MKL_PACKED), None)
+    kernel = tuple(label(row) for variant, row, speedup in others
+                   if variant != MKL_PACKED and copy is not None and speedup.low > copy.high)
+    best = max(others, key=lambda found: found[2].value)
     return Plateau(_batch(first), tuple(_batch(row) for row in flat), gain,
                    number(first, "latency_ms_median") or 0,
                    number(eager[0], "latency_ms_median") or 0,
                    number(first, "weights_bytes") or 0,
-                   _faster(rows, _batch(first)), first.get("gemm_library") == "MKL")
+                   tuple((label(row), speedup) for _, row, speedup in others),
+                   (label(best[1]), best[2]), first.get("gemm_library") == "MKL", copy, kernel)
 
 
 def _listed(pairs: Sequence[tuple[Text, Text]], lang: str) -> str:
     return "; ".join(f"{name.get(lang)}: {said.get(lang)}" for name, said in pairs)
 
 
-def _gemm(mkl: bool) -> Text:
-    return Text("SGEMM на MKL", "MKL's SGEMM") if mkl else \
-        Text("GEMM функцията на BLAS библиотеката си", "its BLAS library's GEMM")
+def _names(names: Sequence[Text], lang: str) -> str:
+    return ", ".join(name.get(lang) for name in names)
+
+
+def plateau_cause(found: Plateau) -> Text:
+    """Why eager torch stalls, as far as the rows tell: the per-call copy of the weights,
+    measured by MKL with its weights packed once, and the kernel, measured against the
+    libraries with their own kernels for few rows."""
+    weights = _megabytes(found.weights_bytes)
+    if not found.mkl or found.copy is None:
+        return Text(
+            "Eager torch смята всеки Linear с GEMM функцията на BLAS библиотеката си; тези "
+            "редове не отделят копирането (пакетирането) на теглата при всяко извикване от "
+            "самото ядро.",
+            "Eager torch computes each Linear with its BLAS library's GEMM; these rows do not "
+            "separate the copy (packing) of the weights on every call from the kernel itself.")
+    times_copy = times(found.copy)
+    if found.copy.direction() <= 0:
+        head = Text(
+            f"Eager torch смята всеки Linear със SGEMM на MKL; пакетирани веднъж, теглата не "
+            f"я направиха по-бърза ({times_copy.bg}): платото идва от ядрото на MKL за малко "
+            "редове, не от копиране на теглата при всяко извикване.",
+            f"Eager torch computes each Linear with MKL's SGEMM; packing its weights once did "
+            f"not make it faster ({times_copy.en}): the plateau comes from MKL's kernel for "
+            "few rows, not from copying the weights on each call.")
+    else:
+        head = Text(
+            f"Eager torch смята всеки Linear със SGEMM на MKL, която при всяко извикване "
+            f"копира (пакетира) матрицата на теглата ({weights}) в блоковата си подредба: с "
+            f"тегла, пакетирани веднъж, същата MKL работи {times_copy.bg}.",
+            f"Eager torch computes each Linear with MKL's SGEMM, which on every call copies "
+            f"(packs) the weight matrix ({weights}) into its blocked layout: with the weights "
+            f"packed once, the same MKL ran {times_copy.en}.")
+    if found.copy.direction() <= 0:
+        rest = Text("", "")
+    elif found.kernel:
+        rest = Text(
+            f"Останалото е ядрото на MKL за малко редове: и с пакетирани тегла тя остава "
+            f"измеримо по-бавна от {_names(found.kernel, 'bg')}.",
+            f"The rest is MKL's kernel for few rows: with packed weights too it stays "
+            f"measurably slower than {_names(found.kernel, 'en')}.")
+    else:
+        rest = Text("Без копието MKL не е измеримо по-бавна от останалите: платото е копието.",
+                    "Without the copy MKL is not measurably slower than the others: the "
+                    "plateau is the copy.")
+    return join(head, rest)
 
 
 def read_packing(rows: Rows) -> Text | None:
-    """Whether eager torch stalls at small batches where weights packed once do not; None
-    when the sweep has no small batch or no variant with its weights packed once."""
+    """Whether eager torch stalls at small batches where weights packed once do not, and
+    why as far as the rows tell; None when the sweep has no small batch or no variant with
+    its weights packed once."""
     small = [row for row in series(rows, EAGER) if _small(row)]
     if not small or not any(series(rows, variant) for variant in PACKED_ONCE):
         return None
@@ -273,7 +327,8 @@ def read_packing(rows: Rows) -> Text | None:
         row = small[0]
         gain = interval(row, "throughput_gain")
         shown = spanned(gain) if gain else "?"
-        versus = [(name, times(speedup)) for name, speedup in _against_eager(rows, _batch(row))]
+        versus = [(label(other), times(speedup))
+                  for _, other, speedup in _against_eager(rows, _batch(row))]
         return Text(
             f"Плато от пакетиране няма: при пакет {_batch(row)} eager torch дава {shown} от "
             f"пропускателността на пакет 1, а спрямо него {_listed(versus, 'bg')}.",
@@ -282,26 +337,17 @@ def read_packing(rows: Rows) -> Text | None:
     listed = ", ".join(str(batch) for batch in found.batches)
     several = len(found.batches) > 1
     at = Text("пакети" if several else "пакет", "batches" if several else "batch")
-    versus = [(name, times(speedup)) for name, speedup in found.faster]
-    gemm, weights = _gemm(found.mkl), _megabytes(found.weights_bytes)
+    versus = [(name, times(speedup)) for name, speedup in found.against_eager]
     return join(Text(
-        f"Плато от пакетиране: при {at.bg} {listed} eager torch не печели нищо на елемент — при "
-        f"пакет {found.batch} пропускателността е {spanned(found.eager_gain)} от тази на "
+        f"Плато от пакетиране: при {at.bg} {listed} eager torch не печели нищо на елемент — "
+        f"при пакет {found.batch} пропускателността е {spanned(found.eager_gain)} от тази на "
         f"пакет 1 ({_num(found.eager_ms)} ms срещу {_num(found.batch1_ms)} ms на извикване). "
-        f"Същите слоеве при същия пакет: {_listed(versus, 'bg')}.",
+        f"Същите слоеве при същия пакет спрямо eager: {_listed(versus, 'bg')}.",
         f"Packing plateau: at {at.en} {listed} eager torch gains nothing per item — at batch "
         f"{found.batch} its throughput is {spanned(found.eager_gain)} that of batch 1 "
         f"({_num(found.eager_ms)} ms against {_num(found.batch1_ms)} ms per call). The same "
-        f"layers at the same batch: {_listed(versus, 'en')}."), Text(
-        f"Eager torch смята всеки Linear с {gemm.bg}, която при всяко извикване копира "
-        f"(пакетира) матрицата на теглата ({weights}) в своя блокова подредба; при няколко "
-        "реда това копие струва колкото самата аритметика. Теглата, пакетирани веднъж за "
-        "oneDNN, и ONNX Runtime (MLAS пакетира теглата при създаването на сесията) плащат "
-        "тази цена само веднъж.",
-        f"Eager torch computes each Linear with {gemm.en}, which on every call copies (packs) "
-        f"the weight matrix ({weights}) into its own blocked layout; with a few rows that copy "
-        "costs as much as the arithmetic. Weights packed once for oneDNN, and ONNX Runtime "
-        "(MLAS packs the weights when the session is created), pay that price once."))
+        f"layers at the same batch against eager: {_listed(versus, 'en')}."),
+        plateau_cause(found))
 
 
 # --- the batch order, pair by pair -------------------------------------------------------
@@ -563,7 +609,7 @@ def read_cuda(rows: Rows) -> Text | None:
 def reading(rows: Rows, roof: Roofline, notes: Sequence[Text] = ()) -> list[Text]:
     """The lab's reading, paragraph by paragraph, each chosen from the rows; `notes` are
     what the roofline's re-check said (`roofline_probe.checked`)."""
-    paragraphs = [read_throughput(rows, variant) for variant in (EAGER, PREPACKED, ORT)]
+    paragraphs = [read_throughput(rows, variant) for variant in CPU_VARIANTS]
     paragraphs += [read_packing(rows), read_order(rows), read_threads(rows)]
     eager = series(rows, EAGER)
     placed = [row for row in eager if "bound" in row]
@@ -629,8 +675,7 @@ def gain_cards(found: Batching, reading: Sequence[Text]) -> list[CardDraft]:
 
 
 def plateau_cards(found: Plateau, reading: Sequence[Text]) -> list[CardDraft]:
-    name, speedup = found.faster[0]
-    gemm = _gemm(found.mkl)
+    name, speedup = found.fastest
     return [CardDraft(
         Text(f"При пакет {found.batch} eager torch даде {spanned(found.eager_gain)} от "
              f"пропускателността на пакет 1, а същият модел в {name.bg} беше "
@@ -639,15 +684,7 @@ def plateau_cards(found: Plateau, reading: Sequence[Text]) -> list[CardDraft]:
              f"throughput of batch 1, while the same model in {name.en} ran "
              f"{spanned(speedup)} faster. Why does eager torch gain nothing from a small "
              "batch?"),
-        with_reading(Text(
-            f"Eager torch смята Linear с {gemm.bg}, която при всяко извикване копира "
-            "(пакетира) матрицата на теглата в своя блокова подредба; при няколко реда "
-            "копието на големи тегла струва колкото аритметиката. Тегла, пакетирани веднъж "
-            "(oneDNN, ONNX Runtime), плащат тази цена само веднъж.",
-            f"Eager torch computes a Linear with {gemm.en}, which copies (packs) the weight "
-            "matrix into its own blocked layout on every call; with a few rows, copying large "
-            "weights costs as much as the arithmetic. Weights packed once (oneDNN, ONNX "
-            "Runtime) pay that price once."), reading, "Packing plateau"))]
+        with_reading(plateau_cause(found), reading, "Packing plateau"))]
 
 
 def thread_cards(found: ThreadGain, reading: Sequence[Text]) -> list[CardDraft]:
