@@ -84,6 +84,14 @@ def test_a_knee_the_rounds_cannot_place_is_given_as_a_range() -> None:
     assert "batch 4 gives 85% (80%–95%) of the best — an interval that spans 90%" in text
 
 
+def test_a_sweep_whose_best_batch_is_not_the_largest_peaks_there() -> None:
+    rows = sweep(lesson.ORT, {1: 1.0, 16: 2.0, 64: 10.0},
+                 shares={16: (1.0, 1.0, 1.0), 64: (0.8, 0.7, 0.85)})
+    text = en(lesson.read_throughput(rows, lesson.ORT))
+    assert "to 8000/s at batch 16" in text
+    assert "Throughput peaks at batch 16; the larger batches gave no more." in text
+
+
 def test_no_measurable_gain_says_batching_buys_only_a_wait() -> None:
     rows = [row(lesson.EAGER, 1, 1.0, throughput_gain=(1.0, 1.0, 1.0),
                 share_of_best=ratio(0.98)),
@@ -117,8 +125,8 @@ COPY_AND_KERNEL = {lesson.MKL_PACKED: 1.4, lesson.ONEDNN_PACKED: 2.7, lesson.ORT
 def test_the_packing_plateau_is_named_and_split_into_the_copy_and_the_kernel() -> None:
     rows = plateau_rows(PLATEAU, COPY_AND_KERNEL)
     text = lesson.read_packing(rows)
-    assert "Packing plateau: at batches 2, 4 eager torch gains nothing per item" in en(text)
-    assert "at batch 2 its throughput is ×0.96 (×0.93–0.99) that of batch 1 (12.5 ms against " \
+    assert "Packing plateau: at batches 2, 4 eager torch's throughput shows no measurable gain " \
+        "over batch 1 — at batch 2 it is ×0.96 (×0.93–0.99) that of batch 1 (12.5 ms against " \
         "6 ms per call)" in en(text)
     assert "against eager: torch MKL prepacked: ×1.40 faster (×1.33–1.47); torch oneDNN " \
         "prepacked: ×2.70 faster (×2.56–2.84); ONNX Runtime: ×4.00 faster" in en(text)
@@ -261,9 +269,18 @@ def test_demonstrations_that_reach_their_marks_say_so() -> None:
         "90% (87%–93%) of the 33.1 GB/s that a read of 537 MB reached in the same rounds: " \
         "the 85% mark is reached." in memory.en
     assert "прагът 85% е достигнат" in memory.bg
-    assert "computes at 127 GFLOP/s — 91% (85%–95%) of the faster fp32 1024×1024 GEMM" \
+    assert "computes at 127 GFLOP/s — 91% (85%–95%) of the faster fp32 GEMM 1024×1024" \
         in compute.en
     assert compute.en.endswith("the 80% mark is reached.")
+
+
+def test_a_demonstration_that_outruns_its_probe_says_the_probe_is_low() -> None:
+    memory, compute = lesson.read_demos(demo_rows((0.9, 0.87, 0.93), (1.2, 1.1, 1.3)))
+    assert "probe" not in memory.en.partition("same rounds")[2]
+    assert compute.en.endswith("the 80% mark is reached. That is more than the probe itself "
+                               "(GEMM 1024×1024), which sets the roofline's peak: the probe "
+                               "underestimates that ceiling.")
+    assert "пробата подценява" in compute.bg
 
 
 def test_demonstrations_that_miss_or_straddle_their_marks_say_so() -> None:

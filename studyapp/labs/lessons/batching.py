@@ -154,6 +154,11 @@ def _where(sweep: Sequence[Row]) -> tuple[Text, Row]:
             f"{KNEE:.0%} от неговата пропускателност.",
             f"There is no knee up to batch {_batch(last)}: every smaller batch stays "
             f"measurably below {KNEE:.0%} of its throughput."), last
+    if share.low >= 1.0:  # the best batch itself: the ones after it gave no more
+        return Text(
+            f"Пропускателността е най-висока при пакет {_batch(firm)}; по-големите пакети не "
+            "дадоха повече.",
+            f"Throughput peaks at batch {_batch(firm)}; the larger batches gave no more."), firm
     return Text(
         f"Коляното е при пакет {_batch(firm)}: той вече дава {_share(share)} от най-доброто, "
         f"а по-големите пакети добавят най-много ×{1 / share.low:.2f}.",
@@ -339,12 +344,14 @@ def read_packing(rows: Rows) -> Text | None:
     at = Text("пакети" if several else "пакет", "batches" if several else "batch")
     versus = [(name, times(speedup)) for name, speedup in found.against_eager]
     return join(Text(
-        f"Плато от пакетиране: при {at.bg} {listed} eager torch не печели нищо на елемент — "
-        f"при пакет {found.batch} пропускателността е {spanned(found.eager_gain)} от тази на "
-        f"пакет 1 ({_num(found.eager_ms)} ms срещу {_num(found.batch1_ms)} ms на извикване). "
+        f"Плато от пакетиране: при {at.bg} {listed} пропускателността на eager torch няма "
+        f"измерим ръст спрямо пакет 1 — при пакет {found.batch} тя е "
+        f"{spanned(found.eager_gain)} от тази на пакет 1 ({_num(found.eager_ms)} ms срещу "
+        f"{_num(found.batch1_ms)} ms на извикване). "
         f"Същите слоеве при същия пакет спрямо eager: {_listed(versus, 'bg')}.",
-        f"Packing plateau: at {at.en} {listed} eager torch gains nothing per item — at batch "
-        f"{found.batch} its throughput is {spanned(found.eager_gain)} that of batch 1 "
+        f"Packing plateau: at {at.en} {listed} eager torch's throughput shows no measurable "
+        f"gain over batch 1 — at batch {found.batch} it is {spanned(found.eager_gain)} that "
+        f"of batch 1 "
         f"({_num(found.eager_ms)} ms against {_num(found.batch1_ms)} ms per call). The same "
         f"layers at the same batch against eager: {_listed(versus, 'en')}."),
         plateau_cause(found))
@@ -529,50 +536,65 @@ def _verdict(share: Interval, threshold: float) -> Text:
                 f"the interval spans the {mark} mark: it cannot tell whether it was reached")
 
 
+def _beyond(share: Interval, probe: Text, ceiling: Text) -> Text:
+    """When a demonstration measurably outran its own probe kernel: what that says of the
+    ceiling the roofline takes from such a kernel."""
+    if share.low <= 1.0:
+        return Text("", "")
+    return Text(
+        f"Това е повече от самата проба ({probe.bg}), която задава {ceiling.bg} на roofline: "
+        "пробата подценява тази граница.",
+        f"That is more than the probe itself ({probe.en}), which sets the roofline's "
+        f"{ceiling.en}: the probe underestimates that ceiling.")
+
+
 def _demo(rows: Rows, kind: str) -> Row | None:
     return next((row for row in rows if row.get("comparison") == DEMOS
                  and row.get("demo") == kind), None)
+
+
+def _memory_demo(row: Row, share: Interval) -> Text:
+    weights, llc = number(row, "weights_bytes") or 0, number(row, "llc_bytes")
+    read = _megabytes(number(row, "probe_bytes") or 0)
+    speed, probe = number(row, "bandwidth_gbs") or 0, number(row, "probe_gbs") or 0
+    cache = Text(f", {weights / llc:.0f}× последното ниво кеш",
+                 f", {weights / llc:.0f}× the last-level cache") if llc else Text("", "")
+    mark, name = _verdict(share, number(row, "threshold") or 0), label(row)
+    return join(Text(
+        f"Демонстрация, ограничен от паметта: {name.bg} ({_megabytes(weights)} тегла{cache.bg}) "
+        f"чете теглата си с {speed:.1f} GB/s — {_share(share)} от {probe:.1f} GB/s, които "
+        f"четенето на {read} постигна в същите кръгове: {mark.bg}.",
+        f"Demonstration, memory-bound: {name.en} ({_megabytes(weights)} of weights{cache.en}) "
+        f"reads its weights at {speed:.1f} GB/s — {_share(share)} of the {probe:.1f} GB/s that "
+        f"a read of {read} reached in the same rounds: {mark.en}."),
+        _beyond(share, Text(f"четенето на {read}", f"the read of {read}"),
+                Text("честотната лента", "bandwidth")))
+
+
+def _compute_demo(row: Row, share: Interval) -> Text:
+    side = int(number(row, "probe_gemm_n") or 0)
+    gemm = f"GEMM {side}×{side}"
+    speed, probe = number(row, "gflops") or 0, number(row, "probe_gflops") or 0
+    mark, name = _verdict(share, number(row, "threshold") or 0), label(row)
+    return join(Text(
+        f"Демонстрация, ограничен от изчисленията: {name.bg}, пакет {_batch(row)}, смята с "
+        f"{speed:.0f} GFLOP/s — {_share(share)} от по-бързия fp32 {gemm} (torch или ONNX "
+        f"Runtime, {probe:.0f} GFLOP/s в същите кръгове): {mark.bg}.",
+        f"Demonstration, compute-bound: {name.en}, batch {_batch(row)}, computes at "
+        f"{speed:.0f} GFLOP/s — {_share(share)} of the faster fp32 {gemm} (torch or ONNX "
+        f"Runtime, {probe:.0f} GFLOP/s in the same rounds): {mark.en}."),
+        _beyond(share, Text(gemm, gemm), Text("пика", "peak")))
 
 
 def read_demos(rows: Rows) -> list[Text]:
     """The memory-bound and the compute-bound demonstration: the share of its probe kernel
     each reached in the same rounds, and whether that reaches its mark."""
     said = []
-    memory, compute = _demo(rows, MEMORY_DEMO), _demo(rows, COMPUTE_DEMO)
-    share = interval(memory, "share_of_probe")
-    if memory is not None and share is not None:
-        weights, llc = number(memory, "weights_bytes") or 0, number(memory, "llc_bytes")
-        times_cache = Text(f", {weights / llc:.0f}× последното ниво кеш",
-                           f", {weights / llc:.0f}× the last-level cache") if llc else \
-            Text("", "")
-        mark = _verdict(share, number(memory, "threshold") or 0)
-        name = label(memory)
-        said.append(Text(
-            f"Демонстрация, ограничен от паметта: {name.bg} ({_megabytes(weights)} тегла"
-            f"{times_cache.bg}) чете теглата си с {number(memory, 'bandwidth_gbs') or 0:.1f} "
-            f"GB/s — {_share(share)} от {number(memory, 'probe_gbs') or 0:.1f} GB/s, които "
-            f"четенето на {_megabytes(number(memory, 'probe_bytes') or 0)} постигна в същите "
-            f"кръгове: {mark.bg}.",
-            f"Demonstration, memory-bound: {name.en} ({_megabytes(weights)} of weights"
-            f"{times_cache.en}) reads its weights at {number(memory, 'bandwidth_gbs') or 0:.1f} "
-            f"GB/s — {_share(share)} of the {number(memory, 'probe_gbs') or 0:.1f} GB/s that a "
-            f"read of {_megabytes(number(memory, 'probe_bytes') or 0)} reached in the same "
-            f"rounds: {mark.en}."))
-    share = interval(compute, "share_of_probe")
-    if compute is not None and share is not None:
-        mark = _verdict(share, number(compute, "threshold") or 0)
-        name = label(compute)
-        side = int(number(compute, "probe_gemm_n") or 0)
-        said.append(Text(
-            f"Демонстрация, ограничен от изчисленията: {name.bg}, пакет {_batch(compute)}, "
-            f"смята с {number(compute, 'gflops') or 0:.0f} GFLOP/s — {_share(share)} от най-"
-            f"бързия fp32 GEMM {side}×{side} (torch или ONNX Runtime, "
-            f"{number(compute, 'probe_gflops') or 0:.0f} GFLOP/s в същите кръгове): {mark.bg}.",
-            f"Demonstration, compute-bound: {name.en}, batch {_batch(compute)}, computes at "
-            f"{number(compute, 'gflops') or 0:.0f} GFLOP/s — {_share(share)} of the faster "
-            f"fp32 {side}×{side} GEMM (torch or ONNX Runtime, "
-            f"{number(compute, 'probe_gflops') or 0:.0f} GFLOP/s in the same rounds): "
-            f"{mark.en}."))
+    for kind, read in ((MEMORY_DEMO, _memory_demo), (COMPUTE_DEMO, _compute_demo)):
+        row = _demo(rows, kind)
+        share = interval(row, "share_of_probe")
+        if row is not None and share is not None:
+            said.append(read(row, share))
     return said
 
 
