@@ -52,7 +52,9 @@ def test_a_row_for_every_variant_at_every_batch_and_one_thread_at_the_ends(
         quick_run: dict) -> None:
     rows = quick_run["rows"]
     for variant in CPU_VARIANTS:
-        assert [row["batch_size"] for row in lesson.series(rows, variant)] == list(BATCHES)
+        expected = [batch for batch in BATCHES
+                    if variant != lesson.MKL_PACKED or batch <= lesson.PLATEAU_UP_TO]
+        assert [row["batch_size"] for row in lesson.series(rows, variant)] == expected
     ends = lesson.series(rows, lesson.THREAD_VARIANT, threads=1)
     assert [row["batch_size"] for row in ends] == [BATCHES[0], BATCHES[-1]]
     assert {row["threads"] for row in rows if row.get("comparison")} == {1, THREADS}

@@ -54,10 +54,10 @@ SIZES: dict[str, Size] = {
     "quick": Size((1, 4, 16), harness.QUICK,
                   harness.Plan(rounds=6, block_s=0.005, warmup=2, warmup_s=0.05)),
     "default": Size((1, 2, 4, 8, 16, 64, 256),
-                    harness.Plan(rounds=10, block_s=0.005, warmup=3, warmup_s=0.05,
-                                 budget_s=6.0),
-                    harness.Plan(rounds=10, block_s=0.01, warmup=3, warmup_s=0.05,
-                                 budget_s=2.0)),
+                    harness.Plan(rounds=8, block_s=0.005, warmup=3, warmup_s=0.05,
+                                 budget_s=4.5),
+                    harness.Plan(rounds=8, block_s=0.01, warmup=2, warmup_s=0.05,
+                                 budget_s=1.5)),
 }
 EXACT = Interval(1.0, 1.0, 1.0)  # a row against itself
 

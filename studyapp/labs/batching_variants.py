@@ -6,7 +6,10 @@
   (`torch.ops.mkl._mkl_reorder_linear_weight`, run by MKL's packed GEMM: MKL without the
   per-call copy) and by oneDNN (`torch.ops.mkldnn._reorder_linear_weight`,
   run by its own matrix-multiply kernel). These are the kernels torch.compile's weight
-  freezing calls; only the top-level Linear layers are packed (a CNN's convolutions stay);
+  freezing calls; only the top-level Linear layers are packed (a CNN's convolutions stay).
+  MKL packed once is timed only up to the batches where eager torch can stall
+  (`PLATEAU_UP_TO`): there it tells the per-call copy from the kernel; beyond, it would
+  only cost time and a copy of the weights per batch;
 - ONNX Runtime: the model exported once (cached) and run by a session whose CPU kernels
   (MLAS) pack the weights when the session is created — a session per thread count;
 - on a CUDA GPU, eager torch with the input already on the device, and with the host→device
@@ -35,6 +38,7 @@ from studyapp.labs.lessons.batching import (
     MKL_PACKED,
     ONEDNN_PACKED,
     ORT,
+    PLATEAU_UP_TO,
     THREAD_VARIANT,
 )
 
@@ -99,19 +103,23 @@ def mkl_packed(layer: nn.Linear, batch: int) -> Layer:
     return lambda x: torch.ops.mkl._mkl_linear(x, packed, weight, bias, batch)
 
 
-def packers() -> dict[str, Callable[[nn.Linear, int], Layer]]:
-    """The libraries this torch build can pack Linear weights with, by variant."""
+Packer = Callable[["nn.Linear", int], Layer]
+
+
+def packers() -> dict[str, tuple[Packer, int | None]]:
+    """The libraries this torch build can pack Linear weights with, by variant, each with
+    the largest batch it is timed at (None: every batch)."""
     import torch
 
-    found: dict[str, Callable[[nn.Linear, int], Layer]] = {}
+    found: dict[str, tuple[Packer, int | None]] = {}
     if torch.backends.mkl.is_available():
-        found[MKL_PACKED] = mkl_packed
+        found[MKL_PACKED] = (mkl_packed, PLATEAU_UP_TO)
     if torch.backends.mkldnn.is_available():
-        found[ONEDNN_PACKED] = onednn_packed
+        found[ONEDNN_PACKED] = (onednn_packed, None)
     return found
 
 
-def packed(model: nn.Module, batch: int, pack: Callable[[nn.Linear, int], Layer]) -> Layer:
+def packed(model: nn.Module, batch: int, pack: Packer) -> Layer:
     """`model`'s forward pass with each of its top-level Linear layers packed by `pack`."""
     from torch import nn
 
@@ -144,7 +152,8 @@ class Variants:
         self.inputs = {batch: sample_batch(batch, seed) for batch in batches}
         self.expected: dict[int, np.ndarray] = {}  # eager torch's output, by batch
         self.packed = {(variant, batch): packed(self.model, batch, pack)
-                       for variant, pack in packers().items() for batch in batches}
+                       for variant, (pack, largest) in packers().items() for batch in batches
+                       if largest is None or batch <= largest}
         exported = onnx_export.cached_export(self.model, trained.key, self.inputs[batches[-1]],
                                              exporter="torchscript")
         counts = thread_counts(threads) if threads > 1 else (threads,)
