@@ -45,6 +45,7 @@ BANDWIDTH_PROBE, PEAK_PROBE = "read", "gemm"  # …and of the kernels they are m
 KNEE = 0.9  # the knee: the first batch not measurably below this share of the best
 PLATEAU_UP_TO = 16  # the small batches where a per-call weight copy can cancel the gain
 FAR_SLOWER = 0.5  # N threads taking over twice as long as one: another program holds a core
+SAME = 0.1  # a ratio measured within ±SAME of 1 is "no change", not merely "not measurable"
 LISTED = 3  # order anomalies named one by one; the rest are counted
 
 
@@ -268,6 +269,11 @@ def plateau(rows: Rows) -> Plateau | None:
                    (label(best[1]), best[2]), first.get("gemm_library") == "MKL", copy, kernel)
 
 
+def _within(found: Interval, margin: float) -> bool:
+    """Whether the whole interval lies within ±`margin` of 1."""
+    return found.low >= 1 - margin and found.high <= 1 + margin
+
+
 def _listed(pairs: Sequence[tuple[Text, Text]], lang: str) -> str:
     return "; ".join(f"{name.get(lang)}: {said.get(lang)}" for name, said in pairs)
 
@@ -289,14 +295,22 @@ def plateau_cause(found: Plateau) -> Text:
             "Eager torch computes each Linear with its BLAS library's GEMM; these rows do not "
             "separate the copy (packing) of the weights on every call from the kernel itself.")
     times_copy = times(found.copy)
+    if found.copy.direction() <= 0 and not _within(found.copy, SAME):
+        return Text(
+            f"Eager torch смята всеки Linear със SGEMM на MKL; MKL с тегла, пакетирани веднъж, "
+            f"спрямо eager: {times_copy.bg} — тези кръгове не отделят копирането на теглата "
+            "при всяко извикване от ядрото на MKL за малко редове.",
+            f"Eager torch computes each Linear with MKL's SGEMM; MKL with its weights packed "
+            f"once, against eager: {times_copy.en} — these rounds cannot tell the copy of the "
+            "weights on each call from MKL's kernel for few rows.")
     if found.copy.direction() <= 0:
         head = Text(
-            f"Eager torch смята всеки Linear със SGEMM на MKL; пакетирани веднъж, теглата не "
-            f"я направиха по-бърза ({times_copy.bg}): платото идва от ядрото на MKL за малко "
-            "редове, не от копиране на теглата при всяко извикване.",
-            f"Eager torch computes each Linear with MKL's SGEMM; packing its weights once did "
-            f"not make it faster ({times_copy.en}): the plateau comes from MKL's kernel for "
-            "few rows, not from copying the weights on each call.")
+            f"Eager torch смята всеки Linear със SGEMM на MKL; пакетирани веднъж, теглата "
+            f"промениха времето ѝ с под {SAME:.0%} ({times_copy.bg}): платото идва от ядрото "
+            "на MKL за малко редове, не от копиране на теглата при всяко извикване.",
+            f"Eager torch computes each Linear with MKL's SGEMM; packing its weights once "
+            f"changed its time by less than {SAME:.0%} ({times_copy.en}): the plateau comes "
+            "from MKL's kernel for few rows, not from copying the weights on each call.")
     else:
         head = Text(
             f"Eager torch смята всеки Linear със SGEMM на MKL, която при всяко извикване "
@@ -314,9 +328,8 @@ def plateau_cause(found: Plateau) -> Text:
             f"The rest is MKL's kernel for few rows: with packed weights too it stays "
             f"measurably slower than {_names(found.kernel, 'en')}.")
     else:
-        rest = Text("Без копието MKL не е измеримо по-бавна от останалите: платото е копието.",
-                    "Without the copy MKL is not measurably slower than the others: the "
-                    "plateau is the copy.")
+        rest = Text("Между нея и останалите не остава измерима разлика.",
+                    "No measurable gap is left between it and the others.")
     return join(head, rest)
 
 
@@ -557,7 +570,7 @@ def _memory_demo(row: Row, share: Interval) -> Text:
     weights, llc = number(row, "weights_bytes") or 0, number(row, "llc_bytes")
     read = _megabytes(number(row, "probe_bytes") or 0)
     speed, probe = number(row, "bandwidth_gbs") or 0, number(row, "probe_gbs") or 0
-    cache = Text(f", {weights / llc:.0f}× последното ниво кеш",
+    cache = Text(f", {weights / llc:.0f} пъти колкото последното ниво кеш",
                  f", {weights / llc:.0f}× the last-level cache") if llc else Text("", "")
     mark, name = _verdict(share, number(row, "threshold") or 0), label(row)
     return join(Text(
