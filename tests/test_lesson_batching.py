@@ -95,12 +95,20 @@ def test_a_sweep_whose_best_batch_is_not_the_largest_peaks_there() -> None:
 def test_no_measurable_gain_says_batching_buys_only_a_wait() -> None:
     rows = [row(lesson.EAGER, 1, 1.0, throughput_gain=(1.0, 1.0, 1.0),
                 share_of_best=ratio(0.98)),
-            row(lesson.EAGER, 16, 15.7, throughput_gain=(1.02, 0.9, 1.15),
+            row(lesson.EAGER, 16, 15.7, throughput_gain=(1.02, 0.95, 1.08),
                 share_of_best=(1.0, 1.0, 1.0))]
     text = lesson.read_throughput(rows)
-    assert "no batch gave measurably more items per second than batch 1 (batch 16: ×1.02 " \
-        "(×0.90–1.15))" in en(text)
+    assert en(text) == "torch eager: no batch gave measurably more items per second than " \
+        "batch 1 (batch 16: ×1.02 (×0.95–1.08)). Here batching buys nothing but a longer wait."
     assert "не купува нищо" in text.bg
+
+
+def test_a_gain_too_noisy_to_measure_claims_nothing_more() -> None:
+    rows = [row(lesson.EAGER, 1, 1.0, throughput_gain=(1.0, 1.0, 1.0),
+                share_of_best=ratio(0.5)),
+            row(lesson.EAGER, 16, 8.0, throughput_gain=(2.0, 0.5, 6.0),
+                share_of_best=(1.0, 1.0, 1.0))]
+    assert en(lesson.read_throughput(rows)).endswith("(batch 16: ×2.00 (×0.50–6.00)).")
 
 
 # --- the packing plateau -----------------------------------------------------------------

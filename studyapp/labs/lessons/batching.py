@@ -180,12 +180,14 @@ def read_throughput(rows: Rows, variant: str = EAGER) -> Text | None:
     if best is first or gain is None or gain.direction() <= 0:
         largest = interval(last, "throughput_gain")
         shown = spanned(largest) if largest else "?"
-        return Text(
+        nothing = Text(" Тук пакетирането не купува нищо, освен по-дълго чакане.",
+                       " Here batching buys nothing but a longer wait.") \
+            if largest is not None and largest.high <= 1 + SAME else Text("", "")
+        return join(Text(
             f"{name.bg}: нито един пакет не даде измеримо повече елементи в секунда от пакет 1 "
-            f"(пакет {_batch(last)}: {shown}). Тук пакетирането не купува нищо, освен "
-            "по-дълго чакане.",
+            f"(пакет {_batch(last)}: {shown}).",
             f"{name.en}: no batch gave measurably more items per second than batch 1 "
-            f"(batch {_batch(last)}: {shown}). Here batching buys nothing but a longer wait.")
+            f"(batch {_batch(last)}: {shown})."), nothing)
     growth = Text(
         f"{name.bg}: пропускателната способност расте от {_items(first)} при пакет 1 до "
         f"{_items(best)} при пакет {_batch(best)}: {spanned(gain)}.",
