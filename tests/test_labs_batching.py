@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from real_rows import assert_rows_drive_verdict_and_cards
 
+from studyapp.labs import batching_rows as vocab
 from studyapp.labs import findings, registry, work
 from studyapp.labs.batching import EXACT, SIZES
 from studyapp.labs.batching_demos import COMPUTE_BATCH, MEMORY_SIDE
@@ -20,7 +21,7 @@ from studyapp.labs.roofline import BOUNDS, Roofline, place
 pytestmark = pytest.mark.slow
 THREADS = 2
 BATCHES = SIZES["quick"].batches
-CPU_VARIANTS = lesson.CPU_VARIANTS
+CPU_VARIANTS = vocab.CPU_VARIANTS
 
 
 def _run(params: dict) -> tuple[Result, list]:
@@ -53,16 +54,16 @@ def test_a_row_for_every_variant_at_every_batch_and_one_thread_at_the_ends(
     rows = quick_run["rows"]
     for variant in CPU_VARIANTS:
         expected = [batch for batch in BATCHES
-                    if variant != lesson.MKL_PACKED or batch <= lesson.PLATEAU_UP_TO]
-        assert [row["batch_size"] for row in lesson.series(rows, variant)] == expected
-    ends = lesson.series(rows, lesson.THREAD_VARIANT, threads=1)
+                    if variant != vocab.MKL_PACKED or batch <= vocab.PLATEAU_UP_TO]
+        assert [row["batch_size"] for row in vocab.series(rows, variant)] == expected
+    ends = vocab.series(rows, vocab.THREAD_VARIANT, threads=1)
     assert [row["batch_size"] for row in ends] == [BATCHES[0], BATCHES[-1]]
     assert {row["threads"] for row in rows if row.get("comparison")} == {1, THREADS}
 
 
 def test_throughput_and_time_per_item_follow_from_the_time_per_call(quick_run: dict) -> None:
     for row in quick_run["rows"]:
-        if row.get("comparison") != lesson.SWEEP:
+        if row.get("comparison") != vocab.SWEEP:
             continue
         seconds = row["latency_ms_median"] / 1e3
         assert row["throughput_per_s"] == pytest.approx(row["batch_size"] / seconds)
@@ -74,19 +75,19 @@ def test_throughput_and_time_per_item_follow_from_the_time_per_call(quick_run: d
 def test_ratios_are_paired_against_the_right_base(quick_run: dict) -> None:
     rows = quick_run["rows"]
     for variant in CPU_VARIANTS:
-        first, *rest = lesson.series(rows, variant)
+        first, *rest = vocab.series(rows, variant)
         assert findings.interval(first, "throughput_gain") == EXACT
         for row in rest:
             gain = findings.interval(row, "throughput_gain")
             assert gain is not None and gain.low <= gain.value <= gain.high
-        best = [row for row in lesson.series(rows, variant)
+        best = [row for row in vocab.series(rows, variant)
                 if findings.interval(row, "share_of_best") == EXACT]
         assert len(best) == 1
-    assert not any("speedup" in row for row in lesson.series(rows, lesson.EAGER))
-    for variant in lesson.PACKED_ONCE:
-        assert all(findings.interval(row, "speedup") for row in lesson.series(rows, variant))
+    assert not any("speedup" in row for row in vocab.series(rows, vocab.EAGER))
+    for variant in vocab.PACKED_ONCE:
+        assert all(findings.interval(row, "speedup") for row in vocab.series(rows, variant))
     for batch in (BATCHES[0], BATCHES[-1]):
-        one, many = lesson.thread_sweep(rows, batch)
+        one, many = vocab.thread_sweep(rows, batch)
         assert findings.interval(many, "thread_speedup") is not None
         assert "thread_speedup" not in one
 
@@ -94,9 +95,9 @@ def test_ratios_are_paired_against_the_right_base(quick_run: dict) -> None:
 def test_prepacked_weights_and_onnx_runtime_compute_what_eager_torch_does(
         quick_run: dict) -> None:
     for row in quick_run["rows"]:
-        if row.get("variant") in lesson.PACKED_ONCE:
+        if row.get("variant") in vocab.PACKED_ONCE:
             assert row["max_abs_diff"] < 1e-4
-        if row.get("variant") == lesson.EAGER:
+        if row.get("variant") == vocab.EAGER:
             assert row["max_abs_diff"] is None
             assert row["gemm_library"] in ("MKL", "BLAS")
 
@@ -104,7 +105,7 @@ def test_prepacked_weights_and_onnx_runtime_compute_what_eager_torch_does(
 def test_each_row_sits_on_the_roofline_of_its_own_thread_count(quick_run: dict) -> None:
     model, roof = _model(), quick_run["roof"]
     for row in quick_run["rows"]:
-        if row.get("comparison") != lesson.SWEEP:
+        if row.get("comparison") != vocab.SWEEP:
             continue
         expected = work.work(model, row["batch_size"])
         assert row["flops"] == pytest.approx(work.linear_flops(model, row["batch_size"]))
@@ -121,15 +122,15 @@ def test_each_row_sits_on_the_roofline_of_its_own_thread_count(quick_run: dict) 
 def test_the_demonstrations_move_what_they_claim_and_share_in_the_same_rounds(
         quick_run: dict) -> None:
     rows = {row["demo"]: row for row in quick_run["rows"] if row.get("comparison")
-            == lesson.DEMOS}
-    assert set(rows) == {lesson.MEMORY_DEMO, lesson.BANDWIDTH_PROBE, lesson.COMPUTE_DEMO,
-                         lesson.PEAK_PROBE}
-    memory, compute = rows[lesson.MEMORY_DEMO], rows[lesson.COMPUTE_DEMO]
+            == vocab.DEMOS}
+    assert set(rows) == {vocab.MEMORY_DEMO, vocab.BANDWIDTH_PROBE, vocab.COMPUTE_DEMO,
+                         vocab.PEAK_PROBE}
+    memory, compute = rows[vocab.MEMORY_DEMO], rows[vocab.COMPUTE_DEMO]
     assert memory["flops"] == 2 * MEMORY_SIDE**2
     assert memory["weights_bytes"] >= 256 * 2**20
     assert memory["weights_bytes"] >= 4 * quick_run["roof"].llc_bytes
     assert memory["bound"] == "memory" and not memory["data_in_cache"]
-    assert rows[lesson.BANDWIDTH_PROBE]["bytes_moved"] >= 512 * 2**20
+    assert rows[vocab.BANDWIDTH_PROBE]["bytes_moved"] >= 512 * 2**20
     assert compute["flops"] == pytest.approx(
         work.linear_flops(_model("wide_mlp"), COMPUTE_BATCH))
     assert compute["bound"] == "compute"
@@ -152,12 +153,12 @@ def test_cuda_rows_are_skipped_without_a_gpu(quick_run: dict) -> None:
 def test_plots_show_each_variant_and_the_roofline(quick_run: dict) -> None:
     by_axis = {(s.name.en, s.y_label.en): s for s in quick_run["series"]}
     for variant in CPU_VARIANTS:
-        rows = lesson.series(quick_run["rows"], variant)
+        rows = vocab.series(quick_run["rows"], variant)
         throughput = by_axis[(variant, "items/s")]
         assert list(throughput.x) == list(BATCHES)
         assert list(throughput.y) == pytest.approx([row["throughput_per_s"] for row in rows])
     assert ("roofline (memory)", "GFLOP/s") in by_axis
-    assert (f"{lesson.THREAD_VARIANT}, batch 1", "ms per call") in by_axis
+    assert (f"{vocab.THREAD_VARIANT}, batch 1", "ms per call") in by_axis
 
 
 def test_the_reading_is_the_lessons_reading_of_these_rows(quick_run: dict) -> None:
@@ -183,8 +184,8 @@ def test_cuda_rows_with_and_without_the_host_to_device_copy(labs_data_dir: Path)
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device")
     result, _ = _run({"size": "quick", "model": "wide_mlp", "device": "cuda"})
-    resident = lesson.series(result.rows, lesson.GPU)
-    copied = lesson.series(result.rows, lesson.GPU_COPY)
+    resident = vocab.series(result.rows, vocab.GPU)
+    copied = vocab.series(result.rows, vocab.GPU_COPY)
     assert [row["batch_size"] for row in resident] == list(BATCHES)
     assert [row["batch_size"] for row in copied] == list(BATCHES)
     for row in resident + copied:

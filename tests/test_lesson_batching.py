@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from studyapp.deck.model import Text
+from studyapp.labs import batching_rows as vocab
 from studyapp.labs.lessons import batching as lesson
 from studyapp.labs.predictions import measured
 from studyapp.labs.result_cards import result_cards
 from studyapp.labs.roofline import Ceiling, Roofline
 
-HERE = {"device": "cpu", "status": "ok", "comparison": lesson.SWEEP, "noisy": False}
+HERE = {"device": "cpu", "status": "ok", "comparison": vocab.SWEEP, "noisy": False}
 ROOF = Roofline((Ceiling(2, 100.0, 30.0, 200.0), Ceiling(1, 50.0, 17.0, 100.0)),
                 "2026-03-02T09:00:00+00:00", 0.1, 32 * 2**20)
 
@@ -30,7 +31,7 @@ def row(variant: str, batch: int, ms: float, *, threads: int = 2, spread: float 
         "threads": threads, "latency_ms_median": ms, "latency_ms_low": ms * (1 - spread),
         "latency_ms_high": ms * (1 + spread), "latency_ms_per_item": ms / batch,
         "throughput_per_s": batch / ms * 1e3, "weights_bytes": 68_000_000.0,
-        "gemm_library": "MKL" if variant == lesson.EAGER else None, "bound": bound, **HERE}
+        "gemm_library": "MKL" if variant == vocab.EAGER else None, "bound": bound, **HERE}
     for key, (value, low, high) in ratios.items():
         made |= {key: value, f"{key}_low": low, f"{key}_high": high}
     return made
@@ -59,7 +60,7 @@ def en(text: Text | None) -> str:
 # --- throughput --------------------------------------------------------------------------
 
 def test_throughput_that_keeps_growing_has_no_knee() -> None:
-    rows = sweep(lesson.EAGER, {1: 1.0, 4: 1.2, 16: 1.6, 64: 2.0})
+    rows = sweep(vocab.EAGER, {1: 1.0, 4: 1.2, 16: 1.6, 64: 2.0})
     text = lesson.read_throughput(rows)
     assert "grows from 1000/s at batch 1 to 32000/s at batch 64: ×32 (×31–33)" in en(text)
     assert "There is no knee up to batch 64" in en(text)
@@ -68,7 +69,7 @@ def test_throughput_that_keeps_growing_has_no_knee() -> None:
 
 
 def test_a_knee_where_a_batch_is_measurably_near_the_best() -> None:
-    rows = sweep(lesson.EAGER, {1: 1.0, 4: 1.5, 16: 4.2, 64: 16.0},
+    rows = sweep(vocab.EAGER, {1: 1.0, 4: 1.5, 16: 4.2, 64: 16.0},
                  shares={16: (0.96, 0.93, 0.99), 64: (1.0, 1.0, 1.0)})
     text = en(lesson.read_throughput(rows))
     assert "The knee is at batch 16: it already gives 96% (93%–99%) of the best" in text
@@ -77,7 +78,7 @@ def test_a_knee_where_a_batch_is_measurably_near_the_best() -> None:
 
 
 def test_a_knee_the_rounds_cannot_place_is_given_as_a_range() -> None:
-    rows = sweep(lesson.EAGER, {1: 1.0, 4: 1.5, 16: 4.2, 64: 16.0},
+    rows = sweep(vocab.EAGER, {1: 1.0, 4: 1.5, 16: 4.2, 64: 16.0},
                  shares={4: (0.85, 0.80, 0.95), 16: (0.97, 0.95, 0.99), 64: (1.0, 1.0, 1.0)})
     text = en(lesson.read_throughput(rows))
     assert "The knee lies between batch 4 and batch 16" in text
@@ -85,17 +86,17 @@ def test_a_knee_the_rounds_cannot_place_is_given_as_a_range() -> None:
 
 
 def test_a_sweep_whose_best_batch_is_not_the_largest_peaks_there() -> None:
-    rows = sweep(lesson.ORT, {1: 1.0, 16: 2.0, 64: 10.0},
+    rows = sweep(vocab.ORT, {1: 1.0, 16: 2.0, 64: 10.0},
                  shares={16: (1.0, 1.0, 1.0), 64: (0.8, 0.7, 0.85)})
-    text = en(lesson.read_throughput(rows, lesson.ORT))
+    text = en(lesson.read_throughput(rows, vocab.ORT))
     assert "to 8000/s at batch 16" in text
     assert "Throughput peaks at batch 16; the larger batches gave no more." in text
 
 
 def test_no_measurable_gain_says_batching_buys_only_a_wait() -> None:
-    rows = [row(lesson.EAGER, 1, 1.0, throughput_gain=(1.0, 1.0, 1.0),
+    rows = [row(vocab.EAGER, 1, 1.0, throughput_gain=(1.0, 1.0, 1.0),
                 share_of_best=ratio(0.98)),
-            row(lesson.EAGER, 16, 15.7, throughput_gain=(1.02, 0.95, 1.08),
+            row(vocab.EAGER, 16, 15.7, throughput_gain=(1.02, 0.95, 1.08),
                 share_of_best=(1.0, 1.0, 1.0))]
     text = lesson.read_throughput(rows)
     assert en(text) == "torch eager: no batch gave measurably more items per second than " \
@@ -104,9 +105,9 @@ def test_no_measurable_gain_says_batching_buys_only_a_wait() -> None:
 
 
 def test_a_gain_too_noisy_to_measure_claims_nothing_more() -> None:
-    rows = [row(lesson.EAGER, 1, 1.0, throughput_gain=(1.0, 1.0, 1.0),
+    rows = [row(vocab.EAGER, 1, 1.0, throughput_gain=(1.0, 1.0, 1.0),
                 share_of_best=ratio(0.5)),
-            row(lesson.EAGER, 16, 8.0, throughput_gain=(2.0, 0.5, 6.0),
+            row(vocab.EAGER, 16, 8.0, throughput_gain=(2.0, 0.5, 6.0),
                 share_of_best=(1.0, 1.0, 1.0))]
     assert en(lesson.read_throughput(rows)).endswith("(batch 16: ×2.00 (×0.50–6.00)).")
 
@@ -117,7 +118,7 @@ def plateau_rows(eager_ms: dict[int, float], speedups: dict[str, float],
                  library: str = "MKL") -> list[dict[str, Any]]:
     """Eager torch at `eager_ms`, and each packed-once variant `speedups[variant]`× faster
     at every batch."""
-    eager = sweep(lesson.EAGER, eager_ms)
+    eager = sweep(vocab.EAGER, eager_ms)
     for made in eager:
         made["gemm_library"] = library
     packed = [row(variant, batch, ms / speedup, speedup=ratio(speedup),
@@ -127,7 +128,7 @@ def plateau_rows(eager_ms: dict[int, float], speedups: dict[str, float],
 
 
 PLATEAU = {1: 6.0, 2: 12.5, 4: 30.0, 8: 31.0, 16: 60.0, 64: 80.0}
-COPY_AND_KERNEL = {lesson.MKL_PACKED: 1.4, lesson.ONEDNN_PACKED: 2.7, lesson.ORT: 4.0}
+COPY_AND_KERNEL = {vocab.MKL_PACKED: 1.4, vocab.ONEDNN_PACKED: 2.7, vocab.ORT: 4.0}
 
 
 def test_the_packing_plateau_is_named_and_split_into_the_copy_and_the_kernel() -> None:
@@ -148,14 +149,14 @@ def test_the_packing_plateau_is_named_and_split_into_the_copy_and_the_kernel() -
 
 
 def test_a_plateau_the_copy_explains_whole() -> None:
-    rows = plateau_rows(PLATEAU, {lesson.MKL_PACKED: 2.6, lesson.ONEDNN_PACKED: 2.7})
+    rows = plateau_rows(PLATEAU, {vocab.MKL_PACKED: 2.6, vocab.ONEDNN_PACKED: 2.7})
     assert en(lesson.read_packing(rows)).endswith(
         "the same MKL ran ×2.60 faster (×2.47–2.73). No measurable gap is left between it and "
         "the others.")
 
 
 def test_a_plateau_packing_once_does_not_help_is_the_kernel() -> None:
-    rows = plateau_rows(PLATEAU, {lesson.MKL_PACKED: 1.0, lesson.ORT: 4.0})
+    rows = plateau_rows(PLATEAU, {vocab.MKL_PACKED: 1.0, vocab.ORT: 4.0})
     text = en(lesson.read_packing(rows))
     assert "packing its weights once changed its time by less than 10% (no measurable " \
         "difference (×0.95–1.05)): the plateau comes from MKL's kernel for few rows" in text
@@ -163,9 +164,9 @@ def test_a_plateau_packing_once_does_not_help_is_the_kernel() -> None:
 
 
 def test_a_plateau_whose_rounds_cannot_tell_the_copy_from_the_kernel_says_so() -> None:
-    rows = plateau_rows(PLATEAU, {lesson.MKL_PACKED: 1.0, lesson.ORT: 4.0})
+    rows = plateau_rows(PLATEAU, {vocab.MKL_PACKED: 1.0, vocab.ORT: 4.0})
     for made in rows:
-        if made["variant"] == lesson.MKL_PACKED:
+        if made["variant"] == vocab.MKL_PACKED:
             made |= {"speedup_low": 0.5, "speedup_high": 2.0}
     text = en(lesson.read_packing(rows))
     assert "MKL with its weights packed once, against eager: no measurable difference " \
@@ -174,7 +175,7 @@ def test_a_plateau_whose_rounds_cannot_tell_the_copy_from_the_kernel_says_so() -
 
 
 def test_a_blas_other_than_mkl_is_not_named_mkl_nor_blamed() -> None:
-    rows = plateau_rows({1: 6.0, 4: 30.0, 16: 60.0}, {lesson.ONEDNN_PACKED: 2.7},
+    rows = plateau_rows({1: 6.0, 4: 30.0, 16: 60.0}, {vocab.ONEDNN_PACKED: 2.7},
                         library="BLAS")
     text = en(lesson.read_packing(rows))
     assert "its BLAS library's GEMM; these rows do not separate the copy" in text
@@ -182,7 +183,7 @@ def test_a_blas_other_than_mkl_is_not_named_mkl_nor_blamed() -> None:
 
 
 def test_no_plateau_when_eager_torch_gains_at_small_batches() -> None:
-    rows = plateau_rows({1: 6.0, 4: 7.0, 16: 9.0}, {lesson.ONEDNN_PACKED: 1.0})
+    rows = plateau_rows({1: 6.0, 4: 7.0, 16: 9.0}, {vocab.ONEDNN_PACKED: 1.0})
     text = lesson.read_packing(rows)
     assert "No packing plateau: at batch 4 eager torch gives ×3.43 (×3.33–3.53) the " \
         "throughput of batch 1" in en(text)
@@ -191,15 +192,15 @@ def test_no_plateau_when_eager_torch_gains_at_small_batches() -> None:
 
 
 def test_no_plateau_when_weights_packed_once_are_not_faster_either() -> None:
-    rows = plateau_rows({1: 6.0, 4: 30.0, 16: 60.0}, {lesson.ONEDNN_PACKED: 1.0})
+    rows = plateau_rows({1: 6.0, 4: 30.0, 16: 60.0}, {vocab.ONEDNN_PACKED: 1.0})
     assert lesson.plateau(rows) is None  # then packing is not what the rows show
 
 
 # --- the batch order ---------------------------------------------------------------------
 
 def test_a_smaller_batch_that_took_longer_is_named_with_its_cause() -> None:
-    rows = sweep(lesson.ORT, {1: 3.0, 4: 30.0, 8: 20.0, 16: 22.0})
-    pairs = lesson.order_anomalies(rows, lesson.ORT)
+    rows = sweep(vocab.ORT, {1: 3.0, 4: 30.0, 8: 20.0, 16: 22.0})
+    pairs = lesson.order_anomalies(rows, vocab.ORT)
     assert [(small["batch_size"], large["batch_size"]) for small, large in pairs] == \
         [(4, 8), (4, 16)]
     text = en(lesson.read_order(rows))
@@ -209,8 +210,8 @@ def test_a_smaller_batch_that_took_longer_is_named_with_its_cause() -> None:
 
 
 def test_overlapping_intervals_are_no_anomaly() -> None:
-    rows = [row(lesson.ORT, 4, 20.0, spread=0.3), row(lesson.ORT, 8, 18.0, spread=0.3)]
-    assert lesson.order_anomalies(rows, lesson.ORT) == []
+    rows = [row(vocab.ORT, 4, 20.0, spread=0.3), row(vocab.ORT, 8, 18.0, spread=0.3)]
+    assert lesson.order_anomalies(rows, vocab.ORT) == []
     assert "no smaller batch took measurably longer" in en(lesson.read_order(rows))
 
 
@@ -223,7 +224,7 @@ def thread_rows(speedup: tuple[float, float, float], bound: str,
     for batch in (1, 64):
         for count in counts:
             ratios = {"thread_speedup": speedup} if count > 1 else {}
-            made.append(row(lesson.ORT, batch, 4.0, threads=count, bound=bound, **ratios))
+            made.append(row(vocab.ORT, batch, 4.0, threads=count, bound=bound, **ratios))
     return made
 
 
@@ -258,7 +259,7 @@ def test_slower_threads_on_an_overhead_bound_call_cost_more_than_they_share() ->
 
 
 def test_one_thread_has_no_sweep() -> None:
-    rows = sweep(lesson.ORT, {1: 1.0, 4: 2.0}, threads=1)
+    rows = sweep(vocab.ORT, {1: 1.0, 4: 2.0}, threads=1)
     assert en(lesson.read_threads(rows)) == "With one thread there is no thread sweep."
 
 
@@ -266,16 +267,16 @@ def test_one_thread_has_no_sweep() -> None:
 
 def demo_rows(memory: tuple[float, float, float],
               compute: tuple[float, float, float]) -> list[dict[str, Any]]:
-    common = {"comparison": lesson.DEMOS, "device": "cpu", "status": "ok", "noisy": False}
+    common = {"comparison": vocab.DEMOS, "device": "cpu", "status": "ok", "noisy": False}
     return [
         {**common, "variant": "8192×8192 layer, torch eager", "variant_bg": "слой 8192×8192",
-         "demo": lesson.MEMORY_DEMO, "batch_size": 1, "latency_ms_median": 9.0,
+         "demo": vocab.MEMORY_DEMO, "batch_size": 1, "latency_ms_median": 9.0,
          "weights_bytes": 268_468_224.0, "llc_bytes": 33_554_432, "bandwidth_gbs": 29.8,
          "probe_gbs": 33.1, "probe_bytes": 536_870_912.0, "threshold": 0.85,
          "share_of_probe": memory[0], "share_of_probe_low": memory[1],
          "share_of_probe_high": memory[2]},
         {**common, "variant": "wide_mlp, ONNX Runtime", "variant_bg": "wide_mlp, ONNX Runtime",
-         "demo": lesson.COMPUTE_DEMO, "batch_size": 256, "latency_ms_median": 70.0,
+         "demo": vocab.COMPUTE_DEMO, "batch_size": 256, "latency_ms_median": 70.0,
          "gflops": 127.0, "probe_gflops": 140.0, "probe_gemm_n": 1024, "threshold": 0.8,
          "share_of_probe": compute[0], "share_of_probe_low": compute[1],
          "share_of_probe_high": compute[2]},
@@ -312,11 +313,11 @@ def test_demonstrations_that_miss_or_straddle_their_marks_say_so() -> None:
 # --- the GPU and the whole reading -------------------------------------------------------
 
 def test_the_gpu_against_the_cpu_with_and_without_the_copy() -> None:
-    rows = sweep(lesson.EAGER, {1: 1.0, 64: 20.0})
-    rows += [row(lesson.GPU, 1, 0.1, speedup=ratio(10.0), throughput_gain=ratio(1.0)),
-             row(lesson.GPU, 64, 0.12, speedup=ratio(166.0), throughput_gain=ratio(53.0)),
-             row(lesson.GPU_COPY, 1, 0.15, speedup=ratio(6.6)),
-             row(lesson.GPU_COPY, 64, 0.3, speedup=ratio(66.0))]
+    rows = sweep(vocab.EAGER, {1: 1.0, 64: 20.0})
+    rows += [row(vocab.GPU, 1, 0.1, speedup=ratio(10.0), throughput_gain=ratio(1.0)),
+             row(vocab.GPU, 64, 0.12, speedup=ratio(166.0), throughput_gain=ratio(53.0)),
+             row(vocab.GPU_COPY, 1, 0.15, speedup=ratio(6.6)),
+             row(vocab.GPU_COPY, 64, 0.3, speedup=ratio(66.0))]
     for made in rows[2:]:
         made["device"] = "cuda"
     text = en(lesson.read_cuda(rows))
@@ -326,11 +327,11 @@ def test_the_gpu_against_the_cpu_with_and_without_the_copy() -> None:
 
 
 def test_the_reading_has_a_paragraph_per_question_and_the_roofline() -> None:
-    rows = plateau_rows({1: 6.0, 4: 30.0, 16: 60.0, 64: 80.0}, {lesson.ONEDNN_PACKED: 2.7})
-    rows += sweep(lesson.ORT, {1: 3.0, 4: 4.0, 16: 8.0, 64: 20.0})
+    rows = plateau_rows({1: 6.0, 4: 30.0, 16: 60.0, 64: 80.0}, {vocab.ONEDNN_PACKED: 2.7})
+    rows += sweep(vocab.ORT, {1: 3.0, 4: 4.0, 16: 8.0, 64: 20.0})
     rows += thread_rows((1.7, 1.6, 1.8), "memory")[:1]
     for made in rows:
-        if made["variant"] == lesson.EAGER:
+        if made["variant"] == vocab.EAGER:
             made |= {"bound": "memory", "arithmetic_intensity": 0.5, "share_of_roofline": 0.8,
                      "ridge_flop_per_byte": 3.3, "gflops": 10.0, "data_in_cache": False}
     texts = [text.en for text in lesson.reading(rows, ROOF)]
@@ -343,15 +344,15 @@ def test_the_reading_has_a_paragraph_per_question_and_the_roofline() -> None:
 # --- the measured answer and the cards ---------------------------------------------------
 
 def test_the_measured_answer_is_eager_torchs_gain_at_the_largest_batch() -> None:
-    rows = sweep(lesson.EAGER, {1: 1.0, 64: 2.56})
+    rows = sweep(vocab.EAGER, {1: 1.0, 64: 2.56})
     answer = measured("batching", rows)
     assert answer is not None and answer.choice == 3
     assert "×25 (×24–26)" in answer.text.en and answer.text.bg
 
 
 def test_an_answer_whose_interval_spans_two_choices_reaches_both() -> None:
-    rows = [row(lesson.EAGER, 1, 1.0, throughput_gain=(1.0, 1.0, 1.0)),
-            row(lesson.EAGER, 16, 4.0, throughput_gain=(4.0, 3.5, 4.6))]
+    rows = [row(vocab.EAGER, 1, 1.0, throughput_gain=(1.0, 1.0, 1.0)),
+            row(vocab.EAGER, 16, 4.0, throughput_gain=(4.0, 3.5, 4.6))]
     answer = measured("batching", rows)
     assert answer is not None and list(answer.choices) == [1, 2]
 
@@ -380,8 +381,8 @@ def test_each_card_comes_from_a_finding_the_intervals_support() -> None:
 
 
 def test_no_card_where_the_intervals_do_not_support_one() -> None:
-    flat = [row(lesson.EAGER, 1, 1.0, throughput_gain=(1.0, 1.0, 1.0)),
-            row(lesson.EAGER, 16, 15.0, throughput_gain=(1.07, 0.95, 1.2))]
+    flat = [row(vocab.EAGER, 1, 1.0, throughput_gain=(1.0, 1.0, 1.0)),
+            row(vocab.EAGER, 16, 15.0, throughput_gain=(1.07, 0.95, 1.2))]
     busy = thread_rows((0.3, 0.25, 0.35), "memory")
     assert result_cards("batching", flat + busy, CARDS_READING) == []
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
 from studyapp.labs import batching_demos, harness, onnx_export, readings, roofline_probe, work
+from studyapp.labs import batching_rows as vocab
 from studyapp.labs.batching_variants import (
     LABELS,
     Case,
@@ -108,7 +109,7 @@ def ratios(cases: Sequence[Case], comparison: harness.Comparison,
         best = max(own, key=lambda other: other.batch / comparison[other.key].median_ms)
         put_interval(row, "throughput_gain", per_item(first, case))
         put_interval(row, "share_of_best", per_item(best, case))
-        eager = same(case, variant=lesson.EAGER)
+        eager = same(case, variant=vocab.EAGER)
         if eager is not None and eager is not case:
             put_interval(row, "speedup", comparison.speedup(eager.key, case.key))
         one = same(case, threads=1)
@@ -167,12 +168,12 @@ class BatchingRun:
         name = LABELS[case.variant]
         return {
             "variant": name.en, "variant_bg": name.bg, "model": self.trained.name,
-            "batch_size": case.batch, "comparison": lesson.SWEEP, "device": case.device,
+            "batch_size": case.batch, "comparison": vocab.SWEEP, "device": case.device,
             "status": "ok", **timing.as_row(samples=True), "threads": case.threads,
             "latency_ms_per_item": timing.median_ms / case.batch,
             "throughput_per_s": case.batch / seconds,
             "weights_bytes": work.weight_bytes(self.trained.model),
-            "gemm_library": gemm_library() if case.variant == lesson.EAGER else None,
+            "gemm_library": gemm_library() if case.variant == vocab.EAGER else None,
             "max_abs_diff": diff,
         }
 
@@ -209,21 +210,21 @@ def plot(emit: Emitter, rows: Sequence[dict[str, Any]]) -> None:
     """Throughput and time per item against the batch, one line per variant; time per call
     against the thread count, one line per batch."""
     x_label = Text("размер на пакета", "batch size")
-    variants = [*lesson.CPU_VARIANTS, lesson.GPU, lesson.GPU_COPY]
+    variants = [*vocab.CPU_VARIANTS, vocab.GPU, vocab.GPU_COPY]
     for key, y_label in (("throughput_per_s", Text("елемента/s", "items/s")),
                          ("latency_ms_per_item", Text("ms на елемент", "ms per item"))):
         for variant in variants:
-            sweep = lesson.series(rows, variant)
+            sweep = vocab.series(rows, variant)
             if len(sweep) > 1:
-                emit.series(lesson.label(sweep[0]), x_label, y_label,
+                emit.series(vocab.label(sweep[0]), x_label, y_label,
                             [row["batch_size"] for row in sweep], [row[key] for row in sweep],
                             log_x=True, log_y=True)
-    ends = lesson.series(rows, lesson.THREAD_VARIANT)
+    ends = vocab.series(rows, vocab.THREAD_VARIANT)
     for batch in sorted({row["batch_size"] for row in ends[:1] + ends[-1:]}):
-        counts = lesson.thread_sweep(rows, batch)
+        counts = vocab.thread_sweep(rows, batch)
         if len(counts) > 1:
-            emit.series(Text(f"{lesson.THREAD_VARIANT}, пакет {batch}",
-                             f"{lesson.THREAD_VARIANT}, batch {batch}"),
+            emit.series(Text(f"{vocab.THREAD_VARIANT}, пакет {batch}",
+                             f"{vocab.THREAD_VARIANT}, batch {batch}"),
                         Text("нишки", "threads"), Text("ms на извикване", "ms per call"),
                         [row["threads"] for row in counts],
                         [row["latency_ms_median"] for row in counts])
@@ -231,14 +232,14 @@ def plot(emit: Emitter, rows: Sequence[dict[str, Any]]) -> None:
 
 def plot_roofline(emit: Emitter, roof: Roofline, rows: Sequence[dict[str, Any]]) -> None:
     """Every placed CPU row on the roofline: a line per variant, one thread, the demos."""
-    lab_threads = lesson.lab_threads(rows)
-    groups = [(lesson.label(sweep[0]), sweep)
-              for variant in lesson.CPU_VARIANTS if (sweep := lesson.series(rows, variant))]
+    lab_threads = vocab.lab_threads(rows)
+    groups = [(vocab.label(sweep[0]), sweep)
+              for variant in vocab.CPU_VARIANTS if (sweep := vocab.series(rows, variant))]
     if lab_threads > 1:
-        groups.append((Text("1 нишка", "1 thread"), lesson.series(
-            rows, lesson.THREAD_VARIANT, threads=1)))
+        groups.append((Text("1 нишка", "1 thread"), vocab.series(
+            rows, vocab.THREAD_VARIANT, threads=1)))
     groups.append((Text("демонстрации и проби", "demonstrations and probes"),
-                   [row for row in rows if row.get("comparison") == lesson.DEMOS]))
+                   [row for row in rows if row.get("comparison") == vocab.DEMOS]))
     readings.plot_roofline(emit, roof, groups)
 
 

@@ -24,15 +24,15 @@ import numpy as np
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness, onnx_export, roofline_probe, stats, work
-from studyapp.labs.digits import sample_batch
-from studyapp.labs.findings import put_interval
-from studyapp.labs.lessons.batching import (
+from studyapp.labs.batching_rows import (
     BANDWIDTH_PROBE,
     COMPUTE_DEMO,
     DEMOS,
     MEMORY_DEMO,
     PEAK_PROBE,
 )
+from studyapp.labs.digits import sample_batch
+from studyapp.labs.findings import put_interval
 from studyapp.labs.roofline import Roofline, Work, place
 
 if TYPE_CHECKING:

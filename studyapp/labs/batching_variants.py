@@ -30,8 +30,7 @@ import numpy as np
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness, onnx_export
-from studyapp.labs.digits import sample_batch
-from studyapp.labs.lessons.batching import (
+from studyapp.labs.batching_rows import (
     EAGER,
     GPU,
     GPU_COPY,
@@ -41,6 +40,7 @@ from studyapp.labs.lessons.batching import (
     PLATEAU_UP_TO,
     THREAD_VARIANT,
 )
+from studyapp.labs.digits import sample_batch
 
 if TYPE_CHECKING:
     import onnxruntime

@@ -1,9 +1,7 @@
 """What the batching lab teaches from its numbers, as pure functions of its rows (no torch).
 
-The lab times every variant at every batch size, and ONNX Runtime at 1…N threads, in one
-interleaved comparison (`comparison == SWEEP`), and its two roofline demonstrations with
-their probe kernels in another (`DEMOS`). Each row carries the ratios the reading states,
-with their intervals from the paired rounds:
+The lab's rows (named and picked out in `batching_rows.py`) carry the ratios the reading
+states, with their intervals from the paired rounds:
 
 - `throughput_gain`: items per second against batch 1 of the same variant (the paired
   speed-up of the time per item);
@@ -22,65 +20,40 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from studyapp.deck.model import Text
+from studyapp.labs.batching_rows import (
+    COMPUTE_DEMO,
+    CPU_VARIANTS,
+    EAGER,
+    GPU,
+    GPU_COPY,
+    MEMORY_DEMO,
+    MKL_PACKED,
+    PACKED_ONCE,
+    PLATEAU_UP_TO,
+    SWEEP,
+    THREAD_VARIANT,
+    at_batch,
+    batch_of,
+    demo,
+    lab_threads,
+    label,
+    series,
+    thread_sweep,
+    threads_of,
+)
 from studyapp.labs.findings import Row, Rows, interval, number, spanned
 from studyapp.labs.lesson import CardDraft, CardMaker, Lesson, Question, with_reading
 from studyapp.labs.readings import join, read_roofline, times
 from studyapp.labs.roofline import Roofline
 from studyapp.labs.stats import Interval
 
-EAGER = "torch eager"
-MKL_PACKED = "torch MKL prepacked"
-ONEDNN_PACKED = "torch oneDNN prepacked"
-ORT = "ONNX Runtime"
-GPU = "cuda"
-GPU_COPY = "cuda+H2D"
-PACKED_ONCE = (MKL_PACKED, ONEDNN_PACKED, ORT)  # weights packed once, before timing
-CPU_VARIANTS = (EAGER, *PACKED_ONCE)
-THREAD_VARIANT = ORT  # the variant also timed at 1…N threads (a session per count)
-SWEEP = "sweep"  # `comparison`: batches, variants and thread counts timed in the same rounds
-DEMOS = "demos"  # `comparison`: the roofline demonstrations and their probe kernels
-MEMORY_DEMO, COMPUTE_DEMO = "memory", "compute"  # `demo` of the two demonstrations…
-BANDWIDTH_PROBE, PEAK_PROBE = "read", "gemm"  # …and of the kernels they are measured against
-
 KNEE = 0.9  # the knee: the first batch not measurably below this share of the best
-PLATEAU_UP_TO = 16  # the small batches where a per-call weight copy can cancel the gain
 FAR_SLOWER = 0.5  # N threads taking over twice as long as one: another program holds a core
 SAME = 0.1  # a ratio measured within ±SAME of 1 is "no change", not merely "not measurable"
 LISTED = 3  # order anomalies named one by one; the rest are counted
 
 
-# --- rows --------------------------------------------------------------------------------
-
-def _batch(row: Row | None) -> int:
-    return int(number(row, "batch_size") or 0)
-
-
-def _threads(row: Row | None) -> int:
-    return int(number(row, "threads") or 0)
-
-
-def lab_threads(rows: Rows) -> int:
-    """The thread count the lab ran its sweep at: the highest among the sweep's rows."""
-    return max((_threads(row) for row in rows if row.get("comparison") == SWEEP), default=0)
-
-
-def series(rows: Rows, variant: str, threads: int | None = None) -> list[Row]:
-    """One variant's timed sweep rows at `threads` (the lab's count by default), by batch."""
-    count = lab_threads(rows) if threads is None else threads
-    return sorted((row for row in rows if row.get("comparison") == SWEEP
-                   and row.get("variant") == variant and _threads(row) == count
-                   and number(row, "latency_ms_median")), key=_batch)
-
-
-def at_batch(rows: Rows, variant: str, batch: int) -> Row | None:
-    return next((row for row in series(rows, variant) if _batch(row) == batch), None)
-
-
-def label(row: Row) -> Text:
-    """The row's variant as a reader sees it, in both languages."""
-    name = str(row.get("variant", "?"))
-    return Text(str(row.get("variant_bg") or name), name)
-
+# --- how a reader sees a number ----------------------------------------------------------
 
 def _num(value: float) -> str:
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
@@ -143,27 +116,27 @@ def _where(sweep: Sequence[Row]) -> tuple[Text, Row]:
         spans = interval(loose, "share_of_best")
         assert spans is not None
         return Text(
-            f"Коляното е между пакет {_batch(loose)} и пакет {_batch(firm)}: пакет "
-            f"{_batch(loose)} дава {_share(spans)} от най-доброто — интервал, който обхваща "
+            f"Коляното е между пакет {batch_of(loose)} и пакет {batch_of(firm)}: пакет "
+            f"{batch_of(loose)} дава {_share(spans)} от най-доброто — интервал, който обхваща "
             f"{KNEE:.0%}.",
-            f"The knee lies between batch {_batch(loose)} and batch {_batch(firm)}: batch "
-            f"{_batch(loose)} gives {_share(spans)} of the best — an interval that spans "
+            f"The knee lies between batch {batch_of(loose)} and batch {batch_of(firm)}: batch "
+            f"{batch_of(loose)} gives {_share(spans)} of the best — an interval that spans "
             f"{KNEE:.0%}."), firm
     if firm is last:
         return Text(
-            f"До пакет {_batch(last)} коляно няма: всеки по-малък пакет остава измеримо под "
+            f"До пакет {batch_of(last)} коляно няма: всеки по-малък пакет остава измеримо под "
             f"{KNEE:.0%} от неговата пропускателност.",
-            f"There is no knee up to batch {_batch(last)}: every smaller batch stays "
+            f"There is no knee up to batch {batch_of(last)}: every smaller batch stays "
             f"measurably below {KNEE:.0%} of its throughput."), last
     if share.low >= 1.0:  # the best batch itself: the ones after it gave no more
         return Text(
-            f"Пропускателността е най-висока при пакет {_batch(firm)}; по-големите пакети не "
+            f"Пропускателността е най-висока при пакет {batch_of(firm)}; по-големите пакети не "
             "дадоха повече.",
-            f"Throughput peaks at batch {_batch(firm)}; the larger batches gave no more."), firm
+            f"Throughput peaks at batch {batch_of(firm)}; the larger batches gave no more."), firm
     return Text(
-        f"Коляното е при пакет {_batch(firm)}: той вече дава {_share(share)} от най-доброто, "
+        f"Коляното е при пакет {batch_of(firm)}: той вече дава {_share(share)} от най-доброто, "
         f"а по-големите пакети добавят най-много ×{1 / share.low:.2f}.",
-        f"The knee is at batch {_batch(firm)}: it already gives {_share(share)} of the best, "
+        f"The knee is at batch {batch_of(firm)}: it already gives {_share(share)} of the best, "
         f"and larger batches add at most ×{1 / share.low:.2f}."), firm
 
 
@@ -171,7 +144,7 @@ def read_throughput(rows: Rows, variant: str = EAGER) -> Text | None:
     """How throughput grows with the batch for one variant: keeps growing, has a knee, or
     gains nothing measurable; and what the batch costs in latency."""
     sweep = series(rows, variant)
-    if len(sweep) < 2 or _batch(sweep[0]) != 1:
+    if len(sweep) < 2 or batch_of(sweep[0]) != 1:
         return None
     first, last = sweep[0], sweep[-1]
     best = max(sweep, key=lambda row: number(row, "throughput_per_s") or 0)
@@ -185,22 +158,22 @@ def read_throughput(rows: Rows, variant: str = EAGER) -> Text | None:
             if largest is not None and largest.high <= 1 + SAME else Text("", "")
         return join(Text(
             f"{name.bg}: нито един пакет не даде измеримо повече елементи в секунда от пакет 1 "
-            f"(пакет {_batch(last)}: {shown}).",
+            f"(пакет {batch_of(last)}: {shown}).",
             f"{name.en}: no batch gave measurably more items per second than batch 1 "
-            f"(batch {_batch(last)}: {shown})."), nothing)
+            f"(batch {batch_of(last)}: {shown})."), nothing)
     growth = Text(
         f"{name.bg}: пропускателната способност расте от {_items(first)} при пакет 1 до "
-        f"{_items(best)} при пакет {_batch(best)}: {spanned(gain)}.",
+        f"{_items(best)} при пакет {batch_of(best)}: {spanned(gain)}.",
         f"{name.en}: throughput grows from {_items(first)} at batch 1 to {_items(best)} at "
-        f"batch {_batch(best)}: {spanned(gain)}.")
+        f"batch {batch_of(best)}: {spanned(gain)}.")
     where, bend = _where(sweep)
     if bend is first:
         return join(growth, where)
     price = Text(
-        f"Цената е латентността: пакет {_batch(bend)} отнема {_ms(bend)} срещу {_ms(first)} "
+        f"Цената е латентността: пакет {batch_of(bend)} отнема {_ms(bend)} срещу {_ms(first)} "
         f"за пакет 1 — всяка заявка чака целия пакет, макар на елемент да се падат само "
         f"{_per_item(bend)}.",
-        f"The price is latency: batch {_batch(bend)} takes {_ms(bend)} against {_ms(first)} "
+        f"The price is latency: batch {batch_of(bend)} takes {_ms(bend)} against {_ms(first)} "
         f"for batch 1 — every request waits for the whole batch, though per item it is only "
         f"{_per_item(bend)}.")
     return join(growth, where, price)
@@ -227,7 +200,7 @@ class Plateau:
 
 
 def _small(row: Row) -> bool:
-    return 2 <= _batch(row) <= PLATEAU_UP_TO
+    return 2 <= batch_of(row) <= PLATEAU_UP_TO
 
 
 def _against_eager(rows: Rows, batch: int) -> list[tuple[str, Row, Interval]]:
@@ -248,22 +221,22 @@ def _faster(rows: Rows, batch: int) -> bool:
 def plateau(rows: Rows) -> Plateau | None:
     """The packing plateau, when the rows show one."""
     eager = series(rows, EAGER)
-    if not eager or _batch(eager[0]) != 1:
+    if not eager or batch_of(eager[0]) != 1:
         return None
     flat = [row for row in eager if _small(row)
             and (gain := interval(row, "throughput_gain")) is not None
-            and gain.direction() <= 0 and _faster(rows, _batch(row))]
+            and gain.direction() <= 0 and _faster(rows, batch_of(row))]
     if not flat:
         return None
     first = flat[0]
     gain = interval(first, "throughput_gain")
     assert gain is not None  # every flat row has one
-    others = _against_eager(rows, _batch(first))
+    others = _against_eager(rows, batch_of(first))
     copy = next((speedup for variant, _, speedup in others if variant == MKL_PACKED), None)
     kernel = tuple(label(row) for variant, row, speedup in others
                    if variant != MKL_PACKED and copy is not None and speedup.low > copy.high)
     best = max(others, key=lambda found: found[2].value)
-    return Plateau(_batch(first), tuple(_batch(row) for row in flat), gain,
+    return Plateau(batch_of(first), tuple(batch_of(row) for row in flat), gain,
                    number(first, "latency_ms_median") or 0,
                    number(eager[0], "latency_ms_median") or 0,
                    number(first, "weights_bytes") or 0,
@@ -348,11 +321,11 @@ def read_packing(rows: Rows) -> Text | None:
         gain = interval(row, "throughput_gain")
         shown = spanned(gain) if gain else "?"
         versus = [(label(other), times(speedup))
-                  for _, other, speedup in _against_eager(rows, _batch(row))]
+                  for _, other, speedup in _against_eager(rows, batch_of(row))]
         return Text(
-            f"Плато от пакетиране няма: при пакет {_batch(row)} eager torch дава {shown} от "
+            f"Плато от пакетиране няма: при пакет {batch_of(row)} eager torch дава {shown} от "
             f"пропускателността на пакет 1, а спрямо него {_listed(versus, 'bg')}.",
-            f"No packing plateau: at batch {_batch(row)} eager torch gives {shown} the "
+            f"No packing plateau: at batch {batch_of(row)} eager torch gives {shown} the "
             f"throughput of batch 1, and against it {_listed(versus, 'en')}.")
     listed = ", ".join(str(batch) for batch in found.batches)
     several = len(found.batches) > 1
@@ -401,9 +374,9 @@ def read_order(rows: Rows) -> Text | None:
         if not pairs:
             continue
         name = label(pairs[0][0])
-        shown = [Text(f"пакет {_batch(small)} ({_ms(small)}) срещу пакет {_batch(large)} "
+        shown = [Text(f"пакет {batch_of(small)} ({_ms(small)}) срещу пакет {batch_of(large)} "
                       f"({_ms(large)})",
-                      f"batch {_batch(small)} ({_ms(small)}) against batch {_batch(large)} "
+                      f"batch {batch_of(small)} ({_ms(small)}) against batch {batch_of(large)} "
                       f"({_ms(large)})") for small, large in pairs[:LISTED]]
         more = len(pairs) - LISTED
         rest = Text(f" и още {more}", f" and {more} more") if more > 0 else Text("", "")
@@ -432,23 +405,16 @@ def read_order(rows: Rows) -> Text | None:
 
 # --- threads -----------------------------------------------------------------------------
 
-def thread_sweep(rows: Rows, batch: int) -> list[Row]:
-    """THREAD_VARIANT at `batch`, one row per thread count, fewest threads first."""
-    return sorted((row for row in rows if row.get("comparison") == SWEEP
-                   and row.get("variant") == THREAD_VARIANT and _batch(row) == batch
-                   and number(row, "latency_ms_median")), key=_threads)
-
-
 def _thread_effect(counts: Sequence[Row]) -> Text:
     """What the top thread count did to one batch against one thread (the counts in between
     listed), with why only where a row says so."""
     one, many = counts[0], counts[-1]
     found = interval(many, "thread_speedup")
-    count, batch = _threads(many), _batch(many)
+    count, batch = threads_of(many), batch_of(many)
     if found is None:
         return Text("", "")
     said = times(found)
-    between = [(_threads(row), times(interval(row, "thread_speedup"))) for row in counts[1:-1]]
+    between = [(threads_of(row), times(interval(row, "thread_speedup"))) for row in counts[1:-1]]
     middle = Text(" (" + "; ".join(f"{threads}: {text.bg}" for threads, text in between) + ")",
                   " (" + "; ".join(f"{threads}: {text.en}" for threads, text in between) + ")") \
         if between else Text("", "")
@@ -501,9 +467,9 @@ def read_threads(rows: Rows) -> Text | None:
         return Text("С една нишка няма сравнение на броя нишки.",
                     "With one thread there is no thread sweep.")
     parts = []
-    for batch in sorted({_batch(sweep[0]), _batch(sweep[-1])}):
+    for batch in sorted({batch_of(sweep[0]), batch_of(sweep[-1])}):
         counts = thread_sweep(rows, batch)
-        if len(counts) > 1 and _threads(counts[0]) == 1:
+        if len(counts) > 1 and threads_of(counts[0]) == 1:
             parts.append(_thread_effect(counts))
     if not parts:
         return None
@@ -527,14 +493,14 @@ def thread_gain(rows: Rows) -> ThreadGain | None:
     sweep = series(rows, THREAD_VARIANT)
     if not sweep or lab_threads(rows) <= 1:
         return None
-    counts = thread_sweep(rows, _batch(sweep[0]))
-    if len(counts) < 2 or _threads(counts[0]) != 1:
+    counts = thread_sweep(rows, batch_of(sweep[0]))
+    if len(counts) < 2 or threads_of(counts[0]) != 1:
         return None
     one, many = counts[0], counts[-1]
     found = interval(many, "thread_speedup")
     if found is None or found.direction() <= 0:
         return None
-    return ThreadGain(_batch(one), _threads(many), found, str(one.get("bound") or ""),
+    return ThreadGain(batch_of(one), threads_of(many), found, str(one.get("bound") or ""),
                       number(one, "latency_ms_median") or 0,
                       number(many, "latency_ms_median") or 0)
 
@@ -563,11 +529,6 @@ def _beyond(share: Interval, probe: Text, ceiling: Text) -> Text:
         f"{ceiling.en}: the probe underestimates that ceiling.")
 
 
-def _demo(rows: Rows, kind: str) -> Row | None:
-    return next((row for row in rows if row.get("comparison") == DEMOS
-                 and row.get("demo") == kind), None)
-
-
 def _memory_demo(row: Row, share: Interval) -> Text:
     weights, llc = number(row, "weights_bytes") or 0, number(row, "llc_bytes")
     read = _megabytes(number(row, "probe_bytes") or 0)
@@ -592,10 +553,10 @@ def _compute_demo(row: Row, share: Interval) -> Text:
     speed, probe = number(row, "gflops") or 0, number(row, "probe_gflops") or 0
     mark, name = _verdict(share, number(row, "threshold") or 0), label(row)
     return join(Text(
-        f"Демонстрация, ограничен от изчисленията: {name.bg}, пакет {_batch(row)}, смята с "
+        f"Демонстрация, ограничен от изчисленията: {name.bg}, пакет {batch_of(row)}, смята с "
         f"{speed:.0f} GFLOP/s — {_share(share)} от по-бързия fp32 {gemm} (torch или ONNX "
         f"Runtime, {probe:.0f} GFLOP/s в същите кръгове): {mark.bg}.",
-        f"Demonstration, compute-bound: {name.en}, batch {_batch(row)}, computes at "
+        f"Demonstration, compute-bound: {name.en}, batch {batch_of(row)}, computes at "
         f"{speed:.0f} GFLOP/s — {_share(share)} of the faster fp32 {gemm} (torch or ONNX "
         f"Runtime, {probe:.0f} GFLOP/s in the same rounds): {mark.en}."),
         _beyond(share, Text(gemm, gemm), Text("пика", "peak")))
@@ -606,7 +567,7 @@ def read_demos(rows: Rows) -> list[Text]:
     each reached in the same rounds, and whether that reaches its mark."""
     said = []
     for kind, read in ((MEMORY_DEMO, _memory_demo), (COMPUTE_DEMO, _compute_demo)):
-        row = _demo(rows, kind)
+        row = demo(rows, kind)
         share = interval(row, "share_of_probe")
         if row is not None and share is not None:
             said.append(read(row, share))
@@ -622,7 +583,7 @@ def read_cuda(rows: Rows) -> Text | None:
     if not resident or not copied:
         return None
     top, top_copy = resident[-1], copied[-1]
-    batch = _batch(top)
+    batch = batch_of(top)
     on_device, with_copy = interval(top, "speedup"), interval(top_copy, "speedup")
     text = Text(
         f"При пакет {batch} GPU спрямо eager torch на CPU: с входа вече на устройството "
@@ -632,7 +593,7 @@ def read_cuda(rows: Rows) -> Text | None:
         f"the device {times(on_device).en}, with the host→device copy in the call "
         f"{times(with_copy).en} ({_ms(top)} against {_ms(top_copy)}).")
     gain = interval(top, "throughput_gain")
-    if _batch(resident[0]) == 1 and batch > 1 and gain is not None and gain.low > batch / 4:
+    if batch_of(resident[0]) == 1 and batch > 1 and gain is not None and gain.low > batch / 4:
         text = join(text, Text(
             f"Пакет {batch} носи {batch}× работата на пакет 1 за по-малко от 4× времето му "
             f"({_ms(resident[0])} при пакет 1): при малък пакет времето на GPU отива за "
@@ -671,13 +632,13 @@ class Batching:
 
 def batching(rows: Rows) -> Batching | None:
     sweep = series(rows, EAGER)
-    if len(sweep) < 2 or _batch(sweep[0]) != 1:
+    if len(sweep) < 2 or batch_of(sweep[0]) != 1:
         return None
     first, last = sweep[0], sweep[-1]
     gain = interval(last, "throughput_gain")
     if gain is None:
         return None
-    return Batching(_batch(last), gain, number(first, "throughput_per_s") or 0,
+    return Batching(batch_of(last), gain, number(first, "throughput_per_s") or 0,
                     number(last, "throughput_per_s") or 0,
                     number(first, "latency_ms_per_item") or 0,
                     number(last, "latency_ms_per_item") or 0)
