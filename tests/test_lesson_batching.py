@@ -303,6 +303,15 @@ def test_a_demonstration_that_outruns_its_probe_says_the_probe_is_low() -> None:
     assert "пробата подценява" in compute.bg
 
 
+def test_a_memory_demonstration_that_fits_the_cache_claims_no_bandwidth() -> None:
+    rows = demo_rows((0.9, 0.87, 0.93), (0.91, 0.85, 0.95))
+    rows[0]["llc_bytes"] = 512 * 2**20
+    memory, _ = lesson.read_demos(rows)
+    assert memory.en.endswith("fits this CPU's last-level cache (537 MB), so here it does not "
+                              "show the memory.")
+    assert "mark" not in memory.en
+
+
 def test_demonstrations_that_miss_or_straddle_their_marks_say_so() -> None:
     memory, compute = lesson.read_demos(demo_rows((0.6, 0.55, 0.65), (0.8, 0.7, 0.9)))
     assert memory.en.endswith("the 85% mark is not reached.")

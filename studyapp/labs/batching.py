@@ -1,9 +1,10 @@
 """Lab `batching` (step 3): throughput against per-item latency as the batch grows.
 
-The model runs in three variants on the CPU — eager torch, torch with its Linear weights
-prepacked for oneDNN, ONNX Runtime — at every batch size, ONNX Runtime also at 1…N threads
-at the smallest and the largest batch, and, on a CUDA GPU, eager torch with the input on the
-device and with the host→device copy in the call. All of them are timed in one interleaved
+The model runs on the CPU in eager torch, in torch with its Linear weights packed once (by
+MKL, at the small batches, and by oneDNN) and in ONNX Runtime (`batching_variants.py`) at
+every batch size, ONNX Runtime also at 1…N threads at the smallest and the largest batch,
+and, on a CUDA GPU, in eager torch with the input on the device and with the host→device
+copy in the call. All of them are timed in one interleaved
 comparison, so every ratio the reading states (throughput against batch 1, a variant
 against eager torch, N threads against one) comes from paired rounds, with its interval.
 Each row is placed on the measured roofline, and two demonstrations (a memory-bound layer

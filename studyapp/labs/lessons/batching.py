@@ -531,11 +531,20 @@ def _beyond(share: Interval, probe: Text, ceiling: Text) -> Text:
 
 def _memory_demo(row: Row, share: Interval) -> Text:
     weights, llc = number(row, "weights_bytes") or 0, number(row, "llc_bytes")
+    name = label(row)
+    if llc and weights <= llc:
+        return Text(
+            f"Демонстрация, ограничен от паметта: {name.bg} ({_megabytes(weights)} тегла) се "
+            f"побира в последното ниво кеш на този процесор ({_megabytes(llc)}), така че тук "
+            "не показва паметта.",
+            f"Demonstration, memory-bound: {name.en} ({_megabytes(weights)} of weights) fits "
+            f"this CPU's last-level cache ({_megabytes(llc)}), so here it does not show the "
+            "memory.")
     read = _megabytes(number(row, "probe_bytes") or 0)
     speed, probe = number(row, "bandwidth_gbs") or 0, number(row, "probe_gbs") or 0
     cache = Text(f", {weights / llc:.0f} пъти колкото последното ниво кеш",
                  f", {weights / llc:.0f}× the last-level cache") if llc else Text("", "")
-    mark, name = _verdict(share, number(row, "threshold") or 0), label(row)
+    mark = _verdict(share, number(row, "threshold") or 0)
     return join(Text(
         f"Демонстрация, ограничен от паметта: {name.bg} ({_megabytes(weights)} тегла{cache.bg}) "
         f"чете теглата си с {speed:.1f} GB/s — {_share(share)} от {probe:.1f} GB/s, които "
