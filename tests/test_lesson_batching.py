@@ -62,7 +62,8 @@ def en(text: Text | None) -> str:
 def test_throughput_that_keeps_growing_has_no_knee() -> None:
     rows = sweep(vocab.EAGER, {1: 1.0, 4: 1.2, 16: 1.6, 64: 2.0})
     text = lesson.read_throughput(rows)
-    assert "grows from 1000/s at batch 1 to 32000/s at batch 64: ×32 (×31–33)" in en(text)
+    assert "grows from 1000 items/s at batch 1 to 32000 items/s at batch 64: ×32 (×31–33)" \
+        in en(text)
     assert "There is no knee up to batch 64" in en(text)
     assert "коляно няма" in text.bg
     assert "The price is latency: batch 64 takes 2 ms (1.94–2.06)" in en(text)
@@ -89,7 +90,7 @@ def test_a_sweep_whose_best_batch_is_not_the_largest_peaks_there() -> None:
     rows = sweep(vocab.ORT, {1: 1.0, 16: 2.0, 64: 10.0},
                  shares={16: (1.0, 1.0, 1.0), 64: (0.8, 0.7, 0.85)})
     text = en(lesson.read_throughput(rows, vocab.ORT))
-    assert "to 8000/s at batch 16" in text
+    assert "to 8000 items/s at batch 16" in text
     assert "Throughput peaks at batch 16; the larger batches gave no more." in text
 
 
@@ -366,7 +367,7 @@ def test_an_answer_whose_interval_spans_two_choices_reaches_both() -> None:
     assert answer is not None and list(answer.choices) == [1, 2]
 
 
-CARDS_READING = [Text("…", "torch eager: throughput grows from 1000/s"),
+CARDS_READING = [Text("…", "torch eager: throughput grows from 1000 items/s"),
                  Text("…", "Packing plateau: at batch 4"),
                  Text("…", "Threads, ONNX Runtime, in the same rounds: batch 1")]
 
@@ -379,7 +380,7 @@ def test_each_card_comes_from_a_finding_the_intervals_support() -> None:
     gain, packing, threads = cards
     assert "batch 64 gave 800 items/s against 167 at batch 1 (×4.80 (×4.66–4.94))" \
         in gain.front.en
-    assert gain.back.en.endswith("torch eager: throughput grows from 1000/s")
+    assert gain.back.en.endswith("torch eager: throughput grows from 1000 items/s")
     assert "At batch 4 eager torch gave ×0.80 (×0.78–0.82) the throughput of batch 1, while " \
         "the same model in ONNX Runtime ran ×4.00 (×3.80–4.20) faster" in packing.front.en
     assert "with the weights packed once, the same MKL ran ×1.40 faster" in packing.back.en

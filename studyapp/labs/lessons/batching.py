@@ -74,8 +74,9 @@ def _per_item(row: Row) -> str:
     return f"{_num(number(row, 'latency_ms_per_item') or 0)} ms"
 
 
-def _items(row: Row) -> str:
-    return f"{number(row, 'throughput_per_s') or 0:.0f}/s"
+def _items(row: Row) -> Text:
+    count = f"{number(row, 'throughput_per_s') or 0:.0f}"
+    return Text(f"{count} елем./s", f"{count} items/s")
 
 
 def _share(found: Interval) -> str:
@@ -162,9 +163,9 @@ def read_throughput(rows: Rows, variant: str = EAGER) -> Text | None:
             f"{name.en}: no batch gave measurably more items per second than batch 1 "
             f"(batch {batch_of(last)}: {shown})."), nothing)
     growth = Text(
-        f"{name.bg}: пропускателната способност расте от {_items(first)} при пакет 1 до "
-        f"{_items(best)} при пакет {batch_of(best)}: {spanned(gain)}.",
-        f"{name.en}: throughput grows from {_items(first)} at batch 1 to {_items(best)} at "
+        f"{name.bg}: пропускателната способност расте от {_items(first).bg} при пакет 1 до "
+        f"{_items(best).bg} при пакет {batch_of(best)}: {spanned(gain)}.",
+        f"{name.en}: throughput grows from {_items(first).en} at batch 1 to {_items(best).en} at "
         f"batch {batch_of(best)}: {spanned(gain)}.")
     where, bend = _where(sweep)
     if bend is first:
@@ -405,14 +406,14 @@ def read_order(rows: Rows) -> Text | None:
 
 # --- threads -----------------------------------------------------------------------------
 
-def _thread_effect(counts: Sequence[Row]) -> Text:
+def _thread_effect(counts: Sequence[Row]) -> Text | None:
     """What the top thread count did to one batch against one thread (the counts in between
-    listed), with why only where a row says so."""
+    listed), with why only where a row says so; None when it was not measured."""
     one, many = counts[0], counts[-1]
     found = interval(many, "thread_speedup")
     count, batch = threads_of(many), batch_of(many)
     if found is None:
-        return Text("", "")
+        return None
     said = times(found)
     between = [(threads_of(row), times(interval(row, "thread_speedup"))) for row in counts[1:-1]]
     middle = Text(" (" + "; ".join(f"{threads}: {text.bg}" for threads, text in between) + ")",
@@ -469,8 +470,10 @@ def read_threads(rows: Rows) -> Text | None:
     parts = []
     for batch in sorted({batch_of(sweep[0]), batch_of(sweep[-1])}):
         counts = thread_sweep(rows, batch)
-        if len(counts) > 1 and threads_of(counts[0]) == 1:
-            parts.append(_thread_effect(counts))
+        effect = _thread_effect(counts) if len(counts) > 1 and threads_of(counts[0]) == 1 \
+            else None
+        if effect is not None:
+            parts.append(effect)
     if not parts:
         return None
     name = label(sweep[0])
@@ -619,7 +622,7 @@ def reading(rows: Rows, roof: Roofline, notes: Sequence[Text] = ()) -> list[Text
     paragraphs = [read_throughput(rows, variant) for variant in CPU_VARIANTS]
     paragraphs += [read_packing(rows), read_order(rows), read_threads(rows)]
     eager = series(rows, EAGER)
-    placed = [row for row in eager if "bound" in row]
+    placed = [row for row in eager if row.get("bound")]
     paragraphs += [*notes, read_roofline(placed, roof) if placed else None]
     return [text for text in (*paragraphs, *read_demos(rows), read_cuda(rows))
             if text is not None]
