@@ -13,6 +13,7 @@ from studyapp.labs import batching_rows as vocab
 from studyapp.labs import findings, registry, work
 from studyapp.labs.batching import EXACT, SIZES
 from studyapp.labs.batching_demos import COMPUTE_BATCH, MEMORY_SIDE
+from studyapp.labs.envinfo import usable_cores
 from studyapp.labs.events import Emitter, Result, Series, decode
 from studyapp.labs.lessons import batching as lesson
 from studyapp.labs.result_cards import result_cards
@@ -59,6 +60,8 @@ def test_a_row_for_every_variant_at_every_batch_and_one_thread_at_the_ends(
     ends = vocab.series(rows, vocab.THREAD_VARIANT, threads=1)
     assert [row["batch_size"] for row in ends] == [BATCHES[0], BATCHES[-1]]
     assert {row["threads"] for row in rows if row.get("comparison")} == {1, THREADS}
+    assert {row["cores"] for row in rows if row.get("comparison") == vocab.SWEEP} \
+        == {usable_cores()}
 
 
 def test_throughput_and_time_per_item_follow_from_the_time_per_call(quick_run: dict) -> None:

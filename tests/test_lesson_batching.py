@@ -254,6 +254,15 @@ def test_far_slower_threads_mean_a_busy_core_not_the_model() -> None:
     assert "друга програма" in text.bg
 
 
+def test_more_threads_than_cores_are_named_not_another_program() -> None:
+    rows = thread_rows((0.3, 0.25, 0.35), "memory", (1, 2, 4))
+    for made in rows:
+        made["cores"] = 2
+    text = en(lesson.read_threads(rows))
+    assert "There are more threads than cores (4 on 2)" in text
+    assert "another program" not in text
+
+
 def test_slower_threads_on_an_overhead_bound_call_cost_more_than_they_share() -> None:
     text = en(lesson.read_threads(thread_rows((0.8, 0.75, 0.85), "overhead")))
     assert "handing it to the threads and waiting for them costs more" in text

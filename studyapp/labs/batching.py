@@ -29,7 +29,7 @@ from studyapp.labs.batching_variants import (
     gemm_library,
 )
 from studyapp.labs.columns import columns
-from studyapp.labs.envinfo import cuda_available, load_average
+from studyapp.labs.envinfo import cuda_available, load_average, usable_cores
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.findings import put_interval
 from studyapp.labs.lessons import batching as lesson
@@ -171,6 +171,7 @@ class BatchingRun:
             "variant": name.en, "variant_bg": name.bg, "model": self.trained.name,
             "batch_size": case.batch, "comparison": vocab.SWEEP, "device": case.device,
             "status": "ok", **timing.as_row(samples=True), "threads": case.threads,
+            "cores": usable_cores(),
             "latency_ms_per_item": timing.median_ms / case.batch,
             "throughput_per_s": case.batch / seconds,
             "weights_bytes": work.weight_bytes(self.trained.model),

@@ -421,8 +421,14 @@ def _thread_effect(counts: Sequence[Row]) -> Text | None:
         if between else Text("", "")
     head = Text(f"Пакет {batch}, {count} нишки срещу 1{middle.bg}: {said.bg}.",
                 f"Batch {batch}, {count} threads against 1{middle.en}: {said.en}.")
-    bound = one.get("bound")
-    if found.direction() < 0 and found.value < FAR_SLOWER:
+    bound, cores = one.get("bound"), int(number(many, "cores") or 0)
+    if found.direction() < 0 and cores and count > cores:
+        why = Text(
+            f"Нишките са повече от ядрата ({count} на {cores}): редуват се на ядрата и всяка "
+            "паралелна стъпка чака онази, която в момента не работи.",
+            f"There are more threads than cores ({count} on {cores}): they take turns on the "
+            "cores, and every parallel step waits for the one that is not running.")
+    elif found.direction() < 0 and found.value < FAR_SLOWER:
         why = Text(
             f"{count} нишки отнеха над два пъти повече време от една: това не е свойство на "
             "модела — друго ядро е било заето от друга програма и всяка паралелна стъпка е "
