@@ -13,6 +13,7 @@ from studyapp.labs import batching_rows as vocab
 from studyapp.labs import findings, registry, work
 from studyapp.labs.batching import EXACT, SIZES
 from studyapp.labs.batching_demos import COMPUTE_BATCH, MEMORY_SIDE
+from studyapp.labs.batching_variants import thread_counts
 from studyapp.labs.envinfo import usable_cores
 from studyapp.labs.events import Emitter, Result, Series, decode
 from studyapp.labs.lessons import batching as lesson
@@ -217,3 +218,10 @@ def test_steps_send_the_live_table_as_it_stands_before_each_progress() -> None:
     assert [len(event.rows) for event in events if isinstance(event, Table)] == [0, 1, 1]
     assert [(e.done, e.total) for e in events if isinstance(e, Progress)] == [(1, 2), (2, 2),
                                                                              (2, 2)]
+
+
+@pytest.mark.parametrize(("threads", "counts"), [
+    (1, (1,)), (2, (1, 2)), (4, (1, 2, 3, 4)), (8, (1, 2, 3, 4, 8)), (12, (1, 2, 3, 4, 8, 12))])
+def test_the_thread_sweep_runs_from_one_thread_to_the_labs(threads: int,
+                                                          counts: tuple[int, ...]) -> None:
+    assert thread_counts(threads) == counts

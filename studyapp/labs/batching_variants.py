@@ -75,12 +75,12 @@ class Case:
 
 def thread_counts(threads: int) -> tuple[int, ...]:
     """1…`threads` for a thread sweep: every count up to 4, then powers of two and the top."""
-    return tuple(sorted({1, threads} | {count for count in range(2, min(threads, 4) + 1)}
-                        | {2**power for power in range(threads.bit_length()) if 2**power
-                           < threads}))
+    counts = set(range(1, 5)) | {2**power for power in range(threads.bit_length())}
+    return tuple(sorted({count for count in counts if count < threads} | {threads}))
 
 
 Layer = Callable[[Any], Any]
+Packer = Callable[["nn.Linear", int], Layer]
 
 
 def onednn_packed(layer: nn.Linear, batch: int) -> Layer:
@@ -102,8 +102,6 @@ def mkl_packed(layer: nn.Linear, batch: int) -> Layer:
     bias = None if layer.bias is None else layer.bias.detach()
     return lambda x: torch.ops.mkl._mkl_linear(x, packed, weight, bias, batch)
 
-
-Packer = Callable[["nn.Linear", int], Layer]
 
 
 def packers() -> dict[str, tuple[Packer, int | None]]:
