@@ -399,6 +399,16 @@ def test_each_card_comes_from_a_finding_the_intervals_support() -> None:
         assert card.front.bg and card.back.bg
 
 
+def test_no_plateau_card_while_the_rows_cannot_tell_its_cause() -> None:
+    rows = plateau_rows({1: 6.0, 4: 30.0, 16: 60.0, 64: 80.0}, COPY_AND_KERNEL)
+    for made in rows:
+        if made["variant"] == vocab.MKL_PACKED:
+            made |= {"speedup": 1.0, "speedup_low": 0.5, "speedup_high": 2.0}
+    cards = result_cards("batching", rows, CARDS_READING)
+    assert lesson.plateau(rows) is not None
+    assert not any("small batch" in card.front.en for card in cards)
+
+
 def test_no_card_where_the_intervals_do_not_support_one() -> None:
     flat = [row(vocab.EAGER, 1, 1.0, throughput_gain=(1.0, 1.0, 1.0)),
             row(vocab.EAGER, 16, 15.0, throughput_gain=(1.07, 0.95, 1.2))]

@@ -85,7 +85,7 @@ def _share(found: Interval) -> str:
 
 
 def _megabytes(nbytes: float) -> str:
-    return f"{nbytes / 1e6:.0f} MB"
+    return f"{nbytes / 1e6:.0f} MB" if nbytes >= 1e6 else f"{nbytes / 1e3:.0f} kB"
 
 
 # --- batch size: the gain, the knee and its price ----------------------------------------
@@ -690,7 +690,17 @@ def gain_cards(found: Batching, reading: Sequence[Text]) -> list[CardDraft]:
             "whole batch (and for it to fill)."), reading, "throughput grows"))]
 
 
+def _settled(found: Plateau) -> bool:
+    """Whether the plateau is sure enough to teach: eager torch gained at most SAME, and the
+    rows tell the per-call copy from MKL's kernel."""
+    copy = found.copy
+    return (found.eager_gain.high <= 1 + SAME and copy is not None
+            and (copy.direction() > 0 or _within(copy, SAME)))
+
+
 def plateau_cards(found: Plateau, reading: Sequence[Text]) -> list[CardDraft]:
+    if not _settled(found):
+        return []
     name, speedup = found.fastest
     return [CardDraft(
         Text(f"При пакет {found.batch} eager torch даде {spanned(found.eager_gain)} от "
