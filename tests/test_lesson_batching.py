@@ -250,8 +250,26 @@ def test_threads_with_no_measurable_difference_say_so_and_nothing_more() -> None
 def test_far_slower_threads_mean_a_busy_core_not_the_model() -> None:
     text = lesson.read_threads(thread_rows((0.3, 0.25, 0.35), "memory"))
     assert "×0.30, slower (×0.25–0.35)" in en(text)
-    assert "that is not the model — another core was busy with another program" in en(text)
+    assert "that is not the model — another program kept a core busy, and every parallel " \
+        "step waited" in en(text)
     assert "друга програма" in text.bg
+
+
+def test_a_busy_core_is_named_with_what_the_harness_measured() -> None:
+    rows = thread_rows((0.3, 0.25, 0.35), "memory")
+    for made in rows:
+        made["others_cores"] = 0.9
+    text = en(lesson.read_threads(rows))
+    assert "another program kept a core busy (0.9 cores on average while it was timed)" in text
+
+
+def test_far_slower_threads_with_the_cores_measured_free_are_not_blamed_on_others() -> None:
+    rows = thread_rows((0.3, 0.25, 0.35), "overhead")
+    for made in rows:
+        made["others_cores"] = 0.1
+    text = en(lesson.read_threads(rows))
+    assert "another program" not in text
+    assert "handing it to the threads and waiting for them costs more" in text
 
 
 def test_more_threads_than_cores_are_named_not_another_program() -> None:

@@ -41,6 +41,7 @@ from studyapp.labs.batching_rows import (
     thread_sweep,
     threads_of,
 )
+from studyapp.labs.envinfo import OTHERS_CONTEND
 from studyapp.labs.findings import Row, Rows, interval, number, spanned
 from studyapp.labs.lesson import CardDraft, CardMaker, Lesson, Question, with_reading
 from studyapp.labs.readings import join, read_roofline, times
@@ -422,20 +423,25 @@ def _thread_effect(counts: Sequence[Row]) -> Text | None:
     head = Text(f"Пакет {batch}, {count} нишки срещу 1{middle.bg}: {said.bg}.",
                 f"Batch {batch}, {count} threads against 1{middle.en}: {said.en}.")
     bound, cores = one.get("bound"), int(number(many, "cores") or 0)
+    others = number(many, "others_cores")  # measured while the rounds ran, where it could be
     if found.direction() < 0 and cores and count > cores:
         why = Text(
             f"Нишките са повече от ядрата ({count} на {cores}): редуват се на ядрата и всяка "
             "паралелна стъпка чака онази, която в момента не работи.",
             f"There are more threads than cores ({count} on {cores}): they take turns on the "
             "cores, and every parallel step waits for the one that is not running.")
-    elif found.direction() < 0 and found.value < FAR_SLOWER:
+    elif found.direction() < 0 and found.value < FAR_SLOWER and (
+            others is None or others >= OTHERS_CONTEND):
+        seen = Text(f" (средно {others:.1f} ядра, докато се мереше)",
+                    f" ({others:.1f} cores on average while it was timed)") \
+            if others is not None else Text("", "")
         why = Text(
             f"{count} нишки отнеха над два пъти повече време от една: това не е свойство на "
-            "модела — друго ядро е било заето от друга програма и всяка паралелна стъпка е "
+            f"модела — друга програма е заемала ядро{seen.bg} и всяка паралелна стъпка е "
             "чакала нишката си да получи процесор.",
             f"{count} threads took over twice as long as one: that is not the model — another "
-            "core was busy with another program, and every parallel step waited for its "
-            "thread to get a CPU.")
+            f"program kept a core busy{seen.en}, and every parallel step waited for its thread "
+            "to get a CPU.")
     elif found.direction() < 0 and bound == "overhead":
         why = Text(
             "При толкова малка работа раздаването ѝ на нишките и чакането им струва повече "
