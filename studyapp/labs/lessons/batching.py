@@ -263,51 +263,46 @@ def plateau_cause(found: Plateau) -> Text:
     """Why eager torch stalls, as far as the rows tell: the per-call copy of the weights,
     measured by MKL with its weights packed once, and the kernel, measured against the
     libraries with their own kernels for few rows."""
-    weights = _megabytes(found.weights_bytes)
-    if not found.mkl or found.copy is None:
+    copy = found.copy
+    if not found.mkl or copy is None:
         return Text(
             "Eager torch смята всеки Linear с GEMM функцията на BLAS библиотеката си; тези "
             "редове не отделят копирането (пакетирането) на теглата при всяко извикване от "
             "самото ядро.",
             "Eager torch computes each Linear with its BLAS library's GEMM; these rows do not "
             "separate the copy (packing) of the weights on every call from the kernel itself.")
-    times_copy = times(found.copy)
-    if found.copy.direction() <= 0 and not _within(found.copy, SAME):
-        return Text(
-            f"Eager torch смята всеки Linear със SGEMM на MKL; MKL с тегла, пакетирани веднъж, "
-            f"спрямо eager: {times_copy.bg} — тези кръгове не отделят копирането на теглата "
-            "при всяко извикване от ядрото на MKL за малко редове.",
-            f"Eager torch computes each Linear with MKL's SGEMM; MKL with its weights packed "
-            f"once, against eager: {times_copy.en} — these rounds cannot tell the copy of the "
-            "weights on each call from MKL's kernel for few rows.")
-    if found.copy.direction() <= 0:
-        head = Text(
-            f"Eager torch смята всеки Linear със SGEMM на MKL; пакетирани веднъж, теглата "
-            f"промениха времето ѝ с под {SAME:.0%} ({times_copy.bg}): платото идва от ядрото "
-            "на MKL за малко редове, не от копиране на теглата при всяко извикване.",
-            f"Eager torch computes each Linear with MKL's SGEMM; packing its weights once "
-            f"changed its time by less than {SAME:.0%} ({times_copy.en}): the plateau comes "
-            "from MKL's kernel for few rows, not from copying the weights on each call.")
-    else:
-        head = Text(
-            f"Eager torch смята всеки Linear със SGEMM на MKL, която при всяко извикване "
-            f"копира (пакетира) матрицата на теглата ({weights}) в блоковата си подредба: с "
-            f"тегла, пакетирани веднъж, същата MKL работи {times_copy.bg}.",
-            f"Eager torch computes each Linear with MKL's SGEMM, which on every call copies "
-            f"(packs) the weight matrix ({weights}) into its blocked layout: with the weights "
-            f"packed once, the same MKL ran {times_copy.en}.")
-    if found.copy.direction() <= 0:
-        rest = Text("", "")
-    elif found.kernel:
+    said = times(copy)
+    if copy.direction() > 0:
+        weights = _megabytes(found.weights_bytes)
         rest = Text(
             f"Останалото е ядрото на MKL за малко редове: и с пакетирани тегла тя остава "
             f"измеримо по-бавна от {_names(found.kernel, 'bg')}.",
             f"The rest is MKL's kernel for few rows: with packed weights too it stays "
-            f"measurably slower than {_names(found.kernel, 'en')}.")
-    else:
-        rest = Text("Между нея и останалите не остава измерима разлика.",
-                    "No measurable gap is left between it and the others.")
-    return join(head, rest)
+            f"measurably slower than {_names(found.kernel, 'en')}.") if found.kernel else Text(
+            "Между нея и останалите не остава измерима разлика.",
+            "No measurable gap is left between it and the others.")
+        return join(Text(
+            f"Eager torch смята всеки Linear със SGEMM на MKL, която при всяко извикване "
+            f"копира (пакетира) матрицата на теглата ({weights}) в блоковата си подредба: с "
+            f"тегла, пакетирани веднъж, същата MKL работи {said.bg}.",
+            f"Eager torch computes each Linear with MKL's SGEMM, which on every call copies "
+            f"(packs) the weight matrix ({weights}) into its blocked layout: with the weights "
+            f"packed once, the same MKL ran {said.en}."), rest)
+    if _within(copy, SAME):
+        return Text(
+            f"Eager torch смята всеки Linear със SGEMM на MKL; пакетирани веднъж, теглата "
+            f"промениха времето ѝ с под {SAME:.0%} ({said.bg}): платото идва от ядрото на MKL "
+            "за малко редове, не от копиране на теглата при всяко извикване.",
+            f"Eager torch computes each Linear with MKL's SGEMM; packing its weights once "
+            f"changed its time by less than {SAME:.0%} ({said.en}): the plateau comes from "
+            "MKL's kernel for few rows, not from copying the weights on each call.")
+    return Text(
+        f"Eager torch смята всеки Linear със SGEMM на MKL; MKL с тегла, пакетирани веднъж, "
+        f"спрямо eager: {said.bg} — тези кръгове не отделят копирането на теглата при всяко "
+        "извикване от ядрото на MKL за малко редове.",
+        f"Eager torch computes each Linear with MKL's SGEMM; MKL with its weights packed once, "
+        f"against eager: {said.en} — these rounds cannot tell the copy of the weights on each "
+        "call from MKL's kernel for few rows.")
 
 
 def read_packing(rows: Rows) -> Text | None:
