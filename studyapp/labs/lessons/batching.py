@@ -357,47 +357,61 @@ def order_anomalies(rows: Rows, variant: str) -> list[tuple[Row, Row]]:
     return found
 
 
+def _pairs(pairs: Sequence[tuple[Row, Row]]) -> Text:
+    """"torch eager: batch 4 (…) against batch 8 (…); …": the anomalies of one variant."""
+    name = label(pairs[0][0])
+    shown = [Text(f"пакет {batch_of(small)} ({_ms(small)}) срещу пакет {batch_of(large)} "
+                  f"({_ms(large)})",
+                  f"batch {batch_of(small)} ({_ms(small)}) against batch {batch_of(large)} "
+                  f"({_ms(large)})") for small, large in pairs[:LISTED]]
+    more = len(pairs) - LISTED
+    rest = Text(f" и още {more}", f" and {more} more") if more > 0 else Text("", "")
+    return Text(f"{name.bg}: " + "; ".join(text.bg for text in shown) + rest.bg,
+                f"{name.en}: " + "; ".join(text.en for text in shown) + rest.en)
+
+
 def read_order(rows: Rows) -> Text | None:
     """Every pair of batches of every variant checked: a smaller batch that took measurably
-    longer than a larger one is named, and what rules the machine out as its cause."""
+    longer than a larger one is named — as the library's doing when both were measured
+    cleanly in the same rounds, as unexplained when either was disturbed."""
     variants = list(dict.fromkeys(str(row.get("variant")) for row in rows
                                   if row.get("comparison") == SWEEP))
     checked = [variant for variant in variants if len(series(rows, variant)) > 1]
     if not checked:
         return None
-    named: list[Text] = []
-    for variant in checked:
-        pairs = order_anomalies(rows, variant)
-        if not pairs:
-            continue
-        name = label(pairs[0][0])
-        shown = [Text(f"пакет {batch_of(small)} ({_ms(small)}) срещу пакет {batch_of(large)} "
-                      f"({_ms(large)})",
-                      f"batch {batch_of(small)} ({_ms(small)}) against batch {batch_of(large)} "
-                      f"({_ms(large)})") for small, large in pairs[:LISTED]]
-        more = len(pairs) - LISTED
-        rest = Text(f" и още {more}", f" and {more} more") if more > 0 else Text("", "")
-        named.append(Text(f"{name.bg}: " + "; ".join(text.bg for text in shown) + rest.bg,
-                          f"{name.en}: " + "; ".join(text.en for text in shown) + rest.en))
-    if not named:
+    found = [pair for variant in checked for pair in order_anomalies(rows, variant)]
+    if not found:
         return Text(
             "Редът на пакетите, проверен по двойки за всеки вариант: никой по-малък пакет не "
             "отне измеримо повече време от по-голям.",
             "The batch order, checked pair by pair for every variant: no smaller batch took "
             "measurably longer than a larger one.")
-    return Text(
-        "По-малък пакет отне повече време от по-голям (интервалите не се застъпват) — "
-        + " | ".join(text.bg for text in named)
-        + ". Двата пакета са мерени в едни и същи разбъркани кръгове, така че натоварване на "
-        "машината би ударило и двата еднакво: причината е в това как библиотеката изпълнява "
-        "тази форма (кое ядро избира, как дели работата между нишките, как подготвя "
-        "теглата), не в машината.",
-        "A smaller batch took longer than a larger one (the intervals do not overlap) — "
-        + " | ".join(text.en for text in named)
-        + ". Both batches were timed in the same shuffled rounds, so a busy machine would "
-        "have hit both alike: the cause lies in how the library runs that shape (the kernel "
-        "it picks, how it splits the work across threads, how it prepares the weights), not "
-        "in the machine.")
+    clean = [pair for pair in found if not any(row.get("noisy") for row in pair)]
+    disturbed = [pair for pair in found if pair not in clean]
+    said = []
+    for pairs, cause in ((clean, Text(
+            "Двата пакета са мерени чисто в едни и същи разбъркани кръгове, така че "
+            "натоварване на машината би ударило и двата еднакво: причината е в това как "
+            "библиотеката изпълнява тази форма (кое ядро избира, как дели работата между "
+            "нишките, как подготвя теглата), не в машината.",
+            "Both batches were measured cleanly in the same shuffled rounds, so a busy machine "
+            "would have hit both alike: the cause lies in how the library runs that shape (the "
+            "kernel it picks, how it splits the work across threads, how it prepares the "
+            "weights), not in the machine.")), (disturbed, Text(
+            "Поне единият от двата пакета не е измерен чисто, така че тези редове не казват "
+            "дали причината е библиотеката или машината.",
+            "At least one of the two was not measured cleanly, so these rows do not say "
+            "whether the cause is the library or the machine."))):
+        by_variant = [[pair for pair in pairs if pair[0].get("variant") == variant]
+                      for variant in checked]
+        listed = [_pairs(group) for group in by_variant if group]
+        if listed:
+            said.append(Text(
+                "По-малък пакет отне повече време от по-голям (интервалите не се застъпват) — "
+                + " | ".join(text.bg for text in listed) + ". " + cause.bg,
+                "A smaller batch took longer than a larger one (the intervals do not overlap) "
+                "— " + " | ".join(text.en for text in listed) + ". " + cause.en))
+    return join(*said)
 
 
 # --- threads -----------------------------------------------------------------------------
