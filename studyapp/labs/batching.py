@@ -53,8 +53,8 @@ class Size:
 
 
 SIZES: dict[str, Size] = {
-    "quick": Size((1, 4, 16), harness.QUICK,
-                  harness.Plan(rounds=6, block_s=0.005, warmup=2, warmup_s=0.05)),
+    "quick": Size((1, 4, 16), harness.Plan(rounds=6, block_s=0.002, warmup=1, retries=2),
+                  harness.Plan(rounds=6, block_s=0.002, warmup=1, retries=2)),
     # Each of the ~30 default cases takes its cold and one warm call, then 6 rounds: a stalled
     # round is measured again at most twice, so a busy minute cannot double the run. The
     # demonstrations take 9 rounds, the fewest whose median interval drops the extreme rounds.
