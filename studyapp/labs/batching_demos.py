@@ -1,0 +1,187 @@
+"""The two roofline demonstrations of the batching lab, each measured against its probe
+kernel in the same interleaved rounds.
+
+A roofline share divides a rate measured now by a ceiling probed minutes ago; on a shared
+machine the memory bandwidth alone moves up to 2× in that time. So each demonstration is
+timed in the same shuffled rounds as the kernel that defines its ceiling, and its share is
+the median of the per-round ratios, with an interval:
+
+- memory-bound: one 8192×8192 fp32 layer (256 MB of weights, far past any last-level
+  cache) at batch 1 in eager torch, against a plain read of the probe's 512 MB array;
+- compute-bound: the wide MLP at batch 256 in ONNX Runtime, against fp32 GEMM of the
+  probe's size in torch and in ONNX Runtime (per round the faster, as the probe takes).
+
+torch and onnxruntime are imported inside the functions (lab child process only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from studyapp.deck.model import Text
+from studyapp.labs import harness, onnx_export, roofline_probe, stats, work
+from studyapp.labs.batching_rows import (
+    BANDWIDTH_PROBE,
+    COMPUTE_DEMO,
+    DEMOS,
+    MEMORY_DEMO,
+    PEAK_PROBE,
+)
+from studyapp.labs.digits import sample_batch
+from studyapp.labs.findings import put_interval
+from studyapp.labs.roofline import Roofline, Work, place
+
+if TYPE_CHECKING:
+    import onnxruntime
+
+    from studyapp.labs.zoo import TrainedModel
+
+MEMORY_SIDE = 8192  # the memory-bound layer is MEMORY_SIDE × MEMORY_SIDE fp32: 256 MB
+MEMORY_MARK = 0.85  # the share of the read's bandwidth the memory-bound case should reach
+COMPUTE_MODEL = "wide_mlp"
+COMPUTE_BATCH = 256
+COMPUTE_MARK = 0.80  # the share of the GEMM peak the compute-bound case should reach
+FLOAT_BYTES = 4
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """One call of the demonstration's comparison and what it asks of the machine."""
+
+    name: str
+    label: Text
+    call: harness.Call
+    work: Work
+    demo: str
+    batch: int | None = None
+    weights: float | None = None  # bytes of weights the call reads
+
+
+def _gemm_side(roof: Roofline) -> int:
+    """The GEMM size the probe itself used at this peak (the larger one on a fast CPU)."""
+    small = 2 * roofline_probe.GEMM_N**3 / (roof.peak_gflops * 1e9)
+    return roofline_probe.LARGER_GEMM_N if small < roofline_probe.LARGER_BELOW_S \
+        else roofline_probe.GEMM_N
+
+
+def _ort_matmul(side: int, threads: int) -> harness.Call:
+    """side × side fp32 MatMul in ONNX Runtime, the weight an initializer (as the probe)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    weight = numpy_helper.from_array(rng.random((side, side), dtype=np.float32), "b")
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["a", "b"], ["c"])], "gemm",
+        [helper.make_tensor_value_info("a", TensorProto.FLOAT, [side, side])],
+        [helper.make_tensor_value_info("c", TensorProto.FLOAT, [side, side])], [weight])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    session = harness.ort_session(model.SerializeToString(), threads=threads)
+    return harness.ort_call(session, {"a": rng.random((side, side), dtype=np.float32)})
+
+
+def _gemm_work(side: int) -> Work:
+    return Work(2.0 * side**3, 3.0 * side * side * FLOAT_BYTES)
+
+
+def memory_kernels(seed: int) -> list[Kernel]:
+    """The 256 MB layer at batch 1, and the probe's read of 512 MB."""
+    import torch
+    from torch import nn
+
+    generator = torch.Generator().manual_seed(seed)
+    layer = nn.utils.skip_init(nn.Linear, MEMORY_SIDE, MEMORY_SIDE).eval()
+    with torch.no_grad():
+        layer.weight.uniform_(-0.5, 0.5, generator=generator)  # in place: no 256 MB copy
+        layer.bias.zero_()
+    x = torch.rand(1, MEMORY_SIDE, generator=generator)
+    weights = float(work.weight_bytes(layer))
+    moved = weights + 2 * MEMORY_SIDE * FLOAT_BYTES  # the weights, the input and the output
+    data = torch.empty(roofline_probe.STREAM_BYTES // FLOAT_BYTES).fill_(1.0)
+    side = f"{MEMORY_SIDE}×{MEMORY_SIDE}"
+    return [
+        Kernel("memory", Text(f"слой {side}, torch eager", f"{side} layer, torch eager"),
+               lambda: layer(x), Work(2.0 * MEMORY_SIDE**2, moved), MEMORY_DEMO, 1, weights),
+        Kernel("read", Text(f"четене на {_mb(data.numel() * FLOAT_BYTES)}",
+                            f"read of {_mb(data.numel() * FLOAT_BYTES)}"),
+               data.sum, Work(float(data.numel()), float(data.numel() * FLOAT_BYTES)),
+               BANDWIDTH_PROBE),
+    ]
+
+
+def compute_kernels(wide: TrainedModel, session: onnxruntime.InferenceSession, side: int,
+                    threads: int, seed: int) -> list[Kernel]:
+    """The wide MLP at COMPUTE_BATCH in ONNX Runtime, and fp32 GEMM in torch and ORT."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    a, b = (torch.rand(side, side, generator=generator) for _ in range(2))
+    x = sample_batch(COMPUTE_BATCH, seed)
+    gemm = f"GEMM {side}×{side}"
+    return [
+        Kernel("compute", Text(f"{wide.name}, ONNX Runtime", f"{wide.name}, ONNX Runtime"),
+               harness.ort_call(session, {onnx_export.INPUT_NAME: x}),
+               work.work(wide.model, COMPUTE_BATCH), COMPUTE_DEMO, COMPUTE_BATCH),
+        Kernel("gemm torch", Text(f"{gemm}, torch", f"{gemm}, torch"),
+               lambda: torch.mm(a, b), _gemm_work(side), PEAK_PROBE),
+        Kernel("gemm ort", Text(f"{gemm}, ONNX Runtime", f"{gemm}, ONNX Runtime"),
+               _ort_matmul(side, threads), _gemm_work(side), PEAK_PROBE),
+    ]
+
+
+def _mb(nbytes: float) -> str:
+    return f"{nbytes / 1e6:.0f} MB"
+
+
+def per_round(comparison: harness.Comparison, kernel: Kernel, amount: float) -> list[float]:
+    """`amount` (bytes or FLOPs) per second of `kernel`, in each round, in units of 1e9."""
+    return [amount / (ms / 1e3) / 1e9 for ms in comparison[kernel.name].rounds_ms]
+
+
+def shares(rates: Sequence[float], ceilings: Sequence[float]) -> stats.Interval:
+    """The median per-round share of a ceiling measured in the same round, with its
+    interval."""
+    return stats.median_interval([rate / ceiling for rate, ceiling
+                                  in zip(rates, ceilings, strict=True)])
+
+
+def _row(kernel: Kernel, timing: harness.Timing, roof: Roofline) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "variant": kernel.label.en, "variant_bg": kernel.label.bg, "demo": kernel.demo,
+        "comparison": DEMOS, "batch_size": kernel.batch, "device": "cpu", "status": "ok",
+        **timing.as_row(samples=True),
+        "bandwidth_gbs": kernel.work.bytes / (timing.median_ms / 1e3) / 1e9,
+    }
+    return place(row, kernel.work, roof)
+
+
+def demonstrate(wide: TrainedModel, session: onnxruntime.InferenceSession, roof: Roofline,
+                threads: int, seed: int, plan: harness.Plan,
+                on_round: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
+    """Both demonstrations and their probe kernels timed in one comparison (`session` runs
+    `wide` at `threads`): a row each, placed on `roof`; the two demonstrations with their
+    share of the probe kernel in the same rounds."""
+    side = _gemm_side(roof)
+    memory, read = memory_kernels(seed)
+    compute, *gemms = compute_kernels(wide, session, side, threads, seed)
+    kernels = (memory, read, compute, *gemms)
+    comparison = harness.interleaved({kernel.name: kernel.call for kernel in kernels},
+                                     threads=threads, plan=plan, on_round=on_round)
+    rows = {kernel.name: _row(kernel, comparison[kernel.name], roof) for kernel in kernels}
+    bandwidth = per_round(comparison, read, read.work.bytes)
+    rows[memory.name].update({
+        "weights_bytes": memory.weights, "llc_bytes": roof.llc_bytes,
+        "probe_bytes": read.work.bytes, "probe_gbs": float(np.median(bandwidth)),
+        "threshold": MEMORY_MARK})
+    put_interval(rows[memory.name], "share_of_probe",
+                 shares(per_round(comparison, memory, memory.work.bytes), bandwidth))
+    peak = [max(rates) for rates in zip(*(per_round(comparison, gemm, gemm.work.flops)
+                                          for gemm in gemms), strict=True)]
+    rows[compute.name].update({"probe_gflops": float(np.median(peak)), "probe_gemm_n": side,
+                               "threshold": COMPUTE_MARK})
+    put_interval(rows[compute.name], "share_of_probe",
+                 shares(per_round(comparison, compute, compute.work.flops), peak))
+    return list(rows.values())
