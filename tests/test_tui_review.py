@@ -161,3 +161,22 @@ async def test_new_study_day_refreshes_dashboard_and_queue(tmp_path: Path) -> No
         await pilot.pause()
         assert dashboard.data.today.isoformat() == "2026-11-29"
         assert "2026-11-29" in str(dashboard.query_one("#dash-title").render())
+
+
+@drive
+async def test_notes_show_after_the_answer_and_only_for_cards_that_have_them(
+    tmp_path: Path,
+) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with running(app) as pilot:
+        screen = await screen_after(pilot, ReviewScreen, "r")
+        notes = screen.query_one("#review-notes")
+        while screen.item.card.id != "step1.recall.1":  # cards without notes come first
+            await pilot.press("space")
+            assert not notes.display
+            await pilot.press("5")
+        assert not notes.display  # not yet revealed
+        await pilot.press("space")
+        assert notes.display
+        assert text_of(screen, "#notes-text") == "Measure the median and p99."
+        assert "Measure the median" not in text_of(screen, "#model-answer")

@@ -67,7 +67,8 @@ async def test_step_shows_focus_task_recall_and_its_lab(tmp_path: Path) -> None:
         assert "4/8 Step 1" in title(screen)
         text = body_text(screen)
         for part in ("Measuring latency", "Focus: Cold and warm calls.",
-                     "Practical task: Measure the median.", "Why is one reading not enough?",
+                     "Practical task: Measure the median.", "Spread",
+                     "Every call takes a different time.", "Why is one reading not enough?",
                      "Lab latency: Latency: one reading versus a real measurement"):
             assert part in text
         await pilot.press("n")

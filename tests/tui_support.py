@@ -66,11 +66,19 @@ focus = { bg = "Студено и топло извикване.", en = "Cold an
 task = { bg = "Измерете медианата.", en = "Measure the median." }
 
 [[cards]]
+id = "reading.spread"
+kind = "reading"
+step = 1
+front = { bg = "Разсейване", en = "Spread" }
+body = { bg = "Всяко извикване отнема различно време.", en = "Every call takes a different time." }
+
+[[cards]]
 id = "step1.recall.1"
 kind = "recall"
 step = 1
 front = { bg = "Защо едно измерване не стига?", en = "Why is one reading not enough?" }
 back = { bg = "Заради разсейването.", en = "Because of the spread." }
+notes = { bg = "Мерете медианата и p99.", en = "Measure the median and p99." }
 
 [[cards]]
 id = "example.1"
