@@ -116,8 +116,9 @@ front = { bg = "Обяснете латентността.", en = "Explain laten
 back = { bg = "Времето до резултат.", en = "The time to a result." }
 '''
 
-REVIEWABLE = ("concept.latency", "concept.latency.reverse", "step1.recall.1", "example.1",
-              "pitfall.1", "quiz.1")
+# The graded cards of the first session: concept.latency.reverse waits for a day on which
+# its forward card is not shown.
+FIRST_DAY = ("concept.latency", "step1.recall.1", "example.1", "pitfall.1", "quiz.1")
 
 
 @dataclass
