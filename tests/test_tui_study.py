@@ -43,6 +43,7 @@ async def test_study_saves_prior_answers_sets_first_day_and_resumes(tmp_path: Pa
         await pilot.press("p", "p")
         await pilot.pause()
         assert "6/8 Common pitfalls" in title(screen)
+        assert "Noise makes it useless.\n\nRepeat it many times." in body_text(screen)
         await pilot.press("escape")
 
     with opened_service(tmp_path, clock) as service:

@@ -96,6 +96,7 @@ id = "pitfall.1"
 kind = "pitfall"
 front = { bg = "Едно измерване", en = "One reading" }
 back = { bg = "Шумът го прави безполезно.", en = "Noise makes it useless." }
+notes = { bg = "Повторете го много пъти.", en = "Repeat it many times." }
 
 [[cards]]
 id = "quiz.1"

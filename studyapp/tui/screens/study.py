@@ -139,10 +139,12 @@ class StudyScreen(AppScreen):
                 yield self._term(card)
 
     def _term(self, card: Card) -> Widget:
-        back = as_sentence(card.back.get(self.lang)) if card.back else ""
+        """A term or a pitfall: its name, its text, then any detail the card adds."""
+        parts = [as_sentence(card.back.get(self.lang)) if card.back else "",
+                 card.notes.get(self.lang) if card.notes else ""]
         return Vertical(
             Plain(card.front.get(self.lang), classes="item-title"),
-            Plain(back, classes="item-body"),
+            Plain("\n\n".join(part for part in parts if part), classes="item-body"),
             classes="item",
         )
 
