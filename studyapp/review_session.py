@@ -40,6 +40,9 @@ class _Answer:
 class ReviewSession:
     """Today's queue: overdue, due today, unlocked plan prompts, new cards, then repeats.
 
+    A card whose other direction (a concept and its reverse) was answered today, or comes
+    earlier in the queue, waits for another day.
+
     A grade below 4 sends the card to the back of the queue as a re-drill
     until it is answered with 4 or 5; re-drills are logged but leave the SM-2
     state alone. Undo goes back answer by answer within the current study day.

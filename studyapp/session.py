@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from studyapp.deck import LANGS, Card, Module
 from studyapp.deck.model import RESULT_KIND
 from studyapp.review_session import QueueEntry, ReviewSession
 from studyapp.srs.calendar import plan_unlock_day, study_day
+from studyapp.srs.pairs import held_back
 from studyapp.srs.sm2 import check_grade
 from studyapp.store import queue as queue_db
 from studyapp.store import stats as stats_db
@@ -51,6 +52,15 @@ __all__ = ["StudyService"]
 FORECAST_DAYS = 30
 HEATMAP_DAYS = 84
 _POSITION_KEY = "study.position"
+
+
+@dataclass(frozen=True)
+class _QueueParts:
+    """Today's queue: scheduled reviews and unlocked plan prompts, new cards, re-drills."""
+
+    scheduled: list[QueueEntry]
+    new: list[str]
+    redrills: list[str]
 
 
 class StudyService:
@@ -175,26 +185,35 @@ class StudyService:
 
     def _build_queue(self, day: date) -> list[QueueEntry]:
         with reading(self._engine) as session:
-            limit = _read_settings(session).new_per_day
-            due = queue_db.due_cards(session, day)  # by due day, then path order
-            plans = self._unlocked_plans(session, day)
-            redrills = queue_db.open_redrills(session, day)
-            seen = queue_db.first_seen_on(session, day)
-            new = queue_db.new_cards(session, limit - seen)
+            parts = self._queue_parts(session, day, _read_settings(session).new_per_day,
+                                      self._unlocked_plans(session, day))
+        return [*parts.scheduled,
+                *(QueueEntry(card_id, True, False) for card_id in parts.new),
+                *(QueueEntry(card_id, False, True) for card_id in parts.redrills)]
+
+    def _queue_parts(
+        self, session: Session, day: date, limit: int, plans: list[tuple[str, date]]
+    ) -> _QueueParts:
+        """Today's queue in its three parts, less the cards held back for the day: a card
+        whose other direction was answered today or comes earlier in the queue."""
         rank = self._rank
-        entries = [QueueEntry(card_id, False, False) for card_id, _ in due if card_id in rank]
+        due = ((due_on, rank[card_id], card_id, False)
+               for card_id, due_on in queue_db.due_cards(session, day)  # by due day, path order
+               if card_id in rank)
         unlocked = sorted((unlock, rank[card_id], card_id, True)
                           for card_id, unlock in plans if unlock <= day)
-        if unlocked:  # merge the plan prompts in by their unlock day
-            scheduled = ((due_on, rank[card_id], card_id, False)
-                         for card_id, due_on in due if card_id in rank)
-            entries = [QueueEntry(card_id, is_new, False)
-                       for _, _, card_id, is_new in heapq.merge(scheduled, unlocked)]
-        entries += [QueueEntry(card_id, True, False) for card_id in new if card_id in self._cards]
-        queued = {entry.card_id for entry in entries}
-        entries += [QueueEntry(card_id, False, True) for card_id in redrills
+        scheduled = [QueueEntry(card_id, is_new, False)  # plan prompts merged in by unlock day
+                     for _, _, card_id, is_new in heapq.merge(due, unlocked)]
+        new = [card_id for card_id in queue_db.new_cards(session) if card_id in self._cards]
+        waiting = held_back([entry.card_id for entry in scheduled] + new,
+                            queue_db.answered_on(session, day))
+        scheduled = [entry for entry in scheduled if entry.card_id not in waiting]
+        room = max(0, limit - queue_db.first_seen_on(session, day))
+        new = [card_id for card_id in new if card_id not in waiting][:room]
+        queued = {entry.card_id for entry in scheduled} | set(new)
+        redrills = [card_id for card_id in queue_db.open_redrills(session, day)
                     if self._is_reviewable(card_id) and card_id not in queued]
-        return entries
+        return _QueueParts(scheduled, new, redrills)
 
     def _record(
         self, card_id: str, grade: int, *, redrill: bool, session_id: str,
@@ -233,22 +252,17 @@ class StudyService:
         with reading(self._engine) as session:
             settings = _read_settings(session)
             today = _day_of(settings, now)
-            limit = settings.new_per_day
             first = today - timedelta(days=HEATMAP_DAYS - 1)
-            due = [card_id for card_id, _ in queue_db.due_cards(session, today)]
             plans = self._unlocked_plans(session, today)
-            redrills = {card_id for card_id in queue_db.open_redrills(session, today)
-                        if self._is_reviewable(card_id)} - set(due)
-            seen = queue_db.first_seen_on(session, today)
-            new_count = queue_db.count_new(session)
+            parts = self._queue_parts(session, today, settings.new_per_day, plans)
             per_day = stats_db.reviews_per_day(session, first, today)
             streak = stats_db.streak(session, today, per_day, first)
             forecast = self._forecast(session, today, plans)
         return Dashboard(
             today=today,
-            due_reviews=len(due) + sum(1 for _, unlock in plans if unlock <= today),
-            redrills=len(redrills),
-            new_available=min(max(0, limit - seen), new_count),
+            due_reviews=len(parts.scheduled),
+            redrills=len(parts.redrills),
+            new_available=len(parts.new),
             next_plan=min((unlock for _, unlock in plans if unlock > today), default=None),
             streak=streak,
             forecast=forecast,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -113,3 +114,10 @@ def probe() -> Iterator[str]:
     registry.register("probe", "labs_probe")
     yield "probe"
     registry.unregister("probe")
+
+
+def is_cut_from(short: str, whole: str) -> bool:
+    """Whether `short` is `whole` with some words left out: its words, in order, are words of
+    `whole` (punctuation aside). A reverse card's front is its definition cut this way."""
+    remaining = iter(re.findall(r"\w+", whole.casefold()))
+    return all(word in remaining for word in re.findall(r"\w+", short.casefold()))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.card_text import as_sentence, cue, review_back, review_front
+from studyapp.card_text import as_sentence, card_code, cue, review_back, review_front, review_notes
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
 
@@ -40,3 +40,27 @@ def test_every_cued_kind_has_its_cue_in_both_languages(kind: str) -> None:
     card = MODULE.of_kind(kind)[0]
     bg, en = cue(card, "bg"), cue(card, "en")
     assert bg and en and bg != en
+
+
+def test_a_cards_own_cue_replaces_its_kinds() -> None:
+    """Only the concepts the seed compares to everyday life ask for the comparison."""
+    with_comparison, without = MODULE.card("concept.latency"), MODULE.card("concept.batching")
+    assert with_comparison.cue is not None
+    assert cue(with_comparison, "en") == with_comparison.cue.en
+    assert "comparison" in (cue(with_comparison, "en") or "")
+    assert without.cue is None and cue(without, "en") == "What does this term mean?"
+
+
+def test_notes_are_kept_apart_from_the_answer() -> None:
+    card = MODULE.card("step1.recall.1")
+    assert card.notes is not None
+    assert review_notes(card, "en") == card.notes.en
+    assert card.notes.en not in review_back(card, "en")
+    assert review_notes(MODULE.card("quiz.1"), "bg") == ""
+
+
+def test_code_comes_in_the_language_asked_for() -> None:
+    example = MODULE.card("example.1")
+    assert "# Load a pre-trained model" in card_code(example, "en")
+    assert "# Зареждаме предварително обучен модел" in card_code(example, "bg")
+    assert card_code(MODULE.card("quiz.1"), "en") == ""

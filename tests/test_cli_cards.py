@@ -23,7 +23,8 @@ CARDS: list[dict[str, Any]] = [
      "back": {"bg": "Времето за отговор", "en": "The response TIME"}},
     {"id": "quiz.1", "kind": "quiz",
      "front": {"bg": "Какво е пакетиране?", "en": "What is batching?"},
-     "back": {"bg": "Обработка на много входове наведнъж", "en": "Many inputs at once"}},
+     "back": {"bg": "Обработка на много входове наведнъж", "en": "Many inputs at once"},
+     "notes": {"bg": "Пропускателната способност расте", "en": "Throughput rises"}},
     {"id": "recap.1", "kind": "recap",
      "front": {"bg": "Профилирането е задължително за идентифициране на тесни места в "
                      "изпълнението на модела при инференция",
@@ -52,21 +53,29 @@ def cards_table(
 
 def test_json_lists_every_card_in_order(capsys: pytest.CaptureFixture[str], content: Path) -> None:
     listed = cards_json(capsys, content)
-    assert listed[:2] == [
+    none = {"step": None, "cue": None, "notes": None, "body": None}
+    assert listed[:3] == [
         {"id": "prior.1", "kind": "prior",
          "front": {"bg": "Какво е латентност?", "en": "What is latency?"},
-         "back": None, "lab": None},
+         "back": None, "lab": None, **none},
         {"id": "concept.latency", "kind": "concept",
          "front": {"bg": "Латентност", "en": "Latency"},
-         "back": {"bg": "Времето за отговор", "en": "The response TIME"}, "lab": "latency"},
+         "back": {"bg": "Времето за отговор", "en": "The response TIME"}, "lab": "latency",
+         **none},
+        {"id": "quiz.1", "kind": "quiz",
+         "front": {"bg": "Какво е пакетиране?", "en": "What is batching?"},
+         "back": {"bg": "Обработка на много входове наведнъж", "en": "Many inputs at once"},
+         "lab": None, **none,
+         "notes": {"bg": "Пропускателната способност расте", "en": "Throughput rises"}},
     ]
     assert [card["id"] for card in listed] == [card["id"] for card in CARDS]
 
 
 def test_json_of_the_shipped_module(capsys: pytest.CaptureFixture[str]) -> None:
     listed = cards_json(capsys, SHIPPED)
-    assert len(listed) == 57
-    assert all(set(card) == {"id", "kind", "front", "back", "lab"} for card in listed)
+    assert len(listed) == 57 + 64  # the seed's cards and the module's own
+    keys = {"id", "kind", "step", "front", "cue", "back", "notes", "body", "lab"}
+    assert all(set(card) == keys for card in listed)
     assert {card["kind"] for card in listed} == set(CARD_KINDS)
     steps = [card for card in listed if card["kind"] == "step"]
     assert [card["lab"] for card in steps] == ["latency", "quantize", "batching", "onnx",
@@ -96,6 +105,7 @@ def test_unknown_kind_is_bad_usage(capsys: pytest.CaptureFixture[str], content: 
         ("латентност", ["prior.1", "concept.latency"]),  # Bulgarian front
         ("response time", ["concept.latency"]),  # English back, any case
         ("НАВЕДНЪЖ", ["quiz.1"]),  # Bulgarian back, any case
+        ("throughput", ["quiz.1"]),  # notes
         ("quiz", []),  # ids are not searched
         ("nothing like this", []),
     ],

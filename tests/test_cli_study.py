@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import STUDY_START, StudyClock
+from conftest import STUDY_START, StudyClock, write_module_toml
 
 from studyapp.cli import context as cli_context
 from studyapp.cli import main
@@ -180,3 +180,24 @@ def test_plain_review_works_through_a_real_pipe(tmp_path: Path, tiny_content: Pa
     assert "Next review:" in result.stdout
     assert "This card comes back later in this session." in result.stdout
     assert "Reviewed: 2, repeats: 0" in result.stdout
+
+
+def test_plain_review_shows_notes_after_the_answer_and_code_in_the_language(
+    tmp_path: Path, study_clock: StudyClock, monkeypatch, capsys
+) -> None:
+    cards = [
+        {"id": "example.1", "kind": "example", "lab": "quantize",
+         "front": {"bg": "Пример", "en": "Example"},
+         "code": {"bg": "x = 1  # едно", "en": "x = 1  # one"},
+         "cue": {"bg": "Колко е x?", "en": "What is x?"},
+         "back": {"bg": "Едно.", "en": "One."},
+         "notes": {"bg": "Не се оценява.", "en": "Not graded."}},
+    ]
+    content = write_module_toml(tmp_path / "content", cards)
+    monkeypatch.setattr(cli_context, "clock", study_clock)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n5\n"))
+    argv = ["--db", str(tmp_path / "study.db"), "--content", str(content), "--lang", "en"]
+    assert main([*argv, "review", "--plain"]) == 0
+    out = capsys.readouterr().out
+    assert "Example\n\nWhat is x?\nx = 1  # one\n" in out  # the card's own cue, English code
+    assert "Model answer:\nOne.\nMore (not graded):\nNot graded.\n" in out

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from studyapp.deck import ContentError, load_module, load_modules
-from studyapp.deck.model import PlanOffset
+from studyapp.deck.model import PlanOffset, Text
 from studyapp.labs.catalog import LAB_IDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,11 +37,19 @@ focus = { bg = "Фокус", en = "Focus" }
 task = { bg = "Задача", en = "Task" }
 
 [[cards]]
+id = "step1.reading.1"
+kind = "reading"
+step = 1
+front = { bg = "Четиво", en = "Reading" }
+body = { bg = "Текст", en = "Text" }
+
+[[cards]]
 id = "step1.recall.1"
 kind = "recall"
 step = 1
 front = { bg = "Въпрос?", en = "Question?" }
 back = { bg = "Отговор", en = "Answer" }
+notes = { bg = "Бележка", en = "Note" }
 
 [[cards]]
 id = "example.1"
@@ -51,6 +59,22 @@ code_lang = "python"
 front = { bg = "Пример", en = "Example" }
 code = """
 print("hi")"""
+cue = { bg = "Какво отпечатва?", en = "What does it print?" }
+back = { bg = "Обяснение", en = "Explanation" }
+
+[[cards]]
+id = "example.2"
+kind = "example"
+lab = "onnx"
+front = { bg = "Коментар", en = "Comment" }
+code.bg = """
+# здравей
+    x = 1
+"""
+code.en = """
+# hello
+    x = 1
+"""
 back = { bg = "Обяснение", en = "Explanation" }
 
 [[cards]]
@@ -77,11 +101,19 @@ def broken(old: str, new: str) -> str:
 def test_the_valid_module_loads(tmp_path: Path) -> None:
     module = load_module(write(tmp_path, VALID), LAB_IDS)
     assert [card.id for card in module.cards] == [
-        "prior.1", "step.1", "step1.recall.1", "example.1", "plan.1w"
+        "prior.1", "step.1", "step1.reading.1", "step1.recall.1", "example.1", "example.2",
+        "plan.1w",
     ]
-    assert [card.order for card in module.cards] == [0, 1, 2, 3, 4]
+    assert [card.order for card in module.cards] == [0, 1, 2, 3, 4, 5, 6]
     example = module.card("example.1")
-    assert (example.code, example.code_lang, example.lab) == ('print("hi")', "python", "onnx")
+    assert (example.code, example.code_lang, example.lab) == (
+        Text('print("hi")', 'print("hi")'), "python", "onnx")
+    assert example.cue == Text("Какво отпечатва?", "What does it print?")
+    # code in a table of languages keeps its indentation; only its line breaks at the ends go
+    assert module.card("example.2").code == Text("# здравей\n    x = 1", "# hello\n    x = 1")
+    reading = module.card("step1.reading.1")
+    assert (reading.step, reading.body, reading.reviewable) == (1, Text("Текст", "Text"), False)
+    assert module.card("step1.recall.1").notes == Text("Бележка", "Note")
     assert module.card("plan.1w").offset == PlanOffset(weeks=1)
     assert module.card("step1.recall.1").back is not None
 
@@ -134,6 +166,20 @@ CARD_RULES = [
                  "must be non-empty text", id="blank-code"),
     pytest.param('code_lang = "python"', 'code_lang = 3', "example.1", "code_lang",
                  "must be a string", id="code-lang-not-a-string"),
+    pytest.param('code = """\nprint("hi")"""', 'code = 3', "example.1", "code",
+                 "must be non-empty text", id="code-not-text"),
+    pytest.param('code.bg = """\n# здравей', 'code.de = """\n# hallo', "example.2", "code",
+                 "unknown language 'de'", id="code-in-an-unknown-language"),
+    pytest.param('kind = "prior"', 'kind = "prior"\nnotes = { bg = "Б", en = "N" }', "prior.1",
+                 "notes", "unknown key for a prior card", id="notes-on-an-ungraded-card"),
+    pytest.param('kind = "prior"', 'kind = "prior"\ncue = { bg = "В?", en = "Q?" }', "prior.1",
+                 "cue", "unknown key for a prior card", id="cue-on-an-ungraded-card"),
+    pytest.param('notes = { bg = "Бележка", en = "Note" }', 'notes = { en = "Note" }',
+                 "step1.recall.1", "notes", "missing 'bg' text", id="notes-without-bg"),
+    pytest.param('body = { bg = "Текст", en = "Text" }\n', '', "step1.reading.1", "body",
+                 "required for a reading card", id="reading-without-body"),
+    pytest.param('kind = "reading"\nstep = 1\n', 'kind = "reading"\n', "step1.reading.1", "step",
+                 "required for a reading card", id="reading-without-step"),
     pytest.param('id = "prior.1"', 'id = "Prior One"', "Prior One", "id",
                  "id must be lower-case letters", id="bad-id"),
     pytest.param('id = "prior.1"', 'id = "prior.1\\nkind = \\"quiz\\""', 'prior.1\\nkind = "quiz"',

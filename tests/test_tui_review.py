@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Input
 from tui_support import (
-    REVIEWABLE,
+    FIRST_DAY,
     FakeClock,
     build_app,
     drive,
@@ -58,10 +58,10 @@ async def test_whole_session_grades_redrills_undoes_and_sums_up(tmp_path: Path) 
             if not screen.item.redrill:
                 seen.append(screen.item.card.id)
             await pilot.press("space", "4")
-        assert sorted(seen) == sorted(REVIEWABLE)
+        assert sorted(seen) == sorted(FIRST_DAY)
         summary = text_of(screen, "#summary-text")
-        assert f"Cards answered: {len(REVIEWABLE)} (re-drills: 1)" in summary
-        assert "Grades: 0×0  1×0  2×1  3×0  4×4  5×1" in summary
+        assert f"Cards answered: {len(FIRST_DAY)} (re-drills: 1)" in summary
+        assert "Grades: 0×0  1×0  2×1  3×0  4×3  5×1" in summary
         assert "Next review: 2026-11-28" in summary
 
     with opened_service(tmp_path, clock) as service:
@@ -69,7 +69,7 @@ async def test_whole_session_grades_redrills_undoes_and_sums_up(tmp_path: Path) 
         assert [(entry.grade, entry.redrill) for entry in history] == [(2, False), (4, True)]
         assert [entry.grade for entry in service.card_info(first).history] == [5]
         assert service.card_info(first).state.interval == 1
-        assert service.stats().total_reviews == len(REVIEWABLE) + 1
+        assert service.stats().total_reviews == len(FIRST_DAY) + 1
         assert service.dashboard().due_reviews == 0
 
 
@@ -153,7 +153,8 @@ async def test_new_study_day_refreshes_dashboard_and_queue(tmp_path: Path) -> No
         dashboard = app.screen
         assert isinstance(dashboard, DashboardScreen)
         assert dashboard.data.today.isoformat() == "2026-11-28"
-        assert dashboard.data.due_reviews == len(REVIEWABLE) + 1  # with plan.1d, unlocked
+        assert dashboard.data.due_reviews == len(FIRST_DAY) + 1  # with plan.1d, unlocked
+        assert dashboard.data.new_available == 0  # the reverse card: its forward one is due
 
         clock.advance(days=1)  # the dashboard itself follows the day too
         app.check_day()
@@ -161,3 +162,22 @@ async def test_new_study_day_refreshes_dashboard_and_queue(tmp_path: Path) -> No
         await pilot.pause()
         assert dashboard.data.today.isoformat() == "2026-11-29"
         assert "2026-11-29" in str(dashboard.query_one("#dash-title").render())
+
+
+@drive
+async def test_notes_show_after_the_answer_and_only_for_cards_that_have_them(
+    tmp_path: Path,
+) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with running(app) as pilot:
+        screen = await screen_after(pilot, ReviewScreen, "r")
+        notes = screen.query_one("#review-notes")
+        while screen.item.card.id != "step1.recall.1":  # cards without notes come first
+            await pilot.press("space")
+            assert not notes.display
+            await pilot.press("5")
+        assert not notes.display  # not yet revealed
+        await pilot.press("space")
+        assert notes.display
+        assert text_of(screen, "#notes-text") == "Measure the median and p99."
+        assert "Measure the median" not in text_of(screen, "#model-answer")

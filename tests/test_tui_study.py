@@ -43,6 +43,7 @@ async def test_study_saves_prior_answers_sets_first_day_and_resumes(tmp_path: Pa
         await pilot.press("p", "p")
         await pilot.pause()
         assert "6/8 Common pitfalls" in title(screen)
+        assert "Noise makes it useless.\n\nRepeat it many times." in body_text(screen)
         await pilot.press("escape")
 
     with opened_service(tmp_path, clock) as service:
@@ -67,7 +68,8 @@ async def test_step_shows_focus_task_recall_and_its_lab(tmp_path: Path) -> None:
         assert "4/8 Step 1" in title(screen)
         text = body_text(screen)
         for part in ("Measuring latency", "Focus: Cold and warm calls.",
-                     "Practical task: Measure the median.", "Why is one reading not enough?",
+                     "Practical task: Measure the median.", "Spread",
+                     "Every call takes a different time.", "Why is one reading not enough?",
                      "Lab latency: Latency: one reading versus a real measurement"):
             assert part in text
         await pilot.press("n")

@@ -80,20 +80,26 @@ def matches(card: Card, kind: str | None, search: str | None) -> bool:
     if not search:
         return True
     needle = search.casefold()
-    texts = [card.front] + ([card.back] if card.back else [])
+    texts = [text for text in (card.front, card.back, card.cue, card.notes, card.body) if text]
     return any(needle in value.casefold() for text in texts for value in (text.bg, text.en))
 
 
-def _text_json(text: Text) -> dict[str, str]:
-    return {"bg": text.bg, "en": text.en}
+def _text_json(text: Text | None) -> dict[str, str] | None:
+    return {"bg": text.bg, "en": text.en} if text is not None else None
 
 
 def card_json(card: Card) -> dict[str, object]:
+    """A card's words: what it asks (`cue` where it says more than the front), what is graded
+    (`back`), the detail shown after the answer (`notes`), a reading's text (`body`)."""
     return {
         "id": card.id,
         "kind": card.kind,
+        "step": card.step,
         "front": _text_json(card.front),
-        "back": _text_json(card.back) if card.back else None,
+        "cue": _text_json(card.cue),
+        "back": _text_json(card.back),
+        "notes": _text_json(card.notes),
+        "body": _text_json(card.body),
         "lab": card.lab,
     }
 

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from studyapp.card_text import review_back, review_front
+from studyapp.card_text import card_code, review_back, review_front, review_notes
 from studyapp.cli import context
 from studyapp.deck.model import CARD_KINDS, RESULT_KIND
 from studyapp.errors import StudyappError
@@ -197,7 +197,7 @@ class PlainReview:
                    kind=_kind(self.lang, item.card.kind), redrill=tag))
         self.say(review_front(item.card, self.lang))
         if item.card.code:
-            self.say(item.card.code)
+            self.say(card_code(item.card, self.lang))
         shown = context.clock()
         typed = self.ask(t("review_front_prompt"))
         if typed.strip().lower() == "u":
@@ -206,6 +206,10 @@ class PlainReview:
         if item.card.back is not None:
             self.say(t("review_answer"))
             self.say(review_back(item.card, self.lang))
+        notes = review_notes(item.card, self.lang)
+        if notes:
+            self.say(t("review_notes"))
+            self.say(notes)
         while True:
             key = self.ask(t("review_grade_prompt")).strip().lower()
             if key == "u":

@@ -12,7 +12,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from studyapp.deck.model import CARD_KINDS, LANGS, Card, Module, PlanOffset, Text
+from studyapp.deck.model import (
+    CARD_KINDS,
+    LANGS,
+    REVIEWABLE_KINDS,
+    Card,
+    Module,
+    PlanOffset,
+    Text,
+)
 from studyapp.errors import StudyappError
 
 MODULE_FILE = "module.toml"
@@ -23,6 +31,7 @@ _REQUIRED: dict[str, set[str]] = {
     "prior": {"front"},
     "concept": {"front", "back"},
     "step": {"front", "focus", "task", "lab", "step"},
+    "reading": {"front", "body", "step"},
     "recall": {"front", "back", "step"},
     "example": {"front", "back", "code", "lab"},
     "pitfall": {"front", "back"},
@@ -32,10 +41,13 @@ _REQUIRED: dict[str, set[str]] = {
 }
 _EXTRA_KEYS: dict[str, set[str]] = {
     "step": {"step", "focus", "task"},
+    "reading": {"step", "body"},
     "recall": {"step"},
     "example": {"code", "code_lang"},
     "plan": {"offset"},
 }
+# Graded cards may say what they ask (`cue`) and carry detail shown after the answer (`notes`).
+_GRADED_KEYS = {"cue", "notes"}
 _MODULE_KEYS = {"id", "title", "overview", "source"}
 _OFFSET_KEYS = {"days", "weeks", "months"}
 
@@ -146,6 +158,8 @@ def _parse_card(path: Path, raw: Any, order: int, labs: frozenset[str]) -> Card:
         raise ContentError(path, f"unknown kind {kind!r} (one of {', '.join(CARD_KINDS)})",
                            card_id, "kind")
     allowed = _BASE_KEYS | _EXTRA_KEYS.get(kind, set())
+    if kind in REVIEWABLE_KINDS:
+        allowed |= _GRADED_KEYS
     for key in raw:
         if key not in allowed:
             raise ContentError(path, f"unknown key for a {kind} card", card_id, key)
@@ -160,9 +174,6 @@ def _parse_card(path: Path, raw: Any, order: int, labs: frozenset[str]) -> Card:
     step = raw.get("step")
     if step is not None and (isinstance(step, bool) or not isinstance(step, int) or step < 1):
         raise ContentError(path, "must be a positive whole number", card_id, "step")
-    code = raw.get("code")
-    if code is not None and (not isinstance(code, str) or not code.strip()):
-        raise ContentError(path, "must be non-empty text", card_id, "code")
     code_lang = raw.get("code_lang", "python")
     if not isinstance(code_lang, str):
         raise ContentError(path, "must be a string", card_id, "code_lang")
@@ -180,13 +191,29 @@ def _parse_card(path: Path, raw: Any, order: int, labs: frozenset[str]) -> Card:
         step=step,
         focus=optional_text("focus"),
         task=optional_text("task"),
-        code=code,
+        code=_code(path, raw["code"], card_id) if "code" in raw else None,
         code_lang=code_lang,
         offset=_offset(path, raw["offset"], card_id) if "offset" in raw else None,
+        cue=optional_text("cue"),
+        notes=optional_text("notes"),
+        body=optional_text("body"),
     )
 
 
-def _text(path: Path, raw: Any, card_id: str | None, field: str) -> Text:
+def _code(path: Path, raw: Any, card_id: str) -> Text:
+    """Code is the same in both languages (a string) or differs in its comments (a table)."""
+    if isinstance(raw, dict):
+        return _text(path, raw, card_id, "code", strip="\n")
+    if not isinstance(raw, str) or not raw.strip():
+        raise ContentError(path, "must be non-empty text", card_id, "code")
+    return Text(bg=raw.strip("\n"), en=raw.strip("\n"))
+
+
+def _text(
+    path: Path, raw: Any, card_id: str | None, field: str, strip: str | None = None
+) -> Text:
+    """A table of languages; `strip` names the characters trimmed from each end (default
+    all white space; code keeps its indentation)."""
     if not isinstance(raw, dict):
         raise ContentError(path, "must be a table of languages, e.g. { bg = \"…\", en = \"…\" }",
                            card_id, field)
@@ -196,10 +223,10 @@ def _text(path: Path, raw: Any, card_id: str | None, field: str) -> Text:
                                card_id, field)
         if not isinstance(raw[lang], str):
             raise ContentError(path, f"'{lang}' text must be a string", card_id, field)
-    bg = raw.get("bg", "").strip()
-    if not bg:
+    bg = raw.get("bg", "").strip(strip)
+    if not bg.strip():
         raise ContentError(path, "missing 'bg' text", card_id, field)
-    return Text(bg=bg, en=raw.get("en", "").strip())
+    return Text(bg=bg, en=raw.get("en", "").strip(strip))
 
 
 def _offset(path: Path, raw: Any, card_id: str) -> PlanOffset:

@@ -10,16 +10,18 @@ Lang = Literal["bg", "en"]
 LANGS: tuple[Lang, ...] = ("bg", "en")
 
 CardKind = Literal[
-    "prior", "concept", "step", "recall", "example", "pitfall", "quiz", "recap", "plan", "result"
+    "prior", "concept", "step", "reading", "recall", "example", "pitfall", "quiz", "recap", "plan",
+    "result",
 ]
 CARD_KINDS: tuple[CardKind, ...] = (
-    "prior", "concept", "step", "recall", "example", "pitfall", "quiz", "recap", "plan"
+    "prior", "concept", "step", "reading", "recall", "example", "pitfall", "quiz", "recap", "plan"
 )
 
 REVERSE_SUFFIX = ".reverse"
 
 # Kinds that the SM-2 scheduler grades. `prior` answers are free text that is
-# shown back after the module; `step` and `recap` are study material.
+# shown back after the module; `step`, `reading` (a step's study text) and `recap`
+# are study material.
 # `result` cards are not content: the learner builds them from their own lab runs.
 RESULT_KIND: CardKind = "result"
 REVIEWABLE_KINDS: frozenset[str] = frozenset(
@@ -52,6 +54,14 @@ class PlanOffset:
 
 @dataclass(frozen=True)
 class Card:
+    """One card of a module.
+
+    `back` is what the learner grades themselves against; `notes` is detail shown after
+    the answer and not graded; `cue` is the question review asks where the front alone
+    does not say it (it replaces the kind's usual cue). `body` is a reading's study text.
+    `code` may differ by language only in its comments.
+    """
+
     id: str
     kind: CardKind
     order: int
@@ -61,9 +71,12 @@ class Card:
     step: int | None = None
     focus: Text | None = None
     task: Text | None = None
-    code: str | None = None
+    code: Text | None = None
     code_lang: str = "python"
     offset: PlanOffset | None = None
+    cue: Text | None = None
+    notes: Text | None = None
+    body: Text | None = None
 
     @property
     def reviewable(self) -> bool:
@@ -73,6 +86,11 @@ class Card:
     def is_reverse(self) -> bool:
         """A concept card asked the other way round: definition → term (id ends `.reverse`)."""
         return self.kind == "concept" and self.id.endswith(REVERSE_SUFFIX)
+
+
+def pair_id(card_id: str) -> str:
+    """The id a card shares with its other direction: a reverse card's forward id."""
+    return card_id.removesuffix(REVERSE_SUFFIX)
 
 
 @dataclass(frozen=True)

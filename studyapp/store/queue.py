@@ -30,9 +30,7 @@ _NEW_CARDS = (
     select(CardStateRow.card_id)
     .where(*_NEW)
     .order_by(col(CardStateRow.due), col(CardStateRow.ord))
-    .limit(bindparam("limit"))
 )
-_COUNT_NEW = select(func.count()).select_from(CardStateRow).where(*_NEW)
 _PLANS = (
     select(CardStateRow.card_id, CardStateRow.module_id)
     .where(col(CardStateRow.card_id).in_(bindparam("ids", expanding=True)),
@@ -62,15 +60,13 @@ def due_cards(session: Session, today: date) -> list[tuple[str, date]]:
     return [(card_id, due) for card_id, due in rows if due is not None]
 
 
-def new_cards(session: Session, limit: int) -> list[str]:
-    """Up to `limit` never-answered cards in learning-path order (plan prompts excluded)."""
-    if limit <= 0:
-        return []
-    return list(session.connection().execute(_NEW_CARDS, {"limit": limit}).scalars())
+def new_cards(session: Session) -> list[str]:
+    """Every never-answered card in learning-path order (plan prompts excluded).
 
-
-def count_new(session: Session) -> int:
-    return session.connection().execute(_COUNT_NEW).scalar_one()
+    All of them, not just a day's worth: the queue skips those held back for the day
+    before it applies the daily limit.
+    """
+    return list(session.connection().execute(_NEW_CARDS).scalars())
 
 
 def unanswered_plan_cards(session: Session, plan_ids: Collection[str]) -> list[tuple[str, str]]:
@@ -84,6 +80,11 @@ def unanswered_plan_cards(session: Session, plan_ids: Collection[str]) -> list[t
 def first_seen_on(session: Session, day: date) -> int:
     """New cards (plan prompts excluded) first answered on the study day `day`."""
     return session.connection().execute(_FIRST_SEEN, {"day": day}).scalar_one()
+
+
+def answered_on(session: Session, day: date) -> set[str]:
+    """Cards answered on the study day `day` (undone answers aside)."""
+    return {card_id for card_id, _, _ in session.connection().execute(_LATEST_OF_DAY, {"day": day})}
 
 
 def open_redrills(session: Session, day: date) -> list[str]:

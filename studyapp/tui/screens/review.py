@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
-from studyapp.card_text import review_back, review_front
+from studyapp.card_text import review_back, review_front, review_notes
 from studyapp.deck import Card
 from studyapp.review_session import ReviewSession
 from studyapp.study_types import GradeResult, QueueItem, SessionSummary
@@ -67,6 +67,9 @@ class ReviewScreen(AppScreen):
                 with Vertical(classes="panel"):
                     yield Plain(self.t("review.model_answer"), classes="panel-title")
                     yield Plain("", id="model-answer")
+            with Vertical(id="review-notes", classes="panel"):
+                yield Plain(self.t("review.notes"), classes="panel-title")
+                yield Plain("", id="notes-text")
         with Grid(id="grade-legend"):
             for grade in GRADES:
                 yield Plain(f"{grade} {grade_meaning(self.lang, grade)}", classes="grade")
@@ -115,11 +118,14 @@ class ReviewScreen(AppScreen):
         else:
             card = item.card
             self.query_one("#card-front", Plain).update(review_front(card, self.lang))
-            self.query_one("#card-code", Static).update(code_view(card) if card.code else "")
+            self.query_one("#card-code", Static).update(
+                code_view(card, self.lang) if card.code else ""
+            )
             self.query_one("#typed-answer", Plain).update(
                 self.answer or self.t("review.no_answer")
             )
             self.query_one("#model-answer", Plain).update(review_back(card, self.lang))
+            self.query_one("#notes-text", Plain).update(review_notes(card, self.lang))
         self.refresh_bindings()
 
     def _show_parts(self, item: QueueItem | None, revealed: bool) -> None:
@@ -128,6 +134,9 @@ class ReviewScreen(AppScreen):
         self.query_one("#review-summary").display = item is None
         self.query_one("#grade-legend").display = item is not None and revealed
         self.query_one("#review-back").display = revealed
+        self.query_one("#review-notes").display = (
+            revealed and item is not None and item.card.notes is not None
+        )
         self.query_one(AnswerBox).display = not revealed
         self.query_one("#card-code").display = item is not None and item.card.code is not None
 

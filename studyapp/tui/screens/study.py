@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static, TextArea
 
-from studyapp.card_text import as_sentence
+from studyapp.card_text import as_sentence, cue
 from studyapp.deck import Card, Module
 from studyapp.labs.catalog import lab_info
 from studyapp.tui.screens.base import AppScreen
@@ -139,10 +139,12 @@ class StudyScreen(AppScreen):
                 yield self._term(card)
 
     def _term(self, card: Card) -> Widget:
-        back = as_sentence(card.back.get(self.lang)) if card.back else ""
+        """A term or a pitfall: its name, its text, then any detail the card adds."""
+        parts = [as_sentence(card.back.get(self.lang)) if card.back else "",
+                 card.notes.get(self.lang) if card.notes else ""]
         return Vertical(
             Plain(card.front.get(self.lang), classes="item-title"),
-            Plain(back, classes="item-body"),
+            Plain("\n\n".join(part for part in parts if part), classes="item-body"),
             classes="item",
         )
 
@@ -152,6 +154,10 @@ class StudyScreen(AppScreen):
             yield Plain(self.t("study.focus", text=step.focus.get(self.lang)), classes="item-body")
         if step.task:
             yield Plain(self.t("study.task", text=step.task.get(self.lang)), classes="item-body")
+        for reading in self.module.of_kind("reading"):
+            if reading.step == step.step and reading.body is not None:
+                yield Plain(reading.front.get(self.lang), classes="item-title")
+                yield Plain(reading.body.get(self.lang), classes="item-body")
         recalls = [card for card in self.module.of_kind("recall") if card.step == step.step]
         if recalls:
             yield Plain(self.t("study.recall"), classes="item-title")
@@ -167,9 +173,11 @@ class StudyScreen(AppScreen):
     def _examples(self) -> Iterator[Widget]:
         for card in self.module.of_kind("example"):
             yield Plain(card.front.get(self.lang), classes="item-title")
-            yield Static(code_view(card), classes="code")
-            if card.back:
-                yield Plain(card.back.get(self.lang), classes="item-body")
+            yield Static(code_view(card, self.lang), classes="code")
+            # the question review asks, its answer, then the detail review shows after it
+            parts = [cue(card, self.lang) or "",
+                     *(text.get(self.lang) for text in (card.back, card.notes) if text)]
+            yield Plain("\n\n".join(part for part in parts if part), classes="item-body")
 
     def _pitfalls(self) -> Iterator[Widget]:
         for card in self.module.of_kind("pitfall"):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from studyapp.card_text import card_code
 from studyapp.deck import Card
 
 if TYPE_CHECKING:
     from rich.syntax import Syntax
 
 
-def code_view(card: Card) -> Syntax:
-    """The card's code, highlighted (rich loads its lexers only when a card has code)."""
+def code_view(card: Card, lang: str) -> Syntax:
+    """The card's code in `lang`, highlighted (rich loads its lexers only when a card has code)."""
     from rich.syntax import Syntax
 
-    return Syntax(card.code or "", card.code_lang, theme="ansi_dark", word_wrap=True,
+    return Syntax(card_code(card, lang), card.code_lang, theme="ansi_dark", word_wrap=True,
                   background_color="default")
