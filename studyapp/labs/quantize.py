@@ -20,6 +20,7 @@ torch and onnxruntime are imported inside the functions (lab child process only)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -66,7 +67,8 @@ PLANS = {
     # 2 s a comparison: the fast variants get 12 rounds; where fp16 and bf16 take a quarter
     # of a second a call (the wide model at batch 64 on a CPU without native 16-bit
     # arithmetic), the comparison falls back to the fewest rounds that give an interval.
-    "default": harness.Plan(rounds=12, block_s=0.005, warmup=3, warmup_s=0.05, budget_s=2.0),
+    "default": harness.Plan(rounds=12, block_s=0.005, warmup=2, warmup_s=0.05, budget_s=2.0,
+                            retries=3),
 }
 BASELINES = {"speedup_vs_torch": "torch fp32", "speedup_vs_ort": "ORT fp32"}
 
@@ -95,6 +97,27 @@ STATIC_COLUMNS: tuple[Column, ...] = columns(
 )
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What every model of one run is measured with."""
+
+    split: DigitsSplit
+    calibration: np.ndarray  # training images that fix the static recipes' ranges
+    threads: int
+    plan: harness.Plan
+    isa: Isa
+    device: str
+    seed: int
+
+    @property
+    def reduce_range(self) -> bool:
+        """7-bit weights: ONNX Runtime's advice for x86 CPUs without VNNI."""
+        return not (self.isa.vnni or self.isa.amx)
+
+
+Placement = tuple[Row, Variant, "torch.nn.Module"]
 
 
 # --- accuracy -----------------------------------------------------------------------------
@@ -151,44 +174,28 @@ def timed_rows(model: str, variants: Sequence[Variant], x: np.ndarray, threads: 
     return rows
 
 
-def placed(row: Row, variant: Variant, model: torch.nn.Module, isa: Isa,
-           roof: Roofline) -> Row:
-    """A timed CPU row on the roofline: its own precision's bytes and arithmetic ceiling."""
-    assert variant.weight_bytes is not None
-    speed = arithmetic(variant.precision, isa).speed
-    return place(row, work(model, int(row["batch_size"]), weights=variant.weight_bytes,
-                           io_bytes=variant.io_bytes, speed=speed), roof)
-
-
 # --- the study of static recipes ----------------------------------------------------------
 
 
 def static_study(model_name: str, model: torch.nn.Module, exported: Exported,
-                 calibration: np.ndarray, split: DigitsSplit, reference: np.ndarray,
-                 threads: int, reduce_range: bool, fp32_size: int) -> list[Row]:
+                 setting: Setting, reference: np.ndarray, fp32_size: int) -> list[Row]:
     """Accuracy and size of every static recipe on the trained model (untimed rows)."""
-    timed = timed_recipes(reduce_range)
-    rows = []
-    for recipe in static_recipes(reduce_range):
-        variant = static_variant(exported, recipe, calibration, threads,
+    timed = timed_recipes(setting.reduce_range)
+    split, rows = setting.split, []
+    for recipe in static_recipes(setting.reduce_range):
+        variant = static_variant(exported, recipe, setting.calibration, setting.threads,
                                  int8_weight_bytes(model))
         assert variant.size_bytes is not None
         rows.append({
             "model": model_name, **variant.row(), "variant": f"ORT int8-static {recipe.label}",
-            "calibration_images": len(calibration), "timed": recipe in timed,
-            "size_ratio": variant.size_bytes / fp32_size, "threads": threads, "status": "ok",
-            **scored(predict(variant, split.x_test), reference, split.y_test),
+            "calibration_images": len(setting.calibration), "timed": recipe in timed,
+            "size_ratio": variant.size_bytes / fp32_size, "threads": setting.threads,
+            "status": "ok", **scored(predict(variant, split.x_test), reference, split.y_test),
         })
     return rows
 
 
 # --- the lab ------------------------------------------------------------------------------
-
-
-def cpu_setup(model: torch.nn.Module, exported: Exported, calibration: np.ndarray,
-              threads: int, reduce_range: bool) -> list[Variant]:
-    return [*torch_cpu_variants(model),
-            *ort_cpu_variants(model, exported, calibration, threads, reduce_range)]
 
 
 def ort_fp32_size(variants: Sequence[Variant]) -> int:
@@ -209,73 +216,97 @@ def with_sizes_and_accuracy(rows: list[Row], variants: Sequence[Variant],
     return rows
 
 
-def run(params: dict[str, Any], emit: Emitter) -> None:
+def measure_model(name: str, setting: Setting, emit: Emitter, step: Steps,
+                  table: LiveTable) -> tuple[list[Placement], list[Row]]:
+    """Every variant of model `name` timed at each batch (rows added to `table`), and on the
+    trained model scored, with every static recipe; the CPU rows to place, and the recipes'
+    rows."""
     from studyapp.labs import zoo
-    from studyapp.labs.digits import load_digits
     from studyapp.labs.onnx_export import cached_export
 
-    load = envinfo.load_average()  # before the lab adds its own
-    size, threads, device = str(params["size"]), int(params["threads"]), str(params["device"])
-    names = (ACCURACY_MODEL,) if size == "quick" else (ACCURACY_MODEL, SPEED_MODEL)
-    plan, isa = PLANS[size], Isa.here()
-    reduce_range = not (isa.vnni or isa.amx)  # ONNX Runtime's advice for x86 without VNNI
-    table = LiveTable(TABLE, TITLE, COLUMNS, [])
-    gpu_steps = len(BATCHES) if device == "cuda" else 0
-    step = Steps(emit, 2 + len(names) * (2 + len(BATCHES) + gpu_steps) + 1, table)
+    # The wide model is timed with seeded random weights: training it would take longer
+    # than the whole lab, and its speed does not depend on its weights.
+    trained = (zoo.trained(name, emit.progress) if name == ACCURACY_MODEL
+               else zoo.untrained(name, setting.seed))
+    exported = cached_export(trained.model, trained.key, setting.calibration, EXPORTER)
+    step(Text(f"{name}: модел и ONNX файл", f"{name}: model and ONNX file"))
+    variants = [*torch_cpu_variants(trained.model),
+                *ort_cpu_variants(trained.model, exported, setting.calibration, setting.threads,
+                                  setting.reduce_range)]
+    gpu = gpu_variants(trained.model) if setting.device == "cuda" else []
+    for variant in gpu if name == ACCURACY_MODEL else []:  # said once, for the first model
+        if variant.skipped is not None:
+            emit.note(f"{variant.name} ({variant.device}): {variant.skipped.bg}",
+                      f"{variant.name} ({variant.device}): {variant.skipped.en}")
+    step(Text(f"{name}: int8, fp16, bf16 в torch и ONNX Runtime",
+              f"{name}: int8, fp16, bf16 in torch and ONNX Runtime"))
+    split, answers, study = setting.split, {}, []
+    if trained.trained:
+        reference = predict(variants[0], split.x_test)
+        answers = {(v.name, v.device): scored(predict(v, split.x_test), reference, split.y_test)
+                   for v in [*variants, *gpu] if v.prepare is not None}
+        study = static_study(name, trained.model, exported, setting, reference,
+                             ort_fp32_size(variants))
+    by_name = {variant.name: variant for variant in variants}
+    placements: list[Placement] = []
+    for batch in BATCHES:
+        rows = timed_rows(name, variants, split.x_test[:batch], setting.threads, setting.plan)
+        placements += [(row, by_name[row["variant"]], trained.model) for row in rows]
+        table.rows.extend(with_sizes_and_accuracy(rows, variants, answers))
+        step(Text(f"{name}: пакет {batch} на CPU", f"{name}: batch {batch} on the CPU"))
+        if gpu:
+            table.rows.extend(with_sizes_and_accuracy(
+                timed_rows(name, gpu, split.x_test[:batch], setting.threads, setting.plan),
+                gpu, answers))
+            step(Text(f"{name}: пакет {batch} на GPU", f"{name}: batch {batch} on the GPU"))
+    return placements, study
 
-    split = load_digits()
-    rng = np.random.default_rng(int(params["seed"]))
-    calibration = split.x_train[rng.choice(len(split.x_train), CALIBRATION_IMAGES[size],
-                                           replace=False)]
-    roof = roofline_probe.roofline(threads)
-    step(Text("roofline на тази машина", "this machine's roofline"))
-    study: list[Row] = []
-    placements: list[tuple[Row, Variant, torch.nn.Module]] = []
-    for name in names:
-        # The wide model is timed with seeded random weights: training it would take longer
-        # than the whole lab, and its speed does not depend on its weights.
-        trained = (zoo.trained(name, emit.progress) if name == ACCURACY_MODEL
-                   else zoo.untrained(name, int(params["seed"])))
-        exported = cached_export(trained.model, trained.key, calibration, EXPORTER)
-        step(Text(f"{name}: модел и ONNX файл", f"{name}: model and ONNX file"))
-        variants = cpu_setup(trained.model, exported, calibration, threads, reduce_range)
-        gpu = gpu_variants(trained.model) if device == "cuda" else []
-        step(Text(f"{name}: int8, fp16, bf16 в torch и ONNX Runtime",
-                  f"{name}: int8, fp16, bf16 in torch and ONNX Runtime"))
-        answers: dict[tuple[str, str], Row] = {}
-        if trained.trained:
-            reference = predict(variants[0], split.x_test)
-            answers = {(v.name, v.device): scored(predict(v, split.x_test), reference,
-                                                  split.y_test)
-                       for v in [*variants, *gpu] if v.prepare is not None}
-            study = static_study(name, trained.model, exported, calibration, split, reference,
-                                 threads, reduce_range, ort_fp32_size(variants))
-        if name == names[0]:
-            for variant in gpu:
-                if variant.skipped is not None:
-                    emit.note(f"{variant.name} ({variant.device}): {variant.skipped.bg}",
-                              f"{variant.name} ({variant.device}): {variant.skipped.en}")
-        by_name = {variant.name: variant for variant in variants}
-        for batch in BATCHES:
-            rows = timed_rows(name, variants, split.x_test[:batch], threads, plan)
-            placements += [(row, by_name[row["variant"]], trained.model) for row in rows]
-            table.rows.extend(with_sizes_and_accuracy(rows, variants, answers))
-            step(Text(f"{name}: пакет {batch} на CPU", f"{name}: batch {batch} on the CPU"))
-            if gpu:
-                table.rows.extend(with_sizes_and_accuracy(
-                    timed_rows(name, gpu, split.x_test[:batch], threads, plan), gpu, answers))
-                step(Text(f"{name}: пакет {batch} на GPU", f"{name}: batch {batch} on the GPU"))
+
+def on_roofline(placements: Sequence[Placement], isa: Isa,
+                roof: Roofline) -> tuple[Roofline, list[Text]]:
+    """Every timed CPU row placed with its own precision's bytes and arithmetic ceiling; the
+    roofline probed again where a row beat it (`roofline_probe.checked`), and its notes."""
     for row, variant, model in placements:
-        placed(row, variant, model, isa, roof)
-    roof, probe_notes = roofline_probe.checked([row for row, _, _ in placements], roof)
+        assert variant.weight_bytes is not None
+        place(row, work(model, int(row["batch_size"]), weights=variant.weight_bytes,
+                        io_bytes=variant.io_bytes,
+                        speed=arithmetic(variant.precision, isa).speed), roof)
+    roof, notes = roofline_probe.checked([row for row, _, _ in placements], roof)
     for row, _, _ in placements:
         row["of_fp32_peak"] = row["gflops"] / roof.at(int(row["threads"])).peak_gflops
+    return roof, notes
+
+
+def run(params: dict[str, Any], emit: Emitter) -> None:
+    from studyapp.labs.digits import load_digits
+
+    load = envinfo.load_average()  # before the lab adds its own
+    size, device = str(params["size"]), str(params["device"])
+    split = load_digits()
+    rng = np.random.default_rng(int(params["seed"]))
+    setting = Setting(
+        split, split.x_train[rng.choice(len(split.x_train), CALIBRATION_IMAGES[size],
+                                        replace=False)],
+        int(params["threads"]), PLANS[size], Isa.here(), device, int(params["seed"]))
+    names = (ACCURACY_MODEL,) if size == "quick" else (ACCURACY_MODEL, SPEED_MODEL)
+    table = LiveTable(TABLE, TITLE, COLUMNS, [])
+    gpu_steps = len(BATCHES) if device == "cuda" else 0
+    step = Steps(emit, 1 + len(names) * (2 + len(BATCHES) + gpu_steps) + 1, table)
+    roof = roofline_probe.roofline(setting.threads)
+    step(Text("roofline на тази машина", "this machine's roofline"))
+    placements: list[Placement] = []
+    study: list[Row] = []
+    for name in names:
+        placed, studied = measure_model(name, setting, emit, step, table)
+        placements += placed
+        study += studied
+    roof, probe_notes = on_roofline(placements, setting.isa, roof)
     emit.table(TABLE, TITLE, COLUMNS, table.rows)
     emit.table(STATIC_TABLE, STATIC_TITLE, STATIC_COLUMNS, study)
     plots(emit, table.rows, roof, names[-1])
     rows = [*table.rows, *study]
     step.finish(Text("прочит", "reading"))
-    emit.result(rows, [*reading(rows, isa, roof), *probe_notes, *cautions(load, rows)],
+    emit.result(rows, [*reading(rows, setting.isa, roof), *probe_notes, *cautions(load, rows)],
                 roof.to_json())
 
 

@@ -687,7 +687,8 @@ def reading(rows: Rows, isa: Isa, roof: Roofline) -> list[Text]:
                        static_paragraph(rows, model), size_paragraph(rows, model),
                        gpu_paragraph(rows, model)]
     paragraphs += [static_speed_paragraph(rows), TORCHAO]
-    return [paragraph for paragraph in paragraphs if paragraph is not None]
+    # once each: a skipped GPU reads the same for every model
+    return list(dict.fromkeys(paragraph for paragraph in paragraphs if paragraph is not None))
 
 
 # --- the question and the cards -----------------------------------------------------------
