@@ -38,7 +38,7 @@ from studyapp.labs.lesson import (
     with_reading,
 )
 from studyapp.labs.quantize_arithmetic import Isa, arithmetic
-from studyapp.labs.readings import join, times
+from studyapp.labs.readings import factor, join, times
 from studyapp.labs.roofline import BOUNDS, Roofline
 from studyapp.labs.stats import Interval
 
@@ -248,20 +248,20 @@ def _memory_reason(fp32: Row, int8: Sequence[Row], gains: dict[str, Interval | N
 
 def _compute_reason(fp32: Row, int8: Sequence[Row], gains: dict[str, Interval | None]) -> Text:
     reached = _each([Text(
-        f"{row['variant']} {_f(row, 'gflops'):.3g} GOP/s (×{_f(row, 'of_fp32_peak'):.2f} от "
+        f"{row['variant']} {_f(row, 'gflops'):.3g} GOP/s ({factor(_f(row, 'of_fp32_peak'))} от "
         f"fp32 пика, {_f(row, 'share_of_roofline'):.0%} от своя таван)",
-        f"{row['variant']} {_f(row, 'gflops'):.3g} GOP/s (×{_f(row, 'of_fp32_peak'):.2f} the "
+        f"{row['variant']} {_f(row, 'gflops'):.3g} GOP/s ({factor(_f(row, 'of_fp32_peak'))} the "
         f"fp32 peak, {_f(row, 'share_of_roofline'):.0%} of its ceiling)") for row in int8], "; ")
     speed = _f(int8[0], "precision_speed")
     return join(Text(
         f"{fp32['variant']} е ограничен от изчисленията ({fp32['arithmetic_intensity']:.3g} "
         f"FLOP/B, над прага {fp32['ridge_flop_per_byte']:.3g}): {_f(fp32, 'gflops'):.3g} "
-        f"GFLOP/s, ×{_f(fp32, 'of_fp32_peak'):.2f} от fp32 пика. Над прага помага само "
+        f"GFLOP/s, {factor(_f(fp32, 'of_fp32_peak'))} от fp32 пика. Над прага помага само "
         f"по-бърза аритметика: таванът на int8 тук е ×{speed:g} от fp32 пика, а постигнатото е "
         f"{reached.bg}.",
         f"{fp32['variant']} is compute-bound ({fp32['arithmetic_intensity']:.3g} FLOP/B, above "
         f"the ridge {fp32['ridge_flop_per_byte']:.3g}): {_f(fp32, 'gflops'):.3g} GFLOP/s, "
-        f"×{_f(fp32, 'of_fp32_peak'):.2f} the fp32 peak. Above the ridge only faster arithmetic "
+        f"{factor(_f(fp32, 'of_fp32_peak'))} the fp32 peak. Above the ridge only faster arithmetic "
         f"helps: int8's ceiling here is ×{speed:g} the fp32 peak, and what was reached is "
         f"{reached.en}."), _outcomes(
         gains, NOTHING,
@@ -352,13 +352,15 @@ def _small_batch_reason(fp32: Row, halves: dict[str, Row], batch: int) -> Text:
 
 
 def _large_batch_reason(fp32: Row, halves: dict[str, Row], batch: int) -> Text:
-    bound = Text("ограничен от изчисленията: времето определя аритметиката",
-                 "compute-bound: the arithmetic sets the time") \
-        if fp32.get("bound") == "compute" else \
-        Text("ограничен от паметта", "memory-bound")
+    bound = {
+        "compute": Text("ограничен от изчисленията: времето определя аритметиката",
+                        "compute-bound: the arithmetic sets the time"),
+        "memory": Text("ограничен от паметта", "memory-bound"),
+        "overhead": Text("ограничен от постоянните разходи на извикване", "overhead-bound"),
+    }[str(fp32["bound"])]
     reached = _each([Text(
-        f"{name} {_f(row, 'gflops'):.3g} GFLOP/s (×{_f(row, 'of_fp32_peak'):.2f} от fp32 пика)",
-        f"{name} {_f(row, 'gflops'):.3g} GFLOP/s (×{_f(row, 'of_fp32_peak'):.2f} the fp32 peak)")
+        f"{name} {_f(row, 'gflops'):.3g} GFLOP/s ({factor(_f(row, 'of_fp32_peak'))} от fp32 пика)",
+        f"{name} {_f(row, 'gflops'):.3g} GFLOP/s ({factor(_f(row, 'of_fp32_peak'))} the fp32 peak)")
         for name, row in halves.items()])
     converted = [name for name, row in halves.items() if _f(row, "precision_speed") <= 1]
     why = [Text(
@@ -374,10 +376,10 @@ def _large_batch_reason(fp32: Row, halves: dict[str, Row], batch: int) -> Text:
             "converted to fp32 for the arithmetic, so the fp32 peak is the limit"))
     return Text(
         f"При пакет {batch} всяко тегло служи на {batch} входа и torch fp32 е {bound.bg} "
-        f"({_f(fp32, 'gflops'):.3g} GFLOP/s, ×{_f(fp32, 'of_fp32_peak'):.2f} от fp32 пика); "
+        f"({_f(fp32, 'gflops'):.3g} GFLOP/s, {factor(_f(fp32, 'of_fp32_peak'))} от fp32 пика); "
         f"{reached.bg} — {_each(why, '; ').bg}.",
         f"At batch {batch} each weight serves {batch} inputs and torch fp32 is {bound.en} "
-        f"({_f(fp32, 'gflops'):.3g} GFLOP/s, ×{_f(fp32, 'of_fp32_peak'):.2f} the fp32 peak); "
+        f"({_f(fp32, 'gflops'):.3g} GFLOP/s, {factor(_f(fp32, 'of_fp32_peak'))} the fp32 peak); "
         f"{reached.en} — {_each(why, '; ').en}.")
 
 
@@ -470,7 +472,7 @@ def accuracy_paragraph(rows: Rows, model: str) -> Text | None:
     moved = [str(row["variant"]) for row in others if kept_accuracy(row) is False]
     verdicts = []
     if kept:
-        verdicts.append(Text(f"{_and(kept).bg} запазиха точността в тази разделителна "
+        verdicts.append(Text(f"{_and(kept).bg} запазиха точността до тази разделителна "
                              "способност", f"{_and(kept).en} kept accuracy to that resolution"))
     if moved:
         verdicts.append(Text(f"{_and(moved).bg} я промениха с повече",
@@ -541,7 +543,7 @@ def _pair_sentence(changes: Sequence[float], what: Text) -> Text:
 
 
 STATIC_BUYS = Text(
-    "Какво купува статичната квантизация е скорост: с обхвати, фиксирани предварително, "
+    "Статичната квантизация купува скорост: с обхвати, фиксирани предварително, "
     "графът смята в int8 от слой до слой и не изчислява обхват при всяко извикване. "
     "Динамичната мери обхвата на всеки вход при всяко извикване, така че мащабите ѝ пасват на "
     "входа — обикновено тя е по-точната. Калибрирането не прави статичната по-точна; то избира "
