@@ -362,6 +362,15 @@ def test_the_batch_card_quotes_both_speedups_and_the_roofline_class_at_each_batc
     assert card.back.bg.endswith("mlp, пакет 1: int8 е ×1.04.")
 
 
+def test_a_run_without_roofline_classes_gets_the_batch_card_with_the_principle_alone() -> None:
+    unplaced = [{key: value for key, value in row.items() if key != "bound"} for row in QUANTIZE]
+    card = result_cards("quantize", unplaced, READING)[0]
+    assert "×3.10 (×2.90–3.30) at batch 64" in card.front.en
+    assert "The batch decides which of the three a call is — here between batch 1 and 64" \
+        in card.back.en
+    assert "между пакет 1 и 64" in card.back.bg
+
+
 def test_the_batch_card_needs_speedups_whose_intervals_do_not_overlap() -> None:
     overlapping = [{**row, "speedup_high": 3.3, "speedup_low": 0.9} for row in QUANTIZE]
     assert [card.front.en[:5] for card in result_cards("quantize", overlapping, READING)] \

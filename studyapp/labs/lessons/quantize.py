@@ -773,12 +773,33 @@ BOUND_WORDS = {
 }
 
 
-def batch_cards(found: Int8Batches, reading: Sequence[Text]) -> list[CardDraft]:
+def _batch_answer(found: Int8Batches) -> Text:
+    """Why the batch changed int8's speed-up: the classes measured, or (a run that did not
+    place its rows) the principle alone."""
     int8 = found.speed
     small, large = BOUND_WORDS.get(found.small_bound), BOUND_WORDS.get(found.large_bound)
-    if int8.large is None or small is None or large is None or not (
-            int8.small.high < int8.large.low or int8.large.high < int8.small.low):
-        return []  # only where the batch really changed the speed-up, with both classes known
+    if small is None or large is None:
+        return Text(
+            "int8 помага, където времето отива за четене на тегла (ограничен от паметта) или "
+            "за аритметика, която int8 ускорява (ограничен от изчисленията); когато доминират "
+            "постоянните разходи на извикване, няма какво да спести. Пакетът решава кое от "
+            f"трите е извикването — тук между пакет {int8.small_batch} и {int8.large_batch}.",
+            "int8 helps where the time goes to reading weights (memory-bound) or to arithmetic "
+            "int8 speeds up (compute-bound); where fixed per-call costs dominate it has nothing "
+            "to save. The batch decides which of the three a call is — here between batch "
+            f"{int8.small_batch} and {int8.large_batch}.")
+    return Text(
+        f"Пакетът мести модела по roofline: при пакет {int8.small_batch} torch fp32 беше "
+        f"{small.bg}, при пакет {int8.large_batch} — {large.bg}.",
+        f"The batch moves the model on the roofline: at batch {int8.small_batch} torch fp32 "
+        f"was {small.en}, at batch {int8.large_batch} {large.en}.")
+
+
+def batch_cards(found: Int8Batches, reading: Sequence[Text]) -> list[CardDraft]:
+    int8 = found.speed
+    if int8.large is None or not (int8.small.high < int8.large.low
+                                  or int8.large.high < int8.small.low):
+        return []  # only where the batch really changed the speed-up
     return [CardDraft(
         Text(f"На твоята машина динамичната int8 направи {int8.model} {spanned(int8.small)} "
              f"при пакет {int8.small_batch}, но {spanned(int8.large)} при пакет "
@@ -786,12 +807,7 @@ def batch_cards(found: Int8Batches, reading: Sequence[Text]) -> list[CardDraft]:
              f"On your machine dynamic int8 made {int8.model} {spanned(int8.small)} at batch "
              f"{int8.small_batch} but {spanned(int8.large)} at batch {int8.large_batch} "
              "against fp32. Why does it depend on the batch?"),
-        with_reading(Text(
-            f"Пакетът мести модела по roofline: при пакет {int8.small_batch} torch fp32 беше "
-            f"{small.bg}, при пакет {int8.large_batch} — {large.bg}.",
-            f"The batch moves the model on the roofline: at batch {int8.small_batch} torch "
-            f"fp32 was {small.en}, at batch {int8.large_batch} {large.en}."),
-            reading, f"{int8.model}, batch {int8.small_batch}:"))]
+        with_reading(_batch_answer(found), reading, f"{int8.model}, batch {int8.small_batch}:"))]
 
 
 @dataclass(frozen=True)
