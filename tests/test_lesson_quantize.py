@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from studyapp.deck.model import Text
+from studyapp.labs import quantize_accuracy as accuracy
 from studyapp.labs.lessons import quantize as lesson
 from studyapp.labs.predictions import measured
 from studyapp.labs.quantize_arithmetic import Isa, arithmetic
@@ -246,7 +247,7 @@ def test_accuracy_is_said_with_the_resolution_of_one_test_image() -> None:
     rows = [scored("torch fp32", 348 / 355, 0), scored("ORT int8-dyn", 348 / 355, 0),
             scored("torch int8-dyn", 348 / 355, 1), scored("ORT int8-static", 347 / 355, 2),
             scored("torch fp16", 345 / 355, 3)]
-    text = both(lesson.accuracy_paragraph(rows, "mlp"))
+    text = both(accuracy.accuracy_paragraph(rows, "mlp"))
     assert "355 test images (one image is 0.28 points): torch fp32 98.03%" in text
     assert "ORT int8-dyn: the same answer on every image" in text
     assert "torch int8-dyn: 1 answer changed, accuracy unchanged net" in text
@@ -269,7 +270,7 @@ def study_row(method: str, scales: str, form: str, accuracy: float) -> dict[str,
 def static_rows(per_channel_gain: int) -> list[dict[str, Any]]:
     return [study_row(method, scales, form,
                       (348 + (per_channel_gain if scales == "per-channel" else 0)) / 355)
-            for method in lesson.METHODS for scales in ("per-tensor", "per-channel")
+            for method in accuracy.METHODS for scales in ("per-tensor", "per-channel")
             for form in ("QDQ", "QOperator")]
 
 
@@ -277,7 +278,7 @@ def test_static_recipes_are_compared_by_method_scales_and_format_with_their_reso
 ) -> None:
     rows = [scored("torch fp32", 348 / 355, 0), scored("ORT int8-dyn", 349 / 355, 1),
             *static_rows(per_channel_gain=1)]
-    text = both(lesson.static_paragraph(rows, "mlp"))
+    text = both(accuracy.static_paragraph(rows, "mlp"))
     assert "weights in 7 bits, as ONNX Runtime advises without VNNI" in text
     assert "ranges from 128 training images" in text
     assert "MinMax 98.03%–98.31%, Entropy 98.03%–98.31%" in text
@@ -289,7 +290,7 @@ def test_static_recipes_are_compared_by_method_scales_and_format_with_their_reso
     assert "All 12 static variants lie within one image of each other" in text
     assert "What static quantization buys is speed" in text
     assert "Calibration does not make static more accurate" in text
-    wider = both(lesson.static_paragraph([*static_rows(per_channel_gain=3)], "mlp"))
+    wider = both(accuracy.static_paragraph([*static_rows(per_channel_gain=3)], "mlp"))
     assert "differ by up to 0.85 points" in wider and "+0.85 points" in wider
 
 
@@ -297,18 +298,18 @@ def test_the_timed_static_recipes_are_read_against_dynamic_int8_by_model_and_bat
     recipe = {"calibration": "MinMax", "weight_scales": "per-tensor", "format": "QDQ"}
     rows = [row("ORT int8-static", 1, **recipe, **span(1.3, 1.2, 1.4, key="speedup_vs_dyn")),
             row("ORT int8-static", 64, **recipe, **span(1.0, 0.9, 1.1, key="speedup_vs_dyn"))]
-    text = both(lesson.static_speed_paragraph(rows))
+    text = both(accuracy.static_speed_paragraph(rows))
     assert "wide_mlp, batch 1: ORT int8-static ×1.30 faster (×1.20–1.40); wide_mlp, batch 64: "\
         "ORT int8-static no measurable difference (×0.90–1.10)" in text
     assert "ORT int8-static = MinMax per-tensor QDQ" in text
     assert "only MinMax was timed" in text
-    assert lesson.static_speed_paragraph(rows[:0]) is None
+    assert accuracy.static_speed_paragraph(rows[:0]) is None
 
 
 def test_file_sizes_are_read_against_fp32_of_the_same_runtime() -> None:
     rows = [row("torch fp32", 1, size_ratio=1.0), row("torch int8-dyn", 1, size_ratio=0.2534),
             row("torch fp16", 1, size_ratio=0.5)]
-    text = both(lesson.size_paragraph(rows, "wide_mlp"))
+    text = both(accuracy.size_paragraph(rows, "wide_mlp"))
     assert "torch int8-dyn 0.25, torch fp16 0.50" in text and "1 byte instead of 4" in text
 
 

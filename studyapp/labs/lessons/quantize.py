@@ -8,6 +8,10 @@ own runtime, `speedup_vs_torch` and `speedup_vs_ort` against torch and ONNX Runt
 roofline (`bound`, `gflops`, `of_fp32_peak`, `precision_speed`, …), size, and on the
 trained model its accuracy; plus one untimed row per ONNX Runtime static recipe with its
 accuracy. A difference is said only when its interval excludes ×1.
+
+The speed paragraphs (ceilings, int8 against fp32, fp16 and bf16, the GPU) and the cards live
+here; the accuracy, size and static-recipe paragraphs in `quantize_accuracy.py`, the helpers
+both read the rows with in `quantize_rows.py`.
 """
 
 from __future__ import annotations
@@ -37,79 +41,38 @@ from studyapp.labs.lesson import (
     speedup_line,
     with_reading,
 )
+from studyapp.labs.quantize_accuracy import (
+    accuracy_paragraph,
+    size_paragraph,
+    static_paragraph,
+    static_speed_paragraph,
+)
 from studyapp.labs.quantize_arithmetic import Isa, arithmetic
-from studyapp.labs.readings import factor, join, times
-from studyapp.labs.roofline import BOUNDS, Roofline
+from studyapp.labs.quantize_rows import (
+    NOTHING,
+    ORT_DYNAMIC,
+    ORT_FP32,
+    SIXTEEN_BIT,
+    TORCH_FP32,
+    batches,
+    by_direction,
+    each,
+    models,
+    of_peak,
+    outcomes,
+    placed,
+    rate,
+    size_text,
+    timed,
+    value,
+    where_read,
+)
+from studyapp.labs.readings import join, times
+from studyapp.labs.roofline import Roofline
 from studyapp.labs.stats import Interval
 
-TORCH_FP32, ORT_FP32, ORT_DYNAMIC = "torch fp32", "ORT fp32", "ORT int8-dyn"
 INT8_VARIANTS = ("torch int8-dyn", ORT_DYNAMIC, "ORT int8-static")
-SIXTEEN_BIT = ("fp16", "bf16")
 BASELINE_KEYS = {TORCH_FP32: "speedup_vs_torch", ORT_FP32: "speedup_vs_ort"}
-METHODS = ("MinMax", "Entropy", "Percentile")
-NOTHING = Text("", "")
-PLACED = ("arithmetic_intensity", "ridge_flop_per_byte", "bytes_moved", "gflops", "flops",
-          "attainable_gflops", "latency_ms_median", "of_fp32_peak", "precision_speed")
-
-
-# --- reading the rows ---------------------------------------------------------------------
-
-
-def _f(row: Row, key: str) -> float:
-    """A number the row is known to hold (its caller checked)."""
-    return number(row, key) or 0.0
-
-
-def placed(row: Row | None) -> bool:
-    """Whether a row was placed on the roofline (it has a class and every number of it)."""
-    return row is not None and row.get("bound") in BOUNDS \
-        and all(number(row, key) is not None for key in PLACED)
-
-
-def timed(rows: Rows, model: str, variant: str, batch: int, device: str = "cpu") -> Row | None:
-    """The timed row of one variant, model and batch."""
-    row = find(rows, model=model, variant=variant, batch_size=batch, device=device)
-    return row if number(row, "latency_ms_median") is not None else None
-
-
-def models(rows: Rows) -> list[str]:
-    """The models with timed rows, in the order they were measured."""
-    return list(dict.fromkeys(str(row["model"]) for row in rows
-                              if number(row, "latency_ms_median") is not None))
-
-
-def batches(rows: Rows, model: str) -> list[int]:
-    """The batch sizes `model` was timed at on the CPU, smallest first."""
-    return sorted({int(_f(row, "batch_size")) for row in rows
-                   if row.get("model") == model and row.get("device") == "cpu"
-                   and number(row, "latency_ms_median") is not None})
-
-
-def study(rows: Rows, model: str) -> list[Row]:
-    """The untimed rows of ONNX Runtime's static recipes on `model` (accuracy, size)."""
-    return [row for row in rows if row.get("model") == model and row.get("calibration")
-            and row.get("batch_size") is None and number(row, "accuracy") is not None]
-
-
-def _each(parts: Sequence[Text], separator: str = ", ") -> Text:
-    return Text(separator.join(part.bg for part in parts),
-                separator.join(part.en for part in parts))
-
-
-def _and(names: Sequence[str]) -> Text:
-    if len(names) < 2:
-        return Text("".join(names), "".join(names))
-    head = ", ".join(names[:-1])
-    return Text(f"{head} и {names[-1]}", f"{head} and {names[-1]}")
-
-
-def _size(nbytes: float) -> str:
-    return f"{nbytes / 1e6:.1f} MB" if nbytes >= 1e6 else f"{nbytes / 1e3:.0f} kB"
-
-
-def _in_cache(row: Row) -> Text:
-    return (Text("от кеша", "from the cache") if row.get("data_in_cache")
-            else Text("от паметта", "from memory"))
 
 
 # --- the arithmetic and the roofline ------------------------------------------------------
@@ -119,7 +82,7 @@ def arithmetic_paragraph(isa: Isa, roof: Roofline) -> Text:
     """The ceilings: the measured roofline, and what each precision's arithmetic can reach
     against the fp32 peak on this instruction set."""
     ceilings = [arithmetic(precision, isa) for precision in ("int8", "bf16", "fp16")]
-    listed = _each([Text(f"{c.precision} ×{c.speed:g} ({c.why.bg})",
+    listed = each([Text(f"{c.precision} ×{c.speed:g} ({c.why.bg})",
                          f"{c.precision} ×{c.speed:g} ({c.why.en})") for c in ceilings], "; ")
     load = "?" if roof.load_average is None else f"{roof.load_average:.2f}"
     return Text(
@@ -170,33 +133,6 @@ def _int8_rows(rows: Rows, model: str, batch: int, key: str) -> list[Row]:
     return [row for row in found if row is not None and interval(row, key) is not None]
 
 
-def _by_direction(found: dict[str, Interval | None]) -> tuple[list[str], list[str], list[str]]:
-    """The names measurably faster, measurably slower, and with no measurable difference."""
-    faster = [name for name, value in found.items() if value and value.direction() > 0]
-    slower = [name for name, value in found.items() if value and value.direction() < 0]
-    same = [name for name, value in found.items() if value and value.direction() == 0]
-    return faster, slower, same
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _outcomes(found: dict[str, Interval | None], faster: Text, slower: Text,
-              same: Text = NOTHING) -> Text:
-    """"Gain: A — why; loss: B — why; no measurable difference: C." from the intervals (a
-    label and a list, so no verb has to agree with how many there are)."""
-    labels = (Text("печалба", "gain"), Text("загуба", "loss"),
-              Text("без измерима разлика", "no measurable difference"))
-    parts = [Text(f"{label.bg}: {_and(names).bg}{why.bg}", f"{label.en}: {_and(names).en}{why.en}")
-             for names, label, why in zip(_by_direction(found), labels, (faster, slower, same),
-                                          strict=True) if names]
-    if not parts:
-        return NOTHING
-    joined = _each(parts, "; ")
-    return Text(f"{_capital(joined.bg)}.", f"{_capital(joined.en)}.")
-
-
 def _trust(base: Baseline, rows: Rows, model: str, batch: int) -> Text:
     gap = times(base.gap)
     head = Text(f"ORT fp32 спрямо torch fp32: {gap.bg}.", f"ORT fp32 against torch fp32: {gap.en}.")
@@ -226,44 +162,44 @@ def _trust(base: Baseline, rows: Rows, model: str, batch: int) -> Text:
 
 def _memory_reason(fp32: Row, int8: Sequence[Row], gains: dict[str, Interval | None]) -> Text:
     cached = any(row.get("data_in_cache") for row in int8) and not fp32.get("data_in_cache")
-    int8_bytes = min(_f(row, "bytes_moved") for row in int8)
+    int8_bytes = min(value(row, "bytes_moved") for row in int8)
     fits = Text(" — достатъчно малко, за да стоят в последното ниво кеш, където fp32 не се "
                 "побират", " — small enough for the last-level cache, where fp32's do not fit") \
         if cached else NOTHING
     return join(Text(
         f"{fp32['variant']} е ограничен от паметта ({fp32['arithmetic_intensity']:.3g} FLOP/B, "
         f"под прага {fp32['ridge_flop_per_byte']:.3g}): едно извикване чете "
-        f"{_size(_f(fp32, 'bytes_moved'))} тегла и данни {_in_cache(fp32).bg}, а с int8 — "
-        f"{_size(int8_bytes)}{fits.bg}. Под прага помагат само по-малко байтове, а int8 дава "
+        f"{size_text(value(fp32, 'bytes_moved'))} тегла и данни {where_read(fp32).bg}, а с int8 — "
+        f"{size_text(int8_bytes)}{fits.bg}. Под прага помагат само по-малко байтове, а int8 дава "
         "точно това.",
         f"{fp32['variant']} is memory-bound ({fp32['arithmetic_intensity']:.3g} FLOP/B, under "
         f"the ridge {fp32['ridge_flop_per_byte']:.3g}): a call reads "
-        f"{_size(_f(fp32, 'bytes_moved'))} of weights and data {_in_cache(fp32).en}, with "
-        f"int8 {_size(int8_bytes)}{fits.en}. Below the ridge only fewer bytes help, and that is "
-        "what int8 offers."), _outcomes(
+        f"{size_text(value(fp32, 'bytes_moved'))} of weights and data {where_read(fp32).en}, with "
+        f"int8 {size_text(int8_bytes)}{fits.en}. Below the ridge only fewer bytes help, and that "
+        "is what int8 offers."), outcomes(
         gains, Text(" — от по-малкото байтове", " — from the fewer bytes"),
         Text(" — по-малкото байтове не покриха останалата работа",
              " — fewer bytes did not pay for the rest of its work")))
 
 
 def _compute_reason(fp32: Row, int8: Sequence[Row], gains: dict[str, Interval | None]) -> Text:
-    reached = _each([Text(
-        f"{row['variant']} {_f(row, 'gflops'):.3g} GOP/s ({factor(_f(row, 'of_fp32_peak'))} от "
-        f"fp32 пика, {_f(row, 'share_of_roofline'):.0%} от своя таван)",
-        f"{row['variant']} {_f(row, 'gflops'):.3g} GOP/s ({factor(_f(row, 'of_fp32_peak'))} the "
-        f"fp32 peak, {_f(row, 'share_of_roofline'):.0%} of its ceiling)") for row in int8], "; ")
-    speed = _f(int8[0], "precision_speed")
+    reached = each([Text(
+        f"{row['variant']} {rate(row)} GOP/s ({of_peak(row)} от "
+        f"fp32 пика, {value(row, 'share_of_roofline'):.0%} от своя таван)",
+        f"{row['variant']} {rate(row)} GOP/s ({of_peak(row)} the "
+        f"fp32 peak, {value(row, 'share_of_roofline'):.0%} of its ceiling)") for row in int8], "; ")
+    speed = value(int8[0], "precision_speed")
     return join(Text(
         f"{fp32['variant']} е ограничен от изчисленията ({fp32['arithmetic_intensity']:.3g} "
-        f"FLOP/B, над прага {fp32['ridge_flop_per_byte']:.3g}): {_f(fp32, 'gflops'):.3g} "
-        f"GFLOP/s, {factor(_f(fp32, 'of_fp32_peak'))} от fp32 пика. Над прага помага само "
+        f"FLOP/B, над прага {fp32['ridge_flop_per_byte']:.3g}): {rate(fp32)} "
+        f"GFLOP/s, {of_peak(fp32)} от fp32 пика. Над прага помага само "
         f"по-бърза аритметика: таванът на int8 тук е ×{speed:g} от fp32 пика, а постигнатото е "
         f"{reached.bg}.",
         f"{fp32['variant']} is compute-bound ({fp32['arithmetic_intensity']:.3g} FLOP/B, above "
-        f"the ridge {fp32['ridge_flop_per_byte']:.3g}): {_f(fp32, 'gflops'):.3g} GFLOP/s, "
-        f"{factor(_f(fp32, 'of_fp32_peak'))} the fp32 peak. Above the ridge only faster arithmetic "
+        f"the ridge {fp32['ridge_flop_per_byte']:.3g}): {rate(fp32)} GFLOP/s, "
+        f"{of_peak(fp32)} the fp32 peak. Above the ridge only faster arithmetic "
         f"helps: int8's ceiling here is ×{speed:g} the fp32 peak, and what was reached is "
-        f"{reached.en}."), _outcomes(
+        f"{reached.en}."), outcomes(
         gains, NOTHING,
         Text(" — под темпото на самия fp32: таванът е това, което инструкциите позволяват, не "
              "това, което едно ядро постига", " — below fp32's own rate: the ceiling is what the "
@@ -271,17 +207,17 @@ def _compute_reason(fp32: Row, int8: Sequence[Row], gains: dict[str, Interval | 
 
 
 def _overhead_reason(fp32: Row, gains: dict[str, Interval | None]) -> Text:
-    allowed_ms = _f(fp32, "flops") / (_f(fp32, "attainable_gflops") * 1e9) * 1e3
+    allowed_ms = value(fp32, "flops") / (value(fp32, "attainable_gflops") * 1e9) * 1e3
     return join(Text(
         f"{fp32['variant']} е ограничен от постоянните разходи на извикване: "
-        f"{_size(_f(fp32, 'bytes_moved'))} тегла и данни стоят в кеша и roofline "
+        f"{size_text(value(fp32, 'bytes_moved'))} тегла и данни стоят в кеша и roofline "
         f"позволява {allowed_ms:.3g} ms, а извикването отнема {fp32['latency_ms_median']:.3g} "
         "ms — времето отива за диспечер, събуждане на нишки и малки ядра, така че int8 няма "
         "много за спестяване.",
-        f"{fp32['variant']} is overhead-bound: its {_size(_f(fp32, 'bytes_moved'))} of "
+        f"{fp32['variant']} is overhead-bound: its {size_text(value(fp32, 'bytes_moved'))} of "
         f"weights and data sit in the cache and the roofline allows {allowed_ms:.3g} ms, yet a "
         f"call takes {fp32['latency_ms_median']:.3g} ms — the time goes to dispatch, thread "
-        "wake-ups and small kernels, so int8 has little to save."), _outcomes(
+        "wake-ups and small kernels, so int8 has little to save."), outcomes(
         gains, Text(" — в работата около аритметиката, не в байтове или умножения",
                     " — in the work around the arithmetic, not in bytes or multiplies"),
         Text(" — превръщането на входа в int8 и на изхода обратно е работа, която толкова "
@@ -303,7 +239,7 @@ def int8_paragraph(rows: Rows, model: str, batch: int) -> Text | None:
     against = Text(f"спрямо {base.name}", f"against {base.name}") if base.measurable else \
         Text("спрямо fp32 на собствения му runtime", "against fp32 of its own runtime")
     found = {str(row["variant"]): interval(row, key) for row in int8}
-    listed = _each([Text(f"{name} {times(gain).bg}", f"{name} {times(gain).en}")
+    listed = each([Text(f"{name} {times(gain).bg}", f"{name} {times(gain).en}")
                     for name, gain in found.items()])
     on_roofline = [row for row in int8 if placed(row)]
     reason = NOTHING
@@ -333,18 +269,19 @@ def _small_batch_reason(fp32: Row, halves: dict[str, Row], batch: int) -> Text:
     if fp32.get("bound") != "memory":
         return Text(f"При пакет {batch} torch fp32 вече е ограничен от изчисленията.",
                     f"At batch {batch} torch fp32 is already compute-bound.")
-    half_bytes = min(_f(row, "bytes_moved") for row in halves.values())
+    half_bytes = min(value(row, "bytes_moved") for row in halves.values())
     fits = any(row.get("data_in_cache") for row in halves.values()) \
         and not fp32.get("data_in_cache")
     cache = Text(", които се побират в последното ниво кеш, където fp32 не се побират",
                  ", which fit in the last-level cache, where fp32's do not") if fits else NOTHING
     return join(Text(
         f"При пакет {batch} torch fp32 е ограничен от паметта и чете "
-        f"{_size(_f(fp32, 'bytes_moved'))} {_in_cache(fp32).bg}; 16-битовите тегла са "
-        f"половината байтове ({_size(half_bytes)}){cache.bg}.",
-        f"At batch {batch} torch fp32 is memory-bound, reading {_size(_f(fp32, 'bytes_moved'))} "
-        f"{_in_cache(fp32).en}; 16-bit weights are half the bytes ({_size(half_bytes)})"
-        f"{cache.en}."), _outcomes(
+        f"{size_text(value(fp32, 'bytes_moved'))} {where_read(fp32).bg}; 16-битовите тегла са "
+        f"половината байтове ({size_text(half_bytes)}){cache.bg}.",
+        f"At batch {batch} torch fp32 is memory-bound, reading "
+        f"{size_text(value(fp32, 'bytes_moved'))} "
+        f"{where_read(fp32).en}; 16-bit weights are half the bytes ({size_text(half_bytes)})"
+        f"{cache.en}."), outcomes(
         {name: interval(row) for name, row in halves.items()},
         Text(" — от половината байтове", " — from the halved bytes"),
         Text(" — половината байтове не покриха останалата работа",
@@ -358,14 +295,14 @@ def _large_batch_reason(fp32: Row, halves: dict[str, Row], batch: int) -> Text:
         "memory": Text("ограничен от паметта", "memory-bound"),
         "overhead": Text("ограничен от постоянните разходи на извикване", "overhead-bound"),
     }[str(fp32["bound"])]
-    reached = _each([Text(
-        f"{name} {_f(row, 'gflops'):.3g} GFLOP/s ({factor(_f(row, 'of_fp32_peak'))} от fp32 пика)",
-        f"{name} {_f(row, 'gflops'):.3g} GFLOP/s ({factor(_f(row, 'of_fp32_peak'))} the fp32 peak)")
+    reached = each([Text(
+        f"{name} {rate(row)} GFLOP/s ({of_peak(row)} от fp32 пика)",
+        f"{name} {rate(row)} GFLOP/s ({of_peak(row)} the fp32 peak)")
         for name, row in halves.items()])
-    converted = [name for name, row in halves.items() if _f(row, "precision_speed") <= 1]
+    converted = [name for name, row in halves.items() if value(row, "precision_speed") <= 1]
     why = [Text(
-        f"процесорът смята {name} направо (таван ×{_f(row, 'precision_speed'):g} от fp32 пика)",
-        f"the CPU computes {name} natively (ceiling ×{_f(row, 'precision_speed'):g} the fp32 "
+        f"процесорът смята {name} направо (таван ×{value(row, 'precision_speed'):g} от fp32 пика)",
+        f"the CPU computes {name} natively (ceiling ×{value(row, 'precision_speed'):g} the fp32 "
         "peak)") for name, row in halves.items() if name not in converted]
     if converted:
         either = Text(" или ".join(converted), " or ".join(converted))
@@ -376,11 +313,11 @@ def _large_batch_reason(fp32: Row, halves: dict[str, Row], batch: int) -> Text:
             "converted to fp32 for the arithmetic, so the fp32 peak is the limit"))
     return Text(
         f"При пакет {batch} всяко тегло служи на {batch} входа и torch fp32 е {bound.bg} "
-        f"({_f(fp32, 'gflops'):.3g} GFLOP/s, {factor(_f(fp32, 'of_fp32_peak'))} от fp32 пика); "
-        f"{reached.bg} — {_each(why, '; ').bg}.",
+        f"({rate(fp32)} GFLOP/s, {of_peak(fp32)} от fp32 пика); "
+        f"{reached.bg} — {each(why, '; ').bg}.",
         f"At batch {batch} each weight serves {batch} inputs and torch fp32 is {bound.en} "
-        f"({_f(fp32, 'gflops'):.3g} GFLOP/s, {factor(_f(fp32, 'of_fp32_peak'))} the fp32 peak); "
-        f"{reached.en} — {_each(why, '; ').en}.")
+        f"({rate(fp32)} GFLOP/s, {of_peak(fp32)} the fp32 peak); "
+        f"{reached.en} — {each(why, '; ').en}.")
 
 
 def half_paragraph(rows: Rows, model: str) -> Text | None:
@@ -400,12 +337,12 @@ def half_paragraph(rows: Rows, model: str) -> Text | None:
         return None
 
     def at_both(precision: str) -> Text:
-        found = _each([Text(f"{times(interval(halves[b].get(precision))).bg} при пакет {b}",
+        found = each([Text(f"{times(interval(halves[b].get(precision))).bg} при пакет {b}",
                             f"{times(interval(halves[b].get(precision))).en} at batch {b}")
                        for b in ends])
         return Text(f"{precision} {found.bg}", f"{precision} {found.en}")
 
-    speeds = _each([at_both(precision) for precision in SIXTEEN_BIT], "; ")
+    speeds = each([at_both(precision) for precision in SIXTEEN_BIT], "; ")
     reasons = []
     for reason, batch in zip((_small_batch_reason, _large_batch_reason), ends, strict=True):
         row = fp32[batch]
@@ -417,225 +354,6 @@ def half_paragraph(rows: Rows, model: str) -> Text | None:
         *reasons)
 
 
-# --- accuracy and size --------------------------------------------------------------------
-
-
-def image_points(row: Row) -> float | None:
-    """One test image in accuracy points: the resolution of the accuracy figures."""
-    images = number(row, "test_images")
-    return 100 / images if images else None
-
-
-def accuracy_change(row: Row) -> Text:
-    """How a variant's answers differ from fp32's, with the test's resolution."""
-    changed, pp, point = (number(row, "images_changed"), number(row, "accuracy_change_pp"),
-                          image_points(row))
-    if changed is None or pp is None or point is None:
-        return Text("не е измерено", "not measured")
-    if changed == 0:
-        return Text("същият отговор за всяко изображение", "the same answer on every image")
-    answers = Text("1 сменен отговор", "1 answer changed") if changed == 1 else \
-        Text(f"{changed:.0f} сменени отговора", f"{changed:.0f} answers changed")
-    net = round(pp / point)
-    if net == 0:
-        return Text(f"{answers.bg}, точността нетно без промяна",
-                    f"{answers.en}, accuracy unchanged net")
-    images = Text("изобр.", "image" if abs(net) == 1 else "images")
-    return Text(f"{answers.bg}, нетно {pp:+.2f} пункта ({net:+d} {images.bg})",
-                f"{answers.en}, net {pp:+.2f} points ({net:+d} {images.en})")
-
-
-def kept_accuracy(row: Row) -> bool | None:
-    """Whether the net change is within one test image (None when not measured)."""
-    pp, point = number(row, "accuracy_change_pp"), image_points(row)
-    if pp is None or point is None:
-        return None
-    return abs(pp) <= point * 1.001  # one image, whatever the float rounding
-
-
-def accuracy_paragraph(rows: Rows, model: str) -> Text | None:
-    """Accuracy of every CPU variant of the trained model against torch fp32, with the
-    resolution of the test: "kept" means within one image."""
-    sizes = batches(rows, model)
-    if not sizes:
-        return None
-    scored = [row for row in rows if row.get("model") == model and row.get("device") == "cpu"
-              and row.get("batch_size") == sizes[0] and number(row, "accuracy") is not None]
-    fp32 = find(scored, variant=TORCH_FP32)
-    point = image_points(fp32) if fp32 else None
-    if fp32 is None or point is None:
-        return None
-    others = [row for row in scored if row is not fp32]
-    listed = _each([Text(f"{row['variant']}: {accuracy_change(row).bg}",
-                         f"{row['variant']}: {accuracy_change(row).en}") for row in others], "; ")
-    kept = [str(row["variant"]) for row in others if kept_accuracy(row)]
-    moved = [str(row["variant"]) for row in others if kept_accuracy(row) is False]
-    verdicts = []
-    if kept:
-        verdicts.append(Text(f"{_and(kept).bg} запазиха точността до тази разделителна "
-                             "способност", f"{_and(kept).en} kept accuracy to that resolution"))
-    if moved:
-        verdicts.append(Text(f"{_and(moved).bg} я промениха с повече",
-                             f"{_and(moved).en} moved it by more"))
-    return Text(
-        f"{model}, точност върху {fp32['test_images']} тестови изображения (едно изображение е "
-        f"{point:.2f} пункта): torch fp32 {fp32['accuracy']:.2%}. {listed.bg}. В рамките на "
-        f"едно изображение този тест не различава промяна от липса на промяна: "
-        f"{_each(verdicts, '; ').bg}.",
-        f"{model}, accuracy on {fp32['test_images']} test images (one image is {point:.2f} "
-        f"points): torch fp32 {fp32['accuracy']:.2%}. {listed.en}. Within one image this test "
-        f"cannot tell a change from none: {_each(verdicts, '; ').en}.")
-
-
-def size_paragraph(rows: Rows, model: str) -> Text | None:
-    """Each variant's file against fp32 of the same runtime."""
-    sizes = batches(rows, model)
-    shares = [row for row in rows if sizes and row.get("model") == model
-              and row.get("device") == "cpu" and row.get("batch_size") == sizes[0]
-              and row.get("precision") != "fp32" and number(row, "size_ratio") is not None]
-    if not shares:
-        return None
-    listed = ", ".join(f"{row['variant']} {row['size_ratio']:.2f}" for row in shares)
-    return Text(
-        f"{model}, файлове спрямо fp32 на същия runtime: {listed}. int8 тегло е 1 байт вместо "
-        "4, но файлът пази и мащаби, нулеви точки, отклонения в 32 бита и графа — постоянна "
-        "част, която тежи повече при малък модел; 16-битовото тегло е 2 байта.",
-        f"{model}, files against fp32 of the same runtime: {listed}. An int8 weight is 1 byte "
-        "instead of 4, but the file also keeps scales, zero points, 32-bit biases and the "
-        "graph — a fixed part that weighs more in a small model; a 16-bit weight is 2 bytes.")
-
-
-# --- ONNX Runtime static quantization -----------------------------------------------------
-
-
-def _span(values: Sequence[float]) -> str:
-    low, high = min(values), max(values)
-    return f"{low:.2%}" if low == high else f"{low:.2%}–{high:.2%}"
-
-
-def _pairs(rows: Sequence[Row], key: str, first: str, second: str) -> list[float]:
-    """Accuracy differences (second − first, in points) between recipes alike but in `key`."""
-    def alike(row: Row) -> tuple[object, ...]:
-        return tuple(row.get(name) for name in ("calibration", "weight_scales", "format")
-                     if name != key)
-
-    changes = []
-    for row in rows:
-        if row.get(key) != first:
-            continue
-        other = next((match for match in rows if match.get(key) == second
-                      and alike(match) == alike(row)), None)
-        if other is not None:
-            changes.append(100 * (_f(other, "accuracy") - _f(row, "accuracy")))
-    return changes
-
-
-def _pair_sentence(changes: Sequence[float], what: Text) -> Text:
-    if not changes:
-        return NOTHING
-    if all(abs(change) < 1e-9 for change in changes):
-        return Text(f"{what.bg} не промени точността в нито една двойка.",
-                    f"{what.en} changed accuracy in no pair.")
-    low, high = min(changes), max(changes)
-    span = f"{low:+.2f}" if abs(high - low) < 1e-9 else f"{low:+.2f}…{high:+.2f}"
-    return Text(f"{what.bg} промени точността с {span} пункта.",
-                f"{what.en} moved accuracy by {span} points.")
-
-
-STATIC_BUYS = Text(
-    "Статичната квантизация купува скорост: с обхвати, фиксирани предварително, "
-    "графът смята в int8 от слой до слой и не изчислява обхват при всяко извикване. "
-    "Динамичната мери обхвата на всеки вход при всяко извикване, така че мащабите ѝ пасват на "
-    "входа — обикновено тя е по-точната. Калибрирането не прави статичната по-точна; то избира "
-    "фиксираните обхвати: MinMax пази всичко видяно, Entropy и Percentile отрязват редките "
-    "крайности за по-ситни стъпки.",
-    "What static quantization buys is speed: with every range fixed ahead of time the graph "
-    "runs int8 from layer to layer and computes no range per call. Dynamic quantization "
-    "measures each input's range on every call, so its scales fit the input in hand — it is "
-    "usually the more accurate. Calibration does not make static more accurate; it picks the "
-    "fixed ranges: MinMax keeps everything it saw, Entropy and Percentile clip rare extremes "
-    "for finer steps.")
-
-
-def static_paragraph(rows: Rows, model: str) -> Text | None:
-    """ONNX Runtime's static recipes on the trained model: accuracy by calibration method,
-    weight scales and format, against dynamic int8 and fp32, and what static buys."""
-    recipes = study(rows, model)
-    if not recipes:
-        return None
-    first = recipes[0]
-    point = image_points(first)
-    methods = [Text(f"{method} {_span([_f(r, 'accuracy') for r in found])}",
-                    f"{method} {_span([_f(r, 'accuracy') for r in found])}")
-               for method in METHODS
-               if (found := [r for r in recipes if r.get("calibration") == method])]
-    sizes = batches(rows, model)
-    dynamic = timed(rows, model, ORT_DYNAMIC, sizes[0]) if sizes else None
-    fp32 = timed(rows, model, TORCH_FP32, sizes[0]) if sizes else None
-    compared = Text(
-        f"; динамична int8 {dynamic['accuracy']:.2%}, torch fp32 {fp32['accuracy']:.2%}",
-        f"; dynamic int8 {dynamic['accuracy']:.2%}, torch fp32 {fp32['accuracy']:.2%}") \
-        if dynamic and fp32 and number(dynamic, "accuracy") is not None \
-        and number(fp32, "accuracy") is not None else NOTHING
-    seven = Text(", тегла в 7 бита, както ONNX Runtime съветва без VNNI",
-                 ", weights in 7 bits, as ONNX Runtime advises without VNNI") \
-        if first.get("reduce_range") else NOTHING
-    accuracies = [_f(row, "accuracy") for row in recipes]
-    spread = (max(accuracies) - min(accuracies)) * 100
-    resolution = Text(
-        f"Всички {len(recipes)} статични варианта са в рамките на едно изображение един от "
-        "друг: на този тест изборът между тях не се вижда.",
-        f"All {len(recipes)} static variants lie within one image of each other: on this test "
-        "the choice between them does not show.") \
-        if point is not None and spread <= point * 1.001 else Text(
-        f"Статичните варианти се разминават с до {spread:.2f} пункта.",
-        f"The static variants differ by up to {spread:.2f} points.")
-    return join(
-        Text(f"{model}, статична int8 в ONNX Runtime (активации u8, тегла s8{seven.bg}, обхвати "
-             f"от {first.get('calibration_images')} обучаващи изображения), точност: "
-             f"{_each(methods).bg}{compared.bg}.",
-             f"{model}, static int8 in ONNX Runtime (activations u8, weights s8{seven.en}, ranges "
-             f"from {first.get('calibration_images')} training images), accuracy: "
-             f"{_each(methods).en}{compared.en}."),
-        _pair_sentence(_pairs(recipes, "weight_scales", "per-tensor", "per-channel"),
-                       Text("Мащаб на тегла по канал вместо на тензор",
-                            "Per-channel weight scales instead of per-tensor")),
-        _pair_sentence(_pairs(recipes, "format", "QDQ", "QOperator"),
-                       Text("QOperator вместо QDQ (същите мащаби, записани другояче)",
-                            "QOperator instead of QDQ (the same scales, written another way)")),
-        resolution, STATIC_BUYS)
-
-
-def static_speed_paragraph(rows: Rows) -> Text | None:
-    """The timed static recipes against dynamic int8 in ONNX Runtime, per model and batch."""
-    found = [row for row in rows if interval(row, "speedup_vs_dyn") is not None]
-    if not found:
-        return None
-    groups: dict[tuple[object, object], list[Row]] = {}
-    for row in found:
-        groups.setdefault((row["model"], row["batch_size"]), []).append(row)
-    parts = []
-    for (model, batch), here in groups.items():
-        listed = _each([Text(f"{row['variant']} {times(interval(row, 'speedup_vs_dyn')).bg}",
-                             f"{row['variant']} {times(interval(row, 'speedup_vs_dyn')).en}")
-                        for row in here])
-        parts.append(Text(f"{model}, пакет {batch}: {listed.bg}",
-                          f"{model}, batch {batch}: {listed.en}"))
-    joined = _each(parts, "; ")
-    recipes = ", ".join(dict.fromkeys(
-        f"{row['variant']} = {row['calibration']} {row['weight_scales']} {row['format']}"
-        for row in found))
-    return Text(
-        f"Статичната срещу динамичната int8 в ONNX Runtime, в едни и същи кръгове: {joined.bg}. "
-        f"Измерени рецепти: {recipes}. Форматът и мащабите на теглата могат да сменят ядрата, "
-        "а методът на калибриране сменя само стойностите на мащабите, затова от методите е "
-        "измерен само MinMax.",
-        f"Static against dynamic int8 in ONNX Runtime, in the same rounds: {joined.en}. Recipes "
-        f"timed: {recipes}. The format and the weight scales can change the kernels, while the "
-        "calibration method changes only the scale values, so of the methods only MinMax was "
-        "timed.")
-
-
 # --- the GPU ------------------------------------------------------------------------------
 
 
@@ -645,7 +363,7 @@ def gpu_paragraph(rows: Rows, model: str) -> Text | None:
     gpu = [row for row in rows if row.get("model") == model and row.get("device") == "cuda"]
     if not gpu:
         return None
-    sizes = sorted({int(_f(row, "batch_size")) for row in gpu})
+    sizes = sorted({int(value(row, "batch_size")) for row in gpu})
     big = sizes[-1]
     fp32 = timed(rows, model, TORCH_FP32, big, "cuda")
     if fp32 is None:
@@ -654,13 +372,13 @@ def gpu_paragraph(rows: Rows, model: str) -> Text | None:
         return Text(f"device=cuda: GPU редовете са пропуснати — {why}.",
                     f"device=cuda: the GPU rows are skipped — {why}.")
     found = {p: interval(timed(rows, model, f"torch {p}", big, "cuda")) for p in SIXTEEN_BIT}
-    faster, _, _ = _by_direction(found)
+    faster, _, _ = by_direction(found)
     why = Text("Тензорните ядра умножават 16-битови входове многократно по-бързо от fp32, а "
                "теглата са наполовина байтове.", "Tensor cores multiply 16-bit inputs several "
                "times faster than fp32, and the weights are half the bytes.") if faster else \
         Text("При толкова малко работа 16 бита не дадоха измерима печалба на GPU.",
              "With this little work 16 bits gave no measurable gain on the GPU.")
-    listed = _each([Text(f"{p} {times(found[p]).bg}", f"{p} {times(found[p]).en}")
+    listed = each([Text(f"{p} {times(found[p]).bg}", f"{p} {times(found[p]).en}")
                     for p in SIXTEEN_BIT])
     return join(Text(
         f"{model} на GPU при пакет {big}, спрямо fp32 на GPU "
