@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,33 @@ def test_the_real_rows_drive_the_verdict_and_cards_when_measured_cleanly(
         assert any("Could not measure cleanly" in text.en for text in reading)
         return
     assert_rows_drive_verdict_and_cards("quantize", rows, reading)
+
+
+def test_gpu_rows_are_built_like_cpu_ones_against_gpu_fp32() -> None:
+    """The GPU rows' own logic, run on the CPU: speed-ups against fp32 on the same device
+    only, a skipped variant kept as a row that says why. (The GPU itself is checked above.)"""
+    import torch
+
+    from studyapp.labs import harness
+    from studyapp.labs.digits import load_digits
+    from studyapp.labs.models import build
+    from studyapp.labs.quantize import timed_rows, with_sizes_and_accuracy
+    from studyapp.labs.quantize_variants import CPU_ONLY, skipped_variant, torch_variant
+
+    model = build("mlp").eval()
+    stand_ins = [
+        replace(torch_variant(f"torch {name}", name, converted, dtype, "cpu", 1), device="cuda")
+        for name, dtype, converted in (("fp32", torch.float32, model),
+                                       ("bf16", torch.bfloat16, build("mlp").bfloat16()))]
+    variants = [skipped_variant("torch int8-dyn", "int8", CPU_ONLY), *stand_ins]
+    x = load_digits().x_test[:64]
+    brief = harness.Plan(rounds=6, block_s=0.001, warmup=2, warmup_s=0.01)
+    rows = with_sizes_and_accuracy(timed_rows("mlp", variants, x, 1, brief), variants, {})
+    skipped, fp32, bf16 = rows
+    assert skipped["status"] == "skipped: torch's dynamic int8 is CPU-only"
+    assert skipped.get("latency_ms_median") is None and skipped["device"] == "cuda"
+    assert fp32["speedup"] == 1.0 and "speedup_vs_ort" not in fp32
+    assert findings.interval(bf16) is not None and bf16["size_ratio"] == pytest.approx(0.5, 0.1)
+    paragraph = lesson.gpu_paragraph(rows, "mlp")
+    assert paragraph is not None and "mlp on the GPU at batch 64" in paragraph.en
+    assert "CPU-only" in paragraph.en
