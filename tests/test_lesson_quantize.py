@@ -127,7 +127,7 @@ def test_a_weak_torch_baseline_is_named_and_int8_read_against_ort_fp32() -> None
     text = both(lesson.int8_paragraph(rows, "wide_mlp", 1))
     assert "ORT fp32 against torch fp32: ×2.50 faster (×2.33–2.70)" in text
     assert "The fastest fp32 here is ORT fp32" in text and "trust that comparison" in text
-    assert "torch int8-dyn would read ×3.00 faster (×2.80–3.20) — the weak baseline" in text
+    assert "torch int8-dyn reads ×3.00 faster (×2.80–3.20) — the weak baseline" in text
     assert "int8 against ORT fp32: torch int8-dyn ×1.20 faster (×1.10–1.30)" in text
     assert "ORT fp32 is memory-bound" in text and "68.0 MB" in text and "17.0 MB" in text
     assert "small enough for the last-level cache" in text
@@ -143,7 +143,7 @@ def test_a_weak_ort_baseline_sends_the_reader_to_torch_fp32() -> None:
                      gflops=72, of_peak=0.72, speed=2.0)]
     text = both(lesson.int8_paragraph(rows, "wide_mlp", 64))
     assert "The fastest fp32 here is torch fp32" in text
-    assert "Against ORT fp32 alone ORT int8-dyn would read ×1.80 faster" in text
+    assert "Against ORT fp32 alone ORT int8-dyn reads ×1.80 faster" in text
     assert "int8 against torch fp32: torch int8-dyn ×1.10 faster (×1.05–1.15)" in text
     assert "torch fp32 is compute-bound" in text and "only faster arithmetic helps" in text
     assert "int8's ceiling here is ×2 the fp32 peak" in text
@@ -279,7 +279,7 @@ def test_static_recipes_are_compared_by_method_scales_and_format_with_their_reso
     rows = [scored("torch fp32", 348 / 355, 0), scored("ORT int8-dyn", 349 / 355, 1),
             *static_rows(per_channel_gain=1)]
     text = both(accuracy.static_paragraph(rows, "mlp"))
-    assert "weights in 7 bits, as ONNX Runtime advises without VNNI" in text
+    assert "weights s8 in 7 bits, as ONNX Runtime advises without VNNI" in text
     assert "ranges from 128 training images" in text
     assert "MinMax 98.03%–98.31%, Entropy 98.03%–98.31%" in text
     assert "dynamic int8 98.31%, torch fp32 98.03%" in text

@@ -184,8 +184,8 @@ def static_paragraph(rows: Rows, model: str) -> Text | None:
         f"; dynamic int8 {dynamic['accuracy']:.2%}, torch fp32 {fp32['accuracy']:.2%}") \
         if dynamic and fp32 and number(dynamic, "accuracy") is not None \
         and number(fp32, "accuracy") is not None else NOTHING
-    seven = Text(", тегла в 7 бита, както ONNX Runtime съветва без VNNI",
-                 ", weights in 7 bits, as ONNX Runtime advises without VNNI") \
+    seven = Text(" в 7 бита, както ONNX Runtime съветва без VNNI",
+                 " in 7 bits, as ONNX Runtime advises without VNNI") \
         if first.get("reduce_range") else NOTHING
     accuracies = [value(row, "accuracy") for row in recipes]
     spread = (max(accuracies) - min(accuracies)) * 100

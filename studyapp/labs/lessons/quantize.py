@@ -149,9 +149,9 @@ def _trust(base: Baseline, rows: Rows, model: str, batch: int) -> Text:
     if flattered is not None and against_weak and against_best \
             and against_best.high < against_weak.low:
         alone = Text(
-            f" Спрямо само {weak} {flattered['variant']} би изглеждал {times(against_weak).bg} "
-            "— слабата основа ласкае int8.",
-            f" Against {weak} alone {flattered['variant']} would read "
+            f" Спрямо само {weak} {flattered['variant']} изглежда така: "
+            f"{times(against_weak).bg} — слабата основа ласкае int8.",
+            f" Against {weak} alone {flattered['variant']} reads "
             f"{times(against_weak).en} — the weak baseline flatters int8.")
     return join(head, Text(
         f"Най-бързият fp32 тук е {base.name}: истинската печалба на int8 се мери спрямо него, "
