@@ -1,20 +1,19 @@
-"""The variants the quantize lab compares: one trained model run in several precisions.
+"""The variants the quantize lab compares: one model run in several precisions and runtimes.
 
 torch fp32, dynamic int8 of the Linear layers, fp16 and bf16 on the CPU; the same model
-exported to ONNX and run by ONNX Runtime in fp32, dynamic int8 and static int8 (its
-activation scales calibrated on training images); and fp32, fp16 and bf16 on a CUDA GPU.
-Each variant says how big it is on disk and how to call it on an input batch; one that
-cannot run here says why instead.
+exported to ONNX and run by ONNX Runtime in fp32, dynamic int8 and static int8 (see
+`quantize_onnx`); and fp32, fp16 and bf16 on a CUDA GPU. Each variant knows its size on disk,
+the bytes of weights one call reads at its precision (for the roofline) and how to call it
+on an input batch; one that cannot run here says why instead.
 
 torch and onnxruntime are imported inside the functions (lab child process only).
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import logging
-from collections.abc import Callable, Iterator
+import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,14 +22,22 @@ import numpy as np
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness
-from studyapp.labs.onnx_export import INPUT_NAME, Exported, export, onnx_files, quiet_exporter
+from studyapp.labs.onnx_export import INPUT_NAME, Exported, onnx_files
+from studyapp.labs.quantize_onnx import (
+    Recipe,
+    cached_quantized,
+    dynamic,
+    quiet_quantizer,
+    timed_recipes,
+)
+from studyapp.labs.work import weight_bytes
 
 if TYPE_CHECKING:
     import torch
-    from onnxruntime.quantization import CalibrationDataReader
 
-CALIBRATION_BATCH = 32
 NO_GPU = Text("няма CUDA GPU", "no CUDA GPU")
+CPU_ONLY = Text("динамичната int8 в torch е само за CPU", "torch's dynamic int8 is CPU-only")
+INT8_BIAS_BYTES = 4  # int8 kernels keep biases in 32 bits (fp32, or int32 once quantized)
 
 Call = Callable[[], Any]
 
@@ -43,135 +50,136 @@ class Variant:
     runtime: str  # "torch" or "ORT"
     precision: str  # "fp32", "int8", "fp16", "bf16"
     device: str
-    size_bytes: int | None
-    prepare: Callable[[np.ndarray], Call] | None  # input batch → a call giving raw output
+    size_bytes: int | None = None
+    weight_bytes: int | None = None  # what one call reads of its weights, at its precision
+    io_bytes: int = 4  # bytes per input and output value
+    prepare: Callable[[np.ndarray], Call] | None = None  # input batch → a call giving output
     logits: Callable[[Any], np.ndarray] = np.asarray
-    synchronize: Callable[[], None] | None = None
+    synchronize: harness.Sync | None = None
+    recipe: Recipe | None = None  # how ONNX Runtime quantized it
     skipped: Text | None = None  # why it cannot run here (then `prepare` is None)
 
-
-@contextlib.contextmanager
-def quiet_quantizer() -> Iterator[None]:
-    """torch.ao's deprecation warnings and the ORT quantizer's log advice silenced."""
-    previous = logging.root.manager.disable
-    logging.disable(logging.WARNING)
-    try:
-        with quiet_exporter():
-            yield
-    finally:
-        logging.disable(previous)
+    def row(self) -> dict[str, Any]:
+        """The row keys that name this variant."""
+        row: dict[str, Any] = {"variant": self.name, "runtime": self.runtime,
+                               "precision": self.precision, "device": self.device,
+                               "size_bytes": self.size_bytes}
+        if self.recipe is not None:
+            row |= {"calibration": self.recipe.method, "weight_scales": self.recipe.scales,
+                    "format": self.recipe.format, "reduce_range": self.recipe.reduce_range}
+        return row
 
 
-def torch_variant(
-    name: str, precision: str, model: torch.nn.Module, dtype: torch.dtype, device: str,
-    folder: Path,
-) -> Variant:
-    """`model` (already converted) run by torch; its size is its saved state_dict."""
+def saved_size(model: torch.nn.Module) -> int:
+    """Bytes of the model's state_dict as `torch.save` writes it."""
     import torch
 
-    path = folder / f"{name.replace(' ', '_')}-{device}.pt"
+    buffer = io.BytesIO()
     with quiet_quantizer():
-        torch.save(model.state_dict(), path)
+        torch.save(model.state_dict(), buffer)
+    return buffer.getbuffer().nbytes
+
+
+def int8_weight_bytes(model: torch.nn.Module) -> int:
+    """The float model's weights at one byte each, its biases at 32 bits."""
+    return sum(param.numel() * (1 if name.endswith("weight") else INT8_BIAS_BYTES)
+               for name, param in model.named_parameters())
+
+
+def torch_variant(name: str, precision: str, model: torch.nn.Module, dtype: torch.dtype,
+                  device: str, weights: int) -> Variant:
+    """`model` (already converted) run by torch on `device`, fed `dtype` inputs."""
+    import torch
 
     def prepare(x: np.ndarray) -> Call:
         tensor = torch.from_numpy(np.array(x, dtype=np.float32)).to(device=device, dtype=dtype)
         return lambda: model(tensor)
 
-    return Variant(name, "torch", precision, device, path.stat().st_size, prepare,
+    return Variant(name, "torch", precision, device, saved_size(model), weights,
+                   io_bytes=torch.finfo(dtype).bits // 8, prepare=prepare,
                    logits=lambda out: out.float().cpu().numpy(),
                    synchronize=harness.synchronizer(device))
 
 
-def ort_variant(name: str, precision: str, path: Path, threads: int) -> Variant:
+def ort_variant(name: str, precision: str, path: Path, threads: int, weights: int,
+                recipe: Recipe | None = None) -> Variant:
     """An ONNX model on disk, run by ONNX Runtime on the CPU with every graph optimization."""
     session = harness.ort_session(path, threads=threads, opt_level="all")
 
     def prepare(x: np.ndarray) -> Call:
-        feeds = {INPUT_NAME: np.ascontiguousarray(x, dtype=np.float32)}
-        return lambda: session.run(None, feeds)[0]
+        return harness.ort_call(session, {INPUT_NAME: np.ascontiguousarray(x, np.float32)})
 
-    return Variant(name, "ORT", precision, "cpu", harness.file_size(*onnx_files(path)), prepare)
-
-
-def skipped_variant(name: str, precision: str, device: str, why: Text) -> Variant:
-    return Variant(name, "torch", precision, device, None, None, skipped=why)
+    return Variant(name, "ORT", precision, "cpu", harness.file_size(*onnx_files(path)),
+                   weights, prepare=prepare, logits=lambda out: np.asarray(out[0]),
+                   recipe=recipe)
 
 
-def calibration_reader(images: np.ndarray) -> CalibrationDataReader:
-    """Training images for `quantize_static`, handed out in small batches."""
-    from onnxruntime.quantization import CalibrationDataReader
-
-    class CalibrationImages(CalibrationDataReader):
-        def __init__(self) -> None:
-            self._batches = iter(np.array_split(images,
-                                                max(1, len(images) // CALIBRATION_BATCH)))
-
-        def get_next(self) -> dict[str, np.ndarray] | None:
-            batch = next(self._batches, None)
-            return None if batch is None else {INPUT_NAME: np.ascontiguousarray(batch)}
-
-    return CalibrationImages()
+def static_name(recipe: Recipe) -> str:
+    """"ORT int8-static" for the plain recipe (MinMax, per-tensor, QDQ), with what differs."""
+    differs = [part for part, plain in ((recipe.scales, "per-tensor"), (recipe.format, "QDQ"),
+                                        (recipe.method, "MinMax")) if part != plain]
+    return " ".join(["ORT int8-static", *map(str, differs)])
 
 
-def cpu_variants(
-    model: torch.nn.Module, calibration: np.ndarray, folder: Path, threads: int,
-    step: Callable[[Text], None],
-) -> tuple[list[Variant], Exported]:
-    """torch fp32, dynamic int8, fp16 and bf16; ORT fp32, dynamic int8 and static int8; and
-    how the ONNX file was exported."""
+def static_variant(exported: Exported, recipe: Recipe, calibration: np.ndarray, threads: int,
+                   weights: int) -> Variant:
+    """ONNX Runtime static int8 by `recipe` (its file made once and cached)."""
+    path = cached_quantized(exported, recipe, calibration)
+    return ort_variant(static_name(recipe), "int8", path, threads, weights, recipe)
+
+
+def torch_cpu_variants(model: torch.nn.Module) -> list[Variant]:
+    """torch fp32, dynamic int8 of the Linear layers, fp16 and bf16 on the CPU."""
     import torch
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_dynamic, quantize_static
 
-    with quiet_quantizer():
+    with quiet_quantizer():  # torch.ao's deprecation warnings
         int8 = torch.ao.quantization.quantize_dynamic(
             copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
-    variants = [
-        torch_variant("torch fp32", "fp32", model, torch.float32, "cpu", folder),
-        torch_variant("torch int8-dyn", "int8", int8, torch.float32, "cpu", folder),
-        torch_variant("torch fp16", "fp16", copy.deepcopy(model).half(), torch.float16, "cpu",
-                      folder),
-        torch_variant("torch bf16", "bf16", copy.deepcopy(model).bfloat16(), torch.bfloat16,
-                      "cpu", folder),
-    ]
-    step(Text("torch: int8, fp16, bf16", "torch: int8, fp16, bf16"))
-    exported = export(model, calibration, folder / "fp32.onnx")
-    dynamic, static = folder / "int8-dyn.onnx", folder / "int8-static.onnx"
-    with quiet_quantizer():
-        quantize_dynamic(exported.path, dynamic, weight_type=QuantType.QInt8)
-        quantize_static(
-            exported.path, static, calibration_reader(calibration),
-            quant_format=QuantFormat.QDQ, activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-        )
-    step(Text(f"ONNX (експорт: {exported.exporter}), int8 в ONNX Runtime",
-              f"ONNX (exporter: {exported.exporter}), int8 in ONNX Runtime"))
+    half, brain = copy.deepcopy(model).half(), copy.deepcopy(model).bfloat16()
     return [
-        *variants,
-        ort_variant("ORT fp32", "fp32", exported.path, threads),
-        ort_variant("ORT int8-dyn", "int8", dynamic, threads),
-        ort_variant("ORT int8-static", "int8", static, threads),
-    ], exported
+        torch_variant("torch fp32", "fp32", model, torch.float32, "cpu", weight_bytes(model)),
+        torch_variant("torch int8-dyn", "int8", int8, torch.float32, "cpu",
+                      int8_weight_bytes(model)),
+        torch_variant("torch fp16", "fp16", half, torch.float16, "cpu", weight_bytes(half)),
+        torch_variant("torch bf16", "bf16", brain, torch.bfloat16, "cpu", weight_bytes(brain)),
+    ]
 
 
-def gpu_variants(model: torch.nn.Module, folder: Path) -> list[Variant]:
+def ort_cpu_variants(model: torch.nn.Module, exported: Exported, calibration: np.ndarray,
+                     threads: int, reduce_range: bool) -> list[Variant]:
+    """ONNX Runtime fp32, dynamic int8 and static int8 by each recipe worth timing."""
+    int8 = int8_weight_bytes(model)
+    recipe = dynamic(reduce_range)
+    return [
+        ort_variant("ORT fp32", "fp32", exported.path, threads, weight_bytes(model)),
+        ort_variant("ORT int8-dyn", "int8", cached_quantized(exported, recipe, calibration),
+                    threads, int8, recipe),
+        *(static_variant(exported, static, calibration, threads, int8)
+          for static in timed_recipes(reduce_range)),
+    ]
+
+
+def skipped_variant(name: str, precision: str, why: Text) -> Variant:
+    return Variant(name, "torch", precision, "cuda", skipped=why)
+
+
+def gpu_variants(model: torch.nn.Module) -> list[Variant]:
     """fp32, fp16 and bf16 on the GPU; torch has no GPU kernels for dynamic int8."""
     import torch
 
-    variants = [skipped_variant(
-        "torch int8-dyn", "int8", "cuda",
-        Text("динамичната int8 в torch е само за CPU", "torch's dynamic int8 is CPU-only"))]
+    variants = [skipped_variant("torch int8-dyn", "int8", CPU_ONLY)]
     if not torch.cuda.is_available():
-        return variants + [skipped_variant(f"torch {precision}", precision, "cuda", NO_GPU)
+        return variants + [skipped_variant(f"torch {precision}", precision, NO_GPU)
                            for precision in ("fp32", "fp16", "bf16")]
     for precision, dtype in (("fp32", torch.float32), ("fp16", torch.float16),
                              ("bf16", torch.bfloat16)):
         name = f"torch {precision}"
         if dtype == torch.bfloat16 and not torch.cuda.is_bf16_supported():
             variants.append(skipped_variant(
-                name, precision, "cuda",
-                Text("този GPU няма bf16 (нужна е compute capability 8.0+)",
-                     "no bf16 on this GPU (needs compute capability 8.0+)")))
+                name, precision, Text("този GPU няма bf16 (нужна е compute capability 8.0+)",
+                                      "no bf16 on this GPU (needs compute capability 8.0+)")))
             continue
         converted = copy.deepcopy(model).to(device="cuda", dtype=dtype)
-        variants.append(torch_variant(name, precision, converted, dtype, "cuda", folder))
+        variants.append(torch_variant(name, precision, converted, dtype, "cuda",
+                                      weight_bytes(converted)))
     return variants
