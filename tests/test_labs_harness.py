@@ -81,8 +81,30 @@ def test_a_block_of_calls_lasts_at_least_the_plan_block() -> None:
     clock = FakeClock()
     fn, _ = scripted(clock, [1.0])
     timing = measure(fn, threads=1, clock=clock, plan=harness.Plan(rounds=8, block_s=0.01))
-    assert timing.rounds == 8 and timing.samples == 8 * 10
-    assert sum(timing.samples_ms) == pytest.approx(80.0)
+    assert timing.rounds == 8 and timing.samples == 8 * 9  # each block's first call aside
+    assert sum(timing.samples_ms) == pytest.approx(72.0)
+
+
+def test_the_first_call_of_a_block_pays_the_switch_and_stays_out_of_the_percentiles() -> None:
+    clock = FakeClock()
+    calls = {"n": 0}
+
+    def switching() -> None:  # every 4th call (the first of each 4-call block) is slow
+        calls["n"] += 1
+        clock.now += (9.0 if calls["n"] > 3 and (calls["n"] - 4) % 4 == 0 else 1.0) / 1e3
+
+    plan = harness.Plan(rounds=6, block_s=0.004, warmup=2, warmup_s=0.0)
+    timing = measure(switching, threads=1, clock=clock, plan=plan)
+    assert timing.samples == 6 * 3 and timing.p99_ms == pytest.approx(1.0)
+
+
+def test_each_variant_runs_at_its_own_thread_count() -> None:
+    seen: dict[str, set[int]] = {"one": set(), "two": set()}
+    found = harness.interleaved(
+        {name: (lambda name=name: seen[name].add(torch.get_num_threads())) for name in seen},
+        threads={"one": 1, "two": 2}, plan=harness.QUICK)
+    assert seen == {"one": {1}, "two": {2}}
+    assert found["one"].threads == 1 and found["two"].as_row()["threads"] == 2
 
 
 def test_a_slow_call_gets_one_call_per_round_and_fewer_warm_ups() -> None:

@@ -60,9 +60,11 @@ def test_stalled_rounds_measured_again_are_said_and_the_run_stays_clean() -> Non
 
 
 def test_a_disturbed_run_names_its_rows_and_offers_no_cards() -> None:
-    said = measurement_caution([timed("fp32"), timed("int8", noisy=True, batch=64)])
+    said = measurement_caution([timed("fp32"), timed("int8", noisy=True, batch=64),
+                                timed("ORT fp32", noisy=True) | {"model": "wide_mlp"}])
     assert said is not None
-    assert said.en.startswith("Could not measure cleanly: int8, batch 64")
+    assert said.en.startswith("Could not measure cleanly: int8, batch 64; wide_mlp ORT fp32, "
+                              "batch 1 —")
     assert "offers no review cards" in said.en
     assert "int8 (bg), пакет 64" in said.bg and "не се предлагат карти" in said.bg
 
@@ -152,3 +154,11 @@ def test_a_row_crowded_by_other_programs_says_how_many_cores_they_took() -> None
     assert said is not None
     assert "other programs kept 1.1 cores busy on average while they were timed" in said.en
     assert "други програми заемаха средно 1.1 ядра" in said.bg
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (0.0085, "×0.0085"), (0.7, "×0.70"), (2.9, "×2.90"), (14.27, "×14.3"), (166.0, "×166")])
+def test_a_factor_keeps_about_three_digits(value: float, shown: str) -> None:
+    from studyapp.labs.readings import factor
+
+    assert factor(value) == shown

@@ -28,7 +28,13 @@ def timed(ms: float, threads: int = 2) -> dict:
 
 def test_the_ridge_is_peak_over_bandwidth() -> None:
     assert ROOF.ridge == pytest.approx(5.0)
-    assert ROOF.at(1).ridge == pytest.approx(5.0) and ROOF.at(7) is ROOF.main
+    one = ROOF.at(1)
+    assert one is not None and one.ridge == pytest.approx(5.0) and ROOF.at(7) is None
+
+
+def test_a_row_at_a_thread_count_never_probed_is_left_unplaced() -> None:
+    row = place(timed(1.0, threads=7), Work(flops=100 * MB, bytes=200 * MB), ROOF)
+    assert "bound" not in row and "share_of_roofline" not in row
 
 
 def test_weights_far_larger_than_the_cache_at_low_intensity_are_memory_bound() -> None:
@@ -48,6 +54,13 @@ def test_high_intensity_is_compute_bound_on_the_peak() -> None:
 def test_small_work_in_the_cache_far_below_its_roofline_is_overhead_bound() -> None:
     row = place(timed(0.1), Work(flops=600_000, bytes=150_000), ROOF)
     assert row["data_in_cache"] and row["bound"] == "overhead"
+    assert row["share_of_roofline"] < 0.25
+
+
+def test_a_long_call_far_below_its_roofline_is_not_called_overhead() -> None:
+    """int8 of a 17 MB model at batch 64 taking 30 ms: a slow kernel, not per-call costs."""
+    row = place(timed(30.0), Work(flops=1.1e9, bytes=17 * MB, speed=2.0), ROOF)
+    assert row["data_in_cache"] and row["bound"] == "compute"
     assert row["share_of_roofline"] < 0.25
 
 
@@ -138,7 +151,7 @@ def test_a_row_above_the_roofline_makes_it_probe_again(monkeypatch) -> None:
     fast = place(timed(2.0) | {"variant": "gemv"}, Work(flops=200 * MB, bytes=80 * MB), ROOF)
     assert above_roofline(fast)  # 40 GB/s against 20
     better, notes = roofline_probe.checked([fast], ROOF)
-    assert better.bandwidth_gbs == 60.0 and better.at(1).peak_gflops == 70.0
+    assert better.bandwidth_gbs == 60.0 and better.ceilings[1].peak_gflops == 70.0
     assert better.measured_at == again.measured_at and not above_roofline(fast)
     assert len(notes) == 1 and "probed again: 100 GFLOP/s, 60.0 GB/s" in notes[0].en
 

@@ -367,8 +367,8 @@ def test_the_gpu_against_the_cpu_with_and_without_the_copy() -> None:
     for made in rows[2:]:
         made["device"] = "cuda"
     text = en(lesson.read_cuda(rows))
-    assert "with the input already on the device ×166.00 faster" in text
-    assert "with the host→device copy in the call ×66.00 faster" in text
+    assert "with the input already on the device ×166 faster" in text
+    assert "with the host→device copy in the call ×66.0 faster" in text
     assert "launching kernels" in text
 
 

@@ -149,7 +149,7 @@ def test_one_thread_against_two_follows_the_interval(speedup: Interval, bound: s
 
 
 def test_two_threads_far_slower_than_one_is_a_busy_core_not_the_model() -> None:
-    busy = rows(speedup=Interval(0.004, 0.003, 0.005), median=58.0, p99=70.0)
+    busy = rows(speedup=Interval(0.004, 0.003, 0.005), median=58.0, p99=70.0, bound=None)
     found = lesson.threads(busy)
     assert found is not None and found.busy
     text = lesson.read_threads(found, 2.9, 2)
@@ -221,4 +221,4 @@ def test_stalled_rounds_measured_again_are_said_and_the_cards_stay() -> None:
 def test_a_run_that_could_not_measure_cleanly_gives_no_answer_and_no_cards() -> None:
     run = rows(noisy=True)
     assert measured("latency", run) is None and result_cards("latency", run, []) == []
-    assert en(cautions(None, run)).startswith("Could not measure cleanly: harness, batch 1")
+    assert en(cautions(None, run)).startswith("Could not measure cleanly: mlp harness, batch 1")

@@ -72,8 +72,8 @@ def test_each_kind_onnx_runtime_does_faster_is_said_with_what_its_names_show() -
     assert "The bottleneck is layer 3 (Conv2d): 1.2 ms per pass, 40%" in said.en
     assert "torch spends most on convolutions: 1.54 ms per pass (52%)" in said.en
     assert ("For max-pooling torch took 0.89 ms per pass (aten::max_pool2d_with_indices, "
-            "aten::max_pool2d), ONNX Runtime 0.065 ms (NCHWc MaxPool): ONNX Runtime is ×13.70 "
-            "faster (×12.00–15.50).") in said.en
+            "aten::max_pool2d), ONNX Runtime 0.065 ms (NCHWc MaxPool): ONNX Runtime is ×13.7 "
+            "faster (×12.0–15.5).") in said.en
     assert "Torch's operator also writes the int64 position of every maximum" in said.en
     assert said.en.count("blocked NCHWc layout") == 2  # the convolutions and the max-pool
     # the most milliseconds saved first: max-pooling (0.825 ms) before convolutions (0.81 ms)
@@ -154,7 +154,7 @@ def test_the_cnn_at_batch_1_is_overhead_bound_not_compute_bound() -> None:
 
 def test_a_model_far_larger_than_the_cache_is_memory_bound() -> None:
     said = roofline_reading([placed("torch eager", 1, WIDE_1, 4.0)], ROOF)
-    assert "memory-bound (from memory); 8.55 GFLOP/s is 85% of what it allows" in said.en
+    assert "(data from memory) → memory-bound; 8.55 GFLOP/s is 85% of what it allows" in said.en
 
 
 def test_the_measured_answer_is_read_from_the_rows() -> None:

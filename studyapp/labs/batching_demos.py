@@ -7,9 +7,10 @@ timed in the same shuffled rounds as the kernel that defines its ceiling, and it
 the median of the per-round ratios, with an interval:
 
 - memory-bound: one 8192×8192 fp32 layer (256 MB of weights, far past any last-level
-  cache) at batch 1 in eager torch, against a plain read of the probe's 512 MB array;
-- compute-bound: the wide MLP at batch 256 in ONNX Runtime, against fp32 GEMM of the
-  probe's size in torch and in ONNX Runtime (per round the faster, as the probe takes).
+  cache) at batch 1 in eager torch, against the probe's reads of its 512 MB array (per
+  round the faster, as the probe takes);
+- compute-bound: the wide MLP at batch 256 in ONNX Runtime, against the probe's fp32 GEMM
+  in torch and in ONNX Runtime (per round the faster).
 
 torch and onnxruntime are imported inside the functions (lab child process only).
 """
@@ -68,27 +69,12 @@ def _gemm_side(roof: Roofline) -> int:
         else roofline_probe.GEMM_N
 
 
-def _ort_matmul(side: int, threads: int) -> harness.Call:
-    """side × side fp32 MatMul in ONNX Runtime, the weight an initializer (as the probe)."""
-    from onnx import TensorProto, helper, numpy_helper
-
-    rng = np.random.default_rng(0)
-    weight = numpy_helper.from_array(rng.random((side, side), dtype=np.float32), "b")
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["a", "b"], ["c"])], "gemm",
-        [helper.make_tensor_value_info("a", TensorProto.FLOAT, [side, side])],
-        [helper.make_tensor_value_info("c", TensorProto.FLOAT, [side, side])], [weight])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    session = harness.ort_session(model.SerializeToString(), threads=threads)
-    return harness.ort_call(session, {"a": rng.random((side, side), dtype=np.float32)})
-
-
 def _gemm_work(side: int) -> Work:
     return Work(2.0 * side**3, 3.0 * side * side * FLOAT_BYTES)
 
 
 def memory_kernels(seed: int) -> list[Kernel]:
-    """The 256 MB layer at batch 1, and the probe's read of 512 MB."""
+    """The 256 MB layer at batch 1, and the probe's reads of 512 MB."""
     import torch
     from torch import nn
 
@@ -100,35 +86,34 @@ def memory_kernels(seed: int) -> list[Kernel]:
     x = torch.rand(1, MEMORY_SIDE, generator=generator)
     weights = float(work.weight_bytes(layer))
     moved = weights + 2 * MEMORY_SIDE * FLOAT_BYTES  # the weights, the input and the output
-    data = torch.empty(roofline_probe.STREAM_BYTES // FLOAT_BYTES).fill_(1.0)
     side = f"{MEMORY_SIDE}×{MEMORY_SIDE}"
+    reads = roofline_probe.read_kernels(roofline_probe.STREAM_BYTES)
     return [
         Kernel("memory", Text(f"слой {side}, torch eager", f"{side} layer, torch eager"),
                lambda: layer(x), Work(2.0 * MEMORY_SIDE**2, moved), MEMORY_DEMO, 1, weights),
-        Kernel("read", Text(f"четене на {_mb(data.numel() * FLOAT_BYTES)}",
-                            f"read of {_mb(data.numel() * FLOAT_BYTES)}"),
-               data.sum, Work(float(data.numel()), float(data.numel() * FLOAT_BYTES)),
-               BANDWIDTH_PROBE),
+        *(Kernel(read.name, Text(_read_label(read), read.name), read.call,
+                 Work(read.amount / FLOAT_BYTES, read.amount), BANDWIDTH_PROBE)
+          for read in reads),
     ]
+
+
+def _read_label(read: roofline_probe.ProbeKernel) -> str:
+    """The probe's read named in Bulgarian."""
+    how = "сума" if read.name.endswith("sum") else "матрица по вектор"
+    return f"четене на {_mb(read.amount)}, {how}"
 
 
 def compute_kernels(wide: TrainedModel, session: onnxruntime.InferenceSession, side: int,
                     threads: int, seed: int) -> list[Kernel]:
     """The wide MLP at COMPUTE_BATCH in ONNX Runtime, and fp32 GEMM in torch and ORT."""
-    import torch
 
-    generator = torch.Generator().manual_seed(seed)
-    a, b = (torch.rand(side, side, generator=generator) for _ in range(2))
     x = sample_batch(COMPUTE_BATCH, seed)
-    gemm = f"GEMM {side}×{side}"
     return [
         Kernel("compute", Text(f"{wide.name}, ONNX Runtime", f"{wide.name}, ONNX Runtime"),
                harness.ort_call(session, {onnx_export.INPUT_NAME: x}),
                work.work(wide.model, COMPUTE_BATCH), COMPUTE_DEMO, COMPUTE_BATCH),
-        Kernel("gemm torch", Text(f"{gemm}, torch", f"{gemm}, torch"),
-               lambda: torch.mm(a, b), _gemm_work(side), PEAK_PROBE),
-        Kernel("gemm ort", Text(f"{gemm}, ONNX Runtime", f"{gemm}, ONNX Runtime"),
-               _ort_matmul(side, threads), _gemm_work(side), PEAK_PROBE),
+        *(Kernel(gemm.name, Text(gemm.name, gemm.name), gemm.call, _gemm_work(side),
+                 PEAK_PROBE) for gemm in roofline_probe.gemm_kernels(side, threads)),
     ]
 
 
@@ -165,16 +150,17 @@ def demonstrate(wide: TrainedModel, session: onnxruntime.InferenceSession, roof:
     `wide` at `threads`): a row each, placed on `roof`; the two demonstrations with their
     share of the probe kernel in the same rounds."""
     side = _gemm_side(roof)
-    memory, read = memory_kernels(seed)
+    memory, *reads = memory_kernels(seed)
     compute, *gemms = compute_kernels(wide, session, side, threads, seed)
-    kernels = (memory, read, compute, *gemms)
+    kernels = (memory, *reads, compute, *gemms)
     comparison = harness.interleaved({kernel.name: kernel.call for kernel in kernels},
                                      threads=threads, plan=plan, on_round=on_round)
     rows = {kernel.name: _row(kernel, comparison[kernel.name], roof) for kernel in kernels}
-    bandwidth = per_round(comparison, read, read.work.bytes)
+    bandwidth = [max(rates) for rates in zip(*(per_round(comparison, read, read.work.bytes)
+                                               for read in reads), strict=True)]
     rows[memory.name].update({
         "weights_bytes": memory.weights, "llc_bytes": roof.llc_bytes,
-        "probe_bytes": read.work.bytes, "probe_gbs": float(np.median(bandwidth)),
+        "probe_bytes": reads[0].work.bytes, "probe_gbs": float(np.median(bandwidth)),
         "threshold": MEMORY_MARK})
     put_interval(rows[memory.name], "share_of_probe",
                  shares(per_round(comparison, memory, memory.work.bytes), bandwidth))

@@ -23,55 +23,66 @@ LABS: tuple[LabInfo, ...] = (
         "latency", 1,
         Text("Латентност: едно измерване срещу истинско измерване",
              "Latency: one reading versus a real measurement"),
-        Text("Студено срещу топло извикване, разсейване на 20 единични измервания, "
-             "медиана/p90/p99 — защо едно time.time() не е измерване.",
-             "Cold versus warm call, the spread of 20 single readings, "
-             "median/p90/p99 — why one time.time() is not a measurement."),
+        Text("Първо извикване в нови процеси срещу топлата медиана, разсейване на 20 единични "
+             "измервания, медиана/p90/p99 с интервали, 1 срещу N нишки — защо едно "
+             "time.time() не е измерване.",
+             "The first call in fresh processes against the warm median, the spread of 20 "
+             "single readings, median/p90/p99 with intervals, 1 against N threads — why one "
+             "time.time() is not a measurement."),
     ),
     LabInfo(
         "quantize", 2,
         Text("Квантизация: fp32 срещу int8, fp16 и bf16",
              "Quantization: fp32 versus int8, fp16 and bf16"),
-        Text("Динамична int8 в PyTorch, динамична и статична int8 в ONNX Runtime, fp16/bf16: "
-             "точност, латентност при batch 1 и 64, размер на диска.",
-             "Dynamic int8 in PyTorch, dynamic and static int8 in ONNX Runtime, fp16/bf16: "
-             "accuracy, latency at batch 1 and 64, size on disk."),
+        Text("Динамична int8 в PyTorch, динамична и статична int8 в ONNX Runtime (MinMax, "
+             "Entropy, Percentile; по канал; QDQ/QOperator), fp16/bf16: точност, латентност "
+             "при пакет 1 и 64 върху roofline, размер на диска.",
+             "Dynamic int8 in PyTorch, dynamic and static int8 in ONNX Runtime (MinMax, "
+             "Entropy, Percentile; per channel; QDQ/QOperator), fp16/bf16: accuracy, latency "
+             "at batch 1 and 64 on the roofline, size on disk."),
     ),
     LabInfo(
         "prune", 2,
-        Text("Окъсяване: точност срещу разреденост",
+        Text("Окъсяване (pruning): точност срещу разреденост",
              "Pruning: accuracy versus sparsity"),
-        Text("Глобално окъсяване по големина 0–90% с и без дообучение, структурно окъсяване "
-             "на канали: точност, размер, латентност.",
-             "Global magnitude pruning 0–90% with and without fine-tuning, structured channel "
-             "pruning: accuracy, size, latency."),
+        Text("Глобално окъсяване по големина 0–90% с и без дообучение, маската на torch и "
+             "CSR ядро, структурирано окъсяване на неврони и канали: точност, размер и "
+             "латентност, мерени една до друга.",
+             "Global magnitude pruning 0–90% with and without fine-tuning, torch's mask and a "
+             "CSR kernel, structured pruning of neurons and channels: accuracy, size and "
+             "latency, timed side by side."),
     ),
     LabInfo(
         "batching", 3,
         Text("Пакетиране: пропускателна способност срещу латентност",
              "Batching: throughput versus latency"),
-        Text("Размер на пакета 1…256: латентност на пакет и на елемент, пропускателна "
-             "способност, 1 срещу всички нишки, CPU срещу GPU, дял от пиковите GFLOP/s.",
-             "Batch size 1…256: latency per batch and per item, throughput, one thread versus "
-             "all, CPU versus GPU, share of peak GFLOP/s."),
+        Text("Пакет 1…256 в eager torch, с пакетирани тегла и в ONNX Runtime: пропускателна "
+             "способност, латентност на елемент, платото от пакетирането, нишки 1…N, CPU "
+             "срещу GPU и две демонстрации на roofline.",
+             "Batch size 1…256 in eager torch, with packed weights and in ONNX Runtime: "
+             "throughput, latency per item, the packing plateau, threads 1…N, CPU versus GPU "
+             "and two roofline demonstrations."),
     ),
     LabInfo(
         "onnx", 4,
         Text("ONNX Runtime: експорт, проверка и оптимизация на графа",
              "ONNX Runtime: export, check and graph optimization"),
-        Text("Експорт с динамична ос на пакета, числова проверка спрямо torch, нива на "
-             "оптимизация на графа, torch срещу ONNX Runtime срещу torch.compile.",
-             "Export with a dynamic batch axis, numeric check against torch, graph "
-             "optimization levels, torch versus ONNX Runtime versus torch.compile."),
+        Text("Експорт с динамична ос на пакета, числова проверка спрямо torch, какво слива "
+             "или преподрежда всяко ниво на оптимизация на графа и колко печели, torch срещу "
+             "ONNX Runtime срещу torch.compile.",
+             "Export with a dynamic batch axis, numeric check against torch, what each graph "
+             "optimization level fuses or re-lays out and what that gains, torch versus ONNX "
+             "Runtime versus torch.compile."),
     ),
     LabInfo(
         "profile", 5,
         Text("Профилиране: къде отива времето",
              "Profiling: where the time goes"),
-        Text("Таблица на операторите от torch.profiler, тясното място, пикова памет, профил "
-             "на ONNX Runtime и мястото на модела върху roofline на тази машина.",
-             "torch.profiler operator table, the bottleneck, peak memory, ONNX Runtime "
-             "profile and where the model sits on this machine's roofline."),
+        Text("torch.profiler и профилът на ONNX Runtime един до друг по вид операция, тясното "
+             "място, пикова памет и мястото на модела върху roofline на тази машина.",
+             "torch.profiler and ONNX Runtime's profile side by side by kind of operation, "
+             "the bottleneck, peak memory and where the model sits on this machine's "
+             "roofline."),
     ),
 )
 

@@ -237,8 +237,10 @@ class _Rounds:
     """The state of one interleaved measurement: blocks, round values and the clock."""
 
     def __init__(self, timers: dict[str, Callable[[], float]], plan: Plan, seed: int,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], threads: dict[str, int],
+                 set_threads: Callable[[int], object]) -> None:
         self.timers, self.plan, self.clock = timers, plan, clock
+        self.threads, self._set_threads, self._current = threads, set_threads, 0
         self.order = np.random.default_rng(seed)
         self.cold: dict[str, float] = {}
         self.warmup: dict[str, int] = {}
@@ -248,6 +250,7 @@ class _Rounds:
     def prepare(self) -> None:
         """Each variant's cold call, its warm-up, and how many calls fill its block."""
         for name, timed in self.timers.items():
+            self.use(name)
             self.cold[name] = timed()
             warm: list[float] = []
             started = self.clock()
@@ -273,7 +276,20 @@ class _Rounds:
         for index in self.order.permutation(len(names)):
             name = names[index]
             timed = self.timers[name]
+            self.use(name)
             self.calls[name].append([timed() for _ in range(self.block[name])])
+
+    def use(self, name: str) -> None:
+        """torch set to the variant's own thread count before its calls."""
+        if self.threads[name] != self._current:
+            self._set_threads(self.threads[name])
+            self._current = self.threads[name]
+
+    def samples(self, name: str) -> list[float]:
+        """Every timed call of the variant, less the first of each block of three or more:
+        that one pays for switching from another variant (its caches, its threads)."""
+        return [call for block in self.calls[name]
+                for call in (block[1:] if len(block) >= 3 else block)]
 
     @property
     def done(self) -> int:
@@ -294,13 +310,15 @@ class _Rounds:
 
 
 def interleaved(
-    calls: Mapping[str, Call], *, threads: int, plan: Plan = DEFAULT,
+    calls: Mapping[str, Call], *, threads: int | Mapping[str, int], plan: Plan = DEFAULT,
     synchronize: Mapping[str, Sync | None] | None = None, seed: int = 0,
     clock: Callable[[], float] = time.perf_counter,
     on_round: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """Time every call of `calls` (each already holding its seeded input) in shuffled rounds.
 
+    `threads` is torch's thread count for every variant, or per variant (set before each
+    block; an ONNX Runtime session keeps the count it was made with, so give it that one);
     `synchronize` names, per variant, what waits for its asynchronous GPU work; `on_round`
     hears (rounds done, rounds planned) after each round.
     """
@@ -310,9 +328,11 @@ def interleaved(
         raise ValueError("nothing to time")
     sync = synchronize or {}
     timers = {name: stopwatch(fn, sync.get(name), clock) for name, fn in calls.items()}
-    state = _Rounds(timers, plan, seed, clock)
+    counts = ({name: threads[name] for name in calls} if isinstance(threads, Mapping)
+              else dict.fromkeys(calls, threads))
+    state = _Rounds(timers, plan, seed, clock, counts, torch.set_num_threads)
     retries = plan.rounds // 2 if plan.retries is None else plan.retries
-    with torch_threads(threads), torch.inference_mode(), quiet_collector():
+    with torch_threads(torch.get_num_threads()), torch.inference_mode(), quiet_collector():
         state.prepare()
         before, started = cpu_seconds(), clock()
         planned = 0
@@ -334,9 +354,9 @@ def interleaved(
         if leftover and state.done - len(leftover) >= stats.MIN_ROUNDS:
             state.drop(leftover)
     return Comparison({
-        name: summarize([call for block in state.calls[name] for call in block],
-                        rounds_ms=state.values(name), cold_ms=state.cold[name],
-                        threads=threads, warmup=state.warmup[name], stalls=stalls,
+        name: summarize(state.samples(name), rounds_ms=state.values(name),
+                        cold_ms=state.cold[name], threads=counts[name],
+                        warmup=state.warmup[name], stalls=stalls,
                         stalled_left=bool(left[name]), others_cores=others)
         for name in timers
     })

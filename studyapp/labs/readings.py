@@ -66,7 +66,12 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 
 def factor(value: float) -> str:
-    """"×2.90", "×0.70"; three significant digits below ×0.1, so ×0.0085 does not read ×0.00."""
+    """"×2.90", "×0.70", "×14.3", "×166"; three significant digits below ×0.1, so ×0.0085
+    does not read ×0.00."""
+    if value >= 100:
+        return f"×{value:.0f}"
+    if value >= 10:
+        return f"×{value:.1f}"
     return f"×{value:.2f}" if value >= 0.1 else f"×{value:.3g}"
 
 
@@ -112,9 +117,12 @@ def join(*parts: Text) -> Text:
 
 
 def row_label(row: Mapping[str, Any], lang: str) -> str:
-    """A timed row named for a reader: its variant, and its batch where it has one."""
+    """A timed row named for a reader: its model where the row names one, its variant, and
+    its batch where it has one."""
     name = str(row.get("variant_bg") or row.get("variant", "?")) if lang == "bg" \
         else str(row.get("variant", "?"))
+    if row.get("model"):
+        name = f"{row['model']} {name}"
     batch = row.get("batch_size")
     if batch is None:
         return name
@@ -218,7 +226,7 @@ def read_roofline(rows: Sequence[Mapping[str, Any]], roof: Roofline) -> Text:
     """The roofline, where the smallest and the largest batch sit on it, and what moves a
     model between the classes — said only for the classes these rows are in."""
     first, last = rows[0], rows[-1]
-    ceiling = roof.at(int(first.get("threads") or roof.threads))
+    ceiling = roof.at(int(first.get("threads") or roof.threads)) or roof.main
     threads = Text(f"{ceiling.threads} нишк{'а' if ceiling.threads == 1 else 'и'}",
                    f"{ceiling.threads} thread{'' if ceiling.threads == 1 else 's'}")
     head = Text(

@@ -10,9 +10,11 @@ A row is placed in one of three classes (`bound`):
 
 - `memory`: bandwidth × intensity is the lower ceiling — only moving fewer bytes helps;
 - `compute`: the arithmetic peak is the lower ceiling — only faster arithmetic helps;
-- `overhead`: its data sits in the cache and the roofline allows it under OVERHEAD_SHARE
-  of the time it took — fixed costs per call (dispatch, thread wake-up, small kernels)
-  dominate, and neither fewer bytes nor faster arithmetic would show.
+- `overhead`: its data sits in the cache, the call is short (under OVERHEAD_MS) and the
+  roofline allows it under OVERHEAD_SHARE of the time it took — fixed costs per call
+  (dispatch, thread wake-up, small kernels) dominate, and neither fewer bytes nor faster
+  arithmetic would show. A long call far below its roofline is not that: it stays memory-
+  or compute-bound, with its small share said.
 
 `share_of_roofline` is the row's achieved GFLOP/s over what its ceiling allows; above
 ABOVE_ROOFLINE the probe was unlucky and is measured again (`roofline_probe.checked`).
@@ -28,7 +30,8 @@ from typing import Any
 
 from studyapp.deck.model import Text
 
-OVERHEAD_SHARE = 0.25  # an in-cache row the roofline allows in under this share of its time
+OVERHEAD_SHARE = 0.25  # an in-cache row the roofline allows in under this share of its time…
+OVERHEAD_MS = 1.0  # …in a call shorter than this: fixed costs are tens to hundreds of µs
 ABOVE_ROOFLINE = 1.1  # a share above this means the ceiling was measured too low
 BOUNDS = ("memory", "compute", "overhead")
 
@@ -89,9 +92,9 @@ class Roofline:
     def ridge(self) -> float:
         return self.main.ridge
 
-    def at(self, threads: int) -> Ceiling:
-        """The ceiling probed at `threads`, else the lab's own."""
-        return next((c for c in self.ceilings if c.threads == threads), self.main)
+    def at(self, threads: int) -> Ceiling | None:
+        """The ceiling probed at `threads`; None for a thread count never probed."""
+        return next((c for c in self.ceilings if c.threads == threads), None)
 
     def summary(self) -> Text:
         """One line for the result screen: the ceilings, and when and under what load."""
@@ -163,14 +166,18 @@ class Work:
 
 def place(row: dict[str, Any], work: Work, roof: Roofline) -> dict[str, Any]:
     """`row` (with `latency_ms_median`, and its interval where measured) put on `roof` at its
-    own thread count: achieved GFLOP/s, intensity, bound class and share of the roofline."""
+    own thread count: achieved GFLOP/s, intensity, bound class and share of the roofline.
+    A row at a thread count the roofline was not probed at stays where it is, unplaced."""
     ceiling = roof.at(int(row.get("threads") or roof.threads))
+    if ceiling is None:
+        return row
     seconds = row["latency_ms_median"] / 1e3
     in_cache = roof.llc_bytes is not None and work.bytes <= roof.llc_bytes
     bandwidth = ceiling.cache_bandwidth_gbs if in_cache else ceiling.bandwidth_gbs
     peak = ceiling.peak_gflops * work.speed
     attainable = min(peak, bandwidth * work.intensity)
-    if in_cache and work.flops / (attainable * 1e9) < OVERHEAD_SHARE * seconds:
+    if in_cache and seconds < OVERHEAD_MS / 1e3 \
+            and work.flops / (attainable * 1e9) < OVERHEAD_SHARE * seconds:
         bound = "overhead"
     else:
         bound = "memory" if bandwidth * work.intensity < peak else "compute"

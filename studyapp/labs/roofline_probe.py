@@ -17,6 +17,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,10 +33,21 @@ GEMM_N = 1024
 LARGER_GEMM_N = 2048  # also tried when the smaller one takes under LARGER_BELOW_S
 LARGER_BELOW_S = 0.01
 REPEATS = 5  # runs of each kernel; the best counts
+READ_ROW = 4096  # floats per row of the matrix-vector read
+CACHE_TRIES = 3
 QUIET_LOAD = 0.5  # per usable core: a probe started under more load is not cached
 CACHE_FILE = "roofline.json"
 
 Sync = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class ProbeKernel:
+    """One kernel of the probe: a ready call and how much it does (FLOPs or bytes)."""
+
+    name: str
+    call: Callable[[], object]
+    amount: float
 
 
 def _best_seconds(fn: Callable[[], object], repeats: int, sync: Sync) -> float:
@@ -50,21 +62,12 @@ def _best_seconds(fn: Callable[[], object], repeats: int, sync: Sync) -> float:
     return best
 
 
-def _torch_gemm(n: int, repeats: int, device: str, sync: Sync) -> float:
-    import torch
-
-    generator = torch.Generator().manual_seed(0)
-    a = torch.rand(n, n, generator=generator).to(device)
-    b = torch.rand(n, n, generator=generator).to(device)
-    return 2 * n**3 / _best_seconds(lambda: torch.mm(a, b), repeats, sync) / 1e9
-
-
-def _ort_gemm(n: int, threads: int, repeats: int) -> float:
-    """fp32 MatMul in ONNX Runtime's own kernels (MLAS), which beat MKL on some CPUs."""
+def _ort_matmul(n: int, threads: int) -> Callable[[], object]:
+    """n × n fp32 MatMul in ONNX Runtime's own kernels (MLAS), the weight an initializer."""
     import numpy as np
     from onnx import TensorProto, helper, numpy_helper
 
-    from studyapp.labs.harness import ort_session
+    from studyapp.labs.harness import ort_call, ort_session
 
     rng = np.random.default_rng(0)
     weight = numpy_helper.from_array(rng.random((n, n), dtype=np.float32), "b")
@@ -74,35 +77,67 @@ def _ort_gemm(n: int, threads: int, repeats: int) -> float:
         [helper.make_tensor_value_info("c", TensorProto.FLOAT, [n, n])], [weight])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     session = ort_session(model.SerializeToString(), threads=threads)
-    feeds = {"a": rng.random((n, n), dtype=np.float32)}
-    return 2 * n**3 / _best_seconds(lambda: session.run(None, feeds), repeats,
-                                    lambda: None) / 1e9
+    return ort_call(session, {"a": rng.random((n, n), dtype=np.float32)})
 
 
-def _read_bandwidth(nbytes: int, repeats: int, device: str, sync: Sync) -> float:
+def gemm_kernels(n: int, threads: int, device: str = "cpu") -> list[ProbeKernel]:
+    """fp32 n × n GEMM in torch (MKL or oneDNN here) and, on the CPU, in ONNX Runtime (MLAS,
+    faster than MKL on some CPUs): the faster one sets the peak."""
     import torch
 
-    data = torch.empty(nbytes // 4, device=device).fill_(1.0)
-    return data.numel() * 4 / _best_seconds(data.sum, repeats, sync) / 1e9
+    generator = torch.Generator().manual_seed(0)
+    a = torch.rand(n, n, generator=generator).to(device)
+    b = torch.rand(n, n, generator=generator).to(device)
+    flops = 2.0 * n**3
+    kernels = [ProbeKernel(f"GEMM {n}, torch", lambda: torch.mm(a, b), flops)]
+    if device == "cpu":
+        kernels.append(ProbeKernel(f"GEMM {n}, ONNX Runtime", _ort_matmul(n, threads), flops))
+    return kernels
+
+
+def read_kernels(nbytes: int, device: str = "cpu") -> list[ProbeKernel]:
+    """Two reads of one array of `nbytes`: a sum, and a matrix-vector product over it as rows
+    of READ_ROW floats (MKL's GEMV streams faster than the sum at one thread here): the
+    faster one sets the bandwidth."""
+    import torch
+
+    data = torch.empty(max(READ_ROW, nbytes // 4 // READ_ROW * READ_ROW),
+                       device=device).fill_(1.0)
+    rows = data.view(-1, READ_ROW)
+    ones = torch.ones(READ_ROW, device=device)
+    amount = float(data.numel() * 4)
+    return [ProbeKernel(f"read {amount / 1e6:.0f} MB, sum", data.sum, amount),
+            ProbeKernel(f"read {amount / 1e6:.0f} MB, matrix-vector",
+                        lambda: torch.mv(rows, ones), amount)]
+
+
+def _best_rate(kernels: Sequence[ProbeKernel], repeats: int, sync: Sync) -> float:
+    """The best of `repeats` runs of each kernel, in units of 1e9 per second."""
+    return max(kernel.amount / _best_seconds(kernel.call, repeats, sync) / 1e9
+               for kernel in kernels)
 
 
 def probe_ceiling(threads: int, *, repeats: int = REPEATS, device: str = "cpu",
                   llc_bytes: int | None = None) -> Ceiling:
-    """The ceilings at `threads`, each the best of `repeats` runs."""
+    """The ceilings at `threads`, each the best of `repeats` runs of its kernels. A cache read
+    slower than the memory read was disturbed: it is measured again, up to CACHE_TRIES."""
     import torch
 
     from studyapp.labs.harness import synchronizer, torch_threads
 
     sync = synchronizer(device) or (lambda: None)
     with torch_threads(threads), torch.inference_mode():
-        peak = _torch_gemm(GEMM_N, repeats, device, sync)
+        peak = _best_rate(gemm_kernels(GEMM_N, threads, device), repeats, sync)
         if 2 * GEMM_N**3 / (peak * 1e9) < LARGER_BELOW_S:
-            peak = max(peak, _torch_gemm(LARGER_GEMM_N, repeats, device, sync))
-        if device == "cpu":
-            peak = max(peak, _ort_gemm(GEMM_N, threads, repeats))
-        bandwidth = _read_bandwidth(STREAM_BYTES, repeats, device, sync)
-        cache_bytes = (llc_bytes or CACHE_FALLBACK_BYTES) // CACHE_SHARE
-        cache = _read_bandwidth(cache_bytes, 10 * repeats, device, sync)
+            peak = max(peak, _best_rate(gemm_kernels(LARGER_GEMM_N, threads, device),
+                                        repeats, sync))
+        bandwidth = _best_rate(read_kernels(STREAM_BYTES, device), repeats, sync)
+        cache_reads = read_kernels((llc_bytes or CACHE_FALLBACK_BYTES) // CACHE_SHARE, device)
+        cache = 0.0
+        for _ in range(CACHE_TRIES):
+            cache = max(cache, _best_rate(cache_reads, 10 * repeats, sync))
+            if cache > bandwidth:
+                break
     return Ceiling(threads, peak, bandwidth, max(cache, bandwidth))
 
 
@@ -169,7 +204,7 @@ def checked(rows: Sequence[dict[str, Any]], roof: Roofline) -> tuple[Roofline, l
     if not any(above_roofline(row) for row in rows):
         return roof, []
     again = probe(roof.threads, device=roof.device)
-    better = Roofline(tuple(old.best(again.at(old.threads)) for old in roof.ceilings),
+    better = Roofline(tuple(old.best(again.at(old.threads) or old) for old in roof.ceilings),
                       again.measured_at, again.load_average, roof.llc_bytes, roof.device)
     for row in rows:
         if "flops" in row:
