@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 CONFIDENCE = 0.95
 MIN_ROUNDS = 6  # the fewest values that give a 95% interval for a median (coverage 0.969)
-STALL_FACTOR = 1.5  # a round this many times slower than the median round…
+STALL_FACTOR = 2.0  # a round this many times slower than the median round…
 STALL_SIGMAS = 5.0  # …and this many robust standard deviations above it is a stall
 MAD_TO_SIGMA = 1.4826  # the MAD of normal data times this is its standard deviation
 
