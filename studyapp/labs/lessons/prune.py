@@ -257,6 +257,9 @@ def _unstructured_latency(dense: Row, steps: list[Row]) -> Text:
                    "друго тегло.",
                    f"{work.en}: a dense kernel (GEMM, convolution) multiplies a zero like any "
                    "other weight.")
+        if speedup is not None and speedup.direction() != 0:
+            why = join(why, Text("Малката разлика не идва от пропуснати нули.",
+                                 "The small difference does not come from skipped zeros."))
     return join(head, sweep, why)
 
 
