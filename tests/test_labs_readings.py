@@ -110,7 +110,7 @@ def test_a_sweep_from_memory_to_compute_explains_the_shared_weight_read() -> Non
 def test_an_overhead_bound_start_says_so_and_never_that_weights_come_from_memory() -> None:
     said = read_roofline([OVERHEAD, COMPUTE], ROOF)
     assert "overhead-bound" in said.en
-    assert "A call this small pays mostly its fixed costs" in said.en
+    assert "At batch 1 a call pays mostly its fixed costs" in said.en
     assert "read from memory" not in said.en
     assert "постоянните си разходи" in said.bg
 

@@ -249,13 +249,15 @@ def read_roofline(rows: Sequence[Mapping[str, Any]], roof: Roofline) -> Text:
             f"At batch {first['batch_size']} every weight is read from memory for few items; "
             f"at batch {last['batch_size']} the same read serves the whole batch — that moves "
             "the model across the ridge."))
-    if "overhead" in classes:
+    small = next((row for row in (first, last) if row["bound"] == "overhead"), None)
+    if small is not None:
         lines.append(Text(
-            "Толкова малко извикване се плаща главно с постоянните си разходи: пакетът ги "
-            "разпределя между повече елементи, а нито int8, нито по-бърза аритметика биха "
-            "се видели.",
-            "A call this small pays mostly its fixed costs: a batch spreads them over more "
-            "items, while neither int8 nor faster arithmetic would show."))
+            f"При пакет {small['batch_size']} извикването се плаща главно с постоянните си "
+            "разходи: по-голям пакет ги разпределя между повече елементи, а нито int8, нито "
+            "по-бърза аритметика биха се видели.",
+            f"At batch {small['batch_size']} a call pays mostly its fixed costs: a larger batch "
+            "spreads them over more items, while neither int8 nor faster arithmetic would "
+            "show."))
     if set(classes) != {"overhead"}:
         lines.append(Text(
             "Под прага помага само по-малко четене (по-малки тегла, по-голям пакет); над него — "
