@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_labs.py
+	$(BIN)/python benchmarks/bench_busy.py
 
 clean:
 	rm -rf $(VENV)
