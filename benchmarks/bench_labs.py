@@ -6,9 +6,10 @@ the spread of the roofline probe.
    data folder, so models are trained, exported and the roofline probed; later passes reuse
    the cache. Target: <= 20 s per lab on 2 CPU cores at load <= 1.
 2. The harness median against `torch.utils.benchmark.Timer.blocked_autorange` on the same
-   model, input and thread count, both under `torch.inference_mode()`, interleaved: one
-   harness measurement, then one Timer measurement, round after round, so both see the same
-   machine; the medians over the rounds are compared. Target: within 5% on every row. Timer
+   model, input and thread count, both under `torch.inference_mode()`, interleaved: a short
+   harness measurement, then a short Timer measurement, round after round, so both see the
+   same machine (its speed moves by tens of percent within seconds here); the median of the
+   per-round ratios is compared, with its interval. Target: within 5% on every row. Timer
    takes the median of block means, the harness the median of its rounds' block medians.
 3. The roofline probe run five times in a row at each thread count: the spread (max / min)
    of its peak and its bandwidth says how far one probe on this machine can be trusted.
@@ -30,7 +31,7 @@ from studyapp.labs.runner import run_lab
 
 LAB_TARGET_S = 20.0
 TIMER_TOLERANCE = 0.05
-MIN_TIME_S = 0.3
+ROUND_S = 0.05  # each tool's share of one round
 PROBES = 5
 TIMER_CASES = (("mlp", 1), ("cnn", 64), ("wide_mlp", 1))  # (model, batch)
 
@@ -62,37 +63,37 @@ def bench_timer(threads_list: list[int], repeats: int) -> bool:
     import torch
     from torch.utils.benchmark import Timer
 
-    from studyapp.labs import harness, models
+    from studyapp.labs import harness, models, stats
     from studyapp.labs.digits import sample_batch
 
-    print(f"2. Harness vs torch.utils.benchmark.Timer, median of {repeats} interleaved rounds "
-          f"(target: within {TIMER_TOLERANCE:.0%}); load average {load_average()}")
+    print(f"2. Harness vs torch.utils.benchmark.Timer, {repeats} interleaved rounds of "
+          f"{ROUND_S * 1e3:.0f} ms each (target: median ratio within {TIMER_TOLERANCE:.0%}); "
+          f"load average {load_average()}")
     print(f"   {'model':<9} {'batch':>5} {'threads':>7} {'harness ms':>11} {'Timer ms':>9} "
-          f"{'ratio':>6}  {'p90/median':>10} {'harness mean ms':>15}")
-    plan = harness.Plan(rounds=9, block_s=MIN_TIME_S / 9)
+          f"{'ratio':>6} {'95% interval':>13}  {'p90/median':>10}")
+    plan = harness.Plan(rounds=6, block_s=ROUND_S / 6, warmup_s=0.01)
     all_ok = True
     for name, batch in TIMER_CASES:
         torch.manual_seed(0)
         model = models.build(name).eval()
         x = torch.from_numpy(sample_batch(batch))
         for threads in threads_list:
-            ours, theirs, spread, means = [], [], [], []
+            ours, theirs, spread = [], [], []
             timer = Timer("model(x)", globals={"model": model, "x": x}, num_threads=threads)
             for _ in range(repeats):
                 timing = harness.measure(lambda model=model, x=x: model(x), threads=threads,
                                          plan=plan)
                 ours.append(timing.median_ms)
                 spread.append(timing.spread)
-                means.append(timing.mean_ms)
                 with torch.inference_mode():
-                    theirs.append(timer.blocked_autorange(min_run_time=MIN_TIME_S).median * 1e3)
-            ratio = statistics.median(ours) / statistics.median(theirs)
-            ok = abs(ratio - 1) <= TIMER_TOLERANCE
+                    theirs.append(timer.blocked_autorange(min_run_time=ROUND_S).median * 1e3)
+            ratio = stats.paired_ratio(theirs, ours)  # harness time / Timer time, per round
+            ok = abs(ratio.value - 1) <= TIMER_TOLERANCE
             all_ok = all_ok and ok
             print(f"   {name:<9} {batch:>5} {threads:>7} {statistics.median(ours):11.4f} "
-                  f"{statistics.median(theirs):9.4f} {ratio:6.3f}  "
-                  f"{statistics.median(spread):10.2f} {statistics.median(means):15.4f}"
-                  f"{'' if ok else '  <- apart'}")
+                  f"{statistics.median(theirs):9.4f} {1 / ratio.value:6.3f} "
+                  f"{1 / ratio.high:6.3f}–{1 / ratio.low:<6.3f}  "
+                  f"{statistics.median(spread):10.2f}{'' if ok else '  <- apart'}")
     return all_ok
 
 
@@ -119,8 +120,8 @@ def main() -> int:
         lab for lab in registry.lab_ids() if registry.is_available(lab)),
         help="comma-separated lab ids (default: every available lab)")
     parser.add_argument("--passes", type=int, default=2, help="runs per lab (default 2)")
-    parser.add_argument("--repeats", type=int, default=5,
-                        help="interleaved harness/Timer rounds per case (default 5)")
+    parser.add_argument("--repeats", type=int, default=21,
+                        help="interleaved harness/Timer rounds per case (default 21)")
     parser.add_argument("--skip-labs", action="store_true")
     parser.add_argument("--skip-timer", action="store_true")
     parser.add_argument("--skip-probe", action="store_true")

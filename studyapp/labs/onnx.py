@@ -39,7 +39,7 @@ from studyapp.labs.lessons.onnx import (
     providers_reading,
     runtimes_reading,
 )
-from studyapp.labs.onnx_compile import compiled_model
+from studyapp.labs.onnx_compile import compiled_model, keep_compiled_code
 from studyapp.labs.onnx_export import INPUT_NAME, Exported, cached_export
 from studyapp.labs.onnx_levels import level_rows
 from studyapp.labs.onnx_runtimes import provider_sessions, runtime_rows, runtimes
@@ -235,6 +235,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     from studyapp.labs.digits import sample_batch
 
     load = load_average()  # before the lab adds its own
+    keep_compiled_code()
     threads, name, seed = int(params["threads"]), str(params["model"]), int(params["seed"])
     quick, plan = params["size"] == "quick", PLANS[str(params["size"])]
     step = Steps(emit, 4 + 2 * len(BATCHES) + (0 if compile_skip(params) else 1))

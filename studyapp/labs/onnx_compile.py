@@ -57,6 +57,14 @@ def guard_failures() -> list[str]:
     return [reason for reasons in failures.values() for reason in reasons]
 
 
+def keep_compiled_code() -> None:
+    """Point torch's compiler cache at the app's cache folder (unless TORCHINDUCTOR_CACHE_DIR
+    already says where), so a later run compiles in a fraction of the time. It must run before
+    anything loads torch._inductor — the torch.export-based exporter does — which reads the
+    folder once."""
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir() / "inductor"))
+
+
 def compiled_model(
     model: torch.nn.Module, shapes: Mapping[int, np.ndarray], *, name: str, threads: int,
     skip: str | None,
@@ -64,8 +72,7 @@ def compiled_model(
     """`torch.compile(model)` after its first call at each batch size of `shapes`, in order:
     a row per shape with the seconds that call took, the graphs dynamo compiled for it and
     the guard it broke. None and one `skipped: …` row when `skip` says why not, or when
-    compiling failed. Compiled code is cached in the app's cache folder, so a later run
-    compiles in a fraction of the time (unless TORCHINDUCTOR_CACHE_DIR says otherwise)."""
+    compiling failed. Compiled code is cached where `keep_compiled_code` points inductor."""
     import torch
 
     def row(**values: Any) -> Row:
@@ -74,7 +81,6 @@ def compiled_model(
 
     if skip is not None:
         return None, [row(status=f"skipped: {skip}")]
-    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir() / "inductor"))
     try:
         from torch._dynamo.utils import counters
 
