@@ -5,10 +5,14 @@
 - stops: the lab's own process is stopped for 0.3 s every 1.5 s (SIGSTOP/SIGCONT), as a
   suspended terminal or a starved VM would do.
 
-Every ratio a run states with an interval (`speedup`, `share_of_roofline`, … with `_low` and
-`_high`) is compared with the quiet run's: a busy run passes when each of its intervals
-overlaps the quiet one (no stated ratio outside what a quiet run measures), or when it says it
-could not measure cleanly and so offers no review cards. Cards are counted for each run.
+Every ratio a run measures between variants timed in the same rounds (`speedup`, `gain`,
+`share_of_best`, … with `_low` and `_high`) is compared with what two quiet runs measured
+(the span of their two intervals: this machine's speed moves by tens of percent within
+minutes, and a ratio moves with it). A busy run passes when each of its intervals overlaps
+that span (no stated ratio outside what quiet runs measure), or when it says it could not
+measure cleanly and so offers no review cards. Absolute times and shares of a roofline probed
+at another moment are not ratios of the same rounds, and are left out. Cards are counted for
+each run.
 
 Run: .venv/bin/python benchmarks/bench_busy.py [--labs a,b] [--size quick|default]
 """
@@ -35,6 +39,7 @@ from studyapp.labs.result_cards import result_cards
 
 STOP_EVERY_S, STOP_FOR_S = 1.5, 0.3
 IDENTITY = ("section", "model", "variant", "device", "batch_size", "threads", "opt_level")
+PAIRED = ("speedup", "gain", "share_of_best", "share_of_probe")  # ratios within the rounds
 HOG = "while True: pass"
 
 
@@ -84,13 +89,23 @@ def intervals(rows: tuple[dict[str, Any], ...]) -> dict[tuple[Any, ...], tuple[f
         for key, low in row.items():
             high = row.get(key.removesuffix("_low") + "_high")
             if key.endswith("_low") and isinstance(low, float) and isinstance(high, float) \
-                    and key != "latency_ms_low":
+                    and key.removesuffix("_low").startswith(PAIRED):
                 found[(*(row.get(name) for name in IDENTITY), key)] = (low, high)
     return found
 
 
-def compare(lab: str, quiet: Result, busy: Result, label: str) -> bool:
-    base, seen = intervals(quiet.rows), intervals(busy.rows)
+def span(*runs: Result) -> dict[tuple[Any, ...], tuple[float, float]]:
+    """Each interval key's span over `runs`: the lowest low and the highest high."""
+    found: dict[tuple[Any, ...], tuple[float, float]] = {}
+    for run_ in runs:
+        for key, (low, high) in intervals(run_.rows).items():
+            old = found.get(key, (low, high))
+            found[key] = (min(old[0], low), max(old[1], high))
+    return found
+
+
+def compare(lab: str, quiet: tuple[Result, Result], busy: Result, label: str) -> bool:
+    base, seen = span(*quiet), intervals(busy.rows)
     apart = [key for key, (low, high) in seen.items()
              if key in base and (high < base[key][0] or low > base[key][1])]
     clean = measured_cleanly(busy.rows)
@@ -114,10 +129,8 @@ def main() -> int:
         for lab in args.labs.split(","):
             run(lab, args.size, stops=False)  # trains and caches what the lab needs
             print(f"{lab}: load average {load_average()}")
-            quiet = run(lab, args.size, stops=False)
-            print(f"   {lab:<9} quiet  intervals {len(intervals(quiet.rows)):>3}, "
-                  f"clean {'yes' if measured_cleanly(quiet.rows) else 'no'}, "
-                  f"cards {len(result_cards(lab, quiet.rows, quiet.reading))}")
+            quiet = (run(lab, args.size, stops=False), run(lab, args.size, stops=False))
+            compare(lab, (quiet[0], quiet[0]), quiet[1], "quiet")  # how far quiet runs drift
             with hog():
                 ok = compare(lab, quiet, run(lab, args.size, stops=False), "hog") and ok
             ok = compare(lab, quiet, run(lab, args.size, stops=True), "stops") and ok

@@ -299,8 +299,8 @@ def test_rounds_during_which_another_program_held_a_core_are_not_clean(monkeypat
     monkeypatch.setattr(envinfo, "usable_cores", lambda: 2)
     plan = harness.Plan(rounds=10, block_s=0.1, warmup_s=0.0)  # 1 s of rounds
     timing = measure(fn, threads=2, clock=clock, plan=plan)
-    assert timing.others_cores == pytest.approx(1.1) and timing.noisy
-    assert timing.as_row()["others_cores"] == pytest.approx(1.1)
+    assert timing.others_cores == pytest.approx(1.1, rel=0.01) and timing.noisy
+    assert timing.as_row()["others_cores"] == timing.others_cores
 
 
 def test_onnx_runtime_threads_sleep_between_runs() -> None:

@@ -116,20 +116,6 @@ def test_smallest_step_of_a_coarse_clock() -> None:
     assert latency.smallest_step_ns(lambda: next(ticks), 10) == pytest.approx(15_625_000)
 
 
-def test_a_call_at_a_thread_count_switches_only_when_it_differs() -> None:
-    import torch
-
-    before = torch.get_num_threads()
-    try:
-        seen: list[int] = []
-        one = latency.at_threads(lambda: seen.append(torch.get_num_threads()), 1)
-        one()
-        one()
-        assert seen == [1, 1]
-    finally:
-        torch.set_num_threads(before)
-
-
 def _has_cuda() -> bool:
     import torch
 

@@ -151,7 +151,8 @@ class BatchingRun:
         """Every case timed in one comparison; a row each, placed on its roofline."""
         cases = variants.cpu_cases() + (variants.gpu_cases() if self.cuda else [])
         comparison = harness.interleaved(
-            {case.key: case.call for case in cases}, threads=self.threads,
+            {case.key: case.call for case in cases},
+            threads={case.key: case.threads for case in cases},
             plan=self.size.sweep, on_round=self.on_round,
             synchronize={case.key: harness.synchronizer(case.device) for case in cases})
         rows = {case.key: self.row(case, comparison[case.key], variants.max_abs_diff(case))
@@ -171,7 +172,7 @@ class BatchingRun:
         return {
             "variant": name.en, "variant_bg": name.bg, "model": self.trained.name,
             "batch_size": case.batch, "comparison": vocab.SWEEP, "device": case.device,
-            "status": "ok", **timing.as_row(samples=True), "threads": case.threads,
+            "status": "ok", **timing.as_row(samples=True),
             "cores": usable_cores(),
             "latency_ms_per_item": timing.median_ms / case.batch,
             "throughput_per_s": case.batch / seconds,

@@ -335,8 +335,8 @@ def interleaved(
     state = _Rounds(timers, plan, seed, clock, counts, torch.set_num_threads)
     retries = plan.rounds // 2 if plan.retries is None else plan.retries
     with torch_threads(torch.get_num_threads()), torch.inference_mode(), quiet_collector():
+        before, started = cpu_seconds(), clock()  # warm-up included: a longer window
         state.prepare()
-        before, started = cpu_seconds(), clock()
         planned = 0
         while state.done < max(planned, 1):
             state.one_round()

@@ -116,20 +116,6 @@ def single_readings(call: Callable[[], Any], count: int,
         return [reading() for _ in range(count)]
 
 
-def at_threads(call: Callable[[], Any], threads: int) -> Callable[[], Any]:
-    """`call` run at `threads` torch threads: the count is switched only when it differs, so
-    in an interleaved comparison only the first call of a block pays for the switch (and the
-    block's median, the round's value, leaves it out)."""
-    import torch
-
-    def switched() -> Any:
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
-        return call()
-
-    return switched
-
-
 def cold_rows(calls: list[latency_cold.FirstCall], trained_first: bool,
               train_seconds: float, common: dict[str, Any]) -> list[dict[str, Any]]:
     return [{
@@ -179,11 +165,11 @@ def measure_warm(call: Callable[[], Any], threads: int, device: str, size: Size,
     with more than one thread — then the single time.time() readings."""
     sync = harness.synchronizer(device)
     message = Text("харнес, редуващи се кръгове", "harness, interleaved rounds")
-    calls = {MANY: at_threads(call, threads)}
+    calls, counts = {MANY: call}, {MANY: threads}
     if threads > 1 and device == "cpu":
-        calls[ONE] = at_threads(call, 1)
+        calls[ONE], counts[ONE] = call, 1
     comparison = harness.interleaved(
-        calls, threads=threads, plan=size.plan, synchronize={name: sync for name in calls},
+        calls, threads=counts, plan=size.plan, synchronize={name: sync for name in calls},
         on_round=lambda done, total: emit.progress(done, total, message))
     main = harness_row(comparison[MANY], "harness",
                        Text("харнес, perf_counter", "harness, perf_counter"), threads, common)
