@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 MIN_WARMUP = 10
 MAX_BLOCK_CALLS = 10_000
 OTHERS_JUDGED_AFTER_S = 0.1  # rounds shorter than this are too short to tell who else ran
+JUDGE_ROUNDS = 4  # at most this many times the plan's rounds, to last the plan's `min_s`
 OPT_LEVELS = ("disable", "basic", "extended", "all")
 
 Call = Callable[[], object]
@@ -58,6 +59,8 @@ class Plan:
     warmup: int = MIN_WARMUP  # warm calls before the rounds (fewer once warmup_s is spent)
     warmup_s: float = 0.5
     budget_s: float | None = None  # fewer rounds (never under stats.MIN_ROUNDS) to fit this
+    min_s: float = OTHERS_JUDGED_AFTER_S  # more rounds to last this long: long enough to
+    # read how much of the cores other programs took
     retries: int | None = None  # stalled rounds measured again; default rounds // 2
 
     def __post_init__(self) -> None:
@@ -262,13 +265,15 @@ class _Rounds:
                                           math.ceil(self.plan.block_s / typical_s)))
 
     def rounds_that_fit(self) -> int:
-        """The plan's rounds, fewer (never under MIN_ROUNDS) where its budget asks."""
-        if self.plan.budget_s is None:
-            return self.plan.rounds
-        per_round_s = sum(self.block[name] * float(np.median(self.calls[name][-1])) / 1e3
-                          if self.calls[name] else self.plan.block_s for name in self.timers)
-        fitting = int(self.plan.budget_s / max(per_round_s, 1e-9))
-        return max(stats.MIN_ROUNDS, min(self.plan.rounds, fitting))
+        """The plan's rounds, fewer (never under MIN_ROUNDS) where its budget asks, more
+        (up to JUDGE_ROUNDS times as many) where they would end before the plan's `min_s`."""
+        per_round_s = max(1e-9, sum(self.block[name] * float(np.median(self.calls[name][-1]))
+                                    / 1e3 for name in self.timers))
+        rounds = self.plan.rounds
+        if self.plan.budget_s is not None:
+            rounds = max(stats.MIN_ROUNDS, min(rounds, int(self.plan.budget_s / per_round_s)))
+        judged = math.ceil(self.plan.min_s / per_round_s)
+        return max(rounds, min(judged, JUDGE_ROUNDS * self.plan.rounds))
 
     def one_round(self) -> None:
         names = list(self.timers)
