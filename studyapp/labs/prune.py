@@ -75,10 +75,6 @@ COLUMNS: tuple[Column, ...] = columns(
 )
 
 
-def _pct(share: float) -> str:
-    return f"{share * 100:.0f}%"
-
-
 @dataclass
 class Timed:
     """A model in the comparison: its row (filled in when timed) and its work per call."""
@@ -177,37 +173,37 @@ class PruneRun:
         for sparsity in self.sweep.sparsities:
             model = copy.deepcopy(self.dense)
             prune_models.prune_globally(model, sparsity)
-            final = self.level(Text(f"L1 неструкт. {_pct(sparsity)}", f"L1 unstr {_pct(sparsity)}"),
+            share = lesson.percent(sparsity)
+            final = self.level(Text(f"L1 неструкт. {share}", f"L1 unstr {share}"),
                                "unstructured", sparsity, model, prune_models.zero_share,
                                timed=sparsity in self.sweep.timed_sparsities)
-            self.step(Text(f"глобално окъсяване по големина {_pct(sparsity)}",
-                           f"global magnitude pruning {_pct(sparsity)}"))
+            self.step(Text(f"глобално окъсяване по големина {share}",
+                           f"global magnitude pruning {share}"))
         return final
 
     def same_zeros(self, final: nn.Module, sparsity: float) -> None:
         """The highest sparsity once more: with torch's mask attached, and as CSR."""
         masked = prune_models.masked_again(final)
-        zeros = prune_models.zero_share(final)
-        row = self.row(Text(f"L1 неструкт. {_pct(sparsity)} с маска",
-                            f"L1 unstr {_pct(sparsity)} masked"), "masked", sparsity, masked,
-                       zeros)
+        zeros, share = prune_models.zero_share(final), lesson.percent(sparsity)
+        row = self.row(Text(f"L1 неструкт. {share} с маска", f"L1 unstr {share} masked"),
+                       "masked", sparsity, masked, zeros)
         self.to_time(row, masked)
         sparse = prune_models.as_csr(final)
         if sparse is not None:
-            row = self.row(Text(f"L1 неструкт. {_pct(sparsity)} CSR ядро",
-                                f"L1 unstr {_pct(sparsity)} CSR kernel"), "csr", sparsity,
-                           final, zeros, runs=sparse)
+            row = self.row(Text(f"L1 неструкт. {share} CSR ядро", f"L1 unstr {share} CSR kernel"),
+                           "csr", sparsity, final, zeros, runs=sparse)
             self.timed[row["variant"]] = Timed(row, sparse, None)
         self.step(Text("същите нули с маска и като CSR", "the same zeros masked and as CSR"))
 
     def structured(self) -> None:
         dense_weights = prune_models.weight_count(self.dense)
         for fraction in self.sweep.fractions:
-            self.level(Text(f"L1 структ. −{_pct(fraction)}", f"L1 struct −{_pct(fraction)}"),
+            share = lesson.percent(fraction)
+            self.level(Text(f"L1 структ. −{share}", f"L1 struct −{share}"),
                        "structured", fraction, prune_models.shrink(self.dense, fraction),
                        lambda model: 1 - prune_models.weight_count(model) / dense_weights)
-            self.step(Text(f"структурно: −{_pct(fraction)} неврони/канали",
-                           f"structured: −{_pct(fraction)} neurons/channels"))
+            self.step(Text(f"структурно: −{share} неврони/канали",
+                           f"structured: −{share} neurons/channels"))
 
     def compare(self) -> None:
         """Every timed model in one interleaved comparison; speed-ups against dense."""

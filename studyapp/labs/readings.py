@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from studyapp.deck.model import Text
 from studyapp.labs.envinfo import OTHERS_CONTEND, usable_cores
 from studyapp.labs.events import Column, Emitter
+from studyapp.labs.roofline import threads_text
 from studyapp.labs.stats import Interval
 
 if TYPE_CHECKING:
@@ -182,7 +183,7 @@ def cautions(load: float | None, rows: Sequence[Mapping[str, Any]] = ()) -> list
     return [text for text in found if text is not None]
 
 
-def _kilobytes(nbytes: float) -> str:
+def _size(nbytes: float) -> str:
     return f"{nbytes / 1e6:.1f} MB" if nbytes >= 1e6 else f"{nbytes / 1e3:.0f} kB"
 
 
@@ -195,7 +196,7 @@ def bound_sentence(row: Mapping[str, Any], name: Text) -> Text:
         Text("данни от паметта", "data from memory")
     if row["bound"] == "overhead":
         allowed_ms = row["flops"] / (row["attainable_gflops"] * 1e9) * 1e3
-        data = _kilobytes(row["bytes_moved"])
+        data = _size(row["bytes_moved"])
         return Text(
             f"{name.bg}: {data} тегла и данни стоят в кеша и roofline позволява "
             f"{allowed_ms:.3g} ms, а извикването отнема {row['latency_ms_median']:.3g} ms → "
@@ -227,8 +228,7 @@ def read_roofline(rows: Sequence[Mapping[str, Any]], roof: Roofline) -> Text:
     model between the classes — said only for the classes these rows are in."""
     first, last = rows[0], rows[-1]
     ceiling = roof.at(int(first.get("threads") or roof.threads)) or roof.main
-    threads = Text(f"{ceiling.threads} нишк{'а' if ceiling.threads == 1 else 'и'}",
-                   f"{ceiling.threads} thread{'' if ceiling.threads == 1 else 's'}")
+    threads = threads_text(ceiling.threads)
     head = Text(
         f"Roofline на тази машина при {threads.bg}: {ceiling.peak_gflops:.0f} GFLOP/s, "
         f"{ceiling.bandwidth_gbs:.1f} GB/s от паметта (праг {ceiling.ridge:.1f} FLOP/B) и "

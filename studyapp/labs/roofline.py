@@ -36,6 +36,12 @@ ABOVE_ROOFLINE = 1.1  # a share above this means the ceiling was measured too lo
 BOUNDS = ("memory", "compute", "overhead")
 
 
+def threads_text(count: int) -> Text:
+    """"1 thread", "2 threads" in each language."""
+    return Text(f"{count} нишк{'а' if count == 1 else 'и'}",
+                f"{count} thread{'' if count == 1 else 's'}")
+
+
 @dataclass(frozen=True)
 class Ceiling:
     """The two roofs measured at one thread count, and the cache's bandwidth."""
@@ -100,12 +106,11 @@ class Roofline:
         """One line for the result screen: the ceilings, and when and under what load."""
         parts_bg, parts_en = [], []
         for ceiling in self.ceilings:
+            threads = threads_text(ceiling.threads)
             parts_bg.append(f"{ceiling.peak_gflops:.0f} GFLOP/s и {ceiling.bandwidth_gbs:.1f} "
-                            f"GB/s (кеш {ceiling.cache_bandwidth_gbs:.0f}) при "
-                            f"{ceiling.threads} нишк{'а' if ceiling.threads == 1 else 'и'}")
+                            f"GB/s (кеш {ceiling.cache_bandwidth_gbs:.0f}) при {threads.bg}")
             parts_en.append(f"{ceiling.peak_gflops:.0f} GFLOP/s and {ceiling.bandwidth_gbs:.1f} "
-                            f"GB/s (cache {ceiling.cache_bandwidth_gbs:.0f}) at "
-                            f"{ceiling.threads} thread{'' if ceiling.threads == 1 else 's'}")
+                            f"GB/s (cache {ceiling.cache_bandwidth_gbs:.0f}) at {threads.en}")
         when = self.measured_at.replace("T", " ").removesuffix("+00:00")
         load = "?" if self.load_average is None else f"{self.load_average:.2f}"
         return Text(f"{'; '.join(parts_bg)} · измерен {when} UTC при натоварване {load}",

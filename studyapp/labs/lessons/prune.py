@@ -75,7 +75,8 @@ def timed(rows: Rows, method: str) -> list[Row]:
     return sorted(found, key=lambda row: number(row, "amount") or 0.0)
 
 
-def _pct(share: float | None) -> str:
+def percent(share: float | None) -> str:
+    """A share as a whole percentage: 0.9 → "90%"."""
     return f"{(share or 0.0) * 100:.0f}%"
 
 
@@ -123,30 +124,30 @@ def course(steps: Sequence[Row], dense: Row) -> Text:
     fell = next((row for row in steps if against_dense(row) < 0), None)
     last = steps[-1]
     if fell is None:
-        text = Text(f"остава наравно с плътния модел до {_pct(number(last, 'amount'))}: "
+        text = Text(f"остава наравно с плътния модел до {percent(number(last, 'amount'))}: "
                     f"{_accuracy_at(last, dense).bg}",
-                    f"stays level with the dense model up to {_pct(number(last, 'amount'))}: "
+                    f"stays level with the dense model up to {percent(number(last, 'amount'))}: "
                     f"{_accuracy_at(last, dense).en}")
     else:
-        where = _pct(number(fell, "amount"))
+        where = percent(number(fell, "amount"))
         before = steps.index(fell)
         held = Text("", "") if before == 0 else Text(
-            f"остава наравно с плътния модел до {_pct(number(steps[before - 1], 'amount'))} и ",
+            f"остава наравно с плътния модел до {percent(number(steps[before - 1], 'amount'))} и ",
             f"stays level with the dense model up to "
-            f"{_pct(number(steps[before - 1], 'amount'))} and ")
+            f"{percent(number(steps[before - 1], 'amount'))} and ")
         text = Text(f"{held.bg}пада измеримо за първи път при {where}: "
                     f"{_accuracy_at(fell, dense).bg}",
                     f"{held.en}first drops measurably at {where}: {_accuracy_at(fell, dense).en}")
     if fell is None or fell is last:
         return text
     final = f"{number(last, 'accuracy') or 0.0:.1%}"
-    return Text(f"{text.bg}; при {_pct(number(last, 'amount'))} е {final}",
-                f"{text.en}; at {_pct(number(last, 'amount'))} it is {final}")
+    return Text(f"{text.bg}; при {percent(number(last, 'amount'))} е {final}",
+                f"{text.en}; at {percent(number(last, 'amount'))} it is {final}")
 
 
 def _tuning_effect(row: Row) -> Text:
     fixed, broken = _count(row, "fixed_images"), _count(row, "broken_images")
-    pct = _pct(number(row, "amount"))
+    pct = percent(number(row, "amount"))
     effect = {
         1: Text("останалите тегла поеха работата на махнатите.",
                 "the remaining weights took over the work of the removed ones."),
@@ -198,7 +199,7 @@ def read_accuracy(rows: Rows) -> list[Text]:
                               if number(t, "amount") == number(row, "amount")), None))
                   for row in levels(rows, "structured", tuned=False)]
     if structured:
-        parts = [(_pct(number(row, "amount")), _judged(row, dense),
+        parts = [(percent(number(row, "amount")), _judged(row, dense),
                   None if after is None else _judged(after, dense))
                  for row, after in structured]
         notes.append(Text(
@@ -226,7 +227,7 @@ def _unstructured_latency(dense: Row, steps: list[Row]) -> Text:
     top = steps[-1]
     speedup = interval(top)
     said = times(speedup)
-    pct = _pct(number(top, "sparsity"))
+    pct = percent(number(top, "sparsity"))
     head = Text(f"Неструктурно, {pct} нули: {_ms(top)} срещу {_ms(dense)} за плътния модел — "
                 f"{said.bg}.",
                 f"Unstructured, {pct} zeros: {_ms(top)} against {_ms(dense)} for the dense "
@@ -234,7 +235,7 @@ def _unstructured_latency(dense: Row, steps: list[Row]) -> Text:
     sweep = Text("", "")
     measured = [found for found in (interval(row) for row in steps) if found is not None]
     if len(measured) > 1:
-        first = _pct(number(steps[0], "amount"))
+        first = percent(number(steps[0], "amount"))
         if all(found.direction() == 0 for found in measured):
             sweep = Text(f"Нито едно ниво от {first} до {pct} не се различава измеримо.",
                          f"No level from {first} to {pct} differs measurably.")
@@ -281,9 +282,9 @@ def _csr_latency(row: Row) -> Text:
     said = times(speedup)
     share = 1 - (number(row, "sparsity") or 0.0)
     head = Text(
-        f"Същите {_pct(number(row, 'sparsity'))} нули в CSR през разреденото ядро на torch, "
+        f"Същите {percent(number(row, 'sparsity'))} нули в CSR през разреденото ядро на torch, "
         f"което умножава само ненулевите {share:.0%}: {_ms(row)}, {said.bg}.",
-        f"The same {_pct(number(row, 'sparsity'))} zeros as CSR through torch's sparse kernel, "
+        f"The same {percent(number(row, 'sparsity'))} zeros as CSR through torch's sparse kernel, "
         f"which multiplies only the {share:.0%} non-zeros: {_ms(row)}, {said.en}.")
     if speedup is None or not share:
         return head
@@ -320,9 +321,9 @@ def _structured_latency(dense: Row, row: Row) -> Text:
         if row.get("bound") == "overhead" else None)
     params = f"{_count(dense, 'params_count')} → {_count(row, 'params_count')}"
     return join(Text(
-        f"Структурно −{_pct(number(row, 'amount'))} неврони/канали: форми {row.get('shapes')}, "
+        f"Структурно −{percent(number(row, 'amount'))} неврони/канали: форми {row.get('shapes')}, "
         f"параметри {params}{work}, {_ms(dense)} → {_ms(row)}: {said.bg}.",
-        f"Structured −{_pct(number(row, 'amount'))} neurons/channels: shapes "
+        f"Structured −{percent(number(row, 'amount'))} neurons/channels: shapes "
         f"{row.get('shapes')}, parameters {params}{work}, {_ms(dense)} → {_ms(row)}: "
         f"{said.en}."), why)
 
@@ -340,15 +341,15 @@ def _where_zeros_pay(unstructured: Row, structured: list[Row], csr: Row | None) 
     here = Text("", "")
     if csr is not None:
         sparse = times(interval(csr))
-        here = Text(f" (CSR при {_pct(number(csr, 'sparsity'))} тук: {sparse.bg})",
-                    f" (CSR at {_pct(number(csr, 'sparsity'))} here: {sparse.en})")
+        here = Text(f" (CSR при {percent(number(csr, 'sparsity'))} тук: {sparse.bg})",
+                    f" (CSR at {percent(number(csr, 'sparsity'))} here: {sparse.en})")
     return Text(
         "Нулите се изплащат само там, където ядрото ги прескача или формите се смаляват: "
-        f"структурно окъсяване (−{_pct(number(best, 'amount'))}: {shown.bg}), полуструктурна "
+        f"структурно окъсяване (−{percent(number(best, 'amount'))}: {shown.bg}), полуструктурна "
         "разреденост 2:4 на GPU с разредени тензорни ядра или разредени ядра при достатъчно "
         f"висока разреденост{here.bg}.",
         "Zeros pay only where the kernel skips them or the shapes shrink: structured pruning "
-        f"(−{_pct(number(best, 'amount'))}: {shown.en}), 2:4 semi-structured sparsity on GPUs "
+        f"(−{percent(number(best, 'amount'))}: {shown.en}), 2:4 semi-structured sparsity on GPUs "
         "with sparse tensor cores, or sparse kernels at high enough sparsity"
         f"{here.en}.")
 
@@ -397,8 +398,8 @@ def read_roofline(rows: Rows, roof: Roofline) -> Text | None:
                           "the same bytes."))
     for row in timed(rows, "structured"):
         if "bound" in row:
-            placed = bound_sentence(row, Text(f"Структурно −{_pct(number(row, 'amount'))}",
-                                              f"Structured −{_pct(number(row, 'amount'))}"))
+            placed = bound_sentence(row, Text(f"Структурно −{percent(number(row, 'amount'))}",
+                                              f"Structured −{percent(number(row, 'amount'))}"))
             lines.append(Text(f"{placed.bg}.", f"{placed.en}."))
     return join(*lines)
 
@@ -411,9 +412,9 @@ def read_size(rows: Rows) -> list[Text]:
     smaller = [row for row in steps
                if (number(row, "size_bytes_csr") or 0) < (number(row, "size_bytes") or 0)]
     even = (Text(f"CSR с int32 индекси става по-малък от плътния формат едва от "
-                 f"{_pct(number(smaller[0], 'amount'))} разреденост нагоре",
+                 f"{percent(number(smaller[0], 'amount'))} разреденост нагоре",
                  f"CSR with int32 indices gets smaller than the dense format only from "
-                 f"{_pct(number(smaller[0], 'amount'))} sparsity up")
+                 f"{percent(number(smaller[0], 'amount'))} sparsity up")
             if smaller else
             Text("CSR с int32 индекси не е по-малък от плътния формат при нито едно ниво тук",
                  "CSR with int32 indices is not smaller than the dense format at any level here"))
@@ -423,11 +424,11 @@ def read_size(rows: Rows) -> list[Text]:
     return [Text(
         f"Всяко ненулево тегло в CSR струва 4 B стойност + 4 B индекс на колона (int32) или "
         f"+ 8 B (int64, по подразбиране в torch) срещу 4 B в плътния формат. {even.bg}; при "
-        f"{_pct(number(last, 'sparsity'))}: {sizes[0]} B (int32) и {sizes[1]} B (int64) срещу "
+        f"{percent(number(last, 'sparsity'))}: {sizes[0]} B (int32) и {sizes[1]} B (int64) срещу "
         f"{sizes[2]} B плътно.",
         f"Each non-zero weight in CSR costs a 4 B value + a 4 B column index (int32) or "
         f"+ 8 B (int64, torch's default) against 4 B dense. {even.en}; at "
-        f"{_pct(number(last, 'sparsity'))}: {sizes[0]} B (int32) and {sizes[1]} B (int64) "
+        f"{percent(number(last, 'sparsity'))}: {sizes[0]} B (int32) and {sizes[1]} B (int64) "
         f"against {sizes[2]} B dense.")]
 
 
@@ -463,7 +464,7 @@ def pruning(rows: Rows) -> Pruning | None:
 
 def describe(found: Pruning) -> tuple[Interval, Text]:
     lost = (found.dense_accuracy - found.pruned_accuracy) * 100
-    pct, counted = _pct(found.sparsity), lost_and_gained(found.lost, found.gained,
+    pct, counted = percent(found.sparsity), lost_and_gained(found.lost, found.gained,
                                                          found.test_images)
     return exact(lost), Text(
         f"при {pct} разреденост точността е {found.pruned_accuracy:.1%} срещу "
@@ -475,7 +476,7 @@ def describe(found: Pruning) -> tuple[Interval, Text]:
 def accuracy_cards(found: Pruning, reading: Sequence[Text]) -> list[CardDraft]:
     """Why fine-tuning helps (when the drop and the recovery are both measurable), or why so
     many weights could go (when the test set shows no drop at all)."""
-    pct = _pct(found.sparsity)
+    pct = percent(found.sparsity)
     counted = lost_and_gained(found.lost, found.gained, found.test_images)
     fell = (f"{found.dense_accuracy:.1%} → {found.pruned_accuracy:.1%}, {counted.bg}",
             f"{found.dense_accuracy:.1%} → {found.pruned_accuracy:.1%}, {counted.en}")
@@ -535,7 +536,7 @@ def zero_speed_cards(found: ZeroSpeed, reading: Sequence[Text]) -> list[CardDraf
     measurable speed-up, or a small one."""
     if speed_class(found.speedup) == "large":
         return []
-    pct, said = _pct(number(found.top, "sparsity")), times(found.speedup)
+    pct, said = percent(number(found.top, "sparsity")), times(found.speedup)
     ms = f"{_ms(found.dense)} → {_ms(found.top)}"
     return [CardDraft(
         Text(f"С {pct} нули в теглата моделът ти: {said.bg} ({ms}). Защо неструктурното "
@@ -561,7 +562,7 @@ def shrink_speed(rows: Rows) -> Row | None:
 def shrink_cards(row: Row, reading: Sequence[Text]) -> list[CardDraft]:
     speedup = interval(row)
     assert speedup is not None  # shrink_speed keeps only rows with a measured speed-up
-    pct = _pct(number(row, "amount"))
+    pct = percent(number(row, "amount"))
     return [CardDraft(
         Text(f"Махането на {pct} от скритите неврони/канали ускори модела ти {spanned(speedup)} "
              f"({_ms(row)}). Защо структурното окъсяване ускорява, а нулите — не?",
