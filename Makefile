@@ -1,26 +1,46 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+
+# PyTorch's CPU build by default; a CUDA user overrides both, e.g.
+#   make run TORCH_PIN=torch==2.13.0+cu126 TORCH_INDEX=https://download.pytorch.org/whl/cu126
+TORCH_PIN ?= torch==2.13.0+cpu
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+# The index is asked only when it answers within 5 s: an unreachable one would cost pip
+# five retries per package (minutes); pip's own indexes and wheel folders still serve.
+# Probed once per make, when an install needs it.
+TORCH_INDEX_OPTION = $(eval TORCH_INDEX_OPTION := $(shell $(PYTHON) -c 'import sys, \
+	urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' '$(TORCH_INDEX)' \
+	2>/dev/null && echo '--extra-index-url $(TORCH_INDEX)'))$(TORCH_INDEX_OPTION)
+PIP_INSTALL = $(BIN)/pip install --quiet $(TORCH_INDEX_OPTION) -c constraints.txt '$(TORCH_PIN)'
 
 .PHONY: run test lint bench clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
-	touch $(STAMP)
+	touch $@
 
-run: $(STAMP)
+$(VENV)/.installed: $(VENV)/.created pyproject.toml constraints.txt Makefile
+	@test -n "$(TORCH_INDEX_OPTION)" || echo "$(TORCH_INDEX) did not answer:" \
+		"$(TORCH_PIN) must come from pip's configured indexes or wheel folders"
+	$(PIP_INSTALL) -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP_INSTALL) -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
 	$(BIN)/studyapp
 
-lint: $(STAMP)
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check studyapp tests benchmarks
 
 test: lint
 	$(BIN)/pytest -q
 
-bench: $(STAMP)
+bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_labs.py
