@@ -34,8 +34,14 @@ from studyapp.store.export import export_tables
 from studyapp.store.migrations import open_database
 from studyapp.store.records import CardState
 from studyapp.store.result_cards import result_cards, result_source
+from studyapp.store.reviews import (
+    Recorded,
+    record_answer,
+    state_row,
+    to_card_state,
+    undo_answer,
+)
 from studyapp.store.reviews import history as review_history
-from studyapp.store.reviews import record_answer, state_row, to_card_state, undo_answer
 from studyapp.store.sync import sync_cards
 from studyapp.store.tables import ModuleProgressRow, PriorAnswerRow, SettingRow
 from studyapp.study_types import (
@@ -218,8 +224,9 @@ class StudyService:
     def _record(
         self, card_id: str, grade: int, *, redrill: bool, session_id: str,
         answer: str | None = None, response_ms: int | None = None,
-    ) -> tuple[int, CardState]:
-        """Write one answer (state and log, one transaction); its log id and the new state."""
+    ) -> Recorded:
+        """Write one answer (state and log, one transaction): its log id, the new state and
+        whether it counted as a re-drill (asked for, or the card already moved today)."""
         check_grade(grade)
         self.card(card_id)
         module_id = self._module_of[card_id]
