@@ -12,7 +12,7 @@ import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -339,8 +339,7 @@ class StudyService:
                 if row is not None:
                     session.delete(row)
                 return
-            saved_at = self.now().astimezone(UTC)
-            session.merge(PriorAnswerRow(card_id=card_id, text=text, saved_at=saved_at))
+            session.merge(PriorAnswerRow(card_id=card_id, text=text, saved_at=self.now()))
 
     def first_study_day(self, module_id: str | None = None) -> date | None:
         """The day the module (default: the first one) was first studied, if it was."""

@@ -6,7 +6,7 @@ row are committed together or not at all.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, insert, update
@@ -16,7 +16,7 @@ from studyapp.srs.calendar import due_day
 from studyapp.srs.sm2 import Sm2State, check_grade, review
 from studyapp.store.errors import StoreError
 from studyapp.store.records import CardState, ReviewEntry
-from studyapp.store.tables import CardStateRow, ReviewLogRow
+from studyapp.store.tables import CardStateRow, ReviewLogRow, to_utc
 
 # Built once: an answer then runs four cached statements with fresh parameters.
 _SELECT_STATE = select(
@@ -37,12 +37,6 @@ class Recorded(NamedTuple):
     log_id: int
     state: CardState
     redrill: bool
-
-
-def to_utc(at: datetime) -> datetime:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("a naive datetime has no instant: pass a timezone-aware one")
-    return at.astimezone(UTC)
 
 
 def to_card_state(row: CardStateRow) -> CardState:
@@ -144,7 +138,7 @@ def undo_answer(session: Session, log_id: int, at: datetime) -> CardState:
         if log.first_answer:
             row.first_seen = row.first_seen_day = None
         session.add(row)
-    log.undone_at = to_utc(at)
+    log.undone_at = at
     session.add(log)
     session.flush()
     return to_card_state(row)
