@@ -45,7 +45,9 @@ class ReviewSession:
 
     A grade below 4 sends the card to the back of the queue as a re-drill
     until it is answered with 4 or 5; re-drills are logged but leave the SM-2
-    state alone. Undo goes back answer by answer within the current study day.
+    state alone. An answer to a card that another session has moved today counts as a
+    re-drill too (the store decides). Undo goes back answer by answer within the current
+    study day.
     The session holds no database connection between calls.
     """
 
@@ -94,12 +96,12 @@ class ReviewSession:
         if not self._queue:
             raise StoreError("nothing_to_review")
         entry = self._queue[0]
-        log_id, state = self._service._record(
+        log_id, state, redrill = self._service._record(
             entry.card_id, grade, redrill=entry.redrill, session_id=self._id,
             answer=answer, response_ms=response_ms,
         )
         again = grade < REDRILL_BELOW
-        self._answers.append(_Answer(log_id, grade, entry.redrill, tuple(self._queue)))
+        self._answers.append(_Answer(log_id, grade, redrill, tuple(self._queue)))
         self._queue.pop(0)
         if again:
             self._queue.append(QueueEntry(entry.card_id, is_new=False, redrill=True))

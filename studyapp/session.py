@@ -12,7 +12,7 @@ import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,14 @@ from studyapp.store.export import export_tables
 from studyapp.store.migrations import open_database
 from studyapp.store.records import CardState
 from studyapp.store.result_cards import result_cards, result_source
+from studyapp.store.reviews import (
+    Recorded,
+    record_answer,
+    state_row,
+    to_card_state,
+    undo_answer,
+)
 from studyapp.store.reviews import history as review_history
-from studyapp.store.reviews import record_answer, state_row, to_card_state, undo_answer
 from studyapp.store.sync import sync_cards
 from studyapp.store.tables import ModuleProgressRow, PriorAnswerRow, SettingRow
 from studyapp.study_types import (
@@ -218,8 +224,9 @@ class StudyService:
     def _record(
         self, card_id: str, grade: int, *, redrill: bool, session_id: str,
         answer: str | None = None, response_ms: int | None = None,
-    ) -> tuple[int, CardState]:
-        """Write one answer (state and log, one transaction); its log id and the new state."""
+    ) -> Recorded:
+        """Write one answer (state and log, one transaction): its log id, the new state and
+        whether it counted as a re-drill (asked for, or the card already moved today)."""
         check_grade(grade)
         self.card(card_id)
         module_id = self._module_of[card_id]
@@ -332,8 +339,7 @@ class StudyService:
                 if row is not None:
                     session.delete(row)
                 return
-            saved_at = self.now().astimezone(UTC)
-            session.merge(PriorAnswerRow(card_id=card_id, text=text, saved_at=saved_at))
+            session.merge(PriorAnswerRow(card_id=card_id, text=text, saved_at=self.now()))
 
     def first_study_day(self, module_id: str | None = None) -> date | None:
         """The day the module (default: the first one) was first studied, if it was."""

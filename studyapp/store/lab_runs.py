@@ -20,8 +20,7 @@ from sqlmodel import col, select
 from studyapp.store.engine import reading, writing
 from studyapp.store.errors import StoreError
 from studyapp.store.records import LabRun
-from studyapp.store.reviews import to_utc
-from studyapp.store.tables import LabRunRow
+from studyapp.store.tables import LabRunRow, to_utc
 
 RUNNING = "running"
 FINISHED_STATUSES = frozenset({"ok", "failed", "cancelled", "timeout"})
@@ -57,7 +56,7 @@ def start_run(
     """Record a run that has just started (status "running"); its id."""
     row = LabRunRow(
         lab_id=lab_id, card_id=card_id, params_json=_dump(params) or "{}", status=RUNNING,
-        prediction_json=_dump(prediction), started_at=to_utc(started_at),
+        prediction_json=_dump(prediction), started_at=started_at,
     )
     with writing(engine) as session:
         session.add(row)

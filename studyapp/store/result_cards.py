@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -25,7 +25,6 @@ from sqlmodel import Session, col, select
 from studyapp.deck.model import RESULT_KIND, Card, Text
 from studyapp.store.errors import StoreError
 from studyapp.store.records import ResultSource
-from studyapp.store.reviews import to_utc
 from studyapp.store.tables import CardStateRow, LabRunRow, ResultCardRow
 
 # Accepted result cards come before the content's new cards, oldest run first.
@@ -63,7 +62,6 @@ def add_result_cards(
     taken = session.exec(
         select(func.count()).select_from(ResultCardRow).where(ResultCardRow.run_id == run_id)
     ).one()
-    created = to_utc(at)
     added: list[tuple[ResultCardRow, int]] = []
     for number, (front, back) in enumerate(texts, start=taken + 1):
         card_id = result_card_id(run_id, number)
@@ -72,7 +70,7 @@ def add_result_cards(
                                  ord=order, reviewable=True))
         added.append((ResultCardRow(card_id=card_id, run_id=run_id, lab_id=lab_id,
                                     module_id=module_id, front_json=_dump(front),
-                                    back_json=_dump(back), created_at=created), order))
+                                    back_json=_dump(back), created_at=at), order))
     session.flush()  # the card states first: the cards refer to them
     session.add_all(row for row, _ in added)
     session.flush()
@@ -105,4 +103,4 @@ def result_source(session: Session, card_id: str) -> ResultSource | None:
         return None
     run_id, lab_id, started_at = found
     assert run_id is not None
-    return ResultSource(run_id, lab_id, started_at.replace(tzinfo=UTC))
+    return ResultSource(run_id, lab_id, started_at)

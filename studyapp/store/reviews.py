@@ -6,7 +6,8 @@ row are committed together or not at all.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
@@ -15,21 +16,27 @@ from studyapp.srs.calendar import due_day
 from studyapp.srs.sm2 import Sm2State, check_grade, review
 from studyapp.store.errors import StoreError
 from studyapp.store.records import CardState, ReviewEntry
-from studyapp.store.tables import CardStateRow, ReviewLogRow
+from studyapp.store.tables import CardStateRow, ReviewLogRow, to_utc
 
-# Built once: an answer then runs three cached statements with fresh parameters.
+# Built once: an answer then runs four cached statements with fresh parameters.
 _SELECT_STATE = select(
     CardStateRow.repetitions, CardStateRow.easiness_x100, CardStateRow.interval,
     CardStateRow.due, CardStateRow.first_seen,
 ).where(col(CardStateRow.card_id) == bindparam("key"))
+_STEPPED_ON_DAY = select(ReviewLogRow.id).where(
+    col(ReviewLogRow.card_id) == bindparam("key"), col(ReviewLogRow.study_day) == bindparam("day"),
+    col(ReviewLogRow.redrill).is_(False), col(ReviewLogRow.undone_at).is_(None),
+).limit(1)
 _INSERT_LOG = insert(ReviewLogRow)
 _UPDATE_STATE = update(CardStateRow).where(col(CardStateRow.card_id) == bindparam("key"))
 
 
-def to_utc(at: datetime) -> datetime:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError("a naive datetime has no instant: pass a timezone-aware one")
-    return at.astimezone(UTC)
+class Recorded(NamedTuple):
+    """A logged answer: its log row, the card's state after it, and whether it was a re-drill."""
+
+    log_id: int
+    state: CardState
+    redrill: bool
 
 
 def to_card_state(row: CardStateRow) -> CardState:
@@ -61,17 +68,24 @@ def record_answer(
     redrill: bool,
     answer: str | None = None,
     response_ms: int | None = None,
-) -> tuple[int, CardState]:
+) -> Recorded:
     """Log one answer and, unless it is a re-drill, move the card's SM-2 state.
 
-    Returns the log row id and the card's state after the answer. Runs as Core
-    statements on the session's connection: it is the hot path of a review.
+    A card moves at most one SM-2 step per study day: an answer to a card that already
+    has a standing (not undone, not re-drill) answer of `day` — given in another review
+    session, whose queue was built before it — is logged as a re-drill instead. The
+    decision is read inside the caller's writing transaction, so two writers cannot both
+    take the step. Runs as Core statements on the session's connection: it is the hot
+    path of a review.
     """
     check_grade(grade)
     connection = session.connection()
     found = connection.execute(_SELECT_STATE, {"key": card_id}).one_or_none()
     if found is None:
         raise StoreError("unknown_card", card_id=card_id)
+    if not redrill:
+        stepped = connection.execute(_STEPPED_ON_DAY, {"key": card_id, "day": day})
+        redrill = stepped.first() is not None
     repetitions, easiness_x100, interval, due, first_seen = found
     before = Sm2State.from_x100(repetitions, easiness_x100, interval)
     if redrill:
@@ -104,7 +118,7 @@ def record_answer(
         connection.execute(_UPDATE_STATE, changes)
     state = CardState(card_id, after.repetitions, after.easiness, after.interval, after_due,
                       first_seen)
-    return inserted.inserted_primary_key[0], state
+    return Recorded(inserted.inserted_primary_key[0], state, redrill)
 
 
 def undo_answer(session: Session, log_id: int, at: datetime) -> CardState:
@@ -124,7 +138,7 @@ def undo_answer(session: Session, log_id: int, at: datetime) -> CardState:
         if log.first_answer:
             row.first_seen = row.first_seen_day = None
         session.add(row)
-    log.undone_at = to_utc(at)
+    log.undone_at = at
     session.add(log)
     session.flush()
     return to_card_state(row)

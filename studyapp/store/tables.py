@@ -1,16 +1,41 @@
 """Every SQLModel table of the study database, in one module.
 
 The schema itself is created and changed by `migrations.py` (ordered DDL
-steps); these classes map the current version. Instants are aware UTC
-(SQLModel stores them without the offset); study days are ISO dates.
-Easiness is kept exact in integer hundredths.
+steps); these classes map the current version. Instants are `UTCDateTime`
+columns: aware in, aware UTC out, whatever SQLModel's own default for a
+datetime is. Study days are ISO dates. Easiness is kept exact in integer
+hundredths.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
+from sqlalchemy import DateTime, Dialect, TypeDecorator
 from sqlmodel import Field, SQLModel
+
+
+def to_utc(at: datetime) -> datetime:
+    """The same instant in UTC; a naive datetime has no instant and is refused."""
+    if at.utcoffset() is None:
+        raise ValueError("a naive datetime has no instant: pass a timezone-aware one")
+    return at.astimezone(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant, stored as SQLite's DATETIME text of its UTC wall time, with no offset
+    ("2026-03-02 07:00:00.000000", as every version of the schema has stored it), and
+    read back as an aware UTC datetime."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else to_utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
 
 
 class CardStateRow(SQLModel, table=True):
@@ -26,7 +51,7 @@ class CardStateRow(SQLModel, table=True):
     easiness_x100: int = 250
     interval: int = 0
     due: date | None = None  # None until the card is first answered
-    first_seen: datetime | None = None  # UTC instant of the first answer
+    first_seen: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the first answer
     first_seen_day: date | None = None  # study day of the first answer
 
 
@@ -36,12 +61,12 @@ class ReviewLogRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     card_id: str = Field(foreign_key="card_state.card_id")
     session_id: str
-    at: datetime  # UTC
+    at: datetime = Field(sa_type=UTCDateTime)
     study_day: date
     grade: int
     answer: str | None = None
     response_ms: int | None = None
-    redrill: bool = False  # a same-session repeat: the SM-2 state did not change
+    redrill: bool = False  # a repeat of the card's day: the SM-2 state did not change
     first_answer: bool = False  # the card's first graded answer
     before_repetitions: int
     before_easiness_x100: int
@@ -51,7 +76,8 @@ class ReviewLogRow(SQLModel, table=True):
     after_easiness_x100: int
     after_interval: int
     after_due: date
-    undone_at: datetime | None = None  # UTC; an undone answer stays in the log, marked
+    # an undone answer stays in the log, marked
+    undone_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ReviewDayRow(SQLModel, table=True):
@@ -70,7 +96,7 @@ class PriorAnswerRow(SQLModel, table=True):
 
     card_id: str = Field(primary_key=True)
     text: str
-    saved_at: datetime  # UTC
+    saved_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class SettingRow(SQLModel, table=True):
@@ -99,8 +125,8 @@ class LabRunRow(SQLModel, table=True):
     env_json: str | None = None
     error: str | None = None
     prediction_json: str | None = None
-    started_at: datetime  # UTC
-    finished_at: datetime | None = None
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     duration_s: float | None = None
 
 
@@ -115,4 +141,4 @@ class ResultCardRow(SQLModel, table=True):
     module_id: str
     front_json: str  # {"bg": …, "en": …}
     back_json: str
-    created_at: datetime  # UTC
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from math import ceil, floor, log10
 from typing import Any
 
@@ -39,9 +39,8 @@ def fmt_number(value: Scalar, lang: str) -> str:
 
 
 def fmt_started(at: datetime, clock: Clock) -> str:
-    """A stored UTC instant (naive when read back) in the clock's time zone, to the minute."""
-    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-    return aware.astimezone(clock().tzinfo).strftime("%Y-%m-%d %H:%M")
+    """A stored (aware UTC) instant in the clock's time zone, to the minute."""
+    return at.astimezone(clock().tzinfo).strftime("%Y-%m-%d %H:%M")
 
 
 def fmt_params(params: Mapping[str, Any]) -> str:
