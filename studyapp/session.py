@@ -64,8 +64,11 @@ class _QueueParts:
 
 
 class StudyService:
-    def __init__(self, engine: Engine, modules: Sequence[Module], clock: Clock) -> None:
+    def __init__(
+        self, engine: Engine, modules: Sequence[Module], clock: Clock, db_path: Path
+    ) -> None:
         self._engine = engine
+        self._db_path = db_path
         self._modules = list(modules)
         self._clock = clock
         self._cards: dict[str, Card] = {}
@@ -89,7 +92,7 @@ class StudyService:
         except BaseException:
             engine.dispose()
             raise
-        service = cls(engine, modules, clock)
+        service = cls(engine, modules, clock, Path(db_path))
         service.include_cards(accepted)
         return service
 
@@ -106,6 +109,10 @@ class StudyService:
     @property
     def engine(self) -> Engine:
         return self._engine
+
+    @property
+    def db_path(self) -> Path:
+        return self._db_path
 
     # -- time and settings -------------------------------------------------
 
