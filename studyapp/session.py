@@ -28,6 +28,7 @@ from studyapp.srs.pairs import held_back
 from studyapp.srs.sm2 import check_grade
 from studyapp.store import queue as queue_db
 from studyapp.store import stats as stats_db
+from studyapp.store.backups import daily_backup
 from studyapp.store.engine import reading, writing
 from studyapp.store.errors import StoreError
 from studyapp.store.export import export_tables
@@ -69,6 +70,8 @@ class StudyService:
     ) -> None:
         self._engine = engine
         self._db_path = db_path
+        # why today's automatic copy could not be made; studying goes on without it
+        self.backup_problem: StoreError | None = None
         self._modules = list(modules)
         self._clock = clock
         self._cards: dict[str, Card] = {}
@@ -83,7 +86,8 @@ class StudyService:
 
     @classmethod
     def open(cls, db_path: Path, modules: Sequence[Module], clock: Clock) -> StudyService:
-        """Check, migrate and sync the database at `db_path` with the content."""
+        """Check, migrate and sync the database at `db_path` with the content; make the
+        day's automatic copy of it (see `store/backups.py`) unless it is made already."""
         engine = open_database(Path(db_path), clock())
         try:
             with writing(engine) as session:
@@ -94,6 +98,10 @@ class StudyService:
             raise
         service = cls(engine, modules, clock, Path(db_path))
         service.include_cards(accepted)
+        try:
+            daily_backup(Path(db_path), clock())
+        except StoreError as exc:
+            service.backup_problem = exc
         return service
 
     def close(self) -> None:

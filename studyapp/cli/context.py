@@ -78,6 +78,8 @@ def study_service(args: argparse.Namespace) -> Iterator[tuple[StudyService, str]
     try:
         with store_errors(lang):
             lang = getattr(args, "lang", None) or service.settings().lang
+        if service.backup_problem is not None:
+            print(f"studyapp: warning: {service.backup_problem.text(lang)}", file=sys.stderr)
         with store_errors(lang):
             yield service, lang
     finally:

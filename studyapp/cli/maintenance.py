@@ -1,6 +1,6 @@
-"""Data-safety commands: `restore` — its arguments.
+"""Data-safety commands: `restore` and `doctor` — their arguments.
 
-What it does is in `studyapp/cli/maintenance_commands.py`, loaded when it runs.
+What they do is in `studyapp/cli/maintenance_commands.py`, loaded when one of them runs.
 """
 
 from __future__ import annotations
@@ -23,3 +23,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     restore.add_argument("--force", action="store_true",
                          help="replace the data of a database that is not empty")
     restore.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_restore"))
+
+    doctor = subparsers.add_parser(
+        "doctor", parents=[common], help="check the database, the lab cache and the backups",
+        description="Run SQLite's full integrity check on the database (reading only), "
+        "count lab runs left running, and list the lab model cache and the daily backup "
+        "copies. Exits 1 when a problem is found.")
+    doctor.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_doctor"))

@@ -1,4 +1,4 @@
-"""What the data-safety commands do: `restore`.
+"""What the data-safety commands do: `restore` and `doctor`.
 
 Their arguments are declared in `studyapp/cli/maintenance.py`."""
 
@@ -22,3 +22,11 @@ def run_restore(args: argparse.Namespace) -> int:
     print(tr(lang, "cli.restore_done", path=args.file, cards=restored.rows["card_state"],
              reviews=restored.rows["review_log"], runs=restored.rows["lab_run"]))
     return 0
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    lang = getattr(args, "lang", None) or "bg"
+    findings = maintenance.diagnose(context.db_path(args))
+    for finding in findings:
+        print(finding.text(lang))
+    return 1 if any(finding.problem for finding in findings) else 0
