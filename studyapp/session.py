@@ -32,8 +32,10 @@ from studyapp.store.backups import daily_backup
 from studyapp.store.engine import reading, writing
 from studyapp.store.errors import StoreError
 from studyapp.store.export import export_tables
+from studyapp.store.health import integrity_problems
 from studyapp.store.migrations import open_database
 from studyapp.store.records import CardState
+from studyapp.store.restore import MAINTENANCE_PREFIX
 from studyapp.store.result_cards import result_cards, result_source
 from studyapp.store.reviews import history as review_history
 from studyapp.store.reviews import record_answer, state_row, to_card_state, undo_answer
@@ -53,6 +55,7 @@ __all__ = ["StudyService"]
 FORECAST_DAYS = 30
 HEATMAP_DAYS = 84
 _POSITION_KEY = "study.position"
+_INTEGRITY_KEY = f"{MAINTENANCE_PREFIX}integrity_checked"  # the study day of the last clean check
 
 
 @dataclass(frozen=True)
@@ -370,6 +373,21 @@ class StudyService:
     def save_study_position(self, position: str) -> None:
         with writing(self._engine) as session:
             session.merge(SettingRow(key=_POSITION_KEY, value=position))
+
+    def check_integrity_if_due(self) -> list[str]:
+        """The full integrity check of the database file, at most once a study day: what it
+        found wrong ([] when sound or already checked today). Only a clean check is
+        remembered, so a damaged file is checked, and reported, at every start."""
+        today = self.today().isoformat()
+        with reading(self._engine) as session:
+            checked = session.get(SettingRow, _INTEGRITY_KEY)
+        if checked is not None and checked.value == today:
+            return []
+        problems = integrity_problems(self._db_path)
+        if not problems:
+            with writing(self._engine) as session:
+                session.merge(SettingRow(key=_INTEGRITY_KEY, value=today))
+        return problems
 
     def export_data(self) -> dict[str, list[dict[str, Any]]]:
         """Card states, the review log, lab runs, prior answers and settings, as plain values."""

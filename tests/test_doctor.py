@@ -1,4 +1,4 @@
-"""`studyapp doctor`: the database, lab runs left running, the lab cache, the copies."""
+"""`studyapp doctor` and the app's daily integrity check."""
 
 from __future__ import annotations
 
@@ -10,9 +10,14 @@ from pathlib import Path
 
 import pytest
 from conftest import StudyClock
+from tui_support import FakeClock, build_app, drive, opened_service, running
 
+from studyapp import session as session_module
 from studyapp.cli import context as cli_context
 from studyapp.cli import main
+from studyapp.deck import load_modules
+from studyapp.labs.catalog import LAB_IDS
+from studyapp.session import StudyService
 from studyapp.store.health import integrity_problems
 from studyapp.store.lab_runs import start_run
 
@@ -106,3 +111,44 @@ def test_lab_runs_left_running_and_a_missing_database_are_reported(
     assert main(["--db", str(db), "--lang", "bg", "doctor"]) == 1
     assert "ПРОБЛЕМ" in capsys.readouterr().out
 
+
+def test_the_service_checks_integrity_once_a_study_day_and_a_damaged_file_every_time(
+    db: Path, tiny_content: Path, study_clock: StudyClock, monkeypatch
+) -> None:
+    checked: list[Path] = []
+    found: list[str] = []
+
+    def check(path: Path) -> list[str]:
+        checked.append(path)
+        return list(found)
+
+    monkeypatch.setattr(session_module, "integrity_problems", check)
+    service = StudyService.open(db, load_modules(tiny_content, LAB_IDS), study_clock)
+    assert service.check_integrity_if_due() == []
+    assert service.check_integrity_if_due() == []
+    assert checked == [db]
+    study_clock.advance(days=1)
+    found.append("Page 7: btreeInitPage() returns error code 11")
+    assert service.check_integrity_if_due() == found
+    assert service.check_integrity_if_due() == found  # not remembered: checked again
+    assert len(checked) == 3
+    service.close()
+
+
+@drive
+async def test_the_app_names_a_damaged_file_in_a_notification(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    with opened_service(tmp_path, clock):
+        pass
+    monkeypatch.setattr(session_module, "integrity_problems", lambda path: ["Page 7: bad"])
+    app = build_app(tmp_path, clock, "en")
+    notes: list[tuple[str, str]] = []
+    monkeypatch.setattr(app, "notify", lambda message, severity, timeout: notes.append(
+        (message, severity)))
+    async with running(app):
+        await app.workers.wait_for_complete()
+    assert notes == [(f"The database {tmp_path / 'study.db'} is damaged: Page 7: bad. Quit the "
+                      "app and run 'studyapp doctor'; 'studyapp restore' puts back a backup.",
+                      "error")]
