@@ -28,11 +28,14 @@ from studyapp.srs.pairs import held_back
 from studyapp.srs.sm2 import check_grade
 from studyapp.store import queue as queue_db
 from studyapp.store import stats as stats_db
+from studyapp.store.backups import daily_backup
 from studyapp.store.engine import reading, writing
 from studyapp.store.errors import StoreError
 from studyapp.store.export import export_tables
+from studyapp.store.health import integrity_problems
 from studyapp.store.migrations import open_database
 from studyapp.store.records import CardState
+from studyapp.store.restore import MAINTENANCE_PREFIX
 from studyapp.store.result_cards import result_cards, result_source
 from studyapp.store.reviews import (
     Recorded,
@@ -58,6 +61,7 @@ __all__ = ["StudyService"]
 FORECAST_DAYS = 30
 HEATMAP_DAYS = 84
 _POSITION_KEY = "study.position"
+_INTEGRITY_KEY = f"{MAINTENANCE_PREFIX}integrity_checked"  # the study day of the last clean check
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,13 @@ class _QueueParts:
 
 
 class StudyService:
-    def __init__(self, engine: Engine, modules: Sequence[Module], clock: Clock) -> None:
+    def __init__(
+        self, engine: Engine, modules: Sequence[Module], clock: Clock, db_path: Path
+    ) -> None:
         self._engine = engine
+        self._db_path = db_path
+        # why today's automatic copy could not be made; studying goes on without it
+        self.backup_problem: StoreError | None = None
         self._modules = list(modules)
         self._clock = clock
         self._cards: dict[str, Card] = {}
@@ -86,7 +95,8 @@ class StudyService:
 
     @classmethod
     def open(cls, db_path: Path, modules: Sequence[Module], clock: Clock) -> StudyService:
-        """Check, migrate and sync the database at `db_path` with the content."""
+        """Check, migrate and sync the database at `db_path` with the content; make the
+        day's automatic copy of it (see `store/backups.py`) unless it is made already."""
         engine = open_database(Path(db_path), clock())
         try:
             with writing(engine) as session:
@@ -95,8 +105,12 @@ class StudyService:
         except BaseException:
             engine.dispose()
             raise
-        service = cls(engine, modules, clock)
+        service = cls(engine, modules, clock, Path(db_path))
         service.include_cards(accepted)
+        try:
+            daily_backup(Path(db_path), clock())
+        except StoreError as exc:
+            service.backup_problem = exc
         return service
 
     def close(self) -> None:
@@ -112,6 +126,10 @@ class StudyService:
     @property
     def engine(self) -> Engine:
         return self._engine
+
+    @property
+    def db_path(self) -> Path:
+        return self._db_path
 
     # -- time and settings -------------------------------------------------
 
@@ -361,6 +379,21 @@ class StudyService:
     def save_study_position(self, position: str) -> None:
         with writing(self._engine) as session:
             session.merge(SettingRow(key=_POSITION_KEY, value=position))
+
+    def check_integrity_if_due(self) -> list[str]:
+        """The full integrity check of the database file, at most once a study day: what it
+        found wrong ([] when sound or already checked today). Only a clean check is
+        remembered, so a damaged file is checked, and reported, at every start."""
+        today = self.today().isoformat()
+        with reading(self._engine) as session:
+            checked = session.get(SettingRow, _INTEGRITY_KEY)
+        if checked is not None and checked.value == today:
+            return []
+        problems = integrity_problems(self._db_path)
+        if not problems:
+            with writing(self._engine) as session:
+                session.merge(SettingRow(key=_INTEGRITY_KEY, value=today))
+        return problems
 
     def export_data(self) -> dict[str, list[dict[str, Any]]]:
         """Card states, the review log, lab runs, prior answers and settings, as plain values."""

@@ -15,7 +15,9 @@ from studyapp import __version__
 from studyapp.errors import StudyappError
 
 # Each module adds its subcommands with `register(subparsers, common)`.
-COMMAND_MODULES = ("studyapp.cli.study", "studyapp.cli.authoring", "studyapp.cli.lab")
+COMMAND_MODULES = (
+    "studyapp.cli.study", "studyapp.cli.authoring", "studyapp.cli.lab", "studyapp.cli.maintenance",
+)
 
 
 def common_options(with_defaults: bool) -> argparse.ArgumentParser:

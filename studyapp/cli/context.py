@@ -71,17 +71,27 @@ def study_service(args: argparse.Namespace) -> Iterator[tuple[StudyService, str]
     Errors of the store come out as one line in that language.
     """
     from studyapp.session import StudyService
-    from studyapp.store.errors import StoreError
 
     lang = getattr(args, "lang", None) or "bg"
-    try:
+    with store_errors(lang):
         service = StudyService.open(db_path(args), modules(args), clock)
-    except StoreError as exc:
-        raise StudyappError(exc.text(lang)) from None
     try:
-        lang = getattr(args, "lang", None) or service.settings().lang
-        yield service, lang
-    except StoreError as exc:
-        raise StudyappError(exc.text(lang)) from None
+        with store_errors(lang):
+            lang = getattr(args, "lang", None) or service.settings().lang
+        if service.backup_problem is not None:
+            print(f"studyapp: warning: {service.backup_problem.text(lang)}", file=sys.stderr)
+        with store_errors(lang):
+            yield service, lang
     finally:
         service.close()
+
+
+@contextmanager
+def store_errors(lang: str) -> Iterator[None]:
+    """An error of the store comes out as one line in `lang`."""
+    from studyapp.store.errors import StoreError
+
+    try:
+        yield
+    except StoreError as exc:
+        raise StudyappError(exc.text(lang)) from None

@@ -263,10 +263,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _export_json(data: dict[str, list[dict[str, Any]]]) -> str:
-    from studyapp.store.migrations import SCHEMA_VERSION
+    from studyapp.store.export import export_document
 
-    document = {"format": "studyapp-export", "schema_version": SCHEMA_VERSION,
-                "exported_at": context.clock().isoformat(), "tables": data}
+    document = export_document(data, context.clock())
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 

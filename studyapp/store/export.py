@@ -1,4 +1,8 @@
-"""Every table as plain values, for a backup the learner can read."""
+"""Every table as plain values, for a backup the learner can read.
+
+`studyapp export --json` writes them as one document (`export_document`);
+`studyapp restore` reads it back (`restore.py`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, select
 
+from studyapp.store.migrations import SCHEMA_VERSION
 from studyapp.store.tables import (
     CardStateRow,
     LabRunRow,
@@ -16,6 +21,8 @@ from studyapp.store.tables import (
     ReviewLogRow,
     SettingRow,
 )
+
+FORMAT = "studyapp-export"
 
 EXPORTED: tuple[type[SQLModel], ...] = (
     CardStateRow, ReviewLogRow, LabRunRow, ResultCardRow, PriorAnswerRow, ModuleProgressRow,
@@ -41,3 +48,9 @@ def export_tables(session: Session) -> dict[str, list[dict[str, Any]]]:
             for row in rows
         ]
     return result
+
+
+def export_document(tables: dict[str, list[dict[str, Any]]], now: datetime) -> dict[str, Any]:
+    """The JSON document of `studyapp export --json`: a header, then the tables."""
+    return {"format": FORMAT, "schema_version": SCHEMA_VERSION, "exported_at": now.isoformat(),
+            "tables": tables}

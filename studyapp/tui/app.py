@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 DAY_CHECK_SECONDS = 60.0
 OPEN_WORKER = "open-database"
+INTEGRITY_WORKER = "integrity-check"
 
 
 class StudyApp(LabRunHost, App[int]):
@@ -121,6 +122,16 @@ class StudyApp(LabRunHost, App[int]):
         self.today = today
         self.set_interval(DAY_CHECK_SECONDS, self.check_day)
         self.data_changed()
+        self.run_worker(self._check_integrity, name=INTEGRITY_WORKER, thread=True,
+                        exit_on_error=False)
+
+    def _check_integrity(self) -> None:
+        """In a thread: the database's full integrity check, at most once a day; a damaged
+        file is named in a notification that points to `studyapp doctor`."""
+        problems = self.service.check_integrity_if_due()
+        if problems:
+            message = self.t("integrity.problem", path=self.db_path, problem=problems[0])
+            self.call_from_thread(self.notify, message, severity="error", timeout=30)
 
     def on_unmount(self) -> None:
         if self._service is not None:
