@@ -28,7 +28,7 @@ from studyapp.srs.pairs import held_back
 from studyapp.srs.sm2 import check_grade
 from studyapp.store import queue as queue_db
 from studyapp.store import stats as stats_db
-from studyapp.store.engine import reading, writing
+from studyapp.store.engine import is_read_only, reading, writing
 from studyapp.store.errors import StoreError
 from studyapp.store.export import export_tables
 from studyapp.store.migrations import open_database
@@ -36,7 +36,7 @@ from studyapp.store.records import CardState
 from studyapp.store.result_cards import result_cards, result_source
 from studyapp.store.reviews import history as review_history
 from studyapp.store.reviews import record_answer, state_row, to_card_state, undo_answer
-from studyapp.store.sync import sync_cards
+from studyapp.store.sync import content_digest, sync_cards
 from studyapp.store.tables import ModuleProgressRow, PriorAnswerRow, SettingRow
 from studyapp.study_types import (
     CardInfo,
@@ -52,6 +52,7 @@ __all__ = ["StudyService"]
 FORECAST_DAYS = 30
 HEATMAP_DAYS = 84
 _POSITION_KEY = "study.position"
+_CONTENT_KEY = "content.synced"  # the digest of the content the cards were last synced with
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,18 @@ class StudyService:
         self._studied: set[str] = set()  # modules known to have a first study day
 
     @classmethod
-    def open(cls, db_path: Path, modules: Sequence[Module], clock: Clock) -> StudyService:
-        """Check, migrate and sync the database at `db_path` with the content."""
-        engine = open_database(Path(db_path), clock())
+    def open(
+        cls, db_path: Path, modules: Sequence[Module], clock: Clock, read_only: bool = False
+    ) -> StudyService:
+        """Check, migrate and sync the database at `db_path` with the content.
+
+        The sync writes only when the content changed since the last one. A caller
+        that only reads passes `read_only`: a database that this process may not
+        write is then read as it is, without the sync.
+        """
+        engine = open_database(Path(db_path), clock(), read_only=read_only)
         try:
-            with writing(engine) as session:
-                sync_cards(session, modules)
-                accepted = result_cards(session)
+            accepted = _sync_content(engine, modules)
         except BaseException:
             engine.dispose()
             raise
@@ -380,6 +386,20 @@ def _mark_studied(session: Session, module_id: str, day: date) -> date:
         row.first_study_day = day
         session.add(row)
     return row.first_study_day
+
+
+def _sync_content(engine: Engine, modules: Sequence[Module]) -> list[tuple[str, Card]]:
+    """Sync the cards with `modules` unless the last sync was of the same content, or the
+    engine is read-only; the result cards kept in the database."""
+    digest = content_digest(modules)
+    with reading(engine) as session:
+        synced = session.get(SettingRow, _CONTENT_KEY)
+        if is_read_only(engine) or (synced is not None and synced.value == digest):
+            return result_cards(session)
+    with writing(engine) as session:
+        sync_cards(session, modules)
+        session.merge(SettingRow(key=_CONTENT_KEY, value=digest))
+        return result_cards(session)
 
 
 def _read_settings(session: Session) -> Settings:
