@@ -2,10 +2,12 @@
 
 Builds a database with 100,000 cards and 1,000,000 review-log rows spread
 over a year (bulk insert), then measures through the study service:
+  - opening it (the checks made at every open, and the service over the content),
+    median over reopens: the first open, which syncs the content, is shown apart,
   - building today's queue (`start_review`),
   - answering one card (state + log, committed), median over many,
   - `stats(365)`.
-Targets on a 2-core machine: queue <= 20 ms, answer <= 5 ms, stats <= 200 ms.
+Targets on a 2-core machine: open <= 150 ms, queue <= 20 ms, answer <= 5 ms, stats <= 200 ms.
 
 Run: .venv/bin/python benchmarks/bench_store.py [--cards N] [--reviews N] [--keep DIR]
 """
@@ -32,7 +34,7 @@ from studyapp.store.migrations import open_database
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Europe/Sofia"))
 TODAY = date(2026, 3, 2)
-TARGETS_MS = {"queue": 20.0, "answer": 5.0, "stats": 200.0}
+TARGETS_MS = {"open": 150.0, "queue": 20.0, "answer": 5.0, "stats": 200.0}
 
 
 def synthetic_module(cards: int) -> Module:
@@ -145,13 +147,15 @@ def measure(built: Path, path: Path, cards: int) -> int:
     shutil.copyfile(built, path)
     module = synthetic_module(cards)
     start = time.perf_counter()
-    service = StudyService.open(path, [module], lambda: NOW)
-    print(f"open (check + content sync of {cards:,} cards): "
+    StudyService.open(path, [module], lambda: NOW).close()
+    print(f"first open (check + content sync of {cards:,} cards): "
           f"{(time.perf_counter() - start) * 1000:.0f} ms")
+    results = {"open": median_ms(lambda: StudyService.open(path, [module], lambda: NOW).close(), 5)}
 
+    service = StudyService.open(path, [module], lambda: NOW)
     session = service.start_review()
     print(f"today's queue: {session.remaining()} cards")
-    results = {"queue": median_ms(service.start_review, 30)}
+    results["queue"] = median_ms(service.start_review, 30)
 
     answers = 300
     assert session.remaining() > answers + 1

@@ -29,7 +29,7 @@ from studyapp.srs.sm2 import check_grade
 from studyapp.store import queue as queue_db
 from studyapp.store import stats as stats_db
 from studyapp.store.backups import daily_backup
-from studyapp.store.engine import reading, writing
+from studyapp.store.engine import is_read_only, reading, writing
 from studyapp.store.errors import StoreError
 from studyapp.store.export import export_tables
 from studyapp.store.health import integrity_problems
@@ -45,7 +45,7 @@ from studyapp.store.reviews import (
     undo_answer,
 )
 from studyapp.store.reviews import history as review_history
-from studyapp.store.sync import sync_cards
+from studyapp.store.sync import content_digest, sync_cards
 from studyapp.store.tables import ModuleProgressRow, PriorAnswerRow, SettingRow
 from studyapp.study_types import (
     CardInfo,
@@ -62,6 +62,7 @@ FORECAST_DAYS = 30
 HEATMAP_DAYS = 84
 _POSITION_KEY = "study.position"
 _INTEGRITY_KEY = f"{MAINTENANCE_PREFIX}integrity_checked"  # the study day of the last clean check
+_CONTENT_KEY = f"{MAINTENANCE_PREFIX}content_synced"  # the digest of the content last synced
 
 
 @dataclass(frozen=True)
@@ -94,23 +95,29 @@ class StudyService:
         self._studied: set[str] = set()  # modules known to have a first study day
 
     @classmethod
-    def open(cls, db_path: Path, modules: Sequence[Module], clock: Clock) -> StudyService:
-        """Check, migrate and sync the database at `db_path` with the content; make the
-        day's automatic copy of it (see `store/backups.py`) unless it is made already."""
-        engine = open_database(Path(db_path), clock())
+    def open(
+        cls, db_path: Path, modules: Sequence[Module], clock: Clock, read_only: bool = False
+    ) -> StudyService:
+        """Check, migrate and sync the database at `db_path` with the content.
+
+        The sync writes only when the content changed since the last one. A caller
+        that only reads passes `read_only`: a database that this process may not
+        write is then read as it is, without the sync. A writing open makes the day's
+        automatic copy of the database (see `store/backups.py`) unless it is made already.
+        """
+        engine = open_database(Path(db_path), clock(), read_only=read_only)
         try:
-            with writing(engine) as session:
-                sync_cards(session, modules)
-                accepted = result_cards(session)
+            accepted = _sync_content(engine, modules)
         except BaseException:
             engine.dispose()
             raise
         service = cls(engine, modules, clock, Path(db_path))
         service.include_cards(accepted)
-        try:
-            daily_backup(Path(db_path), clock())
-        except StoreError as exc:
-            service.backup_problem = exc
+        if not read_only:
+            try:
+                daily_backup(Path(db_path), clock())
+            except StoreError as exc:
+                service.backup_problem = exc
         return service
 
     def close(self) -> None:
@@ -419,6 +426,20 @@ def _mark_studied(session: Session, module_id: str, day: date) -> date:
         row.first_study_day = day
         session.add(row)
     return row.first_study_day
+
+
+def _sync_content(engine: Engine, modules: Sequence[Module]) -> list[tuple[str, Card]]:
+    """Sync the cards with `modules` unless the last sync was of the same content, or the
+    engine is read-only; the result cards kept in the database."""
+    digest = content_digest(modules)
+    with reading(engine) as session:
+        synced = session.get(SettingRow, _CONTENT_KEY)
+        if is_read_only(engine) or (synced is not None and synced.value == digest):
+            return result_cards(session)
+    with writing(engine) as session:
+        sync_cards(session, modules)
+        session.merge(SettingRow(key=_CONTENT_KEY, value=digest))
+        return result_cards(session)
 
 
 def _read_settings(session: Session) -> Settings:

@@ -79,6 +79,7 @@ def test_opening_without_writing_makes_no_copy(
     monkeypatch.setenv("STUDYAPP_DATA_DIR", str(tmp_path / "data"))
     inspect_file(db)
     assert main(["--db", str(db), "doctor"]) == 0
+    assert main(["--db", str(db), "--content", str(tiny_content), "due"]) == 0
     capsys.readouterr()
     assert copies(db) == []
 

@@ -163,6 +163,7 @@ def test_the_database_path_comes_from_the_environment(
     tmp_path: Path, tiny_content: Path, monkeypatch, capsys
 ) -> None:
     db = tmp_path / "env" / "from-env.db"
+    db.parent.mkdir()  # a chosen path, like --db: its folder is not made
     monkeypatch.setenv("STUDYAPP_DB", str(db))
     assert main(["due", "--content", str(tiny_content)]) == 0
     assert db.exists()

@@ -30,7 +30,7 @@ def test_every_connection_gets_wal_foreign_keys_and_busy_timeout(tmp_path: Path)
 
 
 def test_new_database_is_marked_and_matches_the_table_classes(tmp_path: Path) -> None:
-    path = tmp_path / "nested" / "a.db"
+    path = tmp_path / "a.db"
     open_database(path, NOW).dispose()
     with sqlite3.connect(path) as con:
         assert con.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID

@@ -65,16 +65,20 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def study_service(args: argparse.Namespace) -> Iterator[tuple[StudyService, str]]:
+def study_service(
+    args: argparse.Namespace, read_only: bool = False
+) -> Iterator[tuple[StudyService, str]]:
     """The study service and the language: --lang, else the saved one, else bg.
 
-    Errors of the store come out as one line in that language.
+    A command that only reads passes `read_only`: it then works on a database it
+    may not write. Errors of the store come out as one line in that language.
     """
     from studyapp.session import StudyService
 
     lang = getattr(args, "lang", None) or "bg"
     with store_errors(lang):
-        service = StudyService.open(db_path(args), modules(args), clock)
+        service = StudyService.open(db_path(args), modules(args), clock,
+                                    read_only=read_only)
     try:
         with store_errors(lang):
             lang = getattr(args, "lang", None) or service.settings().lang

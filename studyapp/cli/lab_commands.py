@@ -154,7 +154,7 @@ def _params_json(specs: dict[str, ParamSpec], lang: str) -> dict[str, Any]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    with context.study_service(args) as (_, lang):
+    with context.study_service(args, read_only=True) as (_, lang):
         entries = lab_entries()
     if args.json:
         _print_json([{"id": entry.id, "step": entry.step, "title": entry.title.get(lang),
@@ -256,7 +256,7 @@ def _summary_json(item: RecordedRun, lang: str) -> dict[str, Any]:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    with context.study_service(args) as (studies, lang):
+    with context.study_service(args, read_only=True) as (studies, lang):
         if args.name is not None:
             with _lab_errors(lang):  # an unknown lab is an error, not an empty list
                 registry.module_path(args.name)
@@ -277,7 +277,7 @@ def _env_line(env: dict[str, Any], lang: str) -> str:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    with context.study_service(args) as (studies, lang):
+    with context.study_service(args, read_only=True) as (studies, lang):
         item = LabService(studies.engine, context.clock).get(args.run_id)
     run = item.run
     if args.json:

@@ -39,7 +39,7 @@ def _kind(lang: str, kind: str) -> str:
 
 
 def run_due(args: argparse.Namespace) -> int:
-    with context.study_service(args) as (service, lang):
+    with context.study_service(args, read_only=True) as (service, lang):
         board = service.dashboard()
         items = service.queue()
         next_due = service.next_due()
@@ -89,7 +89,7 @@ def _item_json(item: QueueItem, lang: str) -> dict[str, Any]:
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    with context.study_service(args) as (service, lang):
+    with context.study_service(args, read_only=True) as (service, lang):
         stats = service.stats(days=args.days)
     if args.json:
         _print_json({
@@ -250,7 +250,7 @@ def run_review(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    with context.study_service(args) as (service, lang):
+    with context.study_service(args, read_only=True) as (service, lang):
         data = service.export_data()
     text = _export_json(data) if args.json else _export_tables(data)
     if args.output is None:

@@ -4,16 +4,21 @@ Every connection gets WAL, foreign keys and a busy timeout from a connect-event
 listener. Transactions are begun by us: a writing unit of work starts with
 `BEGIN IMMEDIATE`, so two writers queue on the busy timeout instead of one of
 them failing when it upgrades a read lock.
+
+Connections are opened from a quoted `file:` URI, never from a URL that
+SQLAlchemy parses: a path with `%20`, `?` or `#` in it names that very file.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -22,29 +27,62 @@ from studyapp.store.errors import StoreError
 APPLICATION_ID = 0x53545944  # "STYD": marks the files this app created
 BUSY_TIMEOUT_MS = 15_000
 _WRITE = "studyapp_write"
+_READ_ONLY = "studyapp_read_only"
 
 
-def _apply_pragmas(dbapi_connection: Any) -> None:
+def sqlite_uri(path: Path, **options: str) -> str:
+    """The `file:` URI of `path` itself, with SQLite's URI `options`."""
+    uri = Path(path).resolve().as_uri()  # quotes %, ? and # in the name
+    return f"{uri}?{urlencode(options)}" if options else uri
+
+
+def read_only_uri(path: Path) -> str:
+    """A URI that reads `path` without ever changing it or leaving files beside it."""
+    return sqlite_uri(path, **_read_only_options(path))
+
+
+def _read_only_options(path: Path) -> dict[str, str]:
+    """Without a `-wal` file beside it the file is complete and nobody writes it,
+    so it is read as immutable: no `-wal`/`-shm` files are created."""
+    if path.with_name(path.name + "-wal").exists():
+        return {"mode": "ro"}
+    return {"mode": "ro", "immutable": "1"}
+
+
+def is_read_only(engine: Engine) -> bool:
+    """Whether `engine` was made `read_only` by `make_engine`."""
+    return bool(engine.get_execution_options().get(_READ_ONLY, False))
+
+
+def _apply_pragmas(dbapi_connection: Any, read_only: bool) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable across a killed process
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable across a kill
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
         cursor.close()
 
 
-def make_engine(path: Path) -> Engine:
-    """An engine for the database at `path`; the file must already be checked and migrated."""
+def make_engine(path: Path, read_only: bool = False) -> Engine:
+    """An engine for the database at `path`; the file must already be checked and migrated.
+
+    A `read_only` engine opens the file as `read_only_uri` does: for a file or
+    folder that this process may not write.
+    """
+    uri = read_only_uri(path) if read_only else sqlite_uri(path)
     engine = create_engine(
-        f"sqlite:///{Path(path)}", connect_args={"check_same_thread": False}
+        URL.create("sqlite", database=str(path)),  # names the file in errors; never parsed
+        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+        execution_options={_READ_ONLY: read_only},
     )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # the driver must not begin on its own
-        _apply_pragmas(dbapi_connection)
+        _apply_pragmas(dbapi_connection, read_only)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -74,4 +112,4 @@ def _unit_of_work(bind: Engine) -> Iterator[Session]:
         with Session(bind, expire_on_commit=False) as session, session.begin():
             yield session
     except DBAPIError as exc:
-        raise StoreError("database_error", detail=exc.orig) from exc
+        raise StoreError("database_error", path=bind.url.database, detail=exc.orig) from exc

@@ -3,19 +3,30 @@
 The file is inspected through a read-only connection before anything writes
 to it (switching to WAL writes to the file): a file that is not SQLite, is
 truncated, belongs to another application or to a newer version of this one
-is refused and left byte-for-byte as it was.
+is refused and left byte-for-byte as it was. So is an empty file, or an SQLite
+file without tables: only a path that does not exist becomes a new database
+(and a file our own interrupted creation left, recognised by its hot journal).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from studyapp.store.engine import APPLICATION_ID, BUSY_TIMEOUT_MS, make_engine
+from studyapp.paths import data_dir
+from studyapp.store.engine import (
+    APPLICATION_ID,
+    BUSY_TIMEOUT_MS,
+    make_engine,
+    read_only_uri,
+    sqlite_uri,
+)
 from studyapp.store.errors import StoreError
 
 _V1 = (
@@ -144,38 +155,106 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _HEADER = b"SQLite format 3\x00"
 
 
-def open_database(path: Path, now: datetime) -> Engine:
+def open_database(path: Path, now: datetime, read_only: bool = False) -> Engine:
     """The engine for `path`, created or migrated to SCHEMA_VERSION as needed.
 
     An existing database of an older version is first copied to a timestamped
-    backup next to it (`now` names the copy).
+    backup next to it (`now` names the copy). A caller that only reads passes
+    `read_only`: a file, or a folder, this process may not write is then opened
+    read-only; for any other caller it is refused before anything is written.
     """
     path = Path(path)
     version = inspect_file(path)
-    if version is None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError("cannot_create_folder", path=path, detail=exc.strerror) from None
+    if version is None and not path.exists():
+        _create(path)
+    elif version is None:
+        migrate(path)  # a creation of ours that was interrupted: nothing in it to keep
     elif version < SCHEMA_VERSION:
         backup(path, now)
-    if version is None or version < SCHEMA_VERSION:
         migrate(path)
-    return make_engine(path)
+    if writable(path):
+        return make_engine(path)
+    if read_only:
+        return make_engine(path, read_only=True)
+    raise StoreError("not_writable", path=path)
+
+
+def writable(path: Path) -> bool:
+    """Whether this process may write `path` and the `-wal`/`-shm` files beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
 def inspect_file(path: Path) -> int | None:
     """The schema version of our database at `path`, or None when there is none yet.
 
-    Reads only; raises StoreError for anything we must not open.
+    None means the path does not exist, or it is a file our own interrupted
+    creation left: empty, or without tables, once SQLite has rolled back the
+    hot journal (or replayed the WAL) found beside it. Any other empty file is
+    refused like any other file that is not ours. Changes nothing but that
+    recovery, which any SQLite connection would make; raises StoreError for
+    anything we must not open.
+
+    The checks are cheap ones, made on every open: the header, the schema, the
+    application id, the version and the first and last rows of each table.
+    Only after an unclean shutdown is the whole file checked (`quick_check`).
     """
     if not path.exists():
         return None
     if not path.is_file():
         raise StoreError("not_a_file", path=path)
+    interrupted = _recover(path)
     size = path.stat().st_size
     if size == 0:
-        return None
+        if interrupted:
+            return None
+        raise StoreError("empty_file", path=path)
+    _check_header(path, size)
+    try:
+        with closing(sqlite3.connect(read_only_uri(path), uri=True)) as con:
+            app_id = con.execute("PRAGMA application_id").fetchone()[0]
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            tables = [row[0] for row in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            if app_id == APPLICATION_ID:
+                _check_pages(con, tables, thorough=interrupted)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError("damaged", path=path, detail=exc) from None
+    if app_id != APPLICATION_ID:
+        if app_id == 0 and not tables:
+            if interrupted:
+                return None
+            raise StoreError("no_tables", path=path)
+        if app_id == 0:
+            raise StoreError("foreign_tables", path=path, tables=", ".join(tables[:5]))
+        raise StoreError("foreign_application", path=path, app_id=app_id)
+    if version > SCHEMA_VERSION:
+        raise StoreError("newer_schema", path=path, version=version, known=SCHEMA_VERSION)
+    return version
+
+
+def _recover(path: Path) -> bool:
+    """Whether an unclean shutdown left a hot journal or a WAL beside `path`.
+
+    If so it is rolled back (or replayed) here by opening the file read-write
+    once, as SQLite does on any open. A `-wal` that is still there afterwards
+    belongs to a process that has the file open now, not to a crash.
+    """
+    journal = path.with_name(path.name + "-journal")
+    wal = path.with_name(path.name + "-wal")
+    if not (journal.exists() or wal.exists()):
+        return False
+    try:
+        with closing(sqlite3.connect(sqlite_uri(path, mode="rw"), uri=True)) as con:
+            con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        raise StoreError("cannot_open", path=path, detail=exc) from None
+    return not (journal.exists() or wal.exists())
+
+
+def _check_header(path: Path, size: int) -> None:
+    """Refuse a file that is not SQLite, or shorter than its header says."""
     try:
         with path.open("rb") as handle:
             header = handle.read(100)
@@ -189,27 +268,55 @@ def inspect_file(path: Path) -> int | None:
     header_count_valid = header[24:28] == header[92:96]
     if header_count_valid and pages and size < page_size * pages:
         raise StoreError("truncated", path=path)
+
+
+def _check_pages(con: sqlite3.Connection, tables: list[str], thorough: bool) -> None:
+    """Read the first and last row of every table: their pages, from the root down.
+
+    A damaged page deeper in a table is found by the first statement that reads
+    it, which then fails with one line; `thorough` checks every page now.
+    """
+    con.execute("PRAGMA cell_size_check = ON")
+    for table in tables:
+        for order in ("ASC", "DESC"):
+            con.execute(f'SELECT * FROM "{table}" ORDER BY rowid {order} LIMIT 1').fetchall()
+    if thorough:
+        check = con.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if check != "ok":
+            raise sqlite3.DatabaseError(check)
+
+
+def _create(path: Path) -> None:
+    """A new database at `path`, whole or not at all.
+
+    It is built beside `path` under a temporary name and then linked into place,
+    never over a file another process made meanwhile: a crash while creating
+    leaves no half-made database at `path`. The folder must exist, except the
+    app's own data folder, which is made.
+    """
+    folder = path.parent
+    if not folder.is_dir() and folder == data_dir():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError("cannot_create_folder", path=path, detail=exc.strerror) from None
+    if not folder.is_dir():
+        raise StoreError("no_folder", path=path, folder=folder)
     try:
-        with _read_only(path) as con:
-            app_id = con.execute("PRAGMA application_id").fetchone()[0]
-            version = con.execute("PRAGMA user_version").fetchone()[0]
-            tables = [row[0] for row in con.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-            check = con.execute("PRAGMA quick_check(1)").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        raise StoreError("damaged", path=path, detail=exc) from None
-    if check != "ok":
-        raise StoreError("damaged", path=path, detail=check)
-    if app_id != APPLICATION_ID:
-        if app_id == 0 and not tables:
-            return None
-        if app_id == 0:
-            raise StoreError("foreign_tables", path=path, tables=", ".join(tables[:5]))
-        raise StoreError("foreign_application", path=path, app_id=app_id)
-    if version > SCHEMA_VERSION:
-        raise StoreError("newer_schema", path=path, version=version, known=SCHEMA_VERSION)
-    return version
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=folder)
+    except OSError as exc:
+        raise StoreError("cannot_create", path=path, detail=exc.strerror) from None
+    os.close(handle)
+    built = Path(name)
+    try:
+        migrate(built)
+        os.link(built, path)
+    except FileExistsError:
+        pass  # another process made it first, as whole as ours
+    except OSError as exc:
+        raise StoreError("cannot_create", path=path, detail=exc.strerror) from None
+    finally:
+        built.unlink(missing_ok=True)
 
 
 def backup(path: Path, now: datetime) -> Path:
@@ -221,8 +328,8 @@ def backup(path: Path, now: datetime) -> Path:
         serial += 1
         target = path.with_name(f"{path.name}.{stamp}-{serial}.bak")
     try:
-        with _read_only(path) as source:
-            copy = sqlite3.connect(target)
+        with closing(sqlite3.connect(read_only_uri(path), uri=True)) as source:
+            copy = sqlite3.connect(sqlite_uri(target), uri=True)
             try:
                 source.backup(copy)
             finally:
@@ -235,7 +342,7 @@ def backup(path: Path, now: datetime) -> Path:
 def migrate(path: Path, target: int = SCHEMA_VERSION) -> int:
     """Apply the missing steps up to `target` in one transaction; the version reached."""
     try:
-        con = sqlite3.connect(path, isolation_level=None)
+        con = sqlite3.connect(sqlite_uri(path), uri=True, isolation_level=None)
     except sqlite3.Error as exc:
         raise StoreError("cannot_open", path=path, detail=exc) from None
     try:
@@ -256,14 +363,3 @@ def migrate(path: Path, target: int = SCHEMA_VERSION) -> int:
         raise StoreError("upgrade_failed", path=path, detail=exc) from None
     finally:
         con.close()
-
-
-def _read_only(path: Path) -> closing[sqlite3.Connection]:
-    """A read-only connection that never changes the file.
-
-    Without a `-wal` file beside it the file is complete and nobody has it
-    open, so it is read as immutable: no `-wal`/`-shm` files are created.
-    """
-    wal = path.with_name(path.name + "-wal")
-    options = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
-    return closing(sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True))

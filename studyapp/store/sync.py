@@ -9,7 +9,9 @@ see `result_cards.py`) are in no module and stay as they are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import marshal
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import insert, update
@@ -30,17 +32,27 @@ class SyncReport:
     changed: int  # kind, order or module changed, or a removed id came back
 
 
-def sync_cards(session: Session, modules: Sequence[Module]) -> SyncReport:
-    wanted: dict[str, dict[str, object]] = {}
+def _synced_columns(modules: Sequence[Module]) -> Iterator[tuple[str, str, str, int, bool]]:
+    """(card id, module id, kind, order, reviewable) of every card, as they are stored."""
     for index, module in enumerate(modules):
         for card in module.cards:
-            wanted[card.id] = {
-                "module_id": module.id,
-                "kind": card.kind,
-                "ord": index * ORD_STRIDE + card.order,
-                "reviewable": card.reviewable,
-                "removed": False,
-            }
+            yield card.id, module.id, card.kind, index * ORD_STRIDE + card.order, card.reviewable
+
+
+def content_digest(modules: Sequence[Module]) -> str:
+    """A digest of everything `sync_cards` writes for `modules`: equal digests, equal syncs.
+
+    `marshal` format 2 has no back-references, so equal values give equal bytes.
+    """
+    return hashlib.blake2b(marshal.dumps(list(_synced_columns(modules)), 2)).hexdigest()
+
+
+def sync_cards(session: Session, modules: Sequence[Module]) -> SyncReport:
+    wanted: dict[str, dict[str, object]] = {
+        card_id: {"module_id": module_id, "kind": kind, "ord": ord_,
+                  "reviewable": reviewable, "removed": False}
+        for card_id, module_id, kind, ord_, reviewable in _synced_columns(modules)
+    }
     columns = (CardStateRow.card_id, CardStateRow.module_id, CardStateRow.kind,
                CardStateRow.ord, CardStateRow.reviewable, CardStateRow.removed)
     updates: list[dict[str, object]] = []
