@@ -75,7 +75,7 @@ def test_export_restore_export_gives_the_same_document_stats_and_queue(
     assert cli(original, "export", "--json", "-o", str(backup))[0] == 0
     tables = json.loads(backup.read_text(encoding="utf-8"))["tables"]
     assert [len(tables[name]) for name in ("review_log", "lab_run", "result_card",
-                                           "prior_answer", "setting")] == [6, 2, 1, 1, 5]
+                                           "prior_answer", "setting")] == [6, 2, 1, 1, 6]
 
     code, out, err = cli(copy, "restore", str(backup))
     assert (code, err) == (0, "")
