@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from studyapp.clock import Clock
 from studyapp.deck import LANGS, Card, Module
 from studyapp.deck.model import RESULT_KIND
+from studyapp.labservice import close_orphaned_runs
 from studyapp.review_session import QueueEntry, ReviewSession
 from studyapp.srs.calendar import plan_unlock_day, study_day
 from studyapp.srs.pairs import held_back
@@ -80,12 +81,14 @@ class StudyService:
 
     @classmethod
     def open(cls, db_path: Path, modules: Sequence[Module], clock: Clock) -> StudyService:
-        """Check, migrate and sync the database at `db_path` with the content."""
+        """Check, migrate and sync the database at `db_path` with the content, and close the
+        lab runs that a process which has ended left running."""
         engine = open_database(Path(db_path), clock())
         try:
             with writing(engine) as session:
                 sync_cards(session, modules)
                 accepted = result_cards(session)
+                close_orphaned_runs(session, clock())
         except BaseException:
             engine.dispose()
             raise
