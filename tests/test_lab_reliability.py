@@ -1,12 +1,13 @@
 """Lab runs outlive nothing and lose nothing: a child dies with its parent, a run left
-running by a dead process is closed as interrupted (one of a live process is not), and
-results are shown when they cannot be saved."""
+running by a dead process is closed as interrupted (one of a live process is not), results
+are shown when they cannot be saved, and a cache that reads back wrong is rebuilt."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import json
+import math
 import os
 import signal
 import sqlite3
@@ -24,7 +25,7 @@ from tui_support import FakeClock, build_app, drive, running
 from studyapp.cli import context as cli_context
 from studyapp.cli import main
 from studyapp.deck import load_modules
-from studyapp.labs import lifeline
+from studyapp.labs import lifeline, roofline_probe
 from studyapp.labs.catalog import LAB_IDS
 from studyapp.labservice import LabService
 from studyapp.session import StudyService
@@ -242,3 +243,75 @@ async def test_the_app_shows_a_result_it_could_not_save_and_says_so(
         assert isinstance(app.screen, LabResultScreen) and app.screen.record.run.rows
     assert notices == ["The result is shown, but it could not be saved: "
                        "database error: database or disk is full"]
+
+
+# --- caches that read back wrong are rebuilt ---------------------------------------------------
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("STUDYAPP_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.parametrize("metadata", [{}, {"accuracy": "abc"}, {"accuracy": math.nan},
+                                      {"train_seconds": "1 s"}])
+def test_a_model_cache_with_wrong_metadata_is_trained_again_and_says_so(
+    data_dir: Path, metadata: dict[str, object]
+) -> None:
+    import torch
+
+    from studyapp.labs import zoo
+    from studyapp.labs.models import build
+
+    path = zoo.cache_path("mlp")
+    path.parent.mkdir(parents=True)
+    saved = {"state_dict": build("mlp").state_dict(), "accuracy": 0.9, "train_seconds": 1.0,
+             "code_version": zoo.CODE_VERSION} | metadata
+    if not metadata:
+        del saved["accuracy"]
+    torch.save(saved, path)
+    messages: list[str] = []
+    model = zoo.trained("mlp", progress=lambda done, total, message: messages.append(message.en))
+    assert not model.from_cache and model.accuracy is not None and 0.9 < model.accuracy <= 1
+    assert set(messages) == {"cache for mlp-v2.pt was invalid; rebuilding"}
+    again = zoo.trained("mlp")
+    assert again.from_cache and again.accuracy == model.accuracy
+
+
+@pytest.mark.parametrize("ceiling", [{"peak_gflops": 0}, {"bandwidth_gbs": "fast"}])
+def test_a_roofline_cache_of_zeros_or_strings_is_probed_again_and_says_so(
+    data_dir: Path, ceiling: dict[str, object], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    from studyapp.labs.roofline import Ceiling, Roofline
+
+    measured = Roofline((Ceiling(2, 50.0, 10.0, 40.0),), "2026-03-02T07:00:00+00:00", 0.1,
+                        None)
+    key = roofline_probe._key(2)
+    bad = measured.to_json()
+    bad["ceilings"] = [bad["ceilings"][0] | ceiling]
+    path = roofline_probe.cache_dir() / roofline_probe.CACHE_FILE
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({key: bad}), encoding="utf-8")
+    monkeypatch.setattr(roofline_probe, "probe", lambda threads, **_: measured)
+    monkeypatch.setattr(roofline_probe, "quiet", lambda load: True)
+    assert roofline_probe.roofline(2) == measured
+    assert "cache for roofline.json" in capsys.readouterr().err
+    assert json.loads(path.read_text(encoding="utf-8"))[key] == measured.to_json()
+
+
+def test_an_onnx_export_whose_facts_read_back_wrong_is_exported_again(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from studyapp.labs import onnx_export, zoo
+    from studyapp.labs.digits import load_digits
+
+    model, sample = zoo.untrained("mlp"), load_digits().x_test[:2].copy()
+    first = onnx_export.cached_export(model.model, model.key, sample, "torchscript")
+    facts = first.path.with_suffix(".json")
+    facts.write_text(json.dumps({"exporter": 5, "fallback_reason": None}), encoding="utf-8")
+    again = onnx_export.cached_export(model.model, model.key, sample, "torchscript")
+    assert again == first and again.exporter == "torchscript"
+    assert f"cache for {facts.name} was invalid; rebuilding" in capsys.readouterr().err
+    assert json.loads(facts.read_text(encoding="utf-8"))["exporter"] == "torchscript"
