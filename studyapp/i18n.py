@@ -11,7 +11,7 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-from studyapp.deck.model import LANGS
+from studyapp.deck.model import LANGS, Text
 
 LOCALES = Path(__file__).resolve().parent / "locales"
 
@@ -45,3 +45,8 @@ def tr(lang: str, key: str, **values: object) -> str:
     if text is None:
         raise KeyError(f"no text for {key!r}")
     return text.format(**values) if values else text
+
+
+def texts(key: str, **values: object) -> Text:
+    """The string `key` in Bulgarian and English, for a text that is stored or sent on."""
+    return Text(tr("bg", key, **values), tr("en", key, **values))

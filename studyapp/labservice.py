@@ -1,27 +1,36 @@
 """Lab use cases: list the labs, run one and record it, look back at earlier runs.
 
-The app and the command line share this. A run is recorded as "running" before its child
-starts and closed with its status (ok, failed, cancelled, timeout), its rows, reading,
-tables and plots, and the environment fingerprint; a run stopped by Ctrl+C or by a failure
-of the caller is closed as cancelled or failed, never left running. No torch here.
+The app and the command line share this. A run is recorded as "running", with this process
+as its owner, before its child starts and closed with its status (ok, failed, cancelled,
+timeout), its rows, reading, tables and plots, and the environment fingerprint; a run stopped
+by Ctrl+C, SIGTERM or SIGHUP (`Interrupted`) or by a failure of the caller is closed as
+cancelled, interrupted or failed. A run whose process was killed is closed as interrupted
+when the database is next opened (`close_orphaned_runs`). A run that could not be saved
+(a full disk, say) is still handed back, with the store's error. No torch here.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from studyapp.clock import Clock
 from studyapp.deck.model import Text
-from studyapp.labs import registry
+from studyapp.i18n import texts
+from studyapp.labs import lifeline, registry
 from studyapp.labs.catalog import LABS
+from studyapp.labs.events import text_dict
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.runner import EventCallback, LabRun, LabRunner
+from studyapp.labs.runner import EventCallback, Interrupted, LabRun, LabRunner
 from studyapp.store import lab_runs
+from studyapp.store.errors import StoreError
 from studyapp.store.records import LabRun as LabRunRecord
 
 DEFAULT_TIMEOUT_S = 600.0
@@ -46,6 +55,7 @@ class RecordedRun:
     started_at: datetime  # UTC
     card_id: str | None
     prediction: Any = None  # what the learner expected before the run
+    save_error: StoreError | None = None  # why the finished run could not be saved, if so
 
 
 def lab_entries() -> list[LabEntry]:
@@ -60,9 +70,32 @@ def lab_entries() -> list[LabEntry]:
 
 
 def _replay(record: LabRunRecord) -> RecordedRun:
+    environment = record.environment if record.status != lab_runs.RUNNING else None  # owner
     run = LabRun.from_results(record.lab_id, record.params, record.status, record.results,
-                              record.environment, record.duration_s)
+                              environment, record.duration_s)
     return RecordedRun(record.id, run, record.started_at, record.card_id, record.prediction)
+
+
+def _reason(reason: Text) -> dict[str, Any]:
+    """A run's stored results that hold only why it ended."""
+    return {"error": text_dict(reason)}
+
+
+def close_orphaned_runs(session: Session, now: datetime) -> list[int]:
+    """Close as interrupted the runs left running by a process that has ended (killed, or
+    its terminal closed); a run another live process follows is left alone. Their ids."""
+    reason = texts("labs.interrupted_reason")
+    return lab_runs.close_orphans(session, lifeline.is_gone, now, results=_reason(reason),
+                                  error=reason.en)
+
+
+def _abandoned(exc: BaseException) -> tuple[str, dict[str, Any] | None, str]:
+    """How a run the caller gave up on with `exc` is closed: status, results, error."""
+    if isinstance(exc, Interrupted):
+        reason = texts("labs.stopped_by_signal", signal=signal.Signals(exc.signum).name)
+        return lab_runs.INTERRUPTED, _reason(reason), reason.en
+    status = "cancelled" if isinstance(exc, KeyboardInterrupt) else "failed"
+    return status, None, f"{type(exc).__name__}: {exc}"
 
 
 class LabService:
@@ -79,18 +112,25 @@ class LabService:
             on_event: EventCallback | None = None) -> RecordedRun:
         """Run to the end (cancel with `runner.cancel()` from another thread) and record it,
         with the card it was started from and the learner's prediction, if any."""
-        run_id = lab_runs.start_run(self._engine, runner.lab_id, dict(runner.params),
-                                    self._clock(), card_id=card_id, prediction=prediction)
+        started = self._clock()
+        run_id = lab_runs.start_run(self._engine, runner.lab_id, dict(runner.params), started,
+                                    card_id=card_id, prediction=prediction,
+                                    owner=lifeline.owner())
         try:
             run = runner.run(on_event)
         except BaseException as exc:
-            status = "cancelled" if isinstance(exc, KeyboardInterrupt) else "failed"
-            lab_runs.finish_run(self._engine, run_id, status, self._clock(),
-                                error=f"{type(exc).__name__}: {exc}")
+            status, results, error = _abandoned(exc)
+            # Unsaved, the run stays "running" and is closed as interrupted at the next start.
+            with contextlib.suppress(StoreError):
+                lab_runs.finish_run(self._engine, run_id, status, self._clock(),
+                                    results=results, error=error)
             raise
-        record = lab_runs.finish_run(
-            self._engine, run_id, run.status, self._clock(), results=run.results(),
-            environment=run.env or None, error=run.error.en if run.error else None)
+        try:
+            record = lab_runs.finish_run(
+                self._engine, run_id, run.status, self._clock(), results=run.results(),
+                environment=run.env or None, error=run.error.en if run.error else None)
+        except StoreError as exc:
+            return RecordedRun(run_id, run, started, card_id, prediction, save_error=exc)
         return RecordedRun(record.id, run, record.started_at, card_id, prediction)
 
     def history(self, lab_id: str | None = None, limit: int | None = None) -> list[RecordedRun]:

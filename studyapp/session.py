@@ -22,10 +22,12 @@ from sqlmodel import Session, select
 from studyapp.clock import Clock
 from studyapp.deck import LANGS, Card, Module
 from studyapp.deck.model import RESULT_KIND
+from studyapp.labservice import close_orphaned_runs
 from studyapp.review_session import QueueEntry, ReviewSession
 from studyapp.srs.calendar import plan_unlock_day, study_day
 from studyapp.srs.pairs import held_back
 from studyapp.srs.sm2 import check_grade
+from studyapp.store import lab_runs
 from studyapp.store import queue as queue_db
 from studyapp.store import stats as stats_db
 from studyapp.store.backups import daily_backup
@@ -102,12 +104,13 @@ class StudyService:
 
         The sync writes only when the content changed since the last one. A caller
         that only reads passes `read_only`: a database that this process may not
-        write is then read as it is, without the sync. A writing open makes the day's
-        automatic copy of the database (see `store/backups.py`) unless it is made already.
+        write is then read as it is, without the sync. A writing open closes the lab runs
+        that a process which has ended left running, and makes the day's automatic copy
+        of the database (see `store/backups.py`) unless it is made already.
         """
         engine = open_database(Path(db_path), clock(), read_only=read_only)
         try:
-            accepted = _sync_content(engine, modules)
+            accepted = _sync_content(engine, modules, clock())
         except BaseException:
             engine.dispose()
             raise
@@ -428,17 +431,22 @@ def _mark_studied(session: Session, module_id: str, day: date) -> date:
     return row.first_study_day
 
 
-def _sync_content(engine: Engine, modules: Sequence[Module]) -> list[tuple[str, Card]]:
-    """Sync the cards with `modules` unless the last sync was of the same content, or the
-    engine is read-only; the result cards kept in the database."""
+def _sync_content(engine: Engine, modules: Sequence[Module], now: datetime
+                  ) -> list[tuple[str, Card]]:
+    """Sync the cards with `modules` unless the last sync was of the same content, and close
+    the lab runs whose process has ended; nothing when the engine is read-only. The result
+    cards kept in the database."""
     digest = content_digest(modules)
     with reading(engine) as session:
         synced = session.get(SettingRow, _CONTENT_KEY)
-        if is_read_only(engine) or (synced is not None and synced.value == digest):
+        current = synced is not None and synced.value == digest
+        if is_read_only(engine) or (current and not lab_runs.any_running(session)):
             return result_cards(session)
     with writing(engine) as session:
-        sync_cards(session, modules)
-        session.merge(SettingRow(key=_CONTENT_KEY, value=digest))
+        if not current:
+            sync_cards(session, modules)
+            session.merge(SettingRow(key=_CONTENT_KEY, value=digest))
+        close_orphaned_runs(session, now)
         return result_cards(session)
 
 

@@ -1,7 +1,8 @@
 """A lab for the runner's tests, registered with `registry.register("probe", "labs_probe")`.
 
 Its `mode` picks a behaviour: finish, raise, die from a signal, sleep, chatter on
-stdout/stderr and warn, allocate without end, or end without a result.
+stdout/stderr and warn, allocate without end, end without a result, or hang: say nothing
+more after the first step for ten minutes (so only its parent's death can end it early).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from studyapp.labs.params import ParamSpec
 
 PARAMS = {
     "mode": ParamSpec(str, "ok", choices=("ok", "raise", "signal", "sleep", "chatter",
-                                          "no_result", "memory")),
+                                          "no_result", "memory", "hang")),
     "steps": ParamSpec(int, 3, min=1, max=1000),
 }
 
@@ -28,6 +29,8 @@ def run(params: dict[str, object], emit: Emitter) -> None:
         emit.progress(step, steps, f"step {step}")
         if mode == "sleep":
             time.sleep(0.2)
+        if mode == "hang":
+            time.sleep(600)
     if mode == "raise":
         raise ValueError("the probe failed on purpose")
     if mode == "signal":

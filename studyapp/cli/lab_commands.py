@@ -20,7 +20,7 @@ from studyapp.labs import registry
 from studyapp.labs.events import Event, Progress, Table
 from studyapp.labs.params import COMMON_PARAMS, LabParamError, ParamSpec, parse_text
 from studyapp.labs.roofline import Roofline
-from studyapp.labs.runner import LabRun
+from studyapp.labs.runner import LabRun, stopped_by_signals
 from studyapp.labservice import LabService, RecordedRun, lab_entries
 
 BAR_WIDTH = 24
@@ -218,16 +218,20 @@ def run_run(args: argparse.Namespace) -> int:
                      threads=params["threads"], device=params["device"]), file=sys.stderr)
         bar = ProgressBar(sys.stderr, lang)
         try:
-            recorded = service.run(runner, on_event=bar)
+            with stopped_by_signals():
+                recorded = service.run(runner, on_event=bar)
         finally:
             bar.close()
-    run = recorded.run
+    run, unsaved = recorded.run, recorded.save_error
     if args.json:
-        _print_json(run.to_json(lang) | {"run_id": recorded.id})
+        _print_json(run.to_json(lang) | {"run_id": None if unsaved else recorded.id})
     else:
         render_run(run, lang, sys.stdout)
-        print(tr(lang, "labs.run_footer", id=recorded.id, status=_status(lang, run.status),
-                 seconds=run.duration_s))
+        if not unsaved:
+            print(tr(lang, "labs.run_footer", id=recorded.id, status=_status(lang, run.status),
+                     seconds=run.duration_s))
+    if unsaved:
+        raise StudyappError(tr(lang, "labs.not_saved", reason=unsaved.text(lang)))
     if run.status != "ok":
         reason = run.error.get(lang) if run.error else _status(lang, run.status)
         raise StudyappError(tr(lang, "labs.failed", lab=args.name, reason=reason))

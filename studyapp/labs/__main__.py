@@ -3,7 +3,8 @@
 Writes JSON-lines events (see `events.py`) to stdout and nothing else: before anything
 is imported, the real stdout is kept for the events and file descriptor 1 is pointed at
 stderr, so prints and warnings from torch, ONNX Runtime or the lab land on stderr. Ends
-with a `result` event (exit 0) or an `error` event (exit 1).
+with a `result` event (exit 0) or an `error` event (exit 1). With `--parent PID` (the
+runner's) it dies with that process: stdin must then be a pipe the parent holds open.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     run.add_argument("lab")
     run.add_argument("--params", default="{}", help="the lab's parameters as a JSON object")
     run.add_argument("--module", help="dotted module of a lab registered outside the app")
+    run.add_argument("--parent", type=int, metavar="PID",
+                     help="end when this process does (it holds stdin, a pipe, open)")
     return parser.parse_args(argv)
 
 
@@ -60,7 +63,12 @@ def _run(args: argparse.Namespace, events: TextIO) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     events = _take_stdout_for_events()
-    return _run(_parse(sys.argv[1:] if argv is None else argv), events)
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    if args.parent is not None:
+        from studyapp.labs.lifeline import tie_to_parent
+
+        tie_to_parent(args.parent)
+    return _run(args, events)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from studyapp.labs.cache_notice import log_invalid_cache
 from studyapp.labs.envinfo import version
 from studyapp.paths import cache_dir
 
@@ -106,21 +107,32 @@ def export(model: torch.nn.Module, sample: np.ndarray, path: Path,
 EXPORT_VERSION = "1"  # changes whenever `export` writes a different file for the same model
 
 
+def _cached(path: Path, facts: Path) -> Exported | None:
+    """The export kept at `path`, as `facts` describe it; None unless both read back whole."""
+    try:
+        saved = json.loads(facts.read_text(encoding="utf-8"))
+        exporter, reason = saved["exporter"], saved["fallback_reason"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if exporter not in EXPORTERS or not isinstance(reason, str) or not path.is_file():
+        return None
+    return Exported(path, exporter, reason)
+
+
 def cached_export(model: torch.nn.Module, key: str, sample: np.ndarray,
                   exporter: str = "dynamo") -> Exported:
     """`export`, done once per `key` (which names the model and its weights, e.g.
     "mlp-trained-v2" or "wide_mlp-seed0-v2") and kept under `cache_dir()/onnx/` while torch,
-    the exporter and this code stay the same; a half-written entry is never read."""
+    the exporter and this code stay the same; a half-written entry is never read, and one
+    that reads back wrong is exported again (the run's log says so)."""
     folder = cache_dir() / "onnx"
     stem = f"{key}-{exporter}-e{EXPORT_VERSION}-torch{version('torch')}"
     path, facts = folder / f"{stem}.onnx", folder / f"{stem}.json"
-    try:
-        saved = json.loads(facts.read_text(encoding="utf-8"))
-        known = Exported(path, str(saved["exporter"]), str(saved["fallback_reason"]))
-        if path.is_file():
-            return known
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    known = _cached(path, facts)
+    if known is not None:
+        return known
+    if facts.exists():
+        log_invalid_cache(facts.name)
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".export-") as tmp:
         made = export(model, sample, Path(tmp) / path.name, exporter)

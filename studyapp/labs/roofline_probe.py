@@ -23,6 +23,7 @@ from typing import Any
 
 from studyapp.deck.model import Text
 from studyapp.labs import envinfo
+from studyapp.labs.cache_notice import log_invalid_cache
 from studyapp.labs.roofline import Ceiling, Roofline, Work, above_roofline, place
 from studyapp.paths import cache_dir
 
@@ -165,8 +166,8 @@ def quiet(load: float | None) -> bool:
 
 def roofline(threads: int, *, fresh: bool = False) -> Roofline:
     """This machine's CPU roofline at `threads` (and one thread): cached unless `fresh`, or
-    unless the cached entry does not read back whole; a probe is cached only from a quiet
-    machine."""
+    unless the cached entry does not read back whole (which the run's log then says); a probe
+    is cached only from a quiet machine."""
     path = cache_dir() / CACHE_FILE
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
@@ -178,6 +179,8 @@ def roofline(threads: int, *, fresh: bool = False) -> Roofline:
     known = None if fresh else Roofline.from_json(cached.get(key))
     if known is not None:
         return known
+    if not fresh and key in cached:
+        log_invalid_cache(f"{CACHE_FILE} ({key})")
     measured = probe(threads)
     if quiet(measured.load_average):
         cached[key] = measured.to_json()

@@ -9,6 +9,9 @@ events; its stderr (warnings, library chatter) is drained, and its last lines ke
 a failure. A child that raises, dies from a signal, runs out of memory or writes something
 that is not an event gives a failed run with the reason; it never takes the caller down.
 Cancelling terminates the child and kills it if it is still there after half a second.
+The child dies with this process, however it ends (`lifeline.py`): its stdin is a pipe held
+open here until the run is over. In a command line's main thread, `stopped_by_signals()`
+turns SIGTERM and SIGHUP into `Interrupted`, so that the run is stopped and recorded.
 No torch here: the app imports this.
 """
 
@@ -23,7 +26,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -181,7 +185,7 @@ class LabRunner:
 
     def command(self) -> list[str]:
         command = [sys.executable, "-m", "studyapp.labs", "run", self.lab_id,
-                   "--params", json.dumps(self.params)]
+                   "--params", json.dumps(self.params), "--parent", str(os.getpid())]
         if registry.is_registered(self.lab_id):
             command += ["--module", registry.module_path(self.lab_id)]
         return command
@@ -203,14 +207,14 @@ class LabRunner:
         result = LabRun(self.lab_id, dict(self.params))
         started = time.monotonic()
         child = subprocess.Popen(
-            self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace", bufsize=1,
             env=self._environment(), start_new_session=True,
             preexec_fn=self._limit_memory if self.memory_limit_mb else None,
         )
         lines: queue.Queue[str | None] = queue.Queue()
         tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
-        assert child.stdout is not None and child.stderr is not None
+        assert child.stdin is not None and child.stdout is not None and child.stderr is not None
 
         def read_events() -> None:
             _drain(child.stdout, lines.put)  # type: ignore[arg-type]
@@ -227,6 +231,7 @@ class LabRunner:
             self._follow(child, lines, result, on_event, started)
         finally:
             self._stop(child)
+            child.stdin.close()
             for reader in readers:
                 reader.join(timeout=1.0)
             result.duration_s = time.monotonic() - started
@@ -288,6 +293,32 @@ class LabRunner:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+
+
+class Interrupted(KeyboardInterrupt):
+    """This process was told to stop (SIGTERM, SIGHUP) while it followed a lab."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """While this lasts, SIGTERM and SIGHUP raise `Interrupted` (main thread only), so a run
+    followed there stops its child and is recorded; the former handlers come back after."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Interrupted(signum)
+
+    names = ("SIGTERM", "SIGHUP")
+    stops = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    before = {signum: signal.signal(signum, stop) for signum in stops}
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
 
 
 def run_lab(lab_id: str, params: Mapping[str, object] | None = None, *,

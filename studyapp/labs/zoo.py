@@ -4,11 +4,13 @@ Training is deterministic (fixed seed, one thread, fixed data order) and takes s
 about 1 s for `mlp`, 2–3 s for `cnn`, 10–15 s for `wide_mlp` on 2 cores. Weights are cached
 under `paths.cache_dir()/models/NAME-vVERSION.pt`; `CODE_VERSION` changes whenever a model or
 the training code does, so stale weights are never reused. Writes are atomic, so two labs
-training the same model at once do no harm.
+training the same model at once do no harm. Weights that do not load, or whose accuracy or
+training time is missing or not a number, are trained again, and the progress says so.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import pickle
 import tempfile
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from studyapp.deck.model import Text
+from studyapp.labs.cache_notice import invalid_cache
 from studyapp.labs.digits import load_digits
 from studyapp.labs.models import ModelSpec, build, spec
 from studyapp.paths import cache_dir
@@ -116,13 +119,15 @@ def _fit(model: nn.Module, epochs: int, batch_size: int, learning_rate: float,
         torch.set_num_threads(threads_before)
 
 
-def train(model_spec: ModelSpec, progress: Progress | None = None) -> tuple[nn.Module, float]:
-    """A freshly trained model (eval mode) and the seconds training took."""
+def train(model_spec: ModelSpec, progress: Progress | None = None,
+          message: Text | None = None) -> tuple[nn.Module, float]:
+    """A freshly trained model (eval mode) and the seconds training took; `message` says
+    what is being done in each progress step (by default, training the model)."""
     import torch
 
     torch.manual_seed(TRAIN_SEED)
     model = build(model_spec.name)
-    message = Text(f"обучение на {model_spec.name}", f"training {model_spec.name}")
+    message = message or Text(f"обучение на {model_spec.name}", f"training {model_spec.name}")
     seconds = _fit(model, model_spec.epochs, model_spec.batch_size, model_spec.learning_rate,
                    progress, message)
     return model, seconds
@@ -151,29 +156,41 @@ def _save(path: Path, model: nn.Module, accuracy: float, seconds: float) -> None
         Path(tmp).unlink(missing_ok=True)
 
 
+def _measure(value: Any, top: float = math.inf) -> float:
+    """A saved number that must lie in [0, top]; ValueError or TypeError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"not a number: {value!r}")
+    if not 0 <= value <= top:  # NaN fails this too
+        raise ValueError(f"out of range: {value!r}")
+    return float(value)
+
+
 def _load_cached(name: str, path: Path) -> TrainedModel | None:
-    """The cached model, or None when there is none or it cannot be read."""
+    """The cached model, or None when there is none or it cannot be read whole."""
     import torch
 
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
+        accuracy, seconds = _measure(saved["accuracy"], 1.0), _measure(saved["train_seconds"])
         model = build(name)
         model.load_state_dict(saved["state_dict"])
     except (OSError, RuntimeError, KeyError, TypeError, ValueError, EOFError,
             pickle.UnpicklingError):
         return None
-    return TrainedModel(name, model.eval(), float(saved["accuracy"]), trained=True,
-                        train_seconds=float(saved["train_seconds"]), from_cache=True, path=path)
+    return TrainedModel(name, model.eval(), accuracy, trained=True, train_seconds=seconds,
+                        from_cache=True, path=path)
 
 
 def trained(name: str, progress: Progress | None = None) -> TrainedModel:
-    """The trained model `name`: from the cache, else trained now (reporting steps) and cached."""
+    """The trained model `name`: from the cache, else trained now (reporting steps, and
+    that the cache was invalid where a file was there) and cached."""
     model_spec = spec(name)
     path = cache_path(name)
     cached = _load_cached(name, path)
     if cached is not None:
         return cached
-    model, seconds = train(model_spec, progress)
+    message = invalid_cache(path.name) if path.exists() else None
+    model, seconds = train(model_spec, progress, message)
     split = load_digits()
     accuracy = evaluate(model, split.x_test, split.y_test)
     _save(path, model, accuracy, seconds)

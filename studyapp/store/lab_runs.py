@@ -6,16 +6,21 @@ Usage, from a study service (`service.engine`) or on its own:
     run_id = start_run(engine, "quantize", {"size": "quick"}, now, card_id="example.1")
     finish_run(engine, run_id, "ok", later, results={...}, environment={...})
     list_runs(engine, "quantize")              # newest first
+
+While a run is running, its environment holds its owner, the process that follows it
+(`start_run(owner=...)`); a run whose owner has ended without closing it is closed as
+interrupted by `close_orphans`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from studyapp.store.engine import reading, writing
 from studyapp.store.errors import StoreError
@@ -23,7 +28,8 @@ from studyapp.store.records import LabRun
 from studyapp.store.tables import LabRunRow, to_utc
 
 RUNNING = "running"
-FINISHED_STATUSES = frozenset({"ok", "failed", "cancelled", "timeout"})
+INTERRUPTED = "interrupted"  # its process ended (killed, say) before it could close the run
+FINISHED_STATUSES = frozenset({"ok", "failed", "cancelled", "timeout", INTERRUPTED})
 
 
 def _dump(value: Any) -> str | None:
@@ -52,11 +58,13 @@ def start_run(
     *,
     card_id: str | None = None,
     prediction: Any = None,
+    owner: dict[str, Any] | None = None,
 ) -> int:
-    """Record a run that has just started (status "running"); its id."""
+    """Record a run that has just started (status "running") by `owner`; its id."""
     row = LabRunRow(
         lab_id=lab_id, card_id=card_id, params_json=_dump(params) or "{}", status=RUNNING,
         prediction_json=_dump(prediction), started_at=started_at,
+        env_json=_dump({"owner": owner}) if owner is not None else None,
     )
     with writing(engine) as session:
         session.add(row)
@@ -95,6 +103,37 @@ def finish_run(
         session.add(row)
         session.flush()
         return _record(row)
+
+
+def _owner(row: LabRunRow) -> Any:
+    """The owner kept in a running row's environment; None where it holds none."""
+    try:
+        environment = json.loads(row.env_json or "null")
+    except ValueError:
+        return None
+    return environment.get("owner") if isinstance(environment, dict) else None
+
+
+def any_running(session: Session) -> bool:
+    """Whether any run is marked running."""
+    query = select(LabRunRow.id).where(LabRunRow.status == RUNNING).limit(1)
+    return session.exec(query).first() is not None
+
+
+def close_orphans(session: Session, is_gone: Callable[[Any], bool], found_at: datetime, *,
+                  results: Any, error: str) -> list[int]:
+    """Close as interrupted each running run whose owner `is_gone` says has ended; their ids.
+
+    When it ended is not known: `found_at` is its finish, its duration is left unknown."""
+    closed = []
+    for row in session.exec(select(LabRunRow).where(LabRunRow.status == RUNNING)):
+        if is_gone(_owner(row)):
+            row.status, row.results_json, row.env_json = INTERRUPTED, _dump(results), None
+            row.error, row.finished_at = error, to_utc(found_at)
+            session.add(row)
+            assert row.id is not None
+            closed.append(row.id)
+    return closed
 
 
 def get_run(engine: Engine, run_id: int) -> LabRun:

@@ -156,14 +156,16 @@ class LabRunHost:
         self._tell("lab_changed")
         if message.record is None:
             return
-        record = message.record
+        record, app = message.record, self._host
+        if record.save_error is not None:
+            app.notify(app.t("labs_ui.not_saved", reason=record.save_error.text(app.language)),
+                       severity="error")
         if not self._tell("lab_finished", record):
-            app = self._host
             if record.run.status == "ok":
                 app.notify(app.t("labs_ui.finished_elsewhere", lab=record.run.lab))
             else:
                 self.show_lab_failure(record)
-        self._host.data_changed()
+        app.data_changed()
 
     def show_lab_failure(self, record: RecordedRun) -> None:
         from studyapp.tui.screens.lab_failure import LabFailureDialog
