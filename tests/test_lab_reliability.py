@@ -206,7 +206,8 @@ def test_opening_closes_only_the_runs_whose_process_is_gone(place: tuple[Path, P
 
 
 def _disk_full(*_args: object, **_kwargs: object) -> None:
-    raise StoreError("database_error", detail=sqlite3.OperationalError("database or disk is full"))
+    raise StoreError("database_error", path="study.db",
+                     detail=sqlite3.OperationalError("database or disk is full"))
 
 
 def test_a_run_that_cannot_be_saved_prints_its_tables_and_one_line(
