@@ -1,0 +1,96 @@
+"""Hostile input at the command line: damaged rows, control characters, no terminal, odd
+encodings, odd grades and parameters, odd output files — each one line, never a traceback."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import StudyClock
+
+from studyapp.cli import context as cli_context
+from studyapp.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "study.db"
+
+
+@pytest.fixture
+def cli(db: Path, tiny_content: Path, study_clock: StudyClock, monkeypatch, capsys):
+    """Run `studyapp --lang en ARGS` on a tmp database; (exit code, stdout, stderr)."""
+    monkeypatch.setattr(cli_context, "clock", study_clock)
+    monkeypatch.delenv("STUDYAPP_DB", raising=False)
+
+    def run(*args: str, stdin: str = "", content: Path = tiny_content) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(["--db", str(db), "--content", str(content), "--lang", "en", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def one_error_line(err: str, *parts: str) -> None:
+    assert err.startswith("studyapp: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    for part in parts:
+        assert part in err, err
+
+
+def studyapp(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None,
+             stdout: int | None = subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
+    """`python -m studyapp ARGS` in a child process (for what needs real streams)."""
+    return subprocess.run(
+        [sys.executable, "-m", "studyapp", *args], input=stdin, stdout=stdout,
+        stderr=subprocess.PIPE, cwd=ROOT, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+    )
+
+
+# --- D: one line for what no command expected, for a full disk and for any encoding -------
+
+
+def test_an_unexpected_exception_is_one_line_and_its_traceback_only_on_request(
+    cli, monkeypatch
+) -> None:
+    from studyapp.cli import study_commands
+
+    def broken(*_: object) -> None:
+        raise KeyError("lost")
+
+    monkeypatch.setattr(study_commands, "_item_json", broken)
+    code, out, err = cli("due", "--json")
+    assert code == 1 and out == ""
+    one_error_line(err, "internal error: KeyError: 'lost'")
+    monkeypatch.setenv("STUDYAPP_DEBUG", "1")
+    code, _, err = cli("due", "--json")
+    assert code == 1 and "Traceback" in err
+    assert err.splitlines()[-1] == "studyapp: error: internal error: KeyError: 'lost'"
+
+
+def test_a_full_disk_on_standard_output_is_one_line(tmp_path: Path, tiny_content: Path) -> None:
+    with open("/dev/full", "wb") as full:
+        done = studyapp("--db", str(tmp_path / "s.db"), "--content", str(tiny_content),
+                        "--lang", "en", "cards", stdout=full.fileno())
+    assert done.returncode == 1
+    one_error_line(done.stderr.decode(), "cannot write to standard output: No space left")
+
+
+@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"},
+                                 {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}],
+                         ids=["ascii", "C locale"])
+def test_output_that_cannot_encode_bulgarian_gets_escapes(
+    tmp_path: Path, tiny_content: Path, env: dict[str, str]
+) -> None:
+    done = studyapp("--db", str(tmp_path / "s.db"), "--content", str(tiny_content),
+                    "--lang", "bg", "cards", env=env)
+    assert done.returncode == 0, done.stderr
+    assert b"\\u041f\\u043e\\u043d\\u044f\\u0442\\u0438\\u0435 1" in done.stdout  # Понятие 1
