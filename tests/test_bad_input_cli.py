@@ -4,16 +4,21 @@ encodings, odd grades and parameters, odd output files — each one line, never 
 from __future__ import annotations
 
 import io
+import json
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import StudyClock
+from conftest import STUDY_START, StudyClock
 
 from studyapp.cli import context as cli_context
 from studyapp.cli import main
+from studyapp.store.lab_runs import finish_run, start_run
+from studyapp.store.migrations import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +48,20 @@ def one_error_line(err: str, *parts: str) -> None:
     assert "Traceback" not in err
     for part in parts:
         assert part in err, err
+
+
+def add_lab_run(db: Path, **results: object) -> int:
+    engine = open_database(db, STUDY_START)
+    run_id = start_run(engine, "latency", {"size": "quick"}, STUDY_START)
+    finish_run(engine, run_id, "ok", STUDY_START, results=results or None)
+    engine.dispose()
+    return run_id
+
+
+def hand_edit(db: Path, statement: str) -> None:
+    """What a learner with the sqlite3 shell can do: a change `integrity_check` does not see."""
+    with closing(sqlite3.connect(db)) as con, con:
+        con.execute(statement)
 
 
 def studyapp(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None,
@@ -94,3 +113,32 @@ def test_output_that_cannot_encode_bulgarian_gets_escapes(
                     "--lang", "bg", "cards", env=env)
     assert done.returncode == 0, done.stderr
     assert b"\\u041f\\u043e\\u043d\\u044f\\u0442\\u0438\\u0435 1" in done.stdout  # Понятие 1
+
+
+# --- A: a hand-edited value is named by table, row and column ------------------------------
+
+
+def test_export_leaves_out_a_row_with_a_bad_date_names_it_and_exits_1(cli, db: Path) -> None:
+    cli("review", "--plain", stdin="\n4\n\n4\n")
+    hand_edit(db, "UPDATE card_state SET due = 'notadate' WHERE card_id = 'concept.c01'")
+    for args in (("export", "--json"), ("export",)):
+        code, out, err = cli(*args)
+        assert code == 1
+        lines = err.splitlines()
+        assert lines[0].startswith("studyapp: error: table card_state, row concept.c01, "
+                                   "column due: ") and "notadate" in lines[0]
+        assert lines[1] == "studyapp: error: exported without 1 unreadable row(s) (see above)"
+        assert len(lines) == 2 and "Traceback" not in err
+    code, out, _ = cli("export", "--json")
+    states = {row["card_id"]: row for row in json.loads(out)["tables"]["card_state"]}
+    assert "concept.c01" not in states and states["concept.c02"]["due"] == "2026-03-03"
+    assert len(states) == 16
+
+
+def test_lab_history_and_show_name_a_lab_run_whose_params_are_not_json(cli, db: Path) -> None:
+    run_id = add_lab_run(db)
+    hand_edit(db, "UPDATE lab_run SET params_json = '{'")
+    for args in (("lab", "history"), ("lab", "history", "--json"), ("lab", "show", str(run_id))):
+        code, out, err = cli(*args)
+        assert code == 1 and out == ""
+        one_error_line(err, f"table lab_run, row {run_id}, column params_json: cannot read")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from studyapp.card_text import card_code, review_back, review_front, review_notes
 from studyapp.cli import context
+from studyapp.cli.output import error_line
 from studyapp.deck.model import CARD_KINDS, RESULT_KIND
 from studyapp.errors import StudyappError
 from studyapp.i18n import tr
@@ -24,6 +25,7 @@ from studyapp.i18n import tr
 if TYPE_CHECKING:
     from studyapp.review_session import ReviewSession
     from studyapp.session import StudyService
+    from studyapp.store.errors import StoreError
     from studyapp.study_types import GradeResult, QueueItem
 
 
@@ -250,15 +252,22 @@ def run_review(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    """Export every readable row; each row the store cannot read (a hand edit) is named on
+    stderr and left out, and the export then exits 1."""
+    bad: list[StoreError] = []
     with context.study_service(args) as (service, lang):
-        data = service.export_data()
+        data = service.export_data(on_bad_row=bad.append)
+    for error in bad:
+        error_line(error.text(lang))
     text = _export_json(data) if args.json else _export_tables(data)
     if args.output is None:
         sys.stdout.write(text)
-        return 0
-    _write_atomically(args.output, text, lang)
-    print(tr(lang, "cli.export_done", cards=len(data["card_state"]),
-             reviews=len(data["review_log"]), runs=len(data["lab_run"]), path=args.output))
+    else:
+        _write_atomically(args.output, text, lang)
+        print(tr(lang, "cli.export_done", cards=len(data["card_state"]),
+                 reviews=len(data["review_log"]), runs=len(data["lab_run"]), path=args.output))
+    if bad:
+        raise StudyappError(tr(lang, "cli.export_rows_left_out", count=len(bad)))
     return 0
 
 
