@@ -142,3 +142,34 @@ def test_lab_history_and_show_name_a_lab_run_whose_params_are_not_json(cli, db: 
         code, out, err = cli(*args)
         assert code == 1 and out == ""
         one_error_line(err, f"table lab_run, row {run_id}, column params_json: cannot read")
+
+
+# --- F: a lab or parameter that does not exist is bad usage (2); so is a time limit <= 0 ----
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "soon"])
+def test_a_lab_time_limit_must_be_a_number_of_seconds_above_zero(
+    tiny_content: Path, db: Path, capsys, value: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--db", str(db), "--content", str(tiny_content), "lab", "run", "latency",
+              f"--timeout={value}"])
+    assert exit_info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and not db.exists()
+    one_error_line(err, "argument --timeout: ", repr(value))
+
+
+@pytest.mark.parametrize("args", [("--threads", "0"), ("--set", "batch=1000000000"),
+                                  ("--set", "colour=red"), ("--set", "batch")])
+def test_a_lab_parameter_out_of_range_or_unknown_exits_2(cli, args: tuple[str, ...]) -> None:
+    code, out, err = cli("lab", "run", "latency", *args)
+    assert code == 2 and out == ""
+    one_error_line(err)
+
+
+def test_argparse_usage_errors_are_one_line(tiny_content: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--content", str(tiny_content), "due", "--bogus"])
+    assert exit_info.value.code == 2
+    one_error_line(capsys.readouterr().err, "unrecognized arguments: --bogus")

@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Sequence
 from importlib import import_module
 from pathlib import Path
+from typing import NoReturn
 
 from studyapp import __version__
 from studyapp.cli.output import (
@@ -27,6 +28,14 @@ from studyapp.i18n import tr
 
 # Each module adds its subcommands with `register(subparsers, common)`.
 COMMAND_MODULES = ("studyapp.cli.study", "studyapp.cli.authoring", "studyapp.cli.lab")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors are one line too (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        error_line(f"{message} (see: {self.prog} --help)")
+        sys.exit(2)
 
 
 def common_options(with_defaults: bool) -> argparse.ArgumentParser:
@@ -49,7 +58,7 @@ def common_options(with_defaults: bool) -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="studyapp",
         description="Study inference optimization with spaced repetition and live labs. "
         "Without a command, opens the app.",
