@@ -173,3 +173,15 @@ def test_argparse_usage_errors_are_one_line(tiny_content: Path, capsys) -> None:
         main(["--content", str(tiny_content), "due", "--bogus"])
     assert exit_info.value.code == 2
     one_error_line(capsys.readouterr().err, "unrecognized arguments: --bogus")
+
+
+# --- E: a grade is an ASCII digit 0-5, nothing else --------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["٤", "４", "²", "4.0", " +4"])
+def test_plain_review_takes_only_ascii_digits_as_grades(cli, typed: str) -> None:
+    code, out, err = cli("review", "--plain", stdin=f"\n{typed}\nq\n")
+    assert code == 0 and err == ""
+    assert "Type a digit from 0 to 5, u or q." in out and "Reviewed: 0" in out
+    code, out, _ = cli("export", "--json")
+    assert json.loads(out)["tables"]["review_log"] == []

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 
 GRADES = range(6)
+# Grades are typed as the ASCII digits 0-5 only: int() would also take "٤" or "４".
+GRADE_KEYS = {str(grade): grade for grade in GRADES}
 BAR_WIDTH = 30
 
 
@@ -217,9 +219,9 @@ class PlainReview:
             if key == "u":
                 self.undo()
                 return
-            if key.isdigit() and int(key) in GRADES:
+            if key in GRADE_KEYS:
                 elapsed = (context.clock() - shown).total_seconds()
-                result = self.session.grade(int(key), answer=typed.strip() or None,
+                result = self.session.grade(GRADE_KEYS[key], answer=typed.strip() or None,
                                             response_ms=max(0, round(elapsed * 1000)))
                 self.report(result)
                 return
