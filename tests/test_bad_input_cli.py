@@ -64,12 +64,14 @@ def hand_edit(db: Path, statement: str) -> None:
         con.execute(statement)
 
 
-def studyapp(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None,
+def studyapp(*args: str, stdin: bytes | None = b"", env: dict[str, str] | None = None,
              stdout: int | None = subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
-    """`python -m studyapp ARGS` in a child process (for what needs real streams)."""
+    """`python -m studyapp ARGS` in a child process (for what needs real streams); stdin
+    None reads /dev/null."""
     return subprocess.run(
         [sys.executable, "-m", "studyapp", *args], input=stdin, stdout=stdout,
-        stderr=subprocess.PIPE, cwd=ROOT, timeout=120,
+        stdin=subprocess.DEVNULL if stdin is None else None, stderr=subprocess.PIPE, cwd=ROOT,
+        timeout=60,
         env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
     )
 
@@ -185,3 +187,33 @@ def test_plain_review_takes_only_ascii_digits_as_grades(cli, typed: str) -> None
     assert "Type a digit from 0 to 5, u or q." in out and "Reviewed: 0" in out
     code, out, _ = cli("export", "--json")
     assert json.loads(out)["tables"]["review_log"] == []
+
+
+# --- C: the app needs a terminal ---------------------------------------------------------
+
+
+def test_the_app_without_a_terminal_exits_2_at_once_and_points_to_plain_review(
+    tmp_path: Path, tiny_content: Path
+) -> None:
+    done = studyapp("--db", str(tmp_path / "s.db"), "--content", str(tiny_content),
+                    "--lang", "en", stdin=None)
+    assert done.returncode == 2 and done.stdout == b""
+    one_error_line(done.stderr.decode(), "needs a terminal", "studyapp review --plain")
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_the_app_starts_on_a_terminal(monkeypatch, tiny_content: Path) -> None:
+    from studyapp.cli import context
+
+    class App:
+        start_error = None
+        return_code = 0
+
+        def run(self) -> None:
+            self.ran = True
+
+    app = App()
+    for stream in ("stdin", "stdout", "stderr"):
+        monkeypatch.setattr(getattr(sys, stream), "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(context, "build_app", lambda _: app)
+    assert main(["--content", str(tiny_content)]) == 0 and app.ran
