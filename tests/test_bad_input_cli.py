@@ -217,3 +217,27 @@ def test_the_app_starts_on_a_terminal(monkeypatch, tiny_content: Path) -> None:
         monkeypatch.setattr(getattr(sys, stream), "isatty", lambda: True, raising=False)
     monkeypatch.setattr(context, "build_app", lambda _: app)
     assert main(["--content", str(tiny_content)]) == 0 and app.ran
+
+
+# --- B: control characters from the database reach the terminal only as escapes ----------
+
+
+def test_an_answer_with_escape_codes_is_kept_exactly_and_printed_as_escapes(cli) -> None:
+    typed = "cls\x1b[2J\x1b]0;title\x07 \x9b31m"
+    code, out, _ = cli("review", "--plain", stdin=f"{typed}\n4\nq\n")
+    assert code == 0
+    code, out, _ = cli("export", "--json")
+    assert json.loads(out)["tables"]["review_log"][0]["answer"] == typed  # stored exactly
+    code, out, _ = cli("export")
+    assert "cls\\u001b[2J\\u001b]0;title\\u0007 \\u009b31m" in out
+    assert not set(out) & {"\x1b", "\x07", "\x9b"}
+
+
+def test_lab_show_and_history_print_control_characters_as_escapes(cli, db: Path) -> None:
+    run_id = add_lab_run(db)
+    hand_edit(db, "UPDATE lab_run SET error = 'boom\x1b]0;pwned\x07', "
+                  "params_json = '{\"size\": \"q\\u001b[2J\"}'")
+    for args in (("lab", "show", str(run_id)), ("lab", "history", "--json")):
+        code, out, err = cli(*args)
+        assert code == 0, err
+        assert "\\u001b" in out and not set(out) & {"\x1b", "\x07"}
