@@ -241,3 +241,18 @@ def test_lab_show_and_history_print_control_characters_as_escapes(cli, db: Path)
         code, out, err = cli(*args)
         assert code == 0, err
         assert "\\u001b" in out and not set(out) & {"\x1b", "\x07"}
+
+
+# --- D: bytes that are not UTF-8 on stdin --------------------------------------------------
+
+
+def test_plain_review_reads_bytes_that_are_not_utf8_as_replacement_characters(
+    tmp_path: Path, tiny_content: Path
+) -> None:
+    args = ("--db", str(tmp_path / "s.db"), "--content", str(tiny_content), "--lang", "en")
+    done = studyapp(*args, "review", "--plain", stdin=b"caf\xe9 \xff\n4\nq\n",
+                    env={"PYTHONIOENCODING": "utf-8"})
+    assert done.returncode == 0 and done.stderr == b"", done.stderr
+    assert b"Reviewed: 1" in done.stdout
+    exported = studyapp(*args, "export", "--json")
+    assert json.loads(exported.stdout)["tables"]["review_log"][0]["answer"] == "caf\ufffd \ufffd"
