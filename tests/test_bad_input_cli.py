@@ -256,3 +256,19 @@ def test_plain_review_reads_bytes_that_are_not_utf8_as_replacement_characters(
     assert b"Reviewed: 1" in done.stdout
     exported = studyapp(*args, "export", "--json")
     assert json.loads(exported.stdout)["tables"]["review_log"][0]["answer"] == "caf\ufffd \ufffd"
+
+
+def test_a_lab_child_that_cannot_be_started_is_one_line_and_recorded_as_failed(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    python = tmp_path / "python"
+    python.write_text("#!/bin/sh\n")
+    python.chmod(0o644)  # not executable: PermissionError when the child starts
+    real = sys.executable
+    monkeypatch.setattr(sys, "executable", str(python))
+    code, out, err = cli("lab", "run", "latency", "--quick", "--json")
+    assert code == 1 and out == ""
+    one_error_line(err, "lab latency could not be started: Permission denied")
+    monkeypatch.setattr(sys, "executable", real)
+    code, out, _ = cli("lab", "history", "--json")
+    assert [run["status"] for run in json.loads(out)] == ["failed"]

@@ -219,6 +219,9 @@ def run_run(args: argparse.Namespace) -> int:
         bar = ProgressBar(sys.stderr, lang)
         try:
             recorded = service.run(runner, on_event=bar)
+        except OSError as exc:  # the child process could not be started (recorded as failed)
+            raise StudyappError(tr(lang, "labs.cannot_start", lab=args.name,
+                                   reason=exc.strerror or exc)) from None
         finally:
             bar.close()
     run = recorded.run
