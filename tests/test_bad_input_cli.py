@@ -272,3 +272,74 @@ def test_a_lab_child_that_cannot_be_started_is_one_line_and_recorded_as_failed(
     monkeypatch.setattr(sys, "executable", real)
     code, out, _ = cli("lab", "history", "--json")
     assert [run["status"] for run in json.loads(out)] == ["failed"]
+
+
+# --- G: -o writes a regular file or a new path, and nothing else ---------------------------
+
+
+@pytest.fixture(params=["export", "import"])
+def writer(request, cli, tmp_path: Path):
+    """`export -o PATH` or `import SEED -o PATH`, with extra arguments."""
+    seed = ROOT / "tests" / "fixtures" / "inference_optimization.md"
+
+    def write(path: Path, *extra: str) -> tuple[int, str, str]:
+        if request.param == "export":
+            return cli("export", "-o", str(path), *extra)
+        return cli("import", str(seed), "-o", str(path), *extra)
+
+    return write
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_a_new_file_gets_the_mode_of_the_umask(writer, tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        code, _, err = writer(tmp_path / "out.txt")
+    finally:
+        os.umask(old)
+    assert code == 0, err
+    assert (tmp_path / "out.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_an_existing_file_is_replaced_only_with_force_and_keeps_its_mode(
+    writer, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("mine\n")
+    target.chmod(0o640)
+    code, out, err = writer(target)
+    assert code == 1 and out == "" and target.read_text() == "mine\n"
+    one_error_line(err, "already exists; add --force")
+    code, _, err = writer(target, "--force")
+    assert code == 0 and target.read_text() != "mine\n"
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "link to a device"])
+def test_what_is_not_a_regular_file_is_refused_even_with_force(
+    writer, tmp_path: Path, kind: str
+) -> None:
+    # The device is reached through a link in tmp_path: a run as root of a writer that
+    # replaces what it is given must not replace the machine's /dev/full.
+    target = tmp_path / "target"
+    {"fifo": os.mkfifo, "folder": os.mkdir,
+     "link to a device": lambda path: os.symlink("/dev/full", path)}[kind](target)
+    before = target.lstat()
+    code, out, err = writer(target, "--force")
+    assert code == 1 and out == ""
+    one_error_line(err, f"{target} is not a regular file")
+    after = target.lstat()
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+    assert Path("/dev/full").is_char_device()
+
+
+def test_a_symlink_to_a_regular_file_is_written_through(writer, tmp_path: Path) -> None:
+    real = tmp_path / "real.txt"
+    real.write_text("old\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    code, _, err = writer(link, "--force")
+    assert code == 0, err
+    assert link.is_symlink() and real.read_text() != "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".txt") == [
+        "link.txt", "real.txt"]

@@ -8,15 +8,13 @@ import argparse
 import csv
 import io
 import json
-import os
 import sys
-import tempfile
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from studyapp.card_text import card_code, review_back, review_front, review_notes
 from studyapp.cli import context
+from studyapp.cli.files import write_whole
 from studyapp.cli.output import error_line
 from studyapp.deck.model import CARD_KINDS, RESULT_KIND
 from studyapp.errors import StudyappError
@@ -265,7 +263,7 @@ def run_export(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        _write_atomically(args.output, text, lang)
+        write_whole(args.output, text, lang, force=args.force)
         print(tr(lang, "cli.export_done", cards=len(data["card_state"]),
                  reviews=len(data["review_log"]), runs=len(data["lab_run"]), path=args.output))
     if bad:
@@ -292,21 +290,6 @@ def _export_tables(data: dict[str, list[dict[str, Any]]]) -> str:
             writer.writerows(["" if v is None else v for v in row.values()] for row in rows)
         buffer.write("\n")
     return buffer.getvalue()
-
-
-def _write_atomically(path: Path, text: str, lang: str) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    temp: str | None = None
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except OSError as exc:
-        if temp is not None and os.path.exists(temp):
-            os.unlink(temp)
-        raise StudyappError(tr(lang, "cli.export_cannot_write", path=path,
-                               reason=exc.strerror or exc)) from None
 
 
 # -- helpers ------------------------------------------------------------------
