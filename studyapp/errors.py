@@ -2,4 +2,15 @@
 
 
 class StudyappError(Exception):
-    """A problem the user can act on; `str()` is one line, shown without a traceback."""
+    """A problem the user can act on; `str()` is one line, shown without a traceback.
+
+    The command line exits with `exit_code`: 1 for bad data.
+    """
+
+    exit_code = 1
+
+
+class UsageError(StudyappError):
+    """The command was asked for something it does not accept (exit status 2, like argparse)."""
+
+    exit_code = 2

@@ -33,7 +33,7 @@ from studyapp.store import stats as stats_db
 from studyapp.store.backups import daily_backup
 from studyapp.store.engine import is_read_only, reading, writing
 from studyapp.store.errors import StoreError
-from studyapp.store.export import export_tables
+from studyapp.store.export import BadRow, export_tables
 from studyapp.store.health import integrity_problems
 from studyapp.store.migrations import open_database
 from studyapp.store.records import CardState
@@ -405,10 +405,14 @@ class StudyService:
                 session.merge(SettingRow(key=_INTEGRITY_KEY, value=today))
         return problems
 
-    def export_data(self) -> dict[str, list[dict[str, Any]]]:
-        """Card states, the review log, lab runs, prior answers and settings, as plain values."""
+    def export_data(self, on_bad_row: BadRow | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Card states, the review log, lab runs, prior answers and settings, as plain values.
+
+        A row the store cannot read raises StoreError, or with `on_bad_row` is handed to it
+        and left out.
+        """
         with reading(self._engine) as session:
-            return export_tables(session)
+            return export_tables(session, on_bad_row)
 
     def _module_id(self, module_id: str | None) -> str:
         known = [module.id for module in self._modules]

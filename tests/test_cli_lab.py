@@ -92,17 +92,20 @@ def test_history_and_show_read_the_recorded_runs(cli: Cli, json_run: dict) -> No
     assert "Какво показва това измерване:" in out and "Часовници" in out
 
 
-@pytest.mark.parametrize("args, message", [
-    (("lab", "run", "nope"), "unknown lab 'nope'"),
-    (("lab", "run", "latency", "--threads", "0"), "threads=0 is out of range"),
-    (("lab", "run", "latency", "--set", "colour=red"), "no parameter 'colour'"),
-    (("lab", "run", "latency", "--set", "batch"), "NAME=VALUE"),
-    (("lab", "history", "nope"), "unknown lab 'nope'"),
-    (("lab", "show", "999"), "999"),
+@pytest.mark.parametrize("args, message, status", [
+    (("lab", "run", "nope"), "unknown lab 'nope'", 2),
+    (("lab", "run", "latency", "--threads", "0"), "threads=0 is out of range", 2),
+    (("lab", "run", "latency", "--set", "batch=1000000000"), "is out of range", 2),
+    (("lab", "run", "latency", "--set", "colour=red"), "no parameter 'colour'", 2),
+    (("lab", "run", "latency", "--set", "batch"), "NAME=VALUE", 2),
+    (("lab", "history", "nope"), "unknown lab 'nope'", 2),
+    (("lab", "show", "999"), "999", 1),
 ])
-def test_bad_input_is_one_line_and_exit_1(cli: Cli, args: tuple[str, ...], message: str) -> None:
+def test_bad_input_is_one_line_usage_2_and_data_1(
+    cli: Cli, args: tuple[str, ...], message: str, status: int
+) -> None:
     code, _, err = cli("--lang", "en", *args)
-    assert code == 1 and message in err and len(err.strip().splitlines()) == 1
+    assert code == status and message in err and len(err.strip().splitlines()) == 1
 
 
 def test_a_failing_lab_exits_1_with_the_reason_and_is_recorded(cli: Cli, probe: str) -> None:

@@ -188,6 +188,16 @@ CARD_RULES = [
                  "id must be lower-case letters", id="id-ending-in-a-line-break"),
     pytest.param('id = "prior.1"\n', '', "#1", "id", "id must be lower-case letters",
                  id="missing-id"),
+    pytest.param('front = { bg = "Пример", en = "Example" }',
+                 'front = { bg = "Пример", en = "Ex\\u001b[2Jample" }', "example.1", "front",
+                 "'en' text holds the control character \\u001b", id="escape-in-a-text"),
+    pytest.param('back = { bg = "Обяснение", en = "Explanation" }',
+                 'back = { bg = "Обяснение\\u009b2J", en = "Explanation" }', "example.1", "back",
+                 "'bg' text holds the control character \\u009b", id="c1-csi-in-a-text"),
+    pytest.param('code = """\nprint("hi")"""', 'code = "print(1)\\r"', "example.1", "code",
+                 "holds the control character \\u000d", id="carriage-return-in-code"),
+    pytest.param('code_lang = "python"', 'code_lang = "py\\u0007"', "example.1", "code_lang",
+                 "holds the control character \\u0007", id="bell-in-code-lang"),
 ]
 
 
@@ -274,6 +284,13 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path.write_bytes(VALID.encode("cp1251"))
     with pytest.raises(ContentError, match="cannot read file"):
         load_module(path, LAB_IDS)
+
+
+def test_a_file_nested_thousands_deep_is_one_error_naming_it(tmp_path: Path) -> None:
+    path = write(tmp_path, VALID + "deep = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ContentError, match="nested too deeply") as caught:
+        load_module(path, LAB_IDS)
+    assert str(caught.value).startswith(f"{path}: ")
 
 
 # --- through the command line ---------------------------------------------------------------

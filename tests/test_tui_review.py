@@ -181,3 +181,27 @@ async def test_notes_show_after_the_answer_and_only_for_cards_that_have_them(
         assert notes.display
         assert text_of(screen, "#notes-text") == "Measure the median and p99."
         assert "Measure the median" not in text_of(screen, "#model-answer")
+
+
+@drive
+async def test_control_characters_from_the_database_do_not_reach_the_screen_raw(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock()
+    with opened_service(tmp_path, clock) as service:
+        run_id = lab_runs.start_run(service.engine, "quantize", {}, clock.now)
+        lab_runs.finish_run(service.engine, run_id, "ok", clock.now, results={"rows": []})
+        with writing(service.engine) as session:
+            add_result_cards(session, module_id="mini", run_id=run_id, lab_id="quantize",
+                             texts=[(Text("Б", "Why\x1b[2J\x1b]0;pwned\x07?"),
+                                     Text("В", "Because\x9b2J."))], at=clock.now)
+    app = build_app(tmp_path, clock, lang="en")
+    async with running(app) as pilot:
+        review = await screen_after(pilot, ReviewScreen, "r")
+        await pilot.press("space")
+        front, back = text_of(review, "#card-front"), text_of(review, "#model-answer")
+        assert front.startswith("Why\\u001b[2J\\u001b]0;pwned\\u0007?")
+        assert back == "Because\\u009b2J."
+        lines = review.query_one("#card-front").render_lines(review.query_one("#card-front")
+                                                             .size.region)
+        assert not any("\x1b" in segment.text for line in lines for segment in line)

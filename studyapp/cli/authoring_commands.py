@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from studyapp.cli.context import modules
+from studyapp.cli.files import write_whole
 from studyapp.deck import Card, Lang, Text
 from studyapp.deck.importer import DraftLabels, read_markdown, render_draft
-from studyapp.errors import StudyappError
 from studyapp.i18n import tr
 from studyapp.labs.catalog import LAB_IDS
 
@@ -47,28 +45,9 @@ def run_import(args: argparse.Namespace) -> int:
     if out is None:
         sys.stdout.write(text)
         return 0
-    if out.exists() and not args.force:
-        raise StudyappError(tr(lang, "authoring.import_exists", path=out))
-    _write_whole(out, text, lang)
+    write_whole(out, text, lang, force=args.force)
     print(tr(lang, "authoring.import_written", path=out, cards=len(draft.cards)))
     return 0
-
-
-def _write_whole(path: Path, text: str, lang: Lang) -> None:
-    """Write `text` to `path` through a temporary file, so a failure leaves `path` as it was."""
-    try:
-        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise StudyappError(tr(lang, "authoring.import_cannot_write", path=path,
-                               reason=exc.strerror or exc)) from None
 
 
 # --- cards ----------------------------------------------------------------------------------

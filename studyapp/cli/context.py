@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studyapp.clock import Clock, system_clock
-from studyapp.errors import StudyappError
+from studyapp.errors import StudyappError, UsageError
+from studyapp.i18n import tr
 from studyapp.paths import default_content_dir, default_db_path
 
 if TYPE_CHECKING:
@@ -56,7 +57,13 @@ def build_app(args: argparse.Namespace) -> StudyApp:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    """Run the app; a start that failed also leaves its one line on stderr, for scripts."""
+    """Run the app; a start that failed also leaves its one line on stderr, for scripts.
+
+    The app reads keys from stdin and draws on a terminal: without one (a pipe, a file,
+    /dev/null) it would spin and write escape codes, so it refuses to start.
+    """
+    if not all(stream.isatty() for stream in (sys.stdin, sys.stdout, sys.stderr)):
+        raise UsageError(tr(getattr(args, "lang", None) or "bg", "cli.no_terminal"))
     app = build_app(args)
     app.run()
     if app.start_error is not None:

@@ -8,6 +8,7 @@ records the run. A run that fails exits 1 with the reason; Ctrl+C cancels it (ex
 from __future__ import annotations
 
 import argparse
+import math
 
 from studyapp.cli.lazy import lazy_handler
 
@@ -37,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     run.add_argument("--threads", type=int, metavar="N", help="thread count (default: all cores)")
     run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                      help="a lab parameter, e.g. --set model=cnn (repeatable)")
-    run.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+    run.add_argument("--timeout", type=_seconds, default=600.0, metavar="SECONDS",
                      help="stop the lab after this long (default 600)")
     run.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_run"))
 
@@ -52,3 +53,14 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     show.add_argument("run_id", type=int, metavar="RUN_ID")
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_show"))
+
+
+def _seconds(text: str) -> float:
+    """A time limit: a finite number of seconds above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0: {text!r}")
+    return value

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from studyapp.cli import context
-from studyapp.errors import StudyappError
+from studyapp.errors import StudyappError, UsageError
 from studyapp.i18n import tr
 from studyapp.labs import registry
 from studyapp.labs.events import Event, Progress, Table
@@ -188,7 +188,7 @@ def _given_params(args: argparse.Namespace, lang: str) -> dict[str, object]:
     for item in args.set:
         name, sep, text = item.partition("=")
         if not sep or not name:
-            raise StudyappError(tr(lang, "labs.bad_setting", text=item))
+            raise UsageError(tr(lang, "labs.bad_setting", text=item))
         given[name] = parse_text(name, specs[name], text, args.name) if name in specs else text
     return given
 
@@ -199,11 +199,11 @@ def _status(lang: str, status: str) -> str:
 
 @contextmanager
 def _lab_errors(lang: str) -> Iterator[None]:
-    """A lab or parameter error as one line in `lang`."""
+    """A lab or parameter the user asked for that does not exist: a usage error in `lang`."""
     try:
         yield
     except LabParamError as exc:
-        raise StudyappError(exc.text(lang)) from None
+        raise UsageError(exc.text(lang)) from None
 
 
 def run_run(args: argparse.Namespace) -> int:
@@ -220,6 +220,9 @@ def run_run(args: argparse.Namespace) -> int:
         try:
             with stopped_by_signals():
                 recorded = service.run(runner, on_event=bar)
+        except OSError as exc:  # the child process could not be started (recorded as failed)
+            raise StudyappError(tr(lang, "labs.cannot_start", lab=args.name,
+                                   reason=exc.strerror or exc)) from None
         finally:
             bar.close()
     run, unsaved = recorded.run, recorded.save_error

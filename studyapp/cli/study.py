@@ -44,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     export.add_argument("--json", action="store_true", help="write JSON")
     export.add_argument("-o", "--output", type=Path, metavar="FILE",
                         help="write to FILE instead of standard output")
+    export.add_argument("--force", action="store_true",
+                        help="overwrite FILE if it exists")
     export.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_export"))
 
 

@@ -8,15 +8,14 @@ import argparse
 import csv
 import io
 import json
-import os
 import sys
-import tempfile
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from studyapp.card_text import card_code, review_back, review_front, review_notes
 from studyapp.cli import context
+from studyapp.cli.files import write_whole
+from studyapp.cli.output import error_line
 from studyapp.deck.model import CARD_KINDS, RESULT_KIND
 from studyapp.errors import StudyappError
 from studyapp.i18n import tr
@@ -24,10 +23,13 @@ from studyapp.i18n import tr
 if TYPE_CHECKING:
     from studyapp.review_session import ReviewSession
     from studyapp.session import StudyService
+    from studyapp.store.errors import StoreError
     from studyapp.study_types import GradeResult, QueueItem
 
 
 GRADES = range(6)
+# Grades are typed as the ASCII digits 0-5 only: int() would also take "٤" or "４".
+GRADE_KEYS = {str(grade): grade for grade in GRADES}
 BAR_WIDTH = 30
 
 
@@ -215,9 +217,9 @@ class PlainReview:
             if key == "u":
                 self.undo()
                 return
-            if key.isdigit() and int(key) in GRADES:
+            if key in GRADE_KEYS:
                 elapsed = (context.clock() - shown).total_seconds()
-                result = self.session.grade(int(key), answer=typed.strip() or None,
+                result = self.session.grade(GRADE_KEYS[key], answer=typed.strip() or None,
                                             response_ms=max(0, round(elapsed * 1000)))
                 self.report(result)
                 return
@@ -250,15 +252,22 @@ def run_review(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    """Export every readable row; each row the store cannot read (a hand edit) is named on
+    stderr and left out, and the export then exits 1."""
+    bad: list[StoreError] = []
     with context.study_service(args, read_only=True) as (service, lang):
-        data = service.export_data()
+        data = service.export_data(on_bad_row=bad.append)
+    for error in bad:
+        error_line(error.text(lang))
     text = _export_json(data) if args.json else _export_tables(data)
     if args.output is None:
         sys.stdout.write(text)
-        return 0
-    _write_atomically(args.output, text, lang)
-    print(tr(lang, "cli.export_done", cards=len(data["card_state"]),
-             reviews=len(data["review_log"]), runs=len(data["lab_run"]), path=args.output))
+    else:
+        write_whole(args.output, text, lang, force=args.force)
+        print(tr(lang, "cli.export_done", cards=len(data["card_state"]),
+                 reviews=len(data["review_log"]), runs=len(data["lab_run"]), path=args.output))
+    if bad:
+        raise StudyappError(tr(lang, "cli.export_rows_left_out", count=len(bad)))
     return 0
 
 
@@ -280,21 +289,6 @@ def _export_tables(data: dict[str, list[dict[str, Any]]]) -> str:
             writer.writerows(["" if v is None else v for v in row.values()] for row in rows)
         buffer.write("\n")
     return buffer.getvalue()
-
-
-def _write_atomically(path: Path, text: str, lang: str) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    temp: str | None = None
-    try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except OSError as exc:
-        if temp is not None and os.path.exists(temp):
-            os.unlink(temp)
-        raise StudyappError(tr(lang, "cli.export_cannot_write", path=path,
-                               reason=exc.strerror or exc)) from None
 
 
 # -- helpers ------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Load and validate `module.toml` files.
 
 A module is loaded whole or not at all: the first problem raises one
-`ContentError` that names the file, the card id and the field.
+`ContentError` that names the file, the card id and the field. Texts may hold line breaks
+and tabs but no other control character: an escape sequence in a card would reach the
+learner's terminal.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from studyapp.controls import first_control
 from studyapp.deck.model import (
     CARD_KINDS,
     LANGS,
@@ -101,6 +104,8 @@ def load_module(path: Path, known_labs: Iterable[str]) -> Module:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ContentError(path, f"TOML syntax error: {exc}") from None
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise ContentError(path, "TOML nested too deeply to read") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(path, f"cannot read file: {exc}") from None
     return _parse_module(path, raw, frozenset(known_labs))
@@ -121,8 +126,8 @@ def _parse_module(path: Path, raw: dict[str, Any], labs: frozenset[str]) -> Modu
         raise ContentError(path, "module id must be lower-case letters, digits, '.', '-', '_'",
                            field="id")
     source = head.get("source")
-    if source is not None and not isinstance(source, str):
-        raise ContentError(path, "must be a string", field="source")
+    if source is not None:
+        _string(path, source, None, "source")
     cards_raw = raw.get("cards")
     if not isinstance(cards_raw, list) or not cards_raw:
         raise ContentError(path, "no [[cards]] found")
@@ -174,9 +179,7 @@ def _parse_card(path: Path, raw: Any, order: int, labs: frozenset[str]) -> Card:
     step = raw.get("step")
     if step is not None and (isinstance(step, bool) or not isinstance(step, int) or step < 1):
         raise ContentError(path, "must be a positive whole number", card_id, "step")
-    code_lang = raw.get("code_lang", "python")
-    if not isinstance(code_lang, str):
-        raise ContentError(path, "must be a string", card_id, "code_lang")
+    code_lang = _string(path, raw.get("code_lang", "python"), card_id, "code_lang")
 
     def optional_text(key: str) -> Text | None:
         return _text(path, raw[key], card_id, key) if key in raw else None
@@ -206,7 +209,8 @@ def _code(path: Path, raw: Any, card_id: str) -> Text:
         return _text(path, raw, card_id, "code", strip="\n")
     if not isinstance(raw, str) or not raw.strip():
         raise ContentError(path, "must be non-empty text", card_id, "code")
-    return Text(bg=raw.strip("\n"), en=raw.strip("\n"))
+    code = _string(path, raw, card_id, "code").strip("\n")
+    return Text(bg=code, en=code)
 
 
 def _text(
@@ -221,12 +225,23 @@ def _text(
         if lang not in LANGS:
             raise ContentError(path, f"unknown language {lang!r} (one of {', '.join(LANGS)})",
                                card_id, field)
-        if not isinstance(raw[lang], str):
-            raise ContentError(path, f"'{lang}' text must be a string", card_id, field)
+        _string(path, raw[lang], card_id, field, f"'{lang}' text")
     bg = raw.get("bg", "").strip(strip)
     if not bg.strip():
         raise ContentError(path, "missing 'bg' text", card_id, field)
     return Text(bg=bg, en=raw.get("en", "").strip(strip))
+
+
+def _string(path: Path, raw: Any, card_id: str | None, field: str, what: str = "") -> str:
+    """`raw` if it is a string without control characters (line breaks and tabs allowed)."""
+    subject = f"{what} " if what else ""
+    if not isinstance(raw, str):
+        raise ContentError(path, f"{subject}must be a string", card_id, field)
+    control = first_control(raw)
+    if control is not None:
+        raise ContentError(path, f"{subject}holds the control character {control} "
+                           "(only line breaks and tabs are allowed)", card_id, field)
+    return raw
 
 
 def _offset(path: Path, raw: Any, card_id: str) -> PlanOffset:

@@ -36,16 +36,22 @@ def _dump(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _load(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+def _load(row: LabRunRow, column: str) -> Any:
+    """The JSON value of `column`; a hand-edited text that is not JSON is a StoreError."""
+    text = getattr(row, column)
+    try:
+        return None if text is None else json.loads(text)
+    except ValueError as exc:
+        raise StoreError("bad_value", table=LabRunRow.__tablename__, row=row.id, column=column,
+                         detail=exc) from None
 
 
 def _record(row: LabRunRow) -> LabRun:
     assert row.id is not None
     return LabRun(
-        id=row.id, lab_id=row.lab_id, params=_load(row.params_json), status=row.status,
-        results=_load(row.results_json), environment=_load(row.env_json), error=row.error,
-        prediction=_load(row.prediction_json), card_id=row.card_id,
+        id=row.id, lab_id=row.lab_id, params=_load(row, "params_json"), status=row.status,
+        results=_load(row, "results_json"), environment=_load(row, "env_json"),
+        error=row.error, prediction=_load(row, "prediction_json"), card_id=row.card_id,
         started_at=row.started_at, finished_at=row.finished_at, duration_s=row.duration_s,
     )
 

@@ -1,0 +1,59 @@
+"""Files the commands write (`import -o`, `export -o`): whole or not at all.
+
+The text goes to a temporary file beside the target, which then replaces it, so a failure
+leaves the target as it was. Only a regular file (with --force) or a new path is replaced:
+a device (/dev/full), a FIFO, a folder or a socket is refused rather than replaced by a
+regular file. A symbolic link to a regular file is written through: its target gets the new
+text and the link stays. A new file gets the mode the umask gives (0666 less the umask); a
+replaced one keeps its mode.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from studyapp.errors import StudyappError
+from studyapp.i18n import tr
+
+
+def write_whole(path: Path, text: str, lang: str, *, force: bool) -> None:
+    """Write `text` to `path` (see the module's docstring); StudyappError when refused."""
+    target = path.resolve() if path.is_symlink() else path
+    try:
+        existing = target.stat()
+    except FileNotFoundError:
+        mode = _umask_mode()
+    except OSError as exc:
+        raise _cannot_write(lang, path, exc) from None
+    else:
+        if not stat.S_ISREG(existing.st_mode):
+            raise StudyappError(tr(lang, "cli.file_not_regular", path=path))
+        if not force:
+            raise StudyappError(tr(lang, "cli.file_exists", path=path))
+        mode = stat.S_IMODE(existing.st_mode)
+    try:
+        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as exc:
+        raise _cannot_write(lang, path, exc) from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise _cannot_write(lang, path, exc) from None
+
+
+def _umask_mode() -> int:
+    umask = os.umask(0)  # the only way to read it is to set it
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _cannot_write(lang: str, path: Path, error: OSError) -> StudyappError:
+    return StudyappError(tr(lang, "cli.file_cannot_write", path=path,
+                            reason=error.strerror or error))
