@@ -217,7 +217,7 @@ def test_a_run_that_cannot_be_saved_prints_its_tables_and_one_line(
     monkeypatch.setattr(cli_context, "clock", StudyClock())
     monkeypatch.setattr(lab_runs, "finish_run", _disk_full)
     said = ["studyapp: error: the results above could not be saved: "
-            "database error: database or disk is full"]
+            "study.db: database error: database or disk is full"]
     code, out, err = _cli(db, content, "lab", "run", probe, "--threads", "1")
     assert code == 1 and out.startswith("probe\nvariant  threads  device\n")
     assert "3 steps" in out and "Run #" not in out
@@ -243,7 +243,7 @@ async def test_the_app_shows_a_result_it_could_not_save_and_says_so(
         await finished(pilot)
         assert isinstance(app.screen, LabResultScreen) and app.screen.record.run.rows
     assert notices == ["The result is shown, but it could not be saved: "
-                       "database error: database or disk is full"]
+                       "study.db: database error: database or disk is full"]
 
 
 # --- caches that read back wrong are rebuilt ---------------------------------------------------
