@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import sqlite3
 import stat
@@ -25,7 +26,21 @@ from studyapp.store import migrations
 from studyapp.store.migrations import SCHEMA_VERSION, backup, inspect_file, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-as_root = pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+# Root passes every permission check; under root the read-only cases run the command in a
+# child without the capabilities that override file modes, as an ordinary user would.
+UNPRIVILEGED = (["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
+                if os.geteuid() == 0 else [])
+needs_permissions = pytest.mark.skipif(
+    bool(UNPRIVILEGED) and shutil.which("setpriv") is None,
+    reason="root ignores file permissions and setpriv is missing")
+
+
+def run_unprivileged(db: Path, content: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    """The command line run as a user that file modes apply to."""
+    return subprocess.run(
+        [*UNPRIVILEGED, sys.executable, "-m", "studyapp", "--db", str(db), "--content",
+         str(content), "--lang", "en", *command],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120, check=False)
 
 
 def digest(path: Path) -> str:
@@ -188,26 +203,28 @@ def read_only(tmp_path: Path, tiny_content: Path, request) -> Iterator[Path]:
     locked.chmod(mode)
 
 
-@as_root
+@needs_permissions
 @pytest.mark.parametrize("read_only", ["file", "folder"], indirect=True)
 @pytest.mark.parametrize("command", READ_ONLY_COMMANDS, ids=" ".join)
 def test_a_read_only_database_can_be_read(
-    read_only: Path, tiny_content: Path, command: list[str], capsys
+    read_only: Path, tiny_content: Path, command: list[str]
 ) -> None:
-    before = digest(read_only)
-    assert run_cli(read_only, tiny_content, *command) == 0, capsys.readouterr().err
-    assert digest(read_only) == before and names(read_only.parent) == {"study.db"}
+    before, files = digest(read_only), names(read_only.parent)
+    done = run_unprivileged(read_only, tiny_content, *command)
+    assert done.returncode == 0, done.stderr
+    assert digest(read_only) == before and names(read_only.parent) == files
 
 
-@as_root
+@needs_permissions
 @pytest.mark.parametrize("read_only", ["file", "folder"], indirect=True)
 def test_a_command_that_writes_refuses_a_read_only_database_by_name(
-    read_only: Path, tiny_content: Path, capsys
+    read_only: Path, tiny_content: Path
 ) -> None:
-    before = digest(read_only)
-    assert run_cli(read_only, tiny_content, "review", "--plain") == 1
-    assert f"{read_only}: the database (or its folder) is read-only" in one_error_line(capsys)
-    assert digest(read_only) == before and names(read_only.parent) == {"study.db"}
+    before, files = digest(read_only), names(read_only.parent)
+    done = run_unprivileged(read_only, tiny_content, "review", "--plain")
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert f"{read_only}: the database (or its folder) is read-only" in done.stderr
+    assert digest(read_only) == before and names(read_only.parent) == files
 
 
 # -- 5. a missing folder -------------------------------------------------------------------
