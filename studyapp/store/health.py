@@ -1,15 +1,15 @@
 """Read-only checks of a database file, for `studyapp doctor` and the app's daily check.
 
-Nothing here writes: the file is opened read-only, and as immutable when no
-`-wal` file is beside it (nobody has it open), so no `-wal`/`-shm` files appear.
+Nothing here writes: the file is opened as `engine.read_only_connection` opens it, so no
+`-wal`/`-shm` files appear beside a file nobody has open.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing
 from pathlib import Path
 
+from studyapp.store.engine import read_only_connection
 from studyapp.store.errors import StoreError
 from studyapp.store.lab_runs import RUNNING
 
@@ -17,7 +17,7 @@ from studyapp.store.lab_runs import RUNNING
 def integrity_problems(path: Path) -> list[str]:
     """What SQLite's full `PRAGMA integrity_check` finds wrong with `path`; [] when sound."""
     try:
-        with _read_only(path) as con:
+        with read_only_connection(path) as con:
             found = [str(row[0]) for row in con.execute("PRAGMA integrity_check")]
     except sqlite3.DatabaseError as exc:
         return [str(exc)]
@@ -28,7 +28,7 @@ def running_lab_runs(path: Path) -> int:
     """How many lab runs are still marked running: stopped without a result, unless a lab
     is running right now."""
     try:
-        with _read_only(path) as con:
+        with read_only_connection(path) as con:
             if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'lab_run'").fetchone():
                 return 0
             query = "SELECT count(*) FROM lab_run WHERE status = ?"
@@ -36,8 +36,3 @@ def running_lab_runs(path: Path) -> int:
     except sqlite3.DatabaseError as exc:
         raise StoreError("damaged", path=path, detail=exc) from None
 
-
-def _read_only(path: Path) -> closing[sqlite3.Connection]:
-    wal = path.with_name(f"{path.name}-wal")
-    options = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
-    return closing(sqlite3.connect(f"{path.resolve().as_uri()}?{options}", uri=True))

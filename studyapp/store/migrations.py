@@ -24,7 +24,7 @@ from studyapp.store.engine import (
     APPLICATION_ID,
     BUSY_TIMEOUT_MS,
     make_engine,
-    read_only_uri,
+    read_only_connection,
     sqlite_uri,
 )
 from studyapp.store.errors import StoreError
@@ -210,7 +210,7 @@ def inspect_file(path: Path) -> int | None:
         raise StoreError("empty_file", path=path)
     _check_header(path, size)
     try:
-        with closing(sqlite3.connect(read_only_uri(path), uri=True)) as con:
+        with read_only_connection(path) as con:
             app_id = con.execute("PRAGMA application_id").fetchone()[0]
             version = con.execute("PRAGMA user_version").fetchone()[0]
             tables = [row[0] for row in con.execute(
@@ -328,7 +328,7 @@ def backup(path: Path, now: datetime) -> Path:
         serial += 1
         target = path.with_name(f"{path.name}.{stamp}-{serial}.bak")
     try:
-        with closing(sqlite3.connect(read_only_uri(path), uri=True)) as source:
+        with read_only_connection(path) as source:
             copy = sqlite3.connect(sqlite_uri(target), uri=True)
             try:
                 source.backup(copy)
