@@ -7,11 +7,23 @@ Nothing here writes: the file is opened as `engine.read_only_connection` opens i
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from studyapp.store.engine import read_only_connection
 from studyapp.store.errors import StoreError
-from studyapp.store.lab_runs import RUNNING
+from studyapp.store.lab_runs import RUNNING, run_owner
+
+
+@dataclass(frozen=True)
+class RunningRun:
+    """A lab run marked running, and its owner: the process that follows it, as
+    `lifeline.owner()` named it (None for a run recorded before owners were kept)."""
+
+    id: int
+    lab_id: str
+    owner: Any
 
 
 def integrity_problems(path: Path) -> list[str]:
@@ -24,15 +36,25 @@ def integrity_problems(path: Path) -> list[str]:
     return [] if found == ["ok"] else found
 
 
-def running_lab_runs(path: Path) -> int:
-    """How many lab runs are still marked running: stopped without a result, unless a lab
-    is running right now."""
+def running_lab_runs(path: Path) -> list[RunningRun]:
+    """The lab runs still marked running, oldest first."""
     try:
         with read_only_connection(path) as con:
             if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'lab_run'").fetchone():
-                return 0
-            query = "SELECT count(*) FROM lab_run WHERE status = ?"
-            return int(con.execute(query, (RUNNING,)).fetchone()[0])
+                return []
+            query = "SELECT id, lab_id, env_json FROM lab_run WHERE status = ? ORDER BY id"
+            return [RunningRun(run_id, lab_id, run_owner(env_json))
+                    for run_id, lab_id, env_json in con.execute(query, (RUNNING,))]
     except sqlite3.DatabaseError as exc:
         raise StoreError("damaged", path=path, detail=exc) from None
 
+
+def saved_setting(path: Path, key: str) -> str | None:
+    """The value of setting `key` in the database at `path`; None where there is none,
+    or no database that can be read."""
+    try:
+        with read_only_connection(path) as con:
+            row = con.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return None if row is None else str(row[0])
