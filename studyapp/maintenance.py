@@ -8,19 +8,26 @@ opens the database, and by `check_integrity_if_due`); this module serves the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
+from studyapp.deck import LANGS
 from studyapp.i18n import tr
+from studyapp.labs.lifeline import is_gone
+from studyapp.labservice import close_orphaned_runs
 from studyapp.paths import cache_dir
 from studyapp.session import StudyService
-from studyapp.store.backups import list_backups
+from studyapp.store.backups import backup_folder, list_backups
 from studyapp.store.engine import writing
 from studyapp.store.errors import StoreError
-from studyapp.store.health import integrity_problems, running_lab_runs
-from studyapp.store.migrations import backup, inspect_file
+from studyapp.store.health import RunningRun, integrity_problems, running_lab_runs, saved_setting
+from studyapp.store.migrations import backup, inspect_file, open_database
 from studyapp.store.restore import Tables, holds_study_data, read_export, restore_tables
+from studyapp.study_types import Settings
 
-__all__ = ["Finding", "Restored", "diagnose", "read_export", "restore"]
+__all__ = ["Finding", "Restored", "diagnose", "read_export", "restore", "saved_language"]
+
+_DAMAGE = ("damaged", "truncated")  # refusals of the open checks that the full check details
 
 
 @dataclass(frozen=True)
@@ -31,8 +38,10 @@ class Restored:
 
 @dataclass(frozen=True)
 class Finding:
-    """One line of the doctor's report: a catalogue key and its values."""
+    """One line of the doctor's report: its topic (`cli.doctor_topic_<topic>`), a
+    catalogue key and its values."""
 
+    topic: str
     key: str
     values: dict[str, object] = field(default_factory=dict)
     problem: bool = False
@@ -55,45 +64,102 @@ def restore(service: StudyService, tables: Tables, source: Path, *, force: bool)
     return Restored({name: len(rows) for name, rows in tables.items()}, previous)
 
 
-def diagnose(db_path: Path) -> list[Finding]:
-    """What `studyapp doctor` reports on the database at `db_path`, reading only: its
-    integrity, lab runs left running, the lab model cache and the daily copies."""
-    return [*_database(db_path), _cache(cache_dir()), *_backups(db_path)]
+def saved_language(db_path: Path) -> str:
+    """The language saved in the database at `db_path`, read without opening it for
+    writing; the default one where none can be read."""
+    lang = saved_setting(db_path, "lang")
+    return lang if lang in LANGS else Settings().lang
 
 
-def _database(path: Path) -> list[Finding]:
+def diagnose(db_path: Path, now: datetime, *, fix: bool = False) -> list[Finding]:
+    """What `studyapp doctor` reports on the database at `db_path`: the checks every open
+    makes, then SQLite's full integrity check, the lab runs marked running, the lab model
+    cache and the daily copies. Reads only, as a read-only open does, unless `fix`: then
+    the runs that a process which has ended left running are closed as interrupted now,
+    as the next writing open would (`now` is their finish)."""
+    return [*_database(db_path, now, fix), _cache(cache_dir()), *_backups(db_path)]
+
+
+def _database(path: Path, now: datetime, fix: bool) -> list[Finding]:
     if not path.exists():
-        return [Finding("cli.doctor_no_database", {"path": path})]
-    problems = integrity_problems(path)
-    if problems:
-        return [Finding("cli.doctor_damaged", {"path": path, "problem": problem}, True)
-                for problem in problems]
+        return [Finding("database", "cli.doctor_no_database", {"path": path})]
+    refused = None
     try:
-        inspect_file(path)
-        running = running_lab_runs(path)
+        if inspect_file(path) is None:
+            return [Finding("database", "cli.doctor_unfinished", {"path": path})]
     except StoreError as exc:
-        return [Finding(f"store.{exc.key}", exc.values, True)]
-    findings = [Finding("cli.doctor_sound", {"path": path})]
-    if running:
-        findings.append(Finding("cli.doctor_running_runs", {"count": running}, True))
-    return findings
+        refused = exc
+    damaged = _damaged(path) if refused is None or refused.key in _DAMAGE else []
+    if damaged:
+        return damaged
+    if refused is not None:
+        return [_refused(refused)]
+    sound = Finding("database", "cli.doctor_sound", {"path": path})
+    try:
+        return [sound, *_lab_runs(path, now, fix)]
+    except StoreError as exc:
+        return [sound, _refused(exc)]
+
+
+def _damaged(path: Path) -> list[Finding]:
+    """What SQLite's full integrity check finds wrong, and where a copy is; [] when sound."""
+    problems = integrity_problems(path)
+    if not problems:
+        return []
+    return [*(Finding("database", "cli.doctor_damaged", {"path": path, "problem": problem}, True)
+              for problem in problems),
+            Finding("database", "cli.doctor_restore_hint", {"folder": backup_folder(path)})]
+
+
+def _refused(exc: StoreError) -> Finding:
+    return Finding("database", f"store.{exc.key}", exc.values, True)
+
+
+def _lab_runs(path: Path, now: datetime, fix: bool) -> list[Finding]:
+    running = running_lab_runs(path)
+    if not running:
+        return [Finding("lab_runs", "cli.doctor_no_running_runs")]
+    stale = [run for run in running if is_gone(run.owner)]
+    closed = set(_close_stale_runs(path, now)) if fix and stale else set()
+    return [_run_finding(run, run in stale, run.id in closed) for run in running]
+
+
+def _run_finding(run: RunningRun, stale: bool, closed: bool) -> Finding:
+    values = {"id": run.id, "lab": run.lab_id}
+    if closed:
+        return Finding("lab_runs", "cli.doctor_closed_run", values)
+    if stale:
+        return Finding("lab_runs", "cli.doctor_stale_run", values, True)
+    return Finding("lab_runs", "cli.doctor_running_run", {**values, "pid": run.owner["pid"]})
+
+
+def _close_stale_runs(db_path: Path, now: datetime) -> list[int]:
+    """Close as interrupted the lab runs left running by a process that has ended, as the
+    next writing open of the database would; their ids."""
+    engine = open_database(db_path, now)
+    try:
+        with writing(engine) as session:
+            return close_orphaned_runs(session, now)
+    finally:
+        engine.dispose()
 
 
 def _cache(folder: Path) -> Finding:
     files = [entry for entry in folder.rglob("*") if entry.is_file()]
     if not files:
-        return Finding("cli.doctor_no_cache", {"path": folder})
+        return Finding("cache", "cli.doctor_no_cache", {"path": folder})
     size = sum(entry.stat().st_size for entry in files)
-    return Finding("cli.doctor_cache", {"path": folder, "files": len(files),
-                                        "size": _megabytes(size)})
+    return Finding("cache", "cli.doctor_cache", {"path": folder, "files": len(files),
+                                                 "size": _megabytes(size)})
 
 
 def _backups(db_path: Path) -> list[Finding]:
     copies = list_backups(db_path)
     if not copies:
-        return [Finding("cli.doctor_no_backups")]
-    return [Finding("cli.doctor_backup", {"day": copy.day.isoformat(), "path": copy.path,
-                                          "size": _megabytes(copy.size)})
+        return [Finding("backups", "cli.doctor_no_backups")]
+    return [Finding("backups", "cli.doctor_backup", {"day": copy.day.isoformat(),
+                                                      "path": copy.path,
+                                                      "size": _megabytes(copy.size)})
             for copy in copies]
 
 

@@ -111,8 +111,8 @@ def test_a_database_with_study_data_is_refused_unless_forced(
         assert con.execute("SELECT count(*) FROM review_log").fetchone() == (6,)
 
 
-def _set(document: dict[str, Any], table: str, column: str, value: Any) -> None:
-    document["tables"][table][0][column] = value
+def _set(document: dict[str, Any], table: str, column: str, value: Any, row: int = 1) -> None:
+    document["tables"][table][row - 1][column] = value
 
 
 BAD_DOCUMENTS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
@@ -143,7 +143,11 @@ BAD_DOCUMENTS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
                      "review_log, row 1: card_id = concept.gone is not in the table "
                      "'card_state'"),
     "grade out of range": (lambda d: _set(d, "review_log", "grade", 9),
-                           "cannot restore the table 'review_log': CHECK constraint failed"),
+                           "review_log, row 1: the database schema refuses it: CHECK "
+                           "constraint failed: grade BETWEEN 0 AND 5"),
+    "negative grade on a later row": (lambda d: _set(d, "review_log", "grade", -1, row=4),
+                                      "review_log, row 4: the database schema refuses it: "
+                                      "CHECK constraint failed"),
 }
 
 
@@ -163,8 +167,7 @@ def test_a_bad_export_is_named_in_one_line_and_nothing_is_restored(
     assert (code, out) == (1, "")
     assert err.startswith(f"studyapp: error: {bad}: ") and err.count("\n") == 1, err
     assert message in err
-    if target.exists():  # only a value SQLite itself refuses gets as far as the database
-        assert json.loads(cli(target, "export", "--json")[1])["tables"]["review_log"] == []
+    assert not target.exists()  # checked whole before the database is made
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -3,6 +3,7 @@ only a missing path becomes a new database, read-only commands read only, checks
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -11,7 +12,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -136,6 +137,54 @@ def test_a_new_database_appears_whole_or_not_at_all(tmp_path: Path, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         migrations.open_database(tmp_path / "study.db", STUDY_START)
     assert names(tmp_path) == set()
+
+
+def no_hard_links(monkeypatch: pytest.MonkeyPatch,
+                  meanwhile: Callable[[Path], None] | None = None) -> None:
+    """A filesystem that makes no hard links; `meanwhile(path)` runs as a link is tried."""
+    def link(source: Path, target: Path) -> None:
+        if meanwhile is not None:
+            meanwhile(Path(target))
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(os, "link", link)
+
+
+def test_a_filesystem_without_hard_links_gets_a_whole_database(tmp_path: Path, monkeypatch):
+    no_hard_links(monkeypatch)
+    migrations.open_database(tmp_path / "study.db", STUDY_START).dispose()
+    assert inspect_file(tmp_path / "study.db") == SCHEMA_VERSION
+    assert names(tmp_path) == {"study.db"}
+
+
+def test_without_hard_links_a_database_made_meanwhile_is_kept(tmp_path: Path, monkeypatch):
+    def made_by_another_process(path: Path) -> None:
+        migrate(path)
+        with closing(sqlite3.connect(path)) as con, con:
+            con.execute("INSERT INTO setting VALUES ('lang', 'en')")
+
+    no_hard_links(monkeypatch, meanwhile=made_by_another_process)
+    migrations.open_database(tmp_path / "study.db", STUDY_START).dispose()
+    with closing(sqlite3.connect(tmp_path / "study.db")) as con:
+        assert con.execute("SELECT * FROM setting").fetchall() == [("lang", "en")]
+    assert names(tmp_path) == {"study.db"}
+
+
+def test_without_hard_links_a_crash_while_placing_leaves_an_interrupted_creation(
+    tmp_path: Path, monkeypatch
+) -> None:
+    no_hard_links(monkeypatch)
+    def die(source: Path, target: Path) -> None:
+        raise KeyboardInterrupt  # the process dies between the claim and the replace
+
+    with monkeypatch.context() as dying:
+        dying.setattr(os, "replace", die)
+        with pytest.raises(KeyboardInterrupt):
+            migrations.open_database(tmp_path / "study.db", STUDY_START)
+    assert (tmp_path / "study.db").stat().st_size == 0  # claimed, not yet replaced
+    migrations.open_database(tmp_path / "study.db", STUDY_START).dispose()
+    assert inspect_file(tmp_path / "study.db") == SCHEMA_VERSION
+    assert names(tmp_path) == {"study.db"}
 
 
 # -- 3. only a missing path becomes a new database ----------------------------------------

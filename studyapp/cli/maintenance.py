@@ -26,7 +26,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
     doctor = subparsers.add_parser(
         "doctor", parents=[common], help="check the database, the lab cache and the backups",
-        description="Run SQLite's full integrity check on the database (reading only), "
-        "count lab runs left running, and list the lab model cache and the daily backup "
-        "copies. Exits 1 when a problem is found.")
+        description="Make the checks every open makes and SQLite's full integrity check on "
+        "the database (reading only), tell lab runs running now from those a process that "
+        "has ended left running, and list the lab model cache and the daily backup copies. "
+        "Exits 1 when a problem is found.")
+    doctor.add_argument("--fix", action="store_true",
+                        help="close now, as interrupted, the lab runs a process that has "
+                        "ended left running (the next start would)")
     doctor.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_doctor"))

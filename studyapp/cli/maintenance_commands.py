@@ -25,8 +25,23 @@ def run_restore(args: argparse.Namespace) -> int:
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    lang = getattr(args, "lang", None) or "bg"
-    findings = maintenance.diagnose(context.db_path(args))
-    for finding in findings:
-        print(finding.text(lang))
+    path = context.db_path(args)
+    lang = getattr(args, "lang", None) or maintenance.saved_language(path)
+    with context.store_errors(lang):
+        findings = maintenance.diagnose(path, context.clock(), fix=args.fix)
+    for line in report(findings, lang):
+        print(line)
     return 1 if any(finding.problem for finding in findings) else 0
+
+
+def report(findings: list[maintenance.Finding], lang: str) -> list[str]:
+    """A line a finding, its topic in a column, then the verdict."""
+    problems = sum(finding.problem for finding in findings)
+    verdict = (tr(lang, "cli.doctor_verdict_problems", count=problems) if problems
+               else tr(lang, "cli.doctor_verdict_sound"))
+    marker = tr(lang, "cli.doctor_problem")
+    rows = [(tr(lang, f"cli.doctor_topic_{finding.topic}"),
+             (marker if finding.problem else "") + finding.text(lang)) for finding in findings]
+    rows.append((tr(lang, "cli.doctor_topic_verdict"), verdict))
+    width = max(len(topic) for topic, _ in rows)
+    return [f"{topic:<{width}}  {text}" for topic, text in rows]

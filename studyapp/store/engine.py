@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -39,6 +39,11 @@ def sqlite_uri(path: Path, **options: str) -> str:
 def read_only_uri(path: Path) -> str:
     """A URI that reads `path` without ever changing it or leaving files beside it."""
     return sqlite_uri(path, **_read_only_options(path))
+
+
+def read_only_connection(path: Path) -> closing[sqlite3.Connection]:
+    """A connection that reads `path` as `read_only_uri` does, closed as its `with` ends."""
+    return closing(sqlite3.connect(read_only_uri(path), uri=True))
 
 
 def _read_only_options(path: Path) -> dict[str, str]:

@@ -111,10 +111,10 @@ def finish_run(
         return _record(row)
 
 
-def _owner(row: LabRunRow) -> Any:
-    """The owner kept in a running row's environment; None where it holds none."""
+def run_owner(env_json: str | None) -> Any:
+    """The owner kept in a running run's environment (`env_json`); None where it holds none."""
     try:
-        environment = json.loads(row.env_json or "null")
+        environment = json.loads(env_json or "null")
     except ValueError:
         return None
     return environment.get("owner") if isinstance(environment, dict) else None
@@ -133,7 +133,7 @@ def close_orphans(session: Session, is_gone: Callable[[Any], bool], found_at: da
     When it ended is not known: `found_at` is its finish, its duration is left unknown."""
     closed = []
     for row in session.exec(select(LabRunRow).where(LabRunRow.status == RUNNING)):
-        if is_gone(_owner(row)):
+        if is_gone(run_owner(row.env_json)):
             row.status, row.results_json, row.env_json = INTERRUPTED, _dump(results), None
             row.error, row.finished_at = error, to_utc(found_at)
             session.add(row)

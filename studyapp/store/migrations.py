@@ -24,7 +24,7 @@ from studyapp.store.engine import (
     APPLICATION_ID,
     BUSY_TIMEOUT_MS,
     make_engine,
-    read_only_uri,
+    read_only_connection,
     sqlite_uri,
 )
 from studyapp.store.errors import StoreError
@@ -210,7 +210,7 @@ def inspect_file(path: Path) -> int | None:
         raise StoreError("empty_file", path=path)
     _check_header(path, size)
     try:
-        with closing(sqlite3.connect(read_only_uri(path), uri=True)) as con:
+        with read_only_connection(path) as con:
             app_id = con.execute("PRAGMA application_id").fetchone()[0]
             version = con.execute("PRAGMA user_version").fetchone()[0]
             tables = [row[0] for row in con.execute(
@@ -289,10 +289,10 @@ def _check_pages(con: sqlite3.Connection, tables: list[str], thorough: bool) -> 
 def _create(path: Path) -> None:
     """A new database at `path`, whole or not at all.
 
-    It is built beside `path` under a temporary name and then linked into place,
-    never over a file another process made meanwhile: a crash while creating
-    leaves no half-made database at `path`. The folder must exist, except the
-    app's own data folder, which is made.
+    It is built beside `path` under a temporary name and then put into place
+    (`_place`), never over a file another process made meanwhile: a crash while
+    creating leaves no half-made database at `path`. The folder must exist, except
+    the app's own data folder, which is made.
     """
     folder = path.parent
     if not folder.is_dir() and folder == data_dir():
@@ -310,13 +310,41 @@ def _create(path: Path) -> None:
     built = Path(name)
     try:
         migrate(built)
-        os.link(built, path)
-    except FileExistsError:
-        pass  # another process made it first, as whole as ours
+        _place(built, path)
     except OSError as exc:
         raise StoreError("cannot_create", path=path, detail=exc.strerror) from None
     finally:
         built.unlink(missing_ok=True)
+
+
+def _place(built: Path, path: Path) -> None:
+    """Link the whole database `built` at `path`, unless a file is there already: another
+    process made it first, as whole as ours."""
+    try:
+        os.link(built, path)
+    except FileExistsError:
+        pass
+    except OSError:  # no hard links here: some FUSE, network and FAT mounts
+        _claim_and_replace(built, path)
+
+
+def _claim_and_replace(built: Path, path: Path) -> None:
+    """`_place` without a hard link: `path` is claimed by creating it empty, which fails
+    if it exists, and then replaced by `built`.
+
+    A crash between the two must leave what `inspect_file` takes for our interrupted
+    creation, not an empty file that it refuses: so a one-byte journal is put beside the
+    claim first (SQLite discards a journal beside an empty database), and removed after.
+    """
+    journal = path.with_name(path.name + "-journal")
+    journal.write_bytes(b"\0")
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        journal.unlink()
+        return
+    os.replace(built, path)
+    journal.unlink()
 
 
 def backup(path: Path, now: datetime) -> Path:
@@ -328,7 +356,7 @@ def backup(path: Path, now: datetime) -> Path:
         serial += 1
         target = path.with_name(f"{path.name}.{stamp}-{serial}.bak")
     try:
-        with closing(sqlite3.connect(read_only_uri(path), uri=True)) as source:
+        with read_only_connection(path) as source:
             copy = sqlite3.connect(sqlite_uri(target), uri=True)
             try:
                 source.backup(copy)

@@ -1,12 +1,13 @@
 """Putting a JSON export (`studyapp export --json`) back into a database.
 
 `parse_export` checks the whole document before anything is written: its header,
-every table, row and column, each value's type, unique keys and the references
-between tables. A problem is one `StoreError` that names the table, the row and
-the column. `restore_tables` then replaces every exported table in the caller's
-transaction, so a restore lands whole or not at all. The answers per day
-(`review_day`) are not in the export: the triggers on `review_log` count them
-again as the log is inserted.
+every table, row and column, each value's type, unique keys, the references
+between tables, and then every constraint of the schema itself, by putting the rows
+into an empty database in memory. A problem is one `StoreError` that names the
+table, the row and, where it is one, the column. `restore_tables` then replaces
+every exported table in the caller's transaction, so a restore lands whole or not
+at all. The answers per day (`review_day`) are not in the export: the triggers on
+`review_log` count them again as the log is inserted.
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Table, delete, func, insert
+from sqlalchemy import Column, Connection, Table, create_engine, delete, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from studyapp.store.errors import StoreError
 from studyapp.store.export import EXPORTED, FORMAT
-from studyapp.store.migrations import SCHEMA_VERSION
+from studyapp.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from studyapp.store.tables import (
     LabRunRow,
     ModuleProgressRow,
@@ -76,6 +78,7 @@ def parse_export(document: Any, path: Path) -> Tables:
         # an older export lacks the tables its version did not have: they are empty
         tables[table.name] = _rows(table, given.get(table.name, []), path)
     _check_keys(tables, path)
+    _check_constraints(tables, path)
     return tables
 
 
@@ -96,14 +99,8 @@ def restore_tables(session: Session, tables: Tables, path: Path) -> None:
         session.execute(delete(table))
     session.execute(delete(ReviewDayRow))  # emptied rows the log's deletion left at zero
     for table in _ORDER:
-        rows = tables[table.name]
-        if not rows:
-            continue
-        try:
-            session.execute(insert(table), rows)
-        except IntegrityError as exc:
-            raise StoreError("restore_rejected", path=path, table=table.name,
-                             detail=exc.orig) from None
+        if tables[table.name]:
+            session.execute(insert(table), tables[table.name])
 
 
 # -- checking -------------------------------------------------------------------------------
@@ -162,6 +159,41 @@ def _check_keys(tables: Tables, path: Path) -> None:
                         raise StoreError("restore_dangling", path=path, table=table.name,
                                          row=number, column=column.name,
                                          value=row[column.name], target=target.table.name)
+
+
+def _check_constraints(tables: Tables, path: Path) -> None:
+    """Put the rows into an empty in-memory database of the current schema, so that what
+    its constraints refuse (a grade outside 0-5, say) is named by its row before any
+    database file is created or written."""
+    engine = create_engine("sqlite://")
+    try:
+        with engine.connect() as connection:
+            for statement in chain.from_iterable(MIGRATIONS):
+                connection.exec_driver_sql(statement)
+            for table in _ORDER:
+                _insert_checked(connection, table, tables[table.name], path)
+    finally:
+        engine.dispose()
+
+
+def _insert_checked(connection: Connection, table: Table, rows: list[dict[str, Any]],
+                    path: Path) -> None:
+    if not rows:
+        return
+    try:
+        connection.execute(insert(table), rows)
+        return
+    except IntegrityError as exc:
+        refused = StoreError("restore_rejected", path=path, table=table.name, detail=exc.orig)
+    # the rows before the refused one are in: from there, one at a time names it
+    done = connection.execute(func.count().select().select_from(table)).scalar_one()
+    for number, row in enumerate(rows[done:], start=done + 1):
+        try:
+            connection.execute(insert(table), row)
+        except IntegrityError as exc:
+            raise StoreError("restore_invalid", path=path, table=table.name, row=number,
+                             detail=exc.orig) from None
+    raise refused
 
 
 def _is_int(value: Any) -> bool:
