@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -86,14 +87,17 @@ class StudyService:
         self.backup_problem: StoreError | None = None
         self._modules = list(modules)
         self._clock = clock
-        self._cards: dict[str, Card] = {}
-        self._module_of: dict[str, str] = {}
+        # Every card, content then result cards, and each id's place in that list (its rank
+        # in the queue order). A module keeps its own places, so the first module's are
+        # copied whole (no per-card work when the modules were opened before).
+        self._cards: list[Card] = []
+        self._rank: dict[str, int] = {}
         for module in self._modules:
-            for card in module.cards:
-                self._cards[card.id] = card
-                self._module_of[card.id] = module.id
-        self._rank = {card_id: rank for rank, card_id in enumerate(self._cards)}
-        self._plan_ids = [card.id for card in self._cards.values() if card.offset is not None]
+            start = len(self._cards)
+            self._rank.update(zip(module.positions, count(start)) if start else module.positions)
+            self._cards.extend(module.cards)
+        self._included_module: dict[str, str] = {}  # the module of each result card
+        self._plan_ids = [card_id for module in self._modules for card_id in module.plan_ids]
         self._studied: set[str] = set()  # modules known to have a first study day
 
     @classmethod
@@ -129,9 +133,12 @@ class StudyService:
     def include_cards(self, cards: Sequence[tuple[str, Card]]) -> None:
         """Queue (module id, card) pairs kept in the database, not the content: result cards."""
         for module_id, card in cards:
-            self._cards[card.id] = card
-            self._module_of[card.id] = module_id
-            self._rank.setdefault(card.id, len(self._rank))
+            rank = self._rank.setdefault(card.id, len(self._cards))
+            if rank == len(self._cards):
+                self._cards.append(card)
+            else:
+                self._cards[rank] = card
+            self._included_module[card.id] = module_id
 
     @property
     def engine(self) -> Engine:
@@ -177,16 +184,27 @@ class StudyService:
         return list(self._modules)
 
     def cards(self) -> list[Card]:
-        return list(self._cards.values())
+        return list(self._cards)
 
     def card(self, card_id: str) -> Card:
-        try:
-            return self._cards[card_id]
-        except KeyError:
-            raise UnknownCardError(card_id) from None
+        card = self._known_card(card_id)
+        if card is None:
+            raise UnknownCardError(card_id)
+        return card
+
+    def _known_card(self, card_id: str) -> Card | None:
+        rank = self._rank.get(card_id)
+        return None if rank is None else self._cards[rank]
+
+    def _module_of(self, card_id: str) -> str:
+        """The module of a known card: a result card's, or the content module holding it."""
+        included = self._included_module.get(card_id)
+        if included is not None:
+            return included
+        return next(module.id for module in self._modules if card_id in module.positions)
 
     def _is_reviewable(self, card_id: str) -> bool:
-        card = self._cards.get(card_id)
+        card = self._known_card(card_id)
         return card is not None and card.reviewable
 
     def card_state(self, card_id: str) -> CardState:
@@ -238,7 +256,7 @@ class StudyService:
                           for card_id, unlock in plans if unlock <= day)
         scheduled = [QueueEntry(card_id, is_new, False)  # plan prompts merged in by unlock day
                      for _, _, card_id, is_new in heapq.merge(due, unlocked)]
-        new = [card_id for card_id in queue_db.new_cards(session) if card_id in self._cards]
+        new = [card_id for card_id in queue_db.new_cards(session) if card_id in rank]
         waiting = held_back([entry.card_id for entry in scheduled] + new,
                             queue_db.answered_on(session, day))
         scheduled = [entry for entry in scheduled if entry.card_id not in waiting]
@@ -257,7 +275,7 @@ class StudyService:
         whether it counted as a re-drill (asked for, or the card already moved today)."""
         check_grade(grade)
         self.card(card_id)
-        module_id = self._module_of[card_id]
+        module_id = self._module_of(card_id)
         now = self.now()
         with writing(self._engine) as session:
             day = _day_of(_read_settings(session), now)
@@ -346,7 +364,7 @@ class StudyService:
         ).all())
         plans = []
         for card_id, module_id in queue_db.unanswered_plan_cards(session, self._plan_ids):
-            card = self._cards.get(card_id)
+            card = self._known_card(card_id)
             first = firsts.get(module_id)
             if card is not None and card.offset is not None and first is not None:
                 plans.append((card_id, plan_unlock_day(first, card.offset)))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import StudyClock, tiny_cards, write_module_toml
 
-from studyapp.deck import load_modules
+from studyapp.deck import Card, load_modules
 from studyapp.errors import StudyappError
 from studyapp.labs.catalog import LAB_IDS
 from studyapp.session import StudyService
@@ -126,4 +128,33 @@ def test_settings_prior_answers_and_study_position_round_trip(
     assert service.prior_answers() == {"prior.1": "Running a trained model."}
     assert service.study_position() == "concept.c03"
     assert [card.id for card in service.cards()][:3] == ["prior.1", "prior.2", "concept.c01"]
+    service.close()
+
+
+
+class _CountedCard(Card):
+    """A card that counts the reads of its fields, over all cards."""
+
+    reads = 0
+
+    def __getattribute__(self, name: str) -> Any:
+        _CountedCard.reads += 1
+        return super().__getattribute__(name)
+
+
+def test_a_reopen_over_the_same_modules_reads_no_card_again(
+    tmp_path: Path, tiny_content: Path, study_clock: StudyClock
+) -> None:
+    modules = [
+        replace(module, cards=tuple(_CountedCard(**{field.name: getattr(card, field.name)
+                                                    for field in fields(card)})
+                                    for card in module.cards))
+        for module in load_modules(tiny_content, LAB_IDS)
+    ]
+    StudyService.open(tmp_path / "study.db", modules, study_clock).close()
+    assert _CountedCard.reads > 0
+    _CountedCard.reads = 0
+    service = StudyService.open(tmp_path / "study.db", modules, study_clock)
+    assert _CountedCard.reads == 0  # the digest and the indexes were kept with the modules
+    assert service.start_review().upcoming()[:2] == ["concept.c01", "concept.c02"]
     service.close()

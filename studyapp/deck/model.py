@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import count
+from operator import attrgetter
 from pathlib import Path
 from typing import Literal
 
@@ -95,12 +100,35 @@ def pair_id(card_id: str) -> str:
 
 @dataclass(frozen=True)
 class Module:
+    """A module and its cards. It does not change, so what is derived from all its cards is
+    computed once, on first use, and kept with it (`positions`, `plan_ids`, `layout_digest`).
+    """
+
     id: str
     path: Path
     title: Text
     overview: Text
     cards: tuple[Card, ...] = field(default_factory=tuple)
     source: str | None = None
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Each card id's place in `cards` (ids are unique in a module)."""
+        return dict(zip(map(attrgetter("id"), self.cards), count()))
+
+    @cached_property
+    def plan_ids(self) -> tuple[str, ...]:
+        """The ids of the spaced-review-plan prompts, in order."""
+        return tuple(card.id for card in self.cards if card.offset is not None)
+
+    @cached_property
+    def layout_digest(self) -> bytes:
+        """A digest of the module id and each card's id, kind and order, in order: all of
+        the module but its texts. `marshal` format 2 has no back-references, so equal values
+        give equal bytes."""
+        columns = (self.id, *(list(map(attrgetter(name), self.cards))
+                              for name in ("id", "kind", "order")))
+        return hashlib.blake2b(marshal.dumps(columns, 2)).digest()
 
     def card(self, card_id: str) -> Card:
         for card in self.cards:

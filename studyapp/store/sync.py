@@ -18,7 +18,7 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from studyapp.deck import Module
-from studyapp.deck.model import RESULT_KIND
+from studyapp.deck.model import RESULT_KIND, REVIEWABLE_KINDS
 from studyapp.store.tables import CardStateRow
 
 # Cards are ordered by module (in the given order), then by their place in it.
@@ -42,9 +42,12 @@ def _synced_columns(modules: Sequence[Module]) -> Iterator[tuple[str, str, str, 
 def content_digest(modules: Sequence[Module]) -> str:
     """A digest of everything `sync_cards` writes for `modules`: equal digests, equal syncs.
 
+    What it writes follows from each module's id, card ids, kinds and orders (its layout
+    digest, kept with the module), the modules' order, the stride and the reviewable kinds.
     `marshal` format 2 has no back-references, so equal values give equal bytes.
     """
-    return hashlib.blake2b(marshal.dumps(list(_synced_columns(modules)), 2)).hexdigest()
+    parts = (ORD_STRIDE, sorted(REVIEWABLE_KINDS), [module.layout_digest for module in modules])
+    return hashlib.blake2b(marshal.dumps(parts, 2)).hexdigest()
 
 
 def sync_cards(session: Session, modules: Sequence[Module]) -> SyncReport:
