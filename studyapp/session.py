@@ -41,9 +41,8 @@ from studyapp.store.restore import MAINTENANCE_PREFIX
 from studyapp.store.result_cards import result_cards, result_source
 from studyapp.store.reviews import (
     Recorded,
+    read_state,
     record_answer,
-    state_row,
-    to_card_state,
     undo_answer,
 )
 from studyapp.store.reviews import history as review_history
@@ -192,12 +191,12 @@ class StudyService:
     def card_state(self, card_id: str) -> CardState:
         self.card(card_id)
         with reading(self._engine) as session:
-            return to_card_state(state_row(session, card_id))
+            return read_state(session, card_id)
 
     def card_info(self, card_id: str) -> CardInfo:
         card = self.card(card_id)
         with reading(self._engine) as session:
-            state = to_card_state(state_row(session, card_id))
+            state = read_state(session, card_id)
             source = result_source(session, card_id) if card.kind == RESULT_KIND else None
             return CardInfo(card, state, review_history(session, card_id), source)
 
@@ -212,7 +211,7 @@ class StudyService:
         with reading(self._engine) as session:
             return [
                 QueueItem(self.card(entry.card_id),
-                          to_card_state(state_row(session, entry.card_id)),
+                          read_state(session, entry.card_id),
                           entry.is_new, entry.redrill)
                 for entry in entries
             ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -244,3 +246,30 @@ async def test_broken_content_shows_a_dialog_then_exits(tmp_path: Path) -> None:
     assert app.return_code == 1
     assert app.start_error is not None and "module.toml: TOML syntax error" in app.start_error
     assert "\n" not in app.start_error
+
+
+@drive
+async def test_a_hand_edited_value_shows_a_dialog_naming_the_file_and_the_cell(
+    tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    with opened_service(tmp_path, clock) as service:
+        service.start_review().grade(4)  # concept.latency, the first card, now has a due day
+    with closing(sqlite3.connect(tmp_path / "study.db")) as con, con:
+        con.execute("UPDATE card_state SET due = 'notadate' WHERE card_id = 'concept.latency'")
+    app = build_app(tmp_path, clock, lang="en")
+    expected = (f"{tmp_path / 'study.db'}: table card_state, row concept.latency, column due: "
+                "cannot read the stored value 'notadate'")
+    async with running(app) as pilot:
+        for key in ("", "r", "t"):  # the dashboard, then the review and the stats screens
+            if key:
+                await pilot.press(key)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            assert isinstance(app.screen, ErrorDialog), key
+            assert shown(app.screen, "#error-message").startswith(expected)
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen) and app.is_running
