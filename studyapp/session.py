@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from studyapp.ascii_numbers import ascii_int
 from studyapp.clock import Clock
 from studyapp.deck import LANGS, Card, Module
 from studyapp.deck.model import RESULT_KIND
@@ -469,8 +471,8 @@ def _settings_from(stored: dict[str, str]) -> Settings:
     if stored.get("lang") in LANGS:
         candidates["lang"] = stored["lang"]
     for key in ("rollover_hour", "new_per_day"):
-        if stored.get(key, "").isdigit():
-            candidates[key] = int(stored[key])
+        with suppress(ValueError):
+            candidates[key] = ascii_int(stored.get(key, ""))
     if stored.get("timezone"):
         candidates["timezone"] = stored["timezone"]
     settings = default

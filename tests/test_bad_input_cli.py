@@ -209,7 +209,7 @@ def test_argparse_usage_errors_are_one_line(tiny_content: Path, capsys) -> None:
     one_error_line(capsys.readouterr().err, "unrecognized arguments: --bogus")
 
 
-# --- E: a grade is an ASCII digit 0-5, nothing else --------------------------------------
+# --- E: grades and every other number are typed in ASCII digits, nothing else ----------
 
 
 @pytest.mark.parametrize("typed", ["٤", "４", "²", "4.0", " +4"])
@@ -219,6 +219,54 @@ def test_plain_review_takes_only_ascii_digits_as_grades(cli, typed: str) -> None
     assert "Type a digit from 0 to 5, u or q." in out and "Reviewed: 0" in out
     code, out, _ = cli("export", "--json")
     assert json.loads(out)["tables"]["review_log"] == []
+
+
+@pytest.mark.parametrize(("args", "refusal"), [
+    (("stats", "--days", "٤"), "argument --days: not a whole number: '٤'"),
+    (("stats", "--days", "４"), "argument --days: not a whole number: '４'"),
+    (("lab", "run", "latency", "--threads", "٢"), "argument --threads: not a whole number: '٢'"),
+    (("lab", "run", "latency", "--timeout", "1.٥"),
+     "argument --timeout: not a number of seconds: '1.٥'"),
+    (("lab", "history", "--limit", "５"), "argument --limit: not a whole number: '５'"),
+    (("lab", "show", "１"), "argument RUN_ID: not a whole number: '１'"),
+], ids=repr)
+def test_number_arguments_take_only_ascii_digits(
+    tiny_content: Path, db: Path, capsys, args: tuple[str, ...], refusal: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--db", str(db), "--content", str(tiny_content), "--lang", "en", *args])
+    assert exit_info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and not db.exists()
+    one_error_line(err, refusal)
+
+
+@pytest.mark.parametrize("value", ["٤", "４", "२"])  # Arabic-Indic, full-width, Devanagari
+def test_lab_parameters_take_only_ascii_digits(cli, value: str) -> None:
+    code, out, err = cli("lab", "run", "latency", "--set", f"seed={value}")
+    assert code == 2 and out == ""
+    one_error_line(err, f"seed must be int in 0..2147483647, not {value!r}")
+    code, out, _ = cli("lab", "history", "--json")
+    assert json.loads(out) == []
+
+
+def test_a_float_parameter_takes_only_ascii_digits() -> None:
+    from studyapp.labs.params import LabParamError, ParamSpec, parse_text
+
+    spec = ParamSpec(float, 1.0, min=0.0)
+    assert parse_text("ratio", spec, "2.5") == 2.5
+    with pytest.raises(LabParamError, match="ratio must be number"):
+        parse_text("ratio", spec, "２.5")
+
+
+@pytest.mark.parametrize(("stored", "new"), [("3", 3), ("٣", 10), ("３", 10)])
+def test_a_saved_number_in_other_digits_keeps_its_default(
+    cli, db: Path, stored: str, new: int
+) -> None:
+    cli("due")
+    hand_edit(db, f"INSERT INTO setting (key, value) VALUES ('new_per_day', '{stored}')")
+    code, out, _ = cli("due", "--json")
+    assert code == 0 and json.loads(out)["new"] == new
 
 
 # --- C: the app needs a terminal ---------------------------------------------------------

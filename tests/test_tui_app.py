@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import WorkerFailed
 from tui_support import FakeClock, build_app, drive, opened_service, running, screen_after
 
@@ -273,3 +274,25 @@ async def test_a_hand_edited_value_shows_a_dialog_naming_the_file_and_the_cell(
             await pilot.press("escape")
             await pilot.pause()
         assert isinstance(app.screen, DashboardScreen) and app.is_running
+
+
+@pytest.mark.parametrize(("field", "typed", "refusal"), [
+    ("#rollover", "٥", "The hour must be a whole number from 0 to 23."),
+    ("#rollover", "５", "The hour must be a whole number from 0 to 23."),
+    ("#new-per-day", "２０", "New cards per day must be a whole number from 0 to 999."),
+])
+@drive
+async def test_settings_take_only_ascii_digits(
+    tmp_path: Path, field: str, typed: str, refusal: str
+) -> None:
+    clock = FakeClock()
+    app = build_app(tmp_path, clock, lang="en")
+    async with running(app) as pilot:
+        settings = await screen_after(pilot, SettingsScreen, "o")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        settings.query_one(field, Input).value = typed
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert shown(settings, "#settings-message") == refusal
+    assert open_settings(tmp_path, clock) == Settings()
