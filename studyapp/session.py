@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from itertools import count
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from studyapp.ascii_numbers import ascii_int
 from studyapp.clock import Clock
 from studyapp.deck import LANGS, Card, Module
 from studyapp.deck.model import RESULT_KIND
@@ -42,9 +44,8 @@ from studyapp.store.restore import MAINTENANCE_PREFIX
 from studyapp.store.result_cards import result_cards, result_source
 from studyapp.store.reviews import (
     Recorded,
+    read_state,
     record_answer,
-    state_row,
-    to_card_state,
     undo_answer,
 )
 from studyapp.store.reviews import history as review_history
@@ -210,12 +211,12 @@ class StudyService:
     def card_state(self, card_id: str) -> CardState:
         self.card(card_id)
         with reading(self._engine) as session:
-            return to_card_state(state_row(session, card_id))
+            return read_state(session, card_id)
 
     def card_info(self, card_id: str) -> CardInfo:
         card = self.card(card_id)
         with reading(self._engine) as session:
-            state = to_card_state(state_row(session, card_id))
+            state = read_state(session, card_id)
             source = result_source(session, card_id) if card.kind == RESULT_KIND else None
             return CardInfo(card, state, review_history(session, card_id), source)
 
@@ -230,7 +231,7 @@ class StudyService:
         with reading(self._engine) as session:
             return [
                 QueueItem(self.card(entry.card_id),
-                          to_card_state(state_row(session, entry.card_id)),
+                          read_state(session, entry.card_id),
                           entry.is_new, entry.redrill)
                 for entry in entries
             ]
@@ -488,8 +489,8 @@ def _settings_from(stored: dict[str, str]) -> Settings:
     if stored.get("lang") in LANGS:
         candidates["lang"] = stored["lang"]
     for key in ("rollover_hour", "new_per_day"):
-        if stored.get(key, "").isdigit():
-            candidates[key] = int(stored[key])
+        with suppress(ValueError):
+            candidates[key] = ascii_int(stored.get(key, ""))
     if stored.get("timezone"):
         candidates["timezone"] = stored["timezone"]
     settings = default

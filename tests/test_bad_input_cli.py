@@ -127,7 +127,7 @@ def test_export_leaves_out_a_row_with_a_bad_date_names_it_and_exits_1(cli, db: P
         code, out, err = cli(*args)
         assert code == 1
         lines = err.splitlines()
-        assert lines[0].startswith("studyapp: error: table card_state, row concept.c01, "
+        assert lines[0].startswith(f"studyapp: error: {db}: table card_state, row concept.c01, "
                                    "column due: ") and "notadate" in lines[0]
         assert lines[1] == "studyapp: error: exported without 1 unreadable row(s) (see above)"
         assert len(lines) == 2 and "Traceback" not in err
@@ -137,13 +137,45 @@ def test_export_leaves_out_a_row_with_a_bad_date_names_it_and_exits_1(cli, db: P
     assert len(states) == 16
 
 
-def test_lab_history_and_show_name_a_lab_run_whose_params_are_not_json(cli, db: Path) -> None:
+@pytest.mark.parametrize(("column", "value", "commands"), [
+    ("due", "'notadate'", ("due", "stats", "review")),  # sorts after every date
+    ("due", "'2026-02-30'", ("due", "stats", "review")),
+    ("due", "0", ("due", "stats", "review")),
+    ("first_seen", "'bad'", ("due", "review")),
+    ("interval", "'x'", ("due", "review")),
+    ("easiness_x100", "'x'", ("due", "stats", "review")),
+    ("easiness_x100", "2.5", ("due", "stats", "review")),
+])
+def test_a_card_state_value_that_is_not_of_its_kind_is_one_line_naming_it(
+    cli, db: Path, study_clock: StudyClock, column: str, value: str, commands: tuple[str, ...]
+) -> None:
+    cli("review", "--plain", stdin="\n4\n\n4\n")
+    study_clock.advance(days=1)  # both cards are due again
+    hand_edit(db, f"UPDATE card_state SET {column} = {value} WHERE card_id = 'concept.c01'")
+    arguments = {"due": (("due",), ("due", "--json")), "stats": (("stats",), ("stats", "--json")),
+                 "review": (("review", "--plain"),)}
+    for args in (args for command in commands for args in arguments[command]):
+        code, out, err = cli(*args, stdin="4\nq\n")
+        assert code == 1 and (out == "" or args[0] == "review"), (args, out, err)
+        one_error_line(err, f"{db}: table card_state, row concept.c01, column {column}: "
+                            "cannot read the stored value", "'studyapp export'")
+    code, out, _ = cli("export", "--json")
+    assert code == 1 and json.loads(out)["tables"]["review_log"]  # nothing else was lost
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("params_json", "'{'"), ("started_at", "'bad'"), ("finished_at", "'2026-13-01 00:00:00'"),
+    ("duration_s", "'slow'"),
+])
+def test_lab_history_and_show_name_a_lab_run_value_they_cannot_read(
+    cli, db: Path, column: str, value: str
+) -> None:
     run_id = add_lab_run(db)
-    hand_edit(db, "UPDATE lab_run SET params_json = '{'")
+    hand_edit(db, f"UPDATE lab_run SET {column} = {value}")
     for args in (("lab", "history"), ("lab", "history", "--json"), ("lab", "show", str(run_id))):
         code, out, err = cli(*args)
         assert code == 1 and out == ""
-        one_error_line(err, f"table lab_run, row {run_id}, column params_json: cannot read")
+        one_error_line(err, f"{db}: table lab_run, row {run_id}, column {column}: cannot read")
 
 
 # --- F: a lab or parameter that does not exist is bad usage (2); so is a time limit <= 0 ----
@@ -177,7 +209,7 @@ def test_argparse_usage_errors_are_one_line(tiny_content: Path, capsys) -> None:
     one_error_line(capsys.readouterr().err, "unrecognized arguments: --bogus")
 
 
-# --- E: a grade is an ASCII digit 0-5, nothing else --------------------------------------
+# --- E: grades and every other number are typed in ASCII digits, nothing else ----------
 
 
 @pytest.mark.parametrize("typed", ["٤", "４", "²", "4.0", " +4"])
@@ -187,6 +219,54 @@ def test_plain_review_takes_only_ascii_digits_as_grades(cli, typed: str) -> None
     assert "Type a digit from 0 to 5, u or q." in out and "Reviewed: 0" in out
     code, out, _ = cli("export", "--json")
     assert json.loads(out)["tables"]["review_log"] == []
+
+
+@pytest.mark.parametrize(("args", "refusal"), [
+    (("stats", "--days", "٤"), "argument --days: not a whole number: '٤'"),
+    (("stats", "--days", "４"), "argument --days: not a whole number: '４'"),
+    (("lab", "run", "latency", "--threads", "٢"), "argument --threads: not a whole number: '٢'"),
+    (("lab", "run", "latency", "--timeout", "1.٥"),
+     "argument --timeout: not a number of seconds: '1.٥'"),
+    (("lab", "history", "--limit", "５"), "argument --limit: not a whole number: '５'"),
+    (("lab", "show", "１"), "argument RUN_ID: not a whole number: '１'"),
+], ids=repr)
+def test_number_arguments_take_only_ascii_digits(
+    tiny_content: Path, db: Path, capsys, args: tuple[str, ...], refusal: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--db", str(db), "--content", str(tiny_content), "--lang", "en", *args])
+    assert exit_info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and not db.exists()
+    one_error_line(err, refusal)
+
+
+@pytest.mark.parametrize("value", ["٤", "４", "२"])  # Arabic-Indic, full-width, Devanagari
+def test_lab_parameters_take_only_ascii_digits(cli, value: str) -> None:
+    code, out, err = cli("lab", "run", "latency", "--set", f"seed={value}")
+    assert code == 2 and out == ""
+    one_error_line(err, f"seed must be int in 0..2147483647, not {value!r}")
+    code, out, _ = cli("lab", "history", "--json")
+    assert json.loads(out) == []
+
+
+def test_a_float_parameter_takes_only_ascii_digits() -> None:
+    from studyapp.labs.params import LabParamError, ParamSpec, parse_text
+
+    spec = ParamSpec(float, 1.0, min=0.0)
+    assert parse_text("ratio", spec, "2.5") == 2.5
+    with pytest.raises(LabParamError, match="ratio must be number"):
+        parse_text("ratio", spec, "２.5")
+
+
+@pytest.mark.parametrize(("stored", "new"), [("3", 3), ("٣", 10), ("３", 10)])
+def test_a_saved_number_in_other_digits_keeps_its_default(
+    cli, db: Path, stored: str, new: int
+) -> None:
+    cli("due")
+    hand_edit(db, f"INSERT INTO setting (key, value) VALUES ('new_per_day', '{stored}')")
+    code, out, _ = cli("due", "--json")
+    assert code == 0 and json.loads(out)["new"] == new
 
 
 # --- C: the app needs a terminal ---------------------------------------------------------

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import WorkerFailed
 from tui_support import FakeClock, build_app, drive, opened_service, running, screen_after
 
@@ -244,3 +247,52 @@ async def test_broken_content_shows_a_dialog_then_exits(tmp_path: Path) -> None:
     assert app.return_code == 1
     assert app.start_error is not None and "module.toml: TOML syntax error" in app.start_error
     assert "\n" not in app.start_error
+
+
+@drive
+async def test_a_hand_edited_value_shows_a_dialog_naming_the_file_and_the_cell(
+    tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    with opened_service(tmp_path, clock) as service:
+        service.start_review().grade(4)  # concept.latency, the first card, now has a due day
+    with closing(sqlite3.connect(tmp_path / "study.db")) as con, con:
+        con.execute("UPDATE card_state SET due = 'notadate' WHERE card_id = 'concept.latency'")
+    app = build_app(tmp_path, clock, lang="en")
+    expected = (f"{tmp_path / 'study.db'}: table card_state, row concept.latency, column due: "
+                "cannot read the stored value 'notadate'")
+    async with running(app) as pilot:
+        for key in ("", "r", "t"):  # the dashboard, then the review and the stats screens
+            if key:
+                await pilot.press(key)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            assert isinstance(app.screen, ErrorDialog), key
+            assert shown(app.screen, "#error-message").startswith(expected)
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen) and app.is_running
+
+
+@pytest.mark.parametrize(("field", "typed", "refusal"), [
+    ("#rollover", "٥", "The hour must be a whole number from 0 to 23."),
+    ("#rollover", "５", "The hour must be a whole number from 0 to 23."),
+    ("#new-per-day", "２０", "New cards per day must be a whole number from 0 to 999."),
+])
+@drive
+async def test_settings_take_only_ascii_digits(
+    tmp_path: Path, field: str, typed: str, refusal: str
+) -> None:
+    clock = FakeClock()
+    app = build_app(tmp_path, clock, lang="en")
+    async with running(app) as pilot:
+        settings = await screen_after(pilot, SettingsScreen, "o")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        settings.query_one(field, Input).value = typed
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert shown(settings, "#settings-message") == refusal
+    assert open_settings(tmp_path, clock) == Settings()

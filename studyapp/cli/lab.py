@@ -8,8 +8,8 @@ records the run. A run that fails exits 1 with the reason; Ctrl+C cancels it (ex
 from __future__ import annotations
 
 import argparse
-import math
 
+from studyapp.cli.arguments import seconds, whole
 from studyapp.cli.lazy import lazy_handler
 
 # The commands' code (tables, progress bar, the labs API) loads only when one of them runs.
@@ -35,32 +35,22 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     run.add_argument("--quick", action="store_true", help="the small size (a few seconds)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument("--device", choices=("cpu", "cuda"), help="torch device (default cpu)")
-    run.add_argument("--threads", type=int, metavar="N", help="thread count (default: all cores)")
+    run.add_argument("--threads", type=whole, metavar="N", help="thread count (default: all cores)")
     run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                      help="a lab parameter, e.g. --set model=cnn (repeatable)")
-    run.add_argument("--timeout", type=_seconds, default=600.0, metavar="SECONDS",
+    run.add_argument("--timeout", type=seconds, default=600.0, metavar="SECONDS",
                      help="stop the lab after this long (default 600)")
     run.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_run"))
 
     history = commands.add_parser("history", parents=[common], help="earlier runs, newest first")
     history.add_argument("name", nargs="?", help="only runs of this lab")
-    history.add_argument("--limit", type=int, default=20, metavar="N",
+    history.add_argument("--limit", type=whole, default=20, metavar="N",
                          help="at most N runs (default 20)")
     history.add_argument("--json", action="store_true", help="print JSON")
     history.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_history"))
 
     show = commands.add_parser("show", parents=[common], help="one recorded run in full")
-    show.add_argument("run_id", type=int, metavar="RUN_ID")
+    show.add_argument("run_id", type=whole, metavar="RUN_ID")
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_show"))
 
-
-def _seconds(text: str) -> float:
-    """A time limit: a finite number of seconds above zero."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0: {text!r}")
-    return value

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from studyapp.cli.arguments import positive
 from studyapp.cli.lazy import lazy_handler
 
 IMPLEMENTATION = "studyapp.cli.study_commands"
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         description="Show answers per day, retention of first answers, the streak, the "
         "easiness distribution and a 30-day forecast.")
     stats.add_argument("--json", action="store_true", help="print JSON")
-    stats.add_argument("--days", type=_positive, default=30, metavar="N",
+    stats.add_argument("--days", type=positive, default=30, metavar="N",
                        help="days of history to show (default 30)")
     stats.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_stats"))
 
@@ -48,12 +49,3 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                         help="overwrite FILE if it exists")
     export.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_export"))
 
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more: {text!r}")
-    return value

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from studyapp.ascii_numbers import ascii_float, ascii_int
 from studyapp.deck.model import Text
 from studyapp.errors import StudyappError
 from studyapp.labs.envinfo import usable_cores
@@ -115,7 +116,7 @@ def parse_text(name: str, spec: ParamSpec, text: str, lab_id: str = "") -> Any:
                 raise ValueError(text)
             value = lowered in ("true", "1", "yes")
         elif spec.kind in (int, float):
-            value = spec.kind(text)
+            value = (ascii_int if spec.kind is int else ascii_float)(text)
     except ValueError:
         raise param_error(lab_id, f"{name} трябва да е {spec.allowed('bg')}, а не {text!r}",
                           f"{name} must be {spec.allowed()}, not {text!r}") from None

@@ -19,9 +19,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from studyapp.store.cells import TableCells, bad_value
 from studyapp.store.engine import reading, writing
 from studyapp.store.errors import StoreError
 from studyapp.store.records import LabRun
@@ -36,23 +37,39 @@ def _dump(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _load(row: LabRunRow, column: str) -> Any:
+def _load(session: Session, values: dict[str, Any], column: str) -> Any:
     """The JSON value of `column`; a hand-edited text that is not JSON is a StoreError."""
-    text = getattr(row, column)
+    text = values[column]
     try:
         return None if text is None else json.loads(text)
     except ValueError as exc:
-        raise StoreError("bad_value", table=LabRunRow.__tablename__, row=row.id, column=column,
-                         detail=exc) from None
+        raise bad_value(session, LabRunRow.__tablename__, values["id"], column, text,
+                        exc) from None
 
 
-def _record(row: LabRunRow) -> LabRun:
-    assert row.id is not None
+def _runs(session: Session, *criteria: Any, limit: int | None = None) -> list[LabRun]:
+    """The runs that match `criteria`, newest first, each cell read through its column."""
+    rows = TableCells(LabRunRow, session).rows(
+        *criteria, order_by=(col(LabRunRow.started_at).desc(), col(LabRunRow.id).desc()),
+        limit=limit)
+    return [_record(session, values) for values in rows]
+
+
+def _run(session: Session, run_id: int) -> LabRun:
+    found = _runs(session, LabRunRow.id == run_id)
+    if not found:
+        raise StoreError("no_lab_run", run_id=run_id)
+    return found[0]
+
+
+def _record(session: Session, values: dict[str, Any]) -> LabRun:
     return LabRun(
-        id=row.id, lab_id=row.lab_id, params=_load(row, "params_json"), status=row.status,
-        results=_load(row, "results_json"), environment=_load(row, "env_json"),
-        error=row.error, prediction=_load(row, "prediction_json"), card_id=row.card_id,
-        started_at=row.started_at, finished_at=row.finished_at, duration_s=row.duration_s,
+        id=values["id"], lab_id=values["lab_id"], params=_load(session, values, "params_json"),
+        status=values["status"], results=_load(session, values, "results_json"),
+        environment=_load(session, values, "env_json"), error=values["error"],
+        prediction=_load(session, values, "prediction_json"), card_id=values["card_id"],
+        started_at=values["started_at"], finished_at=values["finished_at"],
+        duration_s=values["duration_s"],
     )
 
 
@@ -95,20 +112,15 @@ def finish_run(
                          f"got {status!r}")
     finished = to_utc(finished_at)
     with writing(engine) as session:
-        row = session.get(LabRunRow, run_id)
-        if row is None:
-            raise StoreError("no_lab_run", run_id=run_id)
-        if row.status != RUNNING:
-            raise StoreError("lab_run_finished", run_id=run_id, status=row.status)
-        row.status = status
-        row.results_json = _dump(results)
-        row.env_json = _dump(environment)
-        row.error = error
-        row.finished_at = finished
-        row.duration_s = (finished - row.started_at).total_seconds()
-        session.add(row)
-        session.flush()
-        return _record(row)
+        run = _run(session, run_id)
+        if run.status != RUNNING:
+            raise StoreError("lab_run_finished", run_id=run_id, status=run.status)
+        session.connection().execute(
+            update(LabRunRow).where(col(LabRunRow.id) == run_id).values(
+                status=status, results_json=_dump(results), env_json=_dump(environment),
+                error=error, finished_at=finished,
+                duration_s=(finished - run.started_at).total_seconds()))
+        return _run(session, run_id)
 
 
 def run_owner(env_json: str | None) -> Any:
@@ -131,31 +143,24 @@ def close_orphans(session: Session, is_gone: Callable[[Any], bool], found_at: da
     """Close as interrupted each running run whose owner `is_gone` says has ended; their ids.
 
     When it ended is not known: `found_at` is its finish, its duration is left unknown."""
-    closed = []
-    for row in session.exec(select(LabRunRow).where(LabRunRow.status == RUNNING)):
-        if is_gone(run_owner(row.env_json)):
-            row.status, row.results_json, row.env_json = INTERRUPTED, _dump(results), None
-            row.error, row.finished_at = error, to_utc(found_at)
-            session.add(row)
-            assert row.id is not None
-            closed.append(row.id)
+    running = session.connection().execute(
+        select(LabRunRow.id, LabRunRow.env_json).where(LabRunRow.status == RUNNING))
+    closed = [run_id for run_id, env_json in running if is_gone(run_owner(env_json))]
+    if closed:
+        session.connection().execute(
+            update(LabRunRow).where(col(LabRunRow.id).in_(closed)).values(
+                status=INTERRUPTED, results_json=_dump(results), env_json=None, error=error,
+                finished_at=to_utc(found_at)))
     return closed
 
 
 def get_run(engine: Engine, run_id: int) -> LabRun:
     with reading(engine) as session:
-        row = session.get(LabRunRow, run_id)
-        if row is None:
-            raise StoreError("no_lab_run", run_id=run_id)
-        return _record(row)
+        return _run(session, run_id)
 
 
 def list_runs(engine: Engine, lab_id: str | None = None, limit: int | None = None) -> list[LabRun]:
     """Runs, newest first; only those of `lab_id` when given."""
-    query = select(LabRunRow).order_by(col(LabRunRow.started_at).desc(), col(LabRunRow.id).desc())
-    if lab_id is not None:
-        query = query.where(LabRunRow.lab_id == lab_id)
-    if limit is not None:
-        query = query.limit(limit)
+    criteria = () if lab_id is None else (LabRunRow.lab_id == lab_id,)
     with reading(engine) as session:
-        return [_record(row) for row in session.exec(query)]
+        return _runs(session, *criteria, limit=limit)

@@ -2,17 +2,20 @@
 
 They are on the path of every queue build, so each statement is built once
 with bound parameters and runs on the session's connection (Core rows, no
-ORM loading).
+ORM loading). Each due day is read through its column (`studyapp.store.cells`), so a
+hand-edited one that is not a date is a StoreError naming its row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
+from typing import Any
 
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
+from studyapp.store.cells import read_cell, stored
 from studyapp.store.tables import CardStateRow, ReviewLogRow
 
 PLAN_KIND = "plan"
@@ -22,9 +25,16 @@ _ACTIVE = (col(CardStateRow.removed).is_(False), col(CardStateRow.reviewable).is
 _NEW = (col(CardStateRow.due).is_(None), CardStateRow.kind != PLAN_KIND, *_ACTIVE)
 
 _DUE = (
-    select(CardStateRow.card_id, CardStateRow.due)
+    select(CardStateRow.card_id, stored(CardStateRow.due))
     .where(col(CardStateRow.due) <= bindparam("day"), *_ACTIVE)
     .order_by(col(CardStateRow.due), col(CardStateRow.ord))
+)
+# A due that sorts after every date (text such as 'notadate', or bytes) is never due, and
+# would hold its card out of the queue unseen; the due index finds one at once.
+_NEVER_DUE = (
+    select(CardStateRow.card_id, stored(CardStateRow.due))
+    .where(col(CardStateRow.due) > date.max, *_ACTIVE)
+    .limit(1)
 )
 _NEW_CARDS = (
     select(CardStateRow.card_id)
@@ -49,15 +59,31 @@ _LATEST_OF_DAY = (
     .where(ReviewLogRow.study_day == bindparam("day"), col(ReviewLogRow.undone_at).is_(None))
     .group_by(col(ReviewLogRow.card_id))
 )
-_NEXT_DUE = select(func.min(CardStateRow.due)).where(
+_NEXT_DUE = select(func.min(stored(CardStateRow.due))).where(
     col(CardStateRow.due) > bindparam("day"), *_ACTIVE
 )
 
 
 def due_cards(session: Session, today: date) -> list[tuple[str, date]]:
-    """Answered cards due on or before `today`: oldest due first, then learning-path order."""
-    rows = session.connection().execute(_DUE, {"day": today}).all()
-    return [(card_id, due) for card_id, due in rows if due is not None]
+    """Answered cards due on or before `today`: oldest due first, then learning-path order.
+
+    A due that is not a date is a StoreError naming its card, whether it sorts before
+    `today` or after every date."""
+    refuse_never_due(session)
+    rows = session.connection().execute(_DUE, {"day": today})
+    return [(card_id, _due(session, due)) for card_id, due in rows]
+
+
+def refuse_never_due(session: Session) -> None:
+    """A StoreError naming a card whose due sorts after every date, if one has such a due:
+    no query by day would ever find that card."""
+    for _, never in session.connection().execute(_NEVER_DUE):
+        _due(session, never)
+
+
+def _due(session: Session, value: Any) -> date:
+    due: date = read_cell(session, CardStateRow.due, value)
+    return due
 
 
 def new_cards(session: Session) -> list[str]:
@@ -96,4 +122,5 @@ def open_redrills(session: Session, day: date) -> list[str]:
 
 
 def next_due_after(session: Session, day: date) -> date | None:
-    return session.connection().execute(_NEXT_DUE, {"day": day}).scalar_one()
+    found = session.connection().execute(_NEXT_DUE, {"day": day}).scalar_one()
+    return None if found is None else _due(session, found)

@@ -7,22 +7,23 @@ row are committed together or not at all.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from studyapp.srs.calendar import due_day
 from studyapp.srs.sm2 import Sm2State, check_grade, review
+from studyapp.store.cells import TableCells, read_cell, stored
 from studyapp.store.errors import StoreError
 from studyapp.store.records import CardState, ReviewEntry
 from studyapp.store.tables import CardStateRow, ReviewLogRow, to_utc
 
 # Built once: an answer then runs four cached statements with fresh parameters.
-_SELECT_STATE = select(
-    CardStateRow.repetitions, CardStateRow.easiness_x100, CardStateRow.interval,
-    CardStateRow.due, CardStateRow.first_seen,
-).where(col(CardStateRow.card_id) == bindparam("key"))
+_STATE = (CardStateRow.repetitions, CardStateRow.easiness_x100, CardStateRow.interval,
+          CardStateRow.due, CardStateRow.first_seen)
+_SELECT_STATE = select(*(stored(column) for column in _STATE)).where(
+    col(CardStateRow.card_id) == bindparam("key"))
 _STEPPED_ON_DAY = select(ReviewLogRow.id).where(
     col(ReviewLogRow.card_id) == bindparam("key"), col(ReviewLogRow.study_day) == bindparam("day"),
     col(ReviewLogRow.redrill).is_(False), col(ReviewLogRow.undone_at).is_(None),
@@ -39,22 +40,20 @@ class Recorded(NamedTuple):
     redrill: bool
 
 
-def to_card_state(row: CardStateRow) -> CardState:
-    return CardState(
-        card_id=row.card_id,
-        repetitions=row.repetitions,
-        easiness=row.easiness_x100 / 100,
-        interval=row.interval,
-        due=row.due,
-        first_seen=row.first_seen,
-    )
+def read_state(session: Session, card_id: str) -> CardState:
+    """The card's state, each cell read through its column (a hand-edited value that is not
+    of its column's kind is a StoreError naming it)."""
+    row = _state_row(session, card_id)
+    return CardState(card_id=card_id, repetitions=row["repetitions"],
+                     easiness=row["easiness_x100"] / 100, interval=row["interval"],
+                     due=row["due"], first_seen=row["first_seen"])
 
 
-def state_row(session: Session, card_id: str) -> CardStateRow:
-    row = session.get(CardStateRow, card_id)
-    if row is None:
+def _state_row(session: Session, card_id: str) -> dict[str, Any]:
+    found = TableCells(CardStateRow, session).rows(col(CardStateRow.card_id) == card_id)
+    if not found:
         raise StoreError("unknown_card", card_id=card_id)
-    return row
+    return found[0]
 
 
 def record_answer(
@@ -86,7 +85,8 @@ def record_answer(
     if not redrill:
         stepped = connection.execute(_STEPPED_ON_DAY, {"key": card_id, "day": day})
         redrill = stepped.first() is not None
-    repetitions, easiness_x100, interval, due, first_seen = found
+    repetitions, easiness_x100, interval, due, first_seen = (
+        read_cell(session, column, value) for column, value in zip(_STATE, found, strict=True))
     before = Sm2State.from_x100(repetitions, easiness_x100, interval)
     if redrill:
         if due is None:
@@ -126,12 +126,13 @@ def undo_answer(session: Session, log_id: int, at: datetime) -> CardState:
     log = session.get(ReviewLogRow, log_id)
     if log is None or log.undone_at is not None:
         raise StoreError("answer_gone")
-    row = state_row(session, log.card_id)
-    now_state = (row.repetitions, row.easiness_x100, row.interval, row.due)
+    now = _state_row(session, log.card_id)
+    now_state = (now["repetitions"], now["easiness_x100"], now["interval"], now["due"])
     if now_state != (log.after_repetitions, log.after_easiness_x100, log.after_interval,
                      log.after_due):
         raise StoreError("answered_elsewhere", card_id=log.card_id)
     if not log.redrill:
+        row = session.get_one(CardStateRow, log.card_id)
         row.repetitions, row.easiness_x100, row.interval, row.due = (
             log.before_repetitions, log.before_easiness_x100, log.before_interval,
             log.before_due)
@@ -141,25 +142,25 @@ def undo_answer(session: Session, log_id: int, at: datetime) -> CardState:
     log.undone_at = at
     session.add(log)
     session.flush()
-    return to_card_state(row)
+    return read_state(session, log.card_id)
 
 
 def history(session: Session, card_id: str) -> list[ReviewEntry]:
     """The card's answers that stand (undone ones left out), oldest first."""
-    rows = session.exec(
-        select(ReviewLogRow)
-        .where(ReviewLogRow.card_id == card_id, ReviewLogRow.undone_at.is_(None))  # type: ignore[union-attr]
-        .order_by(ReviewLogRow.id)  # type: ignore[arg-type]
-    )
+    rows = TableCells(ReviewLogRow, session).rows(
+        col(ReviewLogRow.card_id) == card_id, col(ReviewLogRow.undone_at).is_(None),
+        order_by=(col(ReviewLogRow.id),))
     return [
         ReviewEntry(
-            at=log.at,
-            grade=log.grade,
-            answer=log.answer,
-            redrill=log.redrill,
-            response_ms=log.response_ms,
-            before=(log.before_repetitions, log.before_easiness_x100 / 100, log.before_interval),
-            after=(log.after_repetitions, log.after_easiness_x100 / 100, log.after_interval),
+            at=log["at"],
+            grade=log["grade"],
+            answer=log["answer"],
+            redrill=log["redrill"],
+            response_ms=log["response_ms"],
+            before=(log["before_repetitions"], log["before_easiness_x100"] / 100,
+                    log["before_interval"]),
+            after=(log["after_repetitions"], log["after_easiness_x100"] / 100,
+                   log["after_interval"]),
         )
         for log in rows
     ]

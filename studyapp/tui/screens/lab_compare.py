@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from studyapp.controls import visible
 from studyapp.lab_session import outcome
 from studyapp.labs.events import Column, Table
 from studyapp.labservice import RecordedRun
@@ -52,7 +53,7 @@ class LabCompareScreen(AppScreen):
         for record in self.runs:
             table.add_column(self.t("labs_ui.run_number", id=record.id), overflow="fold")
         for name, values in self._rows():
-            table.add_row(name, *values)
+            table.add_row(visible(name), *(visible(value) for value in values))
         return table
 
     def _both(self, shown: Callable[[RecordedRun], str]) -> Pair:

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from studyapp.controls import visible
 from studyapp.lab_session import outcome
 from studyapp.labservice import RecordedRun
 from studyapp.tui.screens.base import AppScreen
@@ -66,13 +67,14 @@ class LabHistoryScreen(AppScreen):
             found = outcome(record)
             verdict = found.verdict.get(self.lang).split(":")[0] if found.verdict else "—"
             env = record.run.env
-            table.add_row(
+            cells = (
                 MARK if record.id in self.marked else " ", str(record.id),
                 fmt_started(record.started_at, self.study_app.clock),
                 self.t(f"labs_ui.status.{record.run.status}"),
                 verdict, fmt_params(record.run.params),
                 f"{env.get('cpu_model', '?')} · {env.get('cores', '?')}" if env else "—",
-                key=str(record.id))
+            )
+            table.add_row(*(visible(cell) for cell in cells), key=str(record.id))
         if self.runs:
             table.move_cursor(row=min(row, len(self.runs) - 1))
         if not self.runs:

@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from studyapp.controls import visible
 from studyapp.lab_session import LabOverview, outcome
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
@@ -71,7 +72,7 @@ class LabsScreen(AppScreen):
         prompt.append(self.t("labs_ui.entry", id=entry.id, step=entry.step,
                              title=entry.title.get(lang)), style="bold")
         prompt.append("\n" + entry.description.get(lang))
-        prompt.append("\n" + self._last(lab) + "\n", style="italic")
+        prompt.append("\n" + visible(self._last(lab)) + "\n", style="italic")
         return prompt
 
     def _last(self, lab: LabOverview) -> str:

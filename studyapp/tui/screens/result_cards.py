@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import SelectionList
 
+from studyapp.controls import visible
 from studyapp.labs.lesson import CardDraft
 from studyapp.labservice import RecordedRun
 from studyapp.tui.screens.base import AppModal
@@ -38,7 +39,7 @@ class ResultCardsDialog(AppModal):
         with Vertical(id="result-cards-box", classes="dialog"):
             yield Plain(self.t("labs_ui.cards_title"), classes="dialog-title")
             yield SelectionList[int](
-                *((RichText(draft.front.get(lang)), index, True)
+                *((RichText(visible(draft.front.get(lang))), index, True)
                   for index, draft in enumerate(self.drafts)),
                 id="result-cards-list")
             with VerticalScroll(id="result-cards-answer"):

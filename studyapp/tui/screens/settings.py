@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Select
 
+from studyapp.ascii_numbers import ascii_int
 from studyapp.deck import LANGS
 from studyapp.study_types import Settings
 from studyapp.tui.screens.base import AppScreen
@@ -18,11 +19,11 @@ from studyapp.tui.widgets.plain import Plain
 
 
 def parse_whole(text: str, low: int, high: int) -> int | None:
-    """`text` as a whole number from low to high, else None."""
-    text = text.strip()
-    if not text.isdigit():
+    """`text` as a whole number from low to high (in ASCII digits), else None."""
+    try:
+        value = ascii_int(text)
+    except ValueError:
         return None
-    value = int(text)
     return value if low <= value <= high else None
 
 

@@ -1,4 +1,8 @@
-"""Text boxes that give the keyboard back: `escape` leaves the box so screen keys work again."""
+"""Text boxes that give the keyboard back: `escape` leaves the box so screen keys work again.
+
+A box filled from the database (a saved answer) shows its control characters as escapes
+(`studyapp.controls`): what the box shows is what an edit saves.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, TextArea
+
+from studyapp.controls import visible
 
 
 class AnswerBox(Input):
@@ -17,7 +23,7 @@ class AnswerBox(Input):
 
     def __init__(self, value: str = "", *, placeholder: str = "", id: str | None = None) -> None:
         # coming back to the box goes on typing where it was, not over a selection
-        super().__init__(value, placeholder=placeholder, id=id, select_on_focus=False)
+        super().__init__(visible(value), placeholder=placeholder, id=id, select_on_focus=False)
 
     def action_leave(self) -> None:
         self.blur()
@@ -29,6 +35,10 @@ class NoteArea(TextArea):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "bind.leave_box", id="note.leave"),
     ]
+
+    def __init__(self, text: str = "", *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(visible(text), name=name, id=id, classes=classes)
 
     def action_leave(self) -> None:
         self.blur()

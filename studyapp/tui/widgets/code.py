@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from studyapp.card_text import card_code
+from studyapp.controls import visible
 from studyapp.deck import Card
 
 if TYPE_CHECKING:
@@ -12,8 +13,9 @@ if TYPE_CHECKING:
 
 
 def code_view(card: Card, lang: str) -> Syntax:
-    """The card's code in `lang`, highlighted (rich loads its lexers only when a card has code)."""
+    """The card's code in `lang`, highlighted (rich loads its lexers only when a card has code);
+    control characters are shown as escapes."""
     from rich.syntax import Syntax
 
-    return Syntax(card_code(card, lang), card.code_lang, theme="ansi_dark", word_wrap=True,
+    return Syntax(visible(card_code(card, lang)), card.code_lang, theme="ansi_dark", word_wrap=True,
                   background_color="default")

@@ -1,4 +1,8 @@
-"""How a lab run reads on screen: its tables, plots, environment and numbers, in one language."""
+"""How a lab run reads on screen: its tables, plots, environment and numbers, in one language.
+
+A run's texts come from the database, so the views show their control characters as escapes
+(`studyapp.controls`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from studyapp.clock import Clock
+from studyapp.controls import visible
 from studyapp.i18n import tr
 from studyapp.labs.catalog import LAB_IDS, lab_info
 from studyapp.labs.events import Scalar, Series, Table
@@ -52,8 +57,8 @@ def rich_table(table: Table, lang: str) -> RichTable:
     shown = RichTable(expand=False, pad_edge=False, show_edge=False, box=None,
                       header_style="bold")
     for column in table.columns:
-        label = column.label.get(lang)
-        shown.add_column(f"{label}, {column.unit}" if column.unit else label,
+        label = visible(column.label.get(lang))
+        shown.add_column(f"{label}, {visible(column.unit)}" if column.unit else label,
                          justify="left" if column.key == "variant" else "right",
                          no_wrap=True)
     for row in table.rows:
@@ -62,7 +67,7 @@ def rich_table(table: Table, lang: str) -> RichTable:
             value = row.get(column.key)
             if column.key == "variant" and lang == "bg" and row.get("variant_bg"):
                 value = row["variant_bg"]
-            cells.append(fmt_number(value, lang))
+            cells.append(visible(fmt_number(value, lang)))
         shown.add_row(*cells)
     return shown
 
@@ -107,8 +112,8 @@ class SeriesPlot(PlotextPlot):
     def on_mount(self) -> None:
         plt = self.plt
         first = self.series[0]
-        plt.xlabel(first.x_label.get(self.lang))
-        plt.ylabel(first.y_label.get(self.lang))
+        plt.xlabel(visible(first.x_label.get(self.lang)))
+        plt.ylabel(visible(first.y_label.get(self.lang)))
         x_ticks: set[float] = set()
         y_ticks: set[float] = set()
         for line in self.series:
@@ -120,7 +125,7 @@ class SeriesPlot(PlotextPlot):
                 x_ticks.update(xs)
                 y_ticks.update(ys)
                 plt.plot(_scaled(xs, first.log_x), _scaled(ys, first.log_y),
-                         label=line.name.get(self.lang), marker=PLOT_MARKER)
+                         label=visible(line.name.get(self.lang)), marker=PLOT_MARKER)
         # values on a log axis are drawn by hand: plotext's own log scale fails on narrow plots
         if first.log_x and x_ticks:
             shown = sorted(x_ticks)[:: max(1, len(x_ticks) // MAX_TICKS)]
