@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from itertools import count
+from itertools import count, islice
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from studyapp.deck.model import RESULT_KIND
 from studyapp.labservice import close_orphaned_runs
 from studyapp.review_session import QueueEntry, ReviewSession
 from studyapp.srs.calendar import plan_unlock_day, study_day
-from studyapp.srs.pairs import held_back
+from studyapp.srs.pairs import PairGate
 from studyapp.srs.sm2 import check_grade
 from studyapp.store import lab_runs
 from studyapp.store import queue as queue_db
@@ -257,12 +257,11 @@ class StudyService:
                           for card_id, unlock in plans if unlock <= day)
         scheduled = [QueueEntry(card_id, is_new, False)  # plan prompts merged in by unlock day
                      for _, _, card_id, is_new in heapq.merge(due, unlocked)]
-        new = [card_id for card_id in queue_db.new_cards(session) if card_id in rank]
-        waiting = held_back([entry.card_id for entry in scheduled] + new,
-                            queue_db.answered_on(session, day))
-        scheduled = [entry for entry in scheduled if entry.card_id not in waiting]
+        gate = PairGate(queue_db.answered_on(session, day))
+        scheduled = [entry for entry in scheduled if gate.admits(entry.card_id)]
         room = max(0, limit - queue_db.first_seen_on(session, day))
-        new = [card_id for card_id in new if card_id not in waiting][:room]
+        new = list(islice((card_id for card_id in queue_db.new_cards(session)
+                           if card_id in rank and gate.admits(card_id)), room)) if room else []
         queued = {entry.card_id for entry in scheduled} | set(new)
         redrills = [card_id for card_id in queue_db.open_redrills(session, day)
                     if self._is_reviewable(card_id) and card_id not in queued]

@@ -10,7 +10,7 @@ from conftest import StudyClock, write_module_toml
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
 from studyapp.session import StudyService
-from studyapp.srs.pairs import held_back
+from studyapp.srs.pairs import PairGate
 
 
 def concept(card_id: str) -> dict[str, object]:
@@ -40,6 +40,11 @@ def answer_all(service: StudyService, grade: int = 5) -> list[str]:
 
 
 # --- the rule ---------------------------------------------------------------------------------
+
+
+def held_back(queue: list[str], answered_today: set[str]) -> set[str]:
+    gate = PairGate(answered_today)
+    return {card_id for card_id in queue if not gate.admits(card_id)}
 
 
 def test_the_later_of_a_pair_in_the_queue_waits() -> None:

@@ -6,23 +6,26 @@ Pure: the caller passes today's queue in order and the cards already answered to
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 
 from studyapp.deck.model import pair_id
 
 
-def held_back(queue: Iterable[str], answered_today: Collection[str]) -> set[str]:
-    """The card ids in `queue` that wait for another day.
+class PairGate:
+    """Admits the cards of today's queue, in queue order, whose other direction was neither
+    answered today nor admitted earlier. A card answered today itself is always admitted:
+    it is owed its re-drill.
 
-    A card waits when its other direction was answered today or comes earlier in the
-    queue. A card answered today itself never waits: it is owed its re-drill.
+    Stateful so that a caller can stop early: the queue takes only a day's worth of new
+    cards, not all of them.
     """
-    shown = {pair_id(card_id): card_id for card_id in answered_today}
-    waiting: set[str] = set()
-    for card_id in queue:
-        if card_id in answered_today:
-            continue
-        first = shown.setdefault(pair_id(card_id), card_id)
-        if first != card_id:
-            waiting.add(card_id)
-    return waiting
+
+    def __init__(self, answered_today: Collection[str]) -> None:
+        self._answered = answered_today
+        self._shown = {pair_id(card_id): card_id for card_id in answered_today}
+
+    def admits(self, card_id: str) -> bool:
+        if card_id in self._answered:
+            return True
+        return self._shown.setdefault(pair_id(card_id), card_id) == card_id
+

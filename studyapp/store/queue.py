@@ -8,7 +8,7 @@ hand-edited one that is not a date is a StoreError naming its row.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import date
 from typing import Any
 
@@ -86,13 +86,11 @@ def _due(session: Session, value: Any) -> date:
     return due
 
 
-def new_cards(session: Session) -> list[str]:
-    """Every never-answered card in learning-path order (plan prompts excluded).
-
-    All of them, not just a day's worth: the queue skips those held back for the day
-    before it applies the daily limit.
-    """
-    return list(session.connection().execute(_NEW_CARDS).scalars())
+def new_cards(session: Session) -> Iterator[str]:
+    """Every never-answered card in learning-path order (plan prompts excluded), read as
+    the caller goes: the queue skips those held back for the day and stops at the daily
+    limit."""
+    return iter(session.connection().execute(_NEW_CARDS).scalars())
 
 
 def unanswered_plan_cards(session: Session, plan_ids: Collection[str]) -> list[tuple[str, str]]:
