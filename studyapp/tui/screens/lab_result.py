@@ -37,12 +37,14 @@ class LabResultScreen(AppScreen):
         Binding("k", "cards", "labs_ui.bind.cards", id="lab_result.cards"),
         Binding("h", "history", "labs_ui.bind.history", id="lab_result.history"),
         Binding("r", "run_again", "labs_ui.bind.run_again", id="lab_result.run_again"),
+        Binding("R", "run_again('quick')", "labs_ui.bind.run_quick",
+                id="lab_result.run_quick"),
     ]
 
     def __init__(self, record: RecordedRun, *, fresh: bool = False) -> None:
         super().__init__()
         self.record = record
-        self.fresh = fresh  # just run: offer its cards at once
+        self.fresh = fresh  # just run: say that it has cards to offer
         self.offered: list[CardDraft] = []
 
     def compose(self) -> ComposeResult:
@@ -108,7 +110,7 @@ class LabResultScreen(AppScreen):
             self.offered = self.study_app.lab_session().offered_cards(self.record)
         self._show_cards_hint()
         if self.fresh and self.offered:
-            self.call_after_refresh(self.action_cards)
+            self.notify(self.t("labs_ui.cards_ready", n=len(self.offered)))
 
     async def language_changed(self) -> None:
         await super().language_changed()
@@ -141,5 +143,5 @@ class LabResultScreen(AppScreen):
 
         self.app.push_screen(LabHistoryScreen(self.record.run.lab))
 
-    def action_run_again(self) -> None:
-        self.study_app.launch_lab(self.record.run.lab, self.record.card_id)
+    def action_run_again(self, size: str | None = None) -> None:
+        self.study_app.launch_lab(self.record.run.lab, self.record.card_id, size)
