@@ -226,13 +226,17 @@ async def test_history_lists_runs_and_compares_two_side_by_side(tmp_path: Path) 
         assert app.screen is history
         await pilot.press("space", "down", "space", "c")
         assert isinstance(app.screen, LabCompareScreen)
-        console = Console(width=100, file=io.StringIO())
+        console = Console(width=78, file=io.StringIO())
         console.print(app.screen.comparison())
-        shown = console.file.getvalue()
-        assert "#1" in shown and "#2" in shown
-        threads = next(line for line in shown.splitlines() if line.startswith("threads"))
+        lines = console.file.getvalue().splitlines()
+        assert lines[0].split() == ["#1", "#2", "#2/#1"]
+        threads = next(line for line in lines if line.startswith("threads"))
         assert threads.split()[1:] == ["2", "1"]
-        assert "torch int8-dyn · 1: median, ms" in shown
+        assert not any(line.startswith(("cpu_model", "CPU", "size")) for line in lines)
+        assert "CPU, cores, " in text(app, "#lab-compare-same")  # the same machine
+        at_one = [line.strip() for line in lines].index("torch int8-dyn · 1")
+        assert lines[at_one + 1].split() == ["median,", "ms", "0.02", "0.02", "×1"]
+        assert not any(line.split()[-2:] == ["—", "—"] for line in lines)
         await pilot.press("escape", "enter")  # open the highlighted (older) run
         assert isinstance(app.screen, LabResultScreen) and app.screen.record.id == first
         assert text(app, "#lab-result-verdict").startswith("Far off:")  # "about the same"
