@@ -25,6 +25,8 @@ Line = tuple[str, str, str, str]  # a label, the value in the first and second r
 # the machine; the thread count is among the parameters
 ENV_KEYS = ("cpu_model", "cores", "torch", "onnxruntime", "gpu", "load_average_1m")
 INDENT = "  "
+LABEL_WIDTH = 30  # at most, so that two values of VALUE_WIDTH and a ratio fit 80 columns
+VALUE_WIDTH = 16  # a start time fits on one line
 
 
 def _row_name(row: Mapping[str, object], lang: str) -> str:
@@ -75,11 +77,11 @@ class LabCompareScreen(AppScreen):
 
     def comparison(self) -> RichTable:
         table = RichTable(box=None, pad_edge=False, show_edge=False, header_style="bold")
-        table.add_column("", no_wrap=True, overflow="ellipsis", ratio=1)
+        table.add_column("", no_wrap=True, overflow="ellipsis", max_width=LABEL_WIDTH)
         first, second = self.runs
         for record in self.runs:
             table.add_column(self.t("labs_ui.run_number", id=record.id), justify="right",
-                             overflow="fold")
+                             overflow="fold", min_width=VALUE_WIDTH)
         table.add_column(self.t("labs_ui.compare_ratio", a=first.id, b=second.id),
                          justify="right", no_wrap=True)
         for line in self._lines():
