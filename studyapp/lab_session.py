@@ -6,6 +6,7 @@ service's (`labservice.py`): recorded as running, closed with its status. No tor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,8 +20,23 @@ from studyapp.labservice import LabEntry, LabService, RecordedRun, lab_entries
 from studyapp.session import StudyService
 from studyapp.store.engine import reading, writing
 from studyapp.store.result_cards import add_result_cards, result_cards_of_run
+from studyapp.store.result_cards import result_cards as accepted_result_cards
 
 RECENT_RUNS = 50  # how far back the lab list looks for a run made on this machine
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def front_key(text: str) -> str:
+    """A card's front as compared for near-duplicates: case, spacing and the numbers of
+    the run left out ("×3.1 faster" and "×2.9 faster" say the same thing)."""
+    return " ".join(NUMBER.sub("#", text.casefold()).split())
+
+
+def new_drafts(drafts: Sequence[CardDraft], accepted: Sequence[Text]) -> list[CardDraft]:
+    """The drafts whose front, in either language, is not one of `accepted` near enough."""
+    taken = {front_key(text) for front in accepted for text in (front.bg, front.en)}
+    return [draft for draft in drafts
+            if not {front_key(draft.front.bg), front_key(draft.front.en)} & taken]
 
 
 @dataclass(frozen=True)
@@ -88,10 +104,15 @@ class LabSession:
                               prediction=prediction.to_json() if prediction else None)
 
     def offered_cards(self, record: RecordedRun) -> list[CardDraft]:
-        """Cards from a successful run's numbers, none once some were accepted from it."""
+        """Cards from a successful run's numbers, none once some were accepted from it, and
+        none that repeats a card already accepted from another run of the lab."""
         if record.run.status != "ok" or self.accepted_cards(record.id):
             return []
-        return result_cards(record.run.lab, record.run.rows, record.run.reading)
+        with reading(self._study.engine) as session:
+            accepted = [card.front for _, card in accepted_result_cards(session)
+                        if card.lab == record.run.lab]
+        return new_drafts(result_cards(record.run.lab, record.run.rows, record.run.reading),
+                          accepted)
 
     def accepted_cards(self, run_id: int) -> list[str]:
         with reading(self._study.engine) as session:

@@ -1,12 +1,15 @@
-"""A recorded quantize run with fixed numbers, for the lab screens' tests and snapshots.
+"""A recorded quantize run with fixed numbers, and the tables of a real default run of every
+lab (`fixtures/lab_tables.json`, six rows each), for the lab screens' tests and snapshots.
 
 No tests here; the lab TUI test modules import from it.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tui_support import START, FakeClock, opened_service
@@ -21,6 +24,7 @@ from studyapp.store import lab_runs
 ENV = {"cpu_model": "Test CPU @ 2.5GHz", "isa": {"avx2": True, "avx512f": True,
                                                   "avx512_vnni": True, "amx": False},
        "cores": 2, "threads": 2, "torch": "2.13.0+cpu", "onnxruntime": "1.32.0", "gpu": None}
+REAL_TABLES = Path(__file__).parent / "fixtures" / "lab_tables.json"
 ROWS = [
     {"model": "mlp", "variant": variant, "runtime": "torch", "precision": precision,
      "batch_size": batch, "latency_ms_median": median, "speedup": speedup,
@@ -73,4 +77,22 @@ def record_quantize_run(root: Path, choice: int = 1, minutes_later: int = 0,
                                     prediction=Prediction.of(question, choice).to_json())
         lab_runs.finish_run(service.engine, run_id, "ok", clock.now + timedelta(seconds=21),
                             results=run.results(), environment={**ENV, "cpu_model": cpu})
+        return run_id
+
+
+def real_runs() -> dict[str, dict[str, Any]]:
+    """Each lab's recorded run: params, env, duration and tables, by lab id."""
+    runs = json.loads(REAL_TABLES.read_text(encoding="utf-8"))
+    return {run["lab"]: run for run in runs}
+
+
+def record_real_run(root: Path, lab: str) -> int:
+    """Store the lab's recorded run (its tables, no rows: no verdict, no cards); its id."""
+    run = real_runs()[lab]
+    clock = FakeClock()
+    with opened_service(root, clock) as service:
+        run_id = lab_runs.start_run(service.engine, lab, run["params"], clock.now)
+        lab_runs.finish_run(service.engine, run_id, "ok",
+                            clock.now + timedelta(seconds=run["duration_s"]),
+                            results={"tables": run["tables"]}, environment=run["env"])
         return run_id

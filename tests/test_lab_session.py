@@ -8,7 +8,9 @@ import pytest
 from lab_records import on_test_machine, record_quantize_run
 from tui_support import FakeClock, opened_service
 
-from studyapp.lab_session import LabSession, outcome
+from studyapp.deck.model import Text
+from studyapp.lab_session import LabSession, new_drafts, outcome
+from studyapp.labs.lesson import CardDraft
 
 
 def test_the_last_run_is_the_newest_made_here_and_history_keeps_the_others(
@@ -41,3 +43,23 @@ def test_cards_are_offered_once_and_accepted_ones_join_the_queue(tmp_path: Path)
         assert labs.offered_cards(record) == []
         assert service.queue()[0].card.front == offered[0].front
         assert service.card(ids[0]).lab == "quantize"
+
+
+def test_a_later_run_does_not_offer_again_a_card_accepted_from_an_earlier_one(
+    tmp_path: Path
+) -> None:
+    first = record_quantize_run(tmp_path)
+    second = record_quantize_run(tmp_path, minutes_later=30)
+    with opened_service(tmp_path, FakeClock()) as service:
+        labs = LabSession(service)
+        offered = labs.offered_cards(labs.get(first))
+        labs.accept_cards(labs.get(first), offered[:1])
+        assert labs.offered_cards(labs.get(second)) == offered[1:]
+
+
+def test_near_duplicates_differ_only_in_numbers_case_and_spacing() -> None:
+    accepted = [Text("INT8 е ×3.1 по-бърз при пакет 1", "int8 is ×3.1 faster at batch 1")]
+    again = CardDraft(Text("int8 е ×2.9 по-бърз при  пакет 64", "Int8 is ×2.9 faster at batch 64"),
+                      Text("", ""))
+    other = CardDraft(Text("Колко по-малък е int8?", "How much smaller is int8?"), Text("", ""))
+    assert new_drafts([again, other], accepted) == [other]

@@ -87,18 +87,17 @@ async def test_a_lab_from_a_study_step_predicts_runs_and_its_cards_are_reviewed(
         await pilot.press("3")  # "10–100×" slower for the first call
         assert isinstance(app.screen, LabRunScreen)
         await finished(pilot)
+        result = app.screen
+        assert isinstance(result, LabResultScreen)
+        await pilot.press("k")
 
         if not isinstance(app.screen, ResultCardsDialog):  # a machine too busy to measure
-            result = app.screen
-            assert isinstance(result, LabResultScreen)
             assert not measured_cleanly(result.record.run.rows)
             assert not result.query("#lab-result-verdict")
             assert any(text.en.startswith("Could not measure cleanly")
                        for text in result.record.run.reading)
             return
         assert len(app.screen.query_one(SelectionList).selected) == 2
-        result = app.screen_stack[-2]
-        assert isinstance(result, LabResultScreen)
         assert result.record.run.status == "ok"
         assert "Your prediction: 10–100×" in _outcome(result)
         verdict = str(result.query_one("#lab-result-verdict").render())
@@ -227,13 +226,17 @@ async def test_history_lists_runs_and_compares_two_side_by_side(tmp_path: Path) 
         assert app.screen is history
         await pilot.press("space", "down", "space", "c")
         assert isinstance(app.screen, LabCompareScreen)
-        console = Console(width=100, file=io.StringIO())
+        console = Console(width=78, file=io.StringIO())
         console.print(app.screen.comparison())
-        shown = console.file.getvalue()
-        assert "#1" in shown and "#2" in shown
-        threads = next(line for line in shown.splitlines() if line.startswith("threads"))
+        lines = console.file.getvalue().splitlines()
+        assert lines[0].split() == ["#1", "#2", "#2/#1"]
+        threads = next(line for line in lines if line.startswith("threads"))
         assert threads.split()[1:] == ["2", "1"]
-        assert "torch int8-dyn · 1: median, ms" in shown
+        assert not any(line.startswith(("cpu_model", "CPU", "size")) for line in lines)
+        assert "CPU, cores, " in text(app, "#lab-compare-same")  # the same machine
+        at_one = [line.strip() for line in lines].index("torch int8-dyn · 1")
+        assert lines[at_one + 1].split() == ["median,", "ms", "0.02", "0.02", "×1"]
+        assert not any(line.split()[-2:] == ["—", "—"] for line in lines)
         await pilot.press("escape", "enter")  # open the highlighted (older) run
         assert isinstance(app.screen, LabResultScreen) and app.screen.record.id == first
         assert text(app, "#lab-result-verdict").startswith("Far off:")  # "about the same"
@@ -316,3 +319,39 @@ back = { bg = "Графът с динамична ос.", en = "The graph with a
         assert "ONNX Runtime" in text(app, "#choice-prompt")
         await pilot.press("escape")
         assert app.screen is study and app.lab_run is None
+
+
+@drive
+async def test_a_finished_run_offers_its_cards_in_a_notice_not_a_dialog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id = record_quantize_run(tmp_path)
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    notices: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **_: notices.append(message))
+    async with running(app) as pilot:
+        record = app.lab_session().get(run_id)
+        await app.push_screen(LabResultScreen(record, fresh=True))
+        await pilot.pause()
+        assert isinstance(app.screen, LabResultScreen)
+        assert notices == ["Cards from your numbers: 2 · k: choose them"]
+        await pilot.press("k")
+        assert isinstance(app.screen, ResultCardsDialog)
+
+
+@drive
+async def test_the_labs_screen_runs_a_lab_at_the_quick_size_or_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    sizes: list[str] = []
+
+    def start_lab(lab_id: str, *, size: str, **_: object) -> bool:
+        sizes.append(size)
+        return False
+
+    monkeypatch.setattr(app, "start_lab", start_lab)
+    async with running(app) as pilot:
+        await screen_after(pilot, LabsScreen, "l")
+        await pilot.press("R", "1", "r", "1")  # each run is predicted first
+        assert sizes == ["quick", "default"]

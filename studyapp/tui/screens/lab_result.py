@@ -7,9 +7,8 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Static
 
 from studyapp.deck.model import Text
 from studyapp.lab_session import outcome
@@ -19,13 +18,13 @@ from studyapp.labservice import RecordedRun
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar
+from studyapp.tui.widgets.lab_table import LabPage, LabTable, common_line
 from studyapp.tui.widgets.lab_views import (
     SeriesPlot,
     env_line,
     fmt_params,
     fmt_started,
     lab_title,
-    rich_table,
     series_groups,
 )
 from studyapp.tui.widgets.plain import Plain
@@ -37,12 +36,14 @@ class LabResultScreen(AppScreen):
         Binding("k", "cards", "labs_ui.bind.cards", id="lab_result.cards"),
         Binding("h", "history", "labs_ui.bind.history", id="lab_result.history"),
         Binding("r", "run_again", "labs_ui.bind.run_again", id="lab_result.run_again"),
+        Binding("R", "run_again('quick')", "labs_ui.bind.run_quick",
+                id="lab_result.run_quick"),
     ]
 
     def __init__(self, record: RecordedRun, *, fresh: bool = False) -> None:
         super().__init__()
         self.record = record
-        self.fresh = fresh  # just run: offer its cards at once
+        self.fresh = fresh  # just run: say that it has cards to offer
         self.offered: list[CardDraft] = []
 
     def compose(self) -> ComposeResult:
@@ -50,7 +51,7 @@ class LabResultScreen(AppScreen):
         started = fmt_started(record.started_at, self.study_app.clock)
         yield Plain(self.t("labs_ui.result_title", lab=lab_title(record.run.lab, lang),
                            id=record.id, started=started), classes="screen-title")
-        with VerticalScroll(id="lab-result-body"):
+        with LabPage(id="lab-result-body"):
             yield from self._summary()
             yield from self._outcome()
             yield Plain("", id="lab-result-cards", classes="hint")
@@ -95,7 +96,10 @@ class LabResultScreen(AppScreen):
     def _tables(self) -> Iterator[Widget]:
         for table in self.record.run.tables.values():
             yield Plain(table.title.get(self.lang), classes="item-title")
-            yield Static(rich_table(table, self.lang), classes="lab-table")
+            common = common_line(table, self.lang)
+            if common:
+                yield Plain(common, classes="hint lab-common")
+            yield LabTable(table, self.lang, classes="lab-table")
 
     def _texts(self, title: str, texts: list[Text]) -> Iterator[Widget]:
         if texts:
@@ -108,7 +112,7 @@ class LabResultScreen(AppScreen):
             self.offered = self.study_app.lab_session().offered_cards(self.record)
         self._show_cards_hint()
         if self.fresh and self.offered:
-            self.call_after_refresh(self.action_cards)
+            self.notify(self.t("labs_ui.cards_ready", n=len(self.offered)))
 
     async def language_changed(self) -> None:
         await super().language_changed()
@@ -141,5 +145,5 @@ class LabResultScreen(AppScreen):
 
         self.app.push_screen(LabHistoryScreen(self.record.run.lab))
 
-    def action_run_again(self) -> None:
-        self.study_app.launch_lab(self.record.run.lab, self.record.card_id)
+    def action_run_again(self, size: str | None = None) -> None:
+        self.study_app.launch_lab(self.record.run.lab, self.record.card_id, size)

@@ -28,6 +28,7 @@ class LabsScreen(AppScreen):
     AUTO_FOCUS = "#labs-list"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run", "labs_ui.bind.run", id="labs.run"),
+        Binding("R", "run('quick')", "labs_ui.bind.run_quick", id="labs.run_quick"),
         Binding("o", "open_last", "labs_ui.bind.open_last", id="labs.open_last"),
         Binding("h", "history", "labs_ui.bind.history", id="labs.history"),
         Binding("v", "view_run", "labs_ui.bind.view_run", id="labs.view_run"),
@@ -120,10 +121,10 @@ class LabsScreen(AppScreen):
         event.stop()
         self.action_run()
 
-    def action_run(self) -> None:
+    def action_run(self, size: str | None = None) -> None:
         lab = self._selected()
         if lab is not None and lab.entry.available:
-            self.study_app.launch_lab(lab.entry.id)
+            self.study_app.launch_lab(lab.entry.id, size=size)
 
     def action_open_last(self) -> None:
         from studyapp.tui.screens.lab_result import LabResultScreen

@@ -11,7 +11,6 @@ from datetime import datetime
 from math import ceil, floor, log10
 from typing import Any
 
-from rich.table import Table as RichTable
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
@@ -19,7 +18,7 @@ from studyapp.clock import Clock
 from studyapp.controls import visible
 from studyapp.i18n import tr
 from studyapp.labs.catalog import LAB_IDS, lab_info
-from studyapp.labs.events import Scalar, Series, Table
+from studyapp.labs.events import Scalar, Series
 
 PLOT_MARKER = "braille"
 MAX_TICKS = 8
@@ -50,26 +49,6 @@ def fmt_started(at: datetime, clock: Clock) -> str:
 
 def fmt_params(params: Mapping[str, Any]) -> str:
     return " ".join(f"{key}={value}" for key, value in params.items() if key != "seed")
-
-
-def rich_table(table: Table, lang: str) -> RichTable:
-    """The lab's table with its columns' labels and units; rows keep the lab's language."""
-    shown = RichTable(expand=False, pad_edge=False, show_edge=False, box=None,
-                      header_style="bold")
-    for column in table.columns:
-        label = visible(column.label.get(lang))
-        shown.add_column(f"{label}, {visible(column.unit)}" if column.unit else label,
-                         justify="left" if column.key == "variant" else "right",
-                         no_wrap=True)
-    for row in table.rows:
-        cells = []
-        for column in table.columns:
-            value = row.get(column.key)
-            if column.key == "variant" and lang == "bg" and row.get("variant_bg"):
-                value = row["variant_bg"]
-            cells.append(visible(fmt_number(value, lang)))
-        shown.add_row(*cells)
-    return shown
 
 
 def env_line(env: Mapping[str, Any], lang: str) -> str:

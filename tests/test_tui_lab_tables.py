@@ -1,0 +1,77 @@
+"""A lab's tables fit the screen: no line wider than it, the row names fixed, the rest scrolls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lab_records import real_runs, record_real_run
+from tui_support import FakeClock, build_app, drive, running
+
+from studyapp.labs.catalog import LAB_IDS
+from studyapp.tui.app import StudyApp
+from studyapp.tui.screens.lab_result import LabResultScreen
+from studyapp.tui.widgets.lab_table import LabPage, LabTable
+
+
+async def result_of(app: StudyApp, run_id: int) -> LabResultScreen:
+    screen = LabResultScreen(app.lab_session().get(run_id))
+    await app.push_screen(screen)
+    return screen
+
+
+def test_every_lab_has_a_recorded_run() -> None:
+    assert set(real_runs()) == LAB_IDS
+
+
+@pytest.mark.parametrize("lang", ["bg", "en"])
+@pytest.mark.parametrize("lab", sorted(LAB_IDS))
+@drive
+async def test_no_table_line_is_wider_than_the_screen(tmp_path: Path, lab: str,
+                                                       lang: str) -> None:
+    run_id = record_real_run(tmp_path, lab)
+    app = build_app(tmp_path, FakeClock(), lang)  # type: ignore[arg-type]
+    async with running(app) as pilot:
+        screen = await result_of(app, run_id)
+        await pilot.pause()
+        page = screen.query_one(LabPage)
+        assert page.virtual_size.width <= page.size.width  # the page does not scroll sideways
+        tables = list(screen.query(LabTable))
+        assert len(tables) == len(real_runs()[lab]["tables"])
+        for table in tables:
+            assert table.region.right <= app.size.width
+            assert table.fixed_columns == 1  # the row names stay when the columns scroll
+
+
+@drive
+async def test_left_and_right_scroll_the_columns_and_keep_the_row_names(tmp_path: Path) -> None:
+    run_id = record_real_run(tmp_path, "quantize")
+    app = build_app(tmp_path, FakeClock(), "bg")
+    async with running(app) as pilot:
+        screen = await result_of(app, run_id)
+        await pilot.pause()
+        table = screen.query(LabTable).first()
+        assert table.virtual_size.width > table.size.width  # 20 columns: more than fit
+        first_line = table.render_line(table.header_height).text
+        await pilot.press("right", "right")
+        assert table.scroll_x > 0
+        moved = table.render_line(table.header_height).text
+        assert moved != first_line
+        name = first_line.split()[0]
+        assert moved.split()[0] == name
+
+
+@drive
+async def test_columns_that_are_the_same_in_every_row_are_said_once(tmp_path: Path) -> None:
+    run_id = record_real_run(tmp_path, "quantize")
+    app = build_app(tmp_path, FakeClock(), "en")
+    async with running(app) as pilot:
+        screen = await result_of(app, run_id)
+        await pilot.pause()
+        common = str(screen.query(".hint").filter(".lab-common").first().render())
+        assert "threads: 2" in common and "device: cpu" in common
+        table = screen.query(LabTable).first()
+        labels = [column.label.plain for column in table.columns.values()]
+        assert not any(label.startswith("threads") for label in labels)
+        assert labels[0].startswith("variant")
+        assert "median\nms" in labels
