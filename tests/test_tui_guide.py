@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
-from tui_support import FakeClock, build_app, drive, running, screen_after
+import pytest
+from lab_records import on_test_machine, record_quantize_run
+from rich.text import Text as RichText
+from tui_support import (
+    FIRST_DAY,
+    FakeClock,
+    build_app,
+    drive,
+    opened_service,
+    running,
+    screen_after,
+    started,
+)
 
+from studyapp.deck.model import Text
+from studyapp.labs.events import Progress
+from studyapp.tui.app import StudyApp
+from studyapp.tui.labrun import ActiveRun, LabFinished, LabProgress
+from studyapp.tui.screens.dashboard import DashboardScreen
 from studyapp.tui.screens.review import ReviewScreen
 from studyapp.tui.screens.study import StudyScreen
+from studyapp.tui.widgets.footer import KeyBar, named_keys
 
 
 @drive
@@ -21,3 +40,91 @@ async def test_next_on_the_last_study_page_leads_to_review(tmp_path: Path) -> No
         await pilot.press("escape")
         await pilot.pause()
         assert StudyScreen not in {type(screen) for screen in app.screen_stack}
+
+
+def shown(app: StudyApp, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+@drive
+async def test_the_dashboard_names_the_next_step_of_the_day(tmp_path: Path) -> None:
+    clock = FakeClock()
+    app = build_app(tmp_path, clock, lang="en")
+    async with running(app) as pilot:
+        assert shown(app, "#dash-next") == "Start the module: press s"
+        await screen_after(pilot, StudyScreen, "s")
+        await screen_after(pilot, DashboardScreen, "escape")
+        await started(pilot)
+        waiting = len(FIRST_DAY)
+        assert shown(app, "#dash-next") == f"Cards to review: {waiting} — press r"
+        review = await screen_after(pilot, ReviewScreen, "r")
+        while review.item is not None:
+            await pilot.press("space", "5")
+        await screen_after(pilot, DashboardScreen, "escape")
+        await started(pilot)
+        tomorrow = app.screen.data.forecast[1][1]
+        assert tomorrow > 0
+        assert shown(app, "#dash-next") == f"Done for today. Tomorrow: {tomorrow} due"
+
+
+@drive
+async def test_a_tall_dashboard_lists_todays_plan_prompts_and_the_last_lab(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_test_machine(monkeypatch)
+    clock = FakeClock()
+    with opened_service(tmp_path, clock) as service:
+        service.mark_studied()
+    clock.advance(days=1)  # the one-day plan prompt opens
+    record_quantize_run(tmp_path)
+    app = build_app(tmp_path, clock, lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        assert app.screen.query_one("#dash-more").display
+        assert "Explain latency." in shown(app, "#dash-plans")
+        assert shown(app, "#dash-last-lab").startswith("quantize: Last: ")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.screen.query_one("#dash-more").region.height == 0
+
+
+@drive
+async def test_the_dashboard_follows_a_lab_running_in_the_background(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with running(app) as pilot:
+        assert not app.screen.query_one("#dash-lab").display
+        app.lab_run = ActiveRun("probe", cast(Any, None))
+        app.post_message(LabProgress(Progress(1, 4, Text("стъпка", "warming up"))))
+        await pilot.pause()
+        assert shown(app, "#dash-lab").startswith("▶ probe: 25% · warming up")
+        app.lab_run = None
+        app.post_message(LabFinished(None))
+        await pilot.pause()
+        assert not app.screen.query_one("#dash-lab").display
+
+
+@drive
+async def test_a_small_terminal_keeps_quit_and_help_named_and_the_dashboard_whole(
+    tmp_path: Path
+) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="bg")
+    async with app.run_test(size=(60, 20)) as pilot:
+        await started(pilot)
+        bar = app.screen.query_one(KeyBar).render()
+        assert isinstance(bar, RichText)
+        assert bar.cell_len <= 60
+        assert "q изход" in bar.plain and "? помощ" in bar.plain
+        assert " r преговор " in bar.plain  # the first keys keep their names while they fit
+        bottom = app.screen.query_one(KeyBar).region.y
+        for panel in ("#dash-today", "#dash-forecast"):
+            region = app.screen.query_one(panel).region
+            assert region.height > 0 and region.bottom <= bottom, panel
+
+
+def test_a_narrow_key_bar_drops_descriptions_of_other_keys_first() -> None:
+    entries = [("r", "review", "open"), ("s", "study", "open"), ("q", "quit", "quit"),
+               ("?", "help", "help")]
+    assert named_keys(entries, 80) == [True, True, True, True]
+    assert named_keys(entries, 30) == [True, False, True, True]
+    assert named_keys(entries, 22) == [False, False, True, True]
+    assert named_keys(entries, 5) == [False, False, False, False]
