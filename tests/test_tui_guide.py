@@ -128,3 +128,41 @@ def test_a_narrow_key_bar_drops_descriptions_of_other_keys_first() -> None:
     assert named_keys(entries, 30) == [True, False, True, True]
     assert named_keys(entries, 22) == [False, False, True, True]
     assert named_keys(entries, 5) == [False, False, False, False]
+
+
+@drive
+async def test_review_shows_progress_marks_labs_and_ends_with_what_is_next(
+    tmp_path: Path
+) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with running(app) as pilot:
+        review = await screen_after(pilot, ReviewScreen, "r")
+        total = review.session.remaining()
+        assert f"╌╌╌╌╌╌╌╌╌╌ 0/{total}" in shown(app, "#review-status")
+        labs = 0
+        while review.item is not None:
+            status = shown(app, "#review-status")
+            assert f" {review.session.answered()}/{total} " in status
+            lab = review.item.card.lab
+            assert (f"lab {lab}: l" in status) == (lab is not None)
+            labs += lab is not None
+            await pilot.press("space", "5")
+        assert labs > 0
+        await started(pilot)
+        assert shown(app, "#summary-title") == "Session finished"
+        assert shown(app, "#summary-next").startswith("Done for today. Tomorrow: ")
+
+
+@drive
+async def test_a_review_with_nothing_due_is_titled_so(tmp_path: Path) -> None:
+    clock = FakeClock()
+    with opened_service(tmp_path, clock) as service:
+        session = service.start_review()
+        while session.current() is not None:
+            session.grade(5)
+    app = build_app(tmp_path, clock, lang="en")
+    async with running(app) as pilot:
+        await screen_after(pilot, ReviewScreen, "r")
+        await started(pilot)
+        assert shown(app, "#summary-title") == "Nothing was due"
+        assert shown(app, "#summary-next").startswith("Done for today. Tomorrow: ")

@@ -13,14 +13,14 @@ from textual.containers import Horizontal, Vertical
 
 from studyapp.tui.lab_lines import last_run_line, running_line
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.texts import days_word, fmt_date, t, weekday_short
+from studyapp.tui.texts import days_word, fmt_date, next_step_text, t, weekday_short
 from studyapp.tui.widgets.charts import BarChart, TextChart, heat_legend, heatmap_lines
 from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain
 
 if TYPE_CHECKING:
     from studyapp.labservice import RecordedRun
-    from studyapp.study_types import Dashboard, NextStep
+    from studyapp.study_types import Dashboard
 
 
 def forecast_caption(lang: str, forecast: list[tuple[date, int]]) -> str:
@@ -42,11 +42,6 @@ def chart_data(
         tuple(count for _, count in series),
         tuple(day.strftime(t(lang, "date.short_format")) for day in labels),
     )
-
-
-def next_step_text(lang: str, step: NextStep) -> str:
-    """The next step as a line that names its key: "Review 12 cards: r"."""
-    return t(lang, f"dash.step.{step.kind}", n=step.count, date=fmt_date(lang, step.day))
 
 
 class DashboardScreen(AppScreen):
