@@ -8,6 +8,8 @@ from typing import Any, cast
 import pytest
 from lab_records import on_test_machine, record_quantize_run
 from rich.text import Text as RichText
+from textual.command import CommandList, CommandPalette
+from textual.widgets import Select
 from tui_support import (
     FIRST_DAY,
     FakeClock,
@@ -20,11 +22,15 @@ from tui_support import (
 )
 
 from studyapp.deck.model import Text
+from studyapp.i18n import tr
 from studyapp.labs.events import Progress
+from studyapp.store.errors import StoreError
 from studyapp.tui.app import StudyApp
 from studyapp.tui.labrun import ActiveRun, LabFinished, LabProgress
 from studyapp.tui.screens.dashboard import DashboardScreen
+from studyapp.tui.screens.error import ErrorDialog
 from studyapp.tui.screens.review import ReviewScreen
+from studyapp.tui.screens.settings import SettingsScreen
 from studyapp.tui.screens.study import StudyScreen
 from studyapp.tui.widgets.footer import KeyBar, named_keys
 
@@ -166,3 +172,43 @@ async def test_a_review_with_nothing_due_is_titled_so(tmp_path: Path) -> None:
         await started(pilot)
         assert shown(app, "#summary-title") == "Nothing was due"
         assert shown(app, "#summary-next").startswith("Done for today. Tomorrow: ")
+
+
+@drive
+async def test_textual_s_own_texts_speak_bulgarian(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="bg")
+    notices: list[tuple[str, str]] = []
+    async with running(app) as pilot:
+        app.notify = lambda message, *, title="", **_: notices.append((title, message))
+        await pilot.press("ctrl+c")
+        assert notices == [("Искаш ли да излезеш?", "Натисни q, за да излезеш от приложението.")]
+
+        await screen_after(pilot, SettingsScreen, "o")
+        app.screen.query_one(Select).focus()
+        await pilot.press("enter")  # the language list opens
+        await pilot.pause()
+        assert ("esc", "затвори списъка", True) in app.screen.query_one(KeyBar).entries()
+        await pilot.press("escape", "escape")
+
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        await pilot.press(*"zzqx")
+        for _ in range(50):
+            await pilot.pause(0.02)
+        options = palette.query_one(CommandList)
+        shown_options = [str(options.get_option_at_index(index).prompt)
+                         for index in range(options.option_count)]
+        assert shown_options == ["Няма такава команда."]
+
+
+@drive
+async def test_errors_in_the_app_are_shown_in_the_learner_s_language(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="bg")
+    async with running(app) as pilot:
+        with app.reporting_errors():
+            raise StoreError("nothing_to_undo")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert shown(app, "#error-message") == tr("bg", "store.nothing_to_undo")

@@ -51,8 +51,15 @@ class StudyCommands(Provider):
             yield DiscoveryHit(name, command)
 
     async def search(self, query: str) -> Hits:
+        """The commands that match; when none does, a line that says so in our language
+        (it stands in for Textual's English one and does nothing)."""
         matcher = self.matcher(query)
+        found = False
         for name, command in self._commands():
             score = matcher.match(name)
             if score > 0:
+                found = True
                 yield Hit(score, matcher.highlight(name), command, text=name)
+        if not found:
+            app = cast("StudyApp", self.app)
+            yield Hit(0, app.t("palette.no_matches"), lambda: None)

@@ -70,6 +70,7 @@ FRAMEWORK_ACTIONS: dict[str, str] = {
     "page_down": "bind.page_down",
     "page_left": "bind.page_left",
     "page_right": "bind.page_right",
+    "dismiss": "bind.dismiss_menu",  # a select's open list
 }
 
 
