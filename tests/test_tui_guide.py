@@ -9,6 +9,7 @@ import pytest
 from lab_records import on_test_machine, record_quantize_run
 from rich.text import Text as RichText
 from textual.command import CommandList, CommandPalette
+from textual.pilot import Pilot
 from textual.widgets import Select
 from tui_support import (
     FIRST_DAY,
@@ -29,6 +30,7 @@ from studyapp.tui.app import StudyApp
 from studyapp.tui.labrun import ActiveRun, LabFinished, LabProgress
 from studyapp.tui.screens.dashboard import DashboardScreen
 from studyapp.tui.screens.error import ErrorDialog
+from studyapp.tui.screens.lab_history import LabHistoryScreen
 from studyapp.tui.screens.review import ReviewScreen
 from studyapp.tui.screens.settings import SettingsScreen
 from studyapp.tui.screens.study import StudyScreen
@@ -212,3 +214,32 @@ async def test_errors_in_the_app_are_shown_in_the_learner_s_language(tmp_path: P
         await pilot.pause()
         assert isinstance(app.screen, ErrorDialog)
         assert shown(app, "#error-message") == tr("bg", "store.nothing_to_undo")
+
+
+async def palette_run(pilot: Pilot[Any], query: str) -> None:
+    """Open the palette, type `query` and run the first command found."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*query)
+    for _ in range(50):
+        await pilot.pause(0.02)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+@drive
+async def test_the_palette_runs_named_labs_opens_past_runs_and_switches_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    launched: list[tuple[str, str | None]] = []
+    monkeypatch.setattr(app, "launch_lab",
+                        lambda lab_id, card_id=None, size=None: launched.append((lab_id, size)))
+    async with running(app) as pilot:
+        await palette_run(pilot, "Run the quantize lab, quick")
+        assert launched == [("quantize", "quick")]
+        await palette_run(pilot, "Past runs of latency")
+        assert isinstance(app.screen, LabHistoryScreen)
+        await pilot.press("escape")
+        await palette_run(pilot, "Language: Бълг")
+        assert app.language == "bg"

@@ -64,8 +64,10 @@ class LabRunHost:
     lab_run: ActiveRun | None = None
     lab_size = "default"  # "quick" in tests
 
-    def launch_lab(self, lab_id: str, card_id: str | None = None) -> None:
-        """Predict first (where the lab asks), then start the lab and show its progress."""
+    def launch_lab(self, lab_id: str, card_id: str | None = None, size: str | None = None
+                   ) -> None:
+        """Predict first (where the lab asks), then start the lab (`size`, else the app's)
+        and show its progress."""
         from studyapp.labs.predictions import question_for
         from studyapp.tui.screens.lab_run import LabRunScreen
         from studyapp.tui.screens.prediction import PredictionDialog
@@ -80,7 +82,7 @@ class LabRunHost:
 
         def start(prediction: Prediction | None) -> None:
             if self.start_lab(lab_id, prediction=prediction, card_id=card_id,
-                              size=self.lab_size):
+                              size=size or self.lab_size):
                 app.push_screen(LabRunScreen())
 
         question = question_for(lab_id)
