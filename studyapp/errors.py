@@ -9,6 +9,11 @@ class StudyappError(Exception):
 
     exit_code = 1
 
+    def text(self, lang: str) -> str:
+        """The message in `lang`; errors whose texts are translated override this."""
+        del lang
+        return str(self)
+
 
 class UsageError(StudyappError):
     """The command was asked for something it does not accept (exit status 2, like argparse)."""

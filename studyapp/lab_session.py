@@ -93,6 +93,10 @@ class LabSession:
     def get(self, run_id: int) -> RecordedRun:
         return self._labs.get(run_id)
 
+    def latest(self) -> RecordedRun | None:
+        """The newest recorded run of any lab, if there is one."""
+        return next(iter(self._labs.history(limit=1)), None)
+
     def prepare(self, lab_id: str, size: str = "default") -> LabRunner:
         return self._labs.prepare(lab_id, {"size": size})
 

@@ -311,6 +311,7 @@ class StudyService:
             per_day = stats_db.reviews_per_day(session, first, today)
             streak = stats_db.streak(session, today, per_day, first)
             forecast = self._forecast(session, today, plans)
+            studied = session.get(ModuleProgressRow, self._module_id(None)) is not None
         return Dashboard(
             today=today,
             due_reviews=len(parts.scheduled),
@@ -320,6 +321,9 @@ class StudyService:
             streak=streak,
             forecast=forecast,
             heatmap=_every_day(per_day, first, today),
+            studied=studied,
+            plan_prompts=tuple(self.card(entry.card_id) for entry in parts.scheduled
+                               if entry.is_new),  # the plan prompts among them
         )
 
     def stats(self, days: int = 365) -> Stats:

@@ -7,7 +7,8 @@ Plain frozen dataclasses and one error; `StudyService` (`studyapp.session`) and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, tzinfo
+from datetime import date, timedelta, tzinfo
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from studyapp.deck import LANGS, Card, Lang
@@ -82,6 +83,16 @@ class SessionSummary:
 
 
 @dataclass(frozen=True)
+class NextStep:
+    """What the learner does next: start the module, review `count` cards today, or wait
+    for `count` cards due on `day` (tomorrow or later); "done" when nothing is ahead."""
+
+    kind: Literal["start", "review", "tomorrow", "later", "done"]
+    count: int = 0
+    day: date | None = None
+
+
+@dataclass(frozen=True)
 class Dashboard:
     today: date
     due_reviews: int
@@ -89,8 +100,23 @@ class Dashboard:
     new_available: int
     next_plan: date | None
     streak: int
-    forecast: list[tuple[date, int]]  # the next 30 days
+    forecast: list[tuple[date, int]]  # the next 30 days, today first
     heatmap: dict[date, int] = field(default_factory=dict)  # the last 84 days
+    studied: bool = False  # whether the module has been opened in Study
+    plan_prompts: tuple[Card, ...] = ()  # review-plan prompts open today
+
+    def next_step(self) -> NextStep:
+        if not self.studied:
+            return NextStep("start", self.new_available)
+        waiting = self.due_reviews + self.redrills + self.new_available
+        if waiting:
+            return NextStep("review", waiting)
+        tomorrow = self.today + timedelta(days=1)
+        day, count = next(((day, count) for day, count in self.forecast
+                           if day >= tomorrow and count), (None, 0))
+        if day is None:
+            return NextStep("done")
+        return NextStep("tomorrow" if day == tomorrow else "later", count, day)
 
 
 @dataclass(frozen=True)

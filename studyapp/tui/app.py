@@ -143,7 +143,7 @@ class StudyApp(LabRunHost, App[int]):
         try:
             yield
         except StudyappError as exc:
-            self.show_error(str(exc))
+            self.show_error(exc.text(self.language))
 
     def show_error(self, message: str, then: Callable[[], object] | None = None) -> None:
         from studyapp.tui.screens.error import ErrorDialog
@@ -178,7 +178,7 @@ class StudyApp(LabRunHost, App[int]):
     def _failure(self, worker: Worker[Any]) -> str:
         error = worker.error
         if isinstance(error, StudyappError):
-            return str(error)
+            return error.text(self.language)
         return t(self.language, "error.worker", name=worker.name, error=repr(error))
 
     def _open_finished(self, worker: Worker[Any]) -> None:
@@ -205,6 +205,14 @@ class StudyApp(LabRunHost, App[int]):
         from studyapp.tui.screens.help import HelpScreen
 
         self.push_screen(HelpScreen(self.screen))
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C does not quit: say which key does, in the learner's language."""
+        for active in self.active_bindings.values():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(self.t("quit.how", keys=self.get_key_display(active.binding)),
+                            title=self.t("quit.title"))
+                return
 
     def action_command_palette(self) -> None:
         """Textual's palette, with its prompt in the current language."""

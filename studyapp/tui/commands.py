@@ -2,7 +2,8 @@
 
 The palette offers the main screens, help and quit from anywhere, plus every
 key of the screen it was opened from (e.g. reveal, the grades and undo in a
-review), so an action is never only a key.
+review), so an action is never only a key; and what no key does: run a named
+lab at its default or quick size, open a lab's past runs, switch the language.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from studyapp.deck import LANGS
+from studyapp.labs.catalog import LABS
 from studyapp.tui.texts import binding_key
 
 if TYPE_CHECKING:
@@ -26,6 +29,12 @@ SCREEN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("bind.stats", "stats"),
     ("bind.settings", "settings"),
 )
+
+
+def open_history(app: StudyApp, lab_id: str) -> None:
+    from studyapp.tui.screens.lab_history import LabHistoryScreen
+
+    app.push_screen(LabHistoryScreen(lab_id))
 
 
 class StudyCommands(Provider):
@@ -44,15 +53,40 @@ class StudyCommands(Provider):
                     app.t(key), partial(app.run_action, binding.action, active.node)
                 )
         found.setdefault(app.t("bind.quit"), partial(app.run_action, "quit"))
+        if app.ready:
+            found.update(self._lab_commands(app))
+        for lang in LANGS:
+            if lang != app.language:
+                found[app.t("palette.language", name=app.t(f"settings.lang_{lang}"))] = partial(
+                    setattr, app, "language", lang)
         return list(found.items())
+
+    @staticmethod
+    def _lab_commands(app: StudyApp) -> dict[str, Callable[[], object]]:
+        found: dict[str, Callable[[], object]] = {}
+        for lab in LABS:
+            title = lab.title.get(app.language)
+            for size in ("default", "quick"):
+                found[app.t(f"palette.run_{size}", id=lab.id, title=title)] = partial(
+                    app.launch_lab, lab.id, size=size)
+            found[app.t("palette.history", id=lab.id, title=title)] = partial(
+                open_history, app, lab.id)
+        return found
 
     async def discover(self) -> Hits:
         for name, command in self._commands():
             yield DiscoveryHit(name, command)
 
     async def search(self, query: str) -> Hits:
+        """The commands that match; when none does, a line that says so in our language
+        (it stands in for Textual's English one and does nothing)."""
         matcher = self.matcher(query)
+        found = False
         for name, command in self._commands():
             score = matcher.match(name)
             if score > 0:
+                found = True
                 yield Hit(score, matcher.highlight(name), command, text=name)
+        if not found:
+            app = cast("StudyApp", self.app)
+            yield Hit(0, app.t("palette.no_matches"), lambda: None)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from studyapp.i18n import tr
+
+if TYPE_CHECKING:
+    from studyapp.study_types import NextStep
 
 GRADES: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
 
@@ -66,6 +70,7 @@ FRAMEWORK_ACTIONS: dict[str, str] = {
     "page_down": "bind.page_down",
     "page_left": "bind.page_left",
     "page_right": "bind.page_right",
+    "dismiss": "bind.dismiss_menu",  # a select's open list
 }
 
 
@@ -82,3 +87,8 @@ def binding_key(description: str, action: str) -> str | None:
 def binding_text(lang: str, description: str, action: str = "") -> str:
     key = binding_key(description, action)
     return t(lang, key) if key else description
+
+
+def next_step_text(lang: str, step: NextStep) -> str:
+    """The learner's next step as a line that names its key: "Cards to review: 12 — press r"."""
+    return t(lang, f"dash.step.{step.kind}", n=step.count, date=fmt_date(lang, step.day))

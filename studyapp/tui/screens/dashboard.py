@@ -1,4 +1,6 @@
-"""The start screen: what is due, what is new, the streak, the month ahead and the weeks behind."""
+"""The start screen: the next step, what is due and new, the streak, the month ahead and the
+weeks behind; a running lab's progress; on a tall terminal, today's plan prompts and the last
+lab run."""
 
 from __future__ import annotations
 
@@ -9,13 +11,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 
+from studyapp.tui.lab_lines import last_run_line, running_line
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.texts import days_word, fmt_date, t, weekday_short
+from studyapp.tui.texts import days_word, fmt_date, next_step_text, t, weekday_short
 from studyapp.tui.widgets.charts import BarChart, TextChart, heat_legend, heatmap_lines
 from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain
 
 if TYPE_CHECKING:
+    from studyapp.labservice import RecordedRun
     from studyapp.study_types import Dashboard
 
 
@@ -41,6 +45,11 @@ def chart_data(
 
 
 class DashboardScreen(AppScreen):
+    # narrow: the heatmap gives its room to today's panel; tall: the plan prompts and last run
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-small"), (70, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-short"), (24, "-medium"), (34, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "open('review')", "bind.review", id="dashboard.review"),
         Binding("s", "open('study')", "bind.study", id="dashboard.study"),
@@ -53,13 +62,16 @@ class DashboardScreen(AppScreen):
     def __init__(self) -> None:
         super().__init__()
         self.data: Dashboard | None = None
+        self.last_run: RecordedRun | None = None
 
     def compose(self) -> ComposeResult:
         yield Plain(self._title(), id="dash-title", classes="screen-title")
         with Horizontal(id="dash-top"):
             with Vertical(id="dash-today", classes="panel"):
                 yield Plain(self.t("dash.today_title"), classes="panel-title")
+                yield Plain("", id="dash-next", classes="next-step")
                 yield Plain(self._today_text(), id="dash-today-text")
+                yield Plain("", id="dash-lab")
             with Vertical(id="dash-heat", classes="panel"):
                 yield Plain(self.t("dash.heat_title"), classes="panel-title")
                 yield TextChart(id="dash-heatmap")
@@ -67,6 +79,11 @@ class DashboardScreen(AppScreen):
         with Vertical(id="dash-forecast", classes="panel"):
             yield Plain("", id="dash-forecast-title", classes="panel-title")
             yield BarChart(id="dash-forecast-chart")
+        with Vertical(id="dash-more", classes="panel"):
+            yield Plain(self.t("dash.plans_title"), classes="panel-title")
+            yield Plain("", id="dash-plans")
+            yield Plain(self.t("dash.last_lab_title"), classes="panel-title")
+            yield Plain("", id="dash-last-lab")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -84,11 +101,20 @@ class DashboardScreen(AppScreen):
 
     def reload(self) -> None:
         self.load("dashboard", self.service.dashboard)
+        self.load("last-run", self.study_app.lab_session().latest)
 
     def loaded(self, name: str, result: Any) -> None:
         if name == "dashboard":
             self.data = result
-            self.show()
+        elif name == "last-run":
+            self.last_run = result
+        self.show()
+
+    def lab_changed(self) -> None:
+        running = running_line(self.study_app)
+        line = self.query_one("#dash-lab", Plain)
+        line.display = running is not None
+        line.update(running or "")
 
     async def language_changed(self) -> None:
         await super().language_changed()
@@ -115,13 +141,30 @@ class DashboardScreen(AppScreen):
             self.t("dash.reviewed_today", n=data.heatmap.get(data.today, 0)),
         ))
 
+    def _plans_text(self, data: Dashboard) -> str:
+        if not data.plan_prompts:
+            return self.t("dash.no_plans")
+        return "\n".join(f"• {card.front.get(self.lang)}" for card in data.plan_prompts)
+
+    def _last_lab_text(self) -> str:
+        record = self.last_run
+        if record is None:
+            return self.t("dash.no_lab")
+        return f"{record.run.lab}: {last_run_line(self.study_app, record)}"
+
     def show(self) -> None:
         """Fill the widgets from `self.data` (on the app's thread)."""
         self.query_one("#dash-title", Plain).update(self._title())
         self.query_one("#dash-today-text", Plain).update(self._today_text())
+        self.lab_changed()
+        self.query_one("#dash-last-lab", Plain).update(self._last_lab_text())
         data = self.data
+        next_line = self.query_one("#dash-next", Plain)
+        next_line.display = data is not None
         if data is None:
             return
+        next_line.update(next_step_text(self.lang, data.next_step()))
+        self.query_one("#dash-plans", Plain).update(self._plans_text(data))
         self.query_one("#dash-heatmap", TextChart).lines = tuple(
             heatmap_lines(data.heatmap, data.today, lambda day: weekday_short(self.lang, day))
         )

@@ -15,11 +15,11 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from studyapp.controls import visible
-from studyapp.lab_session import LabOverview, outcome
+from studyapp.lab_session import LabOverview
+from studyapp.tui.lab_lines import last_run_line, running_line
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar
-from studyapp.tui.widgets.lab_views import fmt_started
 from studyapp.tui.widgets.plain import Plain
 
 
@@ -81,23 +81,14 @@ class LabsScreen(AppScreen):
             return self.t("labs_ui.unavailable")
         if lab.last is None:
             return self.t("labs_ui.never_run")
-        found = outcome(lab.last)
-        verdict = found.measured.text.get(self.lang) if found.measured else ""
-        started = fmt_started(lab.last.started_at, self.study_app.clock)
-        return self.t("labs_ui.last_run", started=started,
-                      status=self.t(f"labs_ui.status.{lab.last.run.status}"),
-                      measured=f" · {verdict}" if verdict else "")
+        return last_run_line(self.study_app, lab.last)
 
     def lab_changed(self) -> None:
-        active = self.study_app.lab_run
+        running = running_line(self.study_app)
         line = self.query_one("#labs-running", Plain)
-        line.display = active is not None
-        if active is not None:
-            progress = active.progress
-            share = progress.done / progress.total if progress and progress.total else 0.0
-            step = progress.message.get(self.lang) if progress else ""
-            line.update(self.t("labs_ui.running_line", lab=active.lab_id, share=share, step=step,
-                               seconds=active.elapsed()))
+        line.display = running is not None
+        if running is not None:
+            line.update(running)
         self.refresh_bindings()
 
     def _selected(self) -> LabOverview | None:

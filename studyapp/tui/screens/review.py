@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from time import monotonic
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,13 +13,21 @@ from textual.widgets import Input, Static
 from studyapp.card_text import review_back, review_front, review_notes
 from studyapp.deck import Card
 from studyapp.review_session import ReviewSession
-from studyapp.study_types import GradeResult, QueueItem, SessionSummary
+from studyapp.study_types import Dashboard, GradeResult, QueueItem, SessionSummary
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.texts import GRADES, fmt_date, grade_meaning, when
+from studyapp.tui.texts import GRADES, fmt_date, grade_meaning, next_step_text, when
 from studyapp.tui.widgets.answer_box import AnswerBox
 from studyapp.tui.widgets.code import code_view
 from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain
+
+PROGRESS_CELLS = 10
+
+
+def progress_bar(done: int, total: int) -> str:
+    """`done` of `total` as a bar of PROGRESS_CELLS cells and the two counts."""
+    filled = PROGRESS_CELLS * done // total if total else PROGRESS_CELLS
+    return f"{'━' * filled}{'╌' * (PROGRESS_CELLS - filled)} {done}/{total}"
 
 
 class ReviewScreen(AppScreen):
@@ -51,6 +59,7 @@ class ReviewScreen(AppScreen):
         self.answer = ""
         self.shown_at = monotonic()
         self.last: tuple[Card, GradeResult] | None = None
+        self.ahead: Dashboard | None = None  # what is next, read once the queue is empty
 
     def compose(self) -> ComposeResult:
         yield Plain("", id="review-status", classes="screen-title")
@@ -74,8 +83,9 @@ class ReviewScreen(AppScreen):
             for grade in GRADES:
                 yield Plain(f"{grade} {grade_meaning(self.lang, grade)}", classes="grade")
         with Vertical(id="review-summary", classes="panel"):
-            yield Plain(self.t("review.summary_title"), classes="panel-title")
+            yield Plain("", id="summary-title", classes="panel-title")
             yield Plain("", id="summary-text")
+            yield Plain("", id="summary-next", classes="next-step")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -114,7 +124,7 @@ class ReviewScreen(AppScreen):
         self.query_one("#review-status", Plain).update(self._status())
         self.query_one("#review-last", Plain).update(self._last_text())
         if item is None:
-            self.query_one("#summary-text", Plain).update(self._summary_text())
+            self._show_summary()
         else:
             card = item.card
             self.query_one("#card-front", Plain).update(review_front(card, self.lang))
@@ -144,12 +154,14 @@ class ReviewScreen(AppScreen):
         title = self.t("review.title")
         if self.item is None or self.session is None:
             return title
-        parts = [title, self.t("review.left", n=self.session.remaining()),
-                 self.t(f"kind.{self.item.card.kind}")]
+        done, left = self.session.answered(), self.session.remaining()
+        parts = [title, progress_bar(done, done + left), self.t(f"kind.{self.item.card.kind}")]
         if self.item.redrill:
             parts.append(self.t("review.redrill"))
         elif self.item.is_new:
             parts.append(self.t("review.new"))
+        if self.item.card.lab:
+            parts.append(self.t("review.has_lab", lab=self.item.card.lab))
         return " · ".join(parts)
 
     def _last_text(self) -> str:
@@ -161,10 +173,26 @@ class ReviewScreen(AppScreen):
         return self.t(key, grade=result.grade, when=when(self.lang, today, result.due),
                       date=fmt_date(self.lang, result.due))
 
-    def _summary_text(self) -> str:
+    def _show_summary(self) -> None:
+        """The session's sum, titled for what happened, and what comes next."""
         if self.session is None:
-            return ""
-        summary: SessionSummary = self.session.summary()
+            return
+        summary = self.session.summary()
+        nothing = summary.reviewed + summary.redrills == 0
+        self.query_one("#summary-title", Plain).update(
+            self.t("review.nothing_title" if nothing else "review.summary_title"))
+        self.query_one("#summary-text", Plain).update(self._summary_text(summary))
+        self.query_one("#summary-next", Plain).update(
+            next_step_text(self.lang, self.ahead.next_step()) if self.ahead else "")
+        if self.ahead is None:
+            self.load("ahead", self.service.dashboard)
+
+    def loaded(self, name: str, result: Any) -> None:
+        if name == "ahead" and self.item is None:
+            self.ahead = result
+            self._show_summary()
+
+    def _summary_text(self, summary: SessionSummary) -> str:
         next_due = fmt_date(self.lang, summary.next_due)
         if summary.reviewed == 0:
             return self.t("review.nothing_due", date=next_due)
@@ -229,6 +257,7 @@ class ReviewScreen(AppScreen):
         with self.study_app.reporting_errors():
             result = self.session.grade(grade, self.answer or None, elapsed_ms)
             self.last = (card, result)
+            self.ahead = None
             self.show_item(self.session.current())
 
     def action_undo(self) -> None:
@@ -237,6 +266,7 @@ class ReviewScreen(AppScreen):
         with self.study_app.reporting_errors():
             item = self.session.undo()
             self.last = None
+            self.ahead = None
             self.show_item(item)
 
     def action_lab(self) -> None:

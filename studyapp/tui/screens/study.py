@@ -201,6 +201,7 @@ class StudyScreen(AppScreen):
                      Plain("\n\n".join(mine), classes="item-body"), classes="recap-column"),
             id="recap-columns",
         )
+        yield Plain(self.t("study.to_review"), classes="hint")
 
     # -- prior-knowledge answers --------------------------------------------
 
@@ -226,11 +227,17 @@ class StudyScreen(AppScreen):
             return True if self._section_labs() else None
         if action == "move":
             target = self.index + int(str(parameters[0]))
-            return True if 0 <= target < len(self.sections) else None
+            # past the last page lies the review
+            return True if 0 <= target <= len(self.sections) else None
         return True
 
     async def action_move(self, step: int) -> None:
         target = self.index + step
+        if target == len(self.sections):
+            self.save_drafts()
+            self.dismiss()
+            self.study_app.open_screen("review")
+            return
         if not 0 <= target < len(self.sections):
             return
         self.save_drafts()

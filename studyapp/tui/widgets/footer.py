@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
@@ -17,6 +18,26 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from studyapp.tui.texts import binding_text
+
+# Keys whose names stay on a narrow bar longest: leaving a screen and asking for help.
+ESSENTIAL_ACTIONS = frozenset({"quit", "help", "back"})
+
+
+def named_keys(entries: list[tuple[str, str, str]], width: int) -> list[bool]:
+    """Which of the (key as shown, description, action) entries keep their description in
+    `width` cells: when the whole bar does not fit, the other keys lose theirs first, from
+    the right, then the essential ones; every key itself stays."""
+    named = [True] * len(entries)
+    sizes = [cell_len(f" {shown} {description} ") for shown, description, _ in entries]
+    total = sum(sizes)
+    order = sorted(range(len(entries)),
+                   key=lambda index: (entries[index][2] in ESSENTIAL_ACTIONS, -index))
+    for index in order:
+        if total <= width:
+            break
+        named[index] = False
+        total -= cell_len(entries[index][1]) + 1
+    return named
 
 
 class KeyBar(Widget):
@@ -53,13 +74,13 @@ class KeyBar(Widget):
     def entries(self) -> list[tuple[str, str, bool]]:
         """(key as shown, description, enabled) of each shown binding, one per action."""
         return [(shown, description, enabled)
-                for _, shown, description, enabled in self._shown_bindings()]
+                for _, shown, description, enabled, _ in self._shown_bindings()]
 
-    def _shown_bindings(self) -> list[tuple[str, str, str, bool]]:
-        """(key, key as shown, description, enabled) of each shown binding."""
+    def _shown_bindings(self) -> list[tuple[str, str, str, bool, str]]:
+        """(key, key as shown, description, enabled, action) of each shown binding."""
         lang = getattr(self.app, "language", "bg")
         seen: set[str] = set()
-        entries: list[tuple[str, str, str, bool]] = []
+        entries: list[tuple[str, str, str, bool, str]] = []
         for active in self.screen.active_bindings.values():
             binding = active.binding
             if not binding.show or binding.action in seen:
@@ -67,7 +88,7 @@ class KeyBar(Widget):
             seen.add(binding.action)
             entries.append((binding.key.split(",")[0], self.app.get_key_display(binding),
                             binding_text(lang, binding.description, binding.action),
-                            active.enabled))
+                            active.enabled, binding.action))
         return entries
 
     def render(self) -> RenderResult:
@@ -75,11 +96,15 @@ class KeyBar(Widget):
         disabled = self.get_component_rich_style("keybar--disabled", partial=True)
         line = Text(no_wrap=True, overflow="ellipsis")
         self._spans = []
-        for key, shown, description, enabled in self._shown_bindings():
+        bindings = self._shown_bindings()
+        named = named_keys([(shown, description, action)
+                            for _, shown, description, _, action in bindings], self.size.width)
+        for (key, shown, description, enabled, _), with_name in zip(bindings, named, strict=True):
             dim = Style() if enabled else disabled
             start = line.cell_len
             line.append(f" {shown} ", key_style + dim)
-            line.append(f"{description} ", dim)
+            if with_name:
+                line.append(f"{description} ", dim)
             self._spans.append((start, line.cell_len, key))
         return line
 

@@ -1,0 +1,33 @@
+"""One-line texts about labs, shared by the lab list and the dashboard."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from studyapp.lab_session import outcome
+from studyapp.tui.widgets.lab_views import fmt_started
+
+if TYPE_CHECKING:
+    from studyapp.labservice import RecordedRun
+    from studyapp.tui.app import StudyApp
+
+
+def running_line(app: StudyApp) -> str | None:
+    """The running lab's progress, step and time; None when no lab runs."""
+    active = app.lab_run
+    if active is None:
+        return None
+    progress = active.progress
+    share = progress.done / progress.total if progress and progress.total else 0.0
+    step = progress.message.get(app.language) if progress else ""
+    return app.t("labs_ui.running_line", lab=active.lab_id, share=share, step=step,
+                 seconds=active.elapsed())
+
+
+def last_run_line(app: StudyApp, record: RecordedRun) -> str:
+    """When a run started, how it ended and what it measured."""
+    found = outcome(record)
+    verdict = found.measured.text.get(app.language) if found.measured else ""
+    return app.t("labs_ui.last_run", started=fmt_started(record.started_at, app.clock),
+                 status=app.t(f"labs_ui.status.{record.run.status}"),
+                 measured=f" · {verdict}" if verdict else "")
