@@ -9,12 +9,7 @@ answer and are not part of what is graded.
 from __future__ import annotations
 
 from studyapp.deck.model import Card
-from studyapp.i18n import tr
-
-
-def as_sentence(text: str) -> str:
-    """`text` with its first letter in upper case (the rest untouched)."""
-    return text[:1].upper() + text[1:]
+from studyapp.i18n import as_sentence, tr
 
 
 def cue(card: Card, lang: str) -> str | None:

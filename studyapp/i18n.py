@@ -7,6 +7,7 @@ as `FILE.KEY` (e.g. `tr("en", "cli.due_header")`).
 
 from __future__ import annotations
 
+import string
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from studyapp.deck.model import LANGS, Text
 
 LOCALES = Path(__file__).resolve().parent / "locales"
+_PUNCTUATION = string.punctuation + "„“”«»—–…"
 
 
 @cache
@@ -50,3 +52,26 @@ def tr(lang: str, key: str, **values: object) -> str:
 def texts(key: str, **values: object) -> Text:
     """The string `key` in Bulgarian and English, for a text that is stored or sent on."""
     return Text(tr("bg", key, **values), tr("en", key, **values))
+
+
+def days(lang: str, count: int) -> str:
+    """'1 day' / '5 days' ('1 ден' / '5 дни'): a count of days with its plural form."""
+    return tr(lang, "units.day_one" if count == 1 else "units.day_many", n=count)
+
+
+def fmt_number(lang: str, value: float, digits: int = 0) -> str:
+    """`value` with `digits` decimals, written as `lang` writes numbers: "1,234.5" in
+    English, "1 234,5" in Bulgarian (a space groups thousands, a comma is decimal)."""
+    shown = f"{value:,.{digits}f}"
+    if lang == "en":
+        return shown
+    return shown.replace(",", " ").replace(".", ",")
+
+
+def as_sentence(text: str) -> str:
+    """`text` starting with a capital letter, unless its first word is a technical token
+    that keeps its case ("fp16", "int8", "torch.compile", "ONNX"): the rest is untouched."""
+    word = text.split(maxsplit=1)[0].strip(_PUNCTUATION) if text.strip() else ""
+    if not word.isalpha() or not word.islower():
+        return text
+    return text[:1].upper() + text[1:]

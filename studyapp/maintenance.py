@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from studyapp.deck import LANGS
 from studyapp.i18n import tr
@@ -48,6 +49,12 @@ class Finding:
 
     def text(self, lang: str) -> str:
         return " ".join(tr(lang, self.key, **self.values).split())
+
+
+def undone_answers(review_log: list[dict[str, Any]]) -> int:
+    """How many of the logged answers were undone: an export keeps them, marked, so that a
+    restore puts back the log as it was, while stats counts only the answers that stand."""
+    return sum(1 for row in review_log if row.get("undone_at") is not None)
 
 
 def restore(service: StudyService, tables: Tables, source: Path, *, force: bool) -> Restored:

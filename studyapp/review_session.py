@@ -31,6 +31,7 @@ class QueueEntry(NamedTuple):
 
 @dataclass(frozen=True)
 class _Answer:
+    card_id: str
     log_id: int
     grade: int
     redrill: bool
@@ -101,7 +102,7 @@ class ReviewSession:
             answer=answer, response_ms=response_ms,
         )
         again = grade < REDRILL_BELOW
-        self._answers.append(_Answer(log_id, grade, redrill, tuple(self._queue)))
+        self._answers.append(_Answer(entry.card_id, log_id, grade, redrill, tuple(self._queue)))
         self._queue.pop(0)
         if again:
             self._queue.append(QueueEntry(entry.card_id, is_new=False, redrill=True))
@@ -128,6 +129,7 @@ class ReviewSession:
         return SessionSummary(
             reviewed=len(reviewed),
             redrills=len(self._answers) - len(reviewed),
+            cards=len({answer.card_id for answer in self._answers}),
             grades=dict(sorted(Counter(reviewed).items())),
             seconds=(self._service.now() - self._started).total_seconds(),
             next_due=self._service.next_due(),

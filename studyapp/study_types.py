@@ -75,11 +75,17 @@ class CardInfo:
 
 @dataclass(frozen=True)
 class SessionSummary:
-    reviewed: int  # answers that moved the SM-2 state
+    reviewed: int  # answers that moved the SM-2 state (each card's first in the session)
     redrills: int  # same-session repeats
+    cards: int  # the distinct cards answered
     grades: dict[int, int]  # grade -> count, over the reviewed answers
     seconds: float
     next_due: date | None  # the first day after today with a card due
+
+    @property
+    def answers(self) -> int:
+        """Every answer that stands: the first ones and the re-drills."""
+        return self.reviewed + self.redrills
 
 
 @dataclass(frozen=True)

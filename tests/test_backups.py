@@ -94,7 +94,7 @@ def test_a_copy_that_cannot_be_made_is_reported_and_studying_goes_on(
     argv = ["--db", str(db), "--content", str(tiny_content), "--lang", "en"]
     assert main([*argv, "review", "--plain"]) == 0
     out, err = capsys.readouterr()
-    assert "Reviewed: 1" in out
+    assert "Cards: 1, answers: 1" in out
     assert err.startswith(f"studyapp: warning: {db}: cannot write today's automatic backup "
                           f"copy {backup_folder(db) / '2026-03-02.db'} (")
     assert err.endswith("); you can study without it\n") and err.count("\n") == 1

@@ -216,7 +216,7 @@ def test_argparse_usage_errors_are_one_line(tiny_content: Path, capsys) -> None:
 def test_plain_review_takes_only_ascii_digits_as_grades(cli, typed: str) -> None:
     code, out, err = cli("review", "--plain", stdin=f"\n{typed}\nq\n")
     assert code == 0 and err == ""
-    assert "Type a digit from 0 to 5, u or q." in out and "Reviewed: 0" in out
+    assert "Type a digit from 0 to 5, u or q." in out and "Cards: 0, answers: 0" in out
     code, out, _ = cli("export", "--json")
     assert json.loads(out)["tables"]["review_log"] == []
 
@@ -333,7 +333,7 @@ def test_plain_review_reads_bytes_that_are_not_utf8_as_replacement_characters(
     done = studyapp(*args, "review", "--plain", stdin=b"caf\xe9 \xff\n4\nq\n",
                     env={"PYTHONIOENCODING": "utf-8"})
     assert done.returncode == 0 and done.stderr == b"", done.stderr
-    assert b"Reviewed: 1" in done.stdout
+    assert b"Cards: 1, answers: 1" in done.stdout
     exported = studyapp(*args, "export", "--json")
     assert json.loads(exported.stdout)["tables"]["review_log"][0]["answer"] == "caf\ufffd \ufffd"
 

@@ -88,7 +88,7 @@ def test_history_and_show_read_the_recorded_runs(cli: Cli, json_run: dict) -> No
     shown = json.loads(out)
     assert shown["rows"] == json_run["rows"] and shown["reading"] == json_run["reading"]
     code, out, _ = cli("--lang", "bg", "lab", "show", str(run_id))
-    assert code == 0 and f"Запис №{run_id}: latency · готово" in out
+    assert code == 0 and f"Пускане №{run_id}: latency · готово" in out
     assert "Какво показва това измерване:" in out and "Часовници" in out
 
 

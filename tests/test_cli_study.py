@@ -51,7 +51,7 @@ def test_due_lists_counts_and_cards_in_queue_order(cli) -> None:
     }
     code, out, _ = cli("due", "--lang", "en")
     assert code == 0 and out.splitlines()[0] == (
-        "Due today (2026-03-02): 0 to review, 0 to repeat, 10 new")
+        "Due today (2026-03-02): 0 to review, 0 to re-drill, 10 new")
     assert "Concept 1" in out
 
 
@@ -59,11 +59,11 @@ def test_plain_review_grades_undoes_and_reports_when_cards_return(cli) -> None:
     keys = "my words\n5\n\n9\n2\n\nu\n\n4\nq\n"
     code, out, _ = cli("review", "--plain", "--lang", "en", stdin=keys)
     assert code == 0
-    assert "Next review: 2026-03-03 (interval: 1 d)." in out
+    assert "Next review: 2026-03-03 (interval: 1 day)." in out
     assert "Type a digit from 0 to 5, u or q." in out  # the 9
     assert "This card comes back later in this session." in out  # the 2
     assert "The last answer was undone." in out  # u at the next card's front
-    assert "Reviewed: 2, repeats: 0" in out
+    assert "Cards: 2, answers: 2 (re-drills: 0)" in out
     code, out, _ = cli("export", "--json")
     log = json.loads(out)["tables"]["review_log"]
     assert [(row["card_id"], row["grade"], bool(row["undone_at"])) for row in log] == [
@@ -71,10 +71,19 @@ def test_plain_review_grades_undoes_and_reports_when_cards_return(cli) -> None:
     assert log[0]["answer"] == "my words" and log[2]["answer"] is None
 
 
+def test_export_counts_the_undone_answers_it_keeps(cli, tmp_path: Path) -> None:
+    """The export keeps undone answers for a restore; its line says so beside stats' count."""
+    cli("review", "--plain", stdin="\n5\n\n2\n\nu\n\n4\nq\n")
+    assert "Answers in all: 2" in cli("stats", "--lang", "en")[1]
+    target = tmp_path / "backup.json"
+    code, out, _ = cli("export", "--json", "-o", str(target), "--lang", "en")
+    assert code == 0 and "answers 3 (undone among them: 1)" in out
+
+
 def test_plain_review_ends_cleanly_at_end_of_input(cli) -> None:
     code, out, err = cli("review", "--plain", stdin="\n5\n\n")
     assert code == 0 and err == ""
-    assert "Преговорени: 1" in out  # the saved language is bg by default
+    assert "Карти: 1, отговори: 1" in out  # the saved language is bg by default
 
 
 def test_language_comes_from_the_saved_setting_when_not_given(
@@ -136,7 +145,8 @@ def test_export_writes_every_table_to_a_file_or_stdout(cli, tmp_path: Path) -> N
     engine.dispose()
     target = tmp_path / "backup.json"
     code, out, _ = cli("export", "--json", "-o", str(target), "--lang", "en")
-    assert code == 0 and out == f"Wrote {target}: cards 17, answers 1, lab runs 1\n"
+    assert code == 0 and out == (
+        f"Wrote {target}: cards 17, answers 1 (undone among them: 0), lab runs 1\n")
     document = json.loads(target.read_text(encoding="utf-8"))
     run = document["tables"]["lab_run"][0]
     assert (run["lab_id"], run["status"], json.loads(run["results_json"])) == (
@@ -180,7 +190,7 @@ def test_plain_review_works_through_a_real_pipe(tmp_path: Path, tiny_content: Pa
     assert result.stderr == ""
     assert "Next review:" in result.stdout
     assert "This card comes back later in this session." in result.stdout
-    assert "Reviewed: 2, repeats: 0" in result.stdout
+    assert "Cards: 2, answers: 2 (re-drills: 0)" in result.stdout
 
 
 def test_plain_review_shows_notes_after_the_answer_and_code_in_the_language(

@@ -126,10 +126,10 @@ def test_a_run_of_a_live_process_is_fine_and_one_whose_process_ended_a_problem(
     code, lines, _ = doctor(db)
     assert code == 1
     assert lines[1:4] == [
-        f"lab runs     #1 latency: running now in process {os.getpid()}",
-        "lab runs     PROBLEM: #2 quantize: still marked running, but its process has ended; "
+        f"lab runs     run #1 (latency): running now in process {os.getpid()}",
+        "lab runs     PROBLEM: run #2 (quantize): still marked running, but its process has ended; "
         "the next start closes it as interrupted, 'studyapp doctor --fix' does so now",
-        "lab runs     PROBLEM: #3 prune: still marked running, but its process has ended; "
+        "lab runs     PROBLEM: run #3 (prune): still marked running, but its process has ended; "
         "the next start closes it as interrupted, 'studyapp doctor --fix' does so now",
     ]
     assert lines[-1] == "verdict      problems found: 2"
@@ -138,9 +138,9 @@ def test_a_run_of_a_live_process_is_fine_and_one_whose_process_ended_a_problem(
     code, lines, _ = doctor(db, "--fix")
     assert code == 0
     assert lines[1:4] == [
-        f"lab runs     #1 latency: running now in process {os.getpid()}",
-        "lab runs     #2 quantize: closed as interrupted (its process had ended)",
-        "lab runs     #3 prune: closed as interrupted (its process had ended)",
+        f"lab runs     run #1 (latency): running now in process {os.getpid()}",
+        "lab runs     run #2 (quantize): closed as interrupted (its process had ended)",
+        "lab runs     run #3 (prune): closed as interrupted (its process had ended)",
     ]
     assert lab_run_statuses(db) == [(1, "running"), (2, "interrupted"), (3, "interrupted")]
     assert doctor(db)[0] == 0

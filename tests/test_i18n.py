@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.i18n import LOCALES, catalogue, tr
+from studyapp.i18n import LOCALES, as_sentence, catalogue, days, fmt_number, tr
 
 CATALOGUES = sorted(LOCALES.glob("*.toml"))
 TUI = Path(__file__).resolve().parents[1] / "studyapp" / "tui"
@@ -53,8 +53,8 @@ def test_every_literal_key_in_the_app_exists_in_both_languages() -> None:
 
 
 def test_lookup_formats_values_and_unknown_keys_fail() -> None:
-    assert tr("en", "tui.days.many", n=6) == "6 days"
-    assert tr("bg", "tui.days.many", n=6) == "6 дни"
+    assert tr("en", "units.day_many", n=6) == "6 days"
+    assert tr("bg", "units.day_many", n=6) == "6 дни"
     with pytest.raises(KeyError):
         tr("en", "tui.no.such.key")
 
@@ -72,3 +72,35 @@ def test_keys_built_at_run_time_exist_in_both_languages() -> None:
     for lang in LANGS:
         assert [key for key in keys if f"tui.{key}" not in catalogue(lang)] == [], lang
         assert [key for key in cli_keys if key not in catalogue(lang)] == [], lang
+
+
+@pytest.mark.parametrize(("lang", "count", "said"), [
+    ("bg", 1, "1 ден"), ("bg", 2, "2 дни"), ("bg", 0, "0 дни"), ("bg", 21, "21 дни"),
+    ("en", 1, "1 day"), ("en", 2, "2 days"), ("en", 0, "0 days"),
+])
+def test_a_count_of_days_takes_its_plural_form(lang: str, count: int, said: str) -> None:
+    assert days(lang, count) == said
+
+
+@pytest.mark.parametrize(("lang", "value", "digits", "said"), [
+    ("en", 1234, 0, "1,234"), ("bg", 1234, 0, "1 234"),
+    ("en", 50100.0, 0, "50,100"), ("bg", 1234567.891, 2, "1 234 567,89"),
+    ("bg", 0.5, 1, "0,5"), ("en", 0.5, 1, "0.5"), ("bg", 999, 0, "999"),
+])
+def test_numbers_are_written_as_each_language_writes_them(
+    lang: str, value: float, digits: int, said: str
+) -> None:
+    assert fmt_number(lang, value, digits) == said
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("модел с три слоя", "Модел с три слоя"), ("latency, measured", "Latency, measured"),
+    ("fp16 halves the bytes", "fp16 halves the bytes"), ("int8: четири пъти", "int8: четири пъти"),
+    ("torch.compile builds a graph", "torch.compile builds a graph"),
+    ("ONNX Runtime calls MLAS", "ONNX Runtime calls MLAS"), ("модел, който", "Модел, който"),
+    ("", ""),
+])
+def test_a_sentence_starts_with_a_capital_but_technical_tokens_keep_their_case(
+    text: str, said: str
+) -> None:
+    assert as_sentence(text) == said

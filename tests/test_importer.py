@@ -222,7 +222,7 @@ def test_draft_without_labs_names_the_missing_lab(tmp_path: Path, draft: Draft) 
 
 def test_bulgarian_draft_marks_fields_in_bulgarian(draft: Draft) -> None:
     text = render_draft(draft, draft_labels("bg", SEED.name), LAB_IDS)
-    assert "ПОПЪЛНЕТЕ: превод на английски" in text
+    assert "ПОПЪЛНИ: превод на английски" in text
     assert "FILL IN" not in text
 
 

@@ -96,14 +96,15 @@ def test_the_sign_test_says_what_355_images_resolve(worse: int, better: int,
 def test_accuracy_holds_while_the_images_pass_for_chance_and_falls_where_they_do_not() -> None:
     said = lesson.read_accuracy(sweep())
     assert said[0].en.startswith("The dense model gets 348 of 355 test images right (98.0%); "
-                                 "one image is 0.28 points.")
+                                 "one image is 0.28 percentage points.")
     assert ("stays level with the dense model up to 50% and first drops measurably at 90%: "
-            "63.1% (−34.9 points; 124 images lost, 0 gained)") in said[0].en
+            "63.1% (−34.9 percentage points; 124 images lost, 0 gained)") in said[0].en
     assert "до 50% и пада измеримо за първи път при 90%" in said[0].bg
     assert "fixed 78 images and broke 5: the remaining weights took over" in said[1].en
     assert "поправи 78 от изображенията и развали 5" in said[1].bg
-    assert "−50%: 92.1% (−5.9 points; 21 images lost, 0 gained) — measurably lower, after " \
-           "fine-tuning 98.3% (+0.3 points; 0 images lost, 1 gained) — level" in said[2].en
+    assert ("−50%: 92.1% (−5.9 percentage points; 21 images lost, 0 gained) — measurably lower, "
+            "after fine-tuning 98.3% (+0.3 percentage points; 0 images lost, 1 gained) — level"
+            in said[2].en)
 
 
 def test_one_image_is_one_image_in_both_languages() -> None:
@@ -114,8 +115,8 @@ def test_one_image_is_one_image_in_both_languages() -> None:
 
 def test_accuracy_that_never_drops_measurably_stays_level_to_the_end() -> None:
     said = lesson.read_accuracy(sweep(plain_top=(345, 5, 2), tuned_top=(347, 2, 1, 3, 1)))
-    assert "stays level with the dense model up to 90%: 97.2% (−0.8 points; 5 images lost" \
-        in said[0].en
+    assert ("stays level with the dense model up to 90%: 97.2% (−0.8 percentage points; "
+            "5 images lost" in said[0].en)
     assert "fixed 3 images and broke 1: a difference the test set cannot tell from chance" \
         in said[1].en
     assert "разлика, която тестовото множество не може да различи" in said[1].bg
@@ -243,8 +244,8 @@ def test_csr_pays_for_its_indices_exactly() -> None:
 def test_the_measured_answer_counts_the_images() -> None:
     answer = measured("prune", sweep())
     assert answer is not None and answer.choice == 3
-    assert answer.text.en == ("at 90% sparsity accuracy is 63.1% against 98.0%: −34.9 points "
-                              "(124 of 355 images lost, 0 gained)")
+    assert answer.text.en == ("at 90% sparsity accuracy is 63.1% against 98.0%: −34.9 percentage "
+                              "points (124 of 355 images lost, 0 gained)")
     assert answer.text.bg.startswith("при 90% разреденост точността е 63.1%")
 
 
@@ -268,7 +269,7 @@ def test_no_drop_the_test_set_resolves_asks_why_so_many_weights_can_go() -> None
     cards = result_cards("prune", rows, lesson.read_accuracy(rows))
     assert [card.front.en.split(". ")[-1] for card in cards] == [
         "Why can so many weights go?", "Why does unstructured pruning rarely speed things up?"]
-    assert "one image is 0.28 points" in cards[0].back.en
+    assert "one image is 0.28 percentage points" in cards[0].back.en
 
 
 def test_a_drop_that_fine_tuning_did_not_measurably_win_back_asks_nothing_about_it() -> None:

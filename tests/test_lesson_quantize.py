@@ -248,15 +248,15 @@ def test_accuracy_is_said_with_the_resolution_of_one_test_image() -> None:
             scored("torch int8-dyn", 348 / 355, 1), scored("ORT int8-static", 347 / 355, 2),
             scored("torch fp16", 345 / 355, 3)]
     text = both(accuracy.accuracy_paragraph(rows, "mlp"))
-    assert "355 test images (one image is 0.28 points): torch fp32 98.03%" in text
+    assert "355 test images (one image is 0.28 percentage points): torch fp32 98.03%" in text
     assert "ORT int8-dyn: the same answer on every image" in text
     assert "torch int8-dyn: 1 answer changed, accuracy unchanged net" in text
-    assert "ORT int8-static: 2 answers changed, net -0.28 points (-1 image)" in text
-    assert "torch fp16: 3 answers changed, net -0.85 points (-3 images)" in text
+    assert "ORT int8-static: 2 answers changed, net -0.28 percentage points (-1 image)" in text
+    assert "torch fp16: 3 answers changed, net -0.85 percentage points (-3 images)" in text
     assert "ORT int8-dyn, torch int8-dyn and ORT int8-static kept accuracy to that resolution"\
         in text
     assert "torch fp16 moved it by more" in text
-    assert "1 сменен отговор" in text and "едно изображение е 0.28 пункта" in text
+    assert "1 сменен отговор" in text and "едно изображение е 0.28 процентни пункта" in text
 
 
 def study_row(method: str, scales: str, form: str, accuracy: float) -> dict[str, Any]:
@@ -283,15 +283,15 @@ def test_static_recipes_are_compared_by_method_scales_and_format_with_their_reso
     assert "ranges from 128 training images" in text
     assert "MinMax 98.03%–98.31%, Entropy 98.03%–98.31%" in text
     assert "dynamic int8 98.31%, torch fp32 98.03%" in text
-    assert "Per-channel weight scales instead of per-tensor moved accuracy by +0.28 points" \
-        in text
+    assert ("Per-channel weight scales instead of per-tensor moved accuracy by +0.28 percentage "
+            "points" in text)
     assert "QOperator instead of QDQ (the same scales, written another way) changed accuracy "\
         "in no pair" in text
     assert "All 12 static variants lie within one image of each other" in text
     assert "What static quantization buys is speed" in text
     assert "Calibration does not make static more accurate" in text
     wider = both(accuracy.static_paragraph([*static_rows(per_channel_gain=3)], "mlp"))
-    assert "differ by up to 0.85 points" in wider and "+0.85 points" in wider
+    assert "differ by up to 0.85 percentage points" in wider and "+0.85 percentage points" in wider
 
 
 def test_the_timed_static_recipes_are_read_against_dynamic_int8_by_model_and_batch() -> None:

@@ -79,7 +79,8 @@ def test_export_restore_export_gives_the_same_document_stats_and_queue(
 
     code, out, err = cli(copy, "restore", str(backup))
     assert (code, err) == (0, "")
-    assert out == f"Restored from {backup}: cards 18, answers 6, lab runs 2\n"
+    assert out == (
+        f"Restored from {backup}: cards 18, answers 6 (undone among them: 1), lab runs 2\n")
     assert cli(copy, "export", "--json")[1] == backup.read_text(encoding="utf-8")
     assert review_days(copy) == review_days(original) != []
     for command in (("stats", "--json"), ("stats",), ("due", "--json"), ("due",)):

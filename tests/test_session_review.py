@@ -111,6 +111,7 @@ def test_grade_below_four_comes_back_as_a_redrill_without_moving_sm2(
     assert history[1].before == history[1].after
     summary = session.summary()
     assert (summary.reviewed, summary.redrills, summary.grades) == (2, 2, {2: 1, 5: 1})
+    assert (summary.cards, summary.answers) == (2, 4)  # four answers to two cards
 
 
 def test_open_redrills_survive_a_new_session_the_same_day(service: StudyService) -> None:

@@ -60,8 +60,8 @@ async def test_whole_session_grades_redrills_undoes_and_sums_up(tmp_path: Path) 
             await pilot.press("space", "4")
         assert sorted(seen) == sorted(FIRST_DAY)
         summary = text_of(screen, "#summary-text")
-        assert f"Cards answered: {len(FIRST_DAY)} (re-drills: 1)" in summary
-        assert "Grades: 0×0  1×0  2×1  3×0  4×3  5×1" in summary
+        assert f"Cards: {len(FIRST_DAY)} · answers: {len(FIRST_DAY) + 1} (re-drills: 1)" in summary
+        assert "Grades (each card's first answer): 0×0  1×0  2×1  3×0  4×3  5×1" in summary
         assert "Next review: 2026-11-28" in summary
 
     with opened_service(tmp_path, clock) as service:
@@ -114,7 +114,7 @@ async def test_card_info_of_a_result_card_names_its_lab_run(tmp_path: Path) -> N
         info = await screen_after(pilot, CardInfoScreen, "i")
         source = str(info.query_one("#info-source").render())
         title = lab_info("quantize").title.en
-        assert source == f"From a lab run: {title} · #{run_id} · 2026-11-26 10:00"
+        assert source == f"From a lab: {title} · run #{run_id} · 2026-11-26 10:00"
         assert review.item.card.id in str(info.query_one(".dialog-title").render())
 
 

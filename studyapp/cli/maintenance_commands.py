@@ -20,7 +20,8 @@ def run_restore(args: argparse.Namespace) -> int:
     if restored.previous is not None:
         print(tr(lang, "cli.restore_previous", path=restored.previous))
     print(tr(lang, "cli.restore_done", path=args.file, cards=restored.rows["card_state"],
-             reviews=restored.rows["review_log"], runs=restored.rows["lab_run"]))
+             reviews=restored.rows["review_log"], runs=restored.rows["lab_run"],
+             undone=maintenance.undone_answers(tables["review_log"])))
     return 0
 
 

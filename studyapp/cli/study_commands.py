@@ -18,7 +18,8 @@ from studyapp.cli.files import write_whole
 from studyapp.cli.output import error_line
 from studyapp.deck.model import CARD_KINDS, RESULT_KIND
 from studyapp.errors import StudyappError
-from studyapp.i18n import tr
+from studyapp.i18n import days, tr
+from studyapp.maintenance import undone_answers
 
 if TYPE_CHECKING:
     from studyapp.review_session import ReviewSession
@@ -183,7 +184,8 @@ class PlainReview:
         except _Quit:
             pass
         summary = self.session.summary()
-        self.say(t("review_summary", reviewed=summary.reviewed, redrills=summary.redrills,
+        self.say(t("review_summary", cards=summary.cards, answers=summary.answers,
+                   redrills=summary.redrills,
                    seconds=round(summary.seconds)))
         if summary.next_due is not None:
             self.say(t("due_next", day=summary.next_due.isoformat()))
@@ -229,7 +231,7 @@ class PlainReview:
         if result.redrill_queued:
             self.say(self.tr("review_again"))
         else:
-            self.say(self.tr("review_next", days=result.interval_days,
+            self.say(self.tr("review_next", days=days(self.lang, result.interval_days),
                              day=result.due.isoformat()))
 
     def undo(self) -> None:
@@ -265,7 +267,8 @@ def run_export(args: argparse.Namespace) -> int:
     else:
         write_whole(args.output, text, lang, force=args.force)
         print(tr(lang, "cli.export_done", cards=len(data["card_state"]),
-                 reviews=len(data["review_log"]), runs=len(data["lab_run"]), path=args.output))
+                 reviews=len(data["review_log"]), runs=len(data["lab_run"]), path=args.output,
+                 undone=undone_answers(data["review_log"])))
     if bad:
         raise StudyappError(tr(lang, "cli.export_rows_left_out", count=len(bad)))
     return 0

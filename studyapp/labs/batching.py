@@ -74,7 +74,7 @@ COLUMNS: tuple[Column, ...] = columns(
     "variant", "batch_size", "threads", "latency_ms_median", "latency_ms_low",
     "latency_ms_high",
     Column("latency_ms_per_item", Text("на елемент", "per item"), "ms"),
-    Column("throughput_per_s", Text("пропускателност", "throughput"), "1/s"),
+    Column("throughput_per_s", Text("пропускателна способност", "throughput"), "1/s"),
     *_ratio_columns("throughput_gain", Text("спрямо пакет 1", "vs batch 1")),
     *_ratio_columns("speedup", Text("спрямо eager", "vs eager")),
     *_ratio_columns("thread_speedup", Text("спрямо 1 нишка", "vs 1 thread")),
@@ -133,7 +133,7 @@ class BatchingRun:
         self.cuda = cuda_available()
         rounds = self.size.sweep.rounds + self.size.demos.rounds
         self.step = readings.Steps(emit, 3 + rounds, readings.LiveTable(
-            "batching", Text("Пакетиране: латентност и пропускателност",
+            "batching", Text("Пакетиране: латентност и пропускателна способност",
                              "Batching: latency and throughput"), COLUMNS, self.rows))
         self.step(Text("roofline на тази машина", "this machine's roofline"))
         self.roof = roofline_probe.roofline(self.threads)

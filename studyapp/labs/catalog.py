@@ -46,7 +46,7 @@ LABS: tuple[LabInfo, ...] = (
         Text("Окъсяване (pruning): точност срещу разреденост",
              "Pruning: accuracy versus sparsity"),
         Text("Глобално окъсяване по големина 0–90% с и без дообучение, маската на torch и "
-             "CSR ядро, структурирано окъсяване на неврони и канали: точност, размер и "
+             "CSR кернел, структурирано окъсяване на неврони и канали: точност, размер и "
              "латентност, мерени една до друга.",
              "Global magnitude pruning 0–90% with and without fine-tuning, torch's mask and a "
              "CSR kernel, structured pruning of neurons and channels: accuracy, size and "

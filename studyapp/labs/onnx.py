@@ -82,7 +82,7 @@ CHECK_COLUMNS = columns(
 GRAPH_COLUMNS = (
     Column("variant", Text("ниво", "level")), Column("nodes", Text("възли", "nodes")),
     Column("fused", Text("слети", "fused")), Column("layout", Text("формат NCHWc", "NCHWc layout")),
-    Column("removed", Text("махнати", "removed")),
+    Column("removed", Text("премахнати", "removed")),
 )
 LEVEL_COLUMNS = (
     Column("variant", Text("ниво", "level")), *TIMED,
@@ -93,8 +93,8 @@ LEVEL_COLUMNS = (
 RUNTIME_COLUMNS = (
     Column("variant", Text("среда", "runtime")), *TIMED,
     *columns("speedup", "speedup_low", "speedup_high"),
-    Column("gemm_library", Text("ядра за GEMM", "GEMM kernels")),
-    Column("conv_library", Text("ядра за свивки", "convolution kernels")), *COMMON,
+    Column("gemm_library", Text("кернели за GEMM", "GEMM kernels")),
+    Column("conv_library", Text("кернели за свивки", "convolution kernels")), *COMMON,
 )
 COMPILE_COLUMNS = (
     Column("variant", Text("среда", "runtime")), *columns("batch_size"),

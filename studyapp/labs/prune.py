@@ -62,7 +62,7 @@ DENSE = "dense"  # the comparison's name for the trained model, every speed-up's
 
 COLUMNS: tuple[Column, ...] = columns(
     "variant", Column("fine_tuned", Text("дообучен", "fine-tuned")),
-    Column("sparsity", Text("нулеви/махнати тегла", "weights zero/removed"), "0..1"),
+    Column("sparsity", Text("нулеви/премахнати тегла", "weights zero/removed"), "0..1"),
     "accuracy",
     Column("lost_images", Text("загубени изобр.", "images lost")),
     Column("gained_images", Text("спечелени изобр.", "images gained")),
@@ -190,7 +190,7 @@ class PruneRun:
         self.to_time(row, masked)
         sparse = prune_models.as_csr(final)
         if sparse is not None:
-            row = self.row(Text(f"L1 неструкт. {share} CSR ядро", f"L1 unstr {share} CSR kernel"),
+            row = self.row(Text(f"L1 неструкт. {share} CSR кернел", f"L1 unstr {share} CSR kernel"),
                            "csr", sparsity, final, zeros, runs=sparse)
             self.timed[row["variant"]] = Timed(row, sparse, None)
         self.step(Text("същите нули с маска и като CSR", "the same zeros masked and as CSR"))
@@ -240,7 +240,7 @@ class PruneRun:
 def plot(emit: Emitter, rows: list[dict[str, Any]]) -> None:
     """Accuracy against sparsity, before and after fine-tuning, and latency against the share
     of weights gone."""
-    removed = Text("махнати тегла (дял)", "weights removed (share)")
+    removed = Text("премахнати тегла (дял)", "weights removed (share)")
     accuracy = Text("точност", "accuracy")
     latency = Text(f"медиана, ms за {LATENCY_BATCH} цифри",
                    f"median, ms per {LATENCY_BATCH} digits")
@@ -254,7 +254,7 @@ def plot(emit: Emitter, rows: list[dict[str, Any]]) -> None:
          dense + lesson.levels(rows, "unstructured", tuned=True), "accuracy"),
         (Text("структурно + дообучение", "structured + fine-tune"), accuracy,
          dense + lesson.levels(rows, "structured", tuned=True), "accuracy"),
-        (Text("неструктурно (плътно ядро)", "unstructured (dense kernel)"), latency,
+        (Text("неструктурно (плътен кернел)", "unstructured (dense kernel)"), latency,
          dense + lesson.timed(rows, "unstructured"), "latency_ms_median"),
         (Text("структурно (по-малки слоеве)", "structured (smaller layers)"), latency,
          dense + lesson.timed(rows, "structured"), "latency_ms_median"),

@@ -1,7 +1,7 @@
 """What the quantize lab says of accuracy, file size and ONNX Runtime's static recipes, from
 its rows. Pure code, no torch: tests feed it synthetic rows.
 
-Accuracy is measured on 355 test images, so one image is 0.28 points: a variant "keeps"
+Accuracy is measured on 355 test images, so one image is 0.28 percentage points: a variant "keeps"
 accuracy only within that resolution. Static recipes are compared pair by pair (the same
 recipe but for its weight scales, or but for its format) and against dynamic int8.
 """
@@ -28,7 +28,7 @@ from studyapp.labs.readings import join, times
 
 
 def image_points(row: Row) -> float | None:
-    """One test image in accuracy points: the resolution of the accuracy figures."""
+    """One test image in accuracy percentage points: the resolution of the accuracy figures."""
     images = number(row, "test_images")
     return 100 / images if images else None
 
@@ -48,8 +48,8 @@ def accuracy_change(row: Row) -> Text:
         return Text(f"{answers.bg}, точността нетно без промяна",
                     f"{answers.en}, accuracy unchanged net")
     images = Text("изобр.", "image" if abs(net) == 1 else "images")
-    return Text(f"{answers.bg}, нетно {pp:+.2f} пункта ({net:+d} {images.bg})",
-                f"{answers.en}, net {pp:+.2f} points ({net:+d} {images.en})")
+    return Text(f"{answers.bg}, нетно {pp:+.2f} процентни пункта ({net:+d} {images.bg})",
+                f"{answers.en}, net {pp:+.2f} percentage points ({net:+d} {images.en})")
 
 
 def kept_accuracy(row: Row) -> bool | None:
@@ -86,12 +86,12 @@ def accuracy_paragraph(rows: Rows, model: str) -> Text | None:
                              f"{listing(moved).en} moved it by more"))
     return Text(
         f"{model}, точност върху {fp32['test_images']} тестови изображения (едно изображение е "
-        f"{point:.2f} пункта): torch fp32 {fp32['accuracy']:.2%}. {listed.bg}. В рамките на "
-        f"едно изображение този тест не различава промяна от липса на промяна: "
+        f"{point:.2f} процентни пункта): torch fp32 {fp32['accuracy']:.2%}. {listed.bg}. "
+        f"В рамките на едно изображение този тест не различава промяна от липса на промяна: "
         f"{each(verdicts, '; ').bg}.",
         f"{model}, accuracy on {fp32['test_images']} test images (one image is {point:.2f} "
-        f"points): torch fp32 {fp32['accuracy']:.2%}. {listed.en}. Within one image this test "
-        f"cannot tell a change from none: {each(verdicts, '; ').en}.")
+        f"percentage points): torch fp32 {fp32['accuracy']:.2%}. {listed.en}. Within one image "
+        f"this test cannot tell a change from none: {each(verdicts, '; ').en}.")
 
 
 def size_paragraph(rows: Rows, model: str) -> Text | None:
@@ -105,7 +105,7 @@ def size_paragraph(rows: Rows, model: str) -> Text | None:
     listed = ", ".join(f"{row['variant']} {row['size_ratio']:.2f}" for row in shares)
     return Text(
         f"{model}, файлове спрямо fp32 на същия runtime: {listed}. int8 тегло е 1 байт вместо "
-        "4, но файлът пази и мащаби, нулеви точки, отклонения в 32 бита и графа — постоянна "
+        "4, но файлът пази и мащаби, нулеви точки, отмествания в 32 бита и графа — постоянна "
         "част, която тежи повече при малък модел; 16-битовото тегло е 2 байта.",
         f"{model}, files against fp32 of the same runtime: {listed}. An int8 weight is 1 byte "
         "instead of 4, but the file also keeps scales, zero points, 32-bit biases and the "
@@ -121,7 +121,8 @@ def _span(values: Sequence[float]) -> str:
 
 
 def _pairs(rows: Sequence[Row], key: str, first: str, second: str) -> list[float]:
-    """Accuracy differences (second − first, in points) between recipes alike but in `key`."""
+    """Accuracy differences (second − first, in percentage points) between recipes alike
+    but in `key`."""
     def alike(row: Row) -> tuple[object, ...]:
         return tuple(row.get(name) for name in ("calibration", "weight_scales", "format")
                      if name != key)
@@ -145,8 +146,8 @@ def _pair_sentence(changes: Sequence[float], what: Text) -> Text:
                     f"{what.en} changed accuracy in no pair.")
     low, high = min(changes), max(changes)
     span = f"{low:+.2f}" if abs(high - low) < 1e-9 else f"{low:+.2f}…{high:+.2f}"
-    return Text(f"{what.bg} промени точността с {span} пункта.",
-                f"{what.en} moved accuracy by {span} points.")
+    return Text(f"{what.bg} промени точността с {span} процентни пункта.",
+                f"{what.en} moved accuracy by {span} percentage points.")
 
 
 STATIC_BUYS = Text(
@@ -195,8 +196,8 @@ def static_paragraph(rows: Rows, model: str) -> Text | None:
         f"All {len(recipes)} static variants lie within one image of each other: on this test "
         "the choice between them does not show.") \
         if point is not None and spread <= point * 1.001 else Text(
-        f"Статичните варианти се разминават с до {spread:.2f} пункта.",
-        f"The static variants differ by up to {spread:.2f} points.")
+        f"Статичните варианти се разминават с до {spread:.2f} процентни пункта.",
+        f"The static variants differ by up to {spread:.2f} percentage points.")
     return join(
         Text(f"{model}, статична int8 в ONNX Runtime (активации u8, тегла s8{seven.bg}, обхвати "
              f"от {first.get('calibration_images')} обучаващи изображения), точност: "
@@ -234,7 +235,7 @@ def static_speed_paragraph(rows: Rows) -> Text | None:
         for row in found))
     return Text(
         f"Статичната срещу динамичната int8 в ONNX Runtime, в едни и същи кръгове: {joined.bg}. "
-        f"Измерени рецепти: {recipes}. Форматът и мащабите на теглата могат да сменят ядрата, "
+        f"Измерени рецепти: {recipes}. Форматът и мащабите на теглата могат да сменят кернелите, "
         "а методът на калибриране сменя само стойностите на мащабите, затова от методите е "
         "измерен само MinMax.",
         f"Static against dynamic int8 in ONNX Runtime, in the same rounds: {joined.en}. Recipes "

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from studyapp.deck.model import Text
+from studyapp.i18n import as_sentence
 from studyapp.labs.findings import Row, Rows, find, number
 from studyapp.labs.readings import factor
 from studyapp.labs.roofline import BOUNDS
@@ -100,11 +101,6 @@ def by_direction(found: dict[str, Interval | None]) -> tuple[list[str], list[str
     return faster, slower, same
 
 
-def capitalized(text: str) -> str:
-    """The text with its first letter a capital."""
-    return text[:1].upper() + text[1:]
-
-
 def outcomes(found: dict[str, Interval | None], faster: Text, slower: Text,
               same: Text = NOTHING) -> Text:
     """"Gain: A — why; loss: B — why; no measurable difference: C." from the intervals (a
@@ -118,4 +114,4 @@ def outcomes(found: dict[str, Interval | None], faster: Text, slower: Text,
     if not parts:
         return NOTHING
     joined = each(parts, "; ")
-    return Text(f"{capitalized(joined.bg)}.", f"{capitalized(joined.en)}.")
+    return Text(f"{as_sentence(joined.bg)}.", f"{as_sentence(joined.en)}.")

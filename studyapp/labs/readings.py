@@ -149,7 +149,7 @@ def measurement_caution(rows: Sequence[Mapping[str, Any]]) -> Text | None:
             "again (another program held the CPU, or the process was paused)")
         return Text(
             f"Не можа да се измери чисто: {names.bg} — {why.bg}. Тези редове не доказват нищо "
-            "и от това пускане не се предлагат карти за преговор; пуснете упражнението отново "
+            "и от това пускане не се предлагат карти за преговор; пусни лабораторията отново "
             "на по-спокойна машина.",
             f"Could not measure cleanly: {names.en} — {why.en}. Those rows prove nothing, and "
             "this run offers no review cards; run the lab again on a quieter machine.")
@@ -167,9 +167,9 @@ def busy_cpu_caution(load: float | None, cores: int) -> Text | None:
     if load is None or load < cores:
         return None
     return Text(
-        f"Преди упражнението натоварването на процесора беше {load:.1f} при {cores} ядра: "
+        f"Преди лабораторията натоварването на процесора беше {load:.1f} при {cores} ядра: "
         "други програми се бореха за ядрата, така че времената с няколко нишки може да са "
-        "многократно по-дълги от нормалното. Затворете ги и пуснете упражнението отново.",
+        "многократно по-дълги от нормалното. Затвори ги и пусни лабораторията отново.",
         f"As the lab started the CPU load was {load:.1f} on {cores} cores: other programs were "
         "competing for the cores, so timings with several threads may be many times longer "
         "than normal. Close them and run the lab again.",
@@ -201,7 +201,7 @@ def bound_sentence(row: Mapping[str, Any], name: Text) -> Text:
             f"{name.bg}: {data} тегла и данни стоят в кеша и roofline позволява "
             f"{allowed_ms:.3g} ms, а извикването отнема {row['latency_ms_median']:.3g} ms → "
             "ограничен от постоянните разходи на извикване (диспечер, събуждане на нишки, "
-            "малки ядра), не от байтове или аритметика",
+            "малки кернели), не от байтове или аритметика",
             f"{name.en}: its {data} of weights and data sit in the cache and the roofline allows "
             f"{allowed_ms:.3g} ms, yet a call takes {row['latency_ms_median']:.3g} ms → "
             "overhead-bound: fixed costs per call (dispatch, waking threads, small kernels) "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from studyapp.i18n import days as days_word
 from studyapp.i18n import tr
 
 if TYPE_CHECKING:
@@ -30,11 +31,6 @@ def fmt_date(lang: str, day: date | None) -> str:
 
 def weekday_short(lang: str, day: date) -> str:
     return t(lang, f"weekday.{day.weekday()}")
-
-
-def days_word(lang: str, count: int) -> str:
-    """'1 day' / '5 days' in `lang`."""
-    return t(lang, "days.one" if count == 1 else "days.many", n=count)
 
 
 def when(lang: str, today: date, due: date) -> str:

@@ -127,13 +127,13 @@ def _where(sweep: Sequence[Row]) -> tuple[Text, Row]:
     if firm is last:
         return Text(
             f"До пакет {batch_of(last)} коляно няма: всеки по-малък пакет остава измеримо под "
-            f"{KNEE:.0%} от неговата пропускателност.",
+            f"{KNEE:.0%} от неговата пропускателна способност.",
             f"There is no knee up to batch {batch_of(last)}: every smaller batch stays "
             f"measurably below {KNEE:.0%} of its throughput."), last
     if share.low >= 1.0:  # the best batch itself: the ones after it gave no more
         return Text(
-            f"Пропускателността е най-висока при пакет {batch_of(firm)}; по-големите пакети не "
-            "дадоха повече.",
+            f"Пропускателната способност е най-висока при пакет {batch_of(firm)}; "
+            "по-големите пакети не дадоха повече.",
             f"Throughput peaks at batch {batch_of(firm)}; the larger batches gave no more."), firm
     return Text(
         f"Коляното е при пакет {batch_of(firm)}: той вече дава {_share(share)} от най-доброто, "
@@ -268,14 +268,14 @@ def plateau_cause(found: Plateau) -> Text:
         return Text(
             "Eager torch смята всеки Linear с GEMM функцията на BLAS библиотеката си; тези "
             "редове не отделят копирането (пакетирането) на теглата при всяко извикване от "
-            "самото ядро.",
+            "самия кернел.",
             "Eager torch computes each Linear with its BLAS library's GEMM; these rows do not "
             "separate the copy (packing) of the weights on every call from the kernel itself.")
     said = times(copy)
     if copy.direction() > 0:
         weights = _megabytes(found.weights_bytes)
         rest = Text(
-            f"Останалото е ядрото на MKL за малко редове: и с пакетирани тегла тя остава "
+            f"Останалото е кернелът на MKL за малко редове: и с пакетирани тегла тя остава "
             f"измеримо по-бавна от {_names(found.kernel, 'bg')}.",
             f"The rest is MKL's kernel for few rows: with packed weights too it stays "
             f"measurably slower than {_names(found.kernel, 'en')}.") if found.kernel else Text(
@@ -291,7 +291,7 @@ def plateau_cause(found: Plateau) -> Text:
     if _within(copy, SAME):
         return Text(
             f"Eager torch смята всеки Linear със SGEMM на MKL; пакетирани веднъж, теглата "
-            f"промениха времето ѝ с под {SAME:.0%} ({said.bg}): платото идва от ядрото на MKL "
+            f"промениха времето ѝ с под {SAME:.0%} ({said.bg}): платото идва от кернела на MKL "
             "за малко редове, не от копиране на теглата при всяко извикване.",
             f"Eager torch computes each Linear with MKL's SGEMM; packing its weights once "
             f"changed its time by less than {SAME:.0%} ({said.en}): the plateau comes from "
@@ -299,7 +299,7 @@ def plateau_cause(found: Plateau) -> Text:
     return Text(
         f"Eager torch смята всеки Linear със SGEMM на MKL; MKL с тегла, пакетирани веднъж, "
         f"спрямо eager: {said.bg} — тези кръгове не отделят копирането на теглата при всяко "
-        "извикване от ядрото на MKL за малко редове.",
+        "извикване от кернела на MKL за малко редове.",
         f"Eager torch computes each Linear with MKL's SGEMM; MKL with its weights packed once, "
         f"against eager: {said.en} — these rounds cannot tell the copy of the weights on each "
         "call from MKL's kernel for few rows.")
@@ -321,7 +321,7 @@ def read_packing(rows: Rows) -> Text | None:
                   for _, other, speedup in _against_eager(rows, batch_of(row))]
         return Text(
             f"Плато от пакетиране няма: при пакет {batch_of(row)} eager torch дава {shown} от "
-            f"пропускателността на пакет 1, а спрямо него {_listed(versus, 'bg')}.",
+            f"пропускателната способност на пакет 1, а спрямо него {_listed(versus, 'bg')}.",
             f"No packing plateau: at batch {batch_of(row)} eager torch gives {shown} the "
             f"throughput of batch 1, and against it {_listed(versus, 'en')}.")
     listed = ", ".join(str(batch) for batch in found.batches)
@@ -329,7 +329,7 @@ def read_packing(rows: Rows) -> Text | None:
     at = Text("пакети" if several else "пакет", "batches" if several else "batch")
     versus = [(name, times(speedup)) for name, speedup in found.against_eager]
     return join(Text(
-        f"Плато от пакетиране: при {at.bg} {listed} пропускателността на eager torch няма "
+        f"Плато от пакетиране: при {at.bg} {listed} пропускателната способност на eager torch няма "
         f"измерим ръст спрямо пакет 1 — при пакет {found.batch} тя е "
         f"{spanned(found.eager_gain)} от тази на пакет 1 ({_num(found.eager_ms)} ms срещу "
         f"{_num(found.batch1_ms)} ms на извикване). "
@@ -392,7 +392,7 @@ def read_order(rows: Rows) -> Text | None:
     for pairs, cause in ((clean, Text(
             "Двата пакета са мерени чисто в едни и същи разбъркани кръгове, така че "
             "натоварване на машината би ударило и двата еднакво: причината е в това как "
-            "библиотеката изпълнява тази форма (кое ядро избира, как дели работата между "
+            "библиотеката изпълнява тази форма (кой кернел избира, как дели работата между "
             "нишките, как подготвя теглата), не в машината.",
             "Both batches were measured cleanly in the same shuffled rounds, so a busy machine "
             "would have hit both alike: the cause lies in how the library runs that shape (the "
@@ -460,7 +460,7 @@ def _thread_effect(counts: Sequence[Row]) -> Text | None:
     elif found.direction() < 0:
         why = Text(
             "Редовете не показват защо; ако друга програма е работила в същото време, "
-            "пуснете упражнението отново.",
+            "пусни лабораторията отново.",
             "The rows do not show why; if another program was running at the same time, run "
             "the lab again.")
     elif found.direction() > 0 and bound == "memory":
@@ -559,14 +559,14 @@ def _memory_demo(row: Row, share: Interval) -> Text:
     if llc and weights <= llc:
         return Text(
             f"Демонстрация, ограничен от паметта: {name.bg} ({_megabytes(weights)} тегла) се "
-            f"побира в последното ниво кеш на този процесор ({_megabytes(llc)}), така че тук "
+            f"побира в кеша от последно ниво на този процесор ({_megabytes(llc)}), така че тук "
             "не показва паметта.",
             f"Demonstration, memory-bound: {name.en} ({_megabytes(weights)} of weights) fits "
             f"this CPU's last-level cache ({_megabytes(llc)}), so here it does not show the "
             "memory.")
     read = _megabytes(number(row, "probe_bytes") or 0)
     speed, probe = number(row, "bandwidth_gbs") or 0, number(row, "probe_gbs") or 0
-    cache = Text(f", {weights / llc:.0f} пъти колкото последното ниво кеш",
+    cache = Text(f", {weights / llc:.0f} пъти колкото кеша от последно ниво",
                  f", {weights / llc:.0f}× the last-level cache") if llc else Text("", "")
     mark = _verdict(share, number(row, "threshold") or 0)
     return join(Text(
@@ -630,7 +630,7 @@ def read_cuda(rows: Rows) -> Text | None:
         text = join(text, Text(
             f"Пакет {batch} носи {batch}× работата на пакет 1 за по-малко от 4× времето му "
             f"({_ms(resident[0])} при пакет 1): при малък пакет времето на GPU отива за "
-            "пускане на ядра и постоянни разходи, не за сметки.",
+            "пускане на кернели и постоянни разходи, не за изчисления.",
             f"Batch {batch} carries {batch}× the work of batch 1 in under 4× its time "
             f"({_ms(resident[0])} at batch 1): at a small batch the GPU's time goes into "
             "launching kernels and fixed costs, not arithmetic."))
@@ -691,8 +691,8 @@ def gain_cards(found: Batching, reading: Sequence[Text]) -> list[CardDraft]:
     return [CardDraft(
         Text(f"На твоята машина пакет {found.batch} даде {found.throughput:.0f} елем./s срещу "
              f"{found.throughput_1:.0f} при пакет 1 ({spanned(found.gain)}), а времето на "
-             f"елемент стана {_num(found.item_ms)} ms от {_num(found.item_ms_1)} ms. Каква е "
-             "цената?",
+             f"елемент се промени от {_num(found.item_ms_1)} ms на {_num(found.item_ms)} ms. "
+             "Каква е цената?",
              f"On your machine batch {found.batch} gave {found.throughput:.0f} items/s against "
              f"{found.throughput_1:.0f} at batch 1 ({spanned(found.gain)}), time per item went "
              f"from {_num(found.item_ms_1)} ms to {_num(found.item_ms)} ms. What is the price?"),
@@ -719,7 +719,7 @@ def plateau_cards(found: Plateau, reading: Sequence[Text]) -> list[CardDraft]:
     name, speedup = found.fastest
     return [CardDraft(
         Text(f"При пакет {found.batch} eager torch даде {spanned(found.eager_gain)} от "
-             f"пропускателността на пакет 1, а същият модел в {name.bg} беше "
+             f"пропускателната способност на пакет 1, а същият модел в {name.bg} беше "
              f"{spanned(speedup)} по-бърз. Защо eager torch не печели от малък пакет?",
              f"At batch {found.batch} eager torch gave {spanned(found.eager_gain)} the "
              f"throughput of batch 1, while the same model in {name.en} ran "

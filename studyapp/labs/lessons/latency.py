@@ -106,7 +106,7 @@ def read_threads(found: Threads, load: float | None, cores: int) -> Text:
         return join(head, Text(
             f"С {found.threads} нишки е многократно по-бавно: друга програма държи другото "
             "ядро и всяко извикване чака нишка, която не върви. Това не казва нищо за модела; "
-            "затворете другите програми или ползвайте 1 нишка.",
+            "затвори другите програми или ползвай 1 нишка.",
             f"{found.threads} threads are far slower: another program is keeping the other "
             "core busy, and each call waits for a thread that is not running. This says "
             "nothing about the model; close the other programs or use 1 thread."), loaded)
@@ -115,7 +115,7 @@ def read_threads(found: Threads, load: float | None, cores: int) -> Text:
         why = Text("Извикването има достатъчно работа, за да се раздели между нишките.",
                    "The call has enough work to share between threads.")
     elif direction < 0 and found.bound == "overhead":
-        why = Text("Извикването е ограничено от постоянните си разходи (вижте roofline): да "
+        why = Text("Извикването е ограничено от постоянните си разходи (виж roofline): да "
                    "събудиш и синхронизираш нишки за толкова малко работа струва повече, "
                    "отколкото спестява.",
                    "The call is overhead-bound (see the roofline): waking and synchronising "
@@ -185,8 +185,8 @@ def read_cold(found: ColdCall) -> Text:
         f"(примерът би отпечатал „{found.printout}“); perf_counter около същото извикване: "
         f"{_ms(found.cold.value)} ms ({_interval_ms(found.cold)}) — {against.bg}. Второто "
         f"извикване в същия процес отне {_ms(found.second.value)} ms. Първото извикване в "
-        "процес плаща еднократни разходи (подготовка на ядрата и нишките на библиотеката, "
-        "заделяне на памет, студени кешове): едно негово измерване мери стартирането, не "
+        "процес плаща еднократни разходи (подготовка на кернелите и нишките на библиотеката, "
+        "заделяне на памет, студени кешове): едно негово отчитане мери стартирането, не "
         "модела.",
         f"In {found.processes} fresh Python processes that each loaded the cached model, the "
         f"first call, timed like the example with time.time(), took "
@@ -260,7 +260,7 @@ def read_clocks(rows: Rows, median_ms: float) -> Text | None:
         f"извикване), perf_counter — на {fine:.0f} ns. "
         + ("Стъпката на time.time() е съизмерима с извикването: то едва се вижда. " if coarse
            else "Резолюцията не е проблемът тук — разсейването е. ")
-        + "time.time() следва часовника на стената, който NTP може да премести по време на "
+        + "time.time() следва системния часовник, който NTP може да премести по време на "
         "измерването; perf_counter е монотонен и е направен за интервали.",
         f"time.time() here moves in steps of {step:.0f} ns ({share:.2%} of one call), "
         f"perf_counter in steps of {fine:.0f} ns. "
@@ -333,7 +333,7 @@ def cold_cards(found: ColdCall, reading: Sequence[Text]) -> list[CardDraft]:
              f"{_interval_ms(found.cold)}) and the warm median is {_ms(found.warm.value)} ms "
              f"({spanned(ratio)}). Why?"),
         with_reading(Text(
-            "Първото извикване в процес плаща еднократни разходи: подготовка на ядрата и "
+            "Първото извикване в процес плаща еднократни разходи: подготовка на кернелите и "
             "нишките, заделяне на памет, студени кешове. Едно time.time() около него мери "
             "стартирането, не инференцията; затова се загрява и се повтаря.",
             "The first call in a process pays one-off costs: setting up kernels and threads, "
@@ -365,7 +365,7 @@ def tail_cards(row: Row, reading: Sequence[Text]) -> list[CardDraft]:
              f"Your p99 is {_ms(p99)} ms with a median of {_ms(median)} ms ({ratio}). Why "
              "report percentiles rather than one mean?"),
         with_reading(Text(
-            "Закъсненията имат опашка (планировчик, други процеси, кешове): средното я скрива, "
+            "Латентността има опашка (планировчик, други процеси, кешове): средното я скрива, "
             "а потребителите я усещат. Медианата казва типичното, p90/p99 — колко лошо става "
             f"понякога. {here.bg}",
             "Latencies have a tail (scheduler, other processes, caches): a mean hides it and "

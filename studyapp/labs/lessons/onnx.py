@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from studyapp.deck.model import Text
+from studyapp.i18n import as_sentence, fmt_number
 from studyapp.labs.findings import Row, Rows, Speedups, find, interval, number, spanned, speedups
 from studyapp.labs.lesson import (
     SPEED_BOUNDS,
@@ -59,11 +60,6 @@ def _at(batch: int) -> Text:
 
 def _listed(values: Sequence[int]) -> str:
     return ", ".join(str(value) for value in values)
-
-
-def _upper(text: str) -> str:
-    """`text` with its first letter capital (str.capitalize would lower the rest)."""
-    return text[:1].upper() + text[1:]
 
 
 def batch_of(row: Row) -> int:
@@ -131,7 +127,7 @@ def export_reading(rows: Rows) -> Text:
         f"Експорт с {first.get('exporter')}{failed.bg}: {shown_size}. Входът има символна "
         f"ос на пакета, така че един файл служи за пакети {shown}; най-голямата разлика от "
         f"torch е {worst} (граница {TOLERANCE:.0e})"
-        + (" — съвпада." if ok else " — НЕ съвпада: вижте таблицата."),
+        + (" — съвпада." if ok else " — НЕ съвпада: виж таблицата."),
         f"Exported with the {first.get('exporter')} exporter{failed.en}: {shown_size}. The "
         f"input has a symbolic batch axis, so one file serves batches {shown}; the largest "
         f"difference from torch is {worst} (limit {TOLERANCE:.0e})"
@@ -149,7 +145,7 @@ def graph_change(row: Row) -> Text:
         parts.append(Text(f"премести в блоковия формат NCHWc ({layout})",
                           f"moved to the blocked NCHWc layout ({layout})"))
     if removed:
-        parts.append(Text(f"махна {removed}", f"removed {removed}"))
+        parts.append(Text(f"премахна {removed}", f"removed {removed}"))
     if not parts:
         parts.append(Text("остави графа какъвто беше", "left the graph as it was"))
     return Text("; ".join(part.bg for part in parts), "; ".join(part.en for part in parts))
@@ -171,7 +167,7 @@ class Credit:
 
 FUSION = Credit(
     Text("сливането", "fusion"),
-    Text("слетото ядро прилага активацията, докато изходът още е в регистрите или кеша: "
+    Text("слетият кернел прилага активацията, докато изходът още е в регистрите или кеша: "
          "едно минаване по-малко през активациите и едно извикване по-малко",
          "a fused kernel applies the activation while its output is still in registers or "
          "cache: one pass over the activations and one kernel call fewer"))
@@ -187,8 +183,8 @@ BOTH = Credit(
     Text("сливането и формата NCHWc заедно (това пускане не може да ги раздели)",
          "fusion and the NCHWc layout together (this run cannot tell them apart)"),
     Text(f"{FUSION.why.bg}; {LAYOUT.why.bg}", f"{FUSION.why.en}; {LAYOUT.why.en}"))
-REMOVAL = Credit(Text("махнатите възли", "the nodes it removed"),
-                 Text("по-малко възли са по-малко извиквания на ядра",
+REMOVAL = Credit(Text("премахнатите възли", "the nodes it removed"),
+                 Text("по-малко възли са по-малко извиквания на кернели",
                       "fewer nodes are fewer kernel calls"))
 
 
@@ -233,8 +229,8 @@ def credit_sentence(rows: Rows, level_rows: Sequence[Row]) -> Text:
                           f"The gain {where.en} is credited to {what.name.en}: {what.why.en}."))
     if slower:
         where = _batches_text(slower)
-        parts.append(Text(f"{_upper(where.bg)} промяната забави изпълнението.",
-                          f"{_upper(where.en)} the change cost time."))
+        parts.append(Text(f"{as_sentence(where.bg)} промяната забави изпълнението.",
+                          f"{as_sentence(where.en)} the change cost time."))
     clean = [batch for batch, gain in gains if gain is not None]
     if not parts and clean == [batch for batch, _ in gains]:
         parts.append(Text(f"Тук {what.name.bg} не спести измеримо време при нито един пакет.",
@@ -284,8 +280,8 @@ def kernels_sentence(eager: Row, ort: Row) -> Text:
     torch_en = f"{gemm} for its Linear layers" + (f" and {conv} for its convolutions"
                                                  if conv else "")
     return Text(
-        f"Ядрата им са различни: eager torch вика {torch_bg}; ONNX Runtime вика своите "
-        f"{ort.get('gemm_library')} ядра, с константните тегла пренаредени (prepacked) веднъж, "
+        f"Кернелите им са различни: eager torch вика {torch_bg}; ONNX Runtime вика своите "
+        f"{ort.get('gemm_library')} кернели, с константните тегла пренаредени (prepacked) веднъж, "
         "при създаването на сесията.",
         f"They do not share kernels: eager torch calls {torch_en}; ONNX Runtime calls its own "
         f"{ort.get('gemm_library')} kernels, with the constant weights prepacked once, when "
@@ -317,20 +313,20 @@ def gap_sentence(small: Interval | None, large: Interval | None, large_batch: in
     elif first < 0:
         lines.append(Text(
             "Тук eager torch е по-бърз при пакет 1: готовият граф не е по-бърз сам по себе си; "
-            "решават ядрата и разходите на извикване на тази машина.",
+            "решават кернелите и разходите на извикване на тази машина.",
             "Here eager torch is faster at batch 1: a prepared graph is not faster by itself; "
             "the kernels and the costs per call on this machine decide."))
     if last > 0 and not narrows:
         lines.append(Text(
             f"При пакет {large_batch}, където цената на извикване се поделя между "
-            f"{large_batch} цифри, ONNX Runtime е напред: за тези форми ядрата и графът му "
+            f"{large_batch} цифри, ONNX Runtime е напред: за тези форми кернелите и графът му "
             "смятат по-бързо.",
             f"At batch {large_batch}, where the cost per call is shared by {large_batch} "
             "digits, ONNX Runtime is ahead: on these shapes its kernels and graph do the "
             "arithmetic faster."))
     if last < 0:
         lines.append(Text(
-            f"При пакет {large_batch} eager torch е по-бърз: там ядрата му "
+            f"При пакет {large_batch} eager torch е по-бърз: там кернелите му "
             f"({torch_kernels(eager)}) изпреварват MLAS за тези форми.",
             f"At batch {large_batch} eager torch is faster: there its kernels "
             f"({torch_kernels(eager)}) beat MLAS on these shapes."))
@@ -416,11 +412,12 @@ def paybacks(rows: Rows) -> list[Payback]:
 def _calls(found: Interval) -> Text:
     """"≈50,100 (45,900–56,400)": a count of calls to three significant digits, thousands
     grouped as each language groups them (a space in Bulgarian, where the comma is decimal)."""
-    def shown(value: float) -> str:
-        return f"{round(float(f'{value:.3g}')):,}"
+    def shown(lang: str) -> str:
+        low, value, high = (fmt_number(lang, round(float(f"{count:.3g}")))
+                            for count in (found.low, found.value, found.high))
+        return f"≈{value} ({low}–{high})"
 
-    en = f"≈{shown(found.value)} ({shown(found.low)}–{shown(found.high)})"
-    return Text(en.replace(",", " "), en)
+    return Text(shown("bg"), shown("en"))
 
 
 def _graphs(count: object) -> Text:
@@ -434,18 +431,18 @@ def payback_sentence(found: Payback) -> Text:
     calls, at = found.calls, _at(found.batch)
     if calls is not None:
         return Text(
-            f"{_upper(at.bg)} компилирането ({found.compile_s:.1f} s) се изплаща след "
+            f"{as_sentence(at.bg)} компилирането ({found.compile_s:.1f} s) се изплаща след "
             f"{_calls(calls).bg} извиквания.",
-            f"{_upper(at.en)} compiling ({found.compile_s:.1f} s) pays for itself after "
+            f"{as_sentence(at.en)} compiling ({found.compile_s:.1f} s) pays for itself after "
             f"{_calls(calls).en} calls.")
     if found.speedup.direction() < 0:
-        return Text(f"{_upper(at.bg)} компилираният модел е по-бавен: компилирането никога "
+        return Text(f"{as_sentence(at.bg)} компилираният модел е по-бавен: компилирането никога "
                     "не се изплаща там.",
-                    f"{_upper(at.en)} the compiled model is slower: compiling never pays "
+                    f"{as_sentence(at.en)} the compiled model is slower: compiling never pays "
                     "back there.")
-    return Text(f"{_upper(at.bg)} няма измерима печалба, така че компилирането не се "
+    return Text(f"{as_sentence(at.bg)} няма измерима печалба, така че компилирането не се "
                 "изплаща там.",
-                f"{_upper(at.en)} there is no measurable gain, so compiling does not pay "
+                f"{as_sentence(at.en)} there is no measurable gain, so compiling does not pay "
                 "back there.")
 
 
@@ -567,7 +564,7 @@ def ort_cards(found: OrtFinding, reading: Sequence[Text]) -> list[CardDraft]:
                 if large is not None else "")
     kernels = found.torch_kernels
     back = Text(
-        "ONNX Runtime изпълнява целия граф с едно C++ извикване и своите MLAS ядра, с тегла, "
+        "ONNX Runtime изпълнява целия граф с едно C++ извикване и своите MLAS кернели, с тегла, "
         f"пренаредени при създаването на сесията; eager torch минава през Python и диспечера "
         f"си за всеки слой, преди да стигне до {kernels}. При малък пакет тези постоянни "
         "разходи на извикване са голяма част от времето.",
@@ -576,7 +573,7 @@ def ort_cards(found: OrtFinding, reading: Sequence[Text]) -> list[CardDraft]:
         f"dispatcher for every layer before it reaches {kernels}. At a small batch those "
         "fixed costs per call are much of the time.",
     ) if small.direction() > 0 else Text(
-        "Готовият граф не е по-бърз сам по себе си: кой печели зависи от ядрата за тези форми "
+        "Готовият граф не е по-бърз сам по себе си: кой печели зависи от кернелите за тези форми "
         f"({kernels} в torch, MLAS в ONNX Runtime) и от разходите на извикване, и на тази "
         "машина eager torch излезе напред.",
         "A prepared graph is not faster by itself: which runtime wins depends on its kernels "
@@ -620,7 +617,7 @@ def level_cards(found: LevelGain, reading: Sequence[Text]) -> list[CardDraft]:
              f"On your machine ONNX Runtime's level {level} ran at {spanned(found.gain)} against "
              f"level {below} at batch {batch} ({found.row.get('model')}). What did it change in "
              "the graph?"),
-        with_reading(Text(f"{_upper(change.bg)} {counts.bg}. Печалбата идва от "
+        with_reading(Text(f"{as_sentence(change.bg)} {counts.bg}. Печалбата идва от "
                           f"{found.credit.name.bg}: {found.credit.why.bg}.",
                           f"It {change.en} {counts.en}. The gain is credited to "
                           f"{found.credit.name.en}: {found.credit.why.en}."),

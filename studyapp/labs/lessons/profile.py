@@ -65,7 +65,7 @@ def operators_reading(rows: Rows) -> Text:
     return Text(
         f"Операторът с най-много собствено CPU време е {top.get('variant')}: {share:.0%} от "
         f"времето ({_ms(top, 'self_cpu_ms')} на проход, извиквания на проход: {calls:g}). "
-        f"Първите три ({names}) заемат {top3:.0%}: оптимизирайте там, не другаде.",
+        f"Първите три ({names}) заемат {top3:.0%}: оптимизирай там, не другаде.",
         f"The operator with the most self CPU time is {top.get('variant')}: {share:.0%} of the "
         f"time ({_ms(top, 'self_cpu_ms')} per pass, calls per pass: {calls:g}). The top three "
         f"({names}) take {top3:.0%}: optimize there, not elsewhere.")
@@ -80,7 +80,7 @@ def gpu_time_reading(rows: Rows) -> Text:
     top = max(on_gpu, key=lambda row: number(row, "self_device_ms") or 0)
     share = (number(top, "self_device_ms") or 0) / total
     return Text(
-        f"На GPU собственото CPU време е главно пускане на ядра; най-дълго заема устройството "
+        f"На GPU собственото CPU време е главно пускане на кернели; най-дълго заема устройството "
         f"{top.get('variant')}: {_ms(top, 'self_device_ms')} на проход, {share:.0%} от "
         "времето на GPU.",
         f"On a GPU, self CPU time is mostly launching kernels; the device is kept busy longest "
@@ -172,7 +172,8 @@ def operations_reading(rows: Rows) -> Text:
         found = interval(row)
         if found is not None and found.direction() < 0:
             kind = _kind(row)
-            lines.append(Text(f"Torch прави {kind.bg} по-бързо: ONNX Runtime е {times(found).bg}.",
+            lines.append(Text(f"Torch прави {kind.bg} по-бързо: "
+                              f"ONNX Runtime работи {times(found).bg}.",
                               f"Torch does {kind.en} faster: ONNX Runtime is {times(found).en}."))
     fused = find(ops, variant="activation", ort_ops="")
     if fused is not None and number(fused, "torch_ms"):
@@ -245,7 +246,7 @@ def ort_reading(rows: Rows) -> Text:
                                               "the blocked NCHWc layout"), blocked)) if present]
     what = Text(" и ".join(kind.bg for kind in kinds), " and ".join(kind.en for kind in kinds))
     return join(text, Text(
-        f"{changed}: работа на оптимизатора на графа — {what.bg} (вижте упражнението onnx).",
+        f"{changed}: работа на оптимизатора на графа — {what.bg} (виж лабораторията onnx).",
         f"{changed}: the graph optimizer's work — {what.en} (see the onnx lab)."))
 
 
@@ -301,9 +302,10 @@ def hotspot_cards(found: Hotspot, reading: Sequence[Text]) -> list[CardDraft]:
              "Why profile before optimizing?"),
         with_reading(Text(
             "Времето рядко е разпределено равно: един-два оператора вземат повечето. "
-            "Оптимизация другаде не може да спечели повече от дела им (закон на Амдал).",
+            "Оптимизацията на останалото печели най-много времето, което то заема "
+            "(закон на Амдал).",
             "Time is rarely spread evenly: one or two operators take most of it. Optimizing "
-            "elsewhere cannot win more than their share (Amdahl's law)."),
+            "the rest can win at most the rest of the time (Amdahl's law)."),
             reading, found.operator))]
 
 
@@ -312,7 +314,7 @@ def gap_cards(found: Row, reading: Sequence[Text]) -> list[CardDraft]:
     assert speedup is not None  # starkest_gap finds only rows with one
     why = why_faster(found)
     back = why if why.en else Text(
-        "Двете среди викат различни ядра за една и съща операция; кое е по-бързо за тази форма "
+        "Двете среди викат различни кернели за една и съща операция; кое е по-бързо за тази форма "
         "показва само измерването.",
         "The two runtimes call different kernels for the same operation; only measuring shows "
         "which is faster on this shape.")
@@ -374,7 +376,7 @@ def bound_cards(found: Bound, reading: Sequence[Text]) -> list[CardDraft]:
              "follows?"),
         with_reading(Text(
             "Ограничен от паметта модел се ускорява с по-малко байтове (квантизация, сливане, "
-            "по-голям пакет за повече FLOP на байт); ограничен от смятането — с по-бързи ядра и "
+            "по-голям пакет за повече FLOP на байт); ограничен от смятането — с по-бързи кернели и "
             "по-малко операции; ограничен от постоянните разходи — с по-малко извиквания и "
             "по-голям пакет.",
             "A memory-bound model speeds up with fewer bytes (quantization, fusion, a bigger "

@@ -105,11 +105,11 @@ def _signed(points: float) -> str:
 
 
 def _accuracy_at(row: Row, dense: Row) -> Text:
-    """"92.1% (−5.9 points; 21 images lost, 0 gained)"."""
+    """"92.1% (−5.9 percentage points; 21 images lost, 0 gained)"."""
     accuracy, points = f"{number(row, 'accuracy') or 0.0:.1%}", _signed(_points(row, dense))
     counted = lost_and_gained(_count(row, "lost_images"), _count(row, "gained_images"))
-    return Text(f"{accuracy} ({points} пункта; {counted.bg})",
-                f"{accuracy} ({points} points; {counted.en})")
+    return Text(f"{accuracy} ({points} процентни пункта; {counted.bg})",
+                f"{accuracy} ({points} percentage points; {counted.en})")
 
 
 CHANGE = {
@@ -149,7 +149,7 @@ def _tuning_effect(row: Row) -> Text:
     fixed, broken = _count(row, "fixed_images"), _count(row, "broken_images")
     pct = percent(number(row, "amount"))
     effect = {
-        1: Text("останалите тегла поеха работата на махнатите.",
+        1: Text("останалите тегла поеха работата на премахнатите.",
                 "the remaining weights took over the work of the removed ones."),
         0: Text("разлика, която тестовото множество не може да различи от случайност.",
                 "a difference the test set cannot tell from chance."),
@@ -179,11 +179,12 @@ def read_accuracy(rows: Rows) -> list[Text]:
     notes = [Text(
         f"Плътният модел разпознава {correct} от {images} тестови изображения "
         f"({number(dense, 'accuracy') or 0.0:.1%}); едно изображение е {resolution:.2f} "
-        "пункта. Точността се смята за запазена, докато загубените и спечелените спрямо "
-        "плътния модел изображения не се различават измеримо (точен знаков тест, 5%). "
+        "процентни пункта. Точността се смята за запазена, докато загубените и спечелените "
+        "спрямо плътния модел изображения не се различават измеримо (точен знаков тест, 5%). "
         f"Без дообучение неструктурно окъсаният модел {course(plain, dense).bg}.",
         f"The dense model gets {correct} of {images} test images right "
-        f"({number(dense, 'accuracy') or 0.0:.1%}); one image is {resolution:.2f} points. "
+        f"({number(dense, 'accuracy') or 0.0:.1%}); one image is {resolution:.2f} "
+        "percentage points. "
         "Accuracy counts as holding while the images lost and gained against the dense model "
         "do not differ measurably (an exact sign test at 5%). Without fine-tuning the "
         f"unstructured model {course(plain, dense).en}.")]
@@ -203,7 +204,7 @@ def read_accuracy(rows: Rows) -> list[Text]:
                   None if after is None else _judged(after, dense))
                  for row, after in structured]
         notes.append(Text(
-            "Структурно (махнати неврони/канали): " + "; ".join(
+            "Структурно (премахнати неврони/канали): " + "; ".join(
                 f"−{pct}: {at.bg}" + ("" if then is None else f", след дообучение {then.bg}")
                 for pct, at, then in parts) + ".",
             "Structured (neurons/channels removed): " + "; ".join(
@@ -254,7 +255,7 @@ def _unstructured_latency(dense: Row, steps: list[Row]) -> Text:
         why = Text(f"{work.bg}: разликата не идва от по-малко умножения.",
                    f"{work.en}: the difference does not come from fewer multiplications.")
     else:
-        why = Text(f"{work.bg}: плътното ядро (GEMM, свивка) умножава нулата като всяко "
+        why = Text(f"{work.bg}: плътният кернел (GEMM, свивка) умножава нулата като всяко "
                    "друго тегло.",
                    f"{work.en}: a dense kernel (GEMM, convolution) multiplies a zero like any "
                    "other weight.")
@@ -268,7 +269,7 @@ def _masked_latency(row: Row) -> Text:
     said = times(interval(row))
     return Text(
         f"С маската на torch.nn.utils.prune още закачена (преди prune.remove) всяко извикване "
-        f"първо смята weight_orig × mask и после пуска същото плътно ядро: {_ms(row)}, "
+        f"първо смята weight_orig × mask и после пуска същия плътен кернел: {_ms(row)}, "
         f"{said.bg} спрямо плътния модел. prune.remove слива маската в теглото: нулите "
         "остават, допълнителното умножение изчезва.",
         f"With torch.nn.utils.prune's mask still attached (before prune.remove) each call "
@@ -282,7 +283,7 @@ def _csr_latency(row: Row) -> Text:
     said = times(speedup)
     share = 1 - (number(row, "sparsity") or 0.0)
     head = Text(
-        f"Същите {percent(number(row, 'sparsity'))} нули в CSR през разреденото ядро на torch, "
+        f"Същите {percent(number(row, 'sparsity'))} нули в CSR през разредения кернел на torch, "
         f"което умножава само ненулевите {share:.0%}: {_ms(row)}, {said.bg}.",
         f"The same {percent(number(row, 'sparsity'))} zeros as CSR through torch's sparse kernel, "
         f"which multiplies only the {share:.0%} non-zeros: {_ms(row)}, {said.en}.")
@@ -291,7 +292,7 @@ def _csr_latency(row: Row) -> Text:
     per_multiply = 1 / (share * speedup.value)
     cost = Text(
         f"Прави {share:.0%} от умноженията, но всяко струва ×{per_multiply:.1f} повече, "
-        "отколкото в плътното ядро, което не обхожда индекси и чете паметта подред",
+        "отколкото в плътния кернел, който не обхожда индекси и чете паметта подред",
         f"It does {share:.0%} of the multiplications, but each costs ×{per_multiply:.1f} as "
         "much as in the dense kernel, which walks no indices and reads memory in order")
     pays = verdict(speedup,
@@ -344,9 +345,9 @@ def _where_zeros_pay(unstructured: Row, structured: list[Row], csr: Row | None) 
         here = Text(f" (CSR при {percent(number(csr, 'sparsity'))} тук: {sparse.bg})",
                     f" (CSR at {percent(number(csr, 'sparsity'))} here: {sparse.en})")
     return Text(
-        "Нулите се изплащат само там, където ядрото ги прескача или формите се смаляват: "
+        "Нулите се изплащат само там, където кернелът ги прескача или формите се смаляват: "
         f"структурно окъсяване (−{percent(number(best, 'amount'))}: {shown.bg}), полуструктурна "
-        "разреденост 2:4 на GPU с разредени тензорни ядра или разредени ядра при достатъчно "
+        "разреденост 2:4 на GPU с разредени тензорни ядра или разредени кернели при достатъчно "
         f"висока разреденост{here.bg}.",
         "Zeros pay only where the kernel skips them or the shapes shrink: structured pruning "
         f"(−{percent(number(best, 'amount'))}: {shown.en}), 2:4 semi-structured sparsity on GPUs "
@@ -468,9 +469,9 @@ def describe(found: Pruning) -> tuple[Interval, Text]:
                                                          found.test_images)
     return exact(lost), Text(
         f"при {pct} разреденост точността е {found.pruned_accuracy:.1%} срещу "
-        f"{found.dense_accuracy:.1%}: {_signed(-lost)} пункта ({counted.bg})",
+        f"{found.dense_accuracy:.1%}: {_signed(-lost)} процентни пункта ({counted.bg})",
         f"at {pct} sparsity accuracy is {found.pruned_accuracy:.1%} against "
-        f"{found.dense_accuracy:.1%}: {_signed(-lost)} points ({counted.en})")
+        f"{found.dense_accuracy:.1%}: {_signed(-lost)} percentage points ({counted.en})")
 
 
 def accuracy_cards(found: Pruning, reading: Sequence[Text]) -> list[CardDraft]:
@@ -489,7 +490,7 @@ def accuracy_cards(found: Pruning, reading: Sequence[Text]) -> list[CardDraft]:
                  f"At {pct} unstructured pruning your accuracy fell ({fell[1]}) and was "
                  f"{after} after fine-tuning. Why does fine-tuning help?"),
             with_reading(Text(
-                "Махнатите тегла носеха част от решението; дообучението позволява на "
+                "Премахнатите тегла носеха част от решението; дообучението позволява на "
                 "останалите да поемат ролята им. Без него високата разреденост чупи модела.",
                 "The removed weights carried part of the decision; fine-tuning lets the "
                 "remaining ones take over their role. Without it, high sparsity breaks the "
@@ -502,14 +503,14 @@ def accuracy_cards(found: Pruning, reading: Sequence[Text]) -> list[CardDraft]:
                  f"At {pct} zeros without fine-tuning your accuracy did not change measurably "
                  f"({fell[1]}). Why can so many weights go?"),
             with_reading(Text(
-                "Окъсяването по големина маха най-малките тегла, които допринасят най-малко "
+                "Окъсяването по големина премахва най-малките тегла, които допринасят най-малко "
                 "към изхода; модел с толкова тегла има много повече, отколкото 8×8 цифрите "
                 "изискват. Твърдението стига дотам, докъдето стига тестовото множество: едно "
-                f"изображение е {resolution:.2f} пункта.",
+                f"изображение е {resolution:.2f} процентни пункта.",
                 "Magnitude pruning removes the smallest weights, which contribute least to the "
                 "output; a model this size has far more weights than 8×8 digits need. The "
                 f"claim reaches as far as the test set does: one image is {resolution:.2f} "
-                "points."),
+                "percentage points."),
                 reading, "dense model gets"))]
     return []
 
@@ -544,9 +545,9 @@ def zero_speed_cards(found: ZeroSpeed, reading: Sequence[Text]) -> list[CardDraf
              f"With {pct} zeros in its weights your model: {said.en} ({ms}). Why does "
              "unstructured pruning rarely speed things up?"),
         with_reading(Text(
-            "Плътните ядра умножават и нулите: формата на матриците не се променя. Ускорение "
+            "Плътните кернели умножават и нулите: формата на матриците не се променя. Ускорение "
             "дават структурното окъсяване (по-малки матрици), полуструктурната разреденост "
-            "2:4 на поддържащи я GPU или разредени ядра при висока разреденост.",
+            "2:4 на поддържащи я GPU или разредени кернели при висока разреденост.",
             "Dense kernels multiply the zeros too: the matrices keep their shape. Speed comes "
             "from structured pruning (smaller matrices), 2:4 semi-structured sparsity on GPUs "
             "that support it, or sparse kernels at high sparsity."), reading, "Unstructured,"))]
@@ -570,8 +571,8 @@ def shrink_cards(row: Row, reading: Sequence[Text]) -> list[CardDraft]:
              f"{spanned(speedup)} faster ({_ms(row)}). Why does structured pruning speed it "
              "up when zeros do not?"),
         with_reading(Text(
-            "Махнатият неврон маха цял ред от матрицата на теглата и колона от следващата: "
-            "матриците стават по-малки и всяко плътно ядро прави по-малко работа. Нулите "
+            "Премахнатият неврон премахва цял ред от матрицата на теглата и колона от следващата: "
+            "матриците стават по-малки и всеки плътен кернел прави по-малко работа. Нулите "
             "оставят формите, значи и работата, същите.",
             "A removed neuron removes a whole row of one weight matrix and a column of the "
             "next: the matrices shrink and every dense kernel does less work. Zeros leave the "
@@ -583,8 +584,10 @@ QUESTION = Question(
          "губи?",
          "Global magnitude pruning of 90% of the weights, without fine-tuning: how much "
          "accuracy is lost?"),
-    (Text("под 1 пункт", "under 1 point"), Text("1–5 пункта", "1–5 points"),
-     Text("5–20 пункта", "5–20 points"), Text("над 20 пункта", "more than 20 points")),
+    (Text("под 1 процентен пункт", "under 1 percentage point"),
+     Text("1–5 процентни пункта", "1–5 percentage points"),
+     Text("5–20 процентни пункта", "5–20 percentage points"),
+     Text("над 20 процентни пункта", "more than 20 percentage points")),
     (1.0, 5.0, 20.0))
 
 LESSON: Lesson[Any] = Lesson(

@@ -91,7 +91,7 @@ def arithmetic_paragraph(isa: Isa, roof: Roofline) -> Text:
         f"{roof.bandwidth_gbs:.1f} GB/s от паметта и {roof.main.cache_bandwidth_gbs:.0f} GB/s "
         f"от кеша, праг {roof.ridge:.1f} FLOP/B. Спрямо fp32 пика аритметиката на другите "
         f"типове може най-много: {listed.bg}. Това са граници от инструкциите, не обещания: "
-        "редовете казват докъде стигна всяко ядро (в GFLOP/s, за int8 — GOP/s).",
+        "редовете казват докъде стигна всеки кернел (в GFLOP/s, за int8 — GOP/s).",
         f"This machine's roofline at {roof.threads} threads (probed {roof.measured_at} at load "
         f"{load}): fp32 peak {roof.peak_gflops:.0f} GFLOP/s, {roof.bandwidth_gbs:.1f} GB/s from "
         f"memory and {roof.main.cache_bandwidth_gbs:.0f} GB/s from the cache, ridge "
@@ -163,7 +163,7 @@ def _trust(base: Baseline, rows: Rows, model: str, batch: int) -> Text:
 def _memory_reason(fp32: Row, int8: Sequence[Row], gains: dict[str, Interval | None]) -> Text:
     cached = any(row.get("data_in_cache") for row in int8) and not fp32.get("data_in_cache")
     int8_bytes = min(value(row, "bytes_moved") for row in int8)
-    fits = Text(" — достатъчно малко, за да стоят в последното ниво кеш, където fp32 не се "
+    fits = Text(" — достатъчно малко, за да стоят в кеша от последно ниво, където fp32 не се "
                 "побират", " — small enough for the last-level cache, where fp32's do not fit") \
         if cached else NOTHING
     return join(Text(
@@ -202,7 +202,7 @@ def _compute_reason(fp32: Row, int8: Sequence[Row], gains: dict[str, Interval | 
         f"{reached.en}."), outcomes(
         gains, NOTHING,
         Text(" — под темпото на самия fp32: таванът е това, което инструкциите позволяват, не "
-             "това, което едно ядро постига", " — below fp32's own rate: the ceiling is what the "
+             "това, което един кернел постига", " — below fp32's own rate: the ceiling is what the "
              "instructions allow, not what a kernel reaches")))
 
 
@@ -212,7 +212,7 @@ def _overhead_reason(fp32: Row, gains: dict[str, Interval | None]) -> Text:
         f"{fp32['variant']} е ограничен от постоянните разходи на извикване: "
         f"{size_text(value(fp32, 'bytes_moved'))} тегла и данни стоят в кеша и roofline "
         f"позволява {allowed_ms:.3g} ms, а извикването отнема {fp32['latency_ms_median']:.3g} "
-        "ms — времето отива за диспечер, събуждане на нишки и малки ядра, така че int8 няма "
+        "ms — времето отива за диспечер, събуждане на нишки и малки кернели, така че int8 няма "
         "много за спестяване.",
         f"{fp32['variant']} is overhead-bound: its {size_text(value(fp32, 'bytes_moved'))} of "
         f"weights and data sit in the cache and the roofline allows {allowed_ms:.3g} ms, yet a "
@@ -272,7 +272,7 @@ def _small_batch_reason(fp32: Row, halves: dict[str, Row], batch: int) -> Text:
     half_bytes = min(value(row, "bytes_moved") for row in halves.values())
     fits = any(row.get("data_in_cache") for row in halves.values()) \
         and not fp32.get("data_in_cache")
-    cache = Text(", които се побират в последното ниво кеш, където fp32 не се побират",
+    cache = Text(", които се побират в кеша от последно ниво, където fp32 не се побират",
                  ", which fit in the last-level cache, where fp32's do not") if fits else NOTHING
     return join(Text(
         f"При пакет {batch} torch fp32 е ограничен от паметта и чете "
@@ -385,7 +385,7 @@ def gpu_paragraph(rows: Rows, model: str) -> Text | None:
         f"({fp32['latency_ms_median']:.3f} ms): {listed.bg}.",
         f"{model} on the GPU at batch {big}, against GPU fp32 "
         f"({fp32['latency_ms_median']:.3f} ms): {listed.en}."), why, Text(
-        "Динамичната int8 на torch няма GPU ядра — тя е само за CPU.",
+        "Динамичната int8 на torch няма GPU кернели — тя е само за CPU.",
         "torch's dynamic int8 has no GPU kernels — it is CPU-only."))
 
 
@@ -591,7 +591,7 @@ def size_cards(size: Int8File, reading: Sequence[Text]) -> list[CardDraft]:
              "not exactly 0.25?"),
         with_reading(Text(
             f"Теглото става 1 байт вместо 4, но файлът ({size.share:.2f}) пази и мащаби, "
-            "нулеви точки, отклонения в 32 бита и описание на графа; при малък модел тази "
+            "нулеви точки, отмествания в 32 бита и описание на графа; при малък модел тази "
             "постоянна част тежи повече.",
             f"Each weight becomes 1 byte instead of 4, but the file ({size.share:.2f}) also "
             "keeps scales, zero points, 32-bit biases and the graph; in a small model that "

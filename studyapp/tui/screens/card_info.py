@@ -8,7 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from studyapp.store.records import ReviewEntry
 from studyapp.study_types import CardInfo
 from studyapp.tui.screens.base import AppModal
-from studyapp.tui.texts import fmt_date
+from studyapp.tui.texts import days_word, fmt_date
 from studyapp.tui.widgets.lab_views import fmt_started, lab_title
 from studyapp.tui.widgets.plain import Plain
 
@@ -38,7 +38,8 @@ class CardInfoScreen(AppModal):
             yield Plain("\n".join((
                 self.t("info.kind", kind=self.t(f"kind.{info.card.kind}")),
                 self.t("info.state", repetitions=state.repetitions,
-                       easiness=f"{state.easiness:.2f}", interval=state.interval),
+                       easiness=f"{state.easiness:.2f}",
+                       interval=days_word(lang, state.interval)),
                 self.t("info.due", date=fmt_date(lang, state.due)),
                 self.t("info.first_seen", date=fmt_date(
                     lang, state.first_seen.date() if state.first_seen else None)),

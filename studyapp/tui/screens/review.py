@@ -199,7 +199,8 @@ class ReviewScreen(AppScreen):
         grades = "  ".join(f"{grade}×{summary.grades.get(grade, 0)}" for grade in GRADES)
         minutes, seconds = divmod(round(summary.seconds), 60)
         return "\n".join((
-            self.t("review.summary_cards", n=summary.reviewed, redrills=summary.redrills),
+            self.t("review.summary_cards", cards=summary.cards, answers=summary.answers,
+                   redrills=summary.redrills),
             self.t("review.summary_grades", grades=grades),
             self.t("review.summary_time", minutes=minutes, seconds=seconds),
             self.t("review.summary_next", date=next_due),
