@@ -1,0 +1,34 @@
+"""Keys and focus in the app: every key the footer offers acts, or says why it cannot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import TextArea
+from tui_support import FakeClock, build_app, drive, opened_service, running, screen_after
+
+from studyapp.tui.screens.study import StudyScreen
+
+
+@drive
+async def test_escape_in_any_answer_box_leaves_the_boxes(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with running(app) as pilot:
+        screen = await screen_after(pilot, StudyScreen, "s")
+        await pilot.press("tab", "tab")  # the second answer box
+        assert isinstance(app.focused, TextArea) and app.focused.id == "prior-2"
+        await pilot.press("escape", "x")  # a command key, not text in the first box
+        assert app.focused is screen.query_one("#study-body")
+        assert [area.text for area in screen.query(TextArea)] == ["", ""]
+
+
+@drive
+async def test_entering_a_box_with_text_goes_on_at_its_end(tmp_path: Path) -> None:
+    clock = FakeClock()
+    with opened_service(tmp_path, clock) as service:
+        service.save_prior_answer("prior.1", "fast")
+    app = build_app(tmp_path, clock, lang="en")
+    async with running(app) as pilot:
+        screen = await screen_after(pilot, StudyScreen, "s")
+        await pilot.press("tab", *"er", "escape")
+        assert screen.query_one("#prior-1", TextArea).text == "faster"
