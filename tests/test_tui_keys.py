@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.containers import VerticalScroll
 from textual.widgets import TextArea
-from tui_support import FakeClock, build_app, drive, opened_service, running, screen_after
+from tui_support import (
+    FakeClock,
+    build_app,
+    drive,
+    opened_service,
+    running,
+    screen_after,
+    seed_history,
+)
 
+from studyapp.tui.screens.stats import StatsScreen
 from studyapp.tui.screens.study import StudyScreen
 
 
@@ -32,3 +42,17 @@ async def test_entering_a_box_with_text_goes_on_at_its_end(tmp_path: Path) -> No
         screen = await screen_after(pilot, StudyScreen, "s")
         await pilot.press("tab", *"er", "escape")
         assert screen.query_one("#prior-1", TextArea).text == "faster"
+
+
+@drive
+async def test_stats_scroll_with_the_keys_once_loaded(tmp_path: Path) -> None:
+    seed_history(tmp_path)
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with running(app) as pilot:
+        screen = await screen_after(pilot, StatsScreen, "t")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        body = screen.query_one("#stats-body", VerticalScroll)
+        assert body.max_scroll_y > 0
+        await pilot.press("end")
+        assert body.scroll_target_y == body.max_scroll_y
