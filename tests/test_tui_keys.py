@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.containers import VerticalScroll
-from textual.widgets import TextArea
+from textual.widgets import Input, Select, TextArea
 from tui_support import (
     FakeClock,
     build_app,
@@ -16,6 +16,7 @@ from tui_support import (
     seed_history,
 )
 
+from studyapp.tui.screens.settings import SettingsScreen
 from studyapp.tui.screens.stats import StatsScreen
 from studyapp.tui.screens.study import StudyScreen
 
@@ -56,3 +57,20 @@ async def test_stats_scroll_with_the_keys_once_loaded(tmp_path: Path) -> None:
         assert body.max_scroll_y > 0
         await pilot.press("end")
         assert body.scroll_target_y == body.max_scroll_y
+
+
+@drive
+async def test_settings_show_the_language_in_use_and_keep_it(tmp_path: Path) -> None:
+    clock = FakeClock()
+    app = build_app(tmp_path, clock, lang="en")  # saved: bg, the default
+    async with running(app) as pilot:
+        screen = await screen_after(pilot, SettingsScreen, "o")
+        await pilot.pause()
+        assert screen.query_one("#language", Select).value == "en"
+        screen.query_one("#new-per-day", Input).value = "7"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.language == "en"
+        assert str(screen.query_one("#settings-message").render()) == "Saved."
+    with opened_service(tmp_path, clock) as service:
+        assert (service.settings().lang, service.settings().new_per_day) == ("bg", 7)
