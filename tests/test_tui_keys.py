@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+from lab_records import on_test_machine, record_quantize_run
+from test_tui_labs import finished, probe_defaults, progressed, text
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Select, TextArea
 from tui_support import (
@@ -16,9 +20,41 @@ from tui_support import (
     seed_history,
 )
 
+from studyapp.labs import registry
+from studyapp.tui.app import StudyApp
+from studyapp.tui.labrun import LabFinished
+from studyapp.tui.screens.dashboard import DashboardScreen
+from studyapp.tui.screens.lab_failure import LabFailureDialog
+from studyapp.tui.screens.lab_history import LabHistoryScreen
+from studyapp.tui.screens.lab_result import LabResultScreen
+from studyapp.tui.screens.lab_run import LabRunScreen
+from studyapp.tui.screens.labs import LabsScreen
+from studyapp.tui.screens.prediction import ChoiceDialog
+from studyapp.tui.screens.review import ReviewScreen
 from studyapp.tui.screens.settings import SettingsScreen
 from studyapp.tui.screens.stats import StatsScreen
 from studyapp.tui.screens.study import StudyScreen
+from studyapp.tui.widgets.footer import KeyBar
+
+
+def keys(app: StudyApp) -> list[str]:
+    """The keys of the key bar at the bottom of the current screen."""
+    return [key for key, _, _ in app.screen.query_one(KeyBar).entries()]
+
+
+@pytest.fixture
+def slow_latency(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The latency lab (first in the list) runs the test probe: 200 s, stopped first."""
+    registry.register("latency", "labs_probe")
+    probe_defaults(monkeypatch, "latency", "sleep", steps=1000)
+    yield "latency"
+    registry.unregister("latency")
+
+
+def notices_of(app: StudyApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    notices: list[str] = []
+    monkeypatch.setattr(app, "notify", lambda message, **_: notices.append(message))
+    return notices
 
 
 @drive
@@ -74,3 +110,94 @@ async def test_settings_show_the_language_in_use_and_keep_it(tmp_path: Path) -> 
         assert str(screen.query_one("#settings-message").render()) == "Saved."
     with opened_service(tmp_path, clock) as service:
         assert (service.settings().lang, service.settings().new_per_day) == ("bg", 7)
+
+
+@drive
+async def test_while_a_lab_runs_it_is_listed_its_keys_act_and_its_cancel_says_what_happened(
+    tmp_path: Path, slow_latency: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    notices = notices_of(app, monkeypatch)
+    async with running(app) as pilot:
+        app.start_lab(slow_latency, prediction=None, card_id=None, size="default")
+        await progressed(pilot)
+        labs = await screen_after(pilot, LabsScreen, "l")
+        running_entry = str(labs.query_one("#labs-list").get_option_at_index(0).prompt)
+        assert "Running now" in running_entry and "Not run" not in running_entry
+        assert "c" in keys(app)
+        await pilot.press("down", "r")  # another lab: one at a time, and it says so
+        assert notices == ["The latency lab is still running: one at a time."]
+        await screen_after(pilot, LabRunScreen, "v")
+        assert keys(app)[0] == "c"
+        await pilot.press("c")
+        await finished(pilot)
+        assert isinstance(app.screen, LabFailureDialog)
+        cancelled = text(app, "#lab-failure-cancelled")
+        assert cancelled.startswith("Stopped at your request after ")
+        assert "It had reached step " in cancelled and "of 1000: step " in cancelled
+        assert "Nothing had been measured yet." in cancelled
+        assert "enter or escape: close" in " ".join(
+            str(hint.render()) for hint in app.screen.query(".hint"))
+        await pilot.press("escape")
+        assert app.screen is labs
+        entry = str(labs.query_one("#labs-list").get_option_at_index(0).prompt)
+        assert "Running now" not in entry and "c" not in keys(app)
+
+
+@drive
+async def test_quitting_while_a_lab_runs_asks_first(
+    tmp_path: Path, slow_latency: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="bg")
+    exits: list[object] = []
+    async with running(app) as pilot:
+        monkeypatch.setattr(app, "exit", lambda *args, **kwargs: exits.append(args))
+        app.start_lab(slow_latency, prediction=None, card_id=None, size="default")
+        await progressed(pilot)
+        dialog = await screen_after(pilot, ChoiceDialog, "q")
+        assert "още тече" in text(app, "#choice-prompt")
+        await pilot.press("2")  # stay
+        assert isinstance(app.screen, DashboardScreen) and not exits
+        assert app.lab_run is not None
+        await pilot.press("q", "1")
+        assert exits and dialog is not app.screen
+        monkeypatch.undo()
+
+
+@drive
+async def test_o_after_a_background_run_s_notice_opens_that_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_test_machine(monkeypatch)
+    run_id = record_quantize_run(tmp_path)
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    notices = notices_of(app, monkeypatch)
+    async with running(app) as pilot:
+        app.post_message(LabFinished(app.lab_session().get(run_id)))  # the quantize lab
+        await pilot.pause()
+        assert notices == ["The quantize lab finished: its result is in Labs (l, then o)."]
+        result = await screen_after(pilot, LabResultScreen, "l", "o")
+        assert result.record.id == run_id
+
+
+@drive
+async def test_keys_that_cannot_act_are_hidden_or_say_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record_quantize_run(tmp_path)
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    notices = notices_of(app, monkeypatch)
+    async with running(app) as pilot:
+        review = await screen_after(pilot, ReviewScreen, "r")
+        while review.item is not None:
+            assert ("l" in keys(app)) == (review.item.card.lab is not None)
+            await pilot.press("space", "5")
+        study = await screen_after(pilot, StudyScreen, "escape", "s")
+        assert study.sections[study.index].kind == "prior" and "l" not in keys(app)
+        await screen_after(pilot, LabHistoryScreen, "escape", "l", "down", "h")
+        assert "c" not in keys(app)  # one run: nothing to compare it with
+        record_quantize_run(tmp_path, minutes_later=30)
+        app.screen.refresh_data()
+        await pilot.press("space", "c")
+        assert isinstance(app.screen, LabHistoryScreen)
+        assert notices == ["To compare, mark two runs with space (1 marked)."]

@@ -180,7 +180,10 @@ class ReviewScreen(AppScreen):
     # -- actions -----------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keys that do nothing right now are shown dimmed (None), never hidden."""
+        """Keys that wait for a step (reveal, then grade) are shown dimmed (None); `l` is
+        hidden on a card that has no lab."""
+        if action == "lab":
+            return self.item is not None and self.item.card.lab is not None
         has_card = self.item is not None
         available = {
             "reveal": has_card and not self.revealed,
@@ -188,7 +191,6 @@ class ReviewScreen(AppScreen):
             "grade": has_card and self.revealed,
             "undo": self.session is not None and self.session.can_undo(),
             "info": has_card or self.last is not None,
-            "lab": self.item is not None and self.item.card.lab is not None,
         }.get(action, True)
         return True if available else None
 
