@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import write_module_toml
 from lab_records import on_test_machine, record_quantize_run
 from test_tui_labs import finished, probe_defaults, progressed, text
 from textual.containers import VerticalScroll
@@ -21,7 +22,7 @@ from tui_support import (
 )
 
 from studyapp.labs import registry
-from studyapp.tui.app import StudyApp
+from studyapp.tui.app import StudyApp, make_app
 from studyapp.tui.labrun import LabFinished
 from studyapp.tui.screens.dashboard import DashboardScreen
 from studyapp.tui.screens.lab_failure import LabFailureDialog
@@ -201,3 +202,31 @@ async def test_keys_that_cannot_act_are_hidden_or_say_why(
         await pilot.press("space", "c")
         assert isinstance(app.screen, LabHistoryScreen)
         assert notices == ["To compare, mark two runs with space (1 marked)."]
+
+
+LONG_ANSWER_CARD = {
+    "id": "concept.long", "kind": "concept",
+    "front": {"bg": "Какво е латентност?", "en": "What is latency?"},
+    "back": {"bg": "Време.", "en": "Time."},
+    "notes": {"bg": "ред\n" * 40, "en": "line\n" * 40},
+}
+
+
+@drive
+async def test_review_enter_reveals_undo_says_so_and_a_long_answer_keeps_the_question(
+    tmp_path: Path,
+) -> None:
+    content = write_module_toml(tmp_path / "content", [LONG_ANSWER_CARD])
+    app = make_app(db_path=tmp_path / "study.db", content_dir=content, lang="en",
+                   clock=FakeClock())
+    async with running(app) as pilot:
+        review = await screen_after(pilot, ReviewScreen, "r")
+        await pilot.press("enter")  # outside the answer box, as the box's hint says
+        assert review.revealed
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
+        front = review.query_one("#card-front")
+        assert app.screen.get_widget_at(front.region.x, front.region.y)[0] is front
+        await pilot.press("0", "u")
+        assert text(app, "#review-last") == (
+            "Last answer undone: the card is back and its grade is deleted.")
