@@ -10,7 +10,7 @@ from conftest import write_module_toml
 from lab_records import on_test_machine, record_quantize_run
 from test_tui_labs import finished, probe_defaults, progressed, text
 from textual.containers import VerticalScroll
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, OptionList, Select, TextArea
 from tui_support import (
     FakeClock,
     build_app,
@@ -31,6 +31,7 @@ from studyapp.tui.screens.lab_result import LabResultScreen
 from studyapp.tui.screens.lab_run import LabRunScreen
 from studyapp.tui.screens.labs import LabsScreen
 from studyapp.tui.screens.prediction import ChoiceDialog
+from studyapp.tui.screens.result_cards import ResultCardsDialog
 from studyapp.tui.screens.review import ReviewScreen
 from studyapp.tui.screens.settings import SettingsScreen
 from studyapp.tui.screens.stats import StatsScreen
@@ -230,3 +231,25 @@ async def test_review_enter_reveals_undo_says_so_and_a_long_answer_keeps_the_que
         await pilot.press("0", "u")
         assert text(app, "#review-last") == (
             "Last answer undone: the card is back and its grade is deleted.")
+
+
+@drive
+async def test_result_cards_show_one_mark_per_card_and_unticking_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_test_machine(monkeypatch)
+    record_quantize_run(tmp_path)
+    app = build_app(tmp_path, FakeClock(), lang="bg")
+    async with running(app) as pilot:
+        dialog = await screen_after(pilot, ResultCardsDialog, "l", "down", "o", "k")
+        options = dialog.query_one("#result-cards-list", OptionList)
+
+        def shown() -> str:
+            return "\n".join(line.text for line in options.render_lines(options.size.region))
+
+        count = len(dialog.drafts)
+        assert count > 1 and shown().count("☑") == count and "☐" not in shown()
+        await pilot.press("space")
+        assert shown().count("☑") == count - 1 and shown().count("☐") == 1
+        await pilot.press("a")
+        assert dialog.chosen == set(range(1, count))
