@@ -97,7 +97,7 @@ async def test_help_lists_every_binding_of_the_screen(tmp_path: Path) -> None:
         await pilot.press("r", "question_mark")
         rows = [str(row.render()) for row in app.screen.query(".help-row")]
         text = "\n".join(rows)
-        for part in ("space  reveal", "i  card info", "esc  back",
+        for part in ("space ⏎  reveal", "i  card info", "esc  back",
                      "0  grade 0: complete blackout, nothing recalled (not now)",
                      "5  grade 5: perfect response (not now)",
                      "u  undo (not now)"):

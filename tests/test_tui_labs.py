@@ -10,7 +10,6 @@ import pytest
 from lab_records import on_test_machine, record_quantize_run
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import SelectionList
 from textual_plotext import PlotextPlot
 from tui_support import (
     MODULE_TOML,
@@ -97,7 +96,7 @@ async def test_a_lab_from_a_study_step_predicts_runs_and_its_cards_are_reviewed(
             assert any(text.en.startswith("Could not measure cleanly")
                        for text in result.record.run.reading)
             return
-        assert len(app.screen.query_one(SelectionList).selected) == 2
+        assert app.screen.chosen == {0, 1}
         assert result.record.run.status == "ok"
         assert "Your prediction: 10–100×" in _outcome(result)
         verdict = str(result.query_one("#lab-result-verdict").render())

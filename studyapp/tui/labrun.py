@@ -63,6 +63,7 @@ class LabRunHost:
 
     lab_run: ActiveRun | None = None
     lab_size = "default"  # "quick" in tests
+    finished_lab: str | None = None  # finished while the learner was elsewhere; Labs shows it
 
     def launch_lab(self, lab_id: str, card_id: str | None = None,
                    size: str | None = None) -> None:
@@ -141,6 +142,19 @@ class LabRunHost:
             self.lab_run.runner.cancel()
             self._tell("lab_changed")
 
+    async def action_quit(self) -> None:
+        """Quit; while a lab runs, only once the learner agrees to cancel it."""
+        from studyapp.tui.screens.prediction import ChoiceDialog
+
+        app = self._host
+        if self.lab_run is None:
+            app.exit()
+            return
+        app.push_screen(ChoiceDialog(
+            app.t("labs_ui.quit_title"), app.t("labs_ui.quit_prompt", lab=self.lab_run.lab_id),
+            [app.t("labs_ui.quit_cancel_lab"), app.t("labs_ui.quit_keep_lab")],
+            lambda choice: app.exit() if choice == 0 else None))
+
     def on_unmount(self) -> None:
         """Closing the app stops its lab: the run is recorded as cancelled, no child is left."""
         active = self.lab_run
@@ -164,10 +178,16 @@ class LabRunHost:
                        severity="error")
         if not self._tell("lab_finished", record):
             if record.run.status == "ok":
+                self.finished_lab = record.run.lab
                 app.notify(app.t("labs_ui.finished_elsewhere", lab=record.run.lab))
             else:
                 self.show_lab_failure(record)
         app.data_changed()
+
+    def take_finished_lab(self) -> str | None:
+        """The lab that finished out of sight, once: the Labs screen highlights it."""
+        lab, self.finished_lab = self.finished_lab, None
+        return lab
 
     def show_lab_failure(self, record: RecordedRun) -> None:
         from studyapp.tui.screens.lab_failure import LabFailureDialog

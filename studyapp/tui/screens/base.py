@@ -56,6 +56,12 @@ class AppScreen(Screen[None]):
         """Show every text in the new language; state lives in attributes, so recompose."""
         await self.recompose()
 
+    async def recompose(self) -> None:
+        """Compose again; the focused widget is gone with the old ones, so the keys go where
+        they went when the screen opened (its `AUTO_FOCUS`), e.g. to a scroll area."""
+        await super().recompose()
+        self._update_auto_focus()
+
     def load(self, name: str, work: Callable[[], Any]) -> None:
         """Run a service read in a background thread; its result comes back to `loaded`."""
         self.study_app.load(self, name, work)

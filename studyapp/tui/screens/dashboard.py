@@ -189,4 +189,4 @@ class DashboardScreen(AppScreen):
         self.study_app.open_screen(name)
 
     async def action_quit(self) -> None:
-        self.app.exit(0)
+        await self.study_app.action_quit()  # it asks first while a lab runs

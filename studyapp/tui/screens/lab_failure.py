@@ -1,4 +1,8 @@
-"""Why a lab did not finish: crashed, timed out or cancelled; its details on request."""
+"""Why a lab did not finish: crashed, timed out or cancelled; its details on request.
+
+A cancelled run says when it was stopped, how far it got and what it had measured by then;
+`d` is offered only where there are details to show.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from textual.containers import Vertical, VerticalScroll
 from studyapp.labservice import RecordedRun
 from studyapp.tui.screens.base import AppModal
 from studyapp.tui.screens.prediction import CSS_PATH
-from studyapp.tui.widgets.lab_views import lab_title
+from studyapp.tui.widgets.lab_views import fmt_started, lab_title
 from studyapp.tui.widgets.plain import Plain
 
 
@@ -34,10 +38,30 @@ class LabFailureDialog(AppModal):
                                status=self.t(f"labs_ui.status.{run.status}")),
                         classes="dialog-title")
             yield Plain(self.t("labs_ui.failure_reason", reason=reason), id="lab-failure-reason")
+            if run.status == "cancelled":
+                yield Plain("\n".join(self._cancelled()), id="lab-failure-cancelled")
             yield Plain(self.t("labs_ui.failure_kept", id=self.record.id), classes="hint")
             with VerticalScroll(id="lab-failure-details"):
                 yield Plain(self._details(), id="lab-failure-text")
-            yield Plain(self.t("labs_ui.failure_hint"), classes="hint")
+            yield Plain(self.t("labs_ui.failure_hint" if self._has_details()
+                               else "labs_ui.failure_hint_close"), classes="hint")
+
+    def _cancelled(self) -> list[str]:
+        """When the run was stopped, the step it had reached, what it had measured."""
+        run, lang = self.record.run, self.study_app.language
+        lines = [self.t("labs_ui.cancelled_when", seconds=run.duration_s,
+                        started=fmt_started(self.record.started_at, self.study_app.clock))]
+        if run.progress is not None:
+            lines.append(self.t("labs_ui.cancelled_step", done=run.progress.done,
+                                total=run.progress.total, step=run.progress.message.get(lang)))
+        measured = [table.title.get(lang) for table in run.tables.values()]
+        lines.append(self.t("labs_ui.cancelled_measured", tables="; ".join(measured))
+                     if measured else self.t("labs_ui.cancelled_nothing"))
+        return lines
+
+    def _has_details(self) -> bool:
+        run = self.record.run
+        return bool(run.detail.strip() or "\n".join(run.stderr_tail).strip())
 
     def _details(self) -> str:
         run = self.record.run
@@ -48,6 +72,9 @@ class LabFailureDialog(AppModal):
 
     def on_mount(self) -> None:
         self.query_one("#lab-failure-details").display = False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self._has_details() if action == "details" else True
 
     def action_details(self) -> None:
         details = self.query_one("#lab-failure-details")

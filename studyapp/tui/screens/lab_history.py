@@ -88,8 +88,8 @@ class LabHistoryScreen(AppScreen):
         return self.runs[min(table.cursor_row, len(self.runs) - 1)]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "compare":
-            return True if len(self.marked) == COMPARED else None
+        if action == "compare":  # with fewer marked, `c` says what is missing
+            return len(self.runs) >= COMPARED
         if action in ("open", "mark"):
             return True if self.runs else None
         return True
@@ -118,7 +118,9 @@ class LabHistoryScreen(AppScreen):
     def action_compare(self) -> None:
         from studyapp.tui.screens.lab_compare import LabCompareScreen
 
-        if len(self.marked) == COMPARED:
-            by_id = {record.id: record for record in self.runs}
-            older, newer = sorted(self.marked)
-            self.app.push_screen(LabCompareScreen(by_id[older], by_id[newer]))
+        if len(self.marked) < COMPARED:
+            self.notify(self.t("labs_ui.compare_mark", n=len(self.marked)))
+            return
+        by_id = {record.id: record for record in self.runs}
+        older, newer = sorted(self.marked)
+        self.app.push_screen(LabCompareScreen(by_id[older], by_id[newer]))

@@ -26,8 +26,8 @@ TICK_S = 0.5
 class LabRunScreen(AppScreen):
     CSS_PATH = CSS_PATH
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "labs_ui.bind.cancel", id="lab_run.cancel"),
-        Binding("c", "cancel", "labs_ui.bind.cancel", show=False, id="lab_run.cancel_c"),
+        Binding("c", "cancel", "labs_ui.bind.cancel", id="lab_run.cancel"),
+        Binding("escape", "cancel", "labs_ui.bind.cancel", show=False, id="lab_run.cancel_esc"),
         Binding("b", "back", "labs_ui.bind.background", id="lab_run.background"),
     ]
 

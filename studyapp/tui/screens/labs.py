@@ -1,7 +1,9 @@
 """Every lab: what it measures, its learning-path step, its last result on this machine.
 
 `r` or `enter` predicts and runs the highlighted lab, `o` opens its last result, `h` its history;
-while a lab runs its progress shows at the top and `v` returns to it.
+while a lab runs its progress shows at the top and on its entry, `v` returns to it and `c`
+cancels it. A lab that finished while the learner was elsewhere is highlighted here, so `o`
+opens its result.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ class LabsScreen(AppScreen):
         Binding("o", "open_last", "labs_ui.bind.open_last", id="labs.open_last"),
         Binding("h", "history", "labs_ui.bind.history", id="labs.history"),
         Binding("v", "view_run", "labs_ui.bind.view_run", id="labs.view_run"),
+        Binding("c", "cancel_run", "labs_ui.bind.cancel", id="labs.cancel_run"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.labs: list[LabOverview] = []
+        self.listed_running: str | None = None  # the lab whose entry says it is running
 
     def compose(self) -> ComposeResult:
         yield Plain(self.t("labs_ui.title"), classes="screen-title")
@@ -57,10 +61,16 @@ class LabsScreen(AppScreen):
         with self.study_app.reporting_errors():
             self.labs = self.study_app.lab_session().overview()
         self.fill()
+        finished = self.study_app.take_finished_lab()
+        ids = [lab.entry.id for lab in self.labs]
+        if finished in ids:
+            self.query_one(OptionList).highlighted = ids.index(finished)
 
     def fill(self) -> None:
         options = self.query_one(OptionList)
         highlighted = options.highlighted or 0
+        active = self.study_app.lab_run
+        self.listed_running = active.lab_id if active is not None else None
         options.clear_options()
         options.add_options(Option(self._prompt(lab), id=lab.entry.id) for lab in self.labs)
         if self.labs:
@@ -79,11 +89,16 @@ class LabsScreen(AppScreen):
     def _last(self, lab: LabOverview) -> str:
         if not lab.entry.available:
             return self.t("labs_ui.unavailable")
+        if lab.entry.id == self.listed_running:
+            return self.t("labs_ui.running_now")
         if lab.last is None:
             return self.t("labs_ui.never_run")
         return last_run_line(self.study_app, lab.last)
 
     def lab_changed(self) -> None:
+        active = self.study_app.lab_run
+        if (active.lab_id if active is not None else None) != self.listed_running:
+            self.fill()
         running = running_line(self.study_app)
         line = self.query_one("#labs-running", Plain)
         line.display = running is not None
@@ -96,14 +111,16 @@ class LabsScreen(AppScreen):
         return self.labs[index] if index is not None and index < len(self.labs) else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys are hidden where they cannot act; `r` while another lab runs says why."""
         lab = self._selected()
-        available = {
-            "run": lab is not None and lab.entry.available and self.study_app.lab_run is None,
+        running = self.study_app.lab_run is not None
+        return {
+            "run": lab is not None and lab.entry.available,
             "open_last": lab is not None and lab.last is not None,
             "history": lab is not None,
-            "view_run": self.study_app.lab_run is not None,
+            "view_run": running,
+            "cancel_run": running,
         }.get(action, True)
-        return True if available else None
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.refresh_bindings()
@@ -136,3 +153,6 @@ class LabsScreen(AppScreen):
 
         if self.study_app.lab_run is not None:
             self.app.push_screen(LabRunScreen())
+
+    def action_cancel_run(self) -> None:
+        self.study_app.cancel_lab()

@@ -1,4 +1,8 @@
-"""Cards from the learner's own numbers: choose which join the review queue."""
+"""Cards from the learner's own numbers: choose which join the review queue.
+
+A list of options with a mark drawn in each prompt (Textual's `SelectionList` draws its
+check box per line, so long card fronts that wrap showed it on the wrong lines).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from rich.text import Text as RichText
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import SelectionList
+from textual.widgets import OptionList
 
 from studyapp.controls import visible
 from studyapp.labs.lesson import CardDraft
@@ -18,12 +22,15 @@ from studyapp.tui.screens.base import AppModal
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.plain import Plain
 
+MARKS = {True: "☑ ", False: "☐ "}
+
 
 class ResultCardsDialog(AppModal):
-    """Every card starts chosen; `space` toggles one, `a` adds the chosen ones."""
+    """Every card starts chosen; `space` or `enter` toggles one, `a` adds the chosen ones."""
 
     CSS_PATH = CSS_PATH
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle", "labs_ui.bind.toggle", id="result_cards.toggle"),
         Binding("a", "accept", "labs_ui.bind.accept", id="result_cards.accept"),
     ]
 
@@ -32,33 +39,44 @@ class ResultCardsDialog(AppModal):
         super().__init__()
         self.record = record
         self.drafts = list(drafts)
+        self.chosen = set(range(len(self.drafts)))
         self.then = then
 
     def compose(self) -> ComposeResult:
-        lang = self.study_app.language
         with Vertical(id="result-cards-box", classes="dialog"):
             yield Plain(self.t("labs_ui.cards_title"), classes="dialog-title")
-            yield SelectionList[int](
-                *((RichText(visible(draft.front.get(lang))), index, True)
-                  for index, draft in enumerate(self.drafts)),
-                id="result-cards-list")
+            yield OptionList(*(self._prompt(index) for index in range(len(self.drafts))),
+                             id="result-cards-list")
             with VerticalScroll(id="result-cards-answer"):
                 yield Plain(self._answer(0), id="result-cards-back")
             yield Plain(self.t("labs_ui.cards_hint"), classes="hint")
+
+    def _prompt(self, index: int) -> RichText:
+        front = self.drafts[index].front.get(self.study_app.language)
+        return RichText(MARKS[index in self.chosen] + visible(front))
 
     def _answer(self, index: int) -> str:
         lang = self.study_app.language
         return self.t("labs_ui.cards_answer", answer=self.drafts[index].back.get(lang))
 
-    def on_selection_list_selection_highlighted(
-        self, event: SelectionList.SelectionHighlighted[int]
-    ) -> None:
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         """The answer of the card under the cursor, to judge it before adding it."""
-        self.query_one("#result-cards-back", Plain).update(self._answer(event.selection_index))
+        self.query_one("#result-cards-back", Plain).update(self._answer(event.option_index))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_toggle()
+
+    def action_toggle(self) -> None:
+        options = self.query_one(OptionList)
+        index = options.highlighted
+        if index is None:
+            return
+        self.chosen ^= {index}
+        options.replace_option_prompt_at_index(index, self._prompt(index))
 
     def action_accept(self) -> None:
-        chosen = [self.drafts[index] for index in sorted(
-            self.query_one(SelectionList).selected)]
+        chosen = [self.drafts[index] for index in sorted(self.chosen)]
         if not chosen:
             self.dismiss()
             return

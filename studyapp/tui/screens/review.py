@@ -1,4 +1,8 @@
-"""Review: show a card, optionally type an answer, reveal, grade 0–5, undo, and a summary."""
+"""Review: show a card, optionally type an answer, reveal, grade 0–5, undo, and a summary.
+
+The question has a pane of its own above the answers, so a long answer scrolls under it
+and the question stays in view.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ class ReviewScreen(AppScreen):
     CSS_PATH = "../review.tcss"
     AUTO_FOCUS = ""  # keys start as commands; `tab` enters the answer box
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "reveal", "bind.reveal", id="review.reveal"),
+        Binding("space,enter", "reveal", "bind.reveal", id="review.reveal"),
         Binding("tab", "toggle_answer", "bind.answer", id="review.answer"),
         *(
             Binding(str(grade), f"grade({grade})", f"bind.grade{grade}", show=False,
@@ -60,14 +64,16 @@ class ReviewScreen(AppScreen):
         self.shown_at = monotonic()
         self.last: tuple[Card, GradeResult] | None = None
         self.ahead: Dashboard | None = None  # what is next, read once the queue is empty
+        self.undone = False  # the last thing done was an undo: the status line confirms it
 
     def compose(self) -> ComposeResult:
         yield Plain("", id="review-status", classes="screen-title")
         yield Plain("", id="review-last", classes="hint")
+        with (VerticalScroll(id="review-question", can_focus=False),
+              Vertical(id="review-card", classes="panel")):
+            yield Plain("", id="card-front")
+            yield Static("", id="card-code")
         with VerticalScroll(id="review-main", can_focus=False):
-            with Vertical(id="review-card", classes="panel"):
-                yield Plain("", id="card-front")
-                yield Static("", id="card-code")
             yield AnswerBox(self.answer, placeholder=self.t("review.placeholder"), id="answer")
             with Horizontal(id="review-back"):
                 with Vertical(classes="panel"):
@@ -115,7 +121,8 @@ class ReviewScreen(AppScreen):
         self.query_one(AnswerBox).value = ""
         self.shown_at = monotonic()
         self.show()
-        self.query_one("#review-main", VerticalScroll).scroll_home(animate=False)
+        for pane in self.query(VerticalScroll):
+            pane.scroll_home(animate=False)
 
     def show(self) -> None:
         """Fill every widget from the screen's state."""
@@ -140,6 +147,7 @@ class ReviewScreen(AppScreen):
 
     def _show_parts(self, item: QueueItem | None, revealed: bool) -> None:
         """Show and hide parts one by one: a class on the screen would restyle every widget."""
+        self.query_one("#review-question").display = item is not None
         self.query_one("#review-main").display = item is not None
         self.query_one("#review-summary").display = item is None
         self.query_one("#grade-legend").display = item is not None and revealed
@@ -165,6 +173,8 @@ class ReviewScreen(AppScreen):
         return " · ".join(parts)
 
     def _last_text(self) -> str:
+        if self.undone:
+            return self.t("review.undone")
         if self.last is None:
             return ""
         _, result = self.last
@@ -209,7 +219,10 @@ class ReviewScreen(AppScreen):
     # -- actions -----------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keys that do nothing right now are shown dimmed (None), never hidden."""
+        """Keys that wait for a step (reveal, then grade) are shown dimmed (None); `l` is
+        hidden on a card that has no lab."""
+        if action == "lab":
+            return self.item is not None and self.item.card.lab is not None
         has_card = self.item is not None
         available = {
             "reveal": has_card and not self.revealed,
@@ -217,13 +230,14 @@ class ReviewScreen(AppScreen):
             "grade": has_card and self.revealed,
             "undo": self.session is not None and self.session.can_undo(),
             "info": has_card or self.last is not None,
-            "lab": self.item is not None and self.item.card.lab is not None,
         }.get(action, True)
         return True if available else None
 
     def action_scroll_card(self, name: str) -> None:
-        """Long cards and answers scroll with the arrow and page keys."""
-        getattr(self.query_one("#review-main", VerticalScroll), f"action_{name}")()
+        """Long questions, then (once revealed) long answers, scroll with the arrow and page
+        keys."""
+        pane = "#review-main" if self.revealed else "#review-question"
+        getattr(self.query_one(pane, VerticalScroll), f"action_{name}")()
 
     def action_toggle_answer(self) -> None:
         box = self.query_one(AnswerBox)
@@ -259,6 +273,7 @@ class ReviewScreen(AppScreen):
             result = self.session.grade(grade, self.answer or None, elapsed_ms)
             self.last = (card, result)
             self.ahead = None
+            self.undone = False
             self.show_item(self.session.current())
 
     def action_undo(self) -> None:
@@ -266,7 +281,7 @@ class ReviewScreen(AppScreen):
             return
         with self.study_app.reporting_errors():
             item = self.session.undo()
-            self.last = None
+            self.last, self.undone = None, True
             self.ahead = None
             self.show_item(item)
 

@@ -1,4 +1,8 @@
-"""Settings: language (applied at once everywhere), rollover hour, new cards per day."""
+"""Settings: language (applied at once everywhere), rollover hour, new cards per day.
+
+The language shown is the one in use, which `--lang` may have chosen for this start only:
+it is saved only when the learner picks another one.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +48,7 @@ class SettingsScreen(AppScreen):
             yield Plain(self.t("settings.language"), classes="field-label")
             yield Select(
                 [(self.t(f"settings.lang_{lang}"), lang) for lang in LANGS],
-                value=self.settings.lang, allow_blank=False, id="language",
+                value=self.study_app.language, allow_blank=False, id="language",
             )
             yield Plain(self.t("settings.rollover"), classes="field-label")
             yield Input(str(self.settings.rollover_hour), type="integer", id="rollover")
@@ -72,15 +76,16 @@ class SettingsScreen(AppScreen):
         if new_per_day is None:
             self.tell("settings.bad_new_per_day")
             return
-        lang = self.query_one("#language", Select).value
-        if lang not in LANGS:
+        chosen = self.query_one("#language", Select).value
+        if chosen not in LANGS:
             return
+        lang = self.settings.lang if chosen == self.study_app.language else chosen
         settings = replace(self.settings, lang=lang, rollover_hour=rollover,
                            new_per_day=new_per_day)
         with self.study_app.reporting_errors():
             self.service.save_settings(settings)
             self.settings = settings
-            self.study_app.language = settings.lang
+            self.study_app.language = chosen
             self.study_app.check_day()
             self.tell("settings.saved")
 

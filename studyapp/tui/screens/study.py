@@ -224,7 +224,7 @@ class StudyScreen(AppScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "lab":
-            return True if self._section_labs() else None
+            return bool(self._section_labs())  # hidden where the page has no lab
         if action == "move":
             target = self.index + int(str(parameters[0]))
             # past the last page lies the review
