@@ -12,6 +12,11 @@ from studyapp.deck.model import Card
 from studyapp.i18n import as_sentence, tr
 
 
+def kind_name(kind: str, lang: str) -> str:
+    """A card kind ("concept", "quiz", "result", ...) in the learner's words."""
+    return tr(lang, f"cli.kind_{kind}")
+
+
 def cue(card: Card, lang: str) -> str | None:
     """The question a review asks of `card`, where its front alone does not say it.
 

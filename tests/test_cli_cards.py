@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,13 @@ from conftest import write_module_toml
 
 from studyapp.cli import main
 from studyapp.deck.model import CARD_KINDS
+from studyapp.store.engine import writing
+from studyapp.store.migrations import open_database
+from studyapp.store.tables import SettingRow
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "content"
+SEED_MARKDOWN = ROOT / "tests" / "fixtures" / "inference_optimization.md"
 
 CARDS: list[dict[str, Any]] = [
     {"id": "prior.1", "kind": "prior",
@@ -30,6 +35,13 @@ CARDS: list[dict[str, Any]] = [
                      "изпълнението на модела при инференция",
                "en": "Profiling is required"}},
 ]
+
+
+@pytest.fixture(autouse=True)
+def no_saved_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default database is one that does not exist: the learner's own saved language
+    must not leak into these tests."""
+    monkeypatch.setenv("STUDYAPP_DB", str(tmp_path / "none" / "studyapp.db"))
 
 
 @pytest.fixture
@@ -127,8 +139,8 @@ def test_table_is_in_bulgarian_by_default(
     monkeypatch.setenv("COLUMNS", "200")
     lines = cards_table(capsys, content)
     assert lines[0].split() == ["ид", "вид", "лаб.", "лице"]
-    assert lines[2].split() == ["concept.latency", "concept", "latency", "Латентност"]
-    assert lines[1].split()[:3] == ["prior.1", "prior", "-"]
+    assert lines[2].split() == ["concept.latency", "понятие", "latency", "Латентност"]
+    assert lines[1].split()[:5] == ["prior.1", "предварителни", "знания", "-", "Какво"]
     assert lines[-1] == "4 от 4 карти"
 
 
@@ -142,6 +154,42 @@ def test_table_in_english(
         "quiz.1  quiz  -    What is batching?",
         "1 of 4 cards",
     ]
+
+
+def save_language(db: Path, lang: str) -> None:
+    """A database whose saved language is `lang`, as the app's settings leave it."""
+    engine = open_database(db, datetime.now(UTC))
+    with writing(engine) as session:
+        session.merge(SettingRow(key="lang", value=lang))
+    engine.dispose()
+
+
+def test_table_follows_the_saved_language(
+    capsys: pytest.CaptureFixture[str], content: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    db = tmp_path / "study.db"
+    save_language(db, "en")
+    assert main(["--db", str(db), "--content", str(content), "cards", "--kind", "quiz"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "id      kind  lab  front", "quiz.1  quiz  -    What is batching?", "1 of 4 cards"]
+    assert main(["--db", str(db), "--content", str(content), "--lang", "bg", "cards"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "4 от 4 карти"
+
+
+def test_import_follows_the_saved_language_without_writing_the_database(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "study.db"
+    save_language(db, "en")
+    before = db.read_bytes()
+    out = tmp_path / "module.toml"
+    assert main(["--db", str(db), "import", str(SEED_MARKDOWN), "-o", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("Draft written to ")
+    assert "FILL IN" in out.read_text(encoding="utf-8")
+    assert db.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["module.toml", "study.db"]
 
 
 def test_table_cuts_long_fronts_to_the_terminal_width(

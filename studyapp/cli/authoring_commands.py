@@ -10,9 +10,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from studyapp.cli.context import modules
+from studyapp.card_text import kind_name
+from studyapp.cli.context import language, modules
 from studyapp.cli.files import write_whole
-from studyapp.deck import Card, Lang, Text
+from studyapp.deck import Card, Text
 from studyapp.deck.importer import DraftLabels, read_markdown, render_draft
 from studyapp.i18n import tr
 from studyapp.labs.catalog import LAB_IDS
@@ -20,14 +21,10 @@ from studyapp.labs.catalog import LAB_IDS
 ELLIPSIS = "…"
 
 
-def _lang(args: argparse.Namespace) -> Lang:
-    return getattr(args, "lang", None) or "bg"
-
-
 # --- import ---------------------------------------------------------------------------------
 
 
-def draft_labels(lang: Lang, source: str) -> DraftLabels:
+def draft_labels(lang: str, source: str) -> DraftLabels:
     return DraftLabels(
         header=tuple(tr(lang, "authoring.draft_header", source=source).strip().splitlines()),
         fill_translation=tr(lang, "authoring.fill_translation"),
@@ -38,7 +35,7 @@ def draft_labels(lang: Lang, source: str) -> DraftLabels:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    lang = _lang(args)
+    lang = language(args)
     draft = read_markdown(args.file)
     text = render_draft(draft, draft_labels(lang, draft.source), LAB_IDS)
     out: Path | None = args.output
@@ -84,7 +81,7 @@ def card_json(card: Card) -> dict[str, object]:
 
 
 def run_cards(args: argparse.Namespace) -> int:
-    lang = _lang(args)
+    lang = language(args)
     every = [card for module in modules(args) for card in module.cards]
     shown = [card for card in every if matches(card, args.kind, args.search)]
     if args.json:
@@ -100,11 +97,11 @@ def run_cards(args: argparse.Namespace) -> int:
     return 0
 
 
-def card_table(cards: list[Card], lang: Lang, width: int) -> list[str]:
+def card_table(cards: list[Card], lang: str, width: int) -> list[str]:
     """Rows of id, kind, lab and front, the front cut to fit `width` columns."""
     header = [tr(lang, f"authoring.cards_{key}") for key in ("id", "kind", "lab", "front")]
-    rows = [[card.id, card.kind, card.lab or "-", " ".join(card.front.get(lang).split())]
-            for card in cards]
+    rows = [[card.id, kind_name(card.kind, lang), card.lab or "-",
+             " ".join(card.front.get(lang).split())] for card in cards]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
     room = max(width - sum(widths) - 2 * len(widths), 10)
     lines = []

@@ -32,6 +32,14 @@ def content_dir(args: argparse.Namespace) -> Path:
     return Path(args.content) if getattr(args, "content", None) else default_content_dir()
 
 
+def language(args: argparse.Namespace) -> str:
+    """--lang, else the language saved in the database (read without writing, and only
+    where the database exists), else bg: for commands that need no database."""
+    from studyapp.maintenance import saved_language
+
+    return getattr(args, "lang", None) or saved_language(db_path(args))
+
+
 def modules(args: argparse.Namespace) -> list[Module]:
     """Every module, validated whole; raises ContentError on the first problem."""
     from studyapp.deck import load_modules

@@ -27,7 +27,7 @@ def run_restore(args: argparse.Namespace) -> int:
 
 def run_doctor(args: argparse.Namespace) -> int:
     path = context.db_path(args)
-    lang = getattr(args, "lang", None) or maintenance.saved_language(path)
+    lang = context.language(args)
     with context.store_errors(lang):
         findings = maintenance.diagnose(path, context.clock(), fix=args.fix)
     for line in report(findings, lang):

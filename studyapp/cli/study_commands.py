@@ -12,7 +12,7 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any, TextIO
 
-from studyapp.card_text import card_code, review_back, review_front, review_notes
+from studyapp.card_text import card_code, kind_name, review_back, review_front, review_notes
 from studyapp.cli import context
 from studyapp.cli.files import write_whole
 from studyapp.cli.output import error_line
@@ -32,10 +32,6 @@ GRADES = range(6)
 # Grades are typed as the ASCII digits 0-5 only: int() would also take "٤" or "４".
 GRADE_KEYS = {str(grade): grade for grade in GRADES}
 BAR_WIDTH = 30
-
-
-def _kind(lang: str, kind: str) -> str:
-    return tr(lang, f"cli.kind_{kind}")
 
 
 # -- due ----------------------------------------------------------------------
@@ -67,7 +63,7 @@ def run_due(args: argparse.Namespace) -> int:
             when = tr(lang, "cli.due_new_mark")
         else:
             when = item.state.due.isoformat()
-        print(f"  {item.card.id:<24} {_kind(lang, item.card.kind):<12} {when:<10}  "
+        print(f"  {item.card.id:<24} {kind_name(item.card.kind, lang):<12} {when:<10}  "
               f"{_one_line(item.card.front.get(lang))}")
     if next_due is not None:
         print(tr(lang, "cli.due_next", day=next_due.isoformat()))
@@ -120,7 +116,7 @@ def run_stats(args: argparse.Namespace) -> int:
         _print_bars([(f"{ef:.2f}", n) for ef, n in stats.easiness_histogram])
     if stats.counts_by_kind:
         print(tr(lang, "cli.stats_by_kind"))
-        _print_bars([(_kind(lang, kind), stats.counts_by_kind[kind])
+        _print_bars([(kind_name(kind, lang), stats.counts_by_kind[kind])
                      for kind in (*CARD_KINDS, RESULT_KIND) if kind in stats.counts_by_kind])
     print(tr(lang, "cli.stats_forecast", days=len(stats.forecast)))
     _print_bars([(day.isoformat(), n) for day, n in stats.forecast])
@@ -198,7 +194,7 @@ class PlainReview:
         tag = t("review_redrill_tag") if item.redrill else ""
         self.say()
         self.say(t("review_card", position=done + 1, total=done + self.session.remaining(),
-                   kind=_kind(self.lang, item.card.kind), redrill=tag))
+                   kind=kind_name(item.card.kind, self.lang), redrill=tag))
         self.say(review_front(item.card, self.lang))
         if item.card.code:
             self.say(card_code(item.card, self.lang))
