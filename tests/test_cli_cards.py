@@ -192,6 +192,18 @@ def test_import_follows_the_saved_language_without_writing_the_database(
     assert sorted(path.name for path in tmp_path.iterdir()) == ["module.toml", "study.db"]
 
 
+def test_table_starts_a_reverse_front_as_a_sentence(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    reverse = {"id": "concept.latency.reverse", "kind": "concept",
+               "front": {"bg": "времето за отговор", "en": "fp16 time to answer"},
+               "back": {"bg": "Латентност", "en": "Latency"}}
+    content = write_module_toml(tmp_path / "content", [reverse])
+    assert cards_table(capsys, content)[1].endswith("  Времето за отговор")
+    assert cards_table(capsys, content, "--lang", "en")[1].endswith("  fp16 time to answer")
+
+
 def test_table_cuts_long_fronts_to_the_terminal_width(
     capsys: pytest.CaptureFixture[str], content: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

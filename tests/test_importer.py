@@ -52,7 +52,8 @@ def seed_prompts() -> dict[str, list[str]]:
     recall_lines = re.findall(r"Въпроси за припомняне: (.+)$", SECTION[4], re.M)
     return {
         "prior": bullets(1),
-        "concept": [t for t, _ in concepts] + [d.strip() for _, d in concepts],
+        # a reverse card asks with the definition, started as a sentence
+        "concept": [t for t, _ in concepts] + [d[:1].upper() + d[1:].strip() for _, d in concepts],
         "step": re.findall(r"^\d+\. \*\*(.+)\*\*$", SECTION[4], re.M),
         "recall": [q.strip() + "?" for line in recall_lines for q in line.split("?") if q.strip()],
         "example": re.findall(r"^### Пример \d+: (.+)$", SECTION[5], re.M),
@@ -149,6 +150,12 @@ def test_draft_ids_and_order_equal_the_shipped_module(
     assert [card["id"] for card in rendered["cards"]] == [card.id for card in seed_cards]
     assert [card["kind"] for card in rendered["cards"]] == [card.kind for card in seed_cards]
     assert rendered["module"]["id"] == shipped.id
+
+
+def test_reverse_fronts_start_as_sentences() -> None:
+    reverse = [card for card in read_markdown(SEED).cards if card.id.endswith(".reverse")]
+    assert reverse
+    assert all(card.front[:1].isupper() for card in reverse), [c.front[:20] for c in reverse]
 
 
 def test_shipped_bulgarian_prompts_are_the_drafts(

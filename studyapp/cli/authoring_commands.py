@@ -15,7 +15,7 @@ from studyapp.cli.context import language, modules
 from studyapp.cli.files import write_whole
 from studyapp.deck import Card, Text
 from studyapp.deck.importer import DraftLabels, read_markdown, render_draft
-from studyapp.i18n import tr
+from studyapp.i18n import as_sentence, tr
 from studyapp.labs.catalog import LAB_IDS
 
 ELLIPSIS = "…"
@@ -101,7 +101,7 @@ def card_table(cards: list[Card], lang: str, width: int) -> list[str]:
     """Rows of id, kind, lab and front, the front cut to fit `width` columns."""
     header = [tr(lang, f"authoring.cards_{key}") for key in ("id", "kind", "lab", "front")]
     rows = [[card.id, kind_name(card.kind, lang), card.lab or "-",
-             " ".join(card.front.get(lang).split())] for card in cards]
+             as_sentence(" ".join(card.front.get(lang).split()))] for card in cards]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
     room = max(width - sum(widths) - 2 * len(widths), 10)
     lines = []

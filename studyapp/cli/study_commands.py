@@ -18,7 +18,7 @@ from studyapp.cli.files import write_whole
 from studyapp.cli.output import error_line
 from studyapp.deck.model import CARD_KINDS, RESULT_KIND
 from studyapp.errors import StudyappError
-from studyapp.i18n import days, tr
+from studyapp.i18n import as_sentence, days, tr
 from studyapp.maintenance import undone_answers
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def run_due(args: argparse.Namespace) -> int:
         else:
             when = item.state.due.isoformat()
         print(f"  {item.card.id:<24} {kind_name(item.card.kind, lang):<12} {when:<10}  "
-              f"{_one_line(item.card.front.get(lang))}")
+              f"{as_sentence(_one_line(item.card.front.get(lang)))}")
     if next_due is not None:
         print(tr(lang, "cli.due_next", day=next_due.isoformat()))
     return 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from studyapp.deck.loader import CARD_ID, ContentError
+from studyapp.i18n import as_sentence
 
 SECTIONS: tuple[str, ...] = (
     "Activate Prior Knowledge",
@@ -368,7 +369,8 @@ def parse_markdown(text: str, path: Path) -> Draft:
         terms.append(DraftCard(card_id, "concept", front=term, back=definition, lab="optional"))
     cards += terms
     cards += [
-        DraftCard(f"{card.id}.reverse", "concept", front=card.back or "", back=card.front)
+        DraftCard(f"{card.id}.reverse", "concept", front=as_sentence(card.back or ""),
+                  back=card.front)
         for card in terms
     ]
     cards += reader.steps(steps)
