@@ -62,13 +62,28 @@ def test_plain_review_grades_undoes_and_reports_when_cards_return(cli) -> None:
     assert "Next review: 2026-03-03 (interval: 1 day)." in out
     assert "Type a digit from 0 to 5, u or q." in out  # the 9
     assert "This card comes back later in this session." in out  # the 2
-    assert "The last answer was undone." in out  # u at the next card's front
+    assert "Last answer undone: the card is back" in out  # u at the next card's front
     assert "Cards: 2, answers: 2 (re-drills: 0)" in out
     code, out, _ = cli("export", "--json")
     log = json.loads(out)["tables"]["review_log"]
     assert [(row["card_id"], row["grade"], bool(row["undone_at"])) for row in log] == [
         ("concept.c01", 5, False), ("concept.c02", 2, True), ("concept.c02", 4, False)]
     assert log[0]["answer"] == "my words" and log[2]["answer"] is None
+
+
+@pytest.mark.parametrize("lang", ["bg", "en"])
+def test_plain_review_speaks_the_apps_words(cli, lang: str) -> None:
+    """Grade names, the answer prompt and labels, undo: the same words as the app's review."""
+    from studyapp.i18n import tr
+
+    code, out, _ = cli("review", "--plain", "--lang", lang, stdin="my words\n5\n\nu\nq\n")
+    assert code == 0
+    for grade in range(6):
+        assert f"  {grade} — {tr(lang, f'tui.grade.{grade}')}\n" in out
+    assert tr(lang, "tui.review.your_answer") + " (" in out
+    assert tr(lang, "tui.review.model_answer") + ":\n" in out
+    assert tr(lang, "tui.review.undone") in out
+    assert "Вашият" not in out
 
 
 def test_export_counts_the_undone_answers_it_keeps(cli, tmp_path: Path) -> None:

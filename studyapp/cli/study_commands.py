@@ -167,7 +167,7 @@ class PlainReview:
         self.say(t("review_start", count=self.session.remaining()))
         self.say(t("review_legend"))
         for grade in GRADES:
-            self.say(f"  {grade} — {t(f'grade_{grade}')}")
+            self.say(f"  {grade} — {self.app_tr(f'grade.{grade}')}")
         try:
             while True:
                 if self.session.refresh_if_day_changed():
@@ -199,16 +199,16 @@ class PlainReview:
         if item.card.code:
             self.say(card_code(item.card, self.lang))
         shown = context.clock()
-        typed = self.ask(t("review_front_prompt"))
+        typed = self.ask(t("review_front_prompt", your_answer=self.app_tr("review.your_answer")))
         if typed.strip().lower() == "u":
             self.undo()
             return
         if item.card.back is not None:
-            self.say(t("review_answer"))
+            self.say(self.app_tr("review.model_answer") + ":")
             self.say(review_back(item.card, self.lang))
         notes = review_notes(item.card, self.lang)
         if notes:
-            self.say(t("review_notes"))
+            self.say(self.app_tr("review.notes") + ":")
             self.say(notes)
         while True:
             key = self.ask(t("review_grade_prompt")).strip().lower()
@@ -233,12 +233,17 @@ class PlainReview:
     def undo(self) -> None:
         if self.session.can_undo():
             self.session.undo()
-            self.say(self.tr("review_undone"))
+            self.say(self.app_tr("review.undone"))
         else:
             self.say(self.tr("review_nothing_to_undo"))
 
     def tr(self, key: str, **values: object) -> str:
         return tr(self.lang, f"cli.{key}", **values)
+
+    def app_tr(self, key: str) -> str:
+        """The app's own words for what both reviews show: grade names, the answer labels,
+        undo; one vocabulary, whichever way the learner reviews."""
+        return tr(self.lang, f"tui.{key}")
 
 
 def run_review(args: argparse.Namespace) -> int:
