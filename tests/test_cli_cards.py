@@ -242,8 +242,21 @@ def test_broken_content_exits_1_with_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     content = write_module_toml(tmp_path / "content", [{**CARDS[1], "lab": "warp"}])
-    assert main(["--content", str(content), "cards"]) == 1
+    assert main(["--content", str(content), "--lang", "en", "cards"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.count("\n") == 1
-    assert "card 'concept.latency': field 'lab'" in captured.err
+    assert "card 'concept.latency': field 'lab': unknown lab id 'warp'" in captured.err
+
+
+def test_broken_content_is_told_in_the_saved_language(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    content = write_module_toml(tmp_path / "content", [{**CARDS[1], "lab": "warp"}])
+    db = tmp_path / "study.db"
+    assert main(["--db", str(db), "--content", str(content), "cards"]) == 1
+    assert "карта 'concept.latency': поле 'lab': непозната лаборатория 'warp'" in (
+        capsys.readouterr().err)
+    save_language(db, "en")
+    assert main(["--db", str(db), "--content", str(content), "cards"]) == 1
+    assert "card 'concept.latency': field 'lab': unknown lab id 'warp'" in capsys.readouterr().err

@@ -4,6 +4,7 @@ file, card id and field; and through the real command line, exit 1 with one line
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -216,6 +217,28 @@ def test_card_rule_gives_one_line_naming_file_card_and_field(
     assert (error.path, error.field) == (path, field)
 
 
+@pytest.mark.parametrize(("old", "new", "card_id", "field", "words"), CARD_RULES)
+def test_card_rule_is_told_in_bulgarian_too(
+    tmp_path: Path, old: str, new: str, card_id: str, field: str, words: str
+) -> None:
+    path = write(tmp_path, broken(old, new))
+    with pytest.raises(ContentError) as caught:
+        load_module(path, LAB_IDS)
+    message = caught.value.text("bg")
+    assert "\n" not in message
+    prefix = f"{path}: карта '{card_id}': поле '{field}': "
+    assert message.startswith(prefix)
+    assert re.search("[а-я]", message.removeprefix(prefix)), message
+
+
+def test_a_step_without_a_lab_names_its_kind_as_the_file_does(tmp_path: Path) -> None:
+    path = write(tmp_path, broken('lab = "latency"\n', ""))
+    with pytest.raises(ContentError) as caught:
+        load_module(path, LAB_IDS)
+    assert caught.value.text("en").endswith("field 'lab': required for a step card")
+    assert caught.value.text("bg").endswith('поле \'lab\': задължително за карта с kind = "step"')
+
+
 MODULE_RULES = [
     pytest.param('title = { bg = "Мини", en = "Mini" }', 'title = { bg = "Мини", en = "Mini" ',
                  "TOML syntax error", None, id="toml-syntax"),
@@ -318,7 +341,8 @@ def test_a_broken_module_exits_1_with_one_line_and_no_traceback(
     tmp_path: Path, old: str, new: str, words: str
 ) -> None:
     path = write(tmp_path / "content", broken(old, new))
-    result = run_cli("--content", str(tmp_path / "content"), "cards", home=tmp_path)
+    result = run_cli("--content", str(tmp_path / "content"), "--lang", "en", "cards",
+                     home=tmp_path)
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1

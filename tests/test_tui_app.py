@@ -296,3 +296,15 @@ async def test_settings_take_only_ascii_digits(
         await pilot.pause()
         assert shown(settings, "#settings-message") == refusal
     assert open_settings(tmp_path, clock) == Settings()
+
+
+@drive
+async def test_broken_content_is_told_in_the_learners_language(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="bg")
+    (tmp_path / "content" / "mini" / "module.toml").write_text("[module\n", encoding="utf-8")
+    async with running(app) as pilot:
+        assert isinstance(app.screen, ErrorDialog)
+        assert "module.toml: синтактична грешка в TOML" in shown(app.screen, "#error-message")
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.start_error is not None and "синтактична грешка в TOML" in app.start_error

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from studyapp import __version__
+from studyapp.cli.context import language
 from studyapp.cli.output import (
     StdoutError,
     error_line,
@@ -82,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except StudyappError as exc:
-        error_line(str(exc))
+        error_line(exc.text(language(args)))
         return exc.exit_code
     except StdoutError as exc:
         silence_stdout()

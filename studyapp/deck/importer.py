@@ -117,7 +117,7 @@ class _Reader:
         self.lines = text.splitlines()
 
     def error(self, line: int, message: str) -> ContentError:
-        return ContentError(self.path, f"line {line}: {message}")
+        return ContentError(self.path, "import_line", line=line, detail=message)
 
     # -- structure ------------------------------------------------------------------------
 
@@ -403,7 +403,7 @@ def read_markdown(path: Path) -> Draft:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ContentError(path, f"cannot read file: {exc}") from None
+        raise ContentError(path, "unreadable", detail=exc) from None
     return parse_markdown(text, path)
 
 

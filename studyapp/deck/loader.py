@@ -56,21 +56,38 @@ _OFFSET_KEYS = {"days", "weeks", "months"}
 
 
 class ContentError(StudyappError):
-    """A module file that cannot be shown; the message is one line."""
+    """A module file that cannot be shown: one line naming the file, the card and the field.
+
+    `str()` is English, `text(lang)` any language; the messages live in
+    `studyapp/locales/content.toml` under `key`.
+    """
 
     def __init__(
-        self, path: Path, message: str, card_id: str | None = None, field: str | None = None
+        self, path: Path, key: str, card_id: str | None = None, field: str | None = None,
+        **values: object,
     ) -> None:
         self.path = path
+        self.key = key
         self.card_id = card_id
         self.field = field
-        where = [str(path)]
-        if card_id is not None:
-            where.append(f"card '{card_id}'")
-        if field is not None:
-            where.append(f"field '{field}'")
+        self.values = values
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        # imported here: studyapp.i18n reads the deck's model, so the deck cannot import it first
+        from studyapp.i18n import tr
+
+        where = [str(self.path)]
+        if self.card_id is not None:
+            where.append(tr(lang, "content.where_card", id=self.card_id))
+        if self.field is not None:
+            where.append(tr(lang, "content.where_field", name=self.field))
+        message = tr(lang, f"content.{self.key}", **self.values)
         # ids and keys come from the file and may hold line breaks: keep the message one line
-        super().__init__("\\n".join(f"{': '.join(where)}: {message}".splitlines()))
+        return "\\n".join(f"{': '.join(where)}: {message}".splitlines())
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def load_modules(content_dir: Path, known_labs: Iterable[str]) -> list[Module]:
@@ -81,10 +98,10 @@ def load_modules(content_dir: Path, known_labs: Iterable[str]) -> list[Module]:
     """
     content_dir = Path(content_dir)
     if not content_dir.is_dir():
-        raise ContentError(content_dir, "content folder not found")
+        raise ContentError(content_dir, "no_content_dir")
     files = sorted(content_dir.glob(f"*/{MODULE_FILE}"))
     if not files:
-        raise ContentError(content_dir, f"no */{MODULE_FILE} found")
+        raise ContentError(content_dir, "no_modules", pattern=f"*/{MODULE_FILE}")
     labs = frozenset(known_labs)
     modules: list[Module] = []
     seen: dict[str, Path] = {}
@@ -92,7 +109,8 @@ def load_modules(content_dir: Path, known_labs: Iterable[str]) -> list[Module]:
         module = load_module(path, labs)
         for card in module.cards:
             if card.id in seen:
-                raise ContentError(path, f"duplicate id (also in {seen[card.id]})", card.id, "id")
+                raise ContentError(path, "duplicate_id_across", card.id, "id",
+                                   other=seen[card.id])
             seen[card.id] = path
         modules.append(module)
     return modules
@@ -103,40 +121,39 @@ def load_module(path: Path, known_labs: Iterable[str]) -> Module:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ContentError(path, f"TOML syntax error: {exc}") from None
+        raise ContentError(path, "toml_syntax", detail=exc) from None
     except RecursionError:  # tomllib reads nested arrays and tables recursively
-        raise ContentError(path, "TOML nested too deeply to read") from None
+        raise ContentError(path, "too_deep") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ContentError(path, f"cannot read file: {exc}") from None
+        raise ContentError(path, "unreadable", detail=exc) from None
     return _parse_module(path, raw, frozenset(known_labs))
 
 
 def _parse_module(path: Path, raw: dict[str, Any], labs: frozenset[str]) -> Module:
     unknown = set(raw) - {"module", "cards"}
     if unknown:
-        raise ContentError(path, f"unknown top-level key '{sorted(unknown)[0]}'")
+        raise ContentError(path, "unknown_top_key", option=sorted(unknown)[0])
     head = raw.get("module")
     if not isinstance(head, dict):
-        raise ContentError(path, "missing [module] table")
+        raise ContentError(path, "no_module_table")
     unknown = set(head) - _MODULE_KEYS
     if unknown:
-        raise ContentError(path, "unknown key in [module]", field=sorted(unknown)[0])
+        raise ContentError(path, "unknown_module_key", field=sorted(unknown)[0])
     module_id = head.get("id", path.parent.name)
     if not isinstance(module_id, str) or not CARD_ID.match(module_id):
-        raise ContentError(path, "module id must be lower-case letters, digits, '.', '-', '_'",
-                           field="id")
+        raise ContentError(path, "bad_module_id", field="id")
     source = head.get("source")
     if source is not None:
         _string(path, source, None, "source")
     cards_raw = raw.get("cards")
     if not isinstance(cards_raw, list) or not cards_raw:
-        raise ContentError(path, "no [[cards]] found")
+        raise ContentError(path, "no_cards")
     cards: list[Card] = []
     ids: set[str] = set()
     for order, card_raw in enumerate(cards_raw):
         card = _parse_card(path, card_raw, order, labs)
         if card.id in ids:
-            raise ContentError(path, "duplicate id", card.id, "id")
+            raise ContentError(path, "duplicate_id", card.id, "id")
         ids.add(card.id)
         cards.append(card)
     return Module(
@@ -151,34 +168,32 @@ def _parse_module(path: Path, raw: dict[str, Any], labs: frozenset[str]) -> Modu
 
 def _parse_card(path: Path, raw: Any, order: int, labs: frozenset[str]) -> Card:
     if not isinstance(raw, dict):
-        raise ContentError(path, f"card #{order + 1} is not a table")
+        raise ContentError(path, "card_not_table", number=order + 1)
     card_id = raw.get("id")
     if not isinstance(card_id, str) or not CARD_ID.match(card_id):
         shown = card_id if isinstance(card_id, str) else f"#{order + 1}"
-        raise ContentError(
-            path, "id must be lower-case letters, digits, '.', '-', '_'", shown, "id"
-        )
+        raise ContentError(path, "bad_card_id", shown, "id")
     kind = raw.get("kind")
     if kind not in CARD_KINDS:
-        raise ContentError(path, f"unknown kind {kind!r} (one of {', '.join(CARD_KINDS)})",
-                           card_id, "kind")
+        raise ContentError(path, "unknown_kind", card_id, "kind", kind=repr(kind),
+                           kinds=", ".join(CARD_KINDS))
     allowed = _BASE_KEYS | _EXTRA_KEYS.get(kind, set())
     if kind in REVIEWABLE_KINDS:
         allowed |= _GRADED_KEYS
     for key in raw:
         if key not in allowed:
-            raise ContentError(path, f"unknown key for a {kind} card", card_id, key)
+            raise ContentError(path, "unknown_card_key", card_id, key, kind=kind)
     for key in sorted(_REQUIRED[kind]):
         if key not in raw:
-            raise ContentError(path, f"required for a {kind} card", card_id, key)
+            raise ContentError(path, "required", card_id, key, kind=kind)
 
     lab = raw.get("lab")
     if lab is not None and (not isinstance(lab, str) or lab not in labs):
-        known = ", ".join(sorted(labs)) or "none"
-        raise ContentError(path, f"unknown lab id {lab!r} (known: {known})", card_id, "lab")
+        raise ContentError(path, "unknown_lab", card_id, "lab", lab=repr(lab),
+                           known=", ".join(sorted(labs)) or "—")
     step = raw.get("step")
     if step is not None and (isinstance(step, bool) or not isinstance(step, int) or step < 1):
-        raise ContentError(path, "must be a positive whole number", card_id, "step")
+        raise ContentError(path, "not_positive", card_id, "step")
     code_lang = _string(path, raw.get("code_lang", "python"), card_id, "code_lang")
 
     def optional_text(key: str) -> Text | None:
@@ -208,7 +223,7 @@ def _code(path: Path, raw: Any, card_id: str) -> Text:
     if isinstance(raw, dict):
         return _text(path, raw, card_id, "code", strip="\n")
     if not isinstance(raw, str) or not raw.strip():
-        raise ContentError(path, "must be non-empty text", card_id, "code")
+        raise ContentError(path, "empty_code", card_id, "code")
     code = _string(path, raw, card_id, "code").strip("\n")
     return Text(bg=code, en=code)
 
@@ -219,39 +234,40 @@ def _text(
     """A table of languages; `strip` names the characters trimmed from each end (default
     all white space; code keeps its indentation)."""
     if not isinstance(raw, dict):
-        raise ContentError(path, "must be a table of languages, e.g. { bg = \"…\", en = \"…\" }",
-                           card_id, field)
+        raise ContentError(path, "not_languages", card_id, field,
+                           example='{ bg = "…", en = "…" }')
     for lang in raw:
         if lang not in LANGS:
-            raise ContentError(path, f"unknown language {lang!r} (one of {', '.join(LANGS)})",
-                               card_id, field)
-        _string(path, raw[lang], card_id, field, f"'{lang}' text")
+            raise ContentError(path, "unknown_language", card_id, field, language=repr(lang),
+                               langs=", ".join(LANGS))
+        _string(path, raw[lang], card_id, field, lang)
     bg = raw.get("bg", "").strip(strip)
     if not bg.strip():
-        raise ContentError(path, "missing 'bg' text", card_id, field)
+        raise ContentError(path, "missing_bg", card_id, field)
     return Text(bg=bg, en=raw.get("en", "").strip(strip))
 
 
-def _string(path: Path, raw: Any, card_id: str | None, field: str, what: str = "") -> str:
-    """`raw` if it is a string without control characters (line breaks and tabs allowed)."""
-    subject = f"{what} " if what else ""
+def _string(
+    path: Path, raw: Any, card_id: str | None, field: str, lang: str | None = None
+) -> str:
+    """`raw` if it is a string without control characters (line breaks and tabs allowed);
+    `lang` names the language of a text's string."""
+    prefix, values = ("", {}) if lang is None else ("text_", {"language": lang})
     if not isinstance(raw, str):
-        raise ContentError(path, f"{subject}must be a string", card_id, field)
+        raise ContentError(path, f"{prefix}not_string", card_id, field, **values)
     control = first_control(raw)
     if control is not None:
-        raise ContentError(path, f"{subject}holds the control character {control} "
-                           "(only line breaks and tabs are allowed)", card_id, field)
+        raise ContentError(path, f"{prefix}control", card_id, field, control=control, **values)
     return raw
 
 
 def _offset(path: Path, raw: Any, card_id: str) -> PlanOffset:
     if not isinstance(raw, dict) or not raw or set(raw) - _OFFSET_KEYS:
-        raise ContentError(path, "must be a table of days, weeks and/or months, e.g. { days = 3 }",
-                           card_id, "offset")
+        raise ContentError(path, "bad_offset", card_id, "offset", example="{ days = 3 }")
     for key, value in raw.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ContentError(path, f"'{key}' must be a whole number >= 0", card_id, "offset")
+            raise ContentError(path, "offset_not_whole", card_id, "offset", option=key)
     offset = PlanOffset(**raw)
     if offset == PlanOffset():
-        raise ContentError(path, "must be later than the first study day", card_id, "offset")
+        raise ContentError(path, "offset_too_early", card_id, "offset")
     return offset
