@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 from studyapp.cli.context import modules
-from studyapp.cli.files import write_whole
 from studyapp.deck import Card, Lang, Text
 from studyapp.deck.importer import DraftLabels, read_markdown, render_draft
+from studyapp.files import write_whole
 from studyapp.i18n import tr
 from studyapp.labs.catalog import LAB_IDS
 
