@@ -25,7 +25,9 @@ from studyapp.ascii_numbers import ascii_int
 from studyapp.clock import Clock
 from studyapp.deck import LANGS, Card, Module
 from studyapp.deck.model import RESULT_KIND
+from studyapp.files import cannot_write, write_whole
 from studyapp.labservice import close_orphaned_runs
+from studyapp.paths import data_dir
 from studyapp.review_session import QueueEntry, ReviewSession
 from studyapp.srs.calendar import plan_unlock_day, study_day
 from studyapp.srs.pairs import PairGate
@@ -36,7 +38,7 @@ from studyapp.store import stats as stats_db
 from studyapp.store.backups import daily_backup
 from studyapp.store.engine import is_read_only, reading, writing
 from studyapp.store.errors import StoreError
-from studyapp.store.export import BadRow, export_tables
+from studyapp.store.export import BadRow, export_json, export_tables
 from studyapp.store.health import integrity_problems
 from studyapp.store.migrations import open_database
 from studyapp.store.records import CardState
@@ -435,6 +437,21 @@ class StudyService:
         """
         with reading(self._engine) as session:
             return export_tables(session, on_bad_row)
+
+    def export_file(self, lang: str) -> Path:
+        """Write what `studyapp export --json` writes to a new file, named by the time, in
+        the data folder; its path. StudyappError when it cannot be written (nothing is
+        then), StoreError for a row the store cannot read."""
+        now = self.now()
+        text = export_json(self.export_data(), now)
+        folder = data_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise cannot_write(lang, folder, exc) from None
+        path = folder / f"studyapp-export-{now:%Y%m%d-%H%M%S}.json"
+        write_whole(path, text, lang, force=True)  # a file of the same second: the same data
+        return path
 
     def _module_id(self, module_id: str | None) -> str:
         known = [module.id for module in self._modules]

@@ -69,7 +69,7 @@ async def test_columns_that_are_the_same_in_every_row_are_said_once(tmp_path: Pa
         screen = await result_of(app, run_id)
         await pilot.pause()
         common = str(screen.query(".hint").filter(".lab-common").first().render())
-        assert "threads: 2" in common and "device: cpu" in common
+        assert "threads: 2" in common and "device: CPU" in common
         table = screen.query(LabTable).first()
         labels = [column.label.plain for column in table.columns.values()]
         assert not any(label.startswith("threads") for label in labels)

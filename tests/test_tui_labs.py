@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from lab_records import on_test_machine, record_quantize_run
+from lab_records import on_test_machine, record_quantize_run, record_real_run
 from rich.console import Console
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 from textual_plotext import PlotextPlot
 from tui_support import (
     MODULE_TOML,
@@ -354,3 +356,48 @@ async def test_the_labs_screen_runs_a_lab_at_the_quick_size_or_the_default(
         await screen_after(pilot, LabsScreen, "l")
         await pilot.press("R", "1", "r", "1")  # each run is predicted first
         assert sizes == ["quick", "default"]
+
+
+@drive
+@pytest.mark.parametrize(("lang", "said", "shared"), [
+    ("bg", "устройство: процесор · размер: стандартен · нишки: 2",
+     ("ограничен от: разходите на извикване", "шумно: не", "състояние: наред")),
+    ("en", "device: CPU · size: default · threads: 2",
+     ("bound by: per-call overhead", "noisy: no", "status: ok")),
+])
+async def test_a_run_names_its_parameters_and_shared_values_in_the_learner_s_language(
+    tmp_path: Path, lang: str, said: str, shared: tuple[str, ...]
+) -> None:
+    run_id = record_real_run(tmp_path, "quantize")  # size, threads, device; bound, noisy
+    app = build_app(tmp_path, FakeClock(), lang=lang)  # type: ignore[arg-type]
+    async with running(app) as pilot:
+        await app.push_screen(LabResultScreen(app.lab_session().get(run_id)))
+        await pilot.pause()
+        summary = text(app, "#lab-result-summary")
+        assert summary.endswith(said) and "=" not in summary
+        common = " · ".join(str(line.render()) for line in app.screen.query(".lab-common"))
+        assert all(part in common for part in shared), common
+        assert not {"overhead", "disturbed", "смутено"} & set(common.split(": "))
+        history = await screen_after(pilot, LabHistoryScreen, "h")
+        params = history.query_one(DataTable).get_cell(str(run_id), "params")
+        assert params == said
+
+
+@drive
+async def test_the_palette_exports_the_learner_s_data_to_the_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "data"
+    monkeypatch.setenv("STUDYAPP_DATA_DIR", str(folder))
+    record_quantize_run(tmp_path)
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with running(app) as pilot:
+        await pilot.press("ctrl+p", *"export my data", "enter")
+        for _ in range(5):
+            await pilot.pause()
+        [written] = folder.glob("studyapp-export-*.json")
+        [notice] = app._notifications
+        assert notice.message == f"Your data is saved in {written}"
+    document = json.loads(written.read_text(encoding="utf-8"))
+    assert document["format"] == "studyapp-export"
+    assert [run["lab_id"] for run in document["tables"]["lab_run"]] == ["quantize"]

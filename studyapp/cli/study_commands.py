@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from studyapp.card_text import card_code, kind_name, review_back, review_front, review_notes
 from studyapp.cli import context
-from studyapp.cli.files import write_whole
 from studyapp.cli.output import error_line
 from studyapp.deck.model import CARD_KINDS, RESULT_KIND
 from studyapp.errors import StudyappError
+from studyapp.files import write_whole
 from studyapp.i18n import as_sentence, days, tr
 from studyapp.maintenance import undone_answers
 
@@ -276,10 +276,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _export_json(data: dict[str, list[dict[str, Any]]]) -> str:
-    from studyapp.store.export import export_document
+    from studyapp.store.export import export_json
 
-    document = export_document(data, context.clock())
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return export_json(data, context.clock())
 
 
 def _export_tables(data: dict[str, list[dict[str, Any]]]) -> str:

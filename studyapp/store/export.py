@@ -10,6 +10,7 @@ column; the caller decides whether that stops the export or only leaves that row
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -74,3 +75,8 @@ def export_document(tables: dict[str, list[dict[str, Any]]], now: datetime) -> d
     """The JSON document of `studyapp export --json`: a header, then the tables."""
     return {"format": FORMAT, "schema_version": SCHEMA_VERSION, "exported_at": now.isoformat(),
             "tables": tables}
+
+
+def export_json(tables: dict[str, list[dict[str, Any]]], now: datetime) -> str:
+    """The text of `studyapp export --json`: `export_document` as indented JSON, in UTF-8."""
+    return json.dumps(export_document(tables, now), ensure_ascii=False, indent=2) + "\n"

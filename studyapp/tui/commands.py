@@ -3,7 +3,8 @@
 The palette offers the main screens, help and quit from anywhere, plus every
 key of the screen it was opened from (e.g. reveal, the grades and undo in a
 review), so an action is never only a key; and what no key does: run a named
-lab at its default or quick size, open a lab's past runs, switch the language.
+lab at its default or quick size, open a lab's past runs, switch the language, export the
+learner's data.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ def open_history(app: StudyApp, lab_id: str) -> None:
     app.push_screen(LabHistoryScreen(lab_id))
 
 
+def export_data(app: StudyApp) -> None:
+    """Write the learner's data as `studyapp export --json` does, and say where."""
+    with app.reporting_errors():
+        path = app.service.export_file(app.language)
+        app.notify(app.t("palette.exported", path=path), markup=False)
+
+
 class StudyCommands(Provider):
     """Open any screen, run any key of the current screen, show help, quit."""
 
@@ -55,6 +63,7 @@ class StudyCommands(Provider):
         found.setdefault(app.t("bind.quit"), partial(app.run_action, "quit"))
         if app.ready:
             found.update(self._lab_commands(app))
+            found[app.t("palette.export")] = partial(export_data, app)
         for lang in LANGS:
             if lang != app.language:
                 found[app.t("palette.language", name=app.t(f"settings.lang_{lang}"))] = partial(

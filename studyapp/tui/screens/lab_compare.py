@@ -11,14 +11,19 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from studyapp.controls import visible
-from studyapp.i18n import catalogue
 from studyapp.lab_session import outcome
 from studyapp.labs.events import Column, Scalar, Table
 from studyapp.labservice import RecordedRun
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar
-from studyapp.tui.widgets.lab_views import fmt_number, fmt_started, lab_title
+from studyapp.tui.widgets.lab_views import (
+    fmt_number,
+    fmt_started,
+    fmt_value,
+    lab_title,
+    setting_label,
+)
 from studyapp.tui.widgets.plain import Plain
 
 Line = tuple[str, str, str, str]  # a label, the value in the first and second run, the ratio
@@ -35,11 +40,6 @@ def _row_name(row: Mapping[str, object], lang: str) -> str:
                else row.get("variant", "?"))
     batch = row.get("batch_size")
     return f"{name} · {batch}" if batch is not None else name
-
-
-def setting_label(key: str, lang: str) -> str:
-    """A parameter's or an environment key's name in `lang`; an unknown key as it is."""
-    return catalogue(lang).get(f"labs_ui.setting.{key}", key)
 
 
 def ratio(first: Scalar, second: Scalar) -> str:
@@ -98,7 +98,8 @@ class LabCompareScreen(AppScreen):
 
     def _setting(self, record: RecordedRun, key: str) -> str:
         run = record.run
-        return fmt_number(run.params[key] if key in run.params else run.env.get(key), self.lang)
+        return fmt_value(key, run.params[key] if key in run.params else run.env.get(key),
+                         self.lang)
 
     def _lines(self) -> Iterator[Line]:
         clock = self.study_app.clock

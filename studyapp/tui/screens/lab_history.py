@@ -71,7 +71,7 @@ class LabHistoryScreen(AppScreen):
                 MARK if record.id in self.marked else " ", str(record.id),
                 fmt_started(record.started_at, self.study_app.clock),
                 self.t(f"labs_ui.status.{record.run.status}"),
-                verdict, fmt_params(record.run.params),
+                verdict, fmt_params(record.run.params, self.lang),
                 f"{env.get('cpu_model', '?')} · {env.get('cores', '?')}" if env else "—",
             )
             table.add_row(*(visible(cell) for cell in cells), key=str(record.id))

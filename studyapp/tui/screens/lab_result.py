@@ -71,7 +71,7 @@ class LabResultScreen(AppScreen):
     def _summary(self) -> Iterator[Widget]:
         run = self.record.run
         yield Plain(self.t("labs_ui.result_summary", status=self.t(f"labs_ui.status.{run.status}"),
-                           seconds=run.duration_s, params=fmt_params(run.params)),
+                           seconds=run.duration_s, params=fmt_params(run.params, self.lang)),
                     id="lab-result-summary")
         if run.error is not None:
             yield Plain(self.t("labs_ui.failure_reason", reason=run.error.get(self.lang)))

@@ -15,9 +15,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable
 
 from studyapp.controls import visible
-from studyapp.i18n import tr
+from studyapp.i18n import catalogue, tr
 from studyapp.labs.events import Column, Scalar, Table
-from studyapp.tui.widgets.lab_views import fmt_number
+from studyapp.tui.widgets.lab_views import fmt_value
 
 NAME_KEY = "variant"  # the column that names a row: first, where the table has one
 MAX_CELL = 24  # a wider text wraps inside its cell
@@ -29,11 +29,13 @@ def _cell(row: dict[str, Scalar], column: Column, lang: str) -> str:
     value = row.get(column.key)
     if column.key == NAME_KEY and lang == "bg" and row.get("variant_bg"):
         value = row["variant_bg"]
-    return visible(fmt_number(value, lang))
+    return visible(fmt_value(column.key, value, lang))
 
 
 def _label(column: Column, lang: str) -> str:
-    return visible(column.label.get(lang))
+    """The column's label; where the catalogue names its key (`labs_ui.column.KEY`), that
+    name, also over the runs recorded before it read so."""
+    return visible(catalogue(lang).get(f"labs_ui.column.{column.key}", column.label.get(lang)))
 
 
 def split_columns(table: Table, lang: str) -> tuple[list[Column], list[Column]]:

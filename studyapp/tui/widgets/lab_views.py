@@ -16,7 +16,7 @@ from textual_plotext import PlotextPlot
 
 from studyapp.clock import Clock
 from studyapp.controls import visible
-from studyapp.i18n import tr
+from studyapp.i18n import catalogue, tr
 from studyapp.labs.catalog import LAB_IDS, lab_info
 from studyapp.labs.events import Scalar, Series
 
@@ -47,8 +47,25 @@ def fmt_started(at: datetime, clock: Clock) -> str:
     return at.astimezone(clock().tzinfo).strftime("%Y-%m-%d %H:%M")
 
 
-def fmt_params(params: Mapping[str, Any]) -> str:
-    return " ".join(f"{key}={value}" for key, value in params.items() if key != "seed")
+def setting_label(key: str, lang: str) -> str:
+    """A parameter's or an environment key's name in `lang`; an unknown key as it is."""
+    return catalogue(lang).get(f"labs_ui.setting.{key}", key)
+
+
+def fmt_value(key: str, value: Scalar, lang: str) -> str:
+    """A parameter's or a table cell's value in `lang`: a word the catalogue names
+    (`labs_ui.value.KEY.VALUE`: a size, a device, a status, a roofline bound) in its words,
+    anything else as `fmt_number` shows it."""
+    if isinstance(value, str):
+        return catalogue(lang).get(f"labs_ui.value.{key}.{value}", value)
+    return fmt_number(value, lang)
+
+
+def fmt_params(params: Mapping[str, Any], lang: str) -> str:
+    """A run's parameters, each named and valued in `lang`; the seed left out."""
+    return " · ".join(tr(lang, "labs_ui.table_common", label=setting_label(key, lang),
+                         value=fmt_value(key, value, lang))
+                      for key, value in params.items() if key != "seed")
 
 
 def env_line(env: Mapping[str, Any], lang: str) -> str:

@@ -1,4 +1,5 @@
-"""Files the commands write (`import -o`, `export -o`): whole or not at all.
+"""Files the commands (`import -o`, `export -o`) and the app's export write: whole or not
+at all.
 
 The text goes to a temporary file beside the target, which then replaces it, so a failure
 leaves the target as it was. Only a regular file (with --force) or a new path is replaced:
@@ -27,7 +28,7 @@ def write_whole(path: Path, text: str, lang: str, *, force: bool) -> None:
     except FileNotFoundError:
         mode = _umask_mode()
     except OSError as exc:
-        raise _cannot_write(lang, path, exc) from None
+        raise cannot_write(lang, path, exc) from None
     else:
         if not stat.S_ISREG(existing.st_mode):
             raise StudyappError(tr(lang, "cli.file_not_regular", path=path))
@@ -37,7 +38,7 @@ def write_whole(path: Path, text: str, lang: str, *, force: bool) -> None:
     try:
         handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     except OSError as exc:
-        raise _cannot_write(lang, path, exc) from None
+        raise cannot_write(lang, path, exc) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
@@ -45,7 +46,7 @@ def write_whole(path: Path, text: str, lang: str, *, force: bool) -> None:
         os.replace(temp, target)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
-        raise _cannot_write(lang, path, exc) from None
+        raise cannot_write(lang, path, exc) from None
 
 
 def _umask_mode() -> int:
@@ -54,6 +55,7 @@ def _umask_mode() -> int:
     return 0o666 & ~umask
 
 
-def _cannot_write(lang: str, path: Path, error: OSError) -> StudyappError:
+def cannot_write(lang: str, path: Path, error: OSError) -> StudyappError:
+    """The one-line error for a file or folder that could not be written."""
     return StudyappError(tr(lang, "cli.file_cannot_write", path=path,
                             reason=error.strerror or error))
