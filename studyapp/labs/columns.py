@@ -21,7 +21,7 @@ SHARED: dict[str, Column] = {column.key: column for column in (
     Column("latency_ms_p99", Text("p99", "p99"), "ms"),
     Column("latency_ms_cold", Text("студено", "cold"), "ms"),
     Column("spread", Text("p90/медиана", "p90/median"), "×"),
-    Column("noisy", Text("смутено", "disturbed")),
+    Column("noisy", Text("шумно", "noisy")),
     Column("samples", Text("проби", "samples")),
     Column("rounds", Text("кръгове", "rounds")),
     Column("stalls", Text("повторени кръгове", "rounds redone")),
