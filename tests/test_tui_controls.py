@@ -111,7 +111,7 @@ async def test_lab_runs_from_the_database_are_shown_as_escapes(tmp_path: Path) -
         await painted(pilot, LabsScreen, "l")
         pilot.app.push_screen(LabHistoryScreen("quantize"))
         shown = await painted(pilot, LabHistoryScreen)
-        assert f"size=default{SHOWN}" in shown and f"Test{SHOWN} CPU" in shown
+        assert f"default{SHOWN}" in shown and f"Test{SHOWN} CPU" in shown
         shown = await painted(pilot, LabResultScreen, "enter")
         assert f"torch{SHOWN} fp32" in shown and f"Test{SHOWN} CPU" in shown
         shown = await painted(pilot, LabCompareScreen, "escape", "space", "down", "space", "c")
