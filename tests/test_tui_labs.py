@@ -378,9 +378,8 @@ async def test_a_run_names_its_parameters_and_shared_values_in_the_learner_s_lan
         common = " · ".join(str(line.render()) for line in app.screen.query(".lab-common"))
         assert all(part in common for part in shared), common
         assert not {"overhead", "disturbed", "смутено"} & set(common.split(": "))
-        history = await screen_after(pilot, LabHistoryScreen, "h")
-        params = history.query_one(DataTable).get_cell(str(run_id), "params")
-        assert params == said
+        await screen_after(pilot, LabHistoryScreen, "h")
+        assert text(app, "#lab-history-run").splitlines()[0].endswith(f"{run_id}: {said}")
 
 
 @drive
@@ -401,3 +400,21 @@ async def test_the_palette_exports_the_learner_s_data_to_the_data_folder(
     document = json.loads(written.read_text(encoding="utf-8"))
     assert document["format"] == "studyapp-export"
     assert [run["lab_id"] for run in document["tables"]["lab_run"]] == ["quantize"]
+
+
+@drive
+@pytest.mark.parametrize("lang", ["bg", "en"])
+async def test_history_fits_80_columns_with_the_machine_in_view(tmp_path: Path, lang: str) -> None:
+    cpu = "Intel(R) Xeon(R) Platinum 8480+ CPU @ 2.00GHz"
+    first = record_quantize_run(tmp_path, cpu=cpu)
+    second = record_quantize_run(tmp_path, minutes_later=30, threads=1, cpu=cpu)
+    app = build_app(tmp_path, FakeClock(), lang=lang)  # type: ignore[arg-type]
+    async with running(app) as pilot:
+        history = await screen_after(pilot, LabHistoryScreen, "l", "down", "h")
+        table = history.query_one(DataTable)
+        assert table.max_scroll_x == 0  # every column, the machine's last, in view
+        assert str(table.get_cell(str(first), "machine")) == "Intel Xeon Platinum\n8480+ · 2"
+        said = text(app, "#lab-history-run")
+        assert f"{second}: " in said and cpu in said  # the highlighted run in full
+        await pilot.press("down")
+        assert f"{first}: " in text(app, "#lab-history-run")

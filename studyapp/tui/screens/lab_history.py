@@ -1,9 +1,16 @@
-"""Past runs of one lab: date, status, parameters, machine; open one or compare two."""
+"""Past runs of one lab: date, status, verdict, machine; open one or compare two.
+
+The table fits 80 columns: the highlighted run's parameters and full machine are said in
+the lines under it, and the machine column gives the CPU's short name, wrapped.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import re
+from textwrap import wrap
+from typing import Any, ClassVar
 
+from rich.text import Text as RichText
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
@@ -14,11 +21,23 @@ from studyapp.labservice import RecordedRun
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar
-from studyapp.tui.widgets.lab_views import fmt_params, fmt_started, lab_title
+from studyapp.tui.widgets.lab_views import env_line, fmt_params, fmt_started, lab_title
 from studyapp.tui.widgets.plain import Plain
 
 COMPARED = 2
 MARK = "●"
+MACHINE_WIDTH = 20  # the machine column wraps at this width
+# What a CPU's name says that its model does not: marks, the word CPU, the clock.
+CPU_NOISE = re.compile(r"\s*\((?:R|TM)\)|\s+CPU\b|\s*@.*")
+
+
+def machine_cell(env: dict[str, Any]) -> RichText:
+    """The run's machine in a narrow cell: the CPU's model and its cores, wrapped."""
+    if not env:
+        return RichText("—")
+    name = CPU_NOISE.sub("", str(env.get("cpu_model", "?"))) or "?"
+    said = visible(f"{name} · {env.get('cores', '?')}")
+    return RichText("\n".join(wrap(said, MACHINE_WIDTH)))
 
 
 class LabHistoryScreen(AppScreen):
@@ -40,6 +59,7 @@ class LabHistoryScreen(AppScreen):
         yield Plain(self.t("labs_ui.history_title", lab=lab_title(self.lab_id, self.lang)),
                     classes="screen-title")
         yield DataTable(id="lab-history-table", cursor_type="row", zebra_stripes=True)
+        yield Plain(id="lab-history-run")
         yield Plain(self.t("labs_ui.history_hint"), id="lab-history-hint", classes="hint")
         yield KeyBar()
 
@@ -61,22 +81,21 @@ class LabHistoryScreen(AppScreen):
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear(columns=True)
-        for key in ("mark", "id", "started", "status", "verdict", "params", "machine"):
+        for key in ("mark", "id", "started", "status", "verdict", "machine"):
             table.add_column(self.t(f"labs_ui.col.{key}"), key=key)
         for record in self.runs:
             found = outcome(record)
             verdict = found.verdict.get(self.lang).split(":")[0] if found.verdict else "—"
-            env = record.run.env
             cells = (
                 MARK if record.id in self.marked else " ", str(record.id),
                 fmt_started(record.started_at, self.study_app.clock),
-                self.t(f"labs_ui.status.{record.run.status}"),
-                verdict, fmt_params(record.run.params, self.lang),
-                f"{env.get('cpu_model', '?')} · {env.get('cores', '?')}" if env else "—",
+                self.t(f"labs_ui.status.{record.run.status}"), verdict,
             )
-            table.add_row(*(visible(cell) for cell in cells), key=str(record.id))
+            table.add_row(*(visible(cell) for cell in cells), machine_cell(record.run.env),
+                          key=str(record.id), height=None)
         if self.runs:
             table.move_cursor(row=min(row, len(self.runs) - 1))
+        self.show_current()
         if not self.runs:
             self.query_one("#lab-history-hint", Plain).update(self.t("labs_ui.history_empty"))
         self.refresh_bindings()
@@ -86,6 +105,19 @@ class LabHistoryScreen(AppScreen):
         if not self.runs or table.cursor_row < 0:
             return None
         return self.runs[min(table.cursor_row, len(self.runs) - 1)]
+
+    def show_current(self) -> None:
+        """Say the highlighted run's parameters and machine under the table."""
+        record = self._current()
+        said = "" if record is None else self.t(
+            "labs_ui.history_run", id=record.id,
+            params=visible(fmt_params(record.run.params, self.lang)),
+            machine=visible(env_line(record.run.env, self.lang)))
+        self.query_one("#lab-history-run", Plain).update(said)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.show_current()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "compare":  # with fewer marked, `c` says what is missing
