@@ -12,6 +12,7 @@ from studyapp.labs.catalog import LAB_IDS
 from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.lab_result import LabResultScreen
 from studyapp.tui.widgets.lab_table import LabPage, LabTable
+from studyapp.tui.widgets.lab_views import fmt_value
 
 
 async def result_of(app: StudyApp, run_id: int) -> LabResultScreen:
@@ -75,3 +76,14 @@ async def test_columns_that_are_the_same_in_every_row_are_said_once(tmp_path: Pa
         assert not any(label.startswith("threads") for label in labels)
         assert labels[0].startswith("variant")
         assert "median\nms" in labels
+
+
+@pytest.mark.parametrize(("lang", "shown"), [
+    ("bg", ["налично в тази версия", "пропуснато: няма CUDA устройство", "пропуснато: x"]),
+    ("en", ["in this build", "skipped: no CUDA device", "skipped: x"]),
+])
+def test_row_statuses_a_lab_writes_are_shown_in_the_learner_s_language(
+    lang: str, shown: list[str]
+) -> None:
+    said = ["in this build", "skipped: no CUDA device", "skipped: x"]
+    assert [fmt_value("status", status, lang) for status in said] == shown

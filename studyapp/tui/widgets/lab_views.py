@@ -22,6 +22,7 @@ from studyapp.labs.events import Scalar, Series
 
 PLOT_MARKER = "braille"
 MAX_TICKS = 8
+SKIPPED = "skipped: "  # how a lab row's status starts when the row could not run here
 
 
 def lab_title(lab_id: str, lang: str) -> str:
@@ -55,8 +56,11 @@ def setting_label(key: str, lang: str) -> str:
 def fmt_value(key: str, value: Scalar, lang: str) -> str:
     """A parameter's or a table cell's value in `lang`: a word the catalogue names
     (`labs_ui.value.KEY.VALUE`: a size, a device, a status, a roofline bound) in its words,
-    anything else as `fmt_number` shows it."""
+    anything else as `fmt_number` shows it. A status "skipped: WHY" says WHY in its words too."""
     if isinstance(value, str):
+        if key == "status" and value.startswith(SKIPPED):
+            return tr(lang, "labs_ui.value.status.skipped",
+                      why=fmt_value(key, value.removeprefix(SKIPPED), lang))
         return catalogue(lang).get(f"labs_ui.value.{key}.{value}", value)
     return fmt_number(value, lang)
 
