@@ -12,7 +12,12 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 TORCH_INDEX_OPTION = $(eval TORCH_INDEX_OPTION := $(shell $(PYTHON) -c 'import sys, \
 	urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' '$(TORCH_INDEX)' \
 	2>/dev/null && echo '--extra-index-url $(TORCH_INDEX)'))$(TORCH_INDEX_OPTION)
-PIP_INSTALL = $(BIN)/pip install --quiet $(TORCH_INDEX_OPTION) -c constraints.txt '$(TORCH_PIN)'
+define pip_install
+	@test -n "$(TORCH_INDEX_OPTION)" || echo "$(TORCH_INDEX) did not answer:" \
+		"$(TORCH_PIN) must come from pip's configured indexes or wheel folders"
+	$(BIN)/pip install --quiet $(TORCH_INDEX_OPTION) -c constraints.txt '$(TORCH_PIN)' -e '$(1)'
+endef
+
 
 .PHONY: run test lint bench clean
 
@@ -22,14 +27,13 @@ $(VENV)/.created:
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.created pyproject.toml constraints.txt Makefile
-	@test -n "$(TORCH_INDEX_OPTION)" || echo "$(TORCH_INDEX) did not answer:" \
-		"$(TORCH_PIN) must come from pip's configured indexes or wheel folders"
-	$(PIP_INSTALL) -e .
+	$(call pip_install,.)
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP_INSTALL) -e '.[test]'
-	touch $@
+# One resolve for the app and its test tools; it installs all that `make run` needs too.
+$(VENV)/.installed-test: $(VENV)/.created pyproject.toml constraints.txt Makefile
+	$(call pip_install,.[test])
+	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(BIN)/studyapp
