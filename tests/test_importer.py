@@ -367,6 +367,55 @@ def test_a_file_with_no_sections_is_refused() -> None:
         parse_markdown("# Just a title\n\nSome text.\n", SEED)
 
 
+# (id, the seed's text, what it becomes, the Bulgarian message, the English message)
+TRANSLATED = [
+    ("step-without-focus", "   - Фокус: Квантизация и окъсяване.\n", "",
+     "ред 30: раздел '4. Step-by-step Learning Path': стъпка 2 няма ред '- Фокус: …'",
+     "line 30: section '4. Step-by-step Learning Path': step 2 has no '- Фокус: …' line"),
+    ("plan-time-unit", "| 1 седмица ", "| 2 години ",
+     "раздел '9. Spaced Review Plan': времето '2 години' не може да се прочете",
+     "section '9. Spaced Review Plan': cannot read the time '2 години'"),
+    ("misspelled-heading", "## 3. Key Concepts", "## 3. Key Concept",
+     "ред 15: очаква се раздел '## 3. Key Concepts', а е написано '## 3. Key Concept'",
+     "line 15: expected section '## 3. Key Concepts', found '## 3. Key Concept'"),
+    ("concept-without-english-term", "- **Pruning (Окъсяване)**", "- **Окъсяване**",
+     "от термина 'Окъсяване' не може да се направи идентификатор на карта: напиши го като",
+     "cannot make a card id from the term 'Окъсяване': write it as"),
+]
+# words of the English wrapper and messages that a Bulgarian line must not hold outside quotes
+ENGLISH_WORDS = re.compile(r"\b(line|section|expected|found|cannot|step|has no)\b")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "bg", "en"),
+    [pytest.param(old, new, bg, en, id=case) for case, old, new, bg, en in TRANSLATED],
+)
+def test_import_problems_read_in_the_learners_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, bg: str, en: str
+) -> None:
+    bad = tmp_path / "bad.md"
+    bad.write_text(SEED_TEXT.replace(old, new), encoding="utf-8")
+    for lang, message in (("bg", bg), ("en", en)):
+        assert main(["--lang", lang, "import", str(bad)]) == 1
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err.startswith(f"studyapp: error: {bad}: ")
+        assert captured.err.count("\n") == 1
+        assert message in captured.err
+    assert not ENGLISH_WORDS.search(re.sub(r"'[^']*'", "", bg))
+
+
+def test_every_import_problem_has_bulgarian_and_english_texts() -> None:
+    source = (ROOT / "studyapp" / "deck" / "importer.py").read_text(encoding="utf-8")
+    used = set(re.findall(r"self\.error\([^\"]*?\"(\w+)\"", source))
+    assert len(used) > 20  # the pattern still finds the importer's problems
+    table = tomllib.loads((ROOT / "studyapp" / "locales" / "content.toml").read_text("utf-8"))
+    for lang in ("bg", "en"):
+        texts = {key.removeprefix("import_") for key in table[lang] if key.startswith("import_")}
+        assert texts == used, lang
+        assert all(table[lang][f"where_{key}"] for key in ("line", "section"))
+
+
 # --- studyapp import ------------------------------------------------------------------------
 
 

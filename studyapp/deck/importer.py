@@ -116,8 +116,12 @@ class _Reader:
         self.path = path
         self.lines = text.splitlines()
 
-    def error(self, line: int, message: str) -> ContentError:
-        return ContentError(self.path, "import_line", line=line, detail=message)
+    def error(
+        self, line: int, key: str, section: _Section | None = None, **values: object
+    ) -> ContentError:
+        """The problem `import_<key>` of content.toml, at `line`, in `section` if given."""
+        name = f"{section.number}. {section.title}" if section else None
+        return ContentError(self.path, f"import_{key}", line=line, section=name, **values)
 
     # -- structure ------------------------------------------------------------------------
 
@@ -143,21 +147,20 @@ class _Reader:
             elif found:
                 found[-1].body.append((number, line))
         if fence_line:
-            where = f"{_name(found[-1])}: " if found else ""
-            raise self.error(fence_line, f"{where}code block is not closed with ```")
+            raise self.error(fence_line, "code_open", found[-1] if found else None)
         if len(found) < len(SECTIONS):
             expected = len(found) + 1
             raise self.error(
-                len(self.lines) + 1,
-                f"section '## {expected}. {SECTIONS[expected - 1]}' is missing "
-                f"(the file ends after {len(found)} of {len(SECTIONS)} sections)",
+                len(self.lines) + 1, "missing_section",
+                heading=f"## {expected}. {SECTIONS[expected - 1]}",
+                found=len(found), total=len(SECTIONS),
             )
         return found
 
     def _heading(self, line: int, text: str, index: int) -> _Section:
         if index >= len(SECTIONS):
-            raise self.error(line, f"unexpected section '## {text}' after "
-                                   f"'## {len(SECTIONS)}. {SECTIONS[-1]}'")
+            raise self.error(line, "extra_section", found=text,
+                             last=f"{len(SECTIONS)}. {SECTIONS[-1]}")
         expected = f"{index + 1}. {SECTIONS[index]}"
         match = _H2_NUMBERED.match(text)
         if (
@@ -165,7 +168,7 @@ class _Reader:
             or int(match.group(1)) != index + 1
             or _words(match.group(2)) != _words(SECTIONS[index])
         ):
-            raise self.error(line, f"expected section '## {expected}', found '## {text}'")
+            raise self.error(line, "wrong_section", expected=expected, found=text)
         return _Section(index + 1, SECTIONS[index], line)
 
     # -- section bodies -------------------------------------------------------------------
@@ -183,8 +186,7 @@ class _Reader:
         for number, bullet in self._raw_bullets(section):
             match = _BOLD_ITEM.match(bullet)
             if match is None:
-                raise self.error(number, f"{_name(section)}: expected '- **Term** – text', "
-                                         f"found '- {bullet}'")
+                raise self.error(number, "not_bold_item", section, found=bullet)
             items.append((number, _plain(match.group(1)), _plain(match.group(2))))
         return items
 
@@ -193,11 +195,10 @@ class _Reader:
         for number, line in self.content(section):
             match = _BULLET.match(line)
             if match is None:
-                raise self.error(number, f"{_name(section)}: expected a '- ' bullet, "
-                                         f"found '{line.strip()}'")
+                raise self.error(number, "not_bullet", section, found=line.strip())
             raw.append((number, match.group(1).strip()))
         if not raw:
-            raise self.error(section.line, f"{_name(section)}: no '- ' bullets")
+            raise self.error(section.line, "no_bullets", section)
         return raw
 
     def numbered(self, section: _Section) -> list[tuple[int, int, str]]:
@@ -206,17 +207,17 @@ class _Reader:
         for number, line in self.content(section):
             match = _NUMBERED.match(line)
             if match is None:
-                raise self.error(number, f"{_name(section)}: expected '{len(items) + 1}. …', "
-                                         f"found '{line.strip()}'")
+                raise self.error(number, "not_numbered", section, number=len(items) + 1,
+                                 found=line.strip())
             self._check_number(number, section, int(match.group(1)), len(items) + 1)
             items.append((number, len(items) + 1, _plain(match.group(2))))
         if not items:
-            raise self.error(section.line, f"{_name(section)}: no numbered items")
+            raise self.error(section.line, "no_numbered", section)
         return items
 
     def _check_number(self, line: int, section: _Section, found: int, expected: int) -> None:
         if found != expected:
-            raise self.error(line, f"{_name(section)}: item {expected} expected, found {found}")
+            raise self.error(line, "wrong_number", section, expected=expected, found=found)
 
     def overview(self, section: _Section) -> str:
         paragraphs: list[list[str]] = [[]]
@@ -227,7 +228,7 @@ class _Reader:
                 paragraphs.append([])
         text = "\n\n".join("\n".join(p) for p in paragraphs if p)
         if not text:
-            raise self.error(section.line, f"{_name(section)}: no text")
+            raise self.error(section.line, "no_text", section)
         return text
 
     def steps(self, section: _Section) -> list[DraftCard]:
@@ -243,20 +244,18 @@ class _Reader:
                 label = sub.group(1).strip().replace("**", "").casefold()
                 if label not in STEP_LABELS:
                     known = ", ".join(f"'{k.capitalize()}:'" for k in STEP_LABELS)
-                    raise self.error(number, f"{_name(section)}: unknown line '{label}:' "
-                                             f"(one of {known})")
+                    raise self.error(number, "unknown_step_line", section, label=label,
+                                     known=known)
                 blocks[-1][3][STEP_LABELS[label]] = _plain(sub.group(2))
             else:
-                raise self.error(number, f"{_name(section)}: expected '{len(blocks) + 1}. "
-                                         f"**Title**' or an indented '- Фокус: …' line, "
-                                         f"found '{line.strip()}'")
+                raise self.error(number, "not_step", section, number=len(blocks) + 1,
+                                 found=line.strip())
         if not blocks:
-            raise self.error(section.line, f"{_name(section)}: no numbered steps")
+            raise self.error(section.line, "no_steps", section)
         for line, step, title, fields in blocks:
             for key, label in (("focus", "Фокус"), ("task", "Практическа задача")):
                 if not fields.get(key):
-                    raise self.error(line, f"{_name(section)}: step {step} has no "
-                                           f"'- {label}: …' line")
+                    raise self.error(line, "step_without", section, step=step, label=label)
             cards.append(DraftCard(
                 id=f"step.{step}", kind="step", front=title, step=step,
                 focus=fields["focus"], task=fields["task"], lab="required",
@@ -277,8 +276,8 @@ class _Reader:
                 continue
             heading = _EXAMPLE.match(line)
             if heading is None:
-                raise self.error(number, f"{_name(section)}: expected '### Пример "
-                                         f"{len(cards) + 1}: Title', found '{line.strip()}'")
+                raise self.error(number, "not_example", section, number=len(cards) + 1,
+                                 found=line.strip())
             self._check_number(number, section, int(heading.group(1)), len(cards) + 1)
             code_lang, code = self._fenced_code(section, number, lines)
             cards.append(DraftCard(
@@ -286,7 +285,7 @@ class _Reader:
                 back="", code=code, code_lang=code_lang, lab="required",
             ))
         if not cards:
-            raise self.error(section.line, f"{_name(section)}: no '### Пример N: Title' examples")
+            raise self.error(section.line, "no_examples", section)
         return cards
 
     def _fenced_code(
@@ -295,9 +294,8 @@ class _Reader:
         opening = next(((n, line) for n, line in lines if line.strip()), None)
         fence = _FENCE.match(opening[1]) if opening else None
         if opening is None or fence is None:
-            raise self.error(opening[0] if opening else heading_line,
-                             f"{_name(section)}: expected a ``` code block after the example "
-                             f"heading on line {heading_line}")
+            raise self.error(opening[0] if opening else heading_line, "no_code", section,
+                             heading=heading_line)
         code: list[str] = []
         for _, line in lines:
             if not _FENCE.match(line):
@@ -305,30 +303,25 @@ class _Reader:
             elif "".join(code).strip():
                 return fence.group(1) or None, "\n".join(code)
             else:
-                raise self.error(opening[0], f"{_name(section)}: empty code block")
-        raise self.error(opening[0], f"{_name(section)}: code block is not closed with ```")
+                raise self.error(opening[0], "empty_code", section)
+        raise self.error(opening[0], "code_open", section)
 
     def concept_id(self, line: int, term: str) -> str:
         """`concept.` + the English term before " (", lower-cased, spaces as "-"."""
         slug = term.split(" (")[0].lower().replace(" ", "-")
         if not CARD_ID.match(slug):
-            raise self.error(line, f"cannot make a card id from the term '{term}': write it "
-                                   f"as 'English term (Български термин)', e.g. 'Latency "
-                                   f"(Латентност)'")
+            raise self.error(line, "no_concept_id", term=term)
         return f"concept.{slug}"
 
     def plan(self, section: _Section) -> list[DraftCard]:
         rows = [(n, line.strip()) for n, line in self.content(section)]
         if len(rows) < 3 or not _TABLE_SEPARATOR.match(rows[1][1]) or "-" not in rows[1][1]:
-            raise self.error(rows[0][0] if rows else section.line,
-                             f"{_name(section)}: expected a table: a header row, a |---| row, "
-                             f"then one '| time | prompt |' row per review")
+            raise self.error(rows[0][0] if rows else section.line, "no_table", section)
         cards = []
         for number, row in rows[2:]:
             cells = [cell.strip() for cell in row.strip("|").split("|")]
             if not row.startswith("|") or len(cells) != 2 or not all(cells):
-                raise self.error(number, f"{_name(section)}: expected '| time | prompt |', "
-                                         f"found '{row}'")
+                raise self.error(number, "not_plan_row", section, found=row)
             amount, unit = self._time(number, section, cells[0])
             card_id = f"plan.{amount}{unit[0]}"
             self.check_new_id(number, section, card_id, cards)
@@ -341,15 +334,13 @@ class _Reader:
         self, line: int, section: _Section, card_id: str, cards: Iterable[DraftCard]
     ) -> None:
         if any(card.id == card_id for card in cards):
-            raise self.error(line, f"{_name(section)}: a second card with the id '{card_id}'")
+            raise self.error(line, "duplicate_id", section, id=card_id)
 
     def _time(self, line: int, section: _Section, text: str) -> tuple[int, str]:
         match = _TIME.match(" ".join(text.split()))
         unit = TIME_UNITS.get(match.group(2).casefold()) if match else None
         if match is None or unit is None or int(match.group(1)) < 1:
-            raise self.error(line, f"{_name(section)}: cannot read the time '{text}' "
-                                   f"(a number and ден/дни, седмица/седмици, месец/месеца "
-                                   f"or day(s), week(s), month(s))")
+            raise self.error(line, "bad_time", section, time=text)
         return int(match.group(1)), unit
 
 
@@ -492,10 +483,6 @@ def _plain(text: str) -> str:
 
 def _words(text: str) -> list[str]:
     return text.casefold().split()
-
-
-def _name(section: _Section) -> str:
-    return f"section '{section.number}. {section.title}'"
 
 
 def _slug(text: str) -> str:

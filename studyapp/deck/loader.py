@@ -59,17 +59,20 @@ class ContentError(StudyappError):
     """A module file that cannot be shown: one line naming the file, the card and the field.
 
     `str()` is English, `text(lang)` any language; the messages live in
-    `studyapp/locales/content.toml` under `key`.
+    `studyapp/locales/content.toml` under `key`. A file that is not TOML (a Markdown module
+    being imported) is named by `line` and template `section` instead of card and field.
     """
 
     def __init__(
         self, path: Path, key: str, card_id: str | None = None, field: str | None = None,
-        **values: object,
+        *, line: int | None = None, section: str | None = None, **values: object,
     ) -> None:
         self.path = path
         self.key = key
         self.card_id = card_id
         self.field = field
+        self.line = line
+        self.section = section
         self.values = values
         super().__init__(self.text("en"))
 
@@ -78,6 +81,10 @@ class ContentError(StudyappError):
         from studyapp.i18n import tr
 
         where = [str(self.path)]
+        if self.line is not None:
+            where.append(tr(lang, "content.where_line", line=self.line))
+        if self.section is not None:
+            where.append(tr(lang, "content.where_section", name=self.section))
         if self.card_id is not None:
             where.append(tr(lang, "content.where_card", id=self.card_id))
         if self.field is not None:
