@@ -45,7 +45,9 @@ def daily_backup(db_path: Path, now: datetime, keep: int = KEEP_DAYS) -> Path | 
         return None
     try:
         target.parent.mkdir(exist_ok=True)
-        _copy(db_path, target)
+        with closing(sqlite3.connect(db_path)) as source:
+            source.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            copy_database(source, target)
         for old in list_backups(db_path)[keep:]:
             old.path.unlink(missing_ok=True)
     except (sqlite3.Error, OSError) as exc:
@@ -71,13 +73,13 @@ def list_backups(db_path: Path) -> list[Backup]:
     return sorted(found, key=lambda backup: backup.day, reverse=True)
 
 
-def _copy(db_path: Path, target: Path) -> None:
-    """A consistent copy of `db_path` at `target`: one file, in rollback-journal mode."""
+def copy_database(source: sqlite3.Connection, target: Path) -> None:
+    """A consistent copy of the database `source` has open, at `target`: one file, in
+    rollback-journal mode, written under a temporary name and renamed when complete."""
     handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(handle)
     try:
-        with closing(sqlite3.connect(db_path)) as source, closing(sqlite3.connect(temp)) as copy:
-            source.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        with closing(sqlite3.connect(temp)) as copy:
             source.backup(copy)
             copy.execute("PRAGMA journal_mode = DELETE")  # no -wal file beside the copy
         os.replace(temp, target)

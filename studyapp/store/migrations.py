@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from studyapp.paths import data_dir
+from studyapp.store.backups import copy_database
 from studyapp.store.engine import (
     APPLICATION_ID,
     BUSY_TIMEOUT_MS,
@@ -357,11 +358,7 @@ def backup(path: Path, now: datetime) -> Path:
         target = path.with_name(f"{path.name}.{stamp}-{serial}.bak")
     try:
         with read_only_connection(path) as source:
-            copy = sqlite3.connect(sqlite_uri(target), uri=True)
-            try:
-                source.backup(copy)
-            finally:
-                copy.close()
+            copy_database(source, target)
     except (sqlite3.Error, OSError) as exc:
         raise StoreError("backup_failed", path=path, target=target, detail=exc) from None
     return target
