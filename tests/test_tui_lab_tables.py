@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lab_records import real_runs, record_real_run
+from textual.pilot import Pilot
 from tui_support import FakeClock, build_app, drive, running
 
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.lab_result import LabResultScreen
 from studyapp.tui.widgets.lab_table import LabPage, LabTable
 from studyapp.tui.widgets.lab_views import fmt_value
 
 
-async def result_of(app: StudyApp, run_id: int) -> LabResultScreen:
-    screen = LabResultScreen(app.lab_session().get(run_id))
-    await app.push_screen(screen)
-    return screen
+@asynccontextmanager
+async def result_shown(root: Path, lab: str, lang: str
+                       ) -> AsyncIterator[tuple[Pilot[Any], LabResultScreen]]:
+    """The app in `lang` showing the result of `lab`'s recorded real run."""
+    run_id = record_real_run(root, lab)
+    app = build_app(root, FakeClock(), lang)  # type: ignore[arg-type]
+    async with running(app) as pilot:
+        screen = LabResultScreen(app.lab_session().get(run_id))
+        await app.push_screen(screen)
+        await pilot.pause()
+        yield pilot, screen
 
 
 def test_every_lab_has_a_recorded_run() -> None:
@@ -30,27 +40,19 @@ def test_every_lab_has_a_recorded_run() -> None:
 @drive
 async def test_no_table_line_is_wider_than_the_screen(tmp_path: Path, lab: str,
                                                        lang: str) -> None:
-    run_id = record_real_run(tmp_path, lab)
-    app = build_app(tmp_path, FakeClock(), lang)  # type: ignore[arg-type]
-    async with running(app) as pilot:
-        screen = await result_of(app, run_id)
-        await pilot.pause()
+    async with result_shown(tmp_path, lab, lang) as (pilot, screen):
         page = screen.query_one(LabPage)
         assert page.virtual_size.width <= page.size.width  # the page does not scroll sideways
         tables = list(screen.query(LabTable))
         assert len(tables) == len(real_runs()[lab]["tables"])
         for table in tables:
-            assert table.region.right <= app.size.width
+            assert table.region.right <= pilot.app.size.width
             assert table.fixed_columns == 1  # the row names stay when the columns scroll
 
 
 @drive
 async def test_left_and_right_scroll_the_columns_and_keep_the_row_names(tmp_path: Path) -> None:
-    run_id = record_real_run(tmp_path, "quantize")
-    app = build_app(tmp_path, FakeClock(), "bg")
-    async with running(app) as pilot:
-        screen = await result_of(app, run_id)
-        await pilot.pause()
+    async with result_shown(tmp_path, "quantize", "bg") as (pilot, screen):
         table = screen.query(LabTable).first()
         assert table.virtual_size.width > table.size.width  # 20 columns: more than fit
         first_line = table.render_line(table.header_height).text
@@ -64,11 +66,7 @@ async def test_left_and_right_scroll_the_columns_and_keep_the_row_names(tmp_path
 
 @drive
 async def test_columns_that_are_the_same_in_every_row_are_said_once(tmp_path: Path) -> None:
-    run_id = record_real_run(tmp_path, "quantize")
-    app = build_app(tmp_path, FakeClock(), "en")
-    async with running(app) as pilot:
-        screen = await result_of(app, run_id)
-        await pilot.pause()
+    async with result_shown(tmp_path, "quantize", "en") as (_, screen):
         common = str(screen.query(".hint").filter(".lab-common").first().render())
         assert "threads: 2" in common and "device: CPU" in common
         table = screen.query(LabTable).first()
