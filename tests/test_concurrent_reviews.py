@@ -11,13 +11,16 @@ import subprocess
 import sys
 from contextlib import closing
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from conftest import StudyClock, tiny_cards, write_module_toml
 
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
+from studyapp.review_session import ReviewSession
 from studyapp.session import StudyService
+from studyapp.store.records import CardState
 from studyapp.study_types import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +44,23 @@ def pair(tmp_path: Path, content: Path, study_clock: StudyClock):
     second.close()
 
 
+class MovedElsewhere(NamedTuple):
+    """Two sessions started together; the first one has just graded concept.c01 with 5."""
+
+    service: StudyService  # the second session's service
+    review: ReviewSession  # the second session, still holding concept.c01
+    moved: CardState  # concept.c01 after the first session's answer
+
+
+@pytest.fixture
+def moved_elsewhere(pair) -> MovedElsewhere:
+    first, second = pair
+    one, two = first.start_review(), second.start_review()
+    assert one.upcoming() == two.upcoming()
+    one.grade(5)
+    return MovedElsewhere(second, two, first.card_state("concept.c01"))
+
+
 def log_rows(db: Path) -> list[tuple[str, int, int]]:
     """(card id, grade, redrill) of every standing answer, in order."""
     with closing(sqlite3.connect(db)) as con:
@@ -56,12 +76,10 @@ def steps_per_card_and_day(db: Path) -> set[int]:
             "GROUP BY card_id, study_day")}
 
 
-def test_the_second_session_to_answer_a_card_logs_a_redrill(pair, tmp_path: Path) -> None:
-    first, second = pair
-    one, two = first.start_review(), second.start_review()
-    assert one.upcoming() == two.upcoming()
-    one.grade(5)
-    moved = first.card_state("concept.c01")
+def test_the_second_session_to_answer_a_card_logs_a_redrill(
+    moved_elsewhere: MovedElsewhere, tmp_path: Path
+) -> None:
+    second, two, moved = moved_elsewhere
     result = two.grade(4)
     assert not result.redrill_queued
     assert (result.interval_days, result.due) == (moved.interval, moved.due)
@@ -93,23 +111,19 @@ def test_interleaved_sessions_give_each_card_one_step_and_log_every_answer(
     assert sum(session.summary().reviewed for session in sessions) == CARDS
 
 
-def test_a_converted_low_grade_comes_back_as_a_redrill_and_leaves_the_state(pair) -> None:
-    first, second = pair
-    one, two = first.start_review(), second.start_review()
-    one.grade(5)
-    moved = first.card_state("concept.c01")
+def test_a_converted_low_grade_comes_back_as_a_redrill_and_leaves_the_state(
+    moved_elsewhere: MovedElsewhere,
+) -> None:
+    second, two, moved = moved_elsewhere
     assert two.grade(1).redrill_queued
     assert two.upcoming()[-1] == "concept.c01"
     assert second.card_state("concept.c01") == moved
 
 
 def test_undo_of_a_converted_answer_marks_it_undone_and_asks_again(
-    pair, tmp_path: Path
+    moved_elsewhere: MovedElsewhere, tmp_path: Path
 ) -> None:
-    first, second = pair
-    one, two = first.start_review(), second.start_review()
-    one.grade(5)
-    moved = first.card_state("concept.c01")
+    second, two, moved = moved_elsewhere
     two.grade(3)
     item = two.undo()
     assert item is not None and item.card.id == "concept.c01"
