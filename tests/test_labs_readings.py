@@ -56,7 +56,7 @@ def test_a_clean_run_says_nothing_of_its_measurement() -> None:
 def test_stalled_rounds_measured_again_are_said_and_the_run_stays_clean() -> None:
     said = measurement_caution([timed("a", stalls=2), timed("b", stalls=1)])
     assert said is not None and said.en.startswith("Up to 2 rounds stalled")
-    assert "No review cards" not in said.en and said.bg.startswith("До 2 кръга засякоха")
+    assert "No review cards" not in said.en and said.bg.startswith("До 2 кръга заседнаха")
 
 
 def test_a_disturbed_run_names_its_rows_and_offers_no_cards() -> None:
@@ -112,7 +112,7 @@ def test_an_overhead_bound_start_says_so_and_never_that_weights_come_from_memory
     assert "overhead-bound" in said.en
     assert "At batch 1 a call pays mostly its fixed costs" in said.en
     assert "read from memory" not in said.en
-    assert "постоянните си разходи" in said.bg
+    assert "главно за постоянните му разходи" in said.bg
 
 
 def test_one_row_is_placed_once() -> None:

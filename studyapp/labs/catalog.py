@@ -21,10 +21,10 @@ class LabInfo:
 LABS: tuple[LabInfo, ...] = (
     LabInfo(
         "latency", 1,
-        Text("Латентност: едно измерване срещу истинско измерване",
+        Text("Латентност: едно отчитане срещу истинско измерване",
              "Latency: one reading versus a real measurement"),
         Text("Първо извикване в нови процеси срещу топлата медиана, разсейване на 20 единични "
-             "измервания, медиана/p90/p99 с интервали, 1 срещу N нишки — защо едно "
+             "отчитания, медиана/p90/p99 с интервали, 1 срещу N нишки — защо едно "
              "time.time() не е измерване.",
              "The first call in fresh processes against the warm median, the spread of 20 "
              "single readings, median/p90/p99 with intervals, 1 against N threads — why one "
@@ -47,7 +47,7 @@ LABS: tuple[LabInfo, ...] = (
              "Pruning: accuracy versus sparsity"),
         Text("Глобално окъсяване по големина 0–90% с и без дообучение, маската на torch и "
              "CSR кернел, структурирано окъсяване на неврони и канали: точност, размер и "
-             "латентност, мерени една до друга.",
+             "латентност, измерени една до друга.",
              "Global magnitude pruning 0–90% with and without fine-tuning, torch's mask and a "
              "CSR kernel, structured pruning of neurons and channels: accuracy, size and "
              "latency, timed side by side."),

@@ -40,7 +40,7 @@ PARAMS: dict[str, ParamSpec] = {
     "batch": ParamSpec(int, 1, min=1, max=1024,
                        help=Text("изображения в едно извикване", "images per call")),
     "readings": ParamSpec(int, 20, min=5, max=200,
-                          help=Text("единични измервания с time.time()",
+                          help=Text("единични отчитания с time.time()",
                                     "single time.time() readings")),
 }
 

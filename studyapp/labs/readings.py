@@ -155,7 +155,7 @@ def measurement_caution(rows: Sequence[Mapping[str, Any]]) -> Text | None:
             "this run offers no review cards; run the lab again on a quieter machine.")
     if redone:
         return Text(
-            f"До {redone} кръга засякоха (друга програма е взела процесора за миг) и бяха "
+            f"До {redone} кръга заседнаха (друга програма е взела процесора за миг) и бяха "
             "измерени отново; числата идват от чистите кръгове.",
             f"Up to {redone} rounds stalled (another program took the CPU for a moment) and "
             "were measured again; the numbers come from the clean rounds.")
@@ -252,8 +252,8 @@ def read_roofline(rows: Sequence[Mapping[str, Any]], roof: Roofline) -> Text:
     small = next((row for row in (first, last) if row["bound"] == "overhead"), None)
     if small is not None:
         lines.append(Text(
-            f"При пакет {small['batch_size']} извикването се плаща главно с постоянните си "
-            "разходи: по-голям пакет ги разпределя между повече елементи, а нито int8, нито "
+            f"При пакет {small['batch_size']} времето на извикването отива главно за постоянните "
+            "му разходи: по-голям пакет ги разпределя между повече елементи, а нито int8, нито "
             "по-бърза аритметика биха се видели.",
             f"At batch {small['batch_size']} a call pays mostly its fixed costs: a larger batch "
             "spreads them over more items, while neither int8 nor faster arithmetic would "

@@ -143,7 +143,7 @@ def _signal_reason(signum: int) -> Text:
     name = signal.Signals(signum).name if signum in signal.valid_signals() else str(signum)
     if signum == signal.SIGKILL:
         return Text(f"процесът на лабораторията е убит със сигнал {name} "
-                    "(най-често: свършила памет)",
+                    "(най-често: паметта е свършила)",
                     f"the lab process was killed by signal {name} (most often: out of memory)")
     return Text(f"процесът на лабораторията е спрян със сигнал {name}",
                 f"the lab process was stopped by signal {name}")

@@ -106,7 +106,7 @@ def read_threads(found: Threads, load: float | None, cores: int) -> Text:
         return join(head, Text(
             f"С {found.threads} нишки е многократно по-бавно: друга програма държи другото "
             "ядро и всяко извикване чака нишка, която не върви. Това не казва нищо за модела; "
-            "затвори другите програми или ползвай 1 нишка.",
+            "затвори другите програми или използвай 1 нишка.",
             f"{found.threads} threads are far slower: another program is keeping the other "
             "core busy, and each call waits for a thread that is not running. This says "
             "nothing about the model; close the other programs or use 1 thread."), loaded)
@@ -216,9 +216,9 @@ def read_singles(row: Row) -> Text:
     low, high = number(row, "latency_ms_min") or 0.0, number(row, "latency_ms_max") or 0.0
     spread = high / low if low else 0.0
     return Text(
-        f"{count} единични измервания с time.time() на вече топлия модел дадоха от "
+        f"{count} единични отчитания с time.time() на вече топлия модел дадоха от "
         f"{_ms(low)} до {_ms(high)} ms — {spread:.1f}× разлика. Всяко от тях можеше да бъде "
-        "отчетено като „латентността“.",
+        "обявено за „латентността“.",
         f"{count} single time.time() readings of the already warm model ranged from "
         f"{_ms(low)} to {_ms(high)} ms — a {spread:.1f}× spread. Any one of them could have "
         "been reported as \"the latency\".")
@@ -361,7 +361,7 @@ def tail_cards(row: Row, reading: Sequence[Text]) -> list[CardDraft]:
                     "processes, a busy server — it grows.")
     return [CardDraft(
         Text(f"Твоят p99 е {_ms(p99)} ms при медиана {_ms(median)} ms ({ratio}). Защо се "
-             "отчитат перцентили, а не едно средно?",
+             "посочват перцентили, а не едно средно?",
              f"Your p99 is {_ms(p99)} ms with a median of {_ms(median)} ms ({ratio}). Why "
              "report percentiles rather than one mean?"),
         with_reading(Text(
