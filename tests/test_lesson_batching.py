@@ -345,7 +345,7 @@ def test_a_memory_demonstration_that_fits_the_cache_claims_no_bandwidth() -> Non
     rows[0]["llc_bytes"] = 512 * 2**20
     memory, _ = lesson.read_demos(rows)
     assert memory.en.endswith("fits this CPU's last-level cache (537 MB), so here it does not "
-                              "show the memory.")
+                              "show the memory limit.")
     assert "mark" not in memory.en
 
 

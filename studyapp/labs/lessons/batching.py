@@ -275,7 +275,7 @@ def plateau_cause(found: Plateau) -> Text:
     if copy.direction() > 0:
         weights = _megabytes(found.weights_bytes)
         rest = Text(
-            f"Останалото е кернелът на MKL за малко редове: и с пакетирани тегла тя остава "
+            f"Останалото е кернелът на MKL за малко редове: и с пакетирани тегла MKL остава "
             f"измеримо по-бавна от {_names(found.kernel, 'bg')}.",
             f"The rest is MKL's kernel for few rows: with packed weights too it stays "
             f"measurably slower than {_names(found.kernel, 'en')}.") if found.kernel else Text(
@@ -290,9 +290,9 @@ def plateau_cause(found: Plateau) -> Text:
             f"packed once, the same MKL ran {said.en}."), rest)
     if _within(copy, SAME):
         return Text(
-            f"Eager torch смята всеки Linear със SGEMM на MKL; пакетирани веднъж, теглата "
-            f"промениха времето ѝ с под {SAME:.0%} ({said.bg}): платото идва от кернела на MKL "
-            "за малко редове, не от копиране на теглата при всяко извикване.",
+            f"Eager torch смята всеки Linear със SGEMM на MKL; с тегла, пакетирани веднъж, "
+            f"времето на MKL се промени с под {SAME:.0%} ({said.bg}): платото идва от "
+            "кернела на MKL за малко редове, не от копиране на теглата при всяко извикване.",
             f"Eager torch computes each Linear with MKL's SGEMM; packing its weights once "
             f"changed its time by less than {SAME:.0%} ({said.en}): the plateau comes from "
             "MKL's kernel for few rows, not from copying the weights on each call.")
@@ -391,7 +391,7 @@ def read_order(rows: Rows) -> Text | None:
     said = []
     for pairs, cause in ((clean, Text(
             "Двата пакета са мерени чисто в едни и същи разбъркани кръгове, така че "
-            "натоварване на машината би ударило и двата еднакво: причината е в това как "
+            "натоварване на машината би засегнало и двата еднакво: причината е в това как "
             "библиотеката изпълнява тази форма (кой кернел избира, как дели работата между "
             "нишките, как подготвя теглата), не в машината.",
             "Both batches were measured cleanly in the same shuffled rounds, so a busy machine "
@@ -558,19 +558,21 @@ def _memory_demo(row: Row, share: Interval) -> Text:
     name = label(row)
     if llc and weights <= llc:
         return Text(
-            f"Демонстрация, ограничен от паметта: {name.bg} ({_megabytes(weights)} тегла) се "
+            f"Демонстрация на работа, ограничена от паметта: {name.bg} ({_megabytes(weights)} "
+            f"тегла) се "
             f"побира в кеша от последно ниво на този процесор ({_megabytes(llc)}), така че тук "
-            "не показва паметта.",
+            "не показва ограничението от паметта.",
             f"Demonstration, memory-bound: {name.en} ({_megabytes(weights)} of weights) fits "
             f"this CPU's last-level cache ({_megabytes(llc)}), so here it does not show the "
-            "memory.")
+            "memory limit.")
     read = _megabytes(number(row, "probe_bytes") or 0)
     speed, probe = number(row, "bandwidth_gbs") or 0, number(row, "probe_gbs") or 0
-    cache = Text(f", {weights / llc:.0f} пъти колкото кеша от последно ниво",
+    cache = Text(f", {weights / llc:.0f} пъти повече от кеша от последно ниво",
                  f", {weights / llc:.0f}× the last-level cache") if llc else Text("", "")
     mark = _verdict(share, number(row, "threshold") or 0)
     return join(Text(
-        f"Демонстрация, ограничен от паметта: {name.bg} ({_megabytes(weights)} тегла{cache.bg}) "
+        f"Демонстрация на работа, ограничена от паметта: {name.bg} ({_megabytes(weights)} "
+        f"тегла{cache.bg}) "
         f"чете теглата си с {speed:.1f} GB/s — {_share(share)} от {probe:.1f} GB/s, които "
         f"четенето на {read} постигна в същите кръгове: {mark.bg}.",
         f"Demonstration, memory-bound: {name.en} ({_megabytes(weights)} of weights{cache.en}) "
@@ -586,7 +588,8 @@ def _compute_demo(row: Row, share: Interval) -> Text:
     speed, probe = number(row, "gflops") or 0, number(row, "probe_gflops") or 0
     mark, name = _verdict(share, number(row, "threshold") or 0), label(row)
     return join(Text(
-        f"Демонстрация, ограничен от изчисленията: {name.bg}, пакет {batch_of(row)}, смята с "
+        f"Демонстрация на работа, ограничена от изчисленията: {name.bg}, пакет {batch_of(row)}, "
+        f"смята с "
         f"{speed:.0f} GFLOP/s — {_share(share)} от по-бързия fp32 {gemm} (torch или ONNX "
         f"Runtime, {probe:.0f} GFLOP/s в същите кръгове): {mark.bg}.",
         f"Demonstration, compute-bound: {name.en}, batch {batch_of(row)}, computes at "
@@ -741,9 +744,9 @@ def thread_cards(found: ThreadGain, reading: Sequence[Text]) -> list[CardDraft]:
              f"one ({spanned(found.speedup)}). Why do more cores help work that waits on "
              "memory?"),
         with_reading(Text(
-            "Едно ядро държи ограничен брой заявки към паметта в полет, затова само не "
-            "изтегля цялата честотна лента; всяко добавено ядро чете още байтове в секунда, "
-            "докато контролерите на паметта се наситят.",
+            "Всяко ядро може да чака едновременно само ограничен брой заявки към паметта, "
+            "затова едно ядро не изтегля цялата честотна лента; всяко добавено ядро чете още "
+            "байтове в секунда, докато контролерите на паметта се наситят.",
             "One core keeps a limited number of memory requests in flight, so alone it does "
             "not draw the whole bandwidth; each added core reads more bytes per second until "
             "the memory controllers saturate."), reading, "Threads,"))]
