@@ -295,26 +295,26 @@ def test_a_slower_compiled_model_never_pays_back() -> None:
 
 def test_a_third_shape_that_compiles_nothing_shows_the_batch_became_dynamic() -> None:
     said = compile_reading(compile_rows((1, 1, 0)))
-    assert ("Batch 7 compiled nothing new: at the second shape torch.compile recompiled with "
-            "the batch size dynamic (automatic_dynamic_shapes), and that graph served batch 7 "
-            "too.") in said.en
+    assert ("At batch 7 nothing new was compiled: at the second shape torch.compile recompiled "
+            "with the batch size dynamic (automatic_dynamic_shapes), and that graph served "
+            "batch 7 too.") in said.en
     assert "each new shape compiles again" not in said.en
-    assert "Пакет 7 не компилира нищо ново" in said.bg
+    assert "При пакет 7 не се компилира нищо ново" in said.bg
 
 
 def test_a_third_shape_outside_the_dynamic_graphs_guard_names_the_guard() -> None:
     said = compile_reading(compile_rows((1, 1, 1), "16 <= batch", "nn/modules/conv.py:560"))
-    assert ("Batch 7 compiled again: the graph from batch 64 has a dynamic batch size, but only "
-            "while `16 <= batch` holds (a guard, set at nn/modules/conv.py:560), and 7 is "
-            "outside it.") in said.en
+    assert ("At batch 7 the graph was compiled again: the one from batch 64 has a dynamic batch "
+            "size, but only while `16 <= batch` holds (a guard, set at nn/modules/conv.py:560), "
+            "and 7 is outside it.") in said.en
     assert "докато важи `16 <= batch`" in said.bg
 
 
 def test_a_third_shape_after_a_static_graph_compiles_again() -> None:
     guard = "tensor 'args[0]' size mismatch at index 0. expected 64, actual 7"
     said = compile_reading(compile_rows((1, 1, 1), guard))
-    assert f"the graph from batch 64 fits its own size only ({guard})" in said.en
-    assert "Пакет 7 компилира отново" in said.bg
+    assert f"the one from batch 64 fits its own size only ({guard})" in said.en
+    assert "При пакет 7 графът се компилира отново" in said.bg
 
 
 @pytest.mark.parametrize(("status", "en", "bg"), [

@@ -53,14 +53,14 @@ if TYPE_CHECKING:
 PARAMS: dict[str, ParamSpec] = {
     "model": ParamSpec(str, "cnn", choices=("cnn", "mlp", "wide_mlp"),
                        help=Text("моделът за експорт (cnn: сливане и формат NCHWc; wide_mlp: "
-                                 "само за време, със случайни тегла)",
+                                 "само за измерване на времето, със случайни тегла)",
                                  "the model to export (cnn: fusion and the NCHWc layout; "
                                  "wide_mlp: timing only, random weights)")),
     "compile": ParamSpec(bool, True,
-                         help=Text("torch.compile като трета среда (не в quick; компилирането "
-                                   "отнема секунди)",
-                                   "torch.compile as a third runtime (not in quick; compiling "
-                                   "takes seconds)")),
+                         help=Text("torch.compile като трета среда (освен при size=quick; "
+                                   "компилирането отнема секунди)",
+                                   "torch.compile as a third runtime (except with size=quick; "
+                                   "compiling takes seconds)")),
 }
 
 CHECK_BATCHES = (1, 7, 64)  # 7: a batch size neither the export nor the timings see

@@ -359,7 +359,7 @@ def runtimes_reading(rows: Rows) -> Text:
             f"torch eager на GPU спрямо CPU: {against.bg} (входът вече е на GPU; всяко "
             "извикване се изчаква до края си).",
             f"torch eager on the GPU against the CPU: {against.en} (the input already on the "
-            "GPU; each call waited for to its end)."))
+            "GPU; each call is waited for until it ends)."))
     return join(*lines)
 
 
@@ -461,27 +461,28 @@ def shapes_sentence(compiled: Sequence[Row]) -> Text:
     guard, source = str(third.get("broken_guard") or ""), str(third.get("guard_source") or "")
     if not third.get("graphs_compiled") and second.get("graphs_compiled"):
         return join(said, Text(
-            f"Пакет {batch} не компилира нищо ново: при втората форма torch.compile "
+            f"При пакет {batch} не се компилира нищо ново: при втората форма torch.compile "
             "прекомпилира с динамичен размер на пакета (automatic_dynamic_shapes) и този граф "
             f"обслужи и пакет {batch}.",
-            f"Batch {batch} compiled nothing new: at the second shape torch.compile recompiled "
-            "with the batch size dynamic (automatic_dynamic_shapes), and that graph served "
-            f"batch {batch} too."))
+            f"At batch {batch} nothing new was compiled: at the second shape torch.compile "
+            "recompiled with the batch size dynamic (automatic_dynamic_shapes), and that "
+            f"graph served batch {batch} too."))
     if not third.get("graphs_compiled"):
         return said
     if "batch" in guard and "mismatch" not in guard:
         where = Text(f", зададено в {source}", f", set at {source}") if source else Text("", "")
         return join(said, Text(
-            f"Пакет {batch} компилира отново: графът от пакет {before} е с динамичен размер на "
-            f"пакета, но само докато важи `{guard}` (условие{where.bg}), а {batch} е извън него.",
-            f"Batch {batch} compiled again: the graph from batch {before} has a dynamic batch "
-            f"size, but only while `{guard}` holds (a guard{where.en}), and {batch} is outside "
-            "it."))
+            f"При пакет {batch} графът се компилира отново: този от пакет {before} е с "
+            f"динамичен размер на пакета, но само докато важи `{guard}` (условие{where.bg}), "
+            f"а {batch} е извън него.",
+            f"At batch {batch} the graph was compiled again: the one from batch {before} has "
+            f"a dynamic batch size, but only while `{guard}` holds (a guard{where.en}), and "
+            f"{batch} is outside it."))
     return join(said, Text(
-        f"Пакет {batch} компилира отново: графът от пакет {before} е само за своя размер "
-        f"({guard}).",
-        f"Batch {batch} compiled again: the graph from batch {before} fits its own size only "
-        f"({guard})."))
+        f"При пакет {batch} графът се компилира отново: този от пакет {before} важи само за "
+        f"своя размер ({guard}).",
+        f"At batch {batch} the graph was compiled again: the one from batch {before} fits its "
+        f"own size only ({guard})."))
 
 
 def compile_reading(rows: Rows) -> Text:
@@ -637,7 +638,7 @@ def compile_cards(found: Payback, reading: Sequence[Text]) -> list[CardDraft]:
         return []
     spent, saved = f"{found.compile_s:.1f} s", f"{found.eager_ms:.3g} ms"
     return [CardDraft(
-        Text(f"На твоята машина torch.compile компилира {spent}, а после беше "
+        Text(f"На твоята машина torch.compile компилира за {spent}, а после беше "
              f"{spanned(found.speedup)} спрямо eager при пакет {found.batch}. След колко "
              "извиквания се изплаща компилирането?",
              f"On your machine torch.compile spent {spent} compiling, then ran at "
