@@ -88,8 +88,8 @@ def test_no_measurable_gap_is_said_so_and_torch_ahead_is_named() -> None:
     slower = operation("matmul", "aten::addmm", 0.2, "Gemm", 0.3, (0.67, 0.6, 0.75))
     said = bottleneck_reading([*LAYERS, slower, MATMUL | {"variant": "other"}])
     assert "No kind of operation is measurably faster in ONNX Runtime." in said.en
-    assert ("Torch does matrix products (Linear/Gemm) faster: ONNX Runtime is ×0.67, slower "
-            "(×0.60–0.75).") in said.en
+    assert ("For matrix products (Linear/Gemm), torch is faster: ONNX Runtime is ×0.67, "
+            "slower (×0.60–0.75).") in said.en
     assert "Никой вид операция не е измеримо по-бърз в ONNX Runtime." in said.bg
 
 
@@ -182,7 +182,7 @@ def test_a_clean_run_gives_the_hotspot_the_gap_and_the_bound_cards() -> None:
     assert gap.back.en.endswith("From the run's reading: … profiled in the same passes …")
     assert ("the model at batch 256 is bound by compute and reaches 43% (41%–45%) of the "
             "attainable GFLOP/s") in bound.front.en
-    assert "ограничен от смятането" in bound.front.bg
+    assert "ограничен от изчисленията" in bound.front.bg
 
 
 def test_an_overhead_class_the_latency_interval_does_not_hold_gives_no_bound_card() -> None:

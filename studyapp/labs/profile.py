@@ -106,7 +106,7 @@ MODULE_COLUMNS: tuple[Column, ...] = columns(
     Column("bottleneck", Text("тясно място", "bottleneck")), "device", "threads",
 )
 MEMORY_COLUMNS: tuple[Column, ...] = columns(
-    Column("variant", Text("какво", "what")), Column("size_bytes", Text("байта", "bytes"), "B"),
+    Column("variant", Text("какво", "what")), Column("size_bytes", Text("байтове", "bytes"), "B"),
     Column("method", Text("как е измерено", "how it was measured")), "device", "threads",
 )
 ROOFLINE_COLUMNS: tuple[Column, ...] = columns(

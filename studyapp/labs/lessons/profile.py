@@ -159,7 +159,7 @@ def operations_reading(rows: Rows) -> Text:
     busiest = max(ops, key=lambda row: number(row, "torch_ms") or 0)
     kind, share = _kind(busiest), number(busiest, "share") or 0
     lines = [Text(
-        f"По вид операция torch харчи най-много за {kind.bg}: {_ms(busiest, 'torch_ms')} на "
+        f"По вид операция torch отделя най-много време за {kind.bg}: {_ms(busiest, 'torch_ms')} на "
         f"проход ({share:.0%}). Двете среди са профилирани в едни и същи проходи.",
         f"By kind of operation torch spends most on {kind.en}: {_ms(busiest, 'torch_ms')} per "
         f"pass ({share:.0%}). The two runtimes were profiled in the same passes.")]
@@ -172,9 +172,10 @@ def operations_reading(rows: Rows) -> Text:
         found = interval(row)
         if found is not None and found.direction() < 0:
             kind = _kind(row)
-            lines.append(Text(f"Torch прави {kind.bg} по-бързо: "
+            lines.append(Text(f"При {kind.bg} torch е по-бърз: "
                               f"ONNX Runtime работи {times(found).bg}.",
-                              f"Torch does {kind.en} faster: ONNX Runtime is {times(found).en}."))
+                              f"For {kind.en}, torch is faster: "
+                              f"ONNX Runtime is {times(found).en}."))
     fused = find(ops, variant="activation", ort_ops="")
     if fused is not None and number(fused, "torch_ms"):
         lines.append(Text(
@@ -314,8 +315,8 @@ def gap_cards(found: Row, reading: Sequence[Text]) -> list[CardDraft]:
     assert speedup is not None  # starkest_gap finds only rows with one
     why = why_faster(found)
     back = why if why.en else Text(
-        "Двете среди викат различни кернели за една и съща операция; кое е по-бързо за тази форма "
-        "показва само измерването.",
+        "Двете среди викат различни кернели за една и съща операция; кой е по-бърз за тази "
+        "форма, показва само измерването.",
         "The two runtimes call different kernels for the same operation; only measuring shows "
         "which is faster on this shape.")
     return [CardDraft(
@@ -328,7 +329,7 @@ def gap_cards(found: Row, reading: Sequence[Text]) -> list[CardDraft]:
         with_reading(back, reading, "same passes"))]
 
 
-BOUND_NAMES = {"memory": Text("паметта", "memory"), "compute": Text("смятането", "compute"),
+BOUND_NAMES = {"memory": Text("паметта", "memory"), "compute": Text("изчисленията", "compute"),
                "overhead": Text("постоянните разходи на извикване", "per-call overhead")}
 
 
@@ -376,9 +377,9 @@ def bound_cards(found: Bound, reading: Sequence[Text]) -> list[CardDraft]:
              "follows?"),
         with_reading(Text(
             "Ограничен от паметта модел се ускорява с по-малко байтове (квантизация, сливане, "
-            "по-голям пакет за повече FLOP на байт); ограничен от смятането — с по-бързи кернели и "
-            "по-малко операции; ограничен от постоянните разходи — с по-малко извиквания и "
-            "по-голям пакет.",
+            "по-голям пакет за повече FLOP на байт); ограничен от изчисленията — с по-бързи "
+            "кернели и по-малко операции; ограничен от постоянните разходи — с по-малко "
+            "извиквания и по-голям пакет.",
             "A memory-bound model speeds up with fewer bytes (quantization, fusion, a bigger "
             "batch for more FLOP per byte); a compute-bound one with faster kernels and fewer "
             "operations; an overhead-bound one with fewer calls and a bigger batch."),
