@@ -219,7 +219,7 @@ class PruneRun:
             timed.row.update(comparison[name].as_row(samples=True))
             put_interval(timed.row, "speedup",
                          None if name == DENSE else comparison.speedup(DENSE, name))
-        self.step(Text("латентност измерена", "latency measured"))
+        self.step(Text("латентността е измерена", "latency measured"))
 
     def place(self) -> tuple[Roofline, list[Text]]:
         """The timed rows on this machine's roofline, each with the work of its own shapes;
@@ -271,7 +271,7 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
     load = load_average()  # before the lab adds its own
     lab = PruneRun(params, emit)
     lab.dense_level()
-    lab.step(Text(f"зареден обученият {lab.model_name}", f"loaded the trained {lab.model_name}"))
+    lab.step(Text(f"обученият {lab.model_name} е зареден", f"loaded the trained {lab.model_name}"))
     if lab.cuda_missing:
         lab.rows.append(cuda_skipped(emit, lab.threads, Text(
             "Няма CUDA устройство: латентността е измерена на CPU.",

@@ -284,14 +284,14 @@ def _csr_latency(row: Row) -> Text:
     share = 1 - (number(row, "sparsity") or 0.0)
     head = Text(
         f"Същите {percent(number(row, 'sparsity'))} нули в CSR през разредения кернел на torch, "
-        f"което умножава само ненулевите {share:.0%}: {_ms(row)}, {said.bg}.",
+        f"който умножава само ненулевите {share:.0%}: {_ms(row)}, {said.bg}.",
         f"The same {percent(number(row, 'sparsity'))} zeros as CSR through torch's sparse kernel, "
         f"which multiplies only the {share:.0%} non-zeros: {_ms(row)}, {said.en}.")
     if speedup is None or not share:
         return head
     per_multiply = 1 / (share * speedup.value)
     cost = Text(
-        f"Прави {share:.0%} от умноженията, но всяко струва ×{per_multiply:.1f} повече, "
+        f"Прави {share:.0%} от умноженията, но всяко е ×{per_multiply:.1f} по-скъпо, "
         "отколкото в плътния кернел, който не обхожда индекси и чете паметта подред",
         f"It does {share:.0%} of the multiplications, but each costs ×{per_multiply:.1f} as "
         "much as in the dense kernel, which walks no indices and reads memory in order")
@@ -499,13 +499,13 @@ def accuracy_cards(found: Pruning, reading: Sequence[Text]) -> list[CardDraft]:
         resolution = 100 / found.test_images if found.test_images else 0.0
         return [CardDraft(
             Text(f"При {pct} нули без дообучение точността ти не се промени измеримо "
-                 f"({fell[0]}). Защо толкова много тегла могат да си отидат?",
+                 f"({fell[0]}). Защо толкова много тегла могат да бъдат премахнати?",
                  f"At {pct} zeros without fine-tuning your accuracy did not change measurably "
                  f"({fell[1]}). Why can so many weights go?"),
             with_reading(Text(
                 "Окъсяването по големина премахва най-малките тегла, които допринасят най-малко "
-                "към изхода; модел с толкова тегла има много повече, отколкото 8×8 цифрите "
-                "изискват. Твърдението стига дотам, докъдето стига тестовото множество: едно "
+                "към изхода; модел с такъв размер има много повече тегла, отколкото изискват "
+                "цифрите 8×8. Твърдението стига дотам, докъдето стига тестовото множество: едно "
                 f"изображение е {resolution:.2f} процентни пункта.",
                 "Magnitude pruning removes the smallest weights, which contribute least to the "
                 "output; a model this size has far more weights than 8×8 digits need. The "
@@ -565,8 +565,9 @@ def shrink_cards(row: Row, reading: Sequence[Text]) -> list[CardDraft]:
     assert speedup is not None  # shrink_speed keeps only rows with a measured speed-up
     pct = percent(number(row, "amount"))
     return [CardDraft(
-        Text(f"Махането на {pct} от скритите неврони/канали ускори модела ти {spanned(speedup)} "
-             f"({_ms(row)}). Защо структурното окъсяване ускорява, а нулите — не?",
+        Text(f"Премахването на {pct} от скритите неврони/канали ускори модела ти "
+             f"{spanned(speedup)} ({_ms(row)}). Защо структурното окъсяване ускорява, а "
+             "нулите — не?",
              f"Removing {pct} of the hidden neurons/channels made your model "
              f"{spanned(speedup)} faster ({_ms(row)}). Why does structured pruning speed it "
              "up when zeros do not?"),
