@@ -104,9 +104,9 @@ def size_paragraph(rows: Rows, model: str) -> Text | None:
         return None
     listed = ", ".join(f"{row['variant']} {row['size_ratio']:.2f}" for row in shares)
     return Text(
-        f"{model}, файлове спрямо fp32 на същия runtime: {listed}. int8 тегло е 1 байт вместо "
-        "4, но файлът пази и мащаби, нулеви точки, отмествания в 32 бита и графа — постоянна "
-        "част, която тежи повече при малък модел; 16-битовото тегло е 2 байта.",
+        f"{model}, файлове спрямо fp32 в същата среда: {listed}. Едно int8 тегло е 1 байт "
+        "вместо 4, но файлът пази и мащаби, нулеви точки, отмествания в 32 бита и графа — "
+        "постоянна част, която тежи повече при малък модел; 16-битовото тегло е 2 байта.",
         f"{model}, files against fp32 of the same runtime: {listed}. An int8 weight is 1 byte "
         "instead of 4, but the file also keeps scales, zero points, 32-bit biases and the "
         "graph — a fixed part that weighs more in a small model; a 16-bit weight is 2 bytes.")
@@ -151,7 +151,7 @@ def _pair_sentence(changes: Sequence[float], what: Text) -> Text:
 
 
 STATIC_BUYS = Text(
-    "Статичната квантизация купува скорост: с обхвати, фиксирани предварително, "
+    "Статичната квантизация печели скорост: с обхвати, фиксирани предварително, "
     "графът смята в int8 от слой до слой и не изчислява обхват при всяко извикване. "
     "Динамичната мери обхвата на всеки вход при всяко извикване, така че мащабите ѝ пасват на "
     "входа — обикновено тя е по-точната. Калибрирането не прави статичната по-точна; то избира "

@@ -155,7 +155,7 @@ def _trust(base: Baseline, rows: Rows, model: str, batch: int) -> Text:
             f"{times(against_weak).en} — the weak baseline flatters int8.")
     return join(head, Text(
         f"Най-бързият fp32 тук е {base.name}: истинската печалба на int8 се мери спрямо него, "
-        f"на него вярвайте.{alone.bg}",
+        f"вярвай на това сравнение.{alone.bg}",
         f"The fastest fp32 here is {base.name}: int8's real gain is measured against it — "
         f"trust that comparison.{alone.en}"))
 
@@ -237,7 +237,7 @@ def int8_paragraph(rows: Rows, model: str, batch: int) -> Text | None:
     if not int8:
         return None
     against = Text(f"спрямо {base.name}", f"against {base.name}") if base.measurable else \
-        Text("спрямо fp32 на собствения му runtime", "against fp32 of its own runtime")
+        Text("спрямо fp32 в собствената му среда", "against fp32 of its own runtime")
     found = {str(row["variant"]): interval(row, key) for row in int8}
     listed = each([Text(f"{name} {times(gain).bg}", f"{name} {times(gain).en}")
                     for name, gain in found.items()])
@@ -301,7 +301,8 @@ def _large_batch_reason(fp32: Row, halves: dict[str, Row], batch: int) -> Text:
         for name, row in halves.items()])
     converted = [name for name, row in halves.items() if value(row, "precision_speed") <= 1]
     why = [Text(
-        f"процесорът смята {name} направо (таван ×{value(row, 'precision_speed'):g} от fp32 пика)",
+        f"процесорът има собствена {name} аритметика "
+        f"(таван ×{value(row, 'precision_speed'):g} от fp32 пика)",
         f"the CPU computes {name} natively (ceiling ×{value(row, 'precision_speed'):g} the fp32 "
         "peak)") for name, row in halves.items() if name not in converted]
     if converted:
@@ -390,7 +391,7 @@ def gpu_paragraph(rows: Rows, model: str) -> Text | None:
 
 
 TORCHAO = Text(
-    "torch.ao.quantization, ползвана тук, е остаряла (torch предупреждава за това при "
+    "torch.ao.quantization, използвана тук, е остаряла (torch предупреждава за това при "
     "всяко пускане); наследникът ѝ е torchao "
     "(quantize_(model, Int8DynamicActivationInt8WeightConfig())).",
     "torch.ao.quantization, used here, is deprecated (torch warns so on every run); its "
@@ -554,7 +555,7 @@ def half_cards(half: HalfOnCpu, reading: Sequence[Text]) -> list[CardDraft]:
                 f"{found.large_batch} стойностите се преобразуваха към fp32 за смятането.",
                 f"This CPU has no native fp16 arithmetic, so at batch {found.large_batch} the "
                 "values were converted to fp32 for the arithmetic.") if half.ceiling <= 1 else \
-        Text(f"Този процесор смята fp16 направо (таван ×{half.ceiling:g} от fp32 пика).",
+        Text(f"Този процесор има собствена fp16 аритметика (таван ×{half.ceiling:g} от fp32 пика).",
              f"This CPU computes fp16 natively (ceiling ×{half.ceiling:g} the fp32 peak).")
     return [CardDraft(
         Text(f"fp16 на CPU даде {spanned(found.large)} спрямо fp32 при пакет "
@@ -563,8 +564,8 @@ def half_cards(half: HalfOnCpu, reading: Sequence[Text]) -> list[CardDraft]:
              f"{found.large_batch} on your machine. When does the smaller type really speed "
              "things up?"),
         with_reading(join(Text(
-            "Когато извикването чака паметта (половината байтове) или когато хардуерът смята в "
-            "него (AVX512-FP16, AMX-FP16, тензорните ядра на GPU).",
+            "Когато извикването чака паметта (половината байтове) или когато хардуерът смята "
+            "директно в този тип (AVX512-FP16, AMX-FP16, тензорните ядра на GPU).",
             "When the call waits on memory (half the bytes), or where the hardware computes in "
             "it (AVX512-FP16, AMX-FP16, GPU tensor cores)."), here),
             reading, f"{found.model}, fp16 and bf16"))]
@@ -585,12 +586,12 @@ def int8_size(rows: Rows) -> Int8File | None:
 
 def size_cards(size: Int8File, reading: Sequence[Text]) -> list[CardDraft]:
     return [CardDraft(
-        Text(f"Твоят torch int8 файл на {size.model} е {size.share:.2f} от fp32. Защо не точно "
-             "0.25?",
+        Text(f"Твоят torch int8 файл на {size.model} е {size.share:.2f} от fp32 файла. Защо "
+             "не точно 0.25?",
              f"Your torch int8 file of {size.model} is {size.share:.2f} of the fp32 one. Why "
              "not exactly 0.25?"),
         with_reading(Text(
-            f"Теглото става 1 байт вместо 4, но файлът ({size.share:.2f}) пази и мащаби, "
+            f"Всяко тегло става 1 байт вместо 4, но файлът ({size.share:.2f}) пази и мащаби, "
             "нулеви точки, отмествания в 32 бита и описание на графа; при малък модел тази "
             "постоянна част тежи повече.",
             f"Each weight becomes 1 byte instead of 4, but the file ({size.share:.2f}) also "
