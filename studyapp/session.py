@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from studyapp.ascii_numbers import ascii_int
 from studyapp.clock import Clock
@@ -366,7 +366,7 @@ class StudyService:
     def _unlocked_plans(self, session: Session, today: date) -> list[tuple[str, date]]:
         """(card id, unlock day) of unanswered plan prompts of modules already studied."""
         firsts = dict(session.exec(
-            select(ModuleProgressRow.module_id, ModuleProgressRow.first_study_day)
+            select(ModuleProgressRow.module_id, col(ModuleProgressRow.first_study_day))
         ).all())
         plans = []
         for card_id, module_id in queue_db.unanswered_plan_cards(session, self._plan_ids):

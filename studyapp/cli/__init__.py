@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Sequence
 from importlib import import_module
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from studyapp import __version__
 from studyapp.cli.context import language
@@ -48,7 +48,7 @@ def common_options(with_defaults: bool) -> argparse.ArgumentParser:
     subcommand is not overwritten by the subcommand's default.
     """
     parser = argparse.ArgumentParser(add_help=False)
-    default = {} if with_defaults else {"default": argparse.SUPPRESS}
+    default: dict[str, Any] = {} if with_defaults else {"default": argparse.SUPPRESS}
     parser.add_argument("--db", type=Path, metavar="PATH",
                         help="database file (default: $STUDYAPP_DB or the user data folder)",
                         **default)

@@ -121,7 +121,7 @@ class _Reader:
     ) -> ContentError:
         """The problem `import_<key>` of content.toml, at `line`, in `section` if given."""
         name = f"{section.number}. {section.title}" if section else None
-        return ContentError(self.path, f"import_{key}", line=line, section=name, **values)
+        return ContentError(self.path, f"import_{key}", None, None, line, name, **values)
 
     # -- structure ------------------------------------------------------------------------
 
@@ -203,7 +203,7 @@ class _Reader:
 
     def numbered(self, section: _Section) -> list[tuple[int, int, str]]:
         """`N. text` items as (line, N, text), numbered 1, 2, 3, … in order."""
-        items = []
+        items: list[tuple[int, int, str]] = []
         for number, line in self.content(section):
             match = _NUMBERED.match(line)
             if match is None:
@@ -252,12 +252,12 @@ class _Reader:
                                  found=line.strip())
         if not blocks:
             raise self.error(section.line, "no_steps", section)
-        for line, step, title, fields in blocks:
+        for at, step, name, fields in blocks:
             for key, label in (("focus", "Фокус"), ("task", "Практическа задача")):
                 if not fields.get(key):
-                    raise self.error(line, "step_without", section, step=step, label=label)
+                    raise self.error(at, "step_without", section, step=step, label=label)
             cards.append(DraftCard(
-                id=f"step.{step}", kind="step", front=title, step=step,
+                id=f"step.{step}", kind="step", front=name, step=step,
                 focus=fields["focus"], task=fields["task"], lab="required",
             ))
             questions = _QUESTION_END.split(fields.get("recall", ""))
@@ -317,7 +317,7 @@ class _Reader:
         rows = [(n, line.strip()) for n, line in self.content(section)]
         if len(rows) < 3 or not _TABLE_SEPARATOR.match(rows[1][1]) or "-" not in rows[1][1]:
             raise self.error(rows[0][0] if rows else section.line, "no_table", section)
-        cards = []
+        cards: list[DraftCard] = []
         for number, row in rows[2:]:
             cells = [cell.strip() for cell in row.strip("|").split("|")]
             if not row.startswith("|") or len(cells) != 2 or not all(cells):

@@ -65,7 +65,7 @@ class ContentError(StudyappError):
 
     def __init__(
         self, path: Path, key: str, card_id: str | None = None, field: str | None = None,
-        *, line: int | None = None, section: str | None = None, **values: object,
+        line: int | None = None, section: str | None = None, **values: object,
     ) -> None:
         self.path = path
         self.key = key
@@ -259,12 +259,13 @@ def _string(
 ) -> str:
     """`raw` if it is a string without control characters (line breaks and tabs allowed);
     `lang` names the language of a text's string."""
-    prefix, values = ("", {}) if lang is None else ("text_", {"language": lang})
+    prefix = "" if lang is None else "text_"
     if not isinstance(raw, str):
-        raise ContentError(path, f"{prefix}not_string", card_id, field, **values)
+        raise ContentError(path, f"{prefix}not_string", card_id, field, language=lang)
     control = first_control(raw)
     if control is not None:
-        raise ContentError(path, f"{prefix}control", card_id, field, control=control, **values)
+        raise ContentError(path, f"{prefix}control", card_id, field, control=control,
+                           language=lang)
     return raw
 
 

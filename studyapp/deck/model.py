@@ -126,8 +126,8 @@ class Module:
         """A digest of the module id and each card's id, kind and order, in order: all of
         the module but its texts. `marshal` format 2 has no back-references, so equal values
         give equal bytes."""
-        columns = (self.id, *(list(map(attrgetter(name), self.cards))
-                              for name in ("id", "kind", "order")))
+        columns: tuple[str | list[str | int], ...] = (
+            self.id, *(list(map(attrgetter(name), self.cards)) for name in ("id", "kind", "order")))
         return hashlib.blake2b(marshal.dumps(columns, 2)).digest()
 
     def card(self, card_id: str) -> Card:

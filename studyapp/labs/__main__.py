@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import traceback
-from typing import TextIO
+from typing import Any, TextIO
 
 
 def _take_stdout_for_events() -> TextIO:
@@ -42,7 +42,7 @@ def _run(args: argparse.Namespace, events: TextIO) -> int:
     from studyapp.labs.envinfo import fingerprint
     from studyapp.labs.events import Emitter, Error
 
-    params: dict[str, object] = {}
+    params: dict[str, Any] = {}  # validated against each parameter's spec
     emit = Emitter(events, env=lambda: fingerprint(params.get("threads"), params.get("device")))
     try:
         if args.module:

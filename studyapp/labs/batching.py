@@ -31,7 +31,7 @@ from studyapp.labs.batching_variants import (
 from studyapp.labs.columns import columns
 from studyapp.labs.envinfo import cuda_available, load_average, usable_cores
 from studyapp.labs.events import Column, Emitter
-from studyapp.labs.findings import put_interval
+from studyapp.labs.findings import number, put_interval
 from studyapp.labs.lessons import batching as lesson
 from studyapp.labs.params import ParamSpec, timing_model
 from studyapp.labs.roofline import Roofline, place
@@ -221,17 +221,17 @@ def plot(emit: Emitter, rows: Sequence[dict[str, Any]]) -> None:
             sweep = vocab.series(rows, variant)
             if len(sweep) > 1:
                 emit.series(vocab.label(sweep[0]), x_label, y_label,
-                            [row["batch_size"] for row in sweep], [row[key] for row in sweep],
-                            log_x=True, log_y=True)
+                            [vocab.batch_of(row) for row in sweep],
+                            [number(row, key) for row in sweep], log_x=True, log_y=True)
     ends = vocab.series(rows, vocab.THREAD_VARIANT)
-    for batch in sorted({row["batch_size"] for row in ends[:1] + ends[-1:]}):
+    for batch in sorted({vocab.batch_of(row) for row in ends[:1] + ends[-1:]}):
         counts = vocab.thread_sweep(rows, batch)
         if len(counts) > 1:
             emit.series(Text(f"{vocab.THREAD_VARIANT}, пакет {batch}",
                              f"{vocab.THREAD_VARIANT}, batch {batch}"),
                         Text("нишки", "threads"), Text("ms на извикване", "ms per call"),
-                        [row["threads"] for row in counts],
-                        [row["latency_ms_median"] for row in counts])
+                        [vocab.threads_of(row) for row in counts],
+                        [number(row, "latency_ms_median") for row in counts])
 
 
 def plot_roofline(emit: Emitter, roof: Roofline, rows: Sequence[dict[str, Any]]) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +45,7 @@ from studyapp.labs.digits import sample_batch
 
 if TYPE_CHECKING:
     import onnxruntime
+    import torch
     from torch import nn
 
     from studyapp.labs.zoo import TrainedModel
@@ -56,6 +58,11 @@ LABELS: dict[str, Text] = {
     GPU: Text("cuda", GPU),
     GPU_COPY: Text("cuda + копиране H2D", GPU_COPY),
 }
+
+
+def copied_in(model: nn.Module, host: torch.Tensor) -> harness.Call:
+    """A call of `model` on the GPU that copies its input from the host first."""
+    return lambda: model(host.to("cuda"))
 
 
 @dataclass(frozen=True)
@@ -173,9 +180,8 @@ class Variants:
         cases = []
         for batch in self.batches:
             x = self._tensor(batch)
-            cases.append(Case(EAGER, batch, self.threads, "cpu", lambda x=x: self.model(x)))
-            cases += [Case(variant, batch, self.threads, "cpu",
-                           lambda x=x, forward=forward: forward(x))
+            cases.append(Case(EAGER, batch, self.threads, "cpu", partial(self.model, x)))
+            cases += [Case(variant, batch, self.threads, "cpu", partial(forward, x))
                       for (variant, size), forward in self.packed.items() if size == batch]
             cases.append(Case(ORT, batch, self.threads, "cpu", self._ort(batch, self.threads)))
         ends = sorted({self.batches[0], self.batches[-1]})
@@ -190,9 +196,8 @@ class Variants:
         for batch in self.batches:
             host = self._tensor(batch)
             resident = host.to("cuda")
-            cases += [Case(GPU, batch, self.threads, "cuda", lambda x=resident: model(x)),
-                      Case(GPU_COPY, batch, self.threads, "cuda",
-                           lambda x=host: model(x.to("cuda")))]
+            cases += [Case(GPU, batch, self.threads, "cuda", partial(model, resident)),
+                      Case(GPU_COPY, batch, self.threads, "cuda", copied_in(model, host))]
         return cases
 
     def max_abs_diff(self, case: Case) -> float | None:
@@ -206,5 +211,5 @@ class Variants:
             if case.batch not in self.expected:
                 self.expected[case.batch] = self.model(self._tensor(case.batch)).numpy()
             got = case.call()
-        values = got[0] if isinstance(got, list) else got.numpy()
+        values = got[0] if isinstance(got, list) else torch.as_tensor(got).numpy()
         return float(np.abs(np.asarray(values) - self.expected[case.batch]).max())

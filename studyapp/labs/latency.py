@@ -17,7 +17,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from studyapp.deck.model import Text
 from studyapp.labs import harness, latency_cold
@@ -100,7 +100,7 @@ def smallest_step_ns(clock: Callable[[], float], tries: int) -> float:
     return best * 1e9
 
 
-def clock_facts(name: str, tries: int) -> ClockFacts:
+def clock_facts(name: Literal["time", "perf_counter"], tries: int) -> ClockFacts:
     info = time.get_clock_info(name)
     return ClockFacts(name, info.resolution * 1e9,
                       smallest_step_ns(getattr(time, name), tries), info.monotonic)

@@ -100,7 +100,9 @@ def check_value(name: str, spec: ParamSpec, value: Any, lab_id: str = "") -> Any
         raise wrong
     if spec.choices and value not in spec.choices:
         raise wrong
-    if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
+    if isinstance(value, int | float) and (
+            (spec.min is not None and value < spec.min)
+            or (spec.max is not None and value > spec.max)):
         raise param_error(lab_id, f"{name}={value!r} е извън границите ({spec.allowed('bg')})",
                           f"{name}={value!r} is out of range ({spec.allowed()})")
     return value

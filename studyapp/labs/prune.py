@@ -16,7 +16,7 @@ machine's roofline with the work of its own shapes. torch is imported inside the
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -229,10 +229,11 @@ class PruneRun:
         from studyapp.labs.roofline import place
 
         roof = roofline_probe.roofline(self.threads)
-        placed = [timed for timed in self.timed.values() if timed.work is not None]
-        for timed in placed:
-            place(timed.row, timed.work(), roof)
-        checked = roofline_probe.checked([timed.row for timed in placed], roof)
+        placed = [(timed.row, work) for timed in self.timed.values()
+                  if (work := timed.work) is not None]
+        for row, work_of in placed:
+            place(row, work_of(), roof)
+        checked = roofline_probe.checked([row for row, _ in placed], roof)
         self.emit.table(self.table.name, self.table.title, self.table.columns, self.rows)
         return checked
 
@@ -245,7 +246,7 @@ def plot(emit: Emitter, rows: list[dict[str, Any]]) -> None:
     latency = Text(f"медиана, ms за {LATENCY_BATCH} цифри",
                    f"median, ms per {LATENCY_BATCH} digits")
     dense = lesson.timed(rows, "dense")
-    lines: list[tuple[Text, Text, list[dict[str, Any]], str]] = [
+    lines: list[tuple[Text, Text, list[Mapping[str, Any]], str]] = [
         (Text("неструктурно", "unstructured"), accuracy,
          dense + lesson.levels(rows, "unstructured", tuned=False), "accuracy"),
         (Text("структурно", "structured"), accuracy,

@@ -276,7 +276,8 @@ def on_roofline(placements: Sequence[Placement], isa: Isa,
                         speed=arithmetic(variant.precision, isa).speed), roof)
     roof, notes = roofline_probe.checked([row for row, _, _ in placements], roof)
     for row, _, _ in placements:
-        row["of_fp32_peak"] = row["gflops"] / roof.at(int(row["threads"])).peak_gflops
+        ceiling = roof.at(int(row["threads"]))
+        row["of_fp32_peak"] = None if ceiling is None else row["gflops"] / ceiling.peak_gflops
     return roof, notes
 
 

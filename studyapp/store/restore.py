@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import Column, Connection, Table, create_engine, delete, func, insert
 from sqlalchemy.exc import IntegrityError
@@ -196,7 +196,7 @@ def _insert_checked(connection: Connection, table: Table, rows: list[dict[str, A
     raise refused
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -118,7 +118,7 @@ def record_answer(
         connection.execute(_UPDATE_STATE, changes)
     state = CardState(card_id, after.repetitions, after.easiness, after.interval, after_due,
                       first_seen)
-    return Recorded(inserted.inserted_primary_key[0], state, redrill)
+    return Recorded(inserted.lastrowid, state, redrill)
 
 
 def undo_answer(session: Session, log_id: int, at: datetime) -> CardState:

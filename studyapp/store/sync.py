@@ -14,8 +14,8 @@ import marshal
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, update
-from sqlmodel import Session, select
+from sqlalchemy import insert, select, update
+from sqlmodel import Session, col
 
 from studyapp.deck import Module
 from studyapp.deck.model import RESULT_KIND, REVIEWABLE_KINDS
@@ -56,8 +56,8 @@ def sync_cards(session: Session, modules: Sequence[Module]) -> SyncReport:
                   "reviewable": reviewable, "removed": False}
         for card_id, module_id, kind, ord_, reviewable in _synced_columns(modules)
     }
-    columns = (CardStateRow.card_id, CardStateRow.module_id, CardStateRow.kind,
-               CardStateRow.ord, CardStateRow.reviewable, CardStateRow.removed)
+    columns = (col(CardStateRow.card_id), col(CardStateRow.module_id), col(CardStateRow.kind),
+               col(CardStateRow.ord), col(CardStateRow.reviewable), col(CardStateRow.removed))
     updates: list[dict[str, object]] = []
     removed = 0
     seen: set[str] = set()

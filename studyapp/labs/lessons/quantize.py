@@ -374,7 +374,7 @@ def gpu_paragraph(rows: Rows, model: str) -> Text | None:
                     f"device=cuda: the GPU rows are skipped — {why}.")
     found = {p: interval(timed(rows, model, f"torch {p}", big, "cuda")) for p in SIXTEEN_BIT}
     faster, _, _ = by_direction(found)
-    why = Text("Тензорните ядра умножават 16-битови входове многократно по-бързо от fp32, а "
+    because = Text("Тензорните ядра умножават 16-битови входове многократно по-бързо от fp32, а "
                "теглата са наполовина байтове.", "Tensor cores multiply 16-bit inputs several "
                "times faster than fp32, and the weights are half the bytes.") if faster else \
         Text("При толкова малко работа 16 бита не дадоха измерима печалба на GPU.",
@@ -385,7 +385,7 @@ def gpu_paragraph(rows: Rows, model: str) -> Text | None:
         f"{model} на GPU при пакет {big}, спрямо fp32 на GPU "
         f"({fp32['latency_ms_median']:.3f} ms): {listed.bg}.",
         f"{model} on the GPU at batch {big}, against GPU fp32 "
-        f"({fp32['latency_ms_median']:.3f} ms): {listed.en}."), why, Text(
+        f"({fp32['latency_ms_median']:.3f} ms): {listed.en}."), because, Text(
         "Динамичната int8 на torch няма GPU кернели — тя е само за CPU.",
         "torch's dynamic int8 has no GPU kernels — it is CPU-only."))
 
