@@ -54,9 +54,15 @@ def texts(key: str, **values: object) -> Text:
     return Text(tr("bg", key, **values), tr("en", key, **values))
 
 
+def counted(lang: str, unit: str, count: object) -> str:
+    """'1 thread' / '2 threads' ('1 нишка' / '2 нишки'): a count with its unit's plural
+    form (`units.UNIT_one`, `units.UNIT_many`); a count not known ("?") takes the plural."""
+    return tr(lang, f"units.{unit}_{'one' if count == 1 else 'many'}", n=count)
+
+
 def days(lang: str, count: int) -> str:
-    """'1 day' / '5 days' ('1 ден' / '5 дни'): a count of days with its plural form."""
-    return tr(lang, "units.day_one" if count == 1 else "units.day_many", n=count)
+    """'1 day' / '5 days' ('1 ден' / '5 дни')."""
+    return counted(lang, "day", count)
 
 
 def fmt_number(lang: str, value: float, digits: int = 0) -> str:

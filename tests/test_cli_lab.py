@@ -69,7 +69,7 @@ def test_run_text_shows_progress_tables_and_the_reading(cli: Cli, probe: str) ->
     code, out, err = cli("--lang", "en", "lab", "run", probe, "--quick", "--threads", "1",
                          "--set", "steps=4")
     assert code == 0, err
-    assert "Lab probe (quick, 1 threads, cpu)" in err and "100% step 4" in err
+    assert "Lab probe (quick, 1 thread, cpu)" in err and "100% step 4" in err
     assert out.startswith("probe\nvariant  threads  device\n")
     assert "Notes:\n- a note" in out and "What this measurement shows:\n- 4 steps" in out
     assert "Run #" in out and "[" not in out  # the bar stays on stderr

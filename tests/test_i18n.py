@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.i18n import LOCALES, as_sentence, catalogue, days, fmt_number, tr
+from studyapp.i18n import LOCALES, as_sentence, catalogue, counted, days, fmt_number, tr
 
 CATALOGUES = sorted(LOCALES.glob("*.toml"))
 TUI = Path(__file__).resolve().parents[1] / "studyapp" / "tui"
@@ -80,6 +80,16 @@ def test_keys_built_at_run_time_exist_in_both_languages() -> None:
 ])
 def test_a_count_of_days_takes_its_plural_form(lang: str, count: int, said: str) -> None:
     assert days(lang, count) == said
+
+
+@pytest.mark.parametrize(("lang", "unit", "count", "said"), [
+    ("bg", "thread", 1, "1 нишка"), ("bg", "thread", 2, "2 нишки"), ("bg", "core", 1, "1 ядро"),
+    ("bg", "core", 8, "8 ядра"), ("en", "thread", 1, "1 thread"), ("en", "core", 2, "2 cores"),
+    ("en", "thread", "?", "? threads"),
+])
+def test_threads_and_cores_take_their_plural_form(lang: str, unit: str, count: object,
+                                                   said: str) -> None:
+    assert counted(lang, unit, count) == said
 
 
 @pytest.mark.parametrize(("lang", "value", "digits", "said"), [

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from studyapp.cli import context
 from studyapp.errors import StudyappError, UsageError
-from studyapp.i18n import tr
+from studyapp.i18n import counted, tr
 from studyapp.labs import registry
 from studyapp.labs.events import Event, Progress, Table
 from studyapp.labs.params import COMMON_PARAMS, LabParamError, ParamSpec, parse_text
@@ -215,7 +215,8 @@ def run_run(args: argparse.Namespace) -> int:
         params = runner.params
         if not args.json:
             print(tr(lang, "labs.run_started", lab=args.name, size=params["size"],
-                     threads=params["threads"], device=params["device"]), file=sys.stderr)
+                     threads=counted(lang, "thread", params["threads"]),
+                     device=params["device"]), file=sys.stderr)
         bar = ProgressBar(sys.stderr, lang)
         try:
             with stopped_by_signals():
@@ -278,8 +279,9 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def _env_line(env: dict[str, Any], lang: str) -> str:
-    return tr(lang, "labs.show_env", cpu=env.get("cpu_model", "?"), cores=env.get("cores", "?"),
-              threads=env.get("threads", "?"), torch=env.get("torch", "?"),
+    return tr(lang, "labs.show_env", cpu=env.get("cpu_model", "?"),
+              cores=counted(lang, "core", env.get("cores", "?")),
+              threads=counted(lang, "thread", env.get("threads", "?")), torch=env.get("torch", "?"),
               ort=env.get("onnxruntime", "?"))
 
 

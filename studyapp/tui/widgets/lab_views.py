@@ -16,7 +16,7 @@ from textual_plotext import PlotextPlot
 
 from studyapp.clock import Clock
 from studyapp.controls import visible
-from studyapp.i18n import catalogue, tr
+from studyapp.i18n import catalogue, counted, tr
 from studyapp.labs.catalog import LAB_IDS, lab_info
 from studyapp.labs.events import Scalar, Series
 
@@ -80,7 +80,8 @@ def env_line(env: Mapping[str, Any], lang: str) -> str:
     flags = ", ".join(name for name in ("avx2", "avx512f", "avx512_vnni", "amx")
                       if isa.get(name)) or "—"
     return tr(lang, "labs_ui.env", cpu=env.get("cpu_model", "?"), flags=flags,
-              cores=env.get("cores", "?"), threads=env.get("threads", "?"),
+              cores=counted(lang, "core", env.get("cores", "?")),
+              threads=counted(lang, "thread", env.get("threads", "?")),
               torch=env.get("torch", "?"), ort=env.get("onnxruntime", "?"),
               gpu=env.get("gpu") or tr(lang, "labs_ui.no_gpu"))
 
