@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
+from studyapp.labs.columns import row_value
 from studyapp.labs.envinfo import OTHERS_CONTEND, usable_cores
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.roofline import threads_text
@@ -120,8 +121,7 @@ def join(*parts: Text) -> Text:
 def row_label(row: Mapping[str, Any], lang: str) -> str:
     """A timed row named for a reader: its model where the row names one, its variant, and
     its batch where it has one."""
-    name = str(row.get("variant_bg") or row.get("variant", "?")) if lang == "bg" \
-        else str(row.get("variant", "?"))
+    name = str(row_value(row, "variant", lang) or "?")
     if row.get("model"):
         name = f"{row['model']} {name}"
     batch = row.get("batch_size")
