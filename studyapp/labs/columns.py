@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from studyapp.deck.model import Text
 from studyapp.labs.events import Column, Scalar
 
+SKIPPED = "skipped: "  # how a row's English status starts when the row could not run here
+
 SHARED: dict[str, Column] = {column.key: column for column in (
     Column("variant", Text("вариант", "variant")),
     Column("model", Text("модел", "model")),
@@ -56,6 +58,11 @@ SHARED: dict[str, Column] = {column.key: column for column in (
 def columns(*picks: str | Column) -> tuple[Column, ...]:
     """The shared columns named by key, in order, with a lab's own `Column`s where given."""
     return tuple(SHARED[pick] if isinstance(pick, str) else pick for pick in picks)
+
+
+def skipped(why: Text) -> dict[str, str]:
+    """The status of a row that could not run here, saying `why` in both languages."""
+    return {"status": f"{SKIPPED}{why.en}", "status_bg": f"пропуснато: {why.bg}"}
 
 
 def row_value(row: Mapping[str, Scalar], key: str, lang: str) -> Scalar:

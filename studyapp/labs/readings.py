@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
-from studyapp.labs.columns import row_value
+from studyapp.labs.columns import row_value, skipped
 from studyapp.labs.envinfo import OTHERS_CONTEND, usable_cores
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.roofline import threads_text
@@ -22,7 +22,8 @@ from studyapp.labs.stats import Interval
 if TYPE_CHECKING:
     from studyapp.labs.roofline import Roofline
 
-NO_CUDA = "skipped: no CUDA device"
+NO_CUDA = Text("няма CUDA устройство", "no CUDA device")
+
 
 @dataclass(frozen=True)
 class LiveTable:
@@ -58,7 +59,7 @@ def cuda_skipped(emit: Emitter, threads: int, note: Text) -> dict[str, Any]:
     """For `device=cuda` without a CUDA device: `note` (what ran instead) sent, and the row
     that records the GPU part as skipped."""
     emit.note(note.bg, note.en)
-    return {"variant": "cuda", "device": "cuda", "threads": threads, "status": NO_CUDA}
+    return {"variant": "cuda", "device": "cuda", "threads": threads, **skipped(NO_CUDA)}
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
