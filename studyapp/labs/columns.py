@@ -18,6 +18,7 @@ from studyapp.deck.model import Text
 from studyapp.labs.events import Column, Scalar
 
 SKIPPED = "skipped: "  # how a row's English status starts when the row could not run here
+SKIPPED_BG = "пропуснато: "  # and its Bulgarian twin
 
 SHARED: dict[str, Column] = {column.key: column for column in (
     Column("variant", Text("вариант", "variant")),
@@ -62,7 +63,14 @@ def columns(*picks: str | Column) -> tuple[Column, ...]:
 
 def skipped(why: Text) -> dict[str, str]:
     """The status of a row that could not run here, saying `why` in both languages."""
-    return {"status": f"{SKIPPED}{why.en}", "status_bg": f"пропуснато: {why.bg}"}
+    return {"status": f"{SKIPPED}{why.en}", "status_bg": f"{SKIPPED_BG}{why.bg}"}
+
+
+def skip_reason(row: Mapping[str, Scalar]) -> Text:
+    """Why a `skipped` row could not run, in both languages; in English in both for a row
+    recorded before its status had a Bulgarian twin."""
+    why = str(row.get("status") or "").removeprefix(SKIPPED)
+    return Text(str(row.get("status_bg") or "").removeprefix(SKIPPED_BG) or why, why)
 
 
 def row_value(row: Mapping[str, Scalar], key: str, lang: str) -> Scalar:
