@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from studyapp.deck.model import Text
+from studyapp.labs import columns
 from studyapp.labs import quantize_accuracy as accuracy
 from studyapp.labs.lessons import quantize as lesson
 from studyapp.labs.predictions import measured
@@ -318,10 +319,13 @@ def test_file_sizes_are_read_against_fp32_of_the_same_runtime() -> None:
 
 def test_the_gpu_paragraph_says_why_its_rows_were_skipped_or_what_they_measured() -> None:
     skipped = [{**row(f"torch {p}", batch, model="mlp"), "device": "cuda",
-                "latency_ms_median": None, "status": "skipped: no CUDA GPU"}
+                "latency_ms_median": None, **columns.skipped(Text("няма CUDA GPU", "no CUDA GPU"))}
                for p in ("fp32", "fp16", "bf16") for batch in (1, 64)]
-    assert "device=cuda: the GPU rows are skipped — no CUDA GPU" in both(
-        lesson.gpu_paragraph(skipped, "mlp"))
+    said = lesson.gpu_paragraph(skipped, "mlp")
+    assert said is not None and "GPU редовете са пропуснати — няма CUDA GPU." in said.bg
+    assert "device=cuda: the GPU rows are skipped — no CUDA GPU" in said.en
+    recorded_before = [{**gpu_row, "status_bg": None} for gpu_row in skipped]
+    assert "пропуснати — no CUDA GPU." in both(lesson.gpu_paragraph(recorded_before, "mlp"))
     measured_rows = [{**row(f"torch {p}", 64, model="mlp", **span(*gain)), "device": "cuda"}
                      for p, gain in (("fp32", (1, 1, 1)), ("fp16", (3.0, 2.8, 3.2)),
                                      ("bf16", (1.0, 0.9, 1.1)))]

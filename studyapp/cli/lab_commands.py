@@ -17,6 +17,7 @@ from studyapp.cli import context
 from studyapp.errors import StudyappError, UsageError
 from studyapp.i18n import counted, tr
 from studyapp.labs import registry
+from studyapp.labs.columns import row_value
 from studyapp.labs.events import Event, Progress, Table
 from studyapp.labs.params import COMMON_PARAMS, LabParamError, ParamSpec, parse_text
 from studyapp.labs.roofline import Roofline
@@ -51,13 +52,6 @@ def _cell(value: Any, lang: str) -> str:
     return str(value)
 
 
-def _value(row: dict[str, Any], key: str, lang: str) -> Any:
-    """A row's value; `variant` in Bulgarian where the lab gave one (`variant_bg`)."""
-    if key == "variant" and lang == "bg" and row.get("variant_bg"):
-        return row["variant_bg"]
-    return row.get(key)
-
-
 def _layout(grid: list[list[str]]) -> list[str]:
     widths = [max(len(line[i]) for line in grid) for i in range(len(grid[0]))]
     lines = []
@@ -74,9 +68,9 @@ def render_table(table: Table, lang: str, width: int) -> list[str]:
     """The table under its title: columns that hold no value are left out; a table too wide
     for `width` with few rows is shown on its side (one column per row)."""
     columns = [col for col in table.columns
-               if any(_value(row, col.key, lang) is not None for row in table.rows)]
+               if any(row_value(row, col.key, lang) is not None for row in table.rows)]
     headers = [col.label.get(lang) + (f", {col.unit}" if col.unit else "") for col in columns]
-    body = [[_cell(_value(row, col.key, lang), lang) for col in columns] for row in table.rows]
+    body = [[_cell(row_value(row, col.key, lang), lang) for col in columns] for row in table.rows]
     lines = _layout([headers, *body]) if body else []
     if body and max(map(len, lines)) > width and len(body) <= TRANSPOSE_MAX_ROWS:
         turned = [[headers[0], *(line[0] for line in body)]]

@@ -1,14 +1,24 @@
-"""Table columns for the row keys the labs share, each with one label in both languages.
+"""Table columns for the row keys the labs share, each with one label in both languages, and
+a row's values in a language.
 
 A lab builds a table as `columns("variant", "batch_size", "latency_ms_median", …)`. Where a
 key means something particular in one table (the `variant` of an operator table is an
-operator), the lab passes its own `Column` in that place instead. No torch here.
+operator), the lab passes its own `Column` in that place instead.
+
+A value that reads differently in Bulgarian is stored twice: under its key in English (what
+lessons and predictions read) and under `KEY_bg`; a `_bg` key is never a column of its own.
+No torch here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from studyapp.deck.model import Text
-from studyapp.labs.events import Column
+from studyapp.labs.events import Column, Scalar
+
+SKIPPED = "skipped: "  # how a row's English status starts when the row could not run here
+SKIPPED_BG = "пропуснато: "  # and its Bulgarian twin
 
 SHARED: dict[str, Column] = {column.key: column for column in (
     Column("variant", Text("вариант", "variant")),
@@ -49,3 +59,22 @@ SHARED: dict[str, Column] = {column.key: column for column in (
 def columns(*picks: str | Column) -> tuple[Column, ...]:
     """The shared columns named by key, in order, with a lab's own `Column`s where given."""
     return tuple(SHARED[pick] if isinstance(pick, str) else pick for pick in picks)
+
+
+def skipped(why: Text) -> dict[str, str]:
+    """The status of a row that could not run here, saying `why` in both languages."""
+    return {"status": f"{SKIPPED}{why.en}", "status_bg": f"{SKIPPED_BG}{why.bg}"}
+
+
+def skip_reason(row: Mapping[str, Scalar]) -> Text:
+    """Why a `skipped` row could not run, in both languages; in English in both for a row
+    recorded before its status had a Bulgarian twin."""
+    why = str(row.get("status") or "").removeprefix(SKIPPED)
+    return Text(str(row.get("status_bg") or "").removeprefix(SKIPPED_BG) or why, why)
+
+
+def row_value(row: Mapping[str, Scalar], key: str, lang: str) -> Scalar:
+    """The row's value under `key` in `lang`: in Bulgarian, `KEY_bg` where the lab gave one."""
+    if lang == "bg" and row.get(f"{key}_bg"):
+        return row[f"{key}_bg"]
+    return row.get(key)

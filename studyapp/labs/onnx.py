@@ -137,11 +137,11 @@ def numeric_check(model: torch.nn.Module, session: onnxruntime.InferenceSession,
     return rows
 
 
-def compile_skip(params: dict[str, Any]) -> str | None:
+def compile_skip(params: dict[str, Any]) -> Text | None:
     """Why torch.compile does not run, or None when it does."""
     if params["size"] == "quick":
-        return "not in the quick size"
-    return None if params["compile"] else "off"
+        return Text("не в бързия размер", "not in the quick size")
+    return None if params["compile"] else Text("изключен", "off")
 
 
 def latency_series(emit: Emitter, rows: list[Row]) -> None:

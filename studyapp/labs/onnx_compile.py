@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from studyapp.deck.model import Text
 from studyapp.labs import harness
+from studyapp.labs.columns import skipped
 from studyapp.labs.lessons.onnx import COMPILED
 from studyapp.labs.onnx_export import failure_summary
 from studyapp.paths import cache_dir
@@ -67,7 +69,7 @@ def keep_compiled_code() -> None:
 
 def compiled_model(
     model: torch.nn.Module, shapes: Mapping[int, np.ndarray], *, name: str, threads: int,
-    skip: str | None,
+    skip: Text | None,
 ) -> tuple[torch.nn.Module | None, list[Row]]:
     """`torch.compile(model)` after its first call at each batch size of `shapes`, in order:
     a row per shape with the seconds that call took, the graphs dynamo compiled for it and
@@ -80,7 +82,7 @@ def compiled_model(
                 "device": "cpu", **values}
 
     if skip is not None:
-        return None, [row(status=f"skipped: {skip}")]
+        return None, [row(**skipped(skip))]
     try:
         from torch._dynamo.utils import counters
 
@@ -99,5 +101,6 @@ def compiled_model(
                             graphs_compiled=counters["stats"]["unique_graphs"] - graphs,
                             broken_guard=guard, guard_source=source, status="ok"))
     except Exception as exc:  # no C++ compiler, an unsupported operator: the row says why
-        return None, [row(status=f"skipped: failed: {failure_summary(exc)}")]
+        summary = failure_summary(exc)  # torch's own words, as they are
+        return None, [row(**skipped(Text(f"не успя: {summary}", f"failed: {summary}")))]
     return compiled, rows

@@ -27,7 +27,7 @@ import numpy as np
 
 from studyapp.deck.model import Text
 from studyapp.labs import envinfo, harness, roofline_probe
-from studyapp.labs.columns import columns
+from studyapp.labs.columns import columns, skipped
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.findings import put_interval
 from studyapp.labs.lessons.quantize import reading
@@ -168,7 +168,7 @@ def timed_rows(model: str, variants: Sequence[Variant], x: np.ndarray, threads: 
     rows = []
     for variant in variants:
         row: Row = {"model": model, **variant.row(), "batch_size": len(x), "threads": threads,
-                    "status": "ok" if variant.skipped is None else f"skipped: {variant.skipped.en}"}
+                    **({"status": "ok"} if variant.skipped is None else skipped(variant.skipped))}
         if variant.name in timings.timings:
             row |= timings[variant.name].as_row(samples=True)
             for key, base in baselines(variant).items():

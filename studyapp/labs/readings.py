@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from studyapp.deck.model import Text
+from studyapp.labs.columns import row_value, skipped
 from studyapp.labs.envinfo import OTHERS_CONTEND, usable_cores
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.roofline import threads_text
@@ -21,7 +22,8 @@ from studyapp.labs.stats import Interval
 if TYPE_CHECKING:
     from studyapp.labs.roofline import Roofline
 
-NO_CUDA = "skipped: no CUDA device"
+NO_CUDA = Text("няма CUDA устройство", "no CUDA device")
+
 
 @dataclass(frozen=True)
 class LiveTable:
@@ -57,7 +59,7 @@ def cuda_skipped(emit: Emitter, threads: int, note: Text) -> dict[str, Any]:
     """For `device=cuda` without a CUDA device: `note` (what ran instead) sent, and the row
     that records the GPU part as skipped."""
     emit.note(note.bg, note.en)
-    return {"variant": "cuda", "device": "cuda", "threads": threads, "status": NO_CUDA}
+    return {"variant": "cuda", "device": "cuda", "threads": threads, **skipped(NO_CUDA)}
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -120,8 +122,7 @@ def join(*parts: Text) -> Text:
 def row_label(row: Mapping[str, Any], lang: str) -> str:
     """A timed row named for a reader: its model where the row names one, its variant, and
     its batch where it has one."""
-    name = str(row.get("variant_bg") or row.get("variant", "?")) if lang == "bg" \
-        else str(row.get("variant", "?"))
+    name = str(row_value(row, "variant", lang) or "?")
     if row.get("model"):
         name = f"{row['model']} {name}"
     batch = row.get("batch_size")

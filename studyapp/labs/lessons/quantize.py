@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from studyapp.deck.model import Text
+from studyapp.labs.columns import skip_reason
 from studyapp.labs.findings import (
     Row,
     Rows,
@@ -368,10 +369,9 @@ def gpu_paragraph(rows: Rows, model: str) -> Text | None:
     big = sizes[-1]
     fp32 = timed(rows, model, TORCH_FP32, big, "cuda")
     if fp32 is None:
-        skipped = find(gpu, variant=TORCH_FP32)
-        why = str((skipped or {}).get("status", "")).removeprefix("skipped: ")
-        return Text(f"device=cuda: GPU редовете са пропуснати — {why}.",
-                    f"device=cuda: the GPU rows are skipped — {why}.")
+        why = skip_reason(find(gpu, variant=TORCH_FP32) or {})
+        return Text(f"device=cuda: GPU редовете са пропуснати — {why.bg}.",
+                    f"device=cuda: the GPU rows are skipped — {why.en}.")
     found = {p: interval(timed(rows, model, f"torch {p}", big, "cuda")) for p in SIXTEEN_BIT}
     faster, _, _ = by_direction(found)
     because = Text("Тензорните ядра умножават 16-битови входове многократно по-бързо от fp32, а "

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from studyapp.controls import visible
 from studyapp.lab_session import outcome
+from studyapp.labs.columns import row_value
 from studyapp.labs.events import Column, Scalar, Table
 from studyapp.labservice import RecordedRun
 from studyapp.tui.screens.base import AppScreen
@@ -34,10 +35,9 @@ LABEL_WIDTH = 30  # at most, so that two values of VALUE_WIDTH and a ratio fit 8
 VALUE_WIDTH = 16  # a start time fits on one line
 
 
-def _row_name(row: Mapping[str, object], lang: str) -> str:
+def _row_name(row: Mapping[str, Scalar], lang: str) -> str:
     """The row's variant in `lang`, with its batch size when it has one."""
-    name = str(row["variant_bg"] if lang == "bg" and row.get("variant_bg")
-               else row.get("variant", "?"))
+    name = str(row_value(row, "variant", lang) or "?")
     batch = row.get("batch_size")
     return f"{name} · {batch}" if batch is not None else name
 

@@ -16,6 +16,7 @@ from textual.widgets import DataTable
 
 from studyapp.controls import visible
 from studyapp.i18n import catalogue, tr
+from studyapp.labs.columns import row_value
 from studyapp.labs.events import Column, Scalar, Table
 from studyapp.tui.widgets.lab_views import fmt_value
 
@@ -26,10 +27,7 @@ COLUMN_STEP = 8  # how far one left or right key moves the columns
 
 
 def _cell(row: dict[str, Scalar], column: Column, lang: str) -> str:
-    value = row.get(column.key)
-    if column.key == NAME_KEY and lang == "bg" and row.get("variant_bg"):
-        value = row["variant_bg"]
-    return visible(fmt_value(column.key, value, lang))
+    return visible(fmt_value(column.key, row_value(row, column.key, lang), lang))
 
 
 def _label(column: Column, lang: str) -> str:

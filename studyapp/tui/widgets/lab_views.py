@@ -18,11 +18,11 @@ from studyapp.clock import Clock
 from studyapp.controls import visible
 from studyapp.i18n import catalogue, counted, tr
 from studyapp.labs.catalog import LAB_IDS, lab_info
+from studyapp.labs.columns import SKIPPED
 from studyapp.labs.events import Scalar, Series
 
 PLOT_MARKER = "braille"
 MAX_TICKS = 8
-SKIPPED = "skipped: "  # how a lab row's status starts when the row could not run here
 
 
 def lab_title(lab_id: str, lang: str) -> str:
@@ -56,7 +56,8 @@ def setting_label(key: str, lang: str) -> str:
 def fmt_value(key: str, value: Scalar, lang: str) -> str:
     """A parameter's or a table cell's value in `lang`: a word the catalogue names
     (`labs_ui.value.KEY.VALUE`: a size, a device, a status, a roofline bound) in its words,
-    anything else as `fmt_number` shows it. A status "skipped: WHY" says WHY in its words too."""
+    anything else as `fmt_number` shows it. A status "skipped: WHY" says WHY in its words too
+    (a run recorded before its rows said their status in Bulgarian themselves)."""
     if isinstance(value, str):
         if key == "status" and value.startswith(SKIPPED):
             return tr(lang, "labs_ui.value.status.skipped",
