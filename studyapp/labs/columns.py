@@ -66,7 +66,7 @@ def skipped(why: Text) -> dict[str, str]:
     return {"status": f"{SKIPPED}{why.en}", "status_bg": f"{SKIPPED_BG}{why.bg}"}
 
 
-def skip_reason(row: Mapping[str, Scalar]) -> Text:
+def skip_reason(row: Mapping[str, object]) -> Text:
     """Why a `skipped` row could not run, in both languages; in English in both for a row
     recorded before its status had a Bulgarian twin."""
     why = str(row.get("status") or "").removeprefix(SKIPPED)
