@@ -13,8 +13,17 @@ from textual.pilot import Pilot
 from tui_support import FakeClock, build_app, drive, running
 
 from studyapp.labs.catalog import LAB_IDS
+from studyapp.labs.events import Table, from_dict
 from studyapp.tui.screens.lab_result import LabResultScreen
-from studyapp.tui.widgets.lab_table import LabPage, LabTable
+from studyapp.tui.widgets.lab_table import (
+    MAX_CELL,
+    MIN_HEADER,
+    NAME_KEY,
+    LabPage,
+    LabTable,
+    headers,
+    legend_line,
+)
 from studyapp.tui.widgets.lab_views import fmt_value
 
 
@@ -74,6 +83,45 @@ async def test_columns_that_are_the_same_in_every_row_are_said_once(tmp_path: Pa
         assert not any(label.startswith("threads") for label in labels)
         assert labels[0].startswith("variant")
         assert "median\nms" in labels
+
+
+@pytest.mark.parametrize("lang", ["bg", "en"])
+@pytest.mark.parametrize("lab", ["quantize", "batching"])
+@drive
+async def test_a_header_is_at_most_two_lines_with_long_labels_in_a_legend(
+    tmp_path: Path, lab: str, lang: str
+) -> None:
+    async with result_shown(tmp_path, lab, lang) as (_, screen):
+        tables = list(screen.query(LabTable))
+        for table in tables:
+            lines = [column.label.plain.split("\n") for column in table.columns.values()]
+            assert max(map(len, lines)) == table.header_height <= 2
+            assert all(len(label) <= column.content_width
+                       for (label, *_), column in zip(lines, table.columns.values(), strict=True))
+        legends = [str(legend.render()) for legend in screen.query(".lab-legend")]
+        assert legends == [line for line in map(legend_line, (table.table for table in tables),
+                                                [lang] * len(tables)) if line]
+        assert legends  # both labs have labels too long for their columns
+
+
+def _real_tables() -> list[Table]:
+    return [from_dict(table) for run in real_runs().values() for table in run["tables"]]
+
+
+@pytest.mark.parametrize("lang", ["bg", "en"])
+def test_every_long_label_of_a_real_table_has_a_short_name_in_the_legend(lang: str) -> None:
+    too_wide = []
+    for table in _real_tables():
+        legend = legend_line(table, lang)
+        for column, header in headers(table, lang):
+            values = max(len(fmt_value(column.key, row.get(column.key), lang))
+                         for row in table.rows)
+            if column.key != NAME_KEY and len(header.label) > max(min(values, MAX_CELL),
+                                                                   MIN_HEADER):
+                too_wide.append((table.name, column.key, header.label))
+            if header.full is not None:
+                assert f"{header.label} = {header.full}" in legend
+    assert too_wide == []
 
 
 @pytest.mark.parametrize(("lang", "shown"), [

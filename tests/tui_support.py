@@ -183,9 +183,10 @@ async def started(pilot: Pilot[Any]) -> None:
 
 
 @asynccontextmanager
-async def running(app: StudyApp) -> AsyncIterator[Pilot[Any]]:
-    """The app in an 80×24 terminal, started (see `started`)."""
-    async with app.run_test(size=(80, 24)) as pilot:
+async def running(app: StudyApp, size: tuple[int, int] = (80, 24)
+                  ) -> AsyncIterator[Pilot[Any]]:
+    """The app in a terminal of `size` (80×24 unless told), started (see `started`)."""
+    async with app.run_test(size=size) as pilot:
         await started(pilot)
         yield pilot
 

@@ -16,6 +16,7 @@ from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.texts import days_word, fmt_date, next_step_text, t, weekday_short
 from studyapp.tui.widgets.charts import BarChart, TextChart, heat_legend, heatmap_lines
 from studyapp.tui.widgets.footer import KeyBar
+from studyapp.tui.widgets.lab_views import lab_title
 from studyapp.tui.widgets.plain import Plain
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ class DashboardScreen(AppScreen):
         record = self.last_run
         if record is None:
             return self.t("dash.no_lab")
-        return f"{record.run.lab}: {last_run_line(self.study_app, record)}"
+        return f"{lab_title(record.run.lab, self.lang)}: {last_run_line(self.study_app, record)}"
 
     def show(self) -> None:
         """Fill the widgets from `self.data` (on the app's thread)."""

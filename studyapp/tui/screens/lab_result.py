@@ -18,7 +18,7 @@ from studyapp.labservice import RecordedRun
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar
-from studyapp.tui.widgets.lab_table import LabPage, LabTable, common_line
+from studyapp.tui.widgets.lab_table import LabPage, LabTable, common_line, legend_line
 from studyapp.tui.widgets.lab_views import (
     SeriesPlot,
     env_line,
@@ -100,6 +100,9 @@ class LabResultScreen(AppScreen):
             if common:
                 yield Plain(common, classes="hint lab-common")
             yield LabTable(table, self.lang, classes="lab-table")
+            legend = legend_line(table, self.lang)
+            if legend:
+                yield Plain(legend, classes="hint lab-legend")
 
     def _texts(self, title: str, texts: list[Text]) -> Iterator[Widget]:
         if texts:

@@ -1,14 +1,15 @@
 """A lab's table that fits the screen: its row names stay put while its columns scroll.
 
 Columns whose value is the same in every row (threads, device, status…) are said once above
-the table instead of being repeated; a header gives the label over its unit, wrapped to the
-width of the column's values; long texts wrap inside their cell. The page around the tables
-scrolls up and down, and its left and right keys move the columns of all its tables.
+the table instead of being repeated; a header is at most two lines, the label over its unit:
+a label too long for its column's values shows its short name (`labs_ui.short.KEY`), and a
+legend under the table gives the full one. Long texts wrap inside their cell. The page around
+the tables scrolls up and down, and its left and right keys move the columns of all its tables.
 """
 
 from __future__ import annotations
 
-from textwrap import wrap
+from dataclasses import dataclass
 
 from rich.text import Text as RichText
 from textual.containers import VerticalScroll
@@ -22,7 +23,7 @@ from studyapp.tui.widgets.lab_views import fmt_value
 
 NAME_KEY = "variant"  # the column that names a row: first, where the table has one
 MAX_CELL = 24  # a wider text wraps inside its cell
-MIN_HEADER = 10  # a header may be this wide even over narrow values
+MIN_HEADER = 12  # a header may be this wide even over narrow values
 COLUMN_STEP = 8  # how far one left or right key moves the columns
 
 
@@ -34,6 +35,39 @@ def _label(column: Column, lang: str) -> str:
     """The column's label; where the catalogue names its key (`labs_ui.column.KEY`), that
     name, also over the runs recorded before it read so."""
     return visible(catalogue(lang).get(f"labs_ui.column.{column.key}", column.label.get(lang)))
+
+
+@dataclass(frozen=True)
+class Header:
+    """A shown column's header: its label (the short name where the full one is too long),
+    its unit, and its width; `full` is the full label where the short name stands for it."""
+
+    label: str
+    unit: str
+    width: int
+    full: str | None = None
+
+
+def headers(table: Table, lang: str) -> list[tuple[Column, Header]]:
+    """The shown columns with their headers, name column first."""
+    columns, _ = split_columns(table, lang)
+    shown = []
+    for column in columns:
+        width = min(MAX_CELL, max((len(_cell(row, column, lang)) for row in table.rows),
+                                   default=1))
+        label, full = _label(column, lang), None
+        short = catalogue(lang).get(f"labs_ui.short.{column.key}")
+        if len(label) > max(width, MIN_HEADER) and short is not None:
+            label, full = visible(short), label
+        unit = visible(column.unit)
+        shown.append((column, Header(label, unit, max(width, len(label), len(unit)), full)))
+    return shown
+
+
+def legend_line(table: Table, lang: str) -> str:
+    """The full names of the columns whose header shows a short one ("" when none does)."""
+    return " · ".join(tr(lang, "labs_ui.table_legend", short=header.label, full=header.full)
+                      for _, header in headers(table, lang) if header.full is not None)
 
 
 def split_columns(table: Table, lang: str) -> tuple[list[Column], list[Column]]:
@@ -77,24 +111,15 @@ class LabTable(DataTable[RichText]):
         self.lang = lang
 
     def on_mount(self) -> None:
-        columns, _ = split_columns(self.table, self.lang)
-        cells = [[_cell(row, column, self.lang) for column in columns]
-                 for row in self.table.rows]
-        headers = []
-        for index, column in enumerate(columns):
-            width = min(MAX_CELL, max((len(row[index]) for row in cells), default=1))
-            lines = wrap(_label(column, self.lang), max(width, MIN_HEADER),
-                         break_long_words=False) or [""]
-            if column.unit:
-                lines.append(visible(column.unit))
-            headers.append((lines, max(width, *map(len, lines))))
-        self.header_height = max((len(lines) for lines, _ in headers), default=1)
-        for (lines, width), column in zip(headers, columns, strict=True):
+        shown = headers(self.table, self.lang)
+        self.header_height = 2 if any(header.unit for _, header in shown) else 1
+        for column, header in shown:
             justify = "left" if column.key == NAME_KEY or column.unit == "" else "right"
-            self.add_column(RichText("\n".join(lines), justify=justify, style="bold"),
-                            width=width)
-        for row in cells:
-            self.add_row(*(RichText(value, justify=_justify(value)) for value in row),
+            label = "\n".join(line for line in (header.label, header.unit) if line)
+            self.add_column(RichText(label, justify=justify, style="bold"), width=header.width)
+        for row in self.table.rows:
+            values = [_cell(row, column, self.lang) for column, _ in shown]
+            self.add_row(*(RichText(value, justify=_justify(value)) for value in values),
                          height=None)
         self.fixed_columns = 1
 
