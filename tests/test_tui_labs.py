@@ -230,6 +230,11 @@ async def test_history_lists_runs_and_compares_two_side_by_side(tmp_path: Path) 
         console = Console(width=78, file=io.StringIO())
         console.print(app.screen.comparison())
         lines = console.file.getvalue().splitlines()
+        narrow = Console(width=60, file=io.StringIO())
+        narrow.print(app.screen.comparison())  # the ratio keeps its column at 60
+        shown = narrow.file.getvalue().splitlines()
+        assert shown[0].split()[-1] == "#2/#1"
+        assert any(line.split()[-2:] == ["0.02", "×1"] for line in shown)
         assert lines[0].split() == ["#1", "#2", "#2/#1"]
         threads = next(line for line in lines if line.startswith("threads"))
         assert threads.split()[1:] == ["2", "1"]

@@ -76,12 +76,13 @@ class LabCompareScreen(AppScreen):
         yield KeyBar()
 
     def comparison(self) -> RichTable:
+        """The numbers of both runs and their ratio; on a narrow screen the labels wrap."""
         table = RichTable(box=None, pad_edge=False, show_edge=False, header_style="bold")
-        table.add_column("", no_wrap=True, overflow="ellipsis", max_width=LABEL_WIDTH)
+        table.add_column("", max_width=LABEL_WIDTH)
         first, second = self.runs
         for record in self.runs:
             table.add_column(self.t("labs_ui.run_number", id=record.id), justify="right",
-                             overflow="fold", min_width=VALUE_WIDTH)
+                             min_width=VALUE_WIDTH)
         table.add_column(self.t("labs_ui.compare_ratio", a=first.id, b=second.id),
                          justify="right", no_wrap=True)
         for line in self._lines():
