@@ -35,7 +35,7 @@ class LabResultScreen(AppScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("k", "cards", "labs_ui.bind.cards", id="lab_result.cards"),
         Binding("h", "history", "labs_ui.bind.history", id="lab_result.history"),
-        Binding("r", "run_again", "labs_ui.bind.run_again", id="lab_result.run_again"),
+        Binding("r", "run_again", "labs_ui.bind.run", id="lab_result.run_again"),
         Binding("R", "run_again('quick')", "labs_ui.bind.run_quick",
                 id="lab_result.run_quick"),
     ]

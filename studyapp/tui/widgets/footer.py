@@ -27,20 +27,24 @@ from studyapp.tui.texts import binding_text
 ESSENTIAL_ACTIONS = frozenset({"quit", "help", "back"})
 
 
+def bar_line(entries: list[tuple[str, str, str]], named: list[bool]) -> str:
+    """The bar's text: each key, with its description where `named` says so."""
+    return "".join(f" {shown} {description} " if with_name else f" {shown} "
+                   for (shown, description, _), with_name in zip(entries, named, strict=True)
+                   ).rstrip()
+
+
 def named_keys(entries: list[tuple[str, str, str]], width: int) -> list[bool]:
     """Which of the (key as shown, description, action) entries keep their description in
     `width` cells: when the whole bar does not fit, the other keys lose theirs first, from
     the right, then the essential ones; every key itself stays."""
     named = [True] * len(entries)
-    sizes = [cell_len(f" {shown} {description} ") for shown, description, _ in entries]
-    total = sum(sizes)
     order = sorted(range(len(entries)),
                    key=lambda index: (entries[index][2] in ESSENTIAL_ACTIONS, -index))
     for index in order:
-        if total <= width:
+        if cell_len(bar_line(entries, named)) <= width:
             break
         named[index] = False
-        total -= cell_len(entries[index][1]) + 1
     return named
 
 
@@ -132,6 +136,7 @@ class KeyBar(Widget):
                 line.append(f"{entry.description} ")
             if entry.press is not None:
                 self._spans.append((start, line.cell_len, entry.press))
+        line.rstrip()
         return line
 
     def on_click(self, event: Click) -> None:
