@@ -31,7 +31,7 @@ from studyapp.tui.widgets.footer import KeyBar
 ESSENTIAL_KEYS = {"esc", "q", "?"}  # named on a bar of 60 columns too
 
 # Each screen with a key bar, built in an app whose database holds two quantize runs (ids 1
-# and 2) and a real quantize run (id 3).
+# and 2) and a real quantize run with tables wider than the screen (id 3).
 SCREENS: dict[type[AppScreen], Callable[[StudyApp], Screen[None]]] = {
     DashboardScreen: lambda _: DashboardScreen(),
     StudyScreen: lambda _: StudyScreen(),
@@ -119,3 +119,21 @@ async def test_grades_join_the_bar_once_the_answer_is_shown(tmp_path: Path) -> N
         assert review.item is not None and review.item.card.lab is None
         assert bar(app) == [("tab", "answer box"), ("esc", "back"), ("space", "reveal"),
                             ("u", "undo"), ("i", "card info"), ("?", "help")]
+
+
+@drive
+async def test_left_and_right_are_on_the_bar_while_a_table_is_wider_than_the_screen(
+    tmp_path: Path
+) -> None:
+    narrow = record_quantize_run(tmp_path)
+    wide = record_real_run(tmp_path, "quantize")
+    app = build_app(tmp_path, FakeClock(), lang="bg")
+    async with running(app) as pilot:
+        for run_id, shown in ((narrow, False), (wide, True)):
+            await app.push_screen(LabResultScreen(app.lab_session().get(run_id)))
+            await pilot.pause()
+            assert (("←→", "колони") in bar(app)) == shown
+            assert not unnamed(app)
+        await pilot.resize_terminal(400, 24)
+        await pilot.pause()
+        assert ("←→", "колони") not in bar(app)
