@@ -179,7 +179,8 @@ class DashboardScreen(AppScreen):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """No `escape` on the start screen; screens wait (dimmed) until the database is open."""
+        """No `escape` on the start screen; screens wait (off the key bar) until the database
+        is open."""
         if action == "back":
             return False
         if action == "open" and not self.study_app.ready:

@@ -29,15 +29,20 @@ from studyapp.tui.widgets.lab_views import (
 )
 from studyapp.tui.widgets.plain import Plain
 
+COLUMNS = Binding.Group("labs_ui.bind.columns", compact=True)
+
 
 class LabResultScreen(AppScreen):
     CSS_PATH = CSS_PATH
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("k", "cards", "labs_ui.bind.cards", id="lab_result.cards"),
         Binding("h", "history", "labs_ui.bind.history", id="lab_result.history"),
-        Binding("r", "run_again", "labs_ui.bind.run_again", id="lab_result.run_again"),
+        Binding("r", "run_again", "labs_ui.bind.run", id="lab_result.run_again"),
         Binding("R", "run_again('quick')", "labs_ui.bind.run_quick",
                 id="lab_result.run_quick"),
+        # before the page's own left and right, so that the bar can say what they move
+        *(Binding(key, f"columns('{key}')", f"bind.scroll_{key}", group=COLUMNS, priority=True,
+                  id=f"lab_result.columns_{key}") for key in ("left", "right")),
     ]
 
     def __init__(self, record: RecordedRun, *, fresh: bool = False) -> None:
@@ -127,10 +132,20 @@ class LabResultScreen(AppScreen):
         self.query_one("#lab-result-cards").display = bool(hint)
         self.refresh_bindings()
 
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.refresh_bindings)  # the tables may fit now, or no more
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`k` waits for cards to offer; ←→ are on the bar while a table is wider than the
+        screen."""
         if action == "cards":
             return True if self.offered else None
+        if action == "columns":
+            return any(table.max_scroll_x > 0 for table in self.query(LabTable))
         return True
+
+    def action_columns(self, key: str) -> None:
+        getattr(self.query_one(LabPage), f"action_scroll_{key}")()
 
     def action_cards(self) -> None:
         from studyapp.tui.screens.result_cards import ResultCardsDialog

@@ -26,6 +26,7 @@ from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain
 
 PROGRESS_CELLS = 10
+GRADING = Binding.Group("bind.grade")  # one entry on the key bar: 0–5 grade
 
 
 def progress_bar(done: int, total: int) -> str:
@@ -41,7 +42,7 @@ class ReviewScreen(AppScreen):
         Binding("space,enter", "reveal", "bind.reveal", id="review.reveal"),
         Binding("tab", "toggle_answer", "bind.answer", id="review.answer"),
         *(
-            Binding(str(grade), f"grade({grade})", f"bind.grade{grade}", show=False,
+            Binding(str(grade), f"grade({grade})", f"bind.grade{grade}", group=GRADING,
                     id=f"review.grade{grade}")
             for grade in GRADES
         ),
@@ -219,8 +220,8 @@ class ReviewScreen(AppScreen):
     # -- actions -----------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keys that wait for a step (reveal, then grade) are shown dimmed (None); `l` is
-        hidden on a card that has no lab."""
+        """Keys that wait for a step (reveal, then grade; undo) are off the key bar until
+        then (None: help lists them as not now); `l` is hidden on a card that has no lab."""
         if action == "lab":
             return self.item is not None and self.item.card.lab is not None
         has_card = self.item is not None

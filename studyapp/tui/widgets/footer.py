@@ -3,16 +3,20 @@
 One line drawn from the screen's active bindings. Unlike Textual's `Footer`,
 which mounts a widget per key, it only repaints when the bindings change, so
 the grade → next card path stays cheap.
+
+A key is on the bar only while it can act: one that waits for a step (a grade before the
+answer is shown: `check_action` returns None) stays off it until then, and help lists it as
+"not now". The keys of one `Binding.Group` share an entry under the group's description.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from rich.cells import cell_len
-from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
+from textual.binding import Binding
 from textual.events import Click
 from textual.screen import Screen
 from textual.widget import Widget
@@ -23,21 +27,39 @@ from studyapp.tui.texts import binding_text
 ESSENTIAL_ACTIONS = frozenset({"quit", "help", "back"})
 
 
+def bar_line(entries: list[tuple[str, str, str]], named: list[bool]) -> str:
+    """The bar's text: each key, with its description where `named` says so."""
+    return "".join(f" {shown} {description} " if with_name else f" {shown} "
+                   for (shown, description, _), with_name in zip(entries, named, strict=True)
+                   ).rstrip()
+
+
 def named_keys(entries: list[tuple[str, str, str]], width: int) -> list[bool]:
     """Which of the (key as shown, description, action) entries keep their description in
     `width` cells: when the whole bar does not fit, the other keys lose theirs first, from
     the right, then the essential ones; every key itself stays."""
     named = [True] * len(entries)
-    sizes = [cell_len(f" {shown} {description} ") for shown, description, _ in entries]
-    total = sum(sizes)
     order = sorted(range(len(entries)),
                    key=lambda index: (entries[index][2] in ESSENTIAL_ACTIONS, -index))
     for index in order:
-        if total <= width:
+        if cell_len(bar_line(entries, named)) <= width:
             break
         named[index] = False
-        total -= cell_len(entries[index][1]) + 1
     return named
+
+
+def group_keys(keys: list[str], group: Binding.Group) -> str:
+    """A group's keys as one: side by side when compact (←→), else their range (0–5)."""
+    return "".join(keys) if group.compact else f"{keys[0]}–{keys[-1]}"
+
+
+class Entry(NamedTuple):
+    """A key of the bar, or the keys of a group, with what they do."""
+
+    shown: str
+    description: str
+    action: str
+    press: str | None  # the key a click presses; none for a group
 
 
 class KeyBar(Widget):
@@ -51,12 +73,9 @@ class KeyBar(Widget):
             color: $footer-key-foreground;
             text-style: bold;
         }
-        .keybar--disabled {
-            text-style: dim;
-        }
     }
     """
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"keybar--key", "keybar--disabled"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"keybar--key"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,40 +91,52 @@ class KeyBar(Widget):
         self.refresh()
 
     def entries(self) -> list[tuple[str, str, bool]]:
-        """(key as shown, description, enabled) of each shown binding, one per action."""
-        return [(shown, description, enabled)
-                for _, shown, description, enabled, _ in self._shown_bindings()]
+        """(key as shown, description, whether the description fits on the bar) of each
+        entry."""
+        return [(entry.shown, entry.description, with_name)
+                for entry, with_name in self._layout()]
 
-    def _shown_bindings(self) -> list[tuple[str, str, str, bool, str]]:
-        """(key, key as shown, description, enabled, action) of each shown binding."""
-        lang = getattr(self.app, "language", "bg")
+    def _layout(self) -> list[tuple[Entry, bool]]:
+        """Each entry, and whether its description fits on the bar."""
+        entries = self._entries()
+        named = named_keys([(entry.shown, entry.description, entry.action)
+                            for entry in entries], self.size.width)
+        return list(zip(entries, named, strict=True))
+
+    def _entries(self) -> list[Entry]:
+        """One entry per shown action that can act now, one per group."""
         seen: set[str] = set()
-        entries: list[tuple[str, str, str, bool, str]] = []
+        members: dict[Binding.Group | str, list[Binding]] = {}
         for active in self.screen.active_bindings.values():
             binding = active.binding
-            if not binding.show or binding.action in seen:
-                continue
-            seen.add(binding.action)
-            entries.append((binding.key.split(",")[0], self.app.get_key_display(binding),
-                            binding_text(lang, binding.description, binding.action),
-                            active.enabled, binding.action))
-        return entries
+            if binding.show and active.enabled and binding.action not in seen:
+                seen.add(binding.action)
+                members.setdefault(binding.group or binding.action, []).append(binding)
+        return [self._entry(bindings) for bindings in members.values()]
+
+    def _entry(self, bindings: list[Binding]) -> Entry:
+        lang = getattr(self.app, "language", "bg")
+        first, group = bindings[0], bindings[0].group
+        if group is None:
+            return Entry(self.app.get_key_display(first),
+                         binding_text(lang, first.description, first.action), first.action,
+                         first.key.split(",")[0])
+        keys = [self.app.get_key_display(binding) for binding in bindings]
+        return Entry(group_keys(keys, group), binding_text(lang, group.description),
+                     first.action, None)
 
     def render(self) -> RenderResult:
         key_style = self.get_component_rich_style("keybar--key")
-        disabled = self.get_component_rich_style("keybar--disabled", partial=True)
         line = Text(no_wrap=True, overflow="ellipsis")
         self._spans = []
-        bindings = self._shown_bindings()
-        named = named_keys([(shown, description, action)
-                            for _, shown, description, _, action in bindings], self.size.width)
-        for (key, shown, description, enabled, _), with_name in zip(bindings, named, strict=True):
-            dim = Style() if enabled else disabled
+        for entry, with_name in self._layout():
             start = line.cell_len
-            line.append(f" {shown} ", key_style + dim)
+            line.append(f" {entry.shown} ", key_style)
             if with_name:
-                line.append(f"{description} ", dim)
-            self._spans.append((start, line.cell_len, key))
+                line.append(f"{entry.description} ")
+            if entry.press is not None:
+                self._spans.append((start, line.cell_len, entry.press))
+        line.rstrip()
         return line
 
     def on_click(self, event: Click) -> None:
