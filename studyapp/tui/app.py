@@ -39,10 +39,11 @@ INTEGRITY_WORKER = "integrity-check"
 class StudyApp(LabRunHost, App[int]):
     """One learner's study app over one database and a set of modules; it owns the lab run."""
 
-    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss"]  # each screen brings its own
+    CSS_PATH = "app.tcss"  # each screen brings its own
     COMMANDS: ClassVar[set[Any]] = {StudyCommands}
     ENABLE_COMMAND_PALETTE = True
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    # Textual types the breakpoints as an instance variable, so it is not a ClassVar here
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "bind.help", id="app.help"),
     ]
@@ -145,7 +146,7 @@ class StudyApp(LabRunHost, App[int]):
         except StudyappError as exc:
             self.show_error(exc.text(self.language))
 
-    def show_error(self, message: str, then: Callable[[], object] | None = None) -> None:
+    def show_error(self, message: str, then: Callable[[], None] | None = None) -> None:
         from studyapp.tui.screens.error import ErrorDialog
 
         self.push_screen(ErrorDialog(message), callback=(lambda _: then()) if then else None)
@@ -183,7 +184,7 @@ class StudyApp(LabRunHost, App[int]):
 
     def _open_finished(self, worker: Worker[Any]) -> None:
         """Without a database there is nothing to study: say why, then close."""
-        if worker.state is WorkerState.SUCCESS:
+        if worker.state is WorkerState.SUCCESS and worker.result is not None:
             self._service_opened(*worker.result)
         elif worker.state is WorkerState.ERROR:
             self.start_error = self._failure(worker)
@@ -218,7 +219,7 @@ class StudyApp(LabRunHost, App[int]):
         """Textual's palette, with its prompt in the current language."""
         from textual.command import CommandPalette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(CommandPalette(placeholder=self.t("palette.placeholder"),
                                             id="--command-palette"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
@@ -45,7 +46,10 @@ class AppScreen(Screen[None]):
     def t(self, key: str, **values: object) -> str:
         return self.study_app.t(key, **values)
 
-    def on_mount(self) -> None:
+    @on(events.Mount)
+    def _follow_language(self) -> None:
+        """Every screen follows the app's language; Textual calls this besides (not instead
+        of) a screen's own `on_mount`."""
         self.watch(self.app, "language", self._language_changed, init=False)
 
     async def _language_changed(self) -> None:

@@ -47,10 +47,9 @@ def chart_data(
 
 class DashboardScreen(AppScreen):
     # narrow: the heatmap gives its room to today's panel; tall: the plan prompts and last run
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
-        (0, "-small"), (70, "-narrow"), (100, "-wide")]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
-        (0, "-short"), (24, "-medium"), (34, "-tall")]
+    # (Textual types the breakpoints as instance variables, so they are not ClassVars here)
+    HORIZONTAL_BREAKPOINTS = [(0, "-small"), (70, "-narrow"), (100, "-wide")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-medium"), (34, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "open('review')", "bind.review", id="dashboard.review"),
         Binding("s", "open('study')", "bind.study", id="dashboard.study"),
@@ -88,7 +87,6 @@ class DashboardScreen(AppScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.show()
         if self.study_app.ready:
             self.reload()

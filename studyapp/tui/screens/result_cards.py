@@ -30,7 +30,7 @@ class ResultCardsDialog(AppModal):
 
     CSS_PATH = CSS_PATH
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle", "labs_ui.bind.toggle", id="result_cards.toggle"),
+        Binding("space", "toggle_card", "labs_ui.bind.toggle", id="result_cards.toggle"),
         Binding("a", "accept", "labs_ui.bind.accept", id="result_cards.accept"),
     ]
 
@@ -65,9 +65,9 @@ class ResultCardsDialog(AppModal):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.action_toggle()
+        self.action_toggle_card()
 
-    def action_toggle(self) -> None:
+    def action_toggle_card(self) -> None:
         options = self.query_one(OptionList)
         index = options.highlighted
         if index is None:

@@ -96,7 +96,6 @@ class ReviewScreen(AppScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        super().on_mount()
         with self.study_app.reporting_errors():
             self.session = self.service.start_review()
             self.item = self.session.current()

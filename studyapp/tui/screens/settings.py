@@ -58,7 +58,6 @@ class SettingsScreen(AppScreen):
         yield KeyBar()
 
     async def on_mount(self) -> None:
-        super().on_mount()
         with self.study_app.reporting_errors():
             self.settings = self.service.settings()
             await self.recompose()

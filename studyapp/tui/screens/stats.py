@@ -49,7 +49,6 @@ class StatsScreen(AppScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.load("stats", self.service.stats)
 
     def day_changed(self) -> None:

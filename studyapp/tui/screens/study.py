@@ -70,7 +70,6 @@ class StudyScreen(AppScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        super().on_mount()
         with self.study_app.reporting_errors():
             self.service.mark_studied()
             self.prior = self.service.prior_answers()
