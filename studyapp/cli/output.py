@@ -54,7 +54,7 @@ def _writing() -> Iterator[None]:
 def visible_stdout() -> Iterator[None]:
     """Standard output, for the duration, shows every control character as an escape; it is
     flushed at the end, so that a full disk is reported here and not at the exit."""
-    with redirect_stdout(VisibleWriter(sys.stdout)):  # type: ignore[type-var]
+    with redirect_stdout(VisibleWriter(sys.stdout)):
         yield
         sys.stdout.flush()
 

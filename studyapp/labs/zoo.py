@@ -65,7 +65,7 @@ def digits_tensors() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Te
 
     split = load_digits()
     arrays = (split.x_train, split.y_train, split.x_test, split.y_test)
-    return tuple(torch.tensor(array) for array in arrays)  # type: ignore[return-value]
+    return tuple(torch.tensor(array) for array in arrays)
 
 
 def cache_path(name: str) -> Path:

@@ -213,7 +213,7 @@ def inspect_file(path: Path) -> int | None:
     try:
         with read_only_connection(path) as con:
             app_id = con.execute("PRAGMA application_id").fetchone()[0]
-            version = con.execute("PRAGMA user_version").fetchone()[0]
+            version = int(con.execute("PRAGMA user_version").fetchone()[0])
             tables = [row[0] for row in con.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' "
                 "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
@@ -373,7 +373,8 @@ def migrate(path: Path, target: int = SCHEMA_VERSION) -> int:
     try:
         con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         con.execute("BEGIN IMMEDIATE")
-        version = con.execute("PRAGMA user_version").fetchone()[0]  # another process may be first
+        # another process may have been first
+        version = int(con.execute("PRAGMA user_version").fetchone()[0])
         for step in MIGRATIONS[version:target]:
             for statement in step:
                 con.execute(statement)

@@ -41,7 +41,7 @@ Tables = dict[str, list[dict[str, Any]]]
 MAINTENANCE_PREFIX = "maintenance."
 
 # Parents before children: the order rows can be inserted in (deleted in reverse).
-_NAMES = {row.__tablename__ for row in EXPORTED}  # type: ignore[attr-defined]
+_NAMES = {row.__tablename__ for row in EXPORTED}
 _ORDER: list[Table] = [table for table in SQLModel.metadata.sorted_tables if table.name in _NAMES]
 
 
@@ -85,11 +85,11 @@ def parse_export(document: Any, path: Path) -> Tables:
 def holds_study_data(session: Session) -> bool:
     """Whether the database has anything of the learner's beyond fresh card states."""
     for row in (ReviewLogRow, LabRunRow, PriorAnswerRow, ModuleProgressRow):
-        if session.exec(select(func.count()).select_from(row)).one():  # type: ignore[call-overload]
+        if session.exec(select(func.count()).select_from(row)).one():
             return True
     own = col(SettingRow.key).startswith(MAINTENANCE_PREFIX)
     settings = select(func.count()).select_from(SettingRow).where(~own)
-    return bool(session.exec(settings).one())  # type: ignore[call-overload]
+    return bool(session.exec(settings).one())
 
 
 def restore_tables(session: Session, tables: Tables, path: Path) -> None:
