@@ -25,10 +25,13 @@ CHILD = """
 import json, sys, time
 import torch  # loaded before the clock starts: the harness times under torch's settings
 from studyapp.labs import harness
-plan = harness.Plan(rounds=30, block_s=0.0001, warmup=10, warmup_s=0.0)
-print("timing", flush=True)
+plan = harness.Plan(rounds=120, block_s=0.0001, warmup=10, warmup_s=0.0)  # ~2 s of rounds
+def first_round_done(done, planned):
+    if done == 1:
+        print("rounds", flush=True)
 found = harness.interleaved({"short": lambda: time.sleep(0.005),
-                             "long": lambda: time.sleep(0.010)}, threads=1, plan=plan)
+                             "long": lambda: time.sleep(0.010)}, threads=1, plan=plan,
+                            on_round=first_round_done)
 ratio = found.speedup("long", "short")
 print(json.dumps({"stalls": found["short"].stalls, "clean": found.clean,
                   "others": found["short"].others_cores or 0.0,
@@ -40,8 +43,7 @@ print(json.dumps({"stalls": found["short"].stalls, "clean": found.clean,
 def test_a_process_stopped_mid_row_redoes_the_round_and_keeps_the_true_ratio() -> None:
     child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
-    assert child.stdout.readline().strip() == "timing"
-    time.sleep(0.25)  # cold calls and warm-ups (about 0.2 s) are over: the rounds are on
+    assert child.stdout.readline().strip() == "rounds"  # cold calls and warm-ups are over
     os.kill(child.pid, signal.SIGSTOP)
     time.sleep(0.3)
     os.kill(child.pid, signal.SIGCONT)
