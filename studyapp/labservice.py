@@ -22,7 +22,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from studyapp.clock import Clock
-from studyapp.deck.model import Text
 from studyapp.i18n import texts
 from studyapp.labs import lifeline, registry
 from studyapp.labs.catalog import LABS
@@ -32,6 +31,7 @@ from studyapp.labs.runner import EventCallback, Interrupted, LabRun, LabRunner
 from studyapp.store import lab_runs
 from studyapp.store.errors import StoreError
 from studyapp.store.records import LabRun as LabRunRecord
+from studyapp.text import Text
 
 DEFAULT_TIMEOUT_S = 600.0
 

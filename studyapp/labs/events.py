@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from studyapp.deck.model import Text
 from studyapp.errors import StudyappError
+from studyapp.text import Text
 
 Scalar = str | int | float | bool | None
 

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from studyapp.deck.model import Text
 from studyapp.labs.findings import Rows, measured_cleanly
 from studyapp.labs.lesson import Question, lesson_for
+from studyapp.text import Text
 
 
 @dataclass(frozen=True)

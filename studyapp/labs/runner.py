@@ -31,7 +31,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from studyapp.deck.model import Text
 from studyapp.labs import registry
 from studyapp.labs.events import (
     Error,
@@ -49,6 +48,7 @@ from studyapp.labs.events import (
     text_from,
     to_dict,
 )
+from studyapp.text import Text
 
 CANCEL_GRACE_S = 0.5  # after terminate(), how long the child may take before it is killed
 POLL_S = 0.05

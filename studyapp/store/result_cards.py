@@ -22,10 +22,11 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from studyapp.deck.model import RESULT_KIND, Card, Text
+from studyapp.deck.model import RESULT_KIND, Card
 from studyapp.store.errors import StoreError
 from studyapp.store.records import ResultSource
 from studyapp.store.tables import CardStateRow, LabRunRow, ResultCardRow
+from studyapp.text import Text
 
 # Accepted result cards come before the content's new cards, oldest run first.
 ORD_BASE = -(10**12)
