@@ -62,7 +62,8 @@ def matches(card: Card, kind: str | None, search: str | None) -> bool:
 
 
 def _text_json(text: Text | None) -> dict[str, str] | None:
-    return {"bg": text.bg, "en": text.en} if text is not None else None
+    """A card's text in its JSON form; null where the card has no such text."""
+    return None if text is None else text.to_json()
 
 
 def card_json(card: Card) -> dict[str, object]:

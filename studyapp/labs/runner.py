@@ -44,7 +44,6 @@ from studyapp.labs.events import (
     Table,
     decode,
     from_dict,
-    text_dict,
     text_from,
     to_dict,
 )
@@ -102,11 +101,11 @@ class LabRun:
         return {
             "rows": self.rows,
             "roofline": self.roofline,
-            "reading": [text_dict(text) for text in self.reading],
-            "notes": [text_dict(text) for text in self.notes],
+            "reading": [text.to_json() for text in self.reading],
+            "notes": [text.to_json() for text in self.notes],
             "tables": [to_dict(table) for table in self.tables.values()],
             "series": [to_dict(series) for series in self.series.values()],
-            "error": text_dict(self.error) if self.error else None,
+            "error": self.error.to_json() if self.error else None,
             "detail": self.detail,
         }
 

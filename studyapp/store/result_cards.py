@@ -38,12 +38,11 @@ def result_card_id(run_id: int, number: int) -> str:
 
 
 def _dump(text: Text) -> str:
-    return json.dumps({"bg": text.bg, "en": text.en}, ensure_ascii=False)
+    return json.dumps(text.to_json(), ensure_ascii=False)
 
 
 def _text(stored: str) -> Text:
-    value = json.loads(stored)
-    return Text(str(value["bg"]), str(value.get("en") or ""))
+    return Text.from_json(json.loads(stored))
 
 
 def _card(row: ResultCardRow, order: int) -> Card:
