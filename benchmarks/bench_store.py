@@ -30,9 +30,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from studyapp.deck import Card, Module, Text
+from studyapp.deck import Card, Module
 from studyapp.session import StudyService
 from studyapp.store.migrations import open_database
+from studyapp.text import Text
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Europe/Sofia"))
 TODAY = date(2026, 3, 2)

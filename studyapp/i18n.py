@@ -12,7 +12,7 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-from studyapp.deck.model import LANGS, Text
+from studyapp.text import LANGS, Text
 
 LOCALES = Path(__file__).resolve().parent / "locales"
 _PUNCTUATION = string.punctuation + "„“”«»—–…"

@@ -10,7 +10,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from studyapp.deck.model import Text
 from studyapp.labs.envinfo import cpu_info
 from studyapp.labs.lesson import CardDraft
 from studyapp.labs.predictions import Measured, Prediction, measured, verdict
@@ -21,6 +20,7 @@ from studyapp.session import StudyService
 from studyapp.store.engine import reading, writing
 from studyapp.store.result_cards import add_result_cards, result_cards_of_run
 from studyapp.store.result_cards import result_cards as accepted_result_cards
+from studyapp.text import Text
 
 RECENT_RUNS = 50  # how far back the lab list looks for a run made on this machine
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

@@ -22,16 +22,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from studyapp.clock import Clock
-from studyapp.deck.model import Text
 from studyapp.i18n import texts
 from studyapp.labs import lifeline, registry
 from studyapp.labs.catalog import LABS
-from studyapp.labs.events import text_dict
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.runner import EventCallback, Interrupted, LabRun, LabRunner
 from studyapp.store import lab_runs
 from studyapp.store.errors import StoreError
 from studyapp.store.records import LabRun as LabRunRecord
+from studyapp.text import Text
 
 DEFAULT_TIMEOUT_S = 600.0
 
@@ -78,7 +77,7 @@ def _replay(record: LabRunRecord) -> RecordedRun:
 
 def _reason(reason: Text) -> dict[str, Any]:
     """A run's stored results that hold only why it ended."""
-    return {"error": text_dict(reason)}
+    return {"error": reason.to_json()}
 
 
 def close_orphaned_runs(session: Session, now: datetime) -> list[int]:

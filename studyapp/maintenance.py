@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from studyapp.deck import LANGS
 from studyapp.i18n import tr
 from studyapp.labs.lifeline import is_gone
 from studyapp.labservice import close_orphaned_runs
@@ -25,6 +24,7 @@ from studyapp.store.health import RunningRun, integrity_problems, running_lab_ru
 from studyapp.store.migrations import backup, inspect_file, open_database
 from studyapp.store.restore import Tables, holds_study_data, read_export, restore_tables
 from studyapp.study_types import Settings
+from studyapp.text import LANGS
 
 __all__ = ["Finding", "Restored", "diagnose", "read_export", "restore", "saved_language"]
 

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from studyapp.ascii_numbers import ascii_int
 from studyapp.clock import Clock
-from studyapp.deck import LANGS, Card, Module
+from studyapp.deck import Card, Module
 from studyapp.deck.model import RESULT_KIND
 from studyapp.files import cannot_write, write_whole
 from studyapp.labservice import close_orphaned_runs
@@ -61,6 +61,7 @@ from studyapp.study_types import (
     Stats,
     UnknownCardError,
 )
+from studyapp.text import LANGS
 
 __all__ = ["StudyService"]
 

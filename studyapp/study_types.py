@@ -11,10 +11,11 @@ from datetime import date, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from studyapp.deck import LANGS, Card, Lang
+from studyapp.deck import Card
 from studyapp.srs.calendar import check_rollover_hour
 from studyapp.store.errors import StoreError
 from studyapp.store.records import CardState, ResultSource, ReviewEntry
+from studyapp.text import LANGS, Lang
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ import pytest
 from tui_support import START, FakeClock, opened_service
 
 from studyapp import lab_session
-from studyapp.deck.model import Text
 from studyapp.labs.events import Column, Series, Table
 from studyapp.labs.predictions import Prediction, question_for
 from studyapp.labs.runner import LabRun
 from studyapp.store import lab_runs
+from studyapp.text import Text
 
 ENV = {"cpu_model": "Test CPU @ 2.5GHz", "isa": {"avx2": True, "avx512f": True,
                                                   "avx512_vnni": True, "amx": False},

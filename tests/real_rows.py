@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from studyapp.deck.model import Text
 from studyapp.labs.findings import measured_cleanly
 from studyapp.labs.lesson import CardDraft
 from studyapp.labs.predictions import measured
 from studyapp.labs.result_cards import MAX_CARDS, result_cards
+from studyapp.text import Text
 
 # a number standing alone: not the 99 of "p99", the 32 of "fp32" or the 8 of "int8"
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")

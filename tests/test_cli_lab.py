@@ -123,8 +123,8 @@ def test_bad_usage_exits_2(cli: Cli) -> None:
 
 def test_tables_drop_empty_columns_and_turn_when_too_wide() -> None:
     from studyapp.cli.lab_commands import render_table
-    from studyapp.deck.model import Text
     from studyapp.labs.events import Column, Table
+    from studyapp.text import Text
 
     table = Table("t", Text("Заглавие", "Title"), (
         Column("variant", Text("вариант", "variant")),

@@ -13,11 +13,11 @@ from conftest import STUDY_START, StudyClock, write_module_toml
 
 from studyapp.cli import context as cli_context
 from studyapp.cli import main
-from studyapp.deck.model import Text
 from studyapp.store.engine import writing
 from studyapp.store.lab_runs import finish_run, start_run
 from studyapp.store.migrations import open_database
 from studyapp.store.result_cards import add_result_cards
+from studyapp.text import Text
 
 ROOT = Path(__file__).resolve().parent.parent
 

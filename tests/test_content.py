@@ -17,8 +17,9 @@ import pytest
 from conftest import is_cut_from
 
 from studyapp.deck import load_modules
-from studyapp.deck.model import REVIEWABLE_KINDS, Card, Module, PlanOffset, Text
+from studyapp.deck.model import REVIEWABLE_KINDS, Card, Module, PlanOffset
 from studyapp.labs.catalog import LAB_IDS
+from studyapp.text import Text
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT_DIR = ROOT / "content"

@@ -23,8 +23,9 @@ from typing import Any
 import pytest
 
 from studyapp.deck import load_modules
-from studyapp.deck.model import REVIEWABLE_KINDS, Card, Module, Text, pair_id
+from studyapp.deck.model import REVIEWABLE_KINDS, Card, Module, pair_id
 from studyapp.labs.catalog import LAB_IDS
+from studyapp.text import Text
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULE_FILE = ROOT / "content" / "inference-optimization" / "module.toml"

@@ -21,7 +21,6 @@ from sqlalchemy.exc import StatementError
 from sqlmodel import SQLModel
 
 from studyapp.deck import load_modules
-from studyapp.deck.model import Text
 from studyapp.labs.catalog import LAB_IDS
 from studyapp.session import StudyService
 from studyapp.store import lab_runs
@@ -30,6 +29,7 @@ from studyapp.store.migrations import open_database
 from studyapp.store.result_cards import add_result_cards, result_source
 from studyapp.store.reviews import history
 from studyapp.store.tables import UTCDateTime
+from studyapp.text import Text
 
 # 09:00 in Sofia (UTC+2 in March) is 07:00 UTC; SQLAlchemy's SQLite DATETIME text.
 STORED = "2026-03-02 07:00:00.000000"

@@ -60,7 +60,8 @@ def test_lookup_formats_values_and_unknown_keys_fail() -> None:
 
 
 def test_keys_built_at_run_time_exist_in_both_languages() -> None:
-    from studyapp.deck.model import CARD_KINDS, LANGS, RESULT_KIND
+    from studyapp.deck.model import CARD_KINDS, RESULT_KIND
+    from studyapp.text import LANGS
     from studyapp.tui.texts import GRADES
 
     sections = ("prior", "overview", "concepts", "step", "examples", "pitfalls", "quiz", "recap")

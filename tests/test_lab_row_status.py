@@ -11,9 +11,9 @@ from textual.app import App, ComposeResult
 from tui_support import drive
 
 from studyapp.cli.lab_commands import render_table
-from studyapp.deck.model import Text
 from studyapp.labs.columns import columns, row_value, skipped
 from studyapp.labs.events import Scalar, Table
+from studyapp.text import Text
 from studyapp.tui.widgets.lab_table import LabTable
 
 NO_BF16 = Text("този GPU няма bf16 (нужна е compute capability 8.0+)",

@@ -198,9 +198,9 @@ def test_cuda_rows_with_and_without_the_host_to_device_copy(labs_data_dir: Path)
 
 
 def test_steps_send_the_live_table_as_it_stands_before_each_progress() -> None:
-    from studyapp.deck.model import Text
     from studyapp.labs.events import Progress, Table
     from studyapp.labs.readings import LiveTable, Steps
+    from studyapp.text import Text
 
     stream = io.StringIO()
     rows: list[dict] = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from studyapp.deck.model import Text
 from studyapp.labs.readings import (
     bound_sentence,
     busy_cpu_caution,
@@ -17,6 +16,7 @@ from studyapp.labs.readings import (
 )
 from studyapp.labs.roofline import Ceiling, Roofline, Work, place
 from studyapp.labs.stats import Interval
+from studyapp.text import Text
 
 ROOF = Roofline((Ceiling(2, 100.0, 20.0, 80.0),), "2026-11-30T09:00:00+00:00", 0.2, 32_000_000)
 FASTER, SLOWER, SAME = Text("по-бързо", "faster"), Text("по-бавно", "slower"), Text("=", "=")

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from studyapp.deck.model import Text
 from studyapp.labs import events, registry
 from studyapp.labs.events import Progress, ProtocolError, Result
 from studyapp.labs.params import LabParamError
 from studyapp.labs.runner import LabRunner, run_lab
+from studyapp.text import Text
 
 
 def test_events_round_trip_through_json_lines() -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from studyapp.deck.model import Text
 from studyapp.labs import batching_rows as vocab
 from studyapp.labs.lessons import batching as lesson
 from studyapp.labs.predictions import measured
 from studyapp.labs.result_cards import result_cards
 from studyapp.labs.roofline import Ceiling, Roofline
+from studyapp.text import Text
 
 HERE = {"device": "cpu", "status": "ok", "comparison": vocab.SWEEP, "noisy": False}
 ROOF = Roofline((Ceiling(2, 100.0, 30.0, 200.0), Ceiling(1, 50.0, 17.0, 100.0)),

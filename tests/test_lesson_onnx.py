@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from studyapp.deck.model import Text
 from studyapp.labs.lessons.onnx import (
     compile_reading,
     export_reading,
@@ -17,6 +16,7 @@ from studyapp.labs.lessons.onnx import (
 )
 from studyapp.labs.predictions import measured
 from studyapp.labs.result_cards import result_cards
+from studyapp.text import Text
 
 HERE = {"threads": 2, "device": "cpu", "status": "ok"}  # every real row says where it ran
 Row = dict[str, Any]

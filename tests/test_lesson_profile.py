@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from studyapp.deck.model import Text
 from studyapp.labs.lessons.profile import (
     bottleneck_reading,
     gpu_time_reading,
@@ -17,6 +16,7 @@ from studyapp.labs.lessons.profile import (
 from studyapp.labs.predictions import measured
 from studyapp.labs.result_cards import result_cards
 from studyapp.labs.roofline import Ceiling, Roofline, Work, place
+from studyapp.text import Text
 
 HERE = {"threads": 2, "device": "cpu", "status": "ok"}  # every real row says where it ran
 Row = dict[str, Any]

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from studyapp.deck.model import Text
 from studyapp.labs.findings import put_interval
 from studyapp.labs.lessons import prune as lesson
 from studyapp.labs.predictions import measured
 from studyapp.labs.result_cards import result_cards
 from studyapp.labs.roofline import Ceiling, Roofline, Work, place
 from studyapp.labs.stats import Interval
+from studyapp.text import Text
 
 HERE = {"threads": 2, "device": "cpu", "status": "ok", "batch_size": 256}
 ROOF = Roofline((Ceiling(2, 100.0, 20.0, 80.0),), "2026-11-30T09:00:00+00:00", 0.2, 32_000_000)

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from studyapp.deck.model import Text
 from studyapp.labs import columns
 from studyapp.labs import quantize_accuracy as accuracy
 from studyapp.labs.lessons import quantize as lesson
@@ -17,6 +16,7 @@ from studyapp.labs.predictions import measured
 from studyapp.labs.quantize_arithmetic import Isa, arithmetic
 from studyapp.labs.result_cards import result_cards
 from studyapp.labs.roofline import Ceiling, Roofline
+from studyapp.text import Text
 
 HERE = {"threads": 2, "device": "cpu", "status": "ok"}  # every real row says where it ran
 QUANTIZE = [

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from studyapp.deck import ContentError, load_module, load_modules
-from studyapp.deck.model import PlanOffset, Text
+from studyapp.deck.model import PlanOffset
 from studyapp.labs.catalog import LAB_IDS
+from studyapp.text import Text
 
 ROOT = Path(__file__).resolve().parents[1]
 

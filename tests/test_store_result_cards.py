@@ -10,7 +10,6 @@ import pytest
 from conftest import StudyClock
 
 from studyapp.deck import load_modules
-from studyapp.deck.model import Text
 from studyapp.labs.catalog import LAB_IDS
 from studyapp.session import StudyService
 from studyapp.store import lab_runs
@@ -18,6 +17,7 @@ from studyapp.store.engine import reading, writing
 from studyapp.store.errors import StoreError
 from studyapp.store.migrations import SCHEMA_VERSION, migrate, open_database
 from studyapp.store.result_cards import add_result_cards, result_cards, result_cards_of_run
+from studyapp.text import Text
 
 NOW = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 TEXTS = [(Text("Защо ×3?", "Why ×3?"), Text("Заради VNNI.", "Because of VNNI.")),

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.deck import Card, Module, Text
+from studyapp.deck import Card, Module
 from studyapp.store.sync import content_digest
+from studyapp.text import Text
 
 
 def module(module_id: str = "m", kinds: tuple[str, ...] = ("concept", "quiz")) -> Module:

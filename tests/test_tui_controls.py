@@ -21,9 +21,9 @@ from textual.pilot import Pilot
 from tui_support import START, FakeClock, build_app, drive, opened_service, started
 
 from studyapp.controls import CONTROL, visible
-from studyapp.deck.model import Text
 from studyapp.store.engine import writing
 from studyapp.store.result_cards import add_result_cards
+from studyapp.text import Text
 from studyapp.tui.screens.card_info import CardInfoScreen
 from studyapp.tui.screens.lab_compare import LabCompareScreen
 from studyapp.tui.screens.lab_history import LabHistoryScreen

@@ -22,10 +22,10 @@ from tui_support import (
     started,
 )
 
-from studyapp.deck.model import Text
 from studyapp.i18n import tr
 from studyapp.labs.events import Progress
 from studyapp.store.errors import StoreError
+from studyapp.text import Text
 from studyapp.tui.app import StudyApp
 from studyapp.tui.labrun import ActiveRun, LabFinished, LabProgress
 from studyapp.tui.screens.dashboard import DashboardScreen

@@ -23,11 +23,11 @@ from tui_support import (
     screen_after,
 )
 
-from studyapp.deck.model import Text
 from studyapp.labs import registry
 from studyapp.labs.events import Progress
 from studyapp.labs.findings import measured_cleanly
 from studyapp.store import lab_runs
+from studyapp.text import Text
 from studyapp.tui.app import StudyApp, make_app
 from studyapp.tui.labrun import LabFinished, LabProgress
 from studyapp.tui.screens.dashboard import DashboardScreen

@@ -16,11 +16,11 @@ from tui_support import (
     screen_after,
 )
 
-from studyapp.deck.model import Text
 from studyapp.labs.catalog import lab_info
 from studyapp.store import lab_runs
 from studyapp.store.engine import writing
 from studyapp.store.result_cards import add_result_cards
+from studyapp.text import Text
 from studyapp.tui.screens.card_info import CardInfoScreen
 from studyapp.tui.screens.dashboard import DashboardScreen
 from studyapp.tui.screens.review import ReviewScreen

@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from tui_support import FakeClock, build_app, drive, running, screen_after, seed_history, started
 
-from studyapp.deck import Lang
+from studyapp.text import Lang
 from studyapp.tui.screens.dashboard import DashboardScreen
 from studyapp.tui.screens.lab_result import LabResultScreen
 from studyapp.tui.screens.result_cards import ResultCardsDialog

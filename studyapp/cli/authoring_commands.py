@@ -12,11 +12,12 @@ from pathlib import Path
 
 from studyapp.card_text import kind_name
 from studyapp.cli.context import language, modules
-from studyapp.deck import Card, Text
+from studyapp.deck import Card
 from studyapp.deck.importer import DraftLabels, read_markdown, render_draft
 from studyapp.files import write_whole
 from studyapp.i18n import as_sentence, tr
 from studyapp.labs.catalog import LAB_IDS
+from studyapp.text import Text
 
 ELLIPSIS = "…"
 
@@ -61,7 +62,8 @@ def matches(card: Card, kind: str | None, search: str | None) -> bool:
 
 
 def _text_json(text: Text | None) -> dict[str, str] | None:
-    return {"bg": text.bg, "en": text.en} if text is not None else None
+    """A card's text in its JSON form; null where the card has no such text."""
+    return None if text is None else text.to_json()
 
 
 def card_json(card: Card) -> dict[str, object]:

@@ -15,16 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from studyapp.controls import first_control
-from studyapp.deck.model import (
-    CARD_KINDS,
-    LANGS,
-    REVIEWABLE_KINDS,
-    Card,
-    Module,
-    PlanOffset,
-    Text,
-)
+from studyapp.deck.model import CARD_KINDS, REVIEWABLE_KINDS, Card, Module, PlanOffset
 from studyapp.errors import StudyappError
+from studyapp.text import LANGS, Text
 
 MODULE_FILE = "module.toml"
 CARD_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*\Z")

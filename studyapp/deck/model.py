@@ -11,8 +11,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Literal
 
-Lang = Literal["bg", "en"]
-LANGS: tuple[Lang, ...] = ("bg", "en")
+from studyapp.text import Text
 
 CardKind = Literal[
     "prior", "concept", "step", "reading", "recall", "example", "pitfall", "quiz", "recap", "plan",
@@ -32,20 +31,6 @@ RESULT_KIND: CardKind = "result"
 REVIEWABLE_KINDS: frozenset[str] = frozenset(
     {"concept", "recall", "example", "pitfall", "quiz", "plan", RESULT_KIND}
 )
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text in the module's languages; Bulgarian is always present."""
-
-    bg: str
-    en: str = ""
-
-    def get(self, lang: str) -> str:
-        """The text in `lang`, falling back to Bulgarian where no translation exists."""
-        if lang == "en" and self.en:
-            return self.en
-        return self.bg
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from studyapp.deck.model import Text
 from studyapp.labs import batching_demos, harness, onnx_export, readings, roofline_probe, work
 from studyapp.labs import batching_rows as vocab
 from studyapp.labs.batching_variants import (
@@ -36,6 +35,7 @@ from studyapp.labs.lessons import batching as lesson
 from studyapp.labs.params import ParamSpec, timing_model
 from studyapp.labs.roofline import Roofline, place
 from studyapp.labs.stats import Interval
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     from studyapp.labs.zoo import TrainedModel

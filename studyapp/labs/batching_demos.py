@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from studyapp.deck.model import Text
 from studyapp.labs import harness, onnx_export, roofline_probe, stats, work
 from studyapp.labs.batching_rows import (
     BANDWIDTH_PROBE,
@@ -38,6 +37,7 @@ from studyapp.labs.batching_rows import (
 from studyapp.labs.digits import sample_batch
 from studyapp.labs.findings import put_interval
 from studyapp.labs.roofline import Roofline, Work, place
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     import onnxruntime

@@ -8,8 +8,8 @@ lab writes its rows with these names, and its lesson reads them back with these 
 
 from __future__ import annotations
 
-from studyapp.deck.model import Text
 from studyapp.labs.findings import Row, Rows, number
+from studyapp.text import Text
 
 EAGER = "torch eager"
 MKL_PACKED = "torch MKL prepacked"

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from studyapp.deck.model import Text
 from studyapp.labs import harness, onnx_export
 from studyapp.labs.batching_rows import (
     EAGER,
@@ -42,6 +41,7 @@ from studyapp.labs.batching_rows import (
     THREAD_VARIANT,
 )
 from studyapp.labs.digits import sample_batch
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     import onnxruntime

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from studyapp.deck.model import Text
+from studyapp.text import Text
 
 
 def invalid_cache(what: str) -> Text:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from studyapp.deck.model import Text
+from studyapp.text import Text
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from studyapp.deck.model import Text
 from studyapp.labs.events import Column, Scalar
+from studyapp.text import Text
 
 SKIPPED = "skipped: "  # how a row's English status starts when the row could not run here
 SKIPPED_BG = "пропуснато: "  # and its Bulgarian twin

@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from studyapp.deck.model import Text
 from studyapp.errors import StudyappError
+from studyapp.text import Text
 
 Scalar = str | int | float | bool | None
 
@@ -110,7 +110,7 @@ def _clean(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, Text):
-        return text_dict(value)
+        return value.to_json()
     if isinstance(value, Column):
         return {"key": value.key, "label": _clean(value.label), "unit": value.unit}
     if isinstance(value, Mapping):
@@ -129,20 +129,18 @@ def to_dict(event: Event) -> dict[str, Any]:
     return payload
 
 
-def text_dict(text: Text) -> dict[str, str]:
-    return {"bg": text.bg, "en": text.en}
-
-
 def encode(event: Event) -> str:
     """One line of JSON, without the newline."""
     return json.dumps(to_dict(event), ensure_ascii=False, allow_nan=False)
 
 
 def text_from(value: Any, what: str = "text") -> Text:
+    """A text as the protocol sends it: a bilingual object, or a plain string for a label
+    that reads the same in both languages."""
     if isinstance(value, str):
-        return Text(value, value)
+        return as_text(value)
     if isinstance(value, Mapping) and isinstance(value.get("bg"), str):
-        return Text(value["bg"], str(value.get("en") or ""))
+        return Text.from_json(value)
     raise ProtocolError(f"{what} is not a text")
 
 
@@ -259,7 +257,7 @@ class Emitter:
                roofline: Mapping[str, Any] | None = None) -> None:
         """Every measured row, the reading (`[{"bg": …, "en": …}, …]`) and the roofline the
         rows were placed on, if any; ends the run."""
-        texts = tuple(item if isinstance(item, Text) else Text(item["bg"], item.get("en", ""))
+        texts = tuple(item if isinstance(item, Text) else Text.from_json(item)
                       for item in reading)
         env = self._env() if self._env is not None else {}
         self.emit(Result(tuple(dict(row) for row in rows), texts, env,

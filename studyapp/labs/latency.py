@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from studyapp.deck.model import Text
 from studyapp.labs import harness, latency_cold
 from studyapp.labs.columns import columns
 from studyapp.labs.events import Column, Emitter
@@ -27,6 +26,7 @@ from studyapp.labs.findings import put_interval
 from studyapp.labs.lessons import latency as lesson
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.readings import cautions, cuda_skipped
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     from torch import nn

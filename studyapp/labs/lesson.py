@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from studyapp.deck.model import Text
 from studyapp.labs.catalog import LAB_IDS
 from studyapp.labs.findings import Rows, Speedups, spanned
 from studyapp.labs.stats import Interval
+from studyapp.text import Text
 
 Found = TypeVar("Found")
 

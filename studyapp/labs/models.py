@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from studyapp.deck.model import Text
 from studyapp.errors import StudyappError
 from studyapp.labs.digits import N_CLASSES, N_PIXELS, SIDE
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     from torch import nn

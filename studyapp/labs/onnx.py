@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from studyapp.deck.model import Text
 from studyapp.labs import harness
 from studyapp.labs.columns import columns
 from studyapp.labs.envinfo import cuda_available, load_average
@@ -45,6 +44,7 @@ from studyapp.labs.onnx_levels import level_rows
 from studyapp.labs.onnx_runtimes import provider_sessions, runtime_rows, runtimes
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.readings import Steps, cautions
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     import onnxruntime

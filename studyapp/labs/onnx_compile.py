@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from studyapp.deck.model import Text
 from studyapp.labs import harness
 from studyapp.labs.columns import skipped
 from studyapp.labs.lessons.onnx import COMPILED
 from studyapp.labs.onnx_export import failure_summary
 from studyapp.paths import cache_dir
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     import torch

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from studyapp.deck.model import Text
 from studyapp.labs import harness
 from studyapp.labs.findings import put_interval
 from studyapp.labs.lessons.onnx import COMPILED, EAGER, ORT
 from studyapp.labs.onnx_export import INPUT_NAME, Exported, failure_summary
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     import onnxruntime

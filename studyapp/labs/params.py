@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from studyapp.ascii_numbers import ascii_float, ascii_int
-from studyapp.deck.model import Text
 from studyapp.errors import StudyappError
 from studyapp.labs.envinfo import usable_cores
+from studyapp.text import Text
 
 SIZES = ("quick", "default")
 

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from studyapp.deck.model import Text
 from studyapp.labs.findings import Rows, measured_cleanly
 from studyapp.labs.lesson import Question, lesson_for
+from studyapp.text import Text
 
 
 @dataclass(frozen=True)
@@ -51,18 +51,16 @@ class Prediction:
         return cls(choice, question.prompt, question.choices[choice])
 
     def to_json(self) -> dict[str, Any]:
-        return {"choice": self.choice,
-                "prompt": {"bg": self.prompt.bg, "en": self.prompt.en},
-                "answer": {"bg": self.answer.bg, "en": self.answer.en}}
+        return {"choice": self.choice, "prompt": self.prompt.to_json(),
+                "answer": self.answer.to_json()}
 
     @classmethod
     def from_json(cls, data: Any) -> Prediction | None:
         """The stored prediction, or None for a run without one (or an unreadable one)."""
         if not isinstance(data, Mapping) or not isinstance(data.get("choice"), int):
             return None
-        prompt, answer = data.get("prompt") or {}, data.get("answer") or {}
-        return cls(data["choice"], Text(str(prompt.get("bg", "")), str(prompt.get("en", ""))),
-                   Text(str(answer.get("bg", "")), str(answer.get("en", ""))))
+        return cls(data["choice"], Text.from_json(data.get("prompt") or {}),
+                   Text.from_json(data.get("answer") or {}))
 
 
 def question_for(lab_id: str) -> Question | None:

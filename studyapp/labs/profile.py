@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studyapp.deck.model import Text
 from studyapp.labs import envinfo, harness, roofline_probe, zoo
 from studyapp.labs.columns import columns
 from studyapp.labs.digits import sample_batch
@@ -53,6 +52,7 @@ from studyapp.labs.profile_trace import operator_rows as torch_operator_rows
 from studyapp.labs.profile_trace import profiled
 from studyapp.labs.readings import cautions, cuda_skipped, plot_roofline
 from studyapp.labs.roofline import Roofline
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     from torch import nn

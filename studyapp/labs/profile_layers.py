@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from studyapp.deck.model import Text
 from studyapp.labs import harness
 from studyapp.labs.work import weight_bytes
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     import torch

@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from studyapp.deck.model import Text
 from studyapp.labs import harness, prune_models
 from studyapp.labs.columns import columns
 from studyapp.labs.events import Column, Emitter
@@ -28,6 +27,7 @@ from studyapp.labs.findings import put_interval
 from studyapp.labs.lessons import prune as lesson
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.readings import LiveTable, Steps, cautions, cuda_skipped, plot_roofline
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     import torch

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from studyapp.deck.model import Text
 from studyapp.labs import envinfo, harness, roofline_probe
 from studyapp.labs.columns import columns, skipped
 from studyapp.labs.events import Column, Emitter
@@ -45,6 +44,7 @@ from studyapp.labs.quantize_variants import (
 from studyapp.labs.readings import LiveTable, Steps, cautions, plot_roofline
 from studyapp.labs.roofline import Roofline, place
 from studyapp.labs.work import work
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     import torch

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from studyapp.deck.model import Text
 from studyapp.labs.findings import Row, Rows, find, interval, number
 from studyapp.labs.quantize_onnx import METHODS
 from studyapp.labs.quantize_rows import (
@@ -25,6 +24,7 @@ from studyapp.labs.quantize_rows import (
     value,
 )
 from studyapp.labs.readings import join, times
+from studyapp.text import Text
 
 
 def image_points(row: Row) -> float | None:

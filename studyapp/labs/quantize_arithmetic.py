@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from studyapp.deck.model import Text
+from studyapp.text import Text
 
 AMX_INT8_SPEED = 32.0
 AMX_16BIT_SPEED = 16.0

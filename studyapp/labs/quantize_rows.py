@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from studyapp.deck.model import Text
 from studyapp.i18n import as_sentence
 from studyapp.labs.findings import Row, Rows, find, number
 from studyapp.labs.readings import factor
 from studyapp.labs.roofline import BOUNDS
 from studyapp.labs.stats import Interval
+from studyapp.text import Text
 
 TORCH_FP32, ORT_FP32, ORT_DYNAMIC = "torch fp32", "ORT fp32", "ORT int8-dyn"
 SIXTEEN_BIT = ("fp16", "bf16")

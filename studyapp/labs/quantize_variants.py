@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from studyapp.deck.model import Text
 from studyapp.labs import harness
 from studyapp.labs.onnx_export import INPUT_NAME, Exported, onnx_files
 from studyapp.labs.quantize_onnx import (
@@ -31,6 +30,7 @@ from studyapp.labs.quantize_onnx import (
     timed_recipes,
 )
 from studyapp.labs.work import weight_bytes
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     import torch

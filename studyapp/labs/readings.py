@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from studyapp.deck.model import Text
 from studyapp.labs.columns import row_value, skipped
 from studyapp.labs.envinfo import OTHERS_CONTEND, usable_cores
 from studyapp.labs.events import Column, Emitter
 from studyapp.labs.roofline import threads_text
 from studyapp.labs.stats import Interval
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     from studyapp.labs.roofline import Roofline

@@ -24,11 +24,11 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Protocol, cast
 
-from studyapp.deck.model import Text
 from studyapp.labs import params
 from studyapp.labs.catalog import LABS
 from studyapp.labs.events import Emitter
 from studyapp.labs.params import LabParamError, ParamSpec, param_error
+from studyapp.text import Text
 
 BUILTIN: dict[str, str] = {lab.id: f"studyapp.labs.{lab.id}" for lab in LABS}
 _extra: dict[str, str] = {}

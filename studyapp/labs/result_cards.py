@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from studyapp.deck.model import Text
 from studyapp.labs.findings import Rows, measured_cleanly
 from studyapp.labs.lesson import CardDraft, lesson_for
+from studyapp.text import Text
 
 MAX_CARDS = 3
 

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from studyapp.deck.model import Text
+from studyapp.text import Text
 
 OVERHEAD_SHARE = 0.25  # an in-cache row the roofline allows in under this share of its time…
 OVERHEAD_MS = 1.0  # …in a call shorter than this: fixed costs are tens to hundreds of µs

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from studyapp.deck.model import Text
 from studyapp.labs import envinfo
 from studyapp.labs.cache_notice import log_invalid_cache
 from studyapp.labs.roofline import Ceiling, Roofline, Work, above_roofline, place
 from studyapp.paths import cache_dir
+from studyapp.text import Text
 
 STREAM_BYTES = 512 * 1024 * 1024
 CACHE_SHARE = 4  # the cache probe's array: a quarter of the last-level cache

@@ -31,7 +31,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from studyapp.deck.model import Text
 from studyapp.labs import registry
 from studyapp.labs.events import (
     Error,
@@ -45,10 +44,10 @@ from studyapp.labs.events import (
     Table,
     decode,
     from_dict,
-    text_dict,
     text_from,
     to_dict,
 )
+from studyapp.text import Text
 
 CANCEL_GRACE_S = 0.5  # after terminate(), how long the child may take before it is killed
 POLL_S = 0.05
@@ -102,11 +101,11 @@ class LabRun:
         return {
             "rows": self.rows,
             "roofline": self.roofline,
-            "reading": [text_dict(text) for text in self.reading],
-            "notes": [text_dict(text) for text in self.notes],
+            "reading": [text.to_json() for text in self.reading],
+            "notes": [text.to_json() for text in self.notes],
             "tables": [to_dict(table) for table in self.tables.values()],
             "series": [to_dict(series) for series in self.series.values()],
-            "error": text_dict(self.error) if self.error else None,
+            "error": self.error.to_json() if self.error else None,
             "detail": self.detail,
         }
 

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from studyapp.deck.model import Text
 from studyapp.labs.cache_notice import invalid_cache
 from studyapp.labs.digits import load_digits
 from studyapp.labs.models import ModelSpec, build, spec
 from studyapp.paths import cache_dir
+from studyapp.text import Text
 
 if TYPE_CHECKING:
     import torch

@@ -22,10 +22,11 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from studyapp.deck.model import RESULT_KIND, Card, Text
+from studyapp.deck.model import RESULT_KIND, Card
 from studyapp.store.errors import StoreError
 from studyapp.store.records import ResultSource
 from studyapp.store.tables import CardStateRow, LabRunRow, ResultCardRow
+from studyapp.text import Text
 
 # Accepted result cards come before the content's new cards, oldest run first.
 ORD_BASE = -(10**12)
@@ -37,12 +38,11 @@ def result_card_id(run_id: int, number: int) -> str:
 
 
 def _dump(text: Text) -> str:
-    return json.dumps({"bg": text.bg, "en": text.en}, ensure_ascii=False)
+    return json.dumps(text.to_json(), ensure_ascii=False)
 
 
 def _text(stored: str) -> Text:
-    value = json.loads(stored)
-    return Text(str(value["bg"]), str(value.get("en") or ""))
+    return Text.from_json(json.loads(stored))
 
 
 def _card(row: ResultCardRow, order: int) -> Card:

@@ -21,9 +21,10 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from studyapp.clock import Clock
-from studyapp.deck import Lang, Module, load_modules
+from studyapp.deck import Module, load_modules
 from studyapp.errors import StudyappError
 from studyapp.labs.catalog import LAB_IDS
+from studyapp.text import Lang
 from studyapp.tui.commands import StudyCommands
 from studyapp.tui.labrun import LabRunHost
 from studyapp.tui.texts import t

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from studyapp.deck import LANGS
 from studyapp.labs.catalog import LABS
+from studyapp.text import LANGS
 from studyapp.tui.texts import binding_key
 
 if TYPE_CHECKING:

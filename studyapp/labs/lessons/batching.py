@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from studyapp.deck.model import Text
 from studyapp.labs.batching_rows import (
     COMPUTE_DEMO,
     CPU_VARIANTS,
@@ -47,6 +46,7 @@ from studyapp.labs.lesson import CardDraft, CardMaker, Lesson, Question, with_re
 from studyapp.labs.readings import join, read_roofline, times
 from studyapp.labs.roofline import Roofline
 from studyapp.labs.stats import Interval
+from studyapp.text import Text
 
 KNEE = 0.9  # the knee: the first batch not measurably below this share of the best
 FAR_SLOWER = 0.5  # N threads taking over twice as long as one: another program holds a core

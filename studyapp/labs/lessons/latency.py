@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from studyapp.deck.model import Text
 from studyapp.labs.findings import Row, Rows, interval, multiple, number, spanned
 from studyapp.labs.lesson import CardDraft, CardMaker, Lesson, Question, with_reading
 from studyapp.labs.readings import bound_sentence, bounds, join, times
 from studyapp.labs.roofline import Roofline
 from studyapp.labs.stats import Interval, median_interval
+from studyapp.text import Text
 
 BUSY_SLOWDOWN = 1.5  # several threads slower than one by more than this, all the interval long
 NOTABLE_THREADS = 1.25  # a thread-count difference beyond this, all the interval long, is a card

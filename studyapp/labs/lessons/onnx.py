@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from studyapp.deck.model import Text
 from studyapp.i18n import as_sentence, fmt_number
 from studyapp.labs.findings import Row, Rows, Speedups, find, interval, number, spanned, speedups
 from studyapp.labs.lesson import (
@@ -28,6 +27,7 @@ from studyapp.labs.lesson import (
 )
 from studyapp.labs.readings import bounds, join, times
 from studyapp.labs.stats import Interval
+from studyapp.text import Text
 
 LEVELS = ("disable", "basic", "extended", "all")  # as harness.OPT_LEVELS, without importing it
 EAGER, ORT, COMPILED = "torch eager", "ORT all", "torch.compile"

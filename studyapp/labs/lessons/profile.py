@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from studyapp.deck.model import Text
 from studyapp.labs.findings import Row, Rows, find, interval, number, spanned
 from studyapp.labs.lesson import CardDraft, CardMaker, Lesson, Question, exact, with_reading
 from studyapp.labs.readings import bound_sentence, join, read_roofline, times
 from studyapp.labs.roofline import OVERHEAD_SHARE, Roofline
 from studyapp.labs.stats import Interval
+from studyapp.text import Text
 
 OPERATION_NAMES: dict[str, Text] = {
     "convolution": Text("свивките", "convolutions"),

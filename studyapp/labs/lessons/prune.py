@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from math import comb
 from typing import Any
 
-from studyapp.deck.model import Text
 from studyapp.labs.findings import Row, Rows, interval, number, spanned
 from studyapp.labs.lesson import CardDraft, CardMaker, Lesson, Question, exact, with_reading
 from studyapp.labs.readings import bound_sentence, join, times, verdict
 from studyapp.labs.roofline import Roofline
 from studyapp.labs.stats import Interval
+from studyapp.text import Text
 
 SIGNIFICANCE = 0.05  # two-sided level of the sign test on images lost and gained
 SMALL_SPEEDUP = 1.2  # a measured speed-up below this is a small one

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from studyapp.deck.model import Text
 from studyapp.labs.columns import skip_reason
 from studyapp.labs.findings import (
     Row,
@@ -71,6 +70,7 @@ from studyapp.labs.quantize_rows import (
 from studyapp.labs.readings import join, times
 from studyapp.labs.roofline import Roofline
 from studyapp.labs.stats import Interval
+from studyapp.text import Text
 
 INT8_VARIANTS = ("torch int8-dyn", ORT_DYNAMIC, "ORT int8-static")
 BASELINE_KEYS = {TORCH_FP32: "speedup_vs_torch", ORT_FP32: "speedup_vs_ort"}
