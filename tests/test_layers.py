@@ -18,7 +18,8 @@ def imported_after(statement: str) -> set[str]:
     return set(out.stdout.split())
 
 
-@pytest.mark.parametrize("package", ["studyapp.deck", "studyapp.srs.sm2", "studyapp.srs.calendar"])
+@pytest.mark.parametrize("package", ["studyapp.text", "studyapp.deck", "studyapp.srs.sm2",
+                                     "studyapp.srs.calendar"])
 def test_domain_core_imports_no_framework(package: str) -> None:
     loaded = imported_after(f"import {package}")
     for framework in ("textual", "sqlmodel", "sqlalchemy", *HEAVY):
