@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import StudyClock, tiny_cards, write_module_toml
+from lab_records import record_real_run
 
 from studyapp.cli import context as cli_context
 from studyapp.cli import main
@@ -69,7 +70,7 @@ def test_run_text_shows_progress_tables_and_the_reading(cli: Cli, probe: str) ->
     code, out, err = cli("--lang", "en", "lab", "run", probe, "--quick", "--threads", "1",
                          "--set", "steps=4")
     assert code == 0, err
-    assert "Lab probe (quick, 1 thread, cpu)" in err and "100% step 4" in err
+    assert "Lab probe (quick, 1 thread, CPU)" in err and "100% step 4" in err
     assert out.startswith("probe\nvariant  threads  device\n")
     assert "Notes:\n- a note" in out and "What this measurement shows:\n- 4 steps" in out
     assert "Run #" in out and "[" not in out  # the bar stays on stderr
@@ -90,6 +91,32 @@ def test_history_and_show_read_the_recorded_runs(cli: Cli, json_run: dict) -> No
     code, out, _ = cli("--lang", "bg", "lab", "show", str(run_id))
     assert code == 0 and f"Пускане №{run_id}: latency · готово" in out
     assert "Какво показва това измерване:" in out and "Часовници" in out
+
+
+def test_show_says_its_settings_in_the_learner_s_language(cli: Cli, json_run: dict) -> None:
+    _, out, _ = cli("--lang", "bg", "lab", "show", str(json_run["run_id"]))
+    params, env = out.splitlines()[1:3]
+    assert params.startswith("Параметри: ") and "размер: бърз" in params
+    assert "устройство: процесор" in params and "seed" not in params
+    assert env.startswith("Среда: ") and env.endswith("GPU: няма")
+    _, out, _ = cli("--lang", "en", "lab", "show", str(json_run["run_id"]))
+    assert "size: quick" in out and "device: CPU" in out
+
+
+@pytest.mark.parametrize(("lang", "shown", "not_shown"), [
+    ("bg", ["наред", "пропуснато: няма CUDA устройство"], ["ok", "skipped"]),
+    ("en", ["ok", "skipped: no CUDA device"], ["наред"]),
+])
+def test_show_says_row_statuses_as_the_app_does(tmp_path: Path, lang: str, shown: list[str],
+                                                not_shown: list[str]) -> None:
+    run_id = record_real_run(tmp_path, "batching")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["--db", str(tmp_path / "study.db"), "--content", str(tmp_path / "content"),
+                     "--lang", lang, "lab", "show", str(run_id)])
+    words = out.getvalue().split()
+    assert code == 0 and all(text in out.getvalue() for text in shown)
+    assert not any(word in words for word in not_shown)
 
 
 @pytest.mark.parametrize("args, message, status", [
@@ -135,7 +162,7 @@ def test_tables_drop_empty_columns_and_turn_when_too_wide() -> None:
         {"variant": "slow", "latency_ms_median": 123.4, "noisy": True}))
     wide = render_table(table, "en", 100)
     assert wide[:2] == ["Title", "variant  median, ms  noisy"]
-    assert wide[3:] == ["fast          0.012     no", "slow            123    yes"]
+    assert wide[3:] == ["fast         0.0123     no", "slow            123    yes"]
     turned = render_table(table, "bg", 20)
     assert turned[0] == "Заглавие" and turned[1].split() == ["вариант", "бърз", "slow"]
-    assert turned[3:] == ["медиана, ms  0.012   123", "шумно           не    да"]
+    assert turned[3:] == ["медиана, ms  0.0123   123", "шумно            не    да"]

@@ -14,17 +14,16 @@ from tui_support import FakeClock, build_app, drive, running
 
 from studyapp.labs.catalog import LAB_IDS
 from studyapp.labs.events import Table, from_dict
-from studyapp.tui.screens.lab_result import LabResultScreen
-from studyapp.tui.widgets.lab_table import (
+from studyapp.services.lab_tables import (
     MAX_CELL,
     MIN_HEADER,
     NAME_KEY,
-    LabPage,
-    LabTable,
     headers,
     legend_line,
+    value_text,
 )
-from studyapp.tui.widgets.lab_views import fmt_value
+from studyapp.tui.screens.lab_result import LabResultScreen
+from studyapp.tui.widgets.lab_table import LabPage, LabTable
 
 
 @asynccontextmanager
@@ -114,7 +113,7 @@ def test_every_long_label_of_a_real_table_has_a_short_name_in_the_legend(lang: s
     for table in _real_tables():
         legend = legend_line(table, lang)
         for column, header in headers(table, lang):
-            values = max(len(fmt_value(column.key, row.get(column.key), lang))
+            values = max(len(value_text(column.key, row.get(column.key), lang))
                          for row in table.rows)
             if column.key != NAME_KEY and len(header.label) > max(min(values, MAX_CELL),
                                                                    MIN_HEADER):
@@ -132,4 +131,4 @@ def test_row_statuses_a_lab_writes_are_shown_in_the_learner_s_language(
     lang: str, shown: list[str]
 ) -> None:
     said = ["in this build", "skipped: no CUDA device", "skipped: x"]
-    assert [fmt_value("status", status, lang) for status in said] == shown
+    assert [value_text("status", status, lang) for status in said] == shown

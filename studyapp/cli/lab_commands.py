@@ -1,5 +1,6 @@
 """What the `lab` commands do: run a lab with a progress bar, print its tables and reading,
-list and show recorded runs. Their arguments are declared in `studyapp/cli/lab.py`."""
+list and show recorded runs. Their arguments are declared in `studyapp/cli/lab.py`; the texts
+of tables and settings are the app's (`studyapp.services.lab_tables`), laid out here in lines."""
 
 from __future__ import annotations
 
@@ -17,39 +18,25 @@ from studyapp.cli import context
 from studyapp.errors import StudyappError, UsageError
 from studyapp.i18n import counted, tr
 from studyapp.labs import registry
-from studyapp.labs.columns import row_value
 from studyapp.labs.events import Event, Progress, Table
 from studyapp.labs.params import COMMON_PARAMS, LabParamError, ParamSpec, parse_text
 from studyapp.labs.roofline import Roofline
 from studyapp.labs.runner import LabRun, stopped_by_signals
 from studyapp.labservice import LabService, RecordedRun, lab_entries
+from studyapp.services.lab_tables import (
+    cell_text,
+    env_line,
+    filled_columns,
+    label_with_unit,
+    params_line,
+    value_text,
+)
 
 BAR_WIDTH = 24
 TRANSPOSE_MAX_ROWS = 6  # a table too wide for the terminal is turned on its side up to this
 
 
 # --- formatting -------------------------------------------------------------------------------
-
-
-def _number(value: float) -> str:
-    size = abs(value)
-    if size == 0 or size >= 100:
-        return f"{value:.0f}"
-    if size >= 10:
-        return f"{value:.1f}"
-    if size >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3f}" if size >= 0.001 else f"{value:.1e}"
-
-
-def _cell(value: Any, lang: str) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return tr(lang, "labs.yes" if value else "labs.no")
-    if isinstance(value, float):
-        return _number(value)
-    return str(value)
 
 
 def _layout(grid: list[list[str]]) -> list[str]:
@@ -67,10 +54,9 @@ def _layout(grid: list[list[str]]) -> list[str]:
 def render_table(table: Table, lang: str, width: int) -> list[str]:
     """The table under its title: columns that hold no value are left out; a table too wide
     for `width` with few rows is shown on its side (one column per row)."""
-    columns = [col for col in table.columns
-               if any(row_value(row, col.key, lang) is not None for row in table.rows)]
-    headers = [col.label.get(lang) + (f", {col.unit}" if col.unit else "") for col in columns]
-    body = [[_cell(row_value(row, col.key, lang), lang) for col in columns] for row in table.rows]
+    columns = filled_columns(table, lang)
+    headers = [label_with_unit(column, lang) for column in columns]
+    body = [[cell_text(row, column, lang) for column in columns] for row in table.rows]
     lines = _layout([headers, *body]) if body else []
     if body and max(map(len, lines)) > width and len(body) <= TRANSPOSE_MAX_ROWS:
         turned = [[headers[0], *(line[0] for line in body)]]
@@ -208,9 +194,10 @@ def run_run(args: argparse.Namespace) -> int:
                                      timeout_s=args.timeout)
         params = runner.params
         if not args.json:
-            print(tr(lang, "labs.run_started", lab=args.name, size=params["size"],
+            print(tr(lang, "labs.run_started", lab=args.name,
+                     size=value_text("size", params["size"], lang),
                      threads=counted(lang, "thread", params["threads"]),
-                     device=params["device"]), file=sys.stderr)
+                     device=value_text("device", params["device"], lang)), file=sys.stderr)
         bar = ProgressBar(sys.stderr, lang)
         try:
             with stopped_by_signals():
@@ -272,13 +259,6 @@ def run_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def _env_line(env: dict[str, Any], lang: str) -> str:
-    return tr(lang, "labs.show_env", cpu=env.get("cpu_model", "?"),
-              cores=counted(lang, "core", env.get("cores", "?")),
-              threads=counted(lang, "thread", env.get("threads", "?")), torch=env.get("torch", "?"),
-              ort=env.get("onnxruntime", "?"))
-
-
 def run_show(args: argparse.Namespace) -> int:
     with context.study_service(args, read_only=True) as (studies, lang):
         item = LabService(studies.engine, context.clock).get(args.run_id)
@@ -291,10 +271,9 @@ def run_show(args: argparse.Namespace) -> int:
     started = item.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
     print(tr(lang, "labs.show_header", id=item.id, lab=run.lab, status=_status(lang, run.status),
              started=started, seconds=run.duration_s))
-    print(tr(lang, "labs.show_params", params=", ".join(
-        f"{name}={value}" for name, value in run.params.items())))
+    print(tr(lang, "labs.show_params", params=params_line(run.params, lang)))
     if run.env:
-        print(_env_line(run.env, lang))
+        print(tr(lang, "labs.show_env", env=env_line(run.env, lang)))
     print()
     render_run(run, lang, sys.stdout)
     if run.error:

@@ -3,7 +3,7 @@ the numbers of both with their ratio."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from rich.table import Table as RichTable
 from textual.app import ComposeResult
@@ -12,43 +12,19 @@ from textual.widgets import Static
 
 from studyapp.controls import visible
 from studyapp.lab_session import outcome
-from studyapp.labs.columns import row_value
-from studyapp.labs.events import Column, Scalar, Table
 from studyapp.labservice import RecordedRun
+from studyapp.services.lab_tables import Compared, compared_numbers, setting_label, value_text
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar
-from studyapp.tui.widgets.lab_views import (
-    fmt_number,
-    fmt_started,
-    fmt_value,
-    lab_title,
-    setting_label,
-)
+from studyapp.tui.widgets.lab_views import fmt_started, lab_title
 from studyapp.tui.widgets.plain import Plain
 
-Line = tuple[str, str, str, str]  # a label, the value in the first and second run, the ratio
 # the machine; the thread count is among the parameters
 ENV_KEYS = ("cpu_model", "cores", "torch", "onnxruntime", "gpu", "load_average_1m")
 INDENT = "  "
 LABEL_WIDTH = 30  # at most, so that two values of VALUE_WIDTH and a ratio fit 80 columns
 VALUE_WIDTH = 16  # a start time fits on one line
-
-
-def _row_name(row: Mapping[str, Scalar], lang: str) -> str:
-    """The row's variant in `lang`, with its batch size when it has one."""
-    name = str(row_value(row, "variant", lang) or "?")
-    batch = row.get("batch_size")
-    return f"{name} · {batch}" if batch is not None else name
-
-
-def ratio(first: Scalar, second: Scalar) -> str:
-    """The second number over the first, "×1.23"; "" where there is no ratio to take."""
-    numbers = all(isinstance(value, int | float) and not isinstance(value, bool)
-                  for value in (first, second))
-    if not numbers or not first:
-        return ""
-    return f"×{second / first:.3g}"  # type: ignore[operator]
 
 
 class LabCompareScreen(AppScreen):
@@ -99,10 +75,10 @@ class LabCompareScreen(AppScreen):
 
     def _setting(self, record: RecordedRun, key: str) -> str:
         run = record.run
-        return fmt_value(key, run.params[key] if key in run.params else run.env.get(key),
-                         self.lang)
+        return value_text(key, run.params[key] if key in run.params else run.env.get(key),
+                          self.lang)
 
-    def _lines(self) -> Iterator[Line]:
+    def _lines(self) -> Iterator[Compared]:
         clock = self.study_app.clock
         first, second = self.runs
         yield (self.t("labs_ui.col.started"), fmt_started(first.started_at, clock),
@@ -113,33 +89,4 @@ class LabCompareScreen(AppScreen):
             if differs:
                 yield (setting_label(key, self.lang), self._setting(first, key),
                        self._setting(second, key), "")
-        yield from self._numbers()
-
-    def _numbers(self) -> Iterator[Line]:
-        """Rows of the tables matched by name: a line with the name, then each measured
-        column that either run has a number in."""
-        first, second = (record.run.tables for record in self.runs)
-        for name, table in first.items():
-            other = second.get(name)
-            if other is None:
-                continue
-            matched = {_row_name(row, "en"): row for row in other.rows}
-            for row in table.rows:
-                twin = matched.get(_row_name(row, "en"))
-                if twin is None:
-                    continue
-                pairs = [(column, row.get(column.key), twin.get(column.key))
-                         for column in _measured_columns(table)
-                         if (row.get(column.key), twin.get(column.key)) != (None, None)]
-                if pairs:
-                    yield _row_name(row, self.lang), "", "", ""
-                for column, mine, theirs in pairs:
-                    label = f"{INDENT}{column.label.get(self.lang)}"
-                    if column.unit:
-                        label += f", {column.unit}"
-                    yield (label, fmt_number(mine, self.lang), fmt_number(theirs, self.lang),
-                           ratio(mine, theirs))
-
-
-def _measured_columns(table: Table) -> list[Column]:
-    return [column for column in table.columns if column.unit and column.key != "variant"]
+        yield from compared_numbers(first.run.tables, second.run.tables, INDENT, self.lang)

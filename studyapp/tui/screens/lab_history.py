@@ -18,10 +18,11 @@ from textual.widgets import DataTable
 from studyapp.controls import visible
 from studyapp.lab_session import outcome
 from studyapp.labservice import RecordedRun
+from studyapp.services.lab_tables import env_line, params_line
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar
-from studyapp.tui.widgets.lab_views import env_line, fmt_params, fmt_started, lab_title
+from studyapp.tui.widgets.lab_views import fmt_started, lab_title
 from studyapp.tui.widgets.plain import Plain
 
 COMPARED = 2
@@ -111,7 +112,7 @@ class LabHistoryScreen(AppScreen):
         record = self._current()
         said = "" if record is None else self.t(
             "labs_ui.history_run", id=record.id,
-            params=visible(fmt_params(record.run.params, self.lang)),
+            params=visible(params_line(record.run.params, self.lang)),
             machine=visible(env_line(record.run.env, self.lang)))
         self.query_one("#lab-history-run", Plain).update(said)
 

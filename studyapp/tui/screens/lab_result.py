@@ -14,19 +14,13 @@ from studyapp.lab_session import outcome
 from studyapp.labs.lesson import CardDraft
 from studyapp.labs.roofline import Roofline
 from studyapp.labservice import RecordedRun
+from studyapp.services.lab_tables import common_line, env_line, legend_line, params_line
 from studyapp.text import Text
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar
-from studyapp.tui.widgets.lab_table import LabPage, LabTable, common_line, legend_line
-from studyapp.tui.widgets.lab_views import (
-    SeriesPlot,
-    env_line,
-    fmt_params,
-    fmt_started,
-    lab_title,
-    series_groups,
-)
+from studyapp.tui.widgets.lab_table import LabPage, LabTable
+from studyapp.tui.widgets.lab_views import SeriesPlot, fmt_started, lab_title, series_groups
 from studyapp.tui.widgets.plain import Plain
 
 COLUMNS = Binding.Group("labs_ui.bind.columns", compact=True)
@@ -76,7 +70,7 @@ class LabResultScreen(AppScreen):
     def _summary(self) -> Iterator[Widget]:
         run = self.record.run
         yield Plain(self.t("labs_ui.result_summary", status=self.t(f"labs_ui.status.{run.status}"),
-                           seconds=run.duration_s, params=fmt_params(run.params, self.lang)),
+                           seconds=run.duration_s, params=params_line(run.params, self.lang)),
                     id="lab-result-summary")
         if run.error is not None:
             yield Plain(self.t("labs_ui.failure_reason", reason=run.error.get(self.lang)))

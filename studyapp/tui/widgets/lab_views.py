@@ -1,25 +1,24 @@
-"""How a lab run reads on screen: its tables, plots, environment and numbers, in one language.
+"""How a lab run reads on screen beside its tables: its title, start time and plots, in one
+language; the texts of its tables come from `studyapp.services.lab_tables`.
 
-A run's texts come from the database, so the views show their control characters as escapes
+A run's texts come from the database, so the plots show their control characters as escapes
 (`studyapp.controls`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from math import ceil, floor, log10
-from typing import Any
 
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from studyapp.clock import Clock
 from studyapp.controls import visible
-from studyapp.i18n import catalogue, counted, tr
+from studyapp.i18n import tr
 from studyapp.labs.catalog import LAB_IDS, lab_info
-from studyapp.labs.columns import SKIPPED
-from studyapp.labs.events import Scalar, Series
+from studyapp.labs.events import Series
 
 PLOT_MARKER = "braille"
 MAX_TICKS = 8
@@ -30,61 +29,9 @@ def lab_title(lab_id: str, lang: str) -> str:
     return lab_info(lab_id).title.get(lang) if lab_id in LAB_IDS else lab_id
 
 
-def fmt_number(value: Scalar, lang: str) -> str:
-    """Three significant digits for measurements; counts and names as they are."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return tr(lang, "labs_ui.yes" if value else "labs_ui.no")
-    if isinstance(value, float):
-        if value == 0 or abs(value) >= 1000:
-            return f"{value:,.0f}".replace(",", " ")
-        return f"{value:.3g}"
-    return str(value)
-
-
 def fmt_started(at: datetime, clock: Clock) -> str:
     """A stored (aware UTC) instant in the clock's time zone, to the minute."""
     return at.astimezone(clock().tzinfo).strftime("%Y-%m-%d %H:%M")
-
-
-def setting_label(key: str, lang: str) -> str:
-    """A parameter's or an environment key's name in `lang`; an unknown key as it is."""
-    return catalogue(lang).get(f"labs_ui.setting.{key}", key)
-
-
-def fmt_value(key: str, value: Scalar, lang: str) -> str:
-    """A parameter's or a table cell's value in `lang`: a word the catalogue names
-    (`labs_ui.value.KEY.VALUE`: a size, a device, a status, a roofline bound) in its words,
-    anything else as `fmt_number` shows it. A status "skipped: WHY" says WHY in its words too
-    (a run recorded before its rows said their status in Bulgarian themselves)."""
-    if isinstance(value, str):
-        if key == "status" and value.startswith(SKIPPED):
-            return tr(lang, "labs_ui.value.status.skipped",
-                      why=fmt_value(key, value.removeprefix(SKIPPED), lang))
-        return catalogue(lang).get(f"labs_ui.value.{key}.{value}", value)
-    return fmt_number(value, lang)
-
-
-def fmt_params(params: Mapping[str, Any], lang: str) -> str:
-    """A run's parameters, each named and valued in `lang`; the seed left out."""
-    return " · ".join(tr(lang, "labs_ui.table_common", label=setting_label(key, lang),
-                         value=fmt_value(key, value, lang))
-                      for key, value in params.items() if key != "seed")
-
-
-def env_line(env: Mapping[str, Any], lang: str) -> str:
-    """The environment fingerprint in one line: CPU, ISA, cores and threads, versions, GPU."""
-    if not env:
-        return tr(lang, "labs_ui.env_unknown")
-    isa = env.get("isa") or {}
-    flags = ", ".join(name for name in ("avx2", "avx512f", "avx512_vnni", "amx")
-                      if isa.get(name)) or "—"
-    return tr(lang, "labs_ui.env", cpu=env.get("cpu_model", "?"), flags=flags,
-              cores=counted(lang, "core", env.get("cores", "?")),
-              threads=counted(lang, "thread", env.get("threads", "?")),
-              torch=env.get("torch", "?"), ort=env.get("onnxruntime", "?"),
-              gpu=env.get("gpu") or tr(lang, "labs_ui.no_gpu"))
 
 
 def series_groups(series: Sequence[Series]) -> list[list[Series]]:
