@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from tui_support import START, FakeClock, opened_service
 
-from studyapp import lab_session
 from studyapp.deck.model import Text
 from studyapp.labs.events import Column, Series, Table
 from studyapp.labs.predictions import Prediction, question_for
 from studyapp.labs.runner import LabRun
+from studyapp.services import lab_results as lab_session
 from studyapp.store import lab_runs
 
 ENV = {"cpu_model": "Test CPU @ 2.5GHz", "isa": {"avx2": True, "avx512f": True,

@@ -9,8 +9,8 @@ from lab_records import on_test_machine, record_quantize_run
 from tui_support import FakeClock, opened_service
 
 from studyapp.deck.model import Text
-from studyapp.lab_session import LabSession, new_drafts, outcome
 from studyapp.labs.lesson import CardDraft
+from studyapp.services.lab_results import LabSession, new_drafts, outcome
 
 
 def test_the_last_run_is_the_newest_made_here_and_history_keeps_the_others(

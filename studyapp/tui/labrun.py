@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from studyapp.lab_session import LabSession
     from studyapp.labs.events import Event, Progress
     from studyapp.labs.predictions import Prediction
     from studyapp.labs.runner import LabRunner
-    from studyapp.labservice import RecordedRun
+    from studyapp.services.lab_results import LabSession
+    from studyapp.services.labs import RecordedRun
     from studyapp.tui.app import StudyApp
 
 LAB_WORKER = "lab-run"
@@ -98,7 +98,7 @@ class LabRunHost:
         return self  # type: ignore[return-value]
 
     def lab_session(self) -> LabSession:
-        from studyapp.lab_session import LabSession
+        from studyapp.services.lab_results import LabSession
 
         return LabSession(self._host.service)
 

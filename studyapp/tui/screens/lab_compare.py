@@ -11,10 +11,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from studyapp.controls import visible
-from studyapp.lab_session import outcome
 from studyapp.labs.columns import row_value
 from studyapp.labs.events import Column, Scalar, Table
-from studyapp.labservice import RecordedRun
+from studyapp.services.lab_results import outcome
+from studyapp.services.labs import RecordedRun
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar

@@ -11,10 +11,10 @@ from textual.containers import Vertical
 from textual.widget import Widget
 
 from studyapp.deck.model import Text
-from studyapp.lab_session import outcome
 from studyapp.labs.lesson import CardDraft
 from studyapp.labs.roofline import Roofline
-from studyapp.labservice import RecordedRun
+from studyapp.services.lab_results import outcome
+from studyapp.services.labs import RecordedRun
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar

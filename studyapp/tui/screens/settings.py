@@ -16,7 +16,7 @@ from textual.widgets import Input, Select
 
 from studyapp.ascii_numbers import ascii_int
 from studyapp.deck import LANGS
-from studyapp.study_types import Settings
+from studyapp.services.values import Settings
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain

@@ -1,7 +1,7 @@
 """Labs where the learner studies: the lab list with last results, predictions, result cards.
 
 The app's screens use this over the study service's database. A run itself is the lab
-service's (`labservice.py`): recorded as running, closed with its status. No torch here.
+service's (`labs.py`): recorded as running, closed with its status. No torch here.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from studyapp.labs.lesson import CardDraft
 from studyapp.labs.predictions import Measured, Prediction, measured, verdict
 from studyapp.labs.result_cards import result_cards
 from studyapp.labs.runner import EventCallback, LabRunner
-from studyapp.labservice import LabEntry, LabService, RecordedRun, lab_entries
-from studyapp.session import StudyService
+from studyapp.services.labs import LabEntry, LabService, RecordedRun, lab_entries
+from studyapp.services.study import StudyService
 from studyapp.store.engine import reading, writing
 from studyapp.store.result_cards import add_result_cards, result_cards_of_run
 from studyapp.store.result_cards import result_cards as accepted_result_cards

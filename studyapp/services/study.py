@@ -1,7 +1,7 @@
 """Study use cases: settings, the review queue, grading, undo, stats.
 
 The TUI and the command line use `StudyService`; the values it hands out live in
-`studyapp.study_types`, a review session in `studyapp.review_session`. "Now" always
+`studyapp.services.values`, a review session in `studyapp.services.review`. "Now" always
 comes from the injected clock; study days from the saved rollover hour and time zone.
 Each method is one unit of work on the database.
 """
@@ -26,9 +26,17 @@ from studyapp.clock import Clock
 from studyapp.deck import LANGS, Card, Module
 from studyapp.deck.model import RESULT_KIND
 from studyapp.files import cannot_write, write_whole
-from studyapp.labservice import close_orphaned_runs
 from studyapp.paths import data_dir
-from studyapp.review_session import QueueEntry, ReviewSession
+from studyapp.services.labs import close_orphaned_runs
+from studyapp.services.review import QueueEntry, ReviewSession
+from studyapp.services.values import (
+    CardInfo,
+    Dashboard,
+    QueueItem,
+    Settings,
+    Stats,
+    UnknownCardError,
+)
 from studyapp.srs.calendar import plan_unlock_day, study_day
 from studyapp.srs.pairs import PairGate
 from studyapp.srs.sm2 import check_grade
@@ -53,14 +61,6 @@ from studyapp.store.reviews import (
 from studyapp.store.reviews import history as review_history
 from studyapp.store.sync import content_digest, sync_cards
 from studyapp.store.tables import ModuleProgressRow, PriorAnswerRow, SettingRow
-from studyapp.study_types import (
-    CardInfo,
-    Dashboard,
-    QueueItem,
-    Settings,
-    Stats,
-    UnknownCardError,
-)
 
 __all__ = ["StudyService"]
 

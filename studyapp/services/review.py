@@ -1,6 +1,6 @@
 """One review session: today's queue, grading, re-drills and undo.
 
-`StudyService.start_review()` (`studyapp.session`) opens one; the service does the
+`StudyService.start_review()` (`studyapp.services.study`) opens one; the service does the
 reading and writing, the session keeps the queue and the answers given.
 """
 
@@ -12,13 +12,13 @@ from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 from uuid import uuid4
 
+from studyapp.services.values import GradeResult, QueueItem, SessionSummary
 from studyapp.srs.sm2 import check_grade
 from studyapp.store.errors import StoreError
 from studyapp.store.queue import REDRILL_BELOW
-from studyapp.study_types import GradeResult, QueueItem, SessionSummary
 
 if TYPE_CHECKING:
-    from studyapp.session import StudyService
+    from studyapp.services.study import StudyService
 
 
 class QueueEntry(NamedTuple):
