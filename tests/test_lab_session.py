@@ -10,7 +10,8 @@ from tui_support import FakeClock, opened_service
 
 from studyapp.deck.model import Text
 from studyapp.labs.lesson import CardDraft
-from studyapp.services.lab_results import LabSession, new_drafts, outcome
+from studyapp.services.lab_results import StudyLabs as LabSession
+from studyapp.services.lab_results import new_drafts, outcome
 
 
 def test_the_last_run_is_the_newest_made_here_and_history_keeps_the_others(
