@@ -31,7 +31,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from studyapp.deck import Card, Module
-from studyapp.session import StudyService
+from studyapp.services.study import StudyService
 from studyapp.store.migrations import open_database
 from studyapp.text import Text
 

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from tui_support import START, FakeClock, opened_service
 
-from studyapp import lab_session
 from studyapp.labs.events import Column, Series, Table
 from studyapp.labs.predictions import Prediction, question_for
 from studyapp.labs.runner import LabRun
+from studyapp.services import lab_results as lab_session
 from studyapp.store import lab_runs
 from studyapp.text import Text
 

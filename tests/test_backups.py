@@ -13,7 +13,7 @@ from studyapp.cli import context as cli_context
 from studyapp.cli import main
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import StudyService
+from studyapp.services.study import StudyService
 from studyapp.store.backups import backup_folder, daily_backup, list_backups
 from studyapp.store.migrations import inspect_file, open_database
 

@@ -18,9 +18,9 @@ from studyapp.cli import main
 from studyapp.deck import load_modules
 from studyapp.errors import StudyappError
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import StudyService
+from studyapp.services.study import StudyService
+from studyapp.services.values import Settings
 from studyapp.store.migrations import open_database
-from studyapp.study_types import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -139,7 +139,7 @@ import sys, time
 from pathlib import Path
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import StudyService
+from studyapp.services.study import StudyService
 from studyapp.clock import system_clock
 db, content, start_flag = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 service = StudyService.open(db, load_modules(content, LAB_IDS), system_clock)

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.card_text import as_sentence, card_code, cue, review_back, review_front, review_notes
 from studyapp.deck import load_modules
+from studyapp.i18n import as_sentence
 from studyapp.labs.catalog import LAB_IDS
+from studyapp.services.present import card_code, cue, review_back, review_front, review_notes
 
 MODULE = load_modules(Path(__file__).resolve().parent.parent / "content", LAB_IDS)[0]
 

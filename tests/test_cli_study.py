@@ -106,8 +106,8 @@ def test_language_comes_from_the_saved_setting_when_not_given(
 ) -> None:
     from studyapp.deck import load_modules
     from studyapp.labs.catalog import LAB_IDS
-    from studyapp.session import StudyService
-    from studyapp.study_types import Settings
+    from studyapp.services.study import StudyService
+    from studyapp.services.values import Settings
 
     cli("due")  # creates the database
     service = StudyService.open(tmp_path / "study.db", load_modules(tiny_content, LAB_IDS),

@@ -18,10 +18,10 @@ from conftest import StudyClock, tiny_cards, write_module_toml
 
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.review_session import ReviewSession
-from studyapp.session import StudyService
+from studyapp.services.review import ReviewSession
+from studyapp.services.study import StudyService
+from studyapp.services.values import Settings
 from studyapp.store.records import CardState
-from studyapp.study_types import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CARDS = 12

@@ -15,17 +15,17 @@ import pytest
 from conftest import StudyClock
 from tui_support import FakeClock, build_app, drive, opened_service, running
 
-from studyapp import session as session_module
 from studyapp.cli import context as cli_context
 from studyapp.cli import main
 from studyapp.deck import load_modules
 from studyapp.labs import lifeline
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import StudyService
+from studyapp.services import study as session_module
+from studyapp.services.study import StudyService
+from studyapp.services.values import Settings
 from studyapp.store.health import integrity_problems
 from studyapp.store.lab_runs import start_run
 from studyapp.store.migrations import migrate, open_database
-from studyapp.study_types import Settings
 
 PAGE = 4096
 Doctor = Callable[..., tuple[int, list[str], str]]

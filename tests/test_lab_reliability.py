@@ -27,8 +27,8 @@ from studyapp.cli import main
 from studyapp.deck import load_modules
 from studyapp.labs import lifeline, roofline_probe
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.labservice import LabService
-from studyapp.session import StudyService
+from studyapp.services.labs import LabService
+from studyapp.services.study import StudyService
 from studyapp.store import lab_runs
 from studyapp.store.errors import StoreError
 from studyapp.tui.screens.lab_result import LabResultScreen
@@ -53,8 +53,8 @@ if mode == "cli":
 from studyapp.clock import system_clock
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.labservice import LabService
-from studyapp.session import StudyService
+from studyapp.services.labs import LabService
+from studyapp.services.study import StudyService
 service = StudyService.open(Path(db), load_modules(Path(content), LAB_IDS), system_clock)
 labs = LabService(service.engine, system_clock)
 runner = labs.prepare("probe", {"mode": "hang"})

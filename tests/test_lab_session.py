@@ -8,8 +8,9 @@ import pytest
 from lab_records import on_test_machine, record_quantize_run
 from tui_support import FakeClock, opened_service
 
-from studyapp.lab_session import LabSession, new_drafts, outcome
 from studyapp.labs.lesson import CardDraft
+from studyapp.services.lab_results import StudyLabs as LabSession
+from studyapp.services.lab_results import new_drafts, outcome
 from studyapp.text import Text
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from studyapp.deck.model import Text
 from studyapp.labs.columns import columns, skipped
 from studyapp.labs.events import Scalar, Table
 from studyapp.services.lab_tables import (
@@ -18,6 +17,7 @@ from studyapp.services.lab_tables import (
     ratio_text,
     split_columns,
 )
+from studyapp.text import Text
 
 NO_BF16 = Text("няма bf16", "no bf16")
 ROWS: tuple[dict[str, Scalar], ...] = (

@@ -10,7 +10,7 @@ from conftest import StudyClock
 
 from studyapp.labs.events import Progress
 from studyapp.labs.params import LabParamError
-from studyapp.labservice import LabService, lab_entries
+from studyapp.services.labs import LabService, lab_entries
 from studyapp.store.migrations import open_database
 
 

@@ -9,7 +9,7 @@ from conftest import StudyClock, write_module_toml
 
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import StudyService
+from studyapp.services.study import StudyService
 from studyapp.srs.pairs import PairGate
 
 

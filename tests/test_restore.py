@@ -17,11 +17,11 @@ from studyapp.cli import context as cli_context
 from studyapp.cli import main
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import StudyService
+from studyapp.services.study import StudyService
+from studyapp.services.values import Settings
 from studyapp.store.engine import writing
 from studyapp.store.lab_runs import finish_run, start_run
 from studyapp.store.result_cards import add_result_cards
-from studyapp.study_types import Settings
 from studyapp.text import Text
 
 Cli = Callable[..., tuple[int, str, str]]

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import StudyService
+from studyapp.services.study import StudyService
+from studyapp.services.values import Settings
 from studyapp.srs.sm2 import Sm2State
-from studyapp.study_types import Settings
 
 MONDAY = date(2026, 3, 2)
 
@@ -249,14 +249,14 @@ def test_rollover_hour_and_time_zone_come_from_the_settings(
 def test_an_answer_that_fails_midway_writes_neither_state_nor_log(
     service: StudyService, monkeypatch
 ) -> None:
-    import studyapp.session as session_module
+    import studyapp.store.progress as session_module
 
     def broken(*_: object) -> None:
         raise RuntimeError("disk went away")
 
     session = service.start_review()
     before = service.card_state("concept.c01")
-    monkeypatch.setattr(session_module, "_mark_studied", broken)  # runs after state and log
+    monkeypatch.setattr(session_module, "mark_studied", broken)  # runs after state and log
     with pytest.raises(RuntimeError):
         session.grade(5)
     assert service.card_state("concept.c01") == before

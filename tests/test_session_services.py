@@ -13,8 +13,8 @@ from conftest import StudyClock, tiny_cards, write_module_toml
 from studyapp.deck import Card, load_modules
 from studyapp.errors import StudyappError
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import StudyService
-from studyapp.study_types import Settings, UnknownCardError
+from studyapp.services.study import StudyService
+from studyapp.services.values import Settings, UnknownCardError
 
 MONDAY = date(2026, 3, 2)
 

@@ -22,7 +22,7 @@ from conftest import STUDY_START, StudyClock
 from studyapp.cli import main
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import StudyService
+from studyapp.services.study import StudyService
 from studyapp.store import migrations
 from studyapp.store.migrations import SCHEMA_VERSION, backup, inspect_file, migrate
 

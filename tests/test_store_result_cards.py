@@ -11,7 +11,7 @@ from conftest import StudyClock
 
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import StudyService
+from studyapp.services.study import StudyService
 from studyapp.store import lab_runs
 from studyapp.store.engine import reading, writing
 from studyapp.store.errors import StoreError

@@ -15,7 +15,7 @@ from tui_support import FakeClock, build_app, drive, opened_service, running, sc
 
 from studyapp.errors import StudyappError
 from studyapp.i18n import catalogue
-from studyapp.study_types import Settings
+from studyapp.services.values import Settings
 from studyapp.tui.screens import MAIN_SCREENS, main_screen
 from studyapp.tui.screens.base import AppModal, AppScreen
 from studyapp.tui.screens.card_info import CardInfoScreen

@@ -19,7 +19,7 @@ from textual.screen import Screen
 
 from studyapp.deck import load_modules
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.session import StudyService
+from studyapp.services.study import StudyService
 from studyapp.text import Lang
 from studyapp.tui.app import StudyApp, make_app
 from studyapp.tui.screens.error import ErrorDialog

@@ -10,13 +10,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from studyapp.card_text import kind_name
 from studyapp.cli.context import language, modules
 from studyapp.deck import Card
 from studyapp.deck.importer import DraftLabels, read_markdown, render_draft
 from studyapp.files import write_whole
 from studyapp.i18n import as_sentence, tr
 from studyapp.labs.catalog import LAB_IDS
+from studyapp.services.present import kind_name
 from studyapp.text import Text
 
 ELLIPSIS = "…"

@@ -16,7 +16,7 @@ from studyapp.paths import default_content_dir, default_db_path
 
 if TYPE_CHECKING:
     from studyapp.deck import Module
-    from studyapp.session import StudyService
+    from studyapp.services.study import StudyService
     from studyapp.tui.app import StudyApp
 
 
@@ -35,7 +35,7 @@ def content_dir(args: argparse.Namespace) -> Path:
 def language(args: argparse.Namespace) -> str:
     """--lang, else the language saved in the database (read without writing, and only
     where the database exists), else bg: for commands that need no database."""
-    from studyapp.maintenance import saved_language
+    from studyapp.services.maintenance import saved_language
 
     return getattr(args, "lang", None) or saved_language(db_path(args))
 
@@ -88,7 +88,7 @@ def study_service(
     A command that only reads passes `read_only`: it then works on a database it
     may not write. Errors of the store come out as one line in that language.
     """
-    from studyapp.session import StudyService
+    from studyapp.services.study import StudyService
 
     lang = getattr(args, "lang", None) or "bg"
     with store_errors(lang):

@@ -22,7 +22,6 @@ from studyapp.labs.events import Event, Progress, Table
 from studyapp.labs.params import COMMON_PARAMS, LabParamError, ParamSpec, parse_text
 from studyapp.labs.roofline import Roofline
 from studyapp.labs.runner import LabRun, stopped_by_signals
-from studyapp.labservice import LabService, RecordedRun, lab_entries
 from studyapp.services.lab_tables import (
     cell_text,
     env_line,
@@ -31,6 +30,7 @@ from studyapp.services.lab_tables import (
     params_line,
     value_text,
 )
+from studyapp.services.labs import LabService, RecordedRun, lab_entries
 
 BAR_WIDTH = 24
 TRANSPOSE_MAX_ROWS = 6  # a table too wide for the terminal is turned on its side up to this

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import argparse
 
-from studyapp import maintenance
 from studyapp.cli import context
 from studyapp.i18n import tr
+from studyapp.services import maintenance
 
 
 def run_restore(args: argparse.Namespace) -> int:

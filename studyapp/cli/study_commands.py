@@ -12,20 +12,20 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any, TextIO
 
-from studyapp.card_text import card_code, kind_name, review_back, review_front, review_notes
 from studyapp.cli import context
 from studyapp.cli.output import error_line
 from studyapp.deck.model import CARD_KINDS, RESULT_KIND
 from studyapp.errors import StudyappError
 from studyapp.files import write_whole
 from studyapp.i18n import as_sentence, days, tr
-from studyapp.maintenance import undone_answers
+from studyapp.services.maintenance import undone_answers
+from studyapp.services.present import card_code, kind_name, review_back, review_front, review_notes
 
 if TYPE_CHECKING:
-    from studyapp.review_session import ReviewSession
-    from studyapp.session import StudyService
+    from studyapp.services.review import ReviewSession
+    from studyapp.services.study import StudyService
+    from studyapp.services.values import GradeResult, QueueItem
     from studyapp.store.errors import StoreError
-    from studyapp.study_types import GradeResult, QueueItem
 
 
 GRADES = range(6)

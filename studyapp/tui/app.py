@@ -30,7 +30,7 @@ from studyapp.tui.labrun import LabRunHost
 from studyapp.tui.texts import t
 
 if TYPE_CHECKING:
-    from studyapp.session import StudyService
+    from studyapp.services.study import StudyService
 
 DAY_CHECK_SECONDS = 60.0
 OPEN_WORKER = "open-database"
@@ -105,7 +105,7 @@ class StudyApp(LabRunHost, App[int]):
 
         No widgets here: the result goes to `_service_opened` on the app's thread.
         """
-        from studyapp.session import StudyService
+        from studyapp.services.study import StudyService
 
         modules = list(self._load_content())
         service = StudyService.open(self.db_path, modules, self.clock)

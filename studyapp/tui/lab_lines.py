@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from studyapp.lab_session import outcome
+from studyapp.services.lab_results import outcome
 from studyapp.tui.widgets.lab_views import fmt_started
 
 if TYPE_CHECKING:
-    from studyapp.labservice import RecordedRun
+    from studyapp.services.labs import RecordedRun
     from studyapp.tui.app import StudyApp
 
 

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from studyapp.lab_session import LabSession
     from studyapp.labs.events import Event, Progress
     from studyapp.labs.predictions import Prediction
     from studyapp.labs.runner import LabRunner
-    from studyapp.labservice import RecordedRun
+    from studyapp.services.lab_results import StudyLabs
+    from studyapp.services.labs import RecordedRun
     from studyapp.tui.app import StudyApp
 
 LAB_WORKER = "lab-run"
@@ -97,10 +97,10 @@ class LabRunHost:
     def _host(self) -> StudyApp:
         return self  # type: ignore[return-value]
 
-    def lab_session(self) -> LabSession:
-        from studyapp.lab_session import LabSession
+    def lab_session(self) -> StudyLabs:
+        from studyapp.services.lab_results import StudyLabs
 
-        return LabSession(self._host.service)
+        return StudyLabs(self._host.service)
 
     def start_lab(self, lab_id: str, *, prediction: Prediction | None, card_id: str | None,
                   size: str) -> bool:
@@ -111,14 +111,14 @@ class LabRunHost:
             return False
         with app.reporting_errors():
             session = self.lab_session()
-            runner = session.prepare(lab_id, size)
+            runner = session.prepare(lab_id, {"size": size})
             self.lab_run = active = ActiveRun(lab_id, runner)
 
             def work() -> None:
                 record = None
                 try:
-                    record = session.run(runner, prediction=prediction, card_id=card_id,
-                                         on_event=self._posted)
+                    record = session.run(runner, card_id=card_id, on_event=self._posted,
+                                         prediction=prediction.to_json() if prediction else None)
                 finally:
                     active.ended.set()
                     app.post_message(LabFinished(record))

@@ -9,7 +9,7 @@ from studyapp.i18n import days as days_word
 from studyapp.i18n import tr
 
 if TYPE_CHECKING:
-    from studyapp.study_types import NextStep
+    from studyapp.services.values import NextStep
 
 GRADES: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
 

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 
 if TYPE_CHECKING:
-    from studyapp.session import StudyService
+    from studyapp.services.study import StudyService
     from studyapp.tui.app import StudyApp
 
 

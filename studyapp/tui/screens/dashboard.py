@@ -20,8 +20,8 @@ from studyapp.tui.widgets.lab_views import lab_title
 from studyapp.tui.widgets.plain import Plain
 
 if TYPE_CHECKING:
-    from studyapp.labservice import RecordedRun
-    from studyapp.study_types import Dashboard
+    from studyapp.services.labs import RecordedRun
+    from studyapp.services.values import Dashboard
 
 
 def forecast_caption(lang: str, forecast: list[tuple[date, int]]) -> str:

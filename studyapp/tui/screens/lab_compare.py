@@ -11,9 +11,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from studyapp.controls import visible
-from studyapp.lab_session import outcome
-from studyapp.labservice import RecordedRun
+from studyapp.services.lab_results import outcome
 from studyapp.services.lab_tables import Compared, compared_numbers, setting_label, value_text
+from studyapp.services.labs import RecordedRun
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar

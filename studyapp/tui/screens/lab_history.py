@@ -16,9 +16,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from studyapp.controls import visible
-from studyapp.lab_session import outcome
-from studyapp.labservice import RecordedRun
+from studyapp.services.lab_results import outcome
 from studyapp.services.lab_tables import env_line, params_line
+from studyapp.services.labs import RecordedRun
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar

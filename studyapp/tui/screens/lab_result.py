@@ -10,11 +10,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widget import Widget
 
-from studyapp.lab_session import outcome
 from studyapp.labs.lesson import CardDraft
 from studyapp.labs.roofline import Roofline
-from studyapp.labservice import RecordedRun
+from studyapp.services.lab_results import outcome
 from studyapp.services.lab_tables import common_line, env_line, legend_line, params_line
+from studyapp.services.labs import RecordedRun
 from studyapp.text import Text
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH

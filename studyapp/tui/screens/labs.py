@@ -17,7 +17,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from studyapp.controls import visible
-from studyapp.lab_session import LabOverview
+from studyapp.services.lab_results import LabOverview
 from studyapp.tui.lab_lines import last_run_line, running_line
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH

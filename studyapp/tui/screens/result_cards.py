@@ -17,7 +17,7 @@ from textual.widgets import OptionList
 
 from studyapp.controls import visible
 from studyapp.labs.lesson import CardDraft
-from studyapp.labservice import RecordedRun
+from studyapp.services.labs import RecordedRun
 from studyapp.tui.screens.base import AppModal
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.plain import Plain

@@ -14,10 +14,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
-from studyapp.card_text import review_back, review_front, review_notes
 from studyapp.deck import Card
-from studyapp.review_session import ReviewSession
-from studyapp.study_types import Dashboard, GradeResult, QueueItem, SessionSummary
+from studyapp.services.present import review_back, review_front, review_notes
+from studyapp.services.review import ReviewSession
+from studyapp.services.values import Dashboard, GradeResult, QueueItem, SessionSummary
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.texts import GRADES, fmt_date, grade_meaning, next_step_text, when
 from studyapp.tui.widgets.answer_box import AnswerBox

@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Select
 
 from studyapp.ascii_numbers import ascii_int
-from studyapp.study_types import Settings
+from studyapp.services.values import Settings
 from studyapp.text import LANGS
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.footer import KeyBar

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 
 from studyapp.deck.model import CARD_KINDS, RESULT_KIND
-from studyapp.study_types import Stats
+from studyapp.services.values import Stats
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.dashboard import chart_data, forecast_caption
 from studyapp.tui.texts import days_word

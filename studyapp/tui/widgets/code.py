@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from studyapp.card_text import card_code
 from studyapp.controls import visible
 from studyapp.deck import Card
+from studyapp.services.present import card_code
 
 if TYPE_CHECKING:
     from rich.syntax import Syntax

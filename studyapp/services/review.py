@@ -1,7 +1,8 @@
 """One review session: today's queue, grading, re-drills and undo.
 
-`StudyService.start_review()` (`studyapp.session`) opens one; the service does the
-reading and writing, the session keeps the queue and the answers given.
+`StudyService.start_review()` (`studyapp.services.study`) opens one; the study's queue
+(`studyapp.services.queue`) does the reading and writing, the session keeps its own queue
+and the answers given.
 """
 
 from __future__ import annotations
@@ -9,24 +10,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple
 from uuid import uuid4
 
+from studyapp.services.queue import QueueEntry, StudyQueue
+from studyapp.services.values import GradeResult, QueueItem, SessionSummary
 from studyapp.srs.sm2 import check_grade
 from studyapp.store.errors import StoreError
 from studyapp.store.queue import REDRILL_BELOW
-from studyapp.study_types import GradeResult, QueueItem, SessionSummary
-
-if TYPE_CHECKING:
-    from studyapp.session import StudyService
-
-
-class QueueEntry(NamedTuple):
-    """One place in the queue: the card, and whether it is new or a same-session repeat."""
-
-    card_id: str
-    is_new: bool
-    redrill: bool
 
 
 @dataclass(frozen=True)
@@ -52,12 +42,12 @@ class ReviewSession:
     The session holds no database connection between calls.
     """
 
-    def __init__(self, service: StudyService) -> None:
-        self._service = service
+    def __init__(self, study: StudyQueue) -> None:
+        self._study = study
         self._id = uuid4().hex
-        self._started = service.now()
-        self._day = service.today()
-        self._queue: list[QueueEntry] = service._build_queue(self._day)
+        self._started = study.now()
+        self._day = study.today()
+        self._queue: list[QueueEntry] = study.entries(self._day)
         self._answers: list[_Answer] = []
         self._undo_floor = 0  # answers before this index belong to an earlier study day
         self._current: QueueItem | None = None
@@ -70,13 +60,7 @@ class ReviewSession:
         if not self._queue:
             return None
         if self._current is None:
-            entry = self._queue[0]
-            self._current = QueueItem(
-                card=self._service.card(entry.card_id),
-                state=self._service.card_state(entry.card_id),
-                is_new=entry.is_new,
-                redrill=entry.redrill,
-            )
+            [self._current] = self._study.items(self._queue[:1])
         return self._current
 
     def remaining(self) -> int:
@@ -97,7 +81,7 @@ class ReviewSession:
         if not self._queue:
             raise StoreError("nothing_to_review")
         entry = self._queue[0]
-        log_id, state, redrill = self._service._record(
+        log_id, state, redrill = self._study.record(
             entry.card_id, grade, redrill=entry.redrill, session_id=self._id,
             answer=answer, response_ms=response_ms,
         )
@@ -118,7 +102,7 @@ class ReviewSession:
         if not self.can_undo():
             raise StoreError("nothing_to_undo")
         last = self._answers[-1]
-        self._service._take_back(last.log_id)
+        self._study.take_back(last.log_id)
         self._answers.pop()
         self._queue = list(last.queue_before)
         self._current = None
@@ -131,8 +115,8 @@ class ReviewSession:
             redrills=len(self._answers) - len(reviewed),
             cards=len({answer.card_id for answer in self._answers}),
             grades=dict(sorted(Counter(reviewed).items())),
-            seconds=(self._service.now() - self._started).total_seconds(),
-            next_due=self._service.next_due(),
+            seconds=(self._study.now() - self._started).total_seconds(),
+            next_due=self._study.next_due(),
         )
 
     def refresh_if_day_changed(self) -> bool:
@@ -140,11 +124,11 @@ class ReviewSession:
 
         The old day's answers stay in the summary but can no longer be undone.
         """
-        today = self._service.today()
+        today = self._study.today()
         if today == self._day:
             return False
         self._day = today
-        self._queue = self._service._build_queue(today)
+        self._queue = self._study.entries(today)
         self._undo_floor = len(self._answers)
         self._current = None
         return True

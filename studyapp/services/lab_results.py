@@ -1,7 +1,8 @@
-"""Labs where the learner studies: the lab list with last results, predictions, result cards.
+"""What a lab run gives the learner: the lab list with last results, the prediction beside
+what was measured, and result cards for the review queue.
 
-The app's screens use this over the study service's database. A run itself is the lab
-service's (`labservice.py`): recorded as running, closed with its status. No torch here.
+The app's screens use `StudyLabs`, the lab service (`studyapp.services.labs`) bound to a
+study, whose accepted result cards join that study's queue. No torch here.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from studyapp.labs.envinfo import cpu_info
 from studyapp.labs.lesson import CardDraft
 from studyapp.labs.predictions import Measured, Prediction, measured, verdict
 from studyapp.labs.result_cards import result_cards
-from studyapp.labs.runner import EventCallback, LabRunner
-from studyapp.labservice import LabEntry, LabService, RecordedRun, lab_entries
-from studyapp.session import StudyService
+from studyapp.services.labs import LabEntry, LabService, RecordedRun, lab_entries
+from studyapp.services.study import StudyService
 from studyapp.store.engine import reading, writing
 from studyapp.store.result_cards import add_result_cards, result_cards_of_run
 from studyapp.store.result_cards import result_cards as accepted_result_cards
@@ -74,58 +74,40 @@ def outcome(record: RecordedRun) -> Outcome:
     return Outcome(prediction, answer, said)
 
 
-class LabSession:
+class StudyLabs(LabService):
+    """The lab service over a study's database, the runs' result cards joining its queue."""
+
     def __init__(self, study: StudyService) -> None:
+        super().__init__(study.engine, study.now)
         self._study = study
-        self._labs = LabService(study.engine, study.now)
 
     def overview(self) -> list[LabOverview]:
         """Every lab in catalogue order with its last run on this machine."""
         machine = this_machine()
         return [LabOverview(entry, next((record for record in
-                                         self._labs.history(entry.id, RECENT_RUNS)
+                                         self.history(entry.id, RECENT_RUNS)
                                          if made_here(record, machine)), None))
                 for entry in lab_entries()]
-
-    def history(self, lab_id: str) -> list[RecordedRun]:
-        return self._labs.history(lab_id)
-
-    def get(self, run_id: int) -> RecordedRun:
-        return self._labs.get(run_id)
-
-    def latest(self) -> RecordedRun | None:
-        """The newest recorded run of any lab, if there is one."""
-        return next(iter(self._labs.history(limit=1)), None)
-
-    def prepare(self, lab_id: str, size: str = "default") -> LabRunner:
-        return self._labs.prepare(lab_id, {"size": size})
-
-    def run(self, runner: LabRunner, *, prediction: Prediction | None = None,
-            card_id: str | None = None, on_event: EventCallback | None = None) -> RecordedRun:
-        """Run the lab to its end and record it with the prediction (blocks: call it in a
-        worker thread)."""
-        return self._labs.run(runner, card_id=card_id, on_event=on_event,
-                              prediction=prediction.to_json() if prediction else None)
 
     def offered_cards(self, record: RecordedRun) -> list[CardDraft]:
         """Cards from a successful run's numbers, none once some were accepted from it, and
         none that repeats a card already accepted from another run of the lab."""
         if record.run.status != "ok" or self.accepted_cards(record.id):
             return []
-        with reading(self._study.engine) as session:
+        with reading(self._engine) as session:
             accepted = [card.front for _, card in accepted_result_cards(session)
                         if card.lab == record.run.lab]
         return new_drafts(result_cards(record.run.lab, record.run.rows, record.run.reading),
                           accepted)
 
     def accepted_cards(self, run_id: int) -> list[str]:
-        with reading(self._study.engine) as session:
+        with reading(self._engine) as session:
             return result_cards_of_run(session, run_id)
 
     def accept_cards(self, record: RecordedRun, drafts: Sequence[CardDraft]) -> list[str]:
         """Store the chosen cards; they join the review queue as new cards. Their ids."""
         module_id = self._module_of(record.run.lab)
-        with writing(self._study.engine) as session:
+        with writing(self._engine) as session:
             cards = add_result_cards(session, module_id=module_id, run_id=record.id,
                                      lab_id=record.run.lab, at=self._study.now(),
                                      texts=[(draft.front, draft.back) for draft in drafts])

@@ -1,7 +1,7 @@
 """The values the study services hand to the screens and the command line.
 
-Plain frozen dataclasses and one error; `StudyService` (`studyapp.session`) and
-`ReviewSession` (`studyapp.review_session`) build them.
+Plain frozen dataclasses and one error; `StudyService` (`studyapp.services.study`) and
+`ReviewSession` (`studyapp.services.review`) build them.
 """
 
 from __future__ import annotations

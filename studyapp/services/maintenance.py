@@ -14,16 +14,16 @@ from typing import Any
 
 from studyapp.i18n import tr
 from studyapp.labs.lifeline import is_gone
-from studyapp.labservice import close_orphaned_runs
 from studyapp.paths import cache_dir
-from studyapp.session import StudyService
+from studyapp.services.labs import close_orphaned_runs
+from studyapp.services.study import StudyService
+from studyapp.services.values import Settings
 from studyapp.store.backups import backup_folder, list_backups
 from studyapp.store.engine import writing
 from studyapp.store.errors import StoreError
 from studyapp.store.health import RunningRun, integrity_problems, running_lab_runs, saved_setting
 from studyapp.store.migrations import backup, inspect_file, open_database
 from studyapp.store.restore import Tables, holds_study_data, read_export, restore_tables
-from studyapp.study_types import Settings
 from studyapp.text import LANGS
 
 __all__ = ["Finding", "Restored", "diagnose", "read_export", "restore", "saved_language"]

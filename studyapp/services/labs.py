@@ -1,12 +1,15 @@
 """Lab use cases: list the labs, run one and record it, look back at earlier runs.
 
-The app and the command line share this. A run is recorded as "running", with this process
-as its owner, before its child starts and closed with its status (ok, failed, cancelled,
-timeout), its rows, reading, tables and plots, and the environment fingerprint; a run stopped
-by Ctrl+C, SIGTERM or SIGHUP (`Interrupted`) or by a failure of the caller is closed as
-cancelled, interrupted or failed. A run whose process was killed is closed as interrupted
-when the database is next opened (`close_orphaned_runs`). A run that could not be saved
-(a full disk, say) is still handed back, with the store's error. No torch here.
+The app and the command line share `LabService`; what the app makes of a run (the lab list's
+last runs, predictions, result cards) is `studyapp.services.lab_results`.
+
+A run is recorded as "running", with this process as its owner, before its child starts and
+closed with its status (ok, failed, cancelled, timeout), its rows, reading, tables and plots,
+and the environment fingerprint; a run stopped by Ctrl+C, SIGTERM or SIGHUP (`Interrupted`)
+or by a failure of the caller is closed as cancelled, interrupted or failed. A run whose
+process was killed is closed as interrupted when the database is next opened
+(`close_orphaned_runs`). A run that could not be saved (a full disk, say) is still handed
+back, with the store's error. No torch here.
 """
 
 from __future__ import annotations
@@ -138,3 +141,7 @@ class LabService:
 
     def get(self, run_id: int) -> RecordedRun:
         return _replay(lab_runs.get_run(self._engine, run_id))
+
+    def latest(self) -> RecordedRun | None:
+        """The newest recorded run of any lab, if there is one."""
+        return next(iter(self.history(limit=1)), None)
