@@ -174,7 +174,7 @@ def _given_params(args: argparse.Namespace, lang: str) -> dict[str, object]:
 
 
 def _status(lang: str, status: str) -> str:
-    return tr(lang, f"labs.status_{status}")
+    return tr(lang, f"labs_ui.status.{status}")
 
 
 @contextmanager
