@@ -66,14 +66,13 @@ def test_keys_built_at_run_time_exist_in_both_languages() -> None:
     from studyapp.tui.texts import GRADES
 
     sections = ("prior", "overview", "concepts", "step", "examples", "pitfalls", "quiz", "recap")
-    keys = [f"kind.{kind}" for kind in (*CARD_KINDS, RESULT_KIND)]
-    keys += [f"grade.{grade}" for grade in GRADES] + [f"bind.grade{grade}" for grade in GRADES]
+    keys = [f"grade.{grade}" for grade in GRADES] + [f"bind.grade{grade}" for grade in GRADES]
     keys += [f"weekday.{day}" for day in range(7)] + [f"settings.lang_{lang}" for lang in LANGS]
     keys += [f"study.section.{section}" for section in sections]
-    cli_keys = [f"cli.kind_{kind}" for kind in (*CARD_KINDS, RESULT_KIND)]
+    common_keys = [f"common.kind.{kind}" for kind in (*CARD_KINDS, RESULT_KIND)]
     for lang in LANGS:
         assert [key for key in keys if f"tui.{key}" not in catalogue(lang)] == [], lang
-        assert [key for key in cli_keys if key not in catalogue(lang)] == [], lang
+        assert [key for key in common_keys if key not in catalogue(lang)] == [], lang
 
 
 @pytest.mark.parametrize(("lang", "count", "said"), [

@@ -14,7 +14,7 @@ from studyapp.i18n import as_sentence, tr
 
 def kind_name(kind: str, lang: str) -> str:
     """A card kind ("concept", "quiz", "result", ...) in the learner's words."""
-    return tr(lang, f"cli.kind_{kind}")
+    return tr(lang, f"common.kind.{kind}")
 
 
 def cue(card: Card, lang: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 
+from studyapp.services.present import kind_name
 from studyapp.services.values import CardInfo
 from studyapp.store.records import ReviewEntry
 from studyapp.tui.screens.base import AppModal
@@ -36,7 +37,7 @@ class CardInfoScreen(AppModal):
                                                        self.study_app.clock)),
                             id="info-source")
             yield Plain("\n".join((
-                self.t("info.kind", kind=self.t(f"kind.{info.card.kind}")),
+                self.t("info.kind", kind=kind_name(info.card.kind, lang)),
                 self.t("info.state", repetitions=state.repetitions,
                        easiness=f"{state.easiness:.2f}",
                        interval=days_word(lang, state.interval)),

@@ -15,7 +15,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
 from studyapp.deck import Card
-from studyapp.services.present import review_back, review_front, review_notes
+from studyapp.services.present import kind_name, review_back, review_front, review_notes
 from studyapp.services.review import ReviewSession
 from studyapp.services.values import Dashboard, GradeResult, QueueItem, SessionSummary
 from studyapp.tui.screens.base import AppScreen
@@ -163,7 +163,7 @@ class ReviewScreen(AppScreen):
         if self.item is None or self.session is None:
             return title
         done, left = self.session.answered(), self.session.remaining()
-        parts = [title, progress_bar(done, done + left), self.t(f"kind.{self.item.card.kind}")]
+        parts = [title, progress_bar(done, done + left), kind_name(self.item.card.kind, self.lang)]
         if self.item.redrill:
             parts.append(self.t("review.redrill"))
         elif self.item.is_new:

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 
 from studyapp.deck.model import CARD_KINDS, RESULT_KIND
+from studyapp.services.present import kind_name
 from studyapp.services.values import Stats
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.dashboard import chart_data, forecast_caption
@@ -87,7 +88,7 @@ class StatsScreen(AppScreen):
             *(histogram_lines([(f"{ef:.2f}", count) for ef, count in data.easiness_histogram])
               or [self.t("stats.empty")]),
         )
-        kinds = [(self.t(f"kind.{kind}"), data.counts_by_kind[kind])
+        kinds = [(kind_name(kind, self.lang), data.counts_by_kind[kind])
                  for kind in (*CARD_KINDS, RESULT_KIND) if kind in data.counts_by_kind]
         yield self._panel(self.t("stats.by_kind"),
                           *(histogram_lines(kinds) or [self.t("stats.empty")]))
