@@ -230,8 +230,8 @@ async def test_history_lists_runs_and_compares_two_side_by_side(tmp_path: Path) 
         console = Console(width=78, file=io.StringIO())
         console.print(app.screen.comparison())
         lines = console.file.getvalue().splitlines()
-        narrow = Console(width=60, file=io.StringIO())
-        narrow.print(app.screen.comparison())  # the ratio keeps its column at 60
+        narrow = Console(width=56, file=io.StringIO())  # 60 columns less the scroll bar
+        narrow.print(app.screen.comparison(narrow=True))  # the ratio keeps its column
         shown = narrow.file.getvalue().splitlines()
         assert shown[0].split()[-1] == "#2/#1"
         assert any(line.split()[-2:] == ["0.02", "×1"] for line in shown)

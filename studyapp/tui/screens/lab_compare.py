@@ -25,6 +25,7 @@ ENV_KEYS = ("cpu_model", "cores", "torch", "onnxruntime", "gpu", "load_average_1
 INDENT = "  "
 LABEL_WIDTH = 30  # at most, so that two values of VALUE_WIDTH and a ratio fit 80 columns
 VALUE_WIDTH = 16  # a start time fits on one line
+NARROW_BELOW = 80  # columns
 
 
 class LabCompareScreen(AppScreen):
@@ -48,17 +49,24 @@ class LabCompareScreen(AppScreen):
                 answer = outcome(record).measured
                 yield Plain(self.t("labs_ui.compare_measured", id=record.id,
                                    text=answer.text.get(self.lang) if answer else "—"))
-            yield Static(self.comparison(), id="lab-compare-table")
+            yield Static(self.comparison(self._narrow()), id="lab-compare-table")
         yield KeyBar()
 
-    def comparison(self) -> RichTable:
-        """The numbers of both runs and their ratio; on a narrow screen the labels wrap."""
+    def _narrow(self) -> bool:
+        return self.app.size.width < NARROW_BELOW
+
+    def on_resize(self) -> None:
+        self.query_one("#lab-compare-table", Static).update(self.comparison(self._narrow()))
+
+    def comparison(self, narrow: bool = False) -> RichTable:
+        """The numbers of both runs and their ratio. The labels wrap where they must; on a
+        `narrow` screen the start times take two lines too, so that the ratio stays."""
         table = RichTable(box=None, pad_edge=False, show_edge=False, header_style="bold")
         table.add_column("", max_width=LABEL_WIDTH)
         first, second = self.runs
         for record in self.runs:
             table.add_column(self.t("labs_ui.run_number", id=record.id), justify="right",
-                             min_width=VALUE_WIDTH)
+                             min_width=None if narrow else VALUE_WIDTH)
         table.add_column(self.t("labs_ui.compare_ratio", a=first.id, b=second.id),
                          justify="right", no_wrap=True)
         for line in self._lines():
