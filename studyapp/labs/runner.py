@@ -36,7 +36,6 @@ from studyapp.labs.events import (
     Error,
     Event,
     Note,
-    Progress,
     ProtocolError,
     Result,
     Scalar,
@@ -63,7 +62,6 @@ class LabRun:
     lab: str
     params: dict[str, object]
     status: str = "running"
-    progress: Progress | None = None
     tables: dict[str, Table] = field(default_factory=dict)
     series: dict[Text, Series] = field(default_factory=dict)
     notes: list[Text] = field(default_factory=list)
@@ -77,10 +75,9 @@ class LabRun:
     duration_s: float = 0.0  # by this process's monotonic clock (`LabRunner.elapsed`)
 
     def apply(self, event: Event) -> None:
-        """Fold one event into the run (the UI may use this for a live view too)."""
-        if isinstance(event, Progress):
-            self.progress = event
-        elif isinstance(event, Table):
+        """Fold one event into the run. Progress is not kept: it tells the caller how far the
+        child has got (`on_event`), it is not part of what the run produced."""
+        if isinstance(event, Table):
             self.tables[event.name] = event
         elif isinstance(event, Series):
             self.series[event.name] = event
