@@ -33,6 +33,12 @@ def test_a_run_is_recorded_with_its_card_prediction_and_results(service: LabServ
     assert again.run.env["threads"] == recorded.run.params["threads"]
 
 
+def test_the_fresh_run_and_its_record_give_the_same_duration(service: LabService) -> None:
+    recorded = service.run(service.prepare("probe", {"steps": 2}))  # the study clock stands still
+    assert recorded.run.duration_s > 0
+    assert service.get(recorded.id).run.duration_s == recorded.run.duration_s
+
+
 def test_a_failed_run_keeps_its_reason(service: LabService) -> None:
     recorded = service.run(service.prepare("probe", {"mode": "raise"}))
     stored = service.get(recorded.id).run

@@ -27,7 +27,8 @@ from studyapp.labs.events import Progress
 from studyapp.store.errors import StoreError
 from studyapp.text import Text
 from studyapp.tui.app import StudyApp
-from studyapp.tui.labrun import ActiveRun, LabFinished, LabProgress
+from studyapp.tui.lab_messages import LabFinished, LabProgress
+from studyapp.tui.labrun import ActiveRun
 from studyapp.tui.screens.dashboard import DashboardScreen
 from studyapp.tui.screens.error import ErrorDialog
 from studyapp.tui.screens.lab_history import LabHistoryScreen

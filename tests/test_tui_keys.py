@@ -23,7 +23,7 @@ from tui_support import (
 
 from studyapp.labs import registry
 from studyapp.tui.app import StudyApp, make_app
-from studyapp.tui.labrun import LabFinished
+from studyapp.tui.lab_messages import LabFinished
 from studyapp.tui.screens.dashboard import DashboardScreen
 from studyapp.tui.screens.lab_failure import LabFailureDialog
 from studyapp.tui.screens.lab_history import LabHistoryScreen

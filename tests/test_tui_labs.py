@@ -29,7 +29,7 @@ from studyapp.labs.findings import measured_cleanly
 from studyapp.store import lab_runs
 from studyapp.text import Text
 from studyapp.tui.app import StudyApp, make_app
-from studyapp.tui.labrun import LabFinished, LabProgress
+from studyapp.tui.lab_messages import LabFinished, LabProgress
 from studyapp.tui.screens.dashboard import DashboardScreen
 from studyapp.tui.screens.lab_compare import LabCompareScreen
 from studyapp.tui.screens.lab_failure import LabFailureDialog

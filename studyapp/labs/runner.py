@@ -36,7 +36,6 @@ from studyapp.labs.events import (
     Error,
     Event,
     Note,
-    Progress,
     ProtocolError,
     Result,
     Scalar,
@@ -63,7 +62,6 @@ class LabRun:
     lab: str
     params: dict[str, object]
     status: str = "running"
-    progress: Progress | None = None
     tables: dict[str, Table] = field(default_factory=dict)
     series: dict[Text, Series] = field(default_factory=dict)
     notes: list[Text] = field(default_factory=list)
@@ -74,13 +72,12 @@ class LabRun:
     error: Text | None = None  # why the run did not finish ok
     detail: str = ""  # the child's traceback, or its last stderr lines
     stderr_tail: list[str] = field(default_factory=list)
-    duration_s: float = 0.0
+    duration_s: float = 0.0  # by this process's monotonic clock (`LabRunner.elapsed`)
 
     def apply(self, event: Event) -> None:
-        """Fold one event into the run (the UI may use this for a live view too)."""
-        if isinstance(event, Progress):
-            self.progress = event
-        elif isinstance(event, Table):
+        """Fold one event into the run. Progress is not kept: it tells the caller how far the
+        child has got (`on_event`), it is not part of what the run produced."""
+        if isinstance(event, Table):
             self.tables[event.name] = event
         elif isinstance(event, Series):
             self.series[event.name] = event
@@ -173,6 +170,18 @@ class LabRunner:
         self.timeout_s = timeout_s
         self.memory_limit_mb = memory_limit_mb  # address-space cap of the child (POSIX)
         self._cancel = threading.Event()
+        self._started: float | None = None  # time.monotonic() when the child was started
+        self._ended: float | None = None  # and when the run was over
+
+    def elapsed(self) -> float:
+        """Seconds the run has taken so far, fixed once it is over; 0 before it starts.
+
+        The one clock of a run's duration: monotonic, so that a wall clock set back or
+        forward while a lab runs does not change it, and read in this process, which sees
+        the child start and end. A run's `duration_s` and its record are this value."""
+        if self._started is None:
+            return 0.0
+        return (self._ended if self._ended is not None else time.monotonic()) - self._started
 
     def _limit_memory(self) -> None:
         """Runs in the child before it starts: beyond the cap, allocations raise MemoryError."""
@@ -204,7 +213,7 @@ class LabRunner:
     def run(self, on_event: EventCallback | None = None) -> LabRun:
         """Start the child, pass each event to `on_event`, and return the finished run."""
         result = LabRun(self.lab_id, dict(self.params))
-        started = time.monotonic()
+        self._started, self._ended = time.monotonic(), None
         child = subprocess.Popen(
             self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace", bufsize=1,
@@ -227,13 +236,14 @@ class LabRunner:
         for reader in readers:
             reader.start()
         try:
-            self._follow(child, lines, result, on_event, started)
+            self._follow(child, lines, result, on_event)
         finally:
             self._stop(child)
             child.stdin.close()
             for reader in readers:
                 reader.join(timeout=1.0)
-            result.duration_s = time.monotonic() - started
+            self._ended = time.monotonic()
+            result.duration_s = self.elapsed()
             result.stderr_tail = list(tail)
         if result.status == "running":
             result.fail(_exit_reason(child.returncode), "\n".join(tail))
@@ -242,9 +252,8 @@ class LabRunner:
         return result
 
     def _follow(self, child: subprocess.Popen[str], lines: queue.Queue[str | None],
-                result: LabRun, on_event: EventCallback | None, started: float) -> None:
+                result: LabRun, on_event: EventCallback | None) -> None:
         """Read events until the child ends, is cancelled, times out or sends garbage."""
-        deadline = None if self.timeout_s is None else started + self.timeout_s
         ended = False
         while True:
             if self._cancel.is_set():
@@ -252,7 +261,7 @@ class LabRunner:
                 result.status = "cancelled"
                 result.error = Text("спряно от потребителя", "cancelled by the user")
                 return
-            if deadline is not None and time.monotonic() > deadline:
+            if self.timeout_s is not None and self.elapsed() > self.timeout_s:
                 self._stop(child)
                 result.status = "timeout"
                 result.error = Text(f"надвиши ограничението от {self.timeout_s:g} s",

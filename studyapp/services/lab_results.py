@@ -1,5 +1,5 @@
-"""What a lab run gives the learner: the lab list with last results, the prediction beside
-what was measured, and result cards for the review queue.
+"""What a lab run gives the learner: the lab list with last results, the question to predict
+before it and the prediction beside what was measured, and result cards for the review queue.
 
 The app's screens use `StudyLabs`, the lab service (`studyapp.services.labs`) bound to a
 study, whose accepted result cards join that study's queue. No torch here.
@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from studyapp.labs.envinfo import cpu_info
 from studyapp.labs.lesson import CardDraft
+from studyapp.labs.lesson import Question as Question
 from studyapp.labs.predictions import Measured, Prediction, measured, verdict
+from studyapp.labs.predictions import question_for as question_for
 from studyapp.labs.result_cards import result_cards
 from studyapp.services.labs import LabEntry, LabService, RecordedRun, lab_entries
 from studyapp.services.study import StudyService

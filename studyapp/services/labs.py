@@ -5,7 +5,8 @@ last runs, predictions, result cards) is `studyapp.services.lab_results`.
 
 A run is recorded as "running", with this process as its owner, before its child starts and
 closed with its status (ok, failed, cancelled, timeout), its rows, reading, tables and plots,
-and the environment fingerprint; a run stopped by Ctrl+C, SIGTERM or SIGHUP (`Interrupted`)
+the environment fingerprint and its duration by the runner's monotonic clock (the fresh run
+and its record say the same); a run stopped by Ctrl+C, SIGTERM or SIGHUP (`Interrupted`)
 or by a failure of the caller is closed as cancelled, interrupted or failed. A run whose
 process was killed is closed as interrupted when the database is next opened
 (`close_orphaned_runs`). A run that could not be saved (a full disk, say) is still handed
@@ -28,11 +29,14 @@ from studyapp.clock import Clock
 from studyapp.i18n import texts
 from studyapp.labs import lifeline, registry
 from studyapp.labs.catalog import LABS
+from studyapp.labs.events import Event as Event
+from studyapp.labs.events import Progress as Progress
 from studyapp.labs.params import ParamSpec
-from studyapp.labs.runner import EventCallback, Interrupted, LabRun, LabRunner
+from studyapp.labs.runner import EventCallback, Interrupted, LabRun
+from studyapp.labs.runner import LabRunner as LabRunner
 from studyapp.store import lab_runs
 from studyapp.store.errors import StoreError
-from studyapp.store.records import LabRun as LabRunRecord
+from studyapp.store.records import LabRunRecord
 from studyapp.text import Text
 
 DEFAULT_TIMEOUT_S = 600.0
@@ -50,7 +54,8 @@ class LabEntry:
 
 @dataclass(frozen=True)
 class RecordedRun:
-    """A run and its id in the database."""
+    """A run as recorded: the one type for a finished run, fresh from `LabService.run` or
+    read back from the history, which agree (the same duration, the same results)."""
 
     id: int
     run: LabRun
@@ -125,12 +130,13 @@ class LabService:
             # Unsaved, the run stays "running" and is closed as interrupted at the next start.
             with contextlib.suppress(StoreError):
                 lab_runs.finish_run(self._engine, run_id, status, self._clock(),
-                                    results=results, error=error)
+                                    results=results, error=error, duration_s=runner.elapsed())
             raise
         try:
             record = lab_runs.finish_run(
                 self._engine, run_id, run.status, self._clock(), results=run.results(),
-                environment=run.env or None, error=run.error.en if run.error else None)
+                environment=run.env or None, error=run.error.en if run.error else None,
+                duration_s=run.duration_s)
         except StoreError as exc:
             return RecordedRun(run_id, run, started, card_id, prediction, save_error=exc)
         return RecordedRun(record.id, run, record.started_at, card_id, prediction)

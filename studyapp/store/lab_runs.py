@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from studyapp.store.cells import TableCells, bad_value
 from studyapp.store.engine import reading, writing
 from studyapp.store.errors import StoreError
-from studyapp.store.records import LabRun
+from studyapp.store.records import LabRunRecord
 from studyapp.store.tables import LabRunRow, to_utc
 
 RUNNING = "running"
@@ -47,7 +47,7 @@ def _load(session: Session, values: dict[str, Any], column: str) -> Any:
                         exc) from None
 
 
-def _runs(session: Session, *criteria: Any, limit: int | None = None) -> list[LabRun]:
+def _runs(session: Session, *criteria: Any, limit: int | None = None) -> list[LabRunRecord]:
     """The runs that match `criteria`, newest first, each cell read through its column."""
     rows = TableCells(LabRunRow, session).rows(
         *criteria, order_by=(col(LabRunRow.started_at).desc(), col(LabRunRow.id).desc()),
@@ -55,15 +55,15 @@ def _runs(session: Session, *criteria: Any, limit: int | None = None) -> list[La
     return [_record(session, values) for values in rows]
 
 
-def _run(session: Session, run_id: int) -> LabRun:
+def _run(session: Session, run_id: int) -> LabRunRecord:
     found = _runs(session, LabRunRow.id == run_id)
     if not found:
         raise StoreError("no_lab_run", run_id=run_id)
     return found[0]
 
 
-def _record(session: Session, values: dict[str, Any]) -> LabRun:
-    return LabRun(
+def _record(session: Session, values: dict[str, Any]) -> LabRunRecord:
+    return LabRunRecord(
         id=values["id"], lab_id=values["lab_id"], params=_load(session, values, "params_json"),
         status=values["status"], results=_load(session, values, "results_json"),
         environment=_load(session, values, "env_json"), error=values["error"],
@@ -105,7 +105,8 @@ def finish_run(
     results: Any = None,
     environment: dict[str, Any] | None = None,
     error: str | None = None,
-) -> LabRun:
+    duration_s: float | None = None,
+) -> LabRunRecord:
     """Close a running run with ok, failed, cancelled or timeout; the stored record."""
     if status not in FINISHED_STATUSES:
         raise ValueError(f"status must be one of {', '.join(sorted(FINISHED_STATUSES))}, "
@@ -119,7 +120,8 @@ def finish_run(
             update(LabRunRow).where(col(LabRunRow.id) == run_id).values(
                 status=status, results_json=_dump(results), env_json=_dump(environment),
                 error=error, finished_at=finished,
-                duration_s=(finished - run.started_at).total_seconds()))
+                duration_s=duration_s if duration_s is not None
+                else (finished - run.started_at).total_seconds()))
         return _run(session, run_id)
 
 
@@ -154,12 +156,13 @@ def close_orphans(session: Session, is_gone: Callable[[Any], bool], found_at: da
     return closed
 
 
-def get_run(engine: Engine, run_id: int) -> LabRun:
+def get_run(engine: Engine, run_id: int) -> LabRunRecord:
     with reading(engine) as session:
         return _run(session, run_id)
 
 
-def list_runs(engine: Engine, lab_id: str | None = None, limit: int | None = None) -> list[LabRun]:
+def list_runs(engine: Engine, lab_id: str | None = None,
+              limit: int | None = None) -> list[LabRunRecord]:
     """Runs, newest first; only those of `lab_id` when given."""
     criteria = () if lab_id is None else (LabRunRow.lab_id == lab_id,)
     with reading(engine) as session:

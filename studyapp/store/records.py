@@ -38,7 +38,9 @@ class ResultSource:
 
 
 @dataclass(frozen=True)
-class LabRun:
+class LabRunRecord:
+    """A lab run's row as stored: its results still JSON (the services rebuild the run)."""
+
     id: int
     lab_id: str
     params: dict[str, Any]

@@ -2,9 +2,10 @@
 
 The child process is followed in a worker thread that never touches widgets: it posts
 `LabProgress` (a newer one replaces one still queued, so the UI does not drown) and
-`LabFinished` messages to the app, whose handlers here keep the state
-and tell the screens (`lab_changed` / `lab_finished`), so the learner can switch screens
-and review while a lab runs.
+`LabFinished` messages to the app, whose handlers here keep the state (`ActiveRun`, the one
+place the run's progress is held) and tell the screens by message: `LabChanged` to every
+screen, `LabOver` to the screen that follows the run. So the learner can switch screens and
+review while a lab runs.
 """
 
 from __future__ import annotations
@@ -14,42 +15,26 @@ from dataclasses import dataclass, field
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-from textual.message import Message
+from studyapp.tui.lab_messages import LabChanged, LabFinished, LabOver, LabProgress
 
 if TYPE_CHECKING:
-    from studyapp.labs.events import Event, Progress
-    from studyapp.labs.predictions import Prediction
-    from studyapp.labs.runner import LabRunner
-    from studyapp.services.lab_results import StudyLabs
-    from studyapp.services.labs import RecordedRun
+    from textual.screen import Screen
+
+    from studyapp.services.lab_results import Prediction, StudyLabs
+    from studyapp.services.labs import Event, LabRunner, Progress, RecordedRun
     from studyapp.tui.app import StudyApp
 
 LAB_WORKER = "lab-run"
 CLOSE_WAIT_S = 5.0  # how long closing the app waits for a cancelled lab to be recorded
 
 
-class LabProgress(Message):
-    def __init__(self, progress: Progress) -> None:
-        super().__init__()
-        self.progress = progress
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, LabProgress)
-
-
-class LabFinished(Message):
-    """The run ended; `record` is None when recording it failed (the app shows that error)."""
-
-    def __init__(self, record: RecordedRun | None) -> None:
-        super().__init__()
-        self.record = record
-
-
 @dataclass
 class ActiveRun:
+    """The app's view of its running lab, kept on the app's thread."""
+
     lab_id: str
     runner: LabRunner
-    started: float = field(default_factory=monotonic)
+    started: float = field(default_factory=monotonic)  # a run's one clock (`LabRunner.elapsed`)
     progress: Progress | None = None
     cancelling: bool = False
     ended: threading.Event = field(default_factory=threading.Event)  # set by the worker
@@ -69,7 +54,7 @@ class LabRunHost:
                    size: str | None = None) -> None:
         """Predict first (where the lab asks), then start the lab at `size` (the app's size
         unless given) and show its progress."""
-        from studyapp.labs.predictions import question_for
+        from studyapp.services.lab_results import question_for
         from studyapp.tui.screens.lab_run import LabRunScreen
         from studyapp.tui.screens.prediction import PredictionDialog
 
@@ -125,13 +110,13 @@ class LabRunHost:
 
             app.run_worker(work, name=LAB_WORKER, group=LAB_WORKER, thread=True,
                            exit_on_error=False)
-            self._tell("lab_changed")
+            self._tell_screens()
             return True
         return False
 
     def _posted(self, event: Event) -> None:
         """In the worker thread: only progress goes to the app, as a message."""
-        from studyapp.labs.events import Progress  # not at start-up: it is not needed there
+        from studyapp.services.labs import Progress  # not at start-up: it is not needed there
 
         if isinstance(event, Progress):
             self._host.post_message(LabProgress(event))
@@ -140,7 +125,7 @@ class LabRunHost:
         if self.lab_run is not None and not self.lab_run.cancelling:
             self.lab_run.cancelling = True
             self.lab_run.runner.cancel()
-            self._tell("lab_changed")
+            self._tell_screens()
 
     async def action_quit(self) -> None:
         """Quit; while a lab runs, only once the learner agrees to cancel it."""
@@ -165,23 +150,27 @@ class LabRunHost:
     def on_lab_progress(self, message: LabProgress) -> None:
         if self.lab_run is not None:
             self.lab_run.progress = message.progress
-            self._tell("lab_changed")
+            self._tell_screens()
 
     def on_lab_finished(self, message: LabFinished) -> None:
+        reached = self.lab_run.progress if self.lab_run is not None else None
         self.lab_run = None
-        self._tell("lab_changed")
+        self._tell_screens()
         if message.record is None:
             return
         record, app = message.record, self._host
         if record.save_error is not None:
             app.notify(app.t("labs_ui.not_saved", reason=record.save_error.text(app.language)),
                        severity="error")
-        if not self._tell("lab_finished", record):
+        followers = self._following()
+        for screen in followers:
+            screen.post_message(LabOver(record, reached))
+        if not followers:
             if record.run.status == "ok":
                 self.finished_lab = record.run.lab
                 app.notify(app.t("labs_ui.finished_elsewhere", lab=record.run.lab))
             else:
-                self.show_lab_failure(record)
+                self.show_lab_failure(record, reached)
         app.data_changed()
 
     def take_finished_lab(self) -> str | None:
@@ -189,17 +178,19 @@ class LabRunHost:
         lab, self.finished_lab = self.finished_lab, None
         return lab
 
-    def show_lab_failure(self, record: RecordedRun) -> None:
+    def show_lab_failure(self, record: RecordedRun, reached: Progress | None) -> None:
         from studyapp.tui.screens.lab_failure import LabFailureDialog
 
-        self._host.push_screen(LabFailureDialog(record))
+        self._host.push_screen(LabFailureDialog(record, reached))
 
-    def _tell(self, hook: str, *args: Any) -> bool:
-        """Call `hook` on every screen that has it; whether any had it."""
-        told = False
+    def _tell_screens(self) -> None:
+        """Tell every screen of the stack that the running lab changed (`LabChanged`)."""
         for screen in self._host.screen_stack:
-            method = getattr(screen, hook, None)
-            if method is not None:
-                method(*args)
-                told = True
-        return told
+            screen.post_message(LabChanged())
+
+    def _following(self) -> list[Screen[Any]]:
+        """The screens that follow the run and take it when it is over (`LabRunScreen`)."""
+        from studyapp.tui.screens.lab_run import LabRunScreen
+
+        return [screen for screen in self._host.screen_stack
+                if isinstance(screen, LabRunScreen)]

@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 
 from studyapp.tui.lab_lines import last_run_line, running_line
+from studyapp.tui.lab_messages import LabChanged
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.texts import days_word, fmt_date, next_step_text, t, weekday_short
 from studyapp.tui.widgets.charts import BarChart, TextChart, heat_legend, heatmap_lines
@@ -109,6 +111,7 @@ class DashboardScreen(AppScreen):
             self.last_run = result
         self.show()
 
+    @on(LabChanged)
     def lab_changed(self) -> None:
         running = running_line(self.study_app)
         line = self.query_one("#dash-lab", Plain)

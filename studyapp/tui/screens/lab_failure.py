@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 
-from studyapp.services.labs import RecordedRun
+from studyapp.services.labs import Progress, RecordedRun
 from studyapp.tui.screens.base import AppModal
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.lab_views import fmt_started, lab_title
@@ -26,9 +26,10 @@ class LabFailureDialog(AppModal):
         Binding("d", "details", "labs_ui.bind.details", id="lab_failure.details"),
     ]
 
-    def __init__(self, record: RecordedRun) -> None:
+    def __init__(self, record: RecordedRun, reached: Progress | None) -> None:
         super().__init__()
         self.record = record
+        self.reached = reached  # the last step the run reported while the app followed it
 
     def compose(self) -> ComposeResult:
         run, lang = self.record.run, self.study_app.language
@@ -51,9 +52,9 @@ class LabFailureDialog(AppModal):
         run, lang = self.record.run, self.study_app.language
         lines = [self.t("labs_ui.cancelled_when", seconds=run.duration_s,
                         started=fmt_started(self.record.started_at, self.study_app.clock))]
-        if run.progress is not None:
-            lines.append(self.t("labs_ui.cancelled_step", done=run.progress.done,
-                                total=run.progress.total, step=run.progress.message.get(lang)))
+        if self.reached is not None:
+            lines.append(self.t("labs_ui.cancelled_step", done=self.reached.done,
+                                total=self.reached.total, step=self.reached.message.get(lang)))
         measured = [table.title.get(lang) for table in run.tables.values()]
         lines.append(self.t("labs_ui.cancelled_measured", tables="; ".join(measured))
                      if measured else self.t("labs_ui.cancelled_nothing"))

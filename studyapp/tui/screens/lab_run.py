@@ -1,19 +1,21 @@
 """A lab running: progress bar, current step, elapsed time, cancel; the results when done.
 
 The run belongs to the app (`tui/labrun.py`): leaving this screen with `b` keeps it going,
-and the learner can study or review meanwhile.
+and the learner can study or review meanwhile. The app tells this screen by message when the
+run moves on (`LabChanged`) and when it is over (`LabOver`).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import ProgressBar
 
-from studyapp.services.labs import RecordedRun
+from studyapp.tui.lab_messages import LabChanged, LabOver
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar
@@ -33,7 +35,7 @@ class LabRunScreen(AppScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.finished: RecordedRun | None = None  # kept until this screen is shown again
+        self.finished: LabOver | None = None  # kept until this screen is shown again
 
     def compose(self) -> ComposeResult:
         yield Plain("", id="lab-run-title", classes="screen-title")
@@ -52,6 +54,7 @@ class LabRunScreen(AppScreen):
         await super().language_changed()
         self.lab_changed()
 
+    @on(LabChanged)
     def lab_changed(self) -> None:
         """Show the app's running lab as it stands."""
         active = self.study_app.lab_run
@@ -70,8 +73,9 @@ class LabRunScreen(AppScreen):
         self.query_one("#lab-run-elapsed", Plain).update(
             self.t("labs_ui.run_elapsed", seconds=active.elapsed()))
 
-    def lab_finished(self, record: RecordedRun) -> None:
-        self.finished = record
+    @on(LabOver)
+    def lab_over(self, message: LabOver) -> None:
+        self.finished = message
         if self.is_current:
             self._show_finished()
 
@@ -83,12 +87,12 @@ class LabRunScreen(AppScreen):
         from studyapp.tui.screens.lab_failure import LabFailureDialog
         from studyapp.tui.screens.lab_result import LabResultScreen
 
-        record, self.finished = self.finished, None
-        assert record is not None
-        if record.run.status == "ok":
-            self.app.switch_screen(LabResultScreen(record, fresh=True))
+        over, self.finished = self.finished, None
+        assert over is not None
+        if over.record.run.status == "ok":
+            self.app.switch_screen(LabResultScreen(over.record, fresh=True))
         else:
-            self.app.switch_screen(LabFailureDialog(record))
+            self.app.switch_screen(LabFailureDialog(over.record, over.reached))
 
     def action_cancel(self) -> None:
         self.study_app.cancel_lab()

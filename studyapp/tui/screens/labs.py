@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text as RichText
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
@@ -19,6 +20,7 @@ from textual.widgets.option_list import Option
 from studyapp.controls import visible
 from studyapp.services.lab_results import LabOverview
 from studyapp.tui.lab_lines import last_run_line, running_line
+from studyapp.tui.lab_messages import LabChanged
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.footer import KeyBar
@@ -95,6 +97,7 @@ class LabsScreen(AppScreen):
             return self.t("labs_ui.never_run")
         return last_run_line(self.study_app, lab.last)
 
+    @on(LabChanged)
     def lab_changed(self) -> None:
         active = self.study_app.lab_run
         if (active.lab_id if active is not None else None) != self.listed_running:

@@ -11,8 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import OptionList
 
-from studyapp.labs.lesson import Question
-from studyapp.labs.predictions import Prediction
+from studyapp.services.lab_results import Prediction, Question
 from studyapp.tui.screens.base import AppModal
 from studyapp.tui.widgets.lab_views import lab_title
 from studyapp.tui.widgets.plain import Plain
