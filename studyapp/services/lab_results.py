@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from studyapp.labs.envinfo import cpu_info
 from studyapp.labs.lesson import CardDraft
 from studyapp.labs.lesson import Question as Question
-from studyapp.labs.predictions import Measured, Prediction, measured, verdict
+from studyapp.labs.predictions import Measured, measured, verdict
+from studyapp.labs.predictions import Prediction as Prediction
 from studyapp.labs.predictions import question_for as question_for
 from studyapp.labs.result_cards import result_cards
 from studyapp.services.labs import LabEntry, LabService, RecordedRun, lab_entries
