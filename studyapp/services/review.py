@@ -37,8 +37,8 @@ class ReviewSession:
     A grade below 4 sends the card to the back of the queue as a re-drill
     until it is answered with 4 or 5; re-drills are logged but leave the SM-2
     state alone. An answer to a card that another session has moved today counts as a
-    re-drill too (the store decides). Undo goes back answer by answer within the current
-    study day.
+    re-drill too (decided as the answer is written). Undo goes back answer by answer within
+    the current study day.
     The session holds no database connection between calls.
     """
 
