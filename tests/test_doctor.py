@@ -20,7 +20,7 @@ from studyapp.cli import main
 from studyapp.deck import load_modules
 from studyapp.labs import lifeline
 from studyapp.labs.catalog import LAB_IDS
-from studyapp.services import study as session_module
+from studyapp.services import data_safety as session_module
 from studyapp.services.study import StudyService
 from studyapp.services.values import Settings
 from studyapp.store.health import integrity_problems

@@ -8,7 +8,6 @@ zone. Each method is one unit of work on the database.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,14 +21,16 @@ from studyapp.clock import Clock
 from studyapp.services.cards import CardIndex
 from studyapp.services.settings import day_of, read_settings
 from studyapp.services.values import QueueItem
+from studyapp.srs import queue_rules
 from studyapp.srs.calendar import plan_unlock_day
 from studyapp.srs.pairs import PairGate
-from studyapp.srs.sm2 import check_grade
 from studyapp.store import progress
 from studyapp.store import queue as queue_db
+from studyapp.store import reviews as reviews_db
 from studyapp.store.engine import reading, writing
+from studyapp.store.errors import StoreError
 from studyapp.store.records import CardState
-from studyapp.store.reviews import Recorded, read_state, record_answer, undo_answer
+from studyapp.store.reviews import Recorded
 
 
 class QueueEntry(NamedTuple):
@@ -82,7 +83,7 @@ class StudyQueue:
         """The entries with their cards and current states."""
         with reading(self._engine) as session:
             return [QueueItem(self._cards.card(entry.card_id),
-                              read_state(session, entry.card_id),
+                              reviews_db.read_state(session, entry.card_id),
                               entry.is_new, entry.redrill)
                     for entry in entries]
 
@@ -92,20 +93,16 @@ class StudyQueue:
         """Today's queue in its three parts, less the cards held back for the day: a card
         whose other direction was answered today or comes earlier in the queue."""
         rank = self._cards.ranks
-        due = ((due_on, rank[card_id], card_id, False)
-               for card_id, due_on in queue_db.due_cards(session, day)  # by due day, path order
-               if card_id in rank)
-        unlocked = sorted((unlock, rank[card_id], card_id, True)
-                          for card_id, unlock in plans if unlock <= day)
-        scheduled = [QueueEntry(card_id, is_new, False)  # plan prompts merged in by unlock day
-                     for _, _, card_id, is_new in heapq.merge(due, unlocked)]
-        gate = PairGate(queue_db.answered_on(session, day))
+        scheduled = [QueueEntry(card_id, is_plan, False) for card_id, is_plan
+                     in queue_rules.scheduled(queue_db.due_cards(session, day), plans, day, rank)]
+        latest = queue_db.latest_grades(session, day)
+        gate = PairGate({card_id for card_id, _ in latest})
         scheduled = [entry for entry in scheduled if gate.admits(entry.card_id)]
-        room = max(0, limit - queue_db.first_seen_on(session, day))
+        room = queue_rules.new_card_room(limit, queue_db.first_seen_on(session, day))
         new = list(islice((card_id for card_id in queue_db.new_cards(session)
                            if card_id in rank and gate.admits(card_id)), room)) if room else []
         queued = {entry.card_id for entry in scheduled} | set(new)
-        redrills = [card_id for card_id in queue_db.open_redrills(session, day)
+        redrills = [card_id for card_id in queue_rules.open_redrills(latest)
                     if self._cards.is_reviewable(card_id) and card_id not in queued]
         return QueueParts(scheduled, new, redrills)
 
@@ -125,16 +122,29 @@ class StudyQueue:
         answer: str | None = None, response_ms: int | None = None,
     ) -> Recorded:
         """Write one answer (state and log, one transaction): its log id, the new state and
-        whether it counted as a re-drill (asked for, or the card already moved today)."""
-        check_grade(grade)
+        whether it counted as a re-drill (asked for, or the card already moved today).
+
+        `grade` is checked by the caller. A card moves at most one SM-2 step per study day: an
+        answer to a card that already moved today (in another review session, whose queue was
+        built before it) is logged as a re-drill instead. That is read inside the writing
+        transaction, so two writers cannot both take the step."""
         self._cards.card(card_id)  # UnknownCardError for a card not loaded
         module_id = self._cards.module_of(card_id)
         now = self.now()
         with writing(self._engine) as session:
             day = day_of(read_settings(session), now)
-            result = record_answer(
+            before = reviews_db.standing(session, card_id)
+            redrill = redrill or reviews_db.moved_on(session, card_id, day)
+            if not redrill:
+                after, after_due = queue_rules.next_review(before.state, grade, day)
+            elif before.due is None:
+                raise StoreError("never_answered", card_id=card_id)
+            else:
+                after, after_due = before.state, before.due
+            result = reviews_db.log_answer(
                 session, card_id=card_id, grade=grade, at=now, day=day, session_id=session_id,
-                redrill=redrill, answer=answer, response_ms=response_ms,
+                before=before, after=after, after_due=after_due, redrill=redrill,
+                answer=answer, response_ms=response_ms,
             )
             if module_id not in self._studied:
                 progress.mark_studied(session, module_id, day)
@@ -144,7 +154,7 @@ class StudyQueue:
     def take_back(self, log_id: int) -> CardState:
         """Undo one logged answer: the log row is marked undone, the state restored."""
         with writing(self._engine) as session:
-            return undo_answer(session, log_id, self.now())
+            return reviews_db.undo_answer(session, log_id, self.now())
 
     def next_due(self) -> date | None:
         """The first day after today with a card due."""

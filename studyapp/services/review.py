@@ -14,9 +14,9 @@ from uuid import uuid4
 
 from studyapp.services.queue import QueueEntry, StudyQueue
 from studyapp.services.values import GradeResult, QueueItem, SessionSummary
+from studyapp.srs.queue_rules import needs_redrill
 from studyapp.srs.sm2 import check_grade
 from studyapp.store.errors import StoreError
-from studyapp.store.queue import REDRILL_BELOW
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,8 @@ class ReviewSession:
     A grade below 4 sends the card to the back of the queue as a re-drill
     until it is answered with 4 or 5; re-drills are logged but leave the SM-2
     state alone. An answer to a card that another session has moved today counts as a
-    re-drill too (the store decides). Undo goes back answer by answer within the current
-    study day.
+    re-drill too (decided as the answer is written). Undo goes back answer by answer within
+    the current study day.
     The session holds no database connection between calls.
     """
 
@@ -77,6 +77,8 @@ class ReviewSession:
     def grade(
         self, grade: int, answer: str | None = None, response_ms: int | None = None
     ) -> GradeResult:
+        """Record `grade` (a whole number 0..5, else ValueError and nothing is written) for the
+        current card; this is where a grade is checked, before it goes further."""
         check_grade(grade)
         if not self._queue:
             raise StoreError("nothing_to_review")
@@ -85,7 +87,7 @@ class ReviewSession:
             entry.card_id, grade, redrill=entry.redrill, session_id=self._id,
             answer=answer, response_ms=response_ms,
         )
-        again = grade < REDRILL_BELOW
+        again = needs_redrill(grade)
         self._answers.append(_Answer(entry.card_id, log_id, grade, redrill, tuple(self._queue)))
         self._queue.pop(0)
         if again:

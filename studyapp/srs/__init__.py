@@ -1,1 +1,1 @@
-"""Scheduling: pure SM-2 and study-day arithmetic. No I/O, no clock reads."""
+"""Scheduling: pure SM-2, study-day arithmetic and the queue's rules. No I/O, no clock reads."""

@@ -42,7 +42,11 @@ def check_grade(grade: object) -> int:
 
 def easiness_delta_x100(grade: int) -> int:
     """EF' - EF in hundredths: 0.1 - (5-q)(0.08 + (5-q)·0.02)."""
-    miss = 5 - check_grade(grade)
+    return _delta_x100(check_grade(grade))
+
+
+def _delta_x100(grade: int) -> int:
+    miss = 5 - grade
     return 10 - miss * (8 + miss * 2)
 
 
@@ -60,5 +64,5 @@ def review(state: Sm2State, grade: int) -> Sm2State:
         repetitions = state.repetitions + 1
     else:
         repetitions, interval = 0, 1
-    new_ef = max(MIN_EASINESS_X100, ef + easiness_delta_x100(grade))
+    new_ef = max(MIN_EASINESS_X100, ef + _delta_x100(grade))
     return Sm2State.from_x100(repetitions, new_ef, interval)

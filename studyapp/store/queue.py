@@ -1,4 +1,5 @@
-"""Queries behind today's review queue and the dashboard counts.
+"""Queries behind today's review queue and the dashboard counts (the rules that use them are
+in `studyapp.srs.queue_rules`).
 
 They are on the path of every queue build, so each statement is built once
 with bound parameters and runs on the session's connection (Core rows, no
@@ -19,7 +20,6 @@ from studyapp.store.cells import read_cell, stored
 from studyapp.store.tables import CardStateRow, ReviewLogRow
 
 PLAN_KIND = "plan"
-REDRILL_BELOW = 4  # a grade below this brings the card back within the session
 
 _ACTIVE = (col(CardStateRow.removed).is_(False), col(CardStateRow.reviewable).is_(True))
 _NEW = (col(CardStateRow.due).is_(None), CardStateRow.kind != PLAN_KIND, *_ACTIVE)
@@ -106,17 +106,12 @@ def first_seen_on(session: Session, day: date) -> int:
     return session.connection().execute(_FIRST_SEEN, {"day": day}).scalar_one()
 
 
-def answered_on(session: Session, day: date) -> set[str]:
-    """Cards answered on the study day `day` (undone answers aside)."""
-    return {card_id for card_id, _, _ in session.connection().execute(_LATEST_OF_DAY, {"day": day})}
-
-
-def open_redrills(session: Session, day: date) -> list[str]:
-    """Cards whose latest answer of `day` is below 4: they still owe a repeat today."""
+def latest_grades(session: Session, day: date) -> list[tuple[str, int]]:
+    """(card id, grade) of each card's latest answer of the study day `day` (undone answers
+    aside), in the order those answers were given."""
     latest = session.connection().execute(_LATEST_OF_DAY, {"day": day})
-    pending = sorted((last_id, card_id) for card_id, grade, last_id in latest
-                     if grade < REDRILL_BELOW)
-    return [card_id for _, card_id in pending]
+    return [(card_id, grade) for _, card_id, grade in
+            sorted((last_id, card_id, grade) for card_id, grade, last_id in latest)]
 
 
 def next_due_after(session: Session, day: date) -> date | None:

@@ -1,7 +1,8 @@
 """Recording answers, undoing them, and reading a card's state and history.
 
 Callers run these inside one writing unit of work, so the state and its log
-row are committed together or not at all.
+row are committed together or not at all. Where an answer moves a card is decided by the
+caller (`studyapp.srs.queue_rules`); these only read and write.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
-from studyapp.srs.calendar import due_day
-from studyapp.srs.sm2 import Sm2State, check_grade, review
+from studyapp.srs.sm2 import Sm2State
 from studyapp.store.cells import TableCells, read_cell, stored
 from studyapp.store.errors import StoreError
 from studyapp.store.records import CardState, ReviewEntry
@@ -30,6 +30,15 @@ _STEPPED_ON_DAY = select(ReviewLogRow.id).where(
 ).limit(1)
 _INSERT_LOG = insert(ReviewLogRow)
 _UPDATE_STATE = update(CardStateRow).where(col(CardStateRow.card_id) == bindparam("key"))
+
+
+class Standing(NamedTuple):
+    """A card's state as an answer finds it: SM-2's part, its due day and its first answer
+    (None for a card never answered)."""
+
+    state: Sm2State
+    due: date | None
+    first_seen: datetime | None
 
 
 class Recorded(NamedTuple):
@@ -56,7 +65,25 @@ def _state_row(session: Session, card_id: str) -> dict[str, Any]:
     return found[0]
 
 
-def record_answer(
+def standing(session: Session, card_id: str) -> Standing:
+    """The card's state as an answer finds it, each cell read through its column. Runs as
+    Core statements on the session's connection: it is the hot path of a review."""
+    found = session.connection().execute(_SELECT_STATE, {"key": card_id}).one_or_none()
+    if found is None:
+        raise StoreError("unknown_card", card_id=card_id)
+    repetitions, easiness_x100, interval, due, first_seen = (
+        read_cell(session, column, value) for column, value in zip(_STATE, found, strict=True))
+    return Standing(Sm2State.from_x100(repetitions, easiness_x100, interval), due, first_seen)
+
+
+def moved_on(session: Session, card_id: str, day: date) -> bool:
+    """Whether the card has a standing (not undone, not re-drill) answer of the study day
+    `day`: one that moved its SM-2 state."""
+    stepped = session.connection().execute(_STEPPED_ON_DAY, {"key": card_id, "day": day})
+    return stepped.first() is not None
+
+
+def log_answer(
     session: Session,
     *,
     card_id: str,
@@ -64,50 +91,30 @@ def record_answer(
     at: datetime,
     day: date,
     session_id: str,
+    before: Standing,
+    after: Sm2State,
+    after_due: date,
     redrill: bool,
     answer: str | None = None,
     response_ms: int | None = None,
 ) -> Recorded:
-    """Log one answer and, unless it is a re-drill, move the card's SM-2 state.
-
-    A card moves at most one SM-2 step per study day: an answer to a card that already
-    has a standing (not undone, not re-drill) answer of `day` — given in another review
-    session, whose queue was built before it — is logged as a re-drill instead. The
-    decision is read inside the caller's writing transaction, so two writers cannot both
-    take the step. Runs as Core statements on the session's connection: it is the hot
-    path of a review.
-    """
-    check_grade(grade)
+    """Log one answer given to a card found as `before` and, unless it is a re-drill, save
+    `after` and `after_due` as its state. Callers read `before` in the same writing unit of
+    work, so no other answer comes between."""
     connection = session.connection()
-    found = connection.execute(_SELECT_STATE, {"key": card_id}).one_or_none()
-    if found is None:
-        raise StoreError("unknown_card", card_id=card_id)
-    if not redrill:
-        stepped = connection.execute(_STEPPED_ON_DAY, {"key": card_id, "day": day})
-        redrill = stepped.first() is not None
-    repetitions, easiness_x100, interval, due, first_seen = (
-        read_cell(session, column, value) for column, value in zip(_STATE, found, strict=True))
-    before = Sm2State.from_x100(repetitions, easiness_x100, interval)
-    if redrill:
-        if due is None:
-            raise StoreError("never_answered", card_id=card_id)
-        after, after_due = before, due
-    else:
-        after = review(before, grade)
-        after_due = due_day(day, after.interval)
-    first = not redrill and due is None
+    first = not redrill and before.due is None
     at_utc = to_utc(at)
     inserted = connection.execute(_INSERT_LOG, {
         "card_id": card_id, "session_id": session_id, "at": at_utc, "study_day": day,
         "grade": grade, "answer": answer, "response_ms": response_ms, "redrill": redrill,
         "first_answer": first,
-        "before_repetitions": repetitions, "before_easiness_x100": easiness_x100,
-        "before_interval": interval, "before_due": due,
+        "before_repetitions": before.state.repetitions,
+        "before_easiness_x100": before.state.easiness_x100,
+        "before_interval": before.state.interval, "before_due": before.due,
         "after_repetitions": after.repetitions, "after_easiness_x100": after.easiness_x100,
         "after_interval": after.interval, "after_due": after_due,
     })
-    if first:
-        first_seen = at_utc
+    first_seen = at_utc if first else before.first_seen
     if not redrill:
         changes: dict[str, object] = {
             "key": card_id, "repetitions": after.repetitions,
