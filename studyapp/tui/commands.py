@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from studyapp.labs.catalog import LABS
+from studyapp.services.catalog import LABS
 from studyapp.text import LANGS
 from studyapp.tui.texts import binding_key
 
