@@ -151,6 +151,13 @@ class StudyApp(LabRunHost, App[int]):
 
         self.push_screen(ErrorDialog(message), callback=(lambda _: then()) if then else None)
 
+    def open_lab_history(self, lab_id: str) -> None:
+        """The earlier runs of `lab_id`, opened from the lab list, a run or the palette: the
+        app opens it, so that the run screen and the history need not import each other."""
+        from studyapp.tui.screens.lab_history import LabHistoryScreen
+
+        self.push_screen(LabHistoryScreen(lab_id))
+
     def load(self, requester: Screen[Any], name: str, work: Callable[[], Any]) -> None:
         """Run `work` in a thread; its result is posted to `requester` as a `Loaded` message.
 

@@ -32,12 +32,6 @@ SCREEN_COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def open_history(app: StudyApp, lab_id: str) -> None:
-    from studyapp.tui.screens.lab_history import LabHistoryScreen
-
-    app.push_screen(LabHistoryScreen(lab_id))
-
-
 def export_data(app: StudyApp) -> None:
     """Write the learner's data as `studyapp export --json` does, and say where."""
     with app.reporting_errors():
@@ -79,7 +73,7 @@ class StudyCommands(Provider):
                 found[app.t(f"palette.run_{size}", id=lab.id, title=title)] = partial(
                     app.launch_lab, lab.id, size=size)
             found[app.t("palette.history", id=lab.id, title=title)] = partial(
-                open_history, app, lab.id)
+                app.open_lab_history, lab.id)
         return found
 
     async def discover(self) -> Hits:

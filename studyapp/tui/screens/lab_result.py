@@ -158,9 +158,7 @@ class LabResultScreen(AppScreen):
         self.notify(self.t("labs_ui.cards_added", n=len(ids)))
 
     def action_history(self) -> None:
-        from studyapp.tui.screens.lab_history import LabHistoryScreen
-
-        self.app.push_screen(LabHistoryScreen(self.record.run.lab))
+        self.study_app.open_lab_history(self.record.run.lab)
 
     def action_run_again(self, size: str | None = None) -> None:
         self.study_app.launch_lab(self.record.run.lab, self.record.card_id, size)
