@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from studyapp.cli.lazy import lazy_handler
-from studyapp.deck.model import CARD_KINDS
+from studyapp.services.content import CARD_KINDS
 
 IMPLEMENTATION = "studyapp.cli.authoring_commands"
 

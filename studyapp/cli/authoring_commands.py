@@ -11,11 +11,10 @@ import sys
 from pathlib import Path
 
 from studyapp.cli.context import language, modules
-from studyapp.deck import Card
-from studyapp.deck.importer import DraftLabels, read_markdown, render_draft
 from studyapp.files import write_whole
 from studyapp.i18n import as_sentence, tr
-from studyapp.labs.catalog import LAB_IDS
+from studyapp.services.authoring import DraftLabels, module_draft, read_markdown
+from studyapp.services.content import Card
 from studyapp.services.present import kind_name
 from studyapp.text import Text
 
@@ -38,7 +37,7 @@ def draft_labels(lang: str, source: str) -> DraftLabels:
 def run_import(args: argparse.Namespace) -> int:
     lang = language(args)
     draft = read_markdown(args.file)
-    text = render_draft(draft, draft_labels(lang, draft.source), LAB_IDS)
+    text = module_draft(draft, draft_labels(lang, draft.source))
     out: Path | None = args.output
     if out is None:
         sys.stdout.write(text)

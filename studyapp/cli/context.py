@@ -15,7 +15,7 @@ from studyapp.i18n import tr
 from studyapp.paths import default_content_dir, default_db_path
 
 if TYPE_CHECKING:
-    from studyapp.deck import Module
+    from studyapp.services.content import Module
     from studyapp.services.study import StudyService
     from studyapp.tui.app import StudyApp
 
@@ -42,10 +42,9 @@ def language(args: argparse.Namespace) -> str:
 
 def modules(args: argparse.Namespace) -> list[Module]:
     """Every module, validated whole; raises ContentError on the first problem."""
-    from studyapp.deck import load_modules
-    from studyapp.labs.catalog import LAB_IDS
+    from studyapp.services.content import load_content
 
-    return load_modules(content_dir(args), LAB_IDS)
+    return load_content(content_dir(args))
 
 
 def build_app(args: argparse.Namespace) -> StudyApp:
@@ -108,7 +107,7 @@ def study_service(
 @contextmanager
 def store_errors(lang: str) -> Iterator[None]:
     """An error of the store comes out as one line in `lang`."""
-    from studyapp.store.errors import StoreError
+    from studyapp.services.values import StoreError
 
     try:
         yield

@@ -17,19 +17,24 @@ from typing import Any, TextIO
 from studyapp.cli import context
 from studyapp.errors import StudyappError, UsageError
 from studyapp.i18n import counted, tr
-from studyapp.labs import registry
-from studyapp.labs.events import Event, Progress, Table
-from studyapp.labs.params import COMMON_PARAMS, LabParamError, ParamSpec, parse_text
-from studyapp.labs.roofline import Roofline
-from studyapp.labs.runner import LabRun, stopped_by_signals
+from studyapp.services.lab_params import (
+    COMMON_PARAMS,
+    LabParamError,
+    ParamSpec,
+    check_lab,
+    params_of,
+    parse_text,
+)
 from studyapp.services.lab_tables import (
     cell_text,
     env_line,
     filled_columns,
     label_with_unit,
     params_line,
+    roofline_summary,
     value_text,
 )
+from studyapp.services.lab_values import Event, LabRun, Progress, Table, stopped_by_signals
 from studyapp.services.labs import LabService, RecordedRun, lab_entries
 
 BAR_WIDTH = 24
@@ -71,9 +76,9 @@ def render_run(run: LabRun, lang: str, out: TextIO) -> None:
     for table in run.tables.values():
         print("\n".join(render_table(table, lang, width)), file=out)
         print(file=out)
-    roof = Roofline.from_json(run.roofline)
-    if roof is not None:
-        print(textwrap.fill(tr(lang, "labs.roofline_line", roofline=roof.summary().get(lang)),
+    roofline = roofline_summary(run.roofline, lang)
+    if roofline is not None:
+        print(textwrap.fill(tr(lang, "labs.roofline_line", roofline=roofline),
                             width=min(width, 100), subsequent_indent="  "), file=out)
         print(file=out)
     for header, texts in (("labs.notes_header", run.notes), ("labs.reading_header", run.reading)):
@@ -164,7 +169,7 @@ def _given_params(args: argparse.Namespace, lang: str) -> dict[str, object]:
         given["device"] = args.device
     if args.threads is not None:
         given["threads"] = args.threads
-    specs = registry.params_of(args.name)
+    specs = params_of(args.name)
     for item in args.set:
         name, sep, text = item.partition("=")
         if not sep or not name:
@@ -248,7 +253,7 @@ def run_history(args: argparse.Namespace) -> int:
     with context.study_service(args, read_only=True) as (studies, lang):
         if args.name is not None:
             with _lab_errors(lang):  # an unknown lab is an error, not an empty list
-                registry.module_path(args.name)
+                check_lab(args.name)
         runs = LabService(studies.engine, context.clock).history(args.name, args.limit)
     if args.json:
         _print_json([_summary_json(item, lang) for item in runs])

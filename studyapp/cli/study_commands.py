@@ -14,18 +14,17 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from studyapp.cli import context
 from studyapp.cli.output import error_line
-from studyapp.deck.model import CARD_KINDS, RESULT_KIND
 from studyapp.errors import StudyappError
 from studyapp.files import write_whole
 from studyapp.i18n import as_sentence, days, tr
-from studyapp.services.maintenance import undone_answers
+from studyapp.services.content import CARD_KINDS, RESULT_KIND
+from studyapp.services.maintenance import export_json, undone_answers
 from studyapp.services.present import card_code, kind_name, review_back, review_front, review_notes
 
 if TYPE_CHECKING:
     from studyapp.services.review import ReviewSession
     from studyapp.services.study import StudyService
-    from studyapp.services.values import GradeResult, QueueItem
-    from studyapp.store.errors import StoreError
+    from studyapp.services.values import GradeResult, QueueItem, StoreError
 
 
 GRADES = range(6)
@@ -276,8 +275,6 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _export_json(data: dict[str, list[dict[str, Any]]]) -> str:
-    from studyapp.store.export import export_json
-
     return export_json(data, context.clock())
 
 

@@ -17,6 +17,7 @@ from studyapp.controls import visible
 from studyapp.i18n import catalogue, counted, tr
 from studyapp.labs.columns import SKIPPED, row_value
 from studyapp.labs.events import Column, Scalar, Table
+from studyapp.labs.roofline import Roofline
 
 NAME_KEY = "variant"  # the column that names a row: first, where the table has one
 EMPTY = "—"  # a cell without a value
@@ -156,6 +157,13 @@ def env_line(env: Mapping[str, Any], lang: str) -> str:
               threads=counted(lang, "thread", env.get("threads", "?")),
               torch=env.get("torch", "?"), ort=env.get("onnxruntime", "?"),
               gpu=env.get("gpu") or tr(lang, "labs_ui.no_gpu"))
+
+
+def roofline_summary(roofline: Mapping[str, Any] | None, lang: str) -> str | None:
+    """The ceilings a run's rows were placed on (its stored roofline), in `lang`; None for a
+    run without one."""
+    roof = Roofline.from_json(roofline)
+    return None if roof is None else roof.summary().get(lang)
 
 
 def ratio_text(first: Scalar, second: Scalar) -> str:

@@ -29,8 +29,6 @@ from studyapp.clock import Clock
 from studyapp.i18n import texts
 from studyapp.labs import lifeline, registry
 from studyapp.labs.catalog import LABS
-from studyapp.labs.events import Event as Event
-from studyapp.labs.events import Progress as Progress
 from studyapp.labs.params import ParamSpec
 from studyapp.labs.runner import EventCallback, Interrupted, LabRun
 from studyapp.labs.runner import LabRunner as LabRunner

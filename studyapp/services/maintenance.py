@@ -1,4 +1,4 @@
-"""Keeping the learner's data safe: putting an export back, and the doctor's report.
+"""Keeping the learner's data safe: an export as JSON, putting it back, the doctor's report.
 
 The daily copy and the daily integrity check are `StudyService`'s (made when it
 opens the database, and by `check_integrity_if_due`); this module serves the
@@ -21,12 +21,16 @@ from studyapp.services.values import Settings
 from studyapp.store.backups import backup_folder, list_backups
 from studyapp.store.engine import writing
 from studyapp.store.errors import StoreError
+from studyapp.store.export import export_json
 from studyapp.store.health import RunningRun, integrity_problems, running_lab_runs, saved_setting
 from studyapp.store.migrations import backup, inspect_file, open_database
 from studyapp.store.restore import Tables, holds_study_data, read_export, restore_tables
 from studyapp.text import LANGS
 
-__all__ = ["Finding", "Restored", "diagnose", "read_export", "restore", "saved_language"]
+__all__ = [
+    "Finding", "Restored", "diagnose", "export_json", "read_export", "restore", "saved_language",
+    "undone_answers",
+]
 
 _DAMAGE = ("damaged", "truncated")  # refusals of the open checks that the full check details
 

@@ -1,6 +1,7 @@
 """The values the study services hand to the screens and the command line.
 
-Plain frozen dataclasses and one error; `StudyService` (`studyapp.services.study`) and
+Plain frozen dataclasses and one error, with the store's error it refines and the review
+log entry a card's history lists; `StudyService` (`studyapp.services.study`) and
 `ReviewSession` (`studyapp.services.review`) build them.
 """
 
@@ -16,6 +17,11 @@ from studyapp.srs.calendar import check_rollover_hour
 from studyapp.store.errors import StoreError
 from studyapp.store.records import CardState, ResultSource, ReviewEntry
 from studyapp.text import LANGS, Lang
+
+__all__ = [
+    "CardInfo", "Dashboard", "GradeResult", "NextStep", "QueueItem", "ReviewEntry",
+    "SessionSummary", "Settings", "Stats", "StoreError", "UnknownCardError",
+]
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,8 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from studyapp.clock import Clock
-from studyapp.deck import Module, load_modules
 from studyapp.errors import StudyappError
-from studyapp.labs.catalog import LAB_IDS
+from studyapp.services.content import Module, load_content
 from studyapp.text import Lang
 from studyapp.tui.commands import StudyCommands
 from studyapp.tui.labrun import LabRunHost
@@ -152,6 +151,13 @@ class StudyApp(LabRunHost, App[int]):
 
         self.push_screen(ErrorDialog(message), callback=(lambda _: then()) if then else None)
 
+    def open_lab_history(self, lab_id: str) -> None:
+        """The earlier runs of `lab_id`, opened from the lab list, a run or the palette: the
+        app opens it, so that the run screen and the history need not import each other."""
+        from studyapp.tui.screens.lab_history import LabHistoryScreen
+
+        self.push_screen(LabHistoryScreen(lab_id))
+
     def load(self, requester: Screen[Any], name: str, work: Callable[[], Any]) -> None:
         """Run `work` in a thread; its result is posted to `requester` as a `Loaded` message.
 
@@ -247,6 +253,6 @@ def make_app(
     """The app as users get it: on mount, the modules are loaded (validated whole; a broken
     one is shown in a dialog and the app closes) and the database is opened."""
     return StudyApp(
-        load_content=partial(load_modules, content_dir, LAB_IDS), db_path=db_path, clock=clock,
+        load_content=partial(load_content, content_dir), db_path=db_path, clock=clock,
         lang=lang,
     )

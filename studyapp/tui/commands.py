@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from studyapp.labs.catalog import LABS
+from studyapp.services.catalog import LABS
 from studyapp.text import LANGS
 from studyapp.tui.texts import binding_key
 
@@ -30,12 +30,6 @@ SCREEN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("bind.stats", "stats"),
     ("bind.settings", "settings"),
 )
-
-
-def open_history(app: StudyApp, lab_id: str) -> None:
-    from studyapp.tui.screens.lab_history import LabHistoryScreen
-
-    app.push_screen(LabHistoryScreen(lab_id))
 
 
 def export_data(app: StudyApp) -> None:
@@ -79,7 +73,7 @@ class StudyCommands(Provider):
                 found[app.t(f"palette.run_{size}", id=lab.id, title=title)] = partial(
                     app.launch_lab, lab.id, size=size)
             found[app.t("palette.history", id=lab.id, title=title)] = partial(
-                open_history, app, lab.id)
+                app.open_lab_history, lab.id)
         return found
 
     async def discover(self) -> Hits:

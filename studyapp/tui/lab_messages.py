@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from studyapp.services.labs import Progress, RecordedRun
+    from studyapp.services.lab_values import Progress
+    from studyapp.services.labs import RecordedRun
 
 
 class LabProgress(Message):

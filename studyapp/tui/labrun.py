@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from studyapp.services.lab_results import Prediction, StudyLabs
-    from studyapp.services.labs import Event, LabRunner, Progress, RecordedRun
+    from studyapp.services.lab_values import Event, Progress
+    from studyapp.services.labs import LabRunner, RecordedRun
     from studyapp.tui.app import StudyApp
 
 LAB_WORKER = "lab-run"
@@ -116,7 +117,7 @@ class LabRunHost:
 
     def _posted(self, event: Event) -> None:
         """In the worker thread: only progress goes to the app, as a message."""
-        from studyapp.services.labs import Progress  # not at start-up: it is not needed there
+        from studyapp.services.lab_values import Progress  # not at start-up: it is not needed there
 
         if isinstance(event, Progress):
             self._host.post_message(LabProgress(event))

@@ -6,8 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 
 from studyapp.services.present import kind_name
-from studyapp.services.values import CardInfo
-from studyapp.store.records import ReviewEntry
+from studyapp.services.values import CardInfo, ReviewEntry
 from studyapp.tui.screens.base import AppModal
 from studyapp.tui.texts import days_word, fmt_date
 from studyapp.tui.widgets.lab_views import fmt_started, lab_title

@@ -12,7 +12,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 
-from studyapp.services.labs import Progress, RecordedRun
+from studyapp.services.lab_values import Progress
+from studyapp.services.labs import RecordedRun
 from studyapp.tui.screens.base import AppModal
 from studyapp.tui.screens.prediction import CSS_PATH
 from studyapp.tui.widgets.lab_views import fmt_started, lab_title

@@ -10,10 +10,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widget import Widget
 
-from studyapp.labs.lesson import CardDraft
-from studyapp.labs.roofline import Roofline
 from studyapp.services.lab_results import outcome
-from studyapp.services.lab_tables import common_line, env_line, legend_line, params_line
+from studyapp.services.lab_tables import (
+    common_line,
+    env_line,
+    legend_line,
+    params_line,
+    roofline_summary,
+)
+from studyapp.services.lab_values import CardDraft
 from studyapp.services.labs import RecordedRun
 from studyapp.text import Text
 from studyapp.tui.screens.base import AppScreen
@@ -61,10 +66,10 @@ class LabResultScreen(AppScreen):
             yield from self._texts("labs_ui.notes", record.run.notes)
             yield Plain(self.t("labs_ui.environment"), classes="item-title")
             yield Plain(env_line(record.run.env, lang), id="lab-result-env")
-            roof = Roofline.from_json(record.run.roofline)
-            if roof is not None:
+            roofline = roofline_summary(record.run.roofline, lang)
+            if roofline is not None:
                 yield Plain(self.t("labs_ui.roofline"), classes="item-title")
-                yield Plain(roof.summary().get(lang), id="lab-result-roofline")
+                yield Plain(roofline, id="lab-result-roofline")
         yield KeyBar()
 
     def _summary(self) -> Iterator[Widget]:
@@ -153,9 +158,7 @@ class LabResultScreen(AppScreen):
         self.notify(self.t("labs_ui.cards_added", n=len(ids)))
 
     def action_history(self) -> None:
-        from studyapp.tui.screens.lab_history import LabHistoryScreen
-
-        self.app.push_screen(LabHistoryScreen(self.record.run.lab))
+        self.study_app.open_lab_history(self.record.run.lab)
 
     def action_run_again(self, size: str | None = None) -> None:
         self.study_app.launch_lab(self.record.run.lab, self.record.card_id, size)

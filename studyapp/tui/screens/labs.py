@@ -145,11 +145,9 @@ class LabsScreen(AppScreen):
             self.app.push_screen(LabResultScreen(lab.last))
 
     def action_history(self) -> None:
-        from studyapp.tui.screens.lab_history import LabHistoryScreen
-
         lab = self._selected()
         if lab is not None:
-            self.app.push_screen(LabHistoryScreen(lab.entry.id))
+            self.study_app.open_lab_history(lab.entry.id)
 
     def action_view_run(self) -> None:
         from studyapp.tui.screens.lab_run import LabRunScreen

@@ -16,7 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList
 
 from studyapp.controls import visible
-from studyapp.labs.lesson import CardDraft
+from studyapp.services.lab_values import CardDraft
 from studyapp.services.labs import RecordedRun
 from studyapp.tui.screens.base import AppModal
 from studyapp.tui.screens.prediction import CSS_PATH

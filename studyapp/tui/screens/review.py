@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
-from studyapp.deck import Card
+from studyapp.services.content import Card
 from studyapp.services.present import kind_name, review_back, review_front, review_notes
 from studyapp.services.review import ReviewSession
 from studyapp.services.values import Dashboard, GradeResult, QueueItem, SessionSummary

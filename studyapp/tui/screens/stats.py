@@ -8,7 +8,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 
-from studyapp.deck.model import CARD_KINDS, RESULT_KIND
+from studyapp.services.content import CARD_KINDS, RESULT_KIND
 from studyapp.services.present import kind_name
 from studyapp.services.values import Stats
 from studyapp.tui.screens.base import AppScreen

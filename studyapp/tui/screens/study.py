@@ -12,9 +12,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static, TextArea
 
-from studyapp.deck import Card, Module
 from studyapp.i18n import as_sentence
-from studyapp.labs.catalog import lab_info
+from studyapp.services.catalog import lab_info
+from studyapp.services.content import Card, Module
 from studyapp.services.present import cue
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.answer_box import NoteArea

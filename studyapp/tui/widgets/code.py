@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from studyapp.controls import visible
-from studyapp.deck import Card
+from studyapp.services.content import Card
 from studyapp.services.present import card_code
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from rich.text import Text as RichText
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable
 
-from studyapp.labs.events import Table
 from studyapp.services.lab_tables import NAME_KEY, cell_text, headers
+from studyapp.services.lab_values import Table
 
 COLUMN_STEP = 8  # how far one left or right key moves the columns
 

@@ -17,8 +17,8 @@ from textual_plotext import PlotextPlot
 from studyapp.clock import Clock
 from studyapp.controls import visible
 from studyapp.i18n import tr
-from studyapp.labs.catalog import LAB_IDS, lab_info
-from studyapp.labs.events import Series
+from studyapp.services.catalog import LAB_IDS, lab_info
+from studyapp.services.lab_values import Series
 
 PLOT_MARKER = "braille"
 MAX_TICKS = 8
