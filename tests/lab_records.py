@@ -17,7 +17,7 @@ from tui_support import START, FakeClock, opened_service
 from studyapp.labs.events import Column, Series, Table
 from studyapp.labs.predictions import Prediction, question_for
 from studyapp.labs.runner import LabRun
-from studyapp.services import lab_results as lab_session
+from studyapp.services import lab_results
 from studyapp.store import lab_runs
 from studyapp.text import Text
 
@@ -61,7 +61,7 @@ def quantize_run(lab: str = "quantize") -> LabRun:
 
 def on_test_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the recorded runs' machine the one the app runs on."""
-    monkeypatch.setattr(lab_session, "this_machine", lambda: (ENV["cpu_model"], ENV["cores"]))
+    monkeypatch.setattr(lab_results, "this_machine", lambda: (ENV["cpu_model"], ENV["cores"]))
 
 
 def record_quantize_run(root: Path, choice: int = 1, minutes_later: int = 0,

@@ -40,10 +40,10 @@ SCREENS: dict[type[AppScreen], Callable[[StudyApp], Screen[None]]] = {
     SettingsScreen: lambda _: SettingsScreen(),
     LabsScreen: lambda _: LabsScreen(),
     LabRunScreen: lambda _: LabRunScreen(),
-    LabResultScreen: lambda app: LabResultScreen(app.lab_session().get(3)),
+    LabResultScreen: lambda app: LabResultScreen(app.study_labs().get(3)),
     LabHistoryScreen: lambda _: LabHistoryScreen("quantize"),
-    LabCompareScreen: lambda app: LabCompareScreen(app.lab_session().get(1),
-                                                   app.lab_session().get(2)),
+    LabCompareScreen: lambda app: LabCompareScreen(app.study_labs().get(1),
+                                                   app.study_labs().get(2)),
 }
 
 
@@ -130,7 +130,7 @@ async def test_left_and_right_are_on_the_bar_while_a_table_is_wider_than_the_scr
     app = build_app(tmp_path, FakeClock(), lang="bg")
     async with running(app) as pilot:
         for run_id, shown in ((narrow, False), (wide, True)):
-            await app.push_screen(LabResultScreen(app.lab_session().get(run_id)))
+            await app.push_screen(LabResultScreen(app.study_labs().get(run_id)))
             await pilot.pause()
             assert (("←→", "колони") in bar(app)) == shown
             assert not unnamed(app)

@@ -175,7 +175,7 @@ async def test_o_after_a_background_run_s_notice_opens_that_run(
     app = build_app(tmp_path, FakeClock(), lang="en")
     notices = notices_of(app, monkeypatch)
     async with running(app) as pilot:
-        app.post_message(LabFinished(app.lab_session().get(run_id)))  # the quantize lab
+        app.post_message(LabFinished(app.study_labs().get(run_id)))  # the quantize lab
         await pilot.pause()
         assert notices == ["The quantize lab finished: its result is in Labs (l, then o)."]
         result = await screen_after(pilot, LabResultScreen, "l", "o")

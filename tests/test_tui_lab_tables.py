@@ -33,7 +33,7 @@ async def result_shown(root: Path, lab: str, lang: str
     run_id = record_real_run(root, lab)
     app = build_app(root, FakeClock(), lang)  # type: ignore[arg-type]
     async with running(app) as pilot:
-        screen = LabResultScreen(app.lab_session().get(run_id))
+        screen = LabResultScreen(app.study_labs().get(run_id))
         await app.push_screen(screen)
         await pilot.pause()
         yield pilot, screen

@@ -336,7 +336,7 @@ async def test_a_finished_run_offers_its_cards_in_a_notice_not_a_dialog(
     notices: list[str] = []
     monkeypatch.setattr(app, "notify", lambda message, **_: notices.append(message))
     async with running(app) as pilot:
-        record = app.lab_session().get(run_id)
+        record = app.study_labs().get(run_id)
         await app.push_screen(LabResultScreen(record, fresh=True))
         await pilot.pause()
         assert isinstance(app.screen, LabResultScreen)
@@ -376,7 +376,7 @@ async def test_a_run_names_its_parameters_and_shared_values_in_the_learner_s_lan
     run_id = record_real_run(tmp_path, "quantize")  # size, threads, device; bound, noisy
     app = build_app(tmp_path, FakeClock(), lang=lang)  # type: ignore[arg-type]
     async with running(app) as pilot:
-        await app.push_screen(LabResultScreen(app.lab_session().get(run_id)))
+        await app.push_screen(LabResultScreen(app.study_labs().get(run_id)))
         await pilot.pause()
         summary = text(app, "#lab-result-summary")
         assert summary.endswith(said) and "=" not in summary

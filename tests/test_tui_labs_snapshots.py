@@ -49,7 +49,7 @@ def test_real_lab_result(snap_compare: Compare, tmp_path: Path, lab: str, lang: 
 
     async def opened(pilot: Pilot[Any]) -> None:
         await started(pilot)
-        await app.push_screen(LabResultScreen(app.lab_session().get(run_id)))
+        await app.push_screen(LabResultScreen(app.study_labs().get(run_id)))
         await pilot.pause()
 
     assert snap_compare(app, run_before=opened)

@@ -83,7 +83,7 @@ class LabRunHost:
     def _host(self) -> StudyApp:
         return self  # type: ignore[return-value]
 
-    def lab_session(self) -> StudyLabs:
+    def study_labs(self) -> StudyLabs:
         from studyapp.services.lab_results import StudyLabs
 
         return StudyLabs(self._host.service)
@@ -96,7 +96,7 @@ class LabRunHost:
             app.notify(app.t("labs_ui.busy", lab=self.lab_run.lab_id), severity="warning")
             return False
         with app.reporting_errors():
-            session = self.lab_session()
+            session = self.study_labs()
             runner = session.prepare(lab_id, {"size": size})
             self.lab_run = active = ActiveRun(lab_id, runner)
 

@@ -102,7 +102,7 @@ class DashboardScreen(AppScreen):
 
     def reload(self) -> None:
         self.load("dashboard", self.service.dashboard)
-        self.load("last-run", self.study_app.lab_session().latest)
+        self.load("last-run", self.study_app.study_labs().latest)
 
     def loaded(self, name: str, result: Any) -> None:
         if name == "dashboard":

@@ -66,7 +66,7 @@ class LabHistoryScreen(AppScreen):
 
     def on_mount(self) -> None:
         with self.study_app.reporting_errors():
-            self.runs = self.study_app.lab_session().history(self.lab_id)
+            self.runs = self.study_app.study_labs().history(self.lab_id)
         self.fill()
 
     async def language_changed(self) -> None:
@@ -75,7 +75,7 @@ class LabHistoryScreen(AppScreen):
 
     def refresh_data(self) -> None:
         with self.study_app.reporting_errors():
-            self.runs = self.study_app.lab_session().history(self.lab_id)
+            self.runs = self.study_app.study_labs().history(self.lab_id)
         self.fill()
 
     def fill(self) -> None:

@@ -116,7 +116,7 @@ class LabResultScreen(AppScreen):
 
     def on_mount(self) -> None:
         with self.study_app.reporting_errors():
-            self.offered = self.study_app.lab_session().offered_cards(self.record)
+            self.offered = self.study_app.study_labs().offered_cards(self.record)
         self._show_cards_hint()
         if self.fresh and self.offered:
             self.notify(self.t("labs_ui.cards_ready", n=len(self.offered)))

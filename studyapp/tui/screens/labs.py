@@ -61,7 +61,7 @@ class LabsScreen(AppScreen):
 
     def refresh_data(self) -> None:
         with self.study_app.reporting_errors():
-            self.labs = self.study_app.lab_session().overview()
+            self.labs = self.study_app.study_labs().overview()
         self.fill()
         finished = self.study_app.take_finished_lab()
         ids = [lab.entry.id for lab in self.labs]

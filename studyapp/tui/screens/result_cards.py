@@ -81,6 +81,6 @@ class ResultCardsDialog(AppModal):
             self.dismiss()
             return
         with self.study_app.reporting_errors():
-            ids = self.study_app.lab_session().accept_cards(self.record, chosen)
+            ids = self.study_app.study_labs().accept_cards(self.record, chosen)
             self.dismiss()
             self.then(ids)

@@ -9,8 +9,7 @@ from lab_records import on_test_machine, record_quantize_run
 from tui_support import FakeClock, opened_service
 
 from studyapp.labs.lesson import CardDraft
-from studyapp.services.lab_results import StudyLabs as LabSession
-from studyapp.services.lab_results import new_drafts, outcome
+from studyapp.services.lab_results import StudyLabs, new_drafts, outcome
 from studyapp.text import Text
 
 
@@ -21,7 +20,7 @@ def test_the_last_run_is_the_newest_made_here_and_history_keeps_the_others(
     here = record_quantize_run(tmp_path, choice=3)
     elsewhere = record_quantize_run(tmp_path, minutes_later=5, cpu="Another CPU")
     with opened_service(tmp_path, FakeClock()) as service:
-        labs = LabSession(service)
+        labs = StudyLabs(service)
         quantize = next(lab for lab in labs.overview() if lab.entry.id == "quantize")
         assert quantize.last is not None and quantize.last.id == here
         assert [record.id for record in labs.history("quantize")] == [elsewhere, here]
@@ -35,7 +34,7 @@ def test_the_last_run_is_the_newest_made_here_and_history_keeps_the_others(
 def test_cards_are_offered_once_and_accepted_ones_join_the_queue(tmp_path: Path) -> None:
     run_id = record_quantize_run(tmp_path)
     with opened_service(tmp_path, FakeClock()) as service:
-        labs = LabSession(service)
+        labs = StudyLabs(service)
         record = labs.get(run_id)
         offered = labs.offered_cards(record)
         assert len(offered) == 2  # speed-ups and size; the run has no fp16 rows
@@ -52,7 +51,7 @@ def test_a_later_run_does_not_offer_again_a_card_accepted_from_an_earlier_one(
     first = record_quantize_run(tmp_path)
     second = record_quantize_run(tmp_path, minutes_later=30)
     with opened_service(tmp_path, FakeClock()) as service:
-        labs = LabSession(service)
+        labs = StudyLabs(service)
         offered = labs.offered_cards(labs.get(first))
         labs.accept_cards(labs.get(first), offered[:1])
         assert labs.offered_cards(labs.get(second)) == offered[1:]
