@@ -12,10 +12,13 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 TORCH_INDEX_OPTION = $(eval TORCH_INDEX_OPTION := $(shell $(PYTHON) -c 'import sys, \
 	urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' '$(TORCH_INDEX)' \
 	2>/dev/null && echo '--extra-index-url $(TORCH_INDEX)'))$(TORCH_INDEX_OPTION)
+# --no-compile: Python compiles the modules it imports on first use; compiling all of
+# PyTorch ahead of time costs half a minute.
 define pip_install
 	@test -n "$(TORCH_INDEX_OPTION)" || echo "$(TORCH_INDEX) did not answer:" \
 		"$(TORCH_PIN) must come from pip's configured indexes or wheel folders"
-	$(BIN)/pip install --quiet $(TORCH_INDEX_OPTION) -c constraints.txt '$(TORCH_PIN)' -e '$(1)'
+	$(BIN)/pip install --quiet --no-compile $(TORCH_INDEX_OPTION) -c constraints.txt \
+		'$(TORCH_PIN)' -e '$(1)'
 endef
 
 
