@@ -30,3 +30,12 @@ def test_every_screen_module_stays_light() -> None:
     )
     assert "studyapp.tui.screens.review" in loaded
     assert not loaded & HEAVY
+
+
+def test_the_first_paint_waits_for_no_database_layer() -> None:
+    """The database opens in the background after the dashboard is drawn: the modules that
+    draw it do not import SQLAlchemy."""
+    loaded = modules_after("import studyapp.cli.context, studyapp.tui.app, "
+                           "studyapp.tui.screens.dashboard")
+    assert "studyapp.tui.screens.dashboard" in loaded
+    assert "sqlalchemy" not in loaded

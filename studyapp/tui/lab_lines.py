@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from studyapp.services.lab_results import outcome
-from studyapp.tui.widgets.lab_views import fmt_started
+from studyapp.tui.texts import fmt_started
 
 if TYPE_CHECKING:
     from studyapp.services.labs import RecordedRun
@@ -26,6 +25,10 @@ def running_line(app: StudyApp) -> str | None:
 
 def last_run_line(app: StudyApp, record: RecordedRun) -> str:
     """When a run started, how it ended and what it measured."""
+    # not at start-up: the lab results bring the database layer, which the dashboard's
+    # first paint does without
+    from studyapp.services.lab_results import outcome
+
     found = outcome(record)
     verdict = found.measured.text.get(app.language) if found.measured else ""
     return app.t("labs_ui.last_run", started=fmt_started(record.started_at, app.clock),

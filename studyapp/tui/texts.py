@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from studyapp.clock import Clock
 from studyapp.i18n import days as days_word
 from studyapp.i18n import tr
+from studyapp.services.catalog import LAB_IDS, lab_info
 
 if TYPE_CHECKING:
     from studyapp.services.values import NextStep
@@ -21,6 +23,16 @@ OTHER_CATALOGUES: tuple[str, ...] = ("labs_ui.",)
 def t(lang: str, key: str, **values: object) -> str:
     """The string `tui.KEY` in `lang`, or KEY itself when it names another app catalogue."""
     return tr(lang, key if key.startswith(OTHER_CATALOGUES) else f"tui.{key}", **values)
+
+
+def lab_title(lab_id: str, lang: str) -> str:
+    """The catalogue title, or the id of a lab that is not in the catalogue."""
+    return lab_info(lab_id).title.get(lang) if lab_id in LAB_IDS else lab_id
+
+
+def fmt_started(at: datetime, clock: Clock) -> str:
+    """A stored (aware UTC) instant in the clock's time zone, to the minute."""
+    return at.astimezone(clock().tzinfo).strftime("%Y-%m-%d %H:%M")
 
 
 def fmt_date(lang: str, day: date | None) -> str:

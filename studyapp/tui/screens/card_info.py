@@ -8,8 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from studyapp.services.present import kind_name
 from studyapp.services.values import CardInfo, ReviewEntry
 from studyapp.tui.screens.base import AppModal
-from studyapp.tui.texts import days_word, fmt_date
-from studyapp.tui.widgets.lab_views import fmt_started, lab_title
+from studyapp.tui.texts import days_word, fmt_date, fmt_started, lab_title
 from studyapp.tui.widgets.plain import Plain
 
 

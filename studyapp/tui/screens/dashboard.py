@@ -15,10 +15,9 @@ from textual.containers import Horizontal, Vertical
 from studyapp.tui.lab_lines import last_run_line, running_line
 from studyapp.tui.lab_messages import LabChanged
 from studyapp.tui.screens.base import AppScreen
-from studyapp.tui.texts import days_word, fmt_date, next_step_text, t, weekday_short
+from studyapp.tui.texts import days_word, fmt_date, lab_title, next_step_text, t, weekday_short
 from studyapp.tui.widgets.charts import BarChart, TextChart, heat_legend, heatmap_lines
 from studyapp.tui.widgets.footer import KeyBar
-from studyapp.tui.widgets.lab_views import lab_title
 from studyapp.tui.widgets.plain import Plain
 
 if TYPE_CHECKING:

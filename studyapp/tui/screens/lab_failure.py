@@ -16,7 +16,7 @@ from studyapp.services.lab_values import Progress
 from studyapp.services.labs import RecordedRun
 from studyapp.tui.screens.base import AppModal
 from studyapp.tui.screens.prediction import CSS_PATH
-from studyapp.tui.widgets.lab_views import fmt_started, lab_title
+from studyapp.tui.texts import fmt_started, lab_title
 from studyapp.tui.widgets.plain import Plain
 
 

@@ -21,8 +21,8 @@ from studyapp.services.lab_tables import env_line, params_line
 from studyapp.services.labs import RecordedRun
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
+from studyapp.tui.texts import fmt_started, lab_title
 from studyapp.tui.widgets.footer import KeyBar
-from studyapp.tui.widgets.lab_views import fmt_started, lab_title
 from studyapp.tui.widgets.plain import Plain
 
 COMPARED = 2

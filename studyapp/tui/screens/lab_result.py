@@ -23,9 +23,10 @@ from studyapp.services.labs import RecordedRun
 from studyapp.text import Text
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
+from studyapp.tui.texts import fmt_started, lab_title
 from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.lab_table import LabPage, LabTable
-from studyapp.tui.widgets.lab_views import SeriesPlot, fmt_started, lab_title, series_groups
+from studyapp.tui.widgets.lab_views import SeriesPlot, series_groups
 from studyapp.tui.widgets.plain import Plain
 
 COLUMNS = Binding.Group("labs_ui.bind.columns", compact=True)

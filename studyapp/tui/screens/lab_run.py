@@ -18,8 +18,8 @@ from textual.widgets import ProgressBar
 from studyapp.tui.lab_messages import LabChanged, LabOver
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
+from studyapp.tui.texts import lab_title
 from studyapp.tui.widgets.footer import KeyBar
-from studyapp.tui.widgets.lab_views import lab_title
 from studyapp.tui.widgets.plain import Plain
 
 TICK_S = 0.5

@@ -13,7 +13,7 @@ from textual.widgets import OptionList
 
 from studyapp.services.lab_results import Prediction, Question
 from studyapp.tui.screens.base import AppModal
-from studyapp.tui.widgets.lab_views import lab_title
+from studyapp.tui.texts import lab_title
 from studyapp.tui.widgets.plain import Plain
 
 CSS_PATH = "../labs.tcss"

@@ -1,5 +1,5 @@
-"""How a lab run reads on screen beside its tables: its title, start time and plots, in one
-language; the texts of its tables come from `studyapp.services.lab_tables`.
+"""How a lab run's plots read on screen, in one language; the texts of its tables come from
+`studyapp.services.lab_tables`, its title and start time from `studyapp.tui.texts`.
 
 A run's texts come from the database, so the plots show their control characters as escapes
 (`studyapp.controls`).
@@ -8,30 +8,17 @@ A run's texts come from the database, so the plots show their control characters
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from math import ceil, floor, log10
 
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
-from studyapp.clock import Clock
 from studyapp.controls import visible
 from studyapp.i18n import tr
-from studyapp.services.catalog import LAB_IDS, lab_info
 from studyapp.services.lab_values import Series
 
 PLOT_MARKER = "braille"
 MAX_TICKS = 8
-
-
-def lab_title(lab_id: str, lang: str) -> str:
-    """The catalogue title, or the id of a lab that is not in the catalogue."""
-    return lab_info(lab_id).title.get(lang) if lab_id in LAB_IDS else lab_id
-
-
-def fmt_started(at: datetime, clock: Clock) -> str:
-    """A stored (aware UTC) instant in the clock's time zone, to the minute."""
-    return at.astimezone(clock().tzinfo).strftime("%Y-%m-%d %H:%M")
 
 
 def series_groups(series: Sequence[Series]) -> list[list[Series]]:
