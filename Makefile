@@ -12,8 +12,8 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 TORCH_INDEX_OPTION = $(eval TORCH_INDEX_OPTION := $(shell $(PYTHON) -c 'import sys, \
 	urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' '$(TORCH_INDEX)' \
 	2>/dev/null && echo '--extra-index-url $(TORCH_INDEX)'))$(TORCH_INDEX_OPTION)
-# --no-compile: Python compiles the modules it imports on first use; compiling all of
-# PyTorch ahead of time costs half a minute.
+# --no-compile: Python compiles the modules it imports on first use and caches them;
+# compiling all of PyTorch ahead of time costs half a minute.
 define pip_install
 	@test -n "$(TORCH_INDEX_OPTION)" || echo "$(TORCH_INDEX) did not answer:" \
 		"$(TORCH_PIN) must come from pip's configured indexes or wheel folders"
@@ -46,8 +46,11 @@ lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# With Python's bytecode cache on, as a user's Python has it: the modules are installed
+# uncompiled, and without the cache every lab and CLI process the tests start would
+# compile PyTorch's again.
 test: lint
-	$(BIN)/pytest -q
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_store.py
