@@ -44,13 +44,21 @@ async def test_the_review_box_s_hint_fits_it_on_a_small_terminal(tmp_path: Path,
         assert len(box.placeholder) <= box.content_size.width
 
 
+def app_with_a_run(root: Path, lang: Lang, monkeypatch: pytest.MonkeyPatch,
+                   history: bool = False) -> Any:
+    """The app over one recorded quantize run (and a review history, when asked)."""
+    on_test_machine(monkeypatch)
+    if history:
+        seed_history(root)
+    record_quantize_run(root)
+    return build_app(root, FakeClock(), lang)
+
+
 @drive
 async def test_the_result_cards_dialog_keeps_its_keys_in_view_on_a_small_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    on_test_machine(monkeypatch)
-    record_quantize_run(tmp_path)
-    async with running(build_app(tmp_path, FakeClock(), "bg"), SMALL) as pilot:
+    async with running(app_with_a_run(tmp_path, "bg", monkeypatch), SMALL) as pilot:
         dialog = await screen_after(pilot, ResultCardsDialog, "l", "down", "o", "k")
         box = dialog.query_one("#result-cards-box")
         assert inside(dialog.query_one(".hint"), box)
@@ -72,32 +80,23 @@ async def test_the_dashboard_forecast_keeps_its_dates_on_a_small_terminal(tmp_pa
 async def test_a_long_screen_title_wraps_instead_of_losing_its_end(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    on_test_machine(monkeypatch)
-    record_quantize_run(tmp_path)
-    async with running(build_app(tmp_path, FakeClock(), "en"), SMALL) as pilot:
+    async with running(app_with_a_run(tmp_path, "en", monkeypatch), SMALL) as pilot:
         result = await screen_after(pilot, LabResultScreen, "l", "down", "o")
         title = " ".join(shown_text(result.query_one(".screen-title")).split())
         assert title.endswith("run #1 · 2026-11-27 10:00")
 
 
-def app_with_a_run(root: Path, lang: Lang, monkeypatch: pytest.MonkeyPatch) -> Any:
-    on_test_machine(monkeypatch)
-    seed_history(root)
-    record_quantize_run(root)
-    return build_app(root, FakeClock(), lang)
-
-
 @pytest.mark.parametrize(("size", "lang"), [(SMALL, "bg"), (LARGE, "en")])
 def test_dashboard(snap_compare: Compare, tmp_path: Path, size: tuple[int, int], lang: Lang,
                    monkeypatch: pytest.MonkeyPatch) -> None:
-    app = app_with_a_run(tmp_path, lang, monkeypatch)
+    app = app_with_a_run(tmp_path, lang, monkeypatch, history=True)
     assert snap_compare(app, run_before=started, terminal_size=size)
 
 
 @pytest.mark.parametrize(("size", "lang"), [(SMALL, "en"), (LARGE, "bg")])
 def test_lab_result(snap_compare: Compare, tmp_path: Path, size: tuple[int, int], lang: Lang,
                     monkeypatch: pytest.MonkeyPatch) -> None:
-    app = app_with_a_run(tmp_path, lang, monkeypatch)
+    app = app_with_a_run(tmp_path, lang, monkeypatch, history=True)
 
     async def opened(pilot: Pilot[Any]) -> None:
         await started(pilot)
