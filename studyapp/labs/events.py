@@ -33,6 +33,9 @@ from studyapp.errors import StudyappError
 from studyapp.text import Text
 
 Scalar = str | int | float | bool | None
+# A row as a lab builds it, before it is sent: its values are the measurements' own
+# (numpy and torch numbers too), made JSON scalars when the row is emitted.
+Row = dict[str, Any]
 
 
 class ProtocolError(StudyappError):

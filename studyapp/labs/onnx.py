@@ -26,7 +26,7 @@ import numpy as np
 from studyapp.labs import harness
 from studyapp.labs.columns import columns
 from studyapp.labs.envinfo import cuda_available, load_average
-from studyapp.labs.events import Column, Emitter
+from studyapp.labs.events import Column, Emitter, Row
 from studyapp.labs.lessons.onnx import (
     COMPILED,
     EAGER,
@@ -107,7 +107,6 @@ PROVIDER_COLUMNS = (
     Column("provider", Text("име в onnxruntime", "name in onnxruntime")), *COMMON,
 )
 
-Row = dict[str, Any]
 
 
 def numeric_check(model: torch.nn.Module, session: onnxruntime.InferenceSession,

@@ -23,6 +23,7 @@ import numpy as np
 
 from studyapp.labs import harness
 from studyapp.labs.columns import skipped
+from studyapp.labs.events import Row
 from studyapp.labs.lessons.onnx import COMPILED
 from studyapp.labs.onnx_export import failure_summary
 from studyapp.paths import cache_dir
@@ -31,7 +32,6 @@ from studyapp.text import Text
 if TYPE_CHECKING:
     import torch
 
-Row = dict[str, Any]
 GRAPH = re.compile(r"^\s*(\d+)/(\d+):\s*")  # "0/1: " — frame 0, its second compiled graph
 BATCH_DIM = re.compile(r"\S+\.size\(\)\[0\]")  # "args[0].size()[0]", "L['x'].size()[0]"
 SOURCE = re.compile(r"#\s*([\w/.]+\.py:\d+)")  # "# nn/modules/conv.py:560 in _conv_forward"

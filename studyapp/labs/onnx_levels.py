@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 
 from studyapp.labs import harness
+from studyapp.labs.events import Row
 from studyapp.labs.findings import put_interval
 from studyapp.labs.onnx_export import INPUT_NAME, Exported
 from studyapp.labs.onnx_graph import Node, change, counted, nodes
 from studyapp.text import Text
 
-Row = dict[str, Any]
 LEVELS = harness.OPT_LEVELS  # disable, basic, extended, all: each adds to the one before
 
 

@@ -14,11 +14,12 @@ import copy
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from studyapp.labs import harness
+from studyapp.labs.events import Row
 from studyapp.labs.findings import put_interval
 from studyapp.labs.lessons.onnx import COMPILED, EAGER, ORT
 from studyapp.labs.onnx_export import INPUT_NAME, Exported, failure_summary
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     import onnxruntime
     import torch
 
-Row = dict[str, Any]
 # Execution providers worth trying beside the CPU one: their short name and their device.
 PROVIDERS: dict[str, tuple[str, str]] = {
     "CUDAExecutionProvider": ("CUDA", "cuda"),

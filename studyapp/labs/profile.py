@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from studyapp.labs import envinfo, harness, roofline_probe, zoo
 from studyapp.labs.columns import columns
 from studyapp.labs.digits import sample_batch
-from studyapp.labs.events import Column, Emitter
+from studyapp.labs.events import Column, Emitter, Row
 from studyapp.labs.lessons.profile import (
     OPERATION_LABELS,
     bottleneck_reading,
@@ -115,7 +115,6 @@ ROOFLINE_COLUMNS: tuple[Column, ...] = columns(
     "gflops", "attainable_gflops", "share_of_roofline", "noisy", "device", "threads",
 )
 
-Row = dict[str, Any]
 
 
 class Sections:

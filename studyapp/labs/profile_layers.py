@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from studyapp.labs import harness
+from studyapp.labs.events import Row
 from studyapp.labs.work import weight_bytes
 from studyapp.text import Text
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
-Row = dict[str, Any]
 
 
 def leaf_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:

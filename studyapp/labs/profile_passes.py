@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from studyapp.labs import stats
+from studyapp.labs.events import Row
 from studyapp.labs.findings import put_interval
 
 PASS_PREFIX = "pass "  # torch.profiler.record_function label around each torch pass
@@ -37,7 +38,6 @@ OPERATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
 OTHER = "other"
 NAMED = 2  # operators named per kind of operation, the busiest ones
 
-Row = dict[str, Any]
 
 
 def operation(name: str) -> str:

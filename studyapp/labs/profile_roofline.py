@@ -7,11 +7,12 @@ torch and onnxruntime are imported inside the functions (lab child process only)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from studyapp.labs import harness
+from studyapp.labs.events import Row
 from studyapp.labs.onnx_export import INPUT_NAME
 from studyapp.labs.roofline import Roofline, place
 from studyapp.labs.work import work
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     import onnxruntime
     from torch import nn
 
-Row = dict[str, Any]
 EAGER, ORT = "torch eager", "ORT all"
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from studyapp.labs import harness
+from studyapp.labs.events import Row
 from studyapp.labs.onnx_export import INPUT_NAME, Exported
 from studyapp.labs.onnx_graph import named_nodes
 from studyapp.labs.profile_passes import PASS_PREFIX
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
-Row = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import numpy as np
 
 from studyapp.labs import envinfo, harness, roofline_probe
 from studyapp.labs.columns import columns, skipped
-from studyapp.labs.events import Column, Emitter
+from studyapp.labs.events import Column, Emitter, Row
 from studyapp.labs.findings import put_interval
 from studyapp.labs.lessons.quantize import reading
 from studyapp.labs.params import ParamSpec
@@ -99,7 +99,6 @@ STATIC_COLUMNS: tuple[Column, ...] = columns(
     IMAGES_CHANGED, "size_bytes", SIZE_RATIO, Column("timed", Text("измерен", "timed")),
 )
 
-Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
