@@ -32,6 +32,7 @@ from studyapp.services.lab_tables import (
     label_with_unit,
     params_line,
     roofline_summary,
+    run_status,
     value_text,
 )
 from studyapp.services.lab_values import Event, LabRun, Progress, Table, stopped_by_signals
@@ -179,7 +180,7 @@ def _given_params(args: argparse.Namespace, lang: str) -> dict[str, object]:
 
 
 def _status(lang: str, status: str) -> str:
-    return tr(lang, f"labs_ui.status.{status}")
+    return run_status(status, lang)
 
 
 @contextmanager

@@ -209,3 +209,8 @@ def compared_numbers(first: Mapping[str, Table], second: Mapping[str, Table], in
             for column, mine, theirs in pairs:
                 yield (f"{indent}{label_with_unit(column, lang)}", number_text(mine, lang),
                        number_text(theirs, lang), ratio_text(mine, theirs))
+
+
+def run_status(status: str, lang: str) -> str:
+    """How a run ended ("ok", "failed", "cancelled", …) in the learner's words."""
+    return tr(lang, f"common.status.{status}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from studyapp.services.lab_tables import run_status
 from studyapp.tui.texts import fmt_started
 
 if TYPE_CHECKING:
@@ -32,5 +33,5 @@ def last_run_line(app: StudyApp, record: RecordedRun) -> str:
     found = outcome(record)
     verdict = found.measured.text.get(app.language) if found.measured else ""
     return app.t("labs_ui.last_run", started=fmt_started(record.started_at, app.clock),
-                 status=app.t(f"labs_ui.status.{record.run.status}"),
+                 status=run_status(record.run.status, app.language),
                  measured=f" · {verdict}" if verdict else "")

@@ -12,7 +12,13 @@ from textual.widgets import Static
 
 from studyapp.controls import visible
 from studyapp.services.lab_results import outcome
-from studyapp.services.lab_tables import Compared, compared_numbers, setting_label, value_text
+from studyapp.services.lab_tables import (
+    Compared,
+    compared_numbers,
+    run_status,
+    setting_label,
+    value_text,
+)
 from studyapp.services.labs import RecordedRun
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
@@ -91,8 +97,8 @@ class LabCompareScreen(AppScreen):
         first, second = self.runs
         yield (self.t("labs_ui.col.started"), fmt_started(first.started_at, clock),
                fmt_started(second.started_at, clock), "")
-        yield (self.t("labs_ui.col.status"), self.t(f"labs_ui.status.{first.run.status}"),
-               self.t(f"labs_ui.status.{second.run.status}"), "")
+        yield (self.t("labs_ui.col.status"), run_status(first.run.status, self.lang),
+               run_status(second.run.status, self.lang), "")
         for key, differs in self._settings():
             if differs:
                 yield (setting_label(key, self.lang), self._setting(first, key),

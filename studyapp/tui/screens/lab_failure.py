@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 
+from studyapp.services.lab_tables import run_status
 from studyapp.services.lab_values import Progress
 from studyapp.services.labs import RecordedRun
 from studyapp.tui.screens.base import AppModal
@@ -37,7 +38,7 @@ class LabFailureDialog(AppModal):
         reason = run.error.get(lang) if run.error else self.t("labs_ui.no_reason")
         with Vertical(id="lab-failure-box", classes="dialog"):
             yield Plain(self.t("labs_ui.failure_title", lab=lab_title(run.lab, lang),
-                               status=self.t(f"labs_ui.status.{run.status}")),
+                               status=run_status(run.status, self.study_app.language)),
                         classes="dialog-title")
             yield Plain(self.t("labs_ui.failure_reason", reason=reason), id="lab-failure-reason")
             if run.status == "cancelled":

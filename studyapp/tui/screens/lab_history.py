@@ -17,7 +17,7 @@ from textual.widgets import DataTable
 
 from studyapp.controls import visible
 from studyapp.services.lab_results import outcome
-from studyapp.services.lab_tables import env_line, params_line
+from studyapp.services.lab_tables import env_line, params_line, run_status
 from studyapp.services.labs import RecordedRun
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.screens.prediction import CSS_PATH
@@ -90,7 +90,7 @@ class LabHistoryScreen(AppScreen):
             cells = (
                 MARK if record.id in self.marked else " ", str(record.id),
                 fmt_started(record.started_at, self.study_app.clock),
-                self.t(f"labs_ui.status.{record.run.status}"), verdict,
+                run_status(record.run.status, self.lang), verdict,
             )
             table.add_row(*(visible(cell) for cell in cells), machine_cell(record.run.env),
                           key=str(record.id), height=None)

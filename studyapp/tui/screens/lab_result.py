@@ -17,6 +17,7 @@ from studyapp.services.lab_tables import (
     legend_line,
     params_line,
     roofline_summary,
+    run_status,
 )
 from studyapp.services.lab_values import CardDraft
 from studyapp.services.labs import RecordedRun
@@ -75,7 +76,7 @@ class LabResultScreen(AppScreen):
 
     def _summary(self) -> Iterator[Widget]:
         run = self.record.run
-        yield Plain(self.t("labs_ui.result_summary", status=self.t(f"labs_ui.status.{run.status}"),
+        yield Plain(self.t("labs_ui.result_summary", status=run_status(run.status, self.lang),
                            seconds=run.duration_s, params=params_line(run.params, self.lang)),
                     id="lab-result-summary")
         if run.error is not None:
