@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tui_support import START, FakeClock, opened_service
+from tui_support import START, FakeClock, build_app, opened_service
 
 from studyapp.labs.events import Column, Series, Table
 from studyapp.labs.predictions import Prediction, question_for
@@ -20,6 +20,7 @@ from studyapp.labs.runner import LabRun
 from studyapp.services import lab_results
 from studyapp.store import lab_runs
 from studyapp.text import Text
+from studyapp.tui.app import StudyApp
 
 ENV = {"cpu_model": "Test CPU @ 2.5GHz", "isa": {"avx2": True, "avx512f": True,
                                                   "avx512_vnni": True, "amx": False},
@@ -96,3 +97,10 @@ def record_real_run(root: Path, lab: str) -> int:
                             clock.now + timedelta(seconds=run["duration_s"]),
                             results={"tables": run["tables"]}, environment=run["env"])
         return run_id
+
+
+def app_over_a_recorded_run(root: Path, lang: str, monkeypatch: pytest.MonkeyPatch) -> StudyApp:
+    """The app in `lang` over one finished quantize run, recorded on the machine it runs on."""
+    on_test_machine(monkeypatch)
+    record_quantize_run(root)
+    return build_app(root, FakeClock(), lang=lang)

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_records import on_test_machine, record_quantize_run
+from lab_records import app_over_a_recorded_run
 from rich.text import Text as RichText
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
-from tui_support import FakeClock, build_app, drive, running
+from tui_support import drive, running
 
 from studyapp.labs.catalog import LAB_IDS
 from studyapp.tui.widgets.footer import KeyBar
@@ -47,9 +47,7 @@ def english_words(pilot: Pilot[Any]) -> set[str]:
 @drive
 async def test_every_screen_speaks_bulgarian(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    on_test_machine(monkeypatch)
-    record_quantize_run(tmp_path)
-    app = build_app(tmp_path, FakeClock(), lang="bg")
+    app = app_over_a_recorded_run(tmp_path, "bg", monkeypatch)
     found: dict[str, set[str]] = {}
     async with running(app) as pilot:
         walk = (("dashboard", ()), ("help", ("question_mark",)), ("study", ("escape", "s")),

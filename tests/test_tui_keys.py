@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import write_module_toml
-from lab_records import on_test_machine, record_quantize_run
+from lab_records import app_over_a_recorded_run, on_test_machine, record_quantize_run
 from test_tui_labs import finished, probe_defaults, progressed, text
 from textual.containers import VerticalScroll
 from textual.widgets import Input, OptionList, Select, TextArea
@@ -237,9 +237,7 @@ async def test_review_enter_reveals_undo_says_so_and_a_long_answer_keeps_the_que
 async def test_result_cards_show_one_mark_per_card_and_unticking_shows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    on_test_machine(monkeypatch)
-    record_quantize_run(tmp_path)
-    app = build_app(tmp_path, FakeClock(), lang="bg")
+    app = app_over_a_recorded_run(tmp_path, "bg", monkeypatch)
     async with running(app) as pilot:
         dialog = await screen_after(pilot, ResultCardsDialog, "l", "down", "o", "k")
         options = dialog.query_one("#result-cards-list", OptionList)

@@ -8,7 +8,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from lab_records import on_test_machine, record_quantize_run, record_real_run
+from lab_records import (
+    app_over_a_recorded_run,
+    record_quantize_run,
+    record_real_run,
+)
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable
@@ -268,9 +272,7 @@ async def test_closing_the_app_cancels_its_lab(
 async def test_lab_screens_follow_a_language_change_and_list_their_keys_in_help(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    on_test_machine(monkeypatch)
-    record_quantize_run(tmp_path)
-    app = build_app(tmp_path, FakeClock(), lang="en")
+    app = app_over_a_recorded_run(tmp_path, "en", monkeypatch)
     async with running(app) as pilot:
         result = await screen_after(pilot, LabResultScreen, "l", "down", "o")
         await pilot.press("question_mark")

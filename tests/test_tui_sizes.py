@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_records import on_test_machine, record_quantize_run
+from lab_records import app_over_a_recorded_run
 from textual.pilot import Pilot
 from textual.widget import Widget
 from tui_support import FakeClock, build_app, drive, running, screen_after, seed_history, started
@@ -47,11 +47,9 @@ async def test_the_review_box_s_hint_fits_it_on_a_small_terminal(tmp_path: Path,
 def app_with_a_run(root: Path, lang: Lang, monkeypatch: pytest.MonkeyPatch,
                    history: bool = False) -> Any:
     """The app over one recorded quantize run (and a review history, when asked)."""
-    on_test_machine(monkeypatch)
     if history:
         seed_history(root)
-    record_quantize_run(root)
-    return build_app(root, FakeClock(), lang)
+    return app_over_a_recorded_run(root, lang, monkeypatch)
 
 
 @drive
