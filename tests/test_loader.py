@@ -100,6 +100,13 @@ def broken(old: str, new: str) -> str:
     return VALID.replace(old, new, 1)
 
 
+def refused(path: Path) -> ContentError:
+    """The error that loading the module at `path` raises."""
+    with pytest.raises(ContentError) as caught:
+        load_module(path, LAB_IDS)
+    return caught.value
+
+
 def test_the_valid_module_loads(tmp_path: Path) -> None:
     module = load_module(write(tmp_path, VALID), LAB_IDS)
     assert [card.id for card in module.cards] == [
@@ -208,9 +215,7 @@ def test_card_rule_gives_one_line_naming_file_card_and_field(
     tmp_path: Path, old: str, new: str, card_id: str, field: str, words: str
 ) -> None:
     path = write(tmp_path, broken(old, new))
-    with pytest.raises(ContentError) as caught:
-        load_module(path, LAB_IDS)
-    error = caught.value
+    error = refused(path)
     message = str(error)
     assert "\n" not in message
     assert message.startswith(f"{path}: card '{card_id}': field '{field}': ")
@@ -223,9 +228,7 @@ def test_card_rule_is_told_in_bulgarian_too(
     tmp_path: Path, old: str, new: str, card_id: str, field: str, words: str
 ) -> None:
     path = write(tmp_path, broken(old, new))
-    with pytest.raises(ContentError) as caught:
-        load_module(path, LAB_IDS)
-    message = caught.value.text("bg")
+    message = refused(path).text("bg")
     assert "\n" not in message
     prefix = f"{path}: карта '{card_id}': поле '{field}': "
     assert message.startswith(prefix)
@@ -233,11 +236,9 @@ def test_card_rule_is_told_in_bulgarian_too(
 
 
 def test_a_step_without_a_lab_names_its_kind_as_the_file_does(tmp_path: Path) -> None:
-    path = write(tmp_path, broken('lab = "latency"\n', ""))
-    with pytest.raises(ContentError) as caught:
-        load_module(path, LAB_IDS)
-    assert caught.value.text("en").endswith("field 'lab': required for a step card")
-    assert caught.value.text("bg").endswith('поле \'lab\': задължително за карта с kind = "step"')
+    error = refused(write(tmp_path, broken('lab = "latency"\n', "")))
+    assert error.text("en").endswith("field 'lab': required for a step card")
+    assert error.text("bg").endswith('поле \'lab\': задължително за карта с kind = "step"')
 
 
 MODULE_RULES = [
@@ -263,14 +264,13 @@ def test_module_rule_gives_one_line_naming_file_and_field(
     tmp_path: Path, old: str, new: str, words: str, field: str | None
 ) -> None:
     path = write(tmp_path, broken(old, new))
-    with pytest.raises(ContentError) as caught:
-        load_module(path, LAB_IDS)
-    message = str(caught.value)
+    error = refused(path)
+    message = str(error)
     assert "\n" not in message
     prefix = f"{path}: field '{field}': " if field else f"{path}: "
     assert message.startswith(prefix)
     assert words in message
-    assert caught.value.card_id is None
+    assert error.card_id is None
 
 
 def test_toml_syntax_error_gives_the_line(tmp_path: Path) -> None:
