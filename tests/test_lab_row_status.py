@@ -13,6 +13,7 @@ from tui_support import drive
 from studyapp.cli.lab_commands import render_table
 from studyapp.labs.columns import columns, row_value, skipped
 from studyapp.labs.events import Scalar, Table
+from studyapp.services.lab_tables import layout
 from studyapp.text import Text
 from studyapp.tui.widgets.lab_table import LabTable
 
@@ -43,7 +44,7 @@ class OneTable(App[None]):
         self.table, self.lang = table, lang
 
     def compose(self) -> ComposeResult:
-        yield LabTable(self.table, self.lang)
+        yield LabTable(layout(self.table, self.lang), self.lang)
 
 
 async def cells(table: Table, lang: str) -> list[list[str]]:

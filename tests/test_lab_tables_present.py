@@ -4,18 +4,18 @@ shares said once."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from studyapp.labs.columns import columns, skipped
 from studyapp.labs.events import Scalar, Table
 from studyapp.services.lab_tables import (
     cell_text,
-    common_line,
-    filled_columns,
+    layout,
     number_text,
     params_line,
     ratio_text,
-    split_columns,
 )
 from studyapp.text import Text
 
@@ -34,7 +34,7 @@ TABLE = Table("t", Text("Таблица", "Table"),
 
 
 def cells(lang: str) -> list[list[str]]:
-    shown, _ = split_columns(TABLE, lang)
+    shown = [column for column, _ in layout(TABLE, lang).headers]
     return [[cell_text(row, column, lang) for column in shown] for row in ROWS]
 
 
@@ -66,15 +66,25 @@ def test_a_number_has_three_significant_digits_and_thousands_grouped(value: Scal
     ("en", "threads: 2 · device: CPU"),
 ])
 def test_what_every_row_shares_is_said_once_above_the_table(lang: str, said: str) -> None:
-    shown, same = split_columns(TABLE, lang)
-    assert common_line(TABLE, lang) == said
-    assert [column.key for column in same] == ["threads", "device"]
-    assert "model" not in [column.key for column in shown]  # empty in every row
+    shown = layout(TABLE, lang)
+    assert shown.common == said
+    # shared (threads, device) and empty (model) columns are not in the table
+    assert [column.key for column, _ in shown.headers] == [
+        "variant", "latency_ms_median", "noisy", "status"]
 
 
-def test_the_command_line_keeps_every_filled_column_in_the_table_s_order() -> None:
-    keys = [column.key for column in filled_columns(TABLE, "en")]
-    assert keys == ["variant", "threads", "device", "latency_ms_median", "noisy", "status"]
+@pytest.mark.parametrize(("lang", "said"), [
+    ("bg", "нишки: 2 · устройство: процесор"),
+    ("en", "threads: 2 · device: CPU"),
+])
+def test_the_command_line_says_what_every_row_shares_once_above_the_table(
+    lang: str, said: str
+) -> None:
+    from studyapp.cli.lab_commands import render_table
+
+    title, common, header, _, *lines = render_table(TABLE, lang, 200)
+    assert (title, common) == (TABLE.title.get(lang), said)
+    assert len(re.split(r"\s{2,}", header)) == 4 and len(lines) == len(ROWS)
 
 
 @pytest.mark.parametrize(("lang", "said"), [

@@ -18,8 +18,7 @@ from studyapp.services.lab_tables import (
     MAX_CELL,
     MIN_HEADER,
     NAME_KEY,
-    headers,
-    legend_line,
+    layout,
     value_text,
 )
 from studyapp.tui.screens.lab_result import LabResultScreen
@@ -98,8 +97,8 @@ async def test_a_header_is_at_most_two_lines_with_long_labels_in_a_legend(
             assert all(len(label) <= column.content_width
                        for (label, *_), column in zip(lines, table.columns.values(), strict=True))
         legends = [str(legend.render()) for legend in screen.query(".lab-legend")]
-        assert legends == [line for line in map(legend_line, (table.table for table in tables),
-                                                [lang] * len(tables)) if line]
+        assert legends == [shown.legend for shown in (layout(table.table, lang)
+                                                      for table in tables) if shown.legend]
         assert legends  # both labs have labels too long for their columns
 
 
@@ -111,8 +110,9 @@ def _real_tables() -> list[Table]:
 def test_every_long_label_of_a_real_table_has_a_short_name_in_the_legend(lang: str) -> None:
     too_wide = []
     for table in _real_tables():
-        legend = legend_line(table, lang)
-        for column, header in headers(table, lang):
+        shown = layout(table, lang)
+        legend = shown.legend
+        for column, header in shown.headers:
             values = max(len(value_text(column.key, row.get(column.key), lang))
                          for row in table.rows)
             if column.key != NAME_KEY and len(header.label) > max(min(values, MAX_CELL),

@@ -28,8 +28,8 @@ from studyapp.services.lab_params import (
 from studyapp.services.lab_tables import (
     cell_text,
     env_line,
-    filled_columns,
     label_with_unit,
+    layout,
     params_line,
     roofline_summary,
     run_status,
@@ -58,9 +58,11 @@ def _layout(grid: list[list[str]]) -> list[str]:
 
 
 def render_table(table: Table, lang: str, width: int) -> list[str]:
-    """The table under its title: columns that hold no value are left out; a table too wide
-    for `width` with few rows is shown on its side (one column per row)."""
-    columns = filled_columns(table, lang)
+    """The table under its title, laid out as the app lays it out: columns that hold no value
+    are left out, those the same in every row are said once above it; a table too wide for
+    `width` with few rows is shown on its side (one column per row)."""
+    shown = layout(table, lang)
+    columns = [column for column, _ in shown.headers]
     headers = [label_with_unit(column, lang) for column in columns]
     body = [[cell_text(row, column, lang) for column in columns] for row in table.rows]
     lines = _layout([headers, *body]) if body else []
@@ -69,7 +71,7 @@ def render_table(table: Table, lang: str, width: int) -> list[str]:
         turned += [[header, *(line[i] for line in body)] for i, header in enumerate(headers)
                    if i > 0]
         lines = _layout(turned)
-    return [table.title.get(lang), *lines]
+    return [table.title.get(lang), *([shown.common] if shown.common else []), *lines]
 
 
 def render_run(run: LabRun, lang: str, out: TextIO) -> None:

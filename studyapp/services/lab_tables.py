@@ -108,34 +108,39 @@ def split_columns(table: Table, lang: str) -> tuple[list[Column], list[Column]]:
     return shown, same
 
 
-def headers(table: Table, lang: str) -> list[tuple[Column, Header]]:
-    """The shown columns with their headers, name column first: a label too long for its
-    column's values shows its short name (`labs_ui.short.KEY`)."""
-    columns, _ = split_columns(table, lang)
-    shown = []
-    for column in columns:
-        width = min(MAX_CELL, max((len(cell_text(row, column, lang)) for row in table.rows),
-                                   default=1))
-        label, full = column_label(column, lang), None
-        short = catalogue(lang).get(f"labs_ui.short.{column.key}")
-        if len(label) > max(width, MIN_HEADER) and short is not None:
-            label, full = visible(short), label
-        unit = visible(column.unit)
-        shown.append((column, Header(label, unit, max(width, len(label), len(unit)), full)))
-    return shown
+@dataclass(frozen=True)
+class TableLayout:
+    """How one table is shown in one language, worked out once: its shown columns with their
+    headers (name column first), what every row shares, said once ("" when nothing is), and
+    the full names of the headers that show a short one ("" when none does)."""
+
+    table: Table
+    headers: list[tuple[Column, Header]]
+    common: str
+    legend: str
 
 
-def legend_line(table: Table, lang: str) -> str:
-    """The full names of the columns whose header shows a short one ("" when none does)."""
-    return " · ".join(tr(lang, "labs_ui.table_legend", short=header.label, full=header.full)
-                      for _, header in headers(table, lang) if header.full is not None)
+def layout(table: Table, lang: str) -> TableLayout:
+    shown, same = split_columns(table, lang)
+    headers = [(column, _header(table, column, lang)) for column in shown]
+    common = " · ".join(tr(lang, "labs_ui.table_common", label=label_with_unit(column, lang),
+                           value=cell_text(table.rows[0], column, lang)) for column in same)
+    legend = " · ".join(tr(lang, "labs_ui.table_legend", short=header.label, full=header.full)
+                        for _, header in headers if header.full is not None)
+    return TableLayout(table, headers, common, legend)
 
 
-def common_line(table: Table, lang: str) -> str:
-    """What every row of the table shares, in one line ("" when nothing is)."""
-    _, same = split_columns(table, lang)
-    return " · ".join(tr(lang, "labs_ui.table_common", label=label_with_unit(column, lang),
-                         value=cell_text(table.rows[0], column, lang)) for column in same)
+def _header(table: Table, column: Column, lang: str) -> Header:
+    """A column's header: a label too long for its column's values shows its short name
+    (`labs_ui.short.KEY`)."""
+    width = min(MAX_CELL, max((len(cell_text(row, column, lang)) for row in table.rows),
+                               default=1))
+    label, full = column_label(column, lang), None
+    short = catalogue(lang).get(f"labs_ui.short.{column.key}")
+    if len(label) > max(width, MIN_HEADER) and short is not None:
+        label, full = visible(short), label
+    unit = visible(column.unit)
+    return Header(label, unit, max(width, len(label), len(unit)), full)
 
 
 def params_line(params: Mapping[str, Any], lang: str) -> str:

@@ -12,9 +12,8 @@ from textual.widget import Widget
 
 from studyapp.services.lab_results import outcome
 from studyapp.services.lab_tables import (
-    common_line,
     env_line,
-    legend_line,
+    layout,
     params_line,
     roofline_summary,
     run_status,
@@ -102,13 +101,12 @@ class LabResultScreen(AppScreen):
     def _tables(self) -> Iterator[Widget]:
         for table in self.record.run.tables.values():
             yield Plain(table.title.get(self.lang), classes="item-title")
-            common = common_line(table, self.lang)
-            if common:
-                yield Plain(common, classes="hint lab-common")
-            yield LabTable(table, self.lang, classes="lab-table")
-            legend = legend_line(table, self.lang)
-            if legend:
-                yield Plain(legend, classes="hint lab-legend")
+            shown = layout(table, self.lang)
+            if shown.common:
+                yield Plain(shown.common, classes="hint lab-common")
+            yield LabTable(shown, self.lang, classes="lab-table")
+            if shown.legend:
+                yield Plain(shown.legend, classes="hint lab-legend")
 
     def _texts(self, title: str, texts: list[Text]) -> Iterator[Widget]:
         if texts:

@@ -14,8 +14,7 @@ from rich.text import Text as RichText
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable
 
-from studyapp.services.lab_tables import NAME_KEY, cell_text, headers
-from studyapp.services.lab_values import Table
+from studyapp.services.lab_tables import NAME_KEY, TableLayout, cell_text
 
 COLUMN_STEP = 8  # how far one left or right key moves the columns
 
@@ -25,13 +24,14 @@ class LabTable(DataTable[RichText]):
 
     can_focus = False
 
-    def __init__(self, table: Table, lang: str, *, classes: str | None = None) -> None:
+    def __init__(self, shown: TableLayout, lang: str, *, classes: str | None = None) -> None:
         super().__init__(cursor_type="none", zebra_stripes=True, classes=classes)
-        self.table = table
+        self.table = shown.table
+        self.headers = shown.headers
         self.lang = lang
 
     def on_mount(self) -> None:
-        shown = headers(self.table, self.lang)
+        shown = self.headers
         self.header_height = 2 if any(header.unit for _, header in shown) else 1
         for column, header in shown:
             justify: JustifyMethod = (
