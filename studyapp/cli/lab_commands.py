@@ -81,10 +81,11 @@ def render_run(run: LabRun, lang: str, out: TextIO) -> None:
         print(file=out)
     roofline = roofline_summary(run.roofline, lang)
     if roofline is not None:
-        print(textwrap.fill(tr(lang, "labs.roofline_line", roofline=roofline),
+        print(textwrap.fill(tr(lang, "cli.lab.roofline_line", roofline=roofline),
                             width=min(width, 100), subsequent_indent="  "), file=out)
         print(file=out)
-    for header, texts in (("labs.notes_header", run.notes), ("labs.reading_header", run.reading)):
+    for header, texts in (("cli.lab.notes_header", run.notes),
+                          ("cli.lab.reading_header", run.reading)):
         if texts:
             print(tr(lang, header), file=out)
             for text in texts:
@@ -149,17 +150,17 @@ def run_list(args: argparse.Namespace) -> int:
                       "description": entry.description.get(lang), "available": entry.available,
                       "params": _params_json(entry.params, lang)} for entry in entries])
         return 0
-    print(tr(lang, "labs.list_header"))
+    print(tr(lang, "cli.lab.list_header"))
     for entry in entries:
-        line = tr(lang, "labs.list_entry", id=entry.id, step=entry.step,
+        line = tr(lang, "cli.lab.list_entry", id=entry.id, step=entry.step,
                   title=entry.title.get(lang))
-        print(line if entry.available else f"{line} {tr(lang, 'labs.list_missing')}")
+        print(line if entry.available else f"{line} {tr(lang, 'cli.lab.list_missing')}")
         print(textwrap.fill(entry.description.get(lang), width=96, initial_indent=" " * 10,
                             subsequent_indent=" " * 10))
         for name, spec in entry.params.items():
-            print(" " * 10 + tr(lang, "labs.param_line", name=name, default=spec.default,
+            print(" " * 10 + tr(lang, "cli.lab.param_line", name=name, default=spec.default,
                                 allowed=spec.allowed(lang), help=_help(spec, lang)))
-    print(tr(lang, "labs.common_params", names=", ".join(
+    print(tr(lang, "cli.lab.common_params", names=", ".join(
         f"{name} ({spec.allowed(lang)})" for name, spec in COMMON_PARAMS.items())))
     return 0
 
@@ -176,7 +177,7 @@ def _given_params(args: argparse.Namespace, lang: str) -> dict[str, object]:
     for item in args.set:
         name, sep, text = item.partition("=")
         if not sep or not name:
-            raise UsageError(tr(lang, "labs.bad_setting", text=item))
+            raise UsageError(tr(lang, "cli.lab.bad_setting", text=item))
         given[name] = parse_text(name, specs[name], text, args.name) if name in specs else text
     return given
 
@@ -202,7 +203,7 @@ def run_run(args: argparse.Namespace) -> int:
                                      timeout_s=args.timeout)
         params = runner.params
         if not args.json:
-            print(tr(lang, "labs.run_started", lab=args.name,
+            print(tr(lang, "cli.lab.run_started", lab=args.name,
                      size=value_text("size", params["size"], lang),
                      threads=counted(lang, "thread", params["threads"]),
                      device=value_text("device", params["device"], lang)), file=sys.stderr)
@@ -211,7 +212,7 @@ def run_run(args: argparse.Namespace) -> int:
             with stopped_by_signals():
                 recorded = service.run(runner, on_event=bar)
         except OSError as exc:  # the child process could not be started (recorded as failed)
-            raise StudyappError(tr(lang, "labs.cannot_start", lab=args.name,
+            raise StudyappError(tr(lang, "cli.lab.cannot_start", lab=args.name,
                                    reason=exc.strerror or exc)) from None
         finally:
             bar.close()
@@ -221,25 +222,26 @@ def run_run(args: argparse.Namespace) -> int:
     else:
         render_run(run, lang, sys.stdout)
         if not unsaved:
-            print(tr(lang, "labs.run_footer", id=recorded.id, status=_status(lang, run.status),
+            print(tr(lang, "cli.lab.run_footer", id=recorded.id, status=_status(lang, run.status),
                      seconds=run.duration_s))
     if unsaved:
-        raise StudyappError(tr(lang, "labs.not_saved", reason=unsaved.text(lang)))
+        raise StudyappError(tr(lang, "cli.lab.not_saved", reason=unsaved.text(lang)))
     if run.status != "ok":
         reason = run.error.get(lang) if run.error else _status(lang, run.status)
-        raise StudyappError(tr(lang, "labs.failed", lab=args.name, reason=reason))
+        raise StudyappError(tr(lang, "cli.lab.failed", lab=args.name, reason=reason))
     return 0
 
 
 def _history_lines(runs: Iterable[RecordedRun], lang: str) -> list[str]:
-    header = tr(lang, "labs.history_header", id=tr(lang, "labs.history_col_id"),
-                started=tr(lang, "labs.history_col_started"),
-                lab=tr(lang, "labs.history_col_lab"), status=tr(lang, "labs.history_col_status"),
-                seconds=tr(lang, "labs.history_col_seconds"))
+    header = tr(lang, "cli.lab.history_header", id=tr(lang, "cli.lab.history_col_id"),
+                started=tr(lang, "cli.lab.history_col_started"),
+                lab=tr(lang, "cli.lab.history_col_lab"),
+                status=tr(lang, "cli.lab.history_col_status"),
+                seconds=tr(lang, "cli.lab.history_col_seconds"))
     lines = [header]
     for item in runs:
         started = item.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        lines.append(tr(lang, "labs.history_header", id=item.id, started=started,
+        lines.append(tr(lang, "cli.lab.history_header", id=item.id, started=started,
                         lab=item.run.lab, status=_status(lang, item.run.status),
                         seconds=f"{item.run.duration_s:.1f}"))
     return lines
@@ -261,7 +263,7 @@ def run_history(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([_summary_json(item, lang) for item in runs])
     elif not runs:
-        print(tr(lang, "labs.history_empty"))
+        print(tr(lang, "cli.lab.history_empty"))
     else:
         print("\n".join(_history_lines(runs, lang)))
     return 0
@@ -277,13 +279,13 @@ def run_show(args: argparse.Namespace) -> int:
                                          "card_id": item.card_id})
         return 0
     started = item.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
-    print(tr(lang, "labs.show_header", id=item.id, lab=run.lab, status=_status(lang, run.status),
+    print(tr(lang, "cli.lab.show_header", id=item.id, lab=run.lab, status=_status(lang, run.status),
              started=started, seconds=run.duration_s))
-    print(tr(lang, "labs.show_params", params=params_line(run.params, lang)))
+    print(tr(lang, "cli.lab.show_params", params=params_line(run.params, lang)))
     if run.env:
-        print(tr(lang, "labs.show_env", env=env_line(run.env, lang)))
+        print(tr(lang, "cli.lab.show_env", env=env_line(run.env, lang)))
     print()
     render_run(run, lang, sys.stdout)
     if run.error:
-        print(tr(lang, "labs.show_error", reason=run.error.get(lang)))
+        print(tr(lang, "cli.lab.show_error", reason=run.error.get(lang)))
     return 0

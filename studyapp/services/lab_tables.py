@@ -33,7 +33,7 @@ def number_text(value: object, lang: str) -> str:
     if value is None:
         return EMPTY
     if isinstance(value, bool):
-        return tr(lang, "labs_ui.yes" if value else "labs_ui.no")
+        return tr(lang, "common.yes" if value else "common.no")
     if isinstance(value, float):
         if value == 0 or abs(value) >= 1000:
             return f"{value:,.0f}".replace(",", " ")
@@ -43,14 +43,14 @@ def number_text(value: object, lang: str) -> str:
 
 def value_text(key: str, value: object, lang: str) -> str:
     """A parameter's or a table cell's value in `lang`: a word the catalogue names
-    (`labs_ui.value.KEY.VALUE`: a size, a device, a status, a roofline bound) in its words,
+    (`lab_tables.value.KEY.VALUE`: a size, a device, a status, a roofline bound) in its words,
     anything else as `number_text` shows it. A status "skipped: WHY" says WHY in its words too
     (a run recorded before its rows said their status in Bulgarian themselves)."""
     if isinstance(value, str):
         if key == "status" and value.startswith(SKIPPED):
-            return tr(lang, "labs_ui.value.status.skipped",
+            return tr(lang, "lab_tables.value.status.skipped",
                       why=value_text(key, value.removeprefix(SKIPPED), lang))
-        return catalogue(lang).get(f"labs_ui.value.{key}.{value}", value)
+        return catalogue(lang).get(f"lab_tables.value.{key}.{value}", value)
     return number_text(value, lang)
 
 
@@ -61,13 +61,13 @@ def cell_text(row: Mapping[str, Scalar], column: Column, lang: str) -> str:
 
 def setting_label(key: str, lang: str) -> str:
     """A parameter's or an environment key's name in `lang`; an unknown key as it is."""
-    return catalogue(lang).get(f"labs_ui.setting.{key}", key)
+    return catalogue(lang).get(f"lab_tables.setting.{key}", key)
 
 
 def column_label(column: Column, lang: str) -> str:
-    """The column's label; where the catalogue names its key (`labs_ui.column.KEY`), that
+    """The column's label; where the catalogue names its key (`lab_tables.column.KEY`), that
     name, also over the runs recorded before it read so."""
-    return visible(catalogue(lang).get(f"labs_ui.column.{column.key}", column.label.get(lang)))
+    return visible(catalogue(lang).get(f"lab_tables.column.{column.key}", column.label.get(lang)))
 
 
 def label_with_unit(column: Column, lang: str) -> str:
@@ -123,20 +123,20 @@ class TableLayout:
 def layout(table: Table, lang: str) -> TableLayout:
     shown, same = split_columns(table, lang)
     headers = [(column, _header(table, column, lang)) for column in shown]
-    common = " · ".join(tr(lang, "labs_ui.table_common", label=label_with_unit(column, lang),
+    common = " · ".join(tr(lang, "lab_tables.table_common", label=label_with_unit(column, lang),
                            value=cell_text(table.rows[0], column, lang)) for column in same)
-    legend = " · ".join(tr(lang, "labs_ui.table_legend", short=header.label, full=header.full)
+    legend = " · ".join(tr(lang, "lab_tables.table_legend", short=header.label, full=header.full)
                         for _, header in headers if header.full is not None)
     return TableLayout(table, headers, common, legend)
 
 
 def _header(table: Table, column: Column, lang: str) -> Header:
     """A column's header: a label too long for its column's values shows its short name
-    (`labs_ui.short.KEY`)."""
+    (`lab_tables.short.KEY`)."""
     width = min(MAX_CELL, max((len(cell_text(row, column, lang)) for row in table.rows),
                                default=1))
     label, full = column_label(column, lang), None
-    short = catalogue(lang).get(f"labs_ui.short.{column.key}")
+    short = catalogue(lang).get(f"lab_tables.short.{column.key}")
     if len(label) > max(width, MIN_HEADER) and short is not None:
         label, full = visible(short), label
     unit = visible(column.unit)
@@ -145,7 +145,7 @@ def _header(table: Table, column: Column, lang: str) -> Header:
 
 def params_line(params: Mapping[str, Any], lang: str) -> str:
     """A run's parameters, each named and valued in `lang`; the seed left out."""
-    return " · ".join(tr(lang, "labs_ui.table_common", label=setting_label(key, lang),
+    return " · ".join(tr(lang, "lab_tables.table_common", label=setting_label(key, lang),
                          value=value_text(key, value, lang))
                       for key, value in params.items() if key != "seed")
 
@@ -153,15 +153,15 @@ def params_line(params: Mapping[str, Any], lang: str) -> str:
 def env_line(env: Mapping[str, Any], lang: str) -> str:
     """The environment fingerprint in one line: CPU, ISA, cores and threads, versions, GPU."""
     if not env:
-        return tr(lang, "labs_ui.env_unknown")
+        return tr(lang, "lab_tables.env_unknown")
     isa = env.get("isa") or {}
     flags = ", ".join(name for name in ("avx2", "avx512f", "avx512_vnni", "amx")
                       if isa.get(name)) or EMPTY
-    return tr(lang, "labs_ui.env", cpu=env.get("cpu_model", "?"), flags=flags,
+    return tr(lang, "lab_tables.env", cpu=env.get("cpu_model", "?"), flags=flags,
               cores=counted(lang, "core", env.get("cores", "?")),
               threads=counted(lang, "thread", env.get("threads", "?")),
               torch=env.get("torch", "?"), ort=env.get("onnxruntime", "?"),
-              gpu=env.get("gpu") or tr(lang, "labs_ui.no_gpu"))
+              gpu=env.get("gpu") or tr(lang, "lab_tables.no_gpu"))
 
 
 def roofline_summary(roofline: Mapping[str, Any] | None, lang: str) -> str | None:

@@ -89,7 +89,7 @@ def _reason(reason: Text) -> dict[str, Any]:
 def close_orphaned_runs(session: Session, now: datetime) -> list[int]:
     """Close as interrupted the runs left running by a process that has ended (killed, or
     its terminal closed); a run another live process follows is left alone. Their ids."""
-    reason = texts("labs.interrupted_reason")
+    reason = texts("common.interrupted_reason")
     return lab_runs.close_orphans(session, lifeline.is_gone, now, results=_reason(reason),
                                   error=reason.en)
 
@@ -97,7 +97,7 @@ def close_orphaned_runs(session: Session, now: datetime) -> list[int]:
 def _abandoned(exc: BaseException) -> tuple[str, dict[str, Any] | None, str]:
     """How a run the caller gave up on with `exc` is closed: status, results, error."""
     if isinstance(exc, Interrupted):
-        reason = texts("labs.stopped_by_signal", signal=signal.Signals(exc.signum).name)
+        reason = texts("common.stopped_by_signal", signal=signal.Signals(exc.signum).name)
         return lab_runs.INTERRUPTED, _reason(reason), reason.en
     status = "cancelled" if isinstance(exc, KeyboardInterrupt) else "failed"
     return status, None, f"{type(exc).__name__}: {exc}"

@@ -20,7 +20,7 @@ def running_line(app: StudyApp) -> str | None:
     progress = active.progress
     share = progress.done / progress.total if progress and progress.total else 0.0
     step = progress.message.get(app.language) if progress else ""
-    return app.t("labs_ui.running_line", lab=active.lab_id, share=share, step=step,
+    return app.t("lab.running_line", lab=active.lab_id, share=share, step=step,
                  seconds=active.elapsed())
 
 
@@ -32,6 +32,6 @@ def last_run_line(app: StudyApp, record: RecordedRun) -> str:
 
     found = outcome(record)
     verdict = found.measured.text.get(app.language) if found.measured else ""
-    return app.t("labs_ui.last_run", started=fmt_started(record.started_at, app.clock),
+    return app.t("lab.last_run", started=fmt_started(record.started_at, app.clock),
                  status=run_status(record.run.status, app.language),
                  measured=f" · {verdict}" if verdict else "")

@@ -64,7 +64,7 @@ class LabRunHost:
             app.bell()
             return
         if self.lab_run is not None:
-            app.notify(app.t("labs_ui.busy", lab=self.lab_run.lab_id), severity="warning")
+            app.notify(app.t("lab.busy", lab=self.lab_run.lab_id), severity="warning")
             return
 
         def start(prediction: Prediction | None) -> None:
@@ -77,7 +77,7 @@ class LabRunHost:
             start(None)
         else:
             app.push_screen(PredictionDialog(lab_id, question, app.language,
-                                             app.t("labs_ui.predict_title"), start))
+                                             app.t("lab.predict_title"), start))
 
     @property
     def _host(self) -> StudyApp:
@@ -93,7 +93,7 @@ class LabRunHost:
         """Start `lab_id` in a worker; False (and a notice) when another lab is running."""
         app = self._host
         if self.lab_run is not None:
-            app.notify(app.t("labs_ui.busy", lab=self.lab_run.lab_id), severity="warning")
+            app.notify(app.t("lab.busy", lab=self.lab_run.lab_id), severity="warning")
             return False
         with app.reporting_errors():
             session = self.study_labs()
@@ -137,8 +137,8 @@ class LabRunHost:
             app.exit()
             return
         app.push_screen(ChoiceDialog(
-            app.t("labs_ui.quit_title"), app.t("labs_ui.quit_prompt", lab=self.lab_run.lab_id),
-            [app.t("labs_ui.quit_cancel_lab"), app.t("labs_ui.quit_keep_lab")],
+            app.t("lab.quit_title"), app.t("lab.quit_prompt", lab=self.lab_run.lab_id),
+            [app.t("lab.quit_cancel_lab"), app.t("lab.quit_keep_lab")],
             lambda choice: app.exit() if choice == 0 else None))
 
     def on_unmount(self) -> None:
@@ -161,7 +161,7 @@ class LabRunHost:
             return
         record, app = message.record, self._host
         if record.save_error is not None:
-            app.notify(app.t("labs_ui.not_saved", reason=record.save_error.text(app.language)),
+            app.notify(app.t("lab.not_saved", reason=record.save_error.text(app.language)),
                        severity="error")
         followers = self._following()
         for screen in followers:
@@ -169,7 +169,7 @@ class LabRunHost:
         if not followers:
             if record.run.status == "ok":
                 self.finished_lab = record.run.lab
-                app.notify(app.t("labs_ui.finished_elsewhere", lab=record.run.lab))
+                app.notify(app.t("lab.finished_elsewhere", lab=record.run.lab))
             else:
                 self.show_lab_failure(record, reached)
         app.data_changed()

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 GRADES: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
 
 
-# Catalogues of the app besides `tui`, whose keys are given whole ("labs_ui.title").
-OTHER_CATALOGUES: tuple[str, ...] = ("labs_ui.",)
+# Catalogues the app shares with the command line, whose keys are given whole
+# ("lab_tables.yes", "common.kind.review").
+OTHER_CATALOGUES: tuple[str, ...] = ("lab_tables.", "common.")
 
 
 def t(lang: str, key: str, **values: object) -> str:
@@ -85,9 +86,10 @@ FRAMEWORK_ACTIONS: dict[str, str] = {
 def binding_key(description: str, action: str) -> str | None:
     """The catalogue key that describes a binding, or None for an editing key of a text box.
 
-    Our descriptions are catalogue keys `bind.NAME`; Textual's are found by action.
+    Our descriptions are catalogue keys `bind.NAME` (`lab.bind.NAME` on lab screens);
+    Textual's are found by action.
     """
-    if description.startswith(("bind.", *OTHER_CATALOGUES)):
+    if description.startswith(("bind.", "lab.bind.")):
         return description
     return FRAMEWORK_ACTIONS.get(action)
 

@@ -43,17 +43,17 @@ class LabCompareScreen(AppScreen):
 
     def compose(self) -> ComposeResult:
         first, second = self.runs
-        yield Plain(self.t("labs_ui.compare_title", lab=lab_title(first.run.lab, self.lang),
+        yield Plain(self.t("lab.compare_title", lab=lab_title(first.run.lab, self.lang),
                            a=first.id, b=second.id), classes="screen-title")
         with VerticalScroll(id="lab-compare-body"):
             same = [setting_label(key, self.lang) for key, differs in self._settings()
                     if not differs]
             if same:
-                yield Plain(self.t("labs_ui.compare_same", keys=", ".join(same)),
+                yield Plain(self.t("lab.compare_same", keys=", ".join(same)),
                             id="lab-compare-same", classes="hint")
             for record in self.runs:
                 answer = outcome(record).measured
-                yield Plain(self.t("labs_ui.compare_measured", id=record.id,
+                yield Plain(self.t("lab.compare_measured", id=record.id,
                                    text=answer.text.get(self.lang) if answer else "—"))
             yield Static(self.comparison(self._narrow()), id="lab-compare-table")
         yield KeyBar()
@@ -71,9 +71,9 @@ class LabCompareScreen(AppScreen):
         table.add_column("", max_width=LABEL_WIDTH)
         first, second = self.runs
         for record in self.runs:
-            table.add_column(self.t("labs_ui.run_number", id=record.id), justify="right",
+            table.add_column(self.t("lab.run_number", id=record.id), justify="right",
                              min_width=None if narrow else VALUE_WIDTH)
-        table.add_column(self.t("labs_ui.compare_ratio", a=first.id, b=second.id),
+        table.add_column(self.t("lab.compare_ratio", a=first.id, b=second.id),
                          justify="right", no_wrap=True)
         for line in self._lines():
             table.add_row(*(visible(cell) for cell in line))
@@ -95,9 +95,9 @@ class LabCompareScreen(AppScreen):
     def _lines(self) -> Iterator[Compared]:
         clock = self.study_app.clock
         first, second = self.runs
-        yield (self.t("labs_ui.col.started"), fmt_started(first.started_at, clock),
+        yield (self.t("lab.col.started"), fmt_started(first.started_at, clock),
                fmt_started(second.started_at, clock), "")
-        yield (self.t("labs_ui.col.status"), run_status(first.run.status, self.lang),
+        yield (self.t("lab.col.status"), run_status(first.run.status, self.lang),
                run_status(second.run.status, self.lang), "")
         for key, differs in self._settings():
             if differs:

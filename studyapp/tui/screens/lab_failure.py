@@ -25,7 +25,7 @@ class LabFailureDialog(AppModal):
     CSS_PATH = CSS_PATH
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "close", "bind.close", id="lab_failure.ok"),
-        Binding("d", "details", "labs_ui.bind.details", id="lab_failure.details"),
+        Binding("d", "details", "lab.bind.details", id="lab_failure.details"),
     ]
 
     def __init__(self, record: RecordedRun, reached: Progress | None) -> None:
@@ -35,31 +35,31 @@ class LabFailureDialog(AppModal):
 
     def compose(self) -> ComposeResult:
         run, lang = self.record.run, self.study_app.language
-        reason = run.error.get(lang) if run.error else self.t("labs_ui.no_reason")
+        reason = run.error.get(lang) if run.error else self.t("lab.no_reason")
         with Vertical(id="lab-failure-box", classes="dialog"):
-            yield Plain(self.t("labs_ui.failure_title", lab=lab_title(run.lab, lang),
+            yield Plain(self.t("lab.failure_title", lab=lab_title(run.lab, lang),
                                status=run_status(run.status, self.study_app.language)),
                         classes="dialog-title")
-            yield Plain(self.t("labs_ui.failure_reason", reason=reason), id="lab-failure-reason")
+            yield Plain(self.t("lab.failure_reason", reason=reason), id="lab-failure-reason")
             if run.status == "cancelled":
                 yield Plain("\n".join(self._cancelled()), id="lab-failure-cancelled")
-            yield Plain(self.t("labs_ui.failure_kept", id=self.record.id), classes="hint")
+            yield Plain(self.t("lab.failure_kept", id=self.record.id), classes="hint")
             with VerticalScroll(id="lab-failure-details"):
                 yield Plain(self._details(), id="lab-failure-text")
-            yield Plain(self.t("labs_ui.failure_hint" if self._has_details()
-                               else "labs_ui.failure_hint_close"), classes="hint")
+            yield Plain(self.t("lab.failure_hint" if self._has_details()
+                               else "lab.failure_hint_close"), classes="hint")
 
     def _cancelled(self) -> list[str]:
         """When the run was stopped, the step it had reached, what it had measured."""
         run, lang = self.record.run, self.study_app.language
-        lines = [self.t("labs_ui.cancelled_when", seconds=run.duration_s,
+        lines = [self.t("lab.cancelled_when", seconds=run.duration_s,
                         started=fmt_started(self.record.started_at, self.study_app.clock))]
         if self.reached is not None:
-            lines.append(self.t("labs_ui.cancelled_step", done=self.reached.done,
+            lines.append(self.t("lab.cancelled_step", done=self.reached.done,
                                 total=self.reached.total, step=self.reached.message.get(lang)))
         measured = [table.title.get(lang) for table in run.tables.values()]
-        lines.append(self.t("labs_ui.cancelled_measured", tables="; ".join(measured))
-                     if measured else self.t("labs_ui.cancelled_nothing"))
+        lines.append(self.t("lab.cancelled_measured", tables="; ".join(measured))
+                     if measured else self.t("lab.cancelled_nothing"))
         return lines
 
     def _has_details(self) -> bool:
@@ -68,9 +68,9 @@ class LabFailureDialog(AppModal):
 
     def _details(self) -> str:
         run = self.record.run
-        parts = [self.t("labs_ui.details_detail"), run.detail.strip() or "—"]
+        parts = [self.t("lab.details_detail"), run.detail.strip() or "—"]
         if run.stderr_tail and "\n".join(run.stderr_tail).strip() != run.detail.strip():
-            parts += ["", self.t("labs_ui.details_stderr"), "\n".join(run.stderr_tail)]
+            parts += ["", self.t("lab.details_stderr"), "\n".join(run.stderr_tail)]
         return "\n".join(parts)
 
     def on_mount(self) -> None:

@@ -45,9 +45,9 @@ class LabHistoryScreen(AppScreen):
     CSS_PATH = CSS_PATH
     AUTO_FOCUS = "#lab-history-table"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "labs_ui.bind.open", id="lab_history.open"),
-        Binding("space", "mark", "labs_ui.bind.mark", id="lab_history.mark"),
-        Binding("c", "compare", "labs_ui.bind.compare", id="lab_history.compare"),
+        Binding("enter", "open", "lab.bind.open", id="lab_history.open"),
+        Binding("space", "mark", "lab.bind.mark", id="lab_history.mark"),
+        Binding("c", "compare", "lab.bind.compare", id="lab_history.compare"),
     ]
 
     def __init__(self, lab_id: str) -> None:
@@ -57,11 +57,11 @@ class LabHistoryScreen(AppScreen):
         self.marked: list[int] = []  # run ids, in the order they were marked
 
     def compose(self) -> ComposeResult:
-        yield Plain(self.t("labs_ui.history_title", lab=lab_title(self.lab_id, self.lang)),
+        yield Plain(self.t("lab.history_title", lab=lab_title(self.lab_id, self.lang)),
                     classes="screen-title")
         yield DataTable(id="lab-history-table", cursor_type="row", zebra_stripes=True)
         yield Plain(id="lab-history-run")
-        yield Plain(self.t("labs_ui.history_hint"), id="lab-history-hint", classes="hint")
+        yield Plain(self.t("lab.history_hint"), id="lab-history-hint", classes="hint")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -83,7 +83,7 @@ class LabHistoryScreen(AppScreen):
         row = table.cursor_row
         table.clear(columns=True)
         for key in ("mark", "id", "started", "status", "verdict", "machine"):
-            table.add_column(self.t(f"labs_ui.col.{key}"), key=key)
+            table.add_column(self.t(f"lab.col.{key}"), key=key)
         for record in self.runs:
             found = outcome(record)
             verdict = found.verdict.get(self.lang).split(":")[0] if found.verdict else "—"
@@ -98,7 +98,7 @@ class LabHistoryScreen(AppScreen):
             table.move_cursor(row=min(row, len(self.runs) - 1))
         self.show_current()
         if not self.runs:
-            self.query_one("#lab-history-hint", Plain).update(self.t("labs_ui.history_empty"))
+            self.query_one("#lab-history-hint", Plain).update(self.t("lab.history_empty"))
         self.refresh_bindings()
 
     def _current(self) -> RecordedRun | None:
@@ -111,7 +111,7 @@ class LabHistoryScreen(AppScreen):
         """Say the highlighted run's parameters and machine under the table."""
         record = self._current()
         said = "" if record is None else self.t(
-            "labs_ui.history_run", id=record.id,
+            "lab.history_run", id=record.id,
             params=visible(params_line(record.run.params, self.lang)),
             machine=visible(env_line(record.run.env, self.lang)))
         self.query_one("#lab-history-run", Plain).update(said)
@@ -152,7 +152,7 @@ class LabHistoryScreen(AppScreen):
         from studyapp.tui.screens.lab_compare import LabCompareScreen
 
         if len(self.marked) < COMPARED:
-            self.notify(self.t("labs_ui.compare_mark", n=len(self.marked)))
+            self.notify(self.t("lab.compare_mark", n=len(self.marked)))
             return
         by_id = {record.id: record for record in self.runs}
         older, newer = sorted(self.marked)

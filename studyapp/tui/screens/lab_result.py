@@ -29,16 +29,16 @@ from studyapp.tui.widgets.lab_table import LabPage, LabTable
 from studyapp.tui.widgets.lab_views import SeriesPlot, series_groups
 from studyapp.tui.widgets.plain import Plain
 
-COLUMNS = Binding.Group("labs_ui.bind.columns", compact=True)
+COLUMNS = Binding.Group("lab.bind.columns", compact=True)
 
 
 class LabResultScreen(AppScreen):
     CSS_PATH = CSS_PATH
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("k", "cards", "labs_ui.bind.cards", id="lab_result.cards"),
-        Binding("h", "history", "labs_ui.bind.history", id="lab_result.history"),
-        Binding("r", "run_again", "labs_ui.bind.run", id="lab_result.run_again"),
-        Binding("R", "run_again('quick')", "labs_ui.bind.run_quick",
+        Binding("k", "cards", "lab.bind.cards", id="lab_result.cards"),
+        Binding("h", "history", "lab.bind.history", id="lab_result.history"),
+        Binding("r", "run_again", "lab.bind.run", id="lab_result.run_again"),
+        Binding("R", "run_again('quick')", "lab.bind.run_quick",
                 id="lab_result.run_quick"),
         # before the page's own left and right, so that the bar can say what they move
         *(Binding(key, f"columns('{key}')", f"bind.scroll_{key}", group=COLUMNS, priority=True,
@@ -54,7 +54,7 @@ class LabResultScreen(AppScreen):
     def compose(self) -> ComposeResult:
         record, lang = self.record, self.lang
         started = fmt_started(record.started_at, self.study_app.clock)
-        yield Plain(self.t("labs_ui.result_title", lab=lab_title(record.run.lab, lang),
+        yield Plain(self.t("lab.result_title", lab=lab_title(record.run.lab, lang),
                            id=record.id, started=started), classes="screen-title")
         with LabPage(id="lab-result-body"):
             yield from self._summary()
@@ -63,23 +63,23 @@ class LabResultScreen(AppScreen):
             yield from self._tables()
             for group in series_groups(list(record.run.series.values())):
                 yield SeriesPlot(group, lang, classes="lab-plot")
-            yield from self._texts("labs_ui.reading", record.run.reading)
-            yield from self._texts("labs_ui.notes", record.run.notes)
-            yield Plain(self.t("labs_ui.environment"), classes="item-title")
+            yield from self._texts("lab.reading", record.run.reading)
+            yield from self._texts("lab.notes", record.run.notes)
+            yield Plain(self.t("lab.environment"), classes="item-title")
             yield Plain(env_line(record.run.env, lang), id="lab-result-env")
             roofline = roofline_summary(record.run.roofline, lang)
             if roofline is not None:
-                yield Plain(self.t("labs_ui.roofline"), classes="item-title")
+                yield Plain(self.t("lab.roofline"), classes="item-title")
                 yield Plain(roofline, id="lab-result-roofline")
         yield KeyBar()
 
     def _summary(self) -> Iterator[Widget]:
         run = self.record.run
-        yield Plain(self.t("labs_ui.result_summary", status=run_status(run.status, self.lang),
+        yield Plain(self.t("lab.result_summary", status=run_status(run.status, self.lang),
                            seconds=run.duration_s, params=params_line(run.params, self.lang)),
                     id="lab-result-summary")
         if run.error is not None:
-            yield Plain(self.t("labs_ui.failure_reason", reason=run.error.get(self.lang)))
+            yield Plain(self.t("lab.failure_reason", reason=run.error.get(self.lang)))
 
     def _outcome(self) -> Iterator[Widget]:
         found = outcome(self.record)
@@ -87,11 +87,11 @@ class LabResultScreen(AppScreen):
             return
         lines = []
         if found.prediction is not None:
-            lines.append(self.t("labs_ui.predicted", answer=found.prediction.answer.get(self.lang)))
+            lines.append(self.t("lab.predicted", answer=found.prediction.answer.get(self.lang)))
         else:
-            lines.append(self.t("labs_ui.not_predicted"))
+            lines.append(self.t("lab.not_predicted"))
         if found.measured is not None:
-            lines.append(self.t("labs_ui.measured", text=found.measured.text.get(self.lang)))
+            lines.append(self.t("lab.measured", text=found.measured.text.get(self.lang)))
         parts = [Plain("\n".join(lines))]
         if found.verdict is not None:
             parts.append(Plain(found.verdict.get(self.lang), id="lab-result-verdict",
@@ -119,14 +119,14 @@ class LabResultScreen(AppScreen):
             self.offered = self.study_app.study_labs().offered_cards(self.record)
         self._show_cards_hint()
         if self.fresh and self.offered:
-            self.notify(self.t("labs_ui.cards_ready", n=len(self.offered)))
+            self.notify(self.t("lab.cards_ready", n=len(self.offered)))
 
     async def language_changed(self) -> None:
         await super().language_changed()
         self._show_cards_hint()
 
     def _show_cards_hint(self) -> None:
-        hint = self.t("labs_ui.cards_offer", n=len(self.offered)) if self.offered else ""
+        hint = self.t("lab.cards_offer", n=len(self.offered)) if self.offered else ""
         self.query_one("#lab-result-cards", Plain).update(hint)
         self.query_one("#lab-result-cards").display = bool(hint)
         self.refresh_bindings()
@@ -155,7 +155,7 @@ class LabResultScreen(AppScreen):
     def cards_added(self, ids: list[str]) -> None:
         self.offered = []
         self._show_cards_hint()
-        self.notify(self.t("labs_ui.cards_added", n=len(ids)))
+        self.notify(self.t("lab.cards_added", n=len(ids)))
 
     def action_history(self) -> None:
         self.study_app.open_lab_history(self.record.run.lab)

@@ -28,9 +28,9 @@ TICK_S = 0.5
 class LabRunScreen(AppScreen):
     CSS_PATH = CSS_PATH
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "cancel", "labs_ui.bind.cancel", id="lab_run.cancel"),
-        Binding("escape", "cancel", "labs_ui.bind.cancel", show=False, id="lab_run.cancel_esc"),
-        Binding("b", "back", "labs_ui.bind.background", id="lab_run.background"),
+        Binding("c", "cancel", "lab.bind.cancel", id="lab_run.cancel"),
+        Binding("escape", "cancel", "lab.bind.cancel", show=False, id="lab_run.cancel_esc"),
+        Binding("b", "back", "lab.bind.background", id="lab_run.background"),
     ]
 
     def __init__(self) -> None:
@@ -43,7 +43,7 @@ class LabRunScreen(AppScreen):
             yield ProgressBar(show_eta=False, id="lab-run-bar")
             yield Plain("", id="lab-run-step")
             yield Plain("", id="lab-run-elapsed", classes="hint")
-        yield Plain(self.t("labs_ui.run_hint"), classes="hint")
+        yield Plain(self.t("lab.run_hint"), classes="hint")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -61,17 +61,17 @@ class LabRunScreen(AppScreen):
         if active is None:
             return
         self.query_one("#lab-run-title", Plain).update(
-            self.t("labs_ui.run_title", lab=lab_title(active.lab_id, self.lang)))
+            self.t("lab.run_title", lab=lab_title(active.lab_id, self.lang)))
         bar = self.query_one(ProgressBar)
         progress = active.progress
         if progress is not None and progress.total > 0:
             bar.update(total=progress.total, progress=progress.done)
-        step = progress.message.get(self.lang) if progress else self.t("labs_ui.run_starting")
+        step = progress.message.get(self.lang) if progress else self.t("lab.run_starting")
         if active.cancelling:
-            step = self.t("labs_ui.run_cancelling")
+            step = self.t("lab.run_cancelling")
         self.query_one("#lab-run-step", Plain).update(step)
         self.query_one("#lab-run-elapsed", Plain).update(
-            self.t("labs_ui.run_elapsed", seconds=active.elapsed()))
+            self.t("lab.run_elapsed", seconds=active.elapsed()))
 
     @on(LabOver)
     def lab_over(self, message: LabOver) -> None:

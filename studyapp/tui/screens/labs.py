@@ -31,12 +31,12 @@ class LabsScreen(AppScreen):
     CSS_PATH = CSS_PATH
     AUTO_FOCUS = "#labs-list"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "run", "labs_ui.bind.run", id="labs.run"),
-        Binding("R", "run('quick')", "labs_ui.bind.run_quick", id="labs.run_quick"),
-        Binding("o", "open_last", "labs_ui.bind.open_last", id="labs.open_last"),
-        Binding("h", "history", "labs_ui.bind.history", id="labs.history"),
-        Binding("v", "view_run", "labs_ui.bind.view_run", id="labs.view_run"),
-        Binding("c", "cancel_run", "labs_ui.bind.cancel", id="labs.cancel_run"),
+        Binding("r", "run", "lab.bind.run", id="labs.run"),
+        Binding("R", "run('quick')", "lab.bind.run_quick", id="labs.run_quick"),
+        Binding("o", "open_last", "lab.bind.open_last", id="labs.open_last"),
+        Binding("h", "history", "lab.bind.history", id="labs.history"),
+        Binding("v", "view_run", "lab.bind.view_run", id="labs.view_run"),
+        Binding("c", "cancel_run", "lab.bind.cancel", id="labs.cancel_run"),
     ]
 
     def __init__(self) -> None:
@@ -45,7 +45,7 @@ class LabsScreen(AppScreen):
         self.listed_running: str | None = None  # the lab whose entry says it is running
 
     def compose(self) -> ComposeResult:
-        yield Plain(self.t("labs_ui.title"), classes="screen-title")
+        yield Plain(self.t("lab.title"), classes="screen-title")
         yield Plain("", id="labs-running", classes="running")
         yield OptionList(id="labs-list")
         yield KeyBar()
@@ -82,7 +82,7 @@ class LabsScreen(AppScreen):
     def _prompt(self, lab: LabOverview) -> RichText:
         entry, lang = lab.entry, self.lang
         prompt = RichText()
-        prompt.append(self.t("labs_ui.entry", id=entry.id, step=entry.step,
+        prompt.append(self.t("lab.entry", id=entry.id, step=entry.step,
                              title=entry.title.get(lang)), style="bold")
         prompt.append("\n" + entry.description.get(lang))
         prompt.append("\n" + visible(self._last(lab)) + "\n", style="italic")
@@ -90,11 +90,11 @@ class LabsScreen(AppScreen):
 
     def _last(self, lab: LabOverview) -> str:
         if not lab.entry.available:
-            return self.t("labs_ui.unavailable")
+            return self.t("lab.unavailable")
         if lab.entry.id == self.listed_running:
-            return self.t("labs_ui.running_now")
+            return self.t("lab.running_now")
         if lab.last is None:
-            return self.t("labs_ui.never_run")
+            return self.t("lab.never_run")
         return last_run_line(self.study_app, lab.last)
 
     @on(LabChanged)

@@ -24,7 +24,7 @@ class ChoiceDialog(AppModal):
 
     CSS_PATH = CSS_PATH
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(str(number), f"choose({number - 1})", "labs_ui.bind.choose", show=False,
+        *(Binding(str(number), f"choose({number - 1})", "lab.bind.choose", show=False,
                   id=f"choice.choose{number}") for number in range(1, 10)),
     ]
 
@@ -42,7 +42,7 @@ class ChoiceDialog(AppModal):
             yield Plain(self.prompt, id="choice-prompt")
             yield OptionList(*(RichText(f"{number}  {choice}") for number, choice
                                in enumerate(self.choices, start=1)), id="choice-list")
-            yield Plain(self.t("labs_ui.choice_hint", last=len(self.choices)), classes="hint")
+            yield Plain(self.t("lab.choice_hint", last=len(self.choices)), classes="hint")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -30,8 +30,8 @@ class ResultCardsDialog(AppModal):
 
     CSS_PATH = CSS_PATH
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_card", "labs_ui.bind.toggle", id="result_cards.toggle"),
-        Binding("a", "accept", "labs_ui.bind.accept", id="result_cards.accept"),
+        Binding("space", "toggle_card", "lab.bind.toggle", id="result_cards.toggle"),
+        Binding("a", "accept", "lab.bind.accept", id="result_cards.accept"),
     ]
 
     def __init__(self, record: RecordedRun, drafts: Sequence[CardDraft],
@@ -44,12 +44,12 @@ class ResultCardsDialog(AppModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="result-cards-box", classes="dialog"):
-            yield Plain(self.t("labs_ui.cards_title"), classes="dialog-title")
+            yield Plain(self.t("lab.cards_title"), classes="dialog-title")
             yield OptionList(*(self._prompt(index) for index in range(len(self.drafts))),
                              id="result-cards-list")
             with VerticalScroll(id="result-cards-answer"):
                 yield Plain(self._answer(0), id="result-cards-back")
-            yield Plain(self.t("labs_ui.cards_hint"), classes="hint")
+            yield Plain(self.t("lab.cards_hint"), classes="hint")
 
     def _prompt(self, index: int) -> RichText:
         front = self.drafts[index].front.get(self.study_app.language)
@@ -57,7 +57,7 @@ class ResultCardsDialog(AppModal):
 
     def _answer(self, index: int) -> str:
         lang = self.study_app.language
-        return self.t("labs_ui.cards_answer", answer=self.drafts[index].back.get(lang))
+        return self.t("lab.cards_answer", answer=self.drafts[index].back.get(lang))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         """The answer of the card under the cursor, to judge it before adding it."""

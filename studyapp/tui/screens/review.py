@@ -48,7 +48,7 @@ class ReviewScreen(AppScreen):
         ),
         Binding("u", "undo", "bind.undo", id="review.undo"),
         Binding("i", "info", "bind.info", id="review.info"),
-        Binding("l", "lab", "labs_ui.bind.lab", id="review.lab"),
+        Binding("l", "lab", "lab.bind.lab", id="review.lab"),
         *(
             Binding(key, f"scroll_card('{name}')", f"bind.{name}", show=False, id=f"review.{name}")
             for key, name in (("up", "scroll_up"), ("down", "scroll_down"),

@@ -54,7 +54,7 @@ class StudyScreen(AppScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "move(1)", "bind.next", id="study.next"),
         Binding("p", "move(-1)", "bind.previous", id="study.previous"),
-        Binding("l", "lab", "labs_ui.bind.lab", id="study.lab"),
+        Binding("l", "lab", "lab.bind.lab", id="study.lab"),
     ]
 
     def __init__(self) -> None:
@@ -168,7 +168,7 @@ class StudyScreen(AppScreen):
             yield Plain(self.t("study.lab", id=lab.id, title=lab.title.get(self.lang)),
                         classes="item-title")
             yield Plain(lab.description.get(self.lang), classes="item-body")
-            yield Plain(self.t("labs_ui.study_hint"), classes="hint")
+            yield Plain(self.t("lab.study_hint"), classes="hint")
 
     def _examples(self) -> Iterator[Widget]:
         for card in self.module.of_kind("example"):
@@ -263,7 +263,7 @@ class StudyScreen(AppScreen):
         elif cards:
             names = [f"{card.front.get(self.lang)} — {card.lab}" for card in cards]
             self.app.push_screen(ChoiceDialog(
-                self.t("labs_ui.title"), self.t("labs_ui.choose_lab"), names,
+                self.t("lab.title"), self.t("lab.choose_lab"), names,
                 lambda index: self.study_app.launch_lab(str(cards[index].lab), cards[index].id)))
 
     def action_back(self) -> None:

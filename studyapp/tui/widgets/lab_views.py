@@ -43,7 +43,7 @@ class SeriesPlot(PlotextPlot):
         try:
             return super().render()
         except (ValueError, ZeroDivisionError, IndexError):
-            return tr(self.lang, "labs_ui.plot_failed")
+            return tr(self.lang, "tui.lab.plot_failed")
 
     def on_mount(self) -> None:
         plt = self.plt
