@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from studyapp.i18n import tr
+from studyapp.jsonvalue import JsonScalar
 from studyapp.labs.lifeline import is_gone
 from studyapp.paths import cache_dir
 from studyapp.services.labs import close_orphaned_runs
@@ -55,7 +55,7 @@ class Finding:
         return " ".join(tr(lang, self.key, **self.values).split())
 
 
-def undone_answers(review_log: list[dict[str, Any]]) -> int:
+def undone_answers(review_log: list[dict[str, JsonScalar]]) -> int:
     """How many of the logged answers were undone: an export keeps them, marked, so that a
     restore puts back the log as it was, while stats counts only the answers that stand."""
     return sum(1 for row in review_log if row.get("undone_at") is not None)
@@ -141,7 +141,7 @@ def _run_finding(run: RunningRun, stale: bool, closed: bool) -> Finding:
         return Finding("lab_runs", "cli.doctor_closed_run", values)
     if stale:
         return Finding("lab_runs", "cli.doctor_stale_run", values, True)
-    return Finding("lab_runs", "cli.doctor_running_run", {**values, "pid": run.owner["pid"]})
+    return Finding("lab_runs", "cli.doctor_running_run", {**values, "pid": run.pid})
 
 
 def _close_stale_runs(db_path: Path, now: datetime) -> list[int]:
