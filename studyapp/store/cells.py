@@ -35,14 +35,15 @@ from sqlmodel import Session, SQLModel, select
 
 from studyapp.store.errors import StoreError
 
-# A read value is its column's Python type (`reader` checks it), which a checker cannot
-# follow from a column's name: Any, for the records built from the cells
+# A cell read is of its column's Python type (`reader` checks it), which a type checker
+# cannot follow from a column's name: Any. Column[Any], TypeEngine[Any], Select[Any] below:
+# SQLAlchemy's generics over columns of every kind.
 Reader = Callable[[object], Any]
 Cells = dict[str, Any]
 Cell = str | int | float | bool | date | datetime | None  # the kinds of the tables' columns
 
 
-def stored(column: Any) -> ColumnElement[Any]:  # SQLModel types `Row.field` as its value
+def stored(column: Any) -> ColumnElement[Any]:  # Any: SQLModel types `Row.field` as a value
     """`column` in a select as SQLite holds it, for `read_cell` or `TableCells` to read."""
     return type_coerce(column, NullType()).label(column.key)
 

@@ -128,7 +128,8 @@ def _rows(table: Table, given: JsonValue, path: Path) -> list[dict[str, Cell]]:
     return rows
 
 
-def _value(column: Column[Any], value: JsonValue, where: Mapping[str, object]) -> Cell:
+def _value(column: Column[Any], value: JsonValue,  # Any: a column of any kind
+           where: Mapping[str, object]) -> Cell:
     if value is None:
         if not column.nullable or column.primary_key:
             raise StoreError("restore_null", **where, column=column.name)
