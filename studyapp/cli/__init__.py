@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Sequence
 from importlib import import_module
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from studyapp import __version__
 from studyapp.cli.context import language
@@ -48,15 +48,13 @@ def common_options(with_defaults: bool) -> argparse.ArgumentParser:
     subcommand is not overwritten by the subcommand's default.
     """
     parser = argparse.ArgumentParser(add_help=False)
-    default: dict[str, Any] = {} if with_defaults else {"default": argparse.SUPPRESS}
-    parser.add_argument("--db", type=Path, metavar="PATH",
-                        help="database file (default: $STUDYAPP_DB or the user data folder)",
-                        **default)
-    parser.add_argument("--content", type=Path, metavar="DIR",
-                        help="folder of modules (default: the shipped content/)", **default)
-    parser.add_argument("--lang", choices=("bg", "en"),
-                        help="language of the texts (default: the saved setting, else bg)",
-                        **default)
+    default = None if with_defaults else argparse.SUPPRESS  # None: argparse's own default
+    parser.add_argument("--db", type=Path, metavar="PATH", default=default,
+                        help="database file (default: $STUDYAPP_DB or the user data folder)")
+    parser.add_argument("--content", type=Path, metavar="DIR", default=default,
+                        help="folder of modules (default: the shipped content/)")
+    parser.add_argument("--lang", choices=("bg", "en"), default=default,
+                        help="language of the texts (default: the saved setting, else bg)")
     return parser
 
 

@@ -12,7 +12,7 @@ import textwrap
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, TextIO
+from typing import TextIO
 
 from studyapp.cli import context
 from studyapp.errors import StudyappError, UsageError
@@ -128,7 +128,7 @@ class ProgressBar:
 # --- commands ---------------------------------------------------------------------------------
 
 
-def _print_json(value: Any) -> None:
+def _print_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
@@ -136,7 +136,7 @@ def _help(spec: ParamSpec, lang: str) -> str:
     return spec.help if isinstance(spec.help, str) else spec.help.get(lang)
 
 
-def _params_json(specs: dict[str, ParamSpec], lang: str) -> dict[str, Any]:
+def _params_json(specs: dict[str, ParamSpec], lang: str) -> dict[str, object]:
     return {name: {"type": spec.kind.__name__, "default": spec.default,
                    "allowed": spec.allowed(lang), "help": _help(spec, lang)}
             for name, spec in specs.items()}
@@ -247,7 +247,7 @@ def _history_lines(runs: Iterable[RecordedRun], lang: str) -> list[str]:
     return lines
 
 
-def _summary_json(item: RecordedRun, lang: str) -> dict[str, Any]:
+def _summary_json(item: RecordedRun, lang: str) -> dict[str, object]:
     run = item.run
     return {"id": item.id, "lab": run.lab, "status": run.status,
             "started_at": item.started_at.isoformat(), "duration_s": run.duration_s,

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
-from typing import Any
+from typing import TextIO
 
 from studyapp.controls import visible
 
@@ -25,7 +25,7 @@ class VisibleWriter:
     """A text stream that shows control characters as escapes (see `studyapp.controls`) and
     raises `StdoutError` when it cannot be written (a closed pipe stays BrokenPipeError)."""
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
@@ -36,7 +36,7 @@ class VisibleWriter:
         with _writing():
             self._stream.flush()
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         return getattr(self._stream, name)
 
 

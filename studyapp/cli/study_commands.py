@@ -10,7 +10,7 @@ import io
 import json
 import sys
 from datetime import date
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from studyapp.cli import context
 from studyapp.cli.output import error_line
@@ -18,7 +18,7 @@ from studyapp.errors import StudyappError
 from studyapp.files import write_whole
 from studyapp.i18n import as_sentence, days, tr
 from studyapp.services.content import CARD_KINDS, RESULT_KIND
-from studyapp.services.maintenance import export_json, undone_answers
+from studyapp.services.maintenance import ExportTables, export_json, undone_answers
 from studyapp.services.present import card_code, kind_name, review_back, review_front, review_notes
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def run_due(args: argparse.Namespace) -> int:
     return 0
 
 
-def _item_json(item: QueueItem, lang: str) -> dict[str, Any]:
+def _item_json(item: QueueItem, lang: str) -> dict[str, object]:
     return {
         "id": item.card.id,
         "kind": item.card.kind,
@@ -274,11 +274,11 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_json(data: dict[str, list[dict[str, Any]]]) -> str:
+def _export_json(data: ExportTables) -> str:
     return export_json(data, context.clock())
 
 
-def _export_tables(data: dict[str, list[dict[str, Any]]]) -> str:
+def _export_tables(data: ExportTables) -> str:
     """One tab-separated table per section, each after a `# name` line."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
@@ -294,7 +294,7 @@ def _export_tables(data: dict[str, list[dict[str, Any]]]) -> str:
 # -- helpers ------------------------------------------------------------------
 
 
-def _print_json(value: Any) -> None:
+def _print_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2))
 
 

@@ -12,7 +12,6 @@ import re
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from studyapp.controls import first_control
 from studyapp.deck.model import CARD_KINDS, REVIEWABLE_KINDS, Card, Module, PlanOffset
@@ -129,7 +128,7 @@ def load_module(path: Path, known_labs: Iterable[str]) -> Module:
     return _parse_module(path, raw, frozenset(known_labs))
 
 
-def _parse_module(path: Path, raw: dict[str, Any], labs: frozenset[str]) -> Module:
+def _parse_module(path: Path, raw: dict[str, object], labs: frozenset[str]) -> Module:
     unknown = set(raw) - {"module", "cards"}
     if unknown:
         raise ContentError(path, "unknown_top_key", option=sorted(unknown)[0])
@@ -166,7 +165,7 @@ def _parse_module(path: Path, raw: dict[str, Any], labs: frozenset[str]) -> Modu
     )
 
 
-def _parse_card(path: Path, raw: Any, order: int, labs: frozenset[str]) -> Card:
+def _parse_card(path: Path, raw: object, order: int, labs: frozenset[str]) -> Card:
     if not isinstance(raw, dict):
         raise ContentError(path, "card_not_table", number=order + 1)
     card_id = raw.get("id")
@@ -218,7 +217,7 @@ def _parse_card(path: Path, raw: Any, order: int, labs: frozenset[str]) -> Card:
     )
 
 
-def _code(path: Path, raw: Any, card_id: str) -> Text:
+def _code(path: Path, raw: object, card_id: str) -> Text:
     """Code is the same in both languages (a string) or differs in its comments (a table)."""
     if isinstance(raw, dict):
         return _text(path, raw, card_id, "code", strip="\n")
@@ -229,7 +228,7 @@ def _code(path: Path, raw: Any, card_id: str) -> Text:
 
 
 def _text(
-    path: Path, raw: Any, card_id: str | None, field: str, strip: str | None = None
+    path: Path, raw: object, card_id: str | None, field: str, strip: str | None = None
 ) -> Text:
     """A table of languages; `strip` names the characters trimmed from each end (default
     all white space; code keeps its indentation)."""
@@ -248,7 +247,7 @@ def _text(
 
 
 def _string(
-    path: Path, raw: Any, card_id: str | None, field: str, lang: str | None = None
+    path: Path, raw: object, card_id: str | None, field: str, lang: str | None = None
 ) -> str:
     """`raw` if it is a string without control characters (line breaks and tabs allowed);
     `lang` names the language of a text's string."""
@@ -262,7 +261,7 @@ def _string(
     return raw
 
 
-def _offset(path: Path, raw: Any, card_id: str) -> PlanOffset:
+def _offset(path: Path, raw: object, card_id: str) -> PlanOffset:
     if not isinstance(raw, dict) or not raw or set(raw) - _OFFSET_KEYS:
         raise ContentError(path, "bad_offset", card_id, "offset", example="{ days = 3 }")
     for key, value in raw.items():

@@ -4,7 +4,6 @@ and the export of everything the store keeps."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
@@ -12,7 +11,7 @@ from studyapp.files import cannot_write, write_whole
 from studyapp.paths import data_dir
 from studyapp.services.queue import StudyQueue
 from studyapp.store.engine import reading, writing
-from studyapp.store.export import BadRow, export_json, export_tables
+from studyapp.store.export import BadRow, ExportTables, export_json, export_tables
 from studyapp.store.health import integrity_problems
 from studyapp.store.restore import MAINTENANCE_PREFIX
 from studyapp.store.settings import save_settings, setting
@@ -41,7 +40,7 @@ class DataSafety:
                 save_settings(session, {_INTEGRITY_KEY: today})
         return problems
 
-    def export_data(self, on_bad_row: BadRow | None = None) -> dict[str, list[dict[str, Any]]]:
+    def export_data(self, on_bad_row: BadRow | None = None) -> ExportTables:
         """Card states, the review log, lab runs, prior answers and settings, as plain values.
 
         A row the store cannot read raises StoreError, or with `on_bad_row` is handed to it

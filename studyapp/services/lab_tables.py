@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
 from studyapp.controls import visible
 from studyapp.i18n import catalogue, counted, tr
@@ -143,18 +143,19 @@ def _header(table: Table, column: Column, lang: str) -> Header:
     return Header(label, unit, max(width, len(label), len(unit)), full)
 
 
-def params_line(params: Mapping[str, Any], lang: str) -> str:
+def params_line(params: Mapping[str, object], lang: str) -> str:
     """A run's parameters, each named and valued in `lang`; the seed left out."""
     return " · ".join(tr(lang, "lab_tables.table_common", label=setting_label(key, lang),
                          value=value_text(key, value, lang))
                       for key, value in params.items() if key != "seed")
 
 
-def env_line(env: Mapping[str, Any], lang: str) -> str:
+def env_line(env: Mapping[str, object], lang: str) -> str:
     """The environment fingerprint in one line: CPU, ISA, cores and threads, versions, GPU."""
     if not env:
         return tr(lang, "lab_tables.env_unknown")
-    isa = env.get("isa") or {}
+    found = env.get("isa")
+    isa = found if isinstance(found, Mapping) else {}
     flags = ", ".join(name for name in ("avx2", "avx512f", "avx512_vnni", "amx")
                       if isa.get(name)) or EMPTY
     return tr(lang, "lab_tables.env", cpu=env.get("cpu_model", "?"), flags=flags,
@@ -164,7 +165,7 @@ def env_line(env: Mapping[str, Any], lang: str) -> str:
               gpu=env.get("gpu") or tr(lang, "lab_tables.no_gpu"))
 
 
-def roofline_summary(roofline: Mapping[str, Any] | None, lang: str) -> str | None:
+def roofline_summary(roofline: Mapping[str, object] | None, lang: str) -> str | None:
     """The ceilings a run's rows were placed on (its stored roofline), in `lang`; None for a
     run without one."""
     roof = Roofline.from_json(roofline)

@@ -20,13 +20,13 @@ import signal
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from studyapp.clock import Clock
 from studyapp.i18n import texts
+from studyapp.jsonvalue import JsonObject, JsonValue
 from studyapp.labs import lifeline, registry
 from studyapp.labs.catalog import LABS
 from studyapp.labs.params import ParamSpec
@@ -59,7 +59,7 @@ class RecordedRun:
     run: LabRun
     started_at: datetime  # UTC
     card_id: str | None
-    prediction: Any = None  # what the learner expected before the run
+    prediction: JsonValue = None  # what the learner expected, as `Prediction.to_json` wrote it
     save_error: StoreError | None = None  # why the finished run could not be saved, if so
 
 
@@ -76,12 +76,12 @@ def lab_entries() -> list[LabEntry]:
 
 def _replay(record: LabRunRecord) -> RecordedRun:
     environment = record.environment if record.status != lab_runs.RUNNING else None  # owner
-    run = LabRun.from_results(record.lab_id, record.params, record.status, record.results,
-                              environment, record.duration_s)
+    run = LabRun.from_results(record.lab_id, dict(record.params),  # the run's own copy
+                              record.status, record.results, environment, record.duration_s)
     return RecordedRun(record.id, run, record.started_at, record.card_id, record.prediction)
 
 
-def _reason(reason: Text) -> dict[str, Any]:
+def _reason(reason: Text) -> dict[str, object]:
     """A run's stored results that hold only why it ended."""
     return {"error": reason.to_json()}
 
@@ -94,7 +94,7 @@ def close_orphaned_runs(session: Session, now: datetime) -> list[int]:
                                   error=reason.en)
 
 
-def _abandoned(exc: BaseException) -> tuple[str, dict[str, Any] | None, str]:
+def _abandoned(exc: BaseException) -> tuple[str, dict[str, object] | None, str]:
     """How a run the caller gave up on with `exc` is closed: status, results, error."""
     if isinstance(exc, Interrupted):
         reason = texts("common.stopped_by_signal", signal=signal.Signals(exc.signum).name)
@@ -113,7 +113,8 @@ class LabService:
         """A runner with checked parameters (or `LabParamError`); nothing is recorded yet."""
         return LabRunner(lab_id, params, timeout_s=timeout_s)
 
-    def run(self, runner: LabRunner, *, card_id: str | None = None, prediction: Any = None,
+    def run(self, runner: LabRunner, *, card_id: str | None = None,
+            prediction: JsonObject | None = None,
             on_event: EventCallback | None = None) -> RecordedRun:
         """Run to the end (cancel with `runner.cancel()` from another thread) and record it,
         with the card it was started from and the learner's prediction, if any."""

@@ -7,10 +7,10 @@ opens the database, and by `check_integrity_if_due`); this module serves the
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from studyapp.i18n import tr
 from studyapp.labs.lifeline import is_gone
@@ -21,15 +21,15 @@ from studyapp.services.values import Settings
 from studyapp.store.backups import backup_folder, list_backups
 from studyapp.store.engine import writing
 from studyapp.store.errors import StoreError
-from studyapp.store.export import export_json
+from studyapp.store.export import ExportTables, export_json
 from studyapp.store.health import RunningRun, integrity_problems, running_lab_runs, saved_setting
 from studyapp.store.migrations import backup, inspect_file, open_database
 from studyapp.store.restore import Tables, holds_study_data, read_export, restore_tables
 from studyapp.text import LANGS
 
 __all__ = [
-    "Finding", "Restored", "diagnose", "export_json", "read_export", "restore", "saved_language",
-    "undone_answers",
+    "ExportTables", "Finding", "Restored", "diagnose", "export_json", "read_export", "restore",
+    "saved_language", "undone_answers",
 ]
 
 _DAMAGE = ("damaged", "truncated")  # refusals of the open checks that the full check details
@@ -55,7 +55,7 @@ class Finding:
         return " ".join(tr(lang, self.key, **self.values).split())
 
 
-def undone_answers(review_log: list[dict[str, Any]]) -> int:
+def undone_answers(review_log: Sequence[Mapping[str, object]]) -> int:
     """How many of the logged answers were undone: an export keeps them, marked, so that a
     restore puts back the log as it was, while stats counts only the answers that stand."""
     return sum(1 for row in review_log if row.get("undone_at") is not None)
@@ -141,7 +141,7 @@ def _run_finding(run: RunningRun, stale: bool, closed: bool) -> Finding:
         return Finding("lab_runs", "cli.doctor_closed_run", values)
     if stale:
         return Finding("lab_runs", "cli.doctor_stale_run", values, True)
-    return Finding("lab_runs", "cli.doctor_running_run", {**values, "pid": run.owner["pid"]})
+    return Finding("lab_runs", "cli.doctor_running_run", {**values, "pid": run.pid})
 
 
 def _close_stale_runs(db_path: Path, now: datetime) -> list[int]:

@@ -5,10 +5,8 @@ A saved value that no longer parses keeps its default, so a hand-edited database
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
 
 from sqlmodel import Session
 
@@ -40,19 +38,31 @@ def day_of(settings: Settings, at: datetime) -> date:
 
 def settings_from(stored: dict[str, str]) -> Settings:
     """Saved settings over the defaults; a value that no longer parses keeps its default."""
-    default = Settings()
-    candidates: dict[str, Any] = {}
-    if stored.get("lang") in LANGS:
-        candidates["lang"] = stored["lang"]
-    for key in ("rollover_hour", "new_per_day"):
-        with suppress(ValueError):
-            candidates[key] = ascii_int(stored.get(key, ""))
+    settings = Settings()
+    lang = next((known for known in LANGS if known == stored.get("lang")), None)
+    if lang is not None:
+        settings = _valid_or(settings, replace(settings, lang=lang))
+    hour = _saved_int(stored, "rollover_hour")
+    if hour is not None:
+        settings = _valid_or(settings, replace(settings, rollover_hour=hour))
+    limit = _saved_int(stored, "new_per_day")
+    if limit is not None:
+        settings = _valid_or(settings, replace(settings, new_per_day=limit))
     if stored.get("timezone"):
-        candidates["timezone"] = stored["timezone"]
-    settings = default
-    for key, value in candidates.items():
-        try:
-            settings = replace(settings, **{key: value}).check()
-        except ValueError:
-            continue
+        settings = _valid_or(settings, replace(settings, timezone=stored["timezone"]))
     return settings
+
+
+def _saved_int(stored: dict[str, str], key: str) -> int | None:
+    try:
+        return ascii_int(stored.get(key, ""))
+    except ValueError:
+        return None
+
+
+def _valid_or(kept: Settings, changed: Settings) -> Settings:
+    """`changed` if all its values are valid, else `kept`."""
+    try:
+        return changed.check()
+    except ValueError:
+        return kept

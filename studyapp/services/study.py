@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
@@ -33,7 +32,7 @@ from studyapp.services.values import CardInfo, Dashboard, QueueItem, Settings, S
 from studyapp.store.backups import daily_backup
 from studyapp.store.engine import reading, writing
 from studyapp.store.errors import StoreError
-from studyapp.store.export import BadRow
+from studyapp.store.export import BadRow, ExportTables
 from studyapp.store.migrations import open_database
 from studyapp.store.records import CardState
 from studyapp.store.result_cards import result_source
@@ -186,7 +185,7 @@ class StudyService:
     def check_integrity_if_due(self) -> list[str]:
         return self._safety.check_integrity_if_due()
 
-    def export_data(self, on_bad_row: BadRow | None = None) -> dict[str, list[dict[str, Any]]]:
+    def export_data(self, on_bad_row: BadRow | None = None) -> ExportTables:
         return self._safety.export_data(on_bad_row)
 
     def export_file(self, lang: str) -> Path:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -29,15 +30,20 @@ from sqlalchemy import (
     TypeDecorator,
     type_coerce,
 )
-from sqlalchemy.types import NullType
+from sqlalchemy.types import NullType, TypeEngine
 from sqlmodel import Session, SQLModel, select
 
 from studyapp.store.errors import StoreError
 
-Reader = Callable[[Any], Any]
+# A cell read is of its column's Python type (`reader` checks it), which a type checker
+# cannot follow from a column's name: Any. Column[Any], TypeEngine[Any], Select[Any] below:
+# SQLAlchemy's generics over columns of every kind.
+Reader = Callable[[object], Any]
+Cells = dict[str, Any]
+Cell = str | int | float | bool | date | datetime | None  # the kinds of the tables' columns
 
 
-def stored(column: Any) -> ColumnElement[Any]:
+def stored(column: Any) -> ColumnElement[Any]:  # Any: SQLModel types `Row.field` as a value
     """`column` in a select as SQLite holds it, for `read_cell` or `TableCells` to read."""
     return type_coerce(column, NullType()).label(column.key)
 
@@ -46,13 +52,13 @@ def stored(column: Any) -> ColumnElement[Any]:
 def reader(column: Column[Any], dialect: Dialect) -> Reader:
     """The column type's reading of a stored value: the value of its kind, or ValueError or
     TypeError. None stays None (whether a column may hold it is SQLite's to enforce)."""
-    kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+    kind = column.type.impl_instance if isinstance(column.type, TypeDecorator) else column.type
     if isinstance(kind, Boolean):
         return _boolean
     convert = column.type.dialect_impl(dialect).result_processor(dialect, None)
     expected = _expected(kind)
 
-    def read(value: Any) -> Any:
+    def read(value: object) -> Any:  # see Reader
         if value is None:
             return None
         result = convert(value) if convert else value
@@ -63,7 +69,7 @@ def reader(column: Column[Any], dialect: Dialect) -> Reader:
     return read
 
 
-def _expected(kind: Any) -> type | tuple[type, ...]:
+def _expected(kind: TypeEngine[Any]) -> type | tuple[type, ...]:
     if isinstance(kind, String):
         return str
     if isinstance(kind, Float):
@@ -72,7 +78,7 @@ def _expected(kind: Any) -> type | tuple[type, ...]:
     return expected
 
 
-def _boolean(value: Any) -> bool | None:
+def _boolean(value: object) -> bool | None:
     if value is None:
         return None
     if value not in (0, 1):
@@ -80,14 +86,14 @@ def _boolean(value: Any) -> bool | None:
     return bool(value)
 
 
-def bad_value(session: Session, table: str, row: object, column: str, value: Any,
+def bad_value(session: Session, table: str, row: object, column: str, value: object,
               error: Exception) -> StoreError:
     """The error for `value`, the cell of `column` in `table`'s row keyed `row`."""
     return StoreError("bad_value", path=session.get_bind().engine.url.database, table=table,
                       row=row, column=column, value=reprlib.repr(value), detail=error)
 
 
-def read_cell(session: Session, column: Any, value: Any) -> Any:
+def read_cell(session: Session, column: Any, value: object) -> Any:  # see stored, Reader
     """`value`, selected as `stored(column)`, read through the column's type. A value it
     cannot read is a StoreError naming the first row that holds it."""
     dialect = session.get_bind().dialect
@@ -119,10 +125,10 @@ class TableCells:
         self._session = session
         self._readers = [reader(column, session.get_bind().dialect) for column in self.columns]
 
-    def values(self, row: Sequence[Any]) -> dict[str, Any]:
+    def values(self, row: Sequence[object]) -> Cells:
         """Column name -> value of one row of `query`; StoreError("bad_value") when a cell
         cannot be read."""
-        values: dict[str, Any] = {}
+        values: Cells = {}
         for column, read, value in zip(self.columns, self._readers, row, strict=True):
             try:
                 values[column.name] = read(value)
@@ -133,8 +139,9 @@ class TableCells:
                                 exc) from None
         return values
 
+    # SQLModel types `Row.field == value` as bool, SQLAlchemy's where() takes a private type
     def rows(self, *criteria: Any, order_by: Sequence[Any] = (),
-             limit: int | None = None) -> list[dict[str, Any]]:
+             limit: int | None = None) -> list[Cells]:
         """The rows that match `criteria`, read (see `values`)."""
         query = self.query.where(*criteria).order_by(*order_by).limit(limit)
         return [self.values(row) for row in self._session.connection().execute(query)]

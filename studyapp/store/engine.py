@@ -15,11 +15,11 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
 from studyapp.store.errors import StoreError
@@ -59,7 +59,7 @@ def is_read_only(engine: Engine) -> bool:
     return bool(engine.get_execution_options().get(_READ_ONLY, False))
 
 
-def _apply_pragmas(dbapi_connection: Any, read_only: bool) -> None:
+def _apply_pragmas(dbapi_connection: sqlite3.Connection, read_only: bool) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -85,12 +85,12 @@ def make_engine(path: Path, read_only: bool = False) -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None  # the driver must not begin on its own
         _apply_pragmas(dbapi_connection, read_only)
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
+    def _on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(_WRITE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 

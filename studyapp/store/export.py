@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import TypedDict
 
 from sqlmodel import Session, SQLModel
 
-from studyapp.store.cells import TableCells
+from studyapp.jsonvalue import JsonScalar
+from studyapp.store.cells import Cell, TableCells
 from studyapp.store.errors import StoreError
 from studyapp.store.migrations import SCHEMA_VERSION
 from studyapp.store.tables import (
@@ -38,24 +39,30 @@ EXPORTED: tuple[type[SQLModel], ...] = (
 )
 
 BadRow = Callable[[StoreError], None]
+ExportTables = dict[str, list[dict[str, JsonScalar]]]  # table -> rows (column -> value)
 
 
-def _plain(value: Any) -> Any:
+class ExportDocument(TypedDict):
+    format: str
+    schema_version: int
+    exported_at: str
+    tables: ExportTables
+
+
+def _plain(value: Cell) -> JsonScalar:
     if isinstance(value, date | datetime):
         return value.isoformat()
     return value
 
 
-def export_tables(
-    session: Session, on_bad_row: BadRow | None = None
-) -> dict[str, list[dict[str, Any]]]:
+def export_tables(session: Session, on_bad_row: BadRow | None = None) -> ExportTables:
     """Table name -> rows (column -> JSON-ready value), in primary-key order.
 
     A row with a cell its column cannot read raises `StoreError("bad_value")` naming the
     table, the row and the column; with `on_bad_row`, that error is handed to it instead
     and the row is left out.
     """
-    result: dict[str, list[dict[str, Any]]] = {}
+    result: ExportTables = {}
     for table in EXPORTED:
         cells = TableCells(table, session)
         result[cells.table] = []
@@ -71,12 +78,12 @@ def export_tables(
     return result
 
 
-def export_document(tables: dict[str, list[dict[str, Any]]], now: datetime) -> dict[str, Any]:
+def export_document(tables: ExportTables, now: datetime) -> ExportDocument:
     """The JSON document of `studyapp export --json`: a header, then the tables."""
     return {"format": FORMAT, "schema_version": SCHEMA_VERSION, "exported_at": now.isoformat(),
             "tables": tables}
 
 
-def export_json(tables: dict[str, list[dict[str, Any]]], now: datetime) -> str:
+def export_json(tables: ExportTables, now: datetime) -> str:
     """The text of `studyapp export --json`: `export_document` as indented JSON, in UTF-8."""
     return json.dumps(export_document(tables, now), ensure_ascii=False, indent=2) + "\n"

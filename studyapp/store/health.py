@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from studyapp.jsonvalue import JsonValue
 from studyapp.store.engine import read_only_connection
 from studyapp.store.errors import StoreError
 from studyapp.store.lab_runs import RUNNING, run_owner
@@ -23,7 +23,13 @@ class RunningRun:
 
     id: int
     lab_id: str
-    owner: Any
+    owner: JsonValue
+
+    @property
+    def pid(self) -> int | None:
+        """The owner's process id, where it names one."""
+        pid = self.owner.get("pid") if isinstance(self.owner, dict) else None
+        return pid if isinstance(pid, int) else None
 
 
 def integrity_problems(path: Path) -> list[str]:

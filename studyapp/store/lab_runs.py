@@ -15,14 +15,15 @@ interrupted by `close_orphans`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from studyapp.store.cells import TableCells, bad_value
+from studyapp.jsonvalue import JsonObject, JsonValue, parse_json
+from studyapp.store.cells import Cells, TableCells, bad_value
 from studyapp.store.engine import reading, writing
 from studyapp.store.errors import StoreError
 from studyapp.store.records import LabRunRecord
@@ -33,20 +34,31 @@ INTERRUPTED = "interrupted"  # its process ended (killed, say) before it could c
 FINISHED_STATUSES = frozenset({"ok", "failed", "cancelled", "timeout", INTERRUPTED})
 
 
-def _dump(value: Any) -> str | None:
+def _dump(value: object) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _load(session: Session, values: dict[str, Any], column: str) -> Any:
+def _load(session: Session, values: Cells, column: str) -> JsonValue:
     """The JSON value of `column`; a hand-edited text that is not JSON is a StoreError."""
     text = values[column]
     try:
-        return None if text is None else json.loads(text)
+        return None if text is None else parse_json(text)
     except ValueError as exc:
         raise bad_value(session, LabRunRow.__tablename__, values["id"], column, text,
                         exc) from None
 
 
+def _object(session: Session, values: Cells, column: str) -> JsonObject | None:
+    """The JSON object of `column` (None for none); a hand-edited text that is JSON but no
+    object is a StoreError too."""
+    value = _load(session, values, column)
+    if value is not None and not isinstance(value, dict):
+        raise bad_value(session, LabRunRow.__tablename__, values["id"], column, values[column],
+                        TypeError("not a JSON object"))
+    return value
+
+
+# SQLModel types `Row.field == value` as bool, SQLAlchemy's where() takes a private type
 def _runs(session: Session, *criteria: Any, limit: int | None = None) -> list[LabRunRecord]:
     """The runs that match `criteria`, newest first, each cell read through its column."""
     rows = TableCells(LabRunRow, session).rows(
@@ -62,11 +74,12 @@ def _run(session: Session, run_id: int) -> LabRunRecord:
     return found[0]
 
 
-def _record(session: Session, values: dict[str, Any]) -> LabRunRecord:
+def _record(session: Session, values: Cells) -> LabRunRecord:
     return LabRunRecord(
-        id=values["id"], lab_id=values["lab_id"], params=_load(session, values, "params_json"),
-        status=values["status"], results=_load(session, values, "results_json"),
-        environment=_load(session, values, "env_json"), error=values["error"],
+        id=values["id"], lab_id=values["lab_id"],
+        params=_object(session, values, "params_json") or {}, status=values["status"],
+        results=_object(session, values, "results_json"),
+        environment=_object(session, values, "env_json"), error=values["error"],
         prediction=_load(session, values, "prediction_json"), card_id=values["card_id"],
         started_at=values["started_at"], finished_at=values["finished_at"],
         duration_s=values["duration_s"],
@@ -76,12 +89,12 @@ def _record(session: Session, values: dict[str, Any]) -> LabRunRecord:
 def start_run(
     engine: Engine,
     lab_id: str,
-    params: dict[str, Any],
+    params: Mapping[str, object],
     started_at: datetime,
     *,
     card_id: str | None = None,
-    prediction: Any = None,
-    owner: dict[str, Any] | None = None,
+    prediction: Mapping[str, object] | None = None,
+    owner: Mapping[str, object] | None = None,
 ) -> int:
     """Record a run that has just started (status "running") by `owner`; its id."""
     row = LabRunRow(
@@ -102,8 +115,8 @@ def finish_run(
     status: str,
     finished_at: datetime,
     *,
-    results: Any = None,
-    environment: dict[str, Any] | None = None,
+    results: Mapping[str, object] | None = None,
+    environment: Mapping[str, object] | None = None,
     error: str | None = None,
     duration_s: float | None = None,
 ) -> LabRunRecord:
@@ -125,10 +138,10 @@ def finish_run(
         return _run(session, run_id)
 
 
-def run_owner(env_json: str | None) -> Any:
+def run_owner(env_json: str | None) -> JsonValue:
     """The owner kept in a running run's environment (`env_json`); None where it holds none."""
     try:
-        environment = json.loads(env_json or "null")
+        environment = parse_json(env_json or "null")
     except ValueError:
         return None
     return environment.get("owner") if isinstance(environment, dict) else None
@@ -140,8 +153,8 @@ def any_running(session: Session) -> bool:
     return session.exec(query).first() is not None
 
 
-def close_orphans(session: Session, is_gone: Callable[[Any], bool], found_at: datetime, *,
-                  results: Any, error: str) -> list[int]:
+def close_orphans(session: Session, is_gone: Callable[[JsonValue], bool], found_at: datetime,
+                  *, results: Mapping[str, object], error: str) -> list[int]:
     """Close as interrupted each running run whose owner `is_gone` says has ended; their ids.
 
     When it ended is not known: `found_at` is its finish, its duration is left unknown."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from datetime import date
-from typing import Any
 
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
@@ -81,7 +80,7 @@ def refuse_never_due(session: Session) -> None:
         _due(session, never)
 
 
-def _due(session: Session, value: Any) -> date:
+def _due(session: Session, value: object) -> date:
     due: date = read_cell(session, CardStateRow.due, value)
     return due
 

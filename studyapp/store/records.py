@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+
+from studyapp.jsonvalue import JsonObject, JsonValue
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,12 @@ class LabRunRecord:
 
     id: int
     lab_id: str
-    params: dict[str, Any]
+    params: JsonObject
     status: str  # running, ok, failed, cancelled, timeout
-    results: Any
-    environment: dict[str, Any] | None
+    results: JsonObject | None
+    environment: JsonObject | None
     error: str | None
-    prediction: Any
+    prediction: JsonValue  # as the learner's choice was stored (`Prediction.to_json`)
     card_id: str | None
     started_at: datetime  # UTC
     finished_at: datetime | None

@@ -23,6 +23,8 @@ from sqlalchemy import Column, Connection, Table, create_engine, delete, func, i
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
+from studyapp.jsonvalue import JsonValue, parse_json
+from studyapp.store.cells import Cell
 from studyapp.store.errors import StoreError
 from studyapp.store.export import EXPORTED, FORMAT
 from studyapp.store.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -35,7 +37,7 @@ from studyapp.store.tables import (
     SettingRow,
 )
 
-Tables = dict[str, list[dict[str, Any]]]
+Tables = dict[str, list[dict[str, Cell]]]  # table -> rows (column -> value to insert)
 
 # Settings the app keeps for itself: a database holding only these holds no study data.
 MAINTENANCE_PREFIX = "maintenance."
@@ -48,7 +50,7 @@ _ORDER: list[Table] = [table for table in SQLModel.metadata.sorted_tables if tab
 def read_export(path: Path) -> Tables:
     """The checked tables of the export file at `path`, as column values ready to insert."""
     try:
-        document = json.loads(path.read_bytes())
+        document = parse_json(path.read_bytes())
     except OSError as exc:
         raise StoreError("cannot_read", path=path, detail=exc.strerror) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -56,7 +58,7 @@ def read_export(path: Path) -> Tables:
     return parse_export(document, path)
 
 
-def parse_export(document: Any, path: Path) -> Tables:
+def parse_export(document: JsonValue, path: Path) -> Tables:
     """The tables of an export document; StoreError naming the first thing wrong."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise StoreError("restore_not_export", path=path)
@@ -106,7 +108,7 @@ def restore_tables(session: Session, tables: Tables, path: Path) -> None:
 # -- checking -------------------------------------------------------------------------------
 
 
-def _rows(table: Table, given: Any, path: Path) -> list[dict[str, Any]]:
+def _rows(table: Table, given: JsonValue, path: Path) -> list[dict[str, Cell]]:
     if not isinstance(given, list):
         raise StoreError("restore_not_list", path=path, table=table.name)
     names = [column.name for column in table.columns]
@@ -126,7 +128,8 @@ def _rows(table: Table, given: Any, path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _value(column: Column[Any], value: Any, where: Mapping[str, object]) -> Any:
+def _value(column: Column[Any], value: JsonValue,  # Any: a column of any kind
+           where: Mapping[str, object]) -> Cell:
     if value is None:
         if not column.nullable or column.primary_key:
             raise StoreError("restore_null", **where, column=column.name)
@@ -143,7 +146,7 @@ def _check_keys(tables: Tables, path: Path) -> None:
     """Primary keys are unique, and every reference points at a row of the export."""
     for table in _ORDER:
         keys = [column.name for column in table.primary_key.columns]
-        seen: set[tuple[Any, ...]] = set()
+        seen: set[tuple[Cell, ...]] = set()
         for number, row in enumerate(tables[table.name], start=1):
             key = tuple(row[name] for name in keys)
             if key in seen:
@@ -176,7 +179,7 @@ def _check_constraints(tables: Tables, path: Path) -> None:
         engine.dispose()
 
 
-def _insert_checked(connection: Connection, table: Table, rows: list[dict[str, Any]],
+def _insert_checked(connection: Connection, table: Table, rows: list[dict[str, Cell]],
                     path: Path) -> None:
     if not rows:
         return
@@ -200,35 +203,35 @@ def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _int(value: Any) -> int:
+def _int(value: JsonValue) -> int:
     if not _is_int(value):
         raise TypeError(value)
     return int(value)
 
 
-def _float(value: Any) -> float:
+def _float(value: JsonValue) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise TypeError(value)
     return float(value)
 
 
-def _bool(value: Any) -> bool:
+def _bool(value: JsonValue) -> bool:
     if not isinstance(value, bool):
         raise TypeError(value)
     return value
 
 
-def _str(value: Any) -> str:
+def _str(value: JsonValue) -> str:
     if not isinstance(value, str):
         raise TypeError(value)
     return value
 
 
-def _date(value: Any) -> date:
+def _date(value: JsonValue) -> date:
     return date.fromisoformat(_str(value))
 
 
-def _datetime(value: Any) -> datetime:
+def _datetime(value: JsonValue) -> datetime:
     """An instant: the tables keep aware ones only."""
     instant = datetime.fromisoformat(_str(value))
     if instant.utcoffset() is None:
@@ -236,6 +239,6 @@ def _datetime(value: Any) -> datetime:
     return instant
 
 
-_PARSERS: dict[type, Callable[[Any], Any]] = {
+_PARSERS: dict[type, Callable[[JsonValue], Cell]] = {
     int: _int, float: _float, bool: _bool, str: _str, date: _date, datetime: _datetime,
 }

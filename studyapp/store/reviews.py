@@ -8,13 +8,13 @@ caller (`studyapp.srs.queue_rules`); these only read and write.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from studyapp.srs.sm2 import Sm2State
-from studyapp.store.cells import TableCells, read_cell, stored
+from studyapp.store.cells import Cells, TableCells, read_cell, stored
 from studyapp.store.errors import StoreError
 from studyapp.store.records import CardState, ReviewEntry
 from studyapp.store.tables import CardStateRow, ReviewLogRow, to_utc
@@ -58,7 +58,7 @@ def read_state(session: Session, card_id: str) -> CardState:
                      due=row["due"], first_seen=row["first_seen"])
 
 
-def _state_row(session: Session, card_id: str) -> dict[str, Any]:
+def _state_row(session: Session, card_id: str) -> Cells:
     found = TableCells(CardStateRow, session).rows(col(CardStateRow.card_id) == card_id)
     if not found:
         raise StoreError("unknown_card", card_id=card_id)

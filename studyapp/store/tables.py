@@ -34,6 +34,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else to_utc(value).replace(tzinfo=None)
 
+    # Any: the signature SQLAlchemy's TypeDecorator declares (a datetime here)
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
 

@@ -12,10 +12,11 @@ from contextlib import contextmanager
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from studyapp.services.study import StudyService
 
 DAY_CHECK_SECONDS = 60.0
+T = TypeVar("T")
+
 OPEN_WORKER = "open-database"
 INTEGRITY_WORKER = "integrity-check"
 
@@ -40,7 +43,7 @@ class StudyApp(LabRunHost, App[int]):
     """One learner's study app over one database and a set of modules; it owns the lab run."""
 
     CSS_PATH = "app.tcss"  # each screen brings its own
-    COMMANDS: ClassVar[set[Any]] = {StudyCommands}
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {StudyCommands}
     ENABLE_COMMAND_PALETTE = True
     # Textual types the breakpoints as an instance variable, so it is not a ClassVar here
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012
@@ -66,7 +69,8 @@ class StudyApp(LabRunHost, App[int]):
         self._lang_override = lang
         self._service: StudyService | None = None
         self.today: date | None = None
-        self._requesters: dict[Worker[Any], Screen[Any]] = {}
+        # Any: a screen of whatever result (Textual's Screen is invariant in it)
+        self._requesters: dict[Worker[Callable[[], None]], Screen[Any]] = {}
         self.start_error: str | None = None  # why the app closed without opening its data
 
     @property
@@ -158,13 +162,19 @@ class StudyApp(LabRunHost, App[int]):
 
         self.push_screen(LabHistoryScreen(lab_id))
 
-    def load(self, requester: Screen[Any], name: str, work: Callable[[], Any]) -> None:
-        """Run `work` in a thread; its result is posted to `requester` as a `Loaded` message.
+    def load(self, requester: Screen[Any], name: str, work: Callable[[], T],  # see _requesters
+             show: Callable[[T], None]) -> None:
+        """Run `work` in a thread; `show` of its result is posted to `requester` as a
+        `Loaded` message.
 
-        The worker only computes; widgets change in the screen's handler, on the
-        app's thread. A newer load of the same name replaces one still running.
+        The worker only computes; widgets change in `show`, on the app's thread. A newer
+        load of the same name replaces one still running.
         """
-        worker = self.run_worker(work, name=name, group=name, thread=True, exclusive=True,
+
+        def shown() -> Callable[[], None]:
+            return partial(show, work())
+
+        worker = self.run_worker(shown, name=name, group=name, thread=True, exclusive=True,
                                  exit_on_error=False)
         self._requesters[worker] = requester
 
@@ -178,18 +188,19 @@ class StudyApp(LabRunHost, App[int]):
             self._open_finished(event.worker)
             return
         requester = self._requesters.pop(event.worker, None)
-        if event.state is WorkerState.SUCCESS and requester is not None:
-            requester.post_message(Loaded(event.worker.name, event.worker.result))
+        show = event.worker.result
+        if event.state is WorkerState.SUCCESS and requester is not None and show is not None:
+            requester.post_message(Loaded(show))
         elif event.state is WorkerState.ERROR:
             self.show_error(self._failure(event.worker))
 
-    def _failure(self, worker: Worker[Any]) -> str:
+    def _failure(self, worker: Worker[Any]) -> str:  # Any: Worker is invariant in its result
         error = worker.error
         if isinstance(error, StudyappError):
             return error.text(self.language)
         return t(self.language, "error.worker", name=worker.name, error=repr(error))
 
-    def _open_finished(self, worker: Worker[Any]) -> None:
+    def _open_finished(self, worker: Worker[tuple[list[Module], StudyService, Lang, date]]) -> None:
         """Without a database there is nothing to study: say why, then close."""
         if worker.state is WorkerState.SUCCESS and worker.result is not None:
             self._service_opened(*worker.result)

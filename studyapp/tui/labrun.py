@@ -13,17 +13,17 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from time import monotonic
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from studyapp.tui.lab_messages import LabChanged, LabFinished, LabOver, LabProgress
 
 if TYPE_CHECKING:
-    from textual.screen import Screen
 
     from studyapp.services.lab_results import Prediction, StudyLabs
     from studyapp.services.lab_values import Event, Progress
     from studyapp.services.labs import LabRunner, RecordedRun
     from studyapp.tui.app import StudyApp
+    from studyapp.tui.screens.lab_run import LabRunScreen
 
 LAB_WORKER = "lab-run"
 CLOSE_WAIT_S = 5.0  # how long closing the app waits for a cancelled lab to be recorded
@@ -189,7 +189,7 @@ class LabRunHost:
         for screen in self._host.screen_stack:
             screen.post_message(LabChanged())
 
-    def _following(self) -> list[Screen[Any]]:
+    def _following(self) -> list[LabRunScreen]:
         """The screens that follow the run and take it when it is over (`LabRunScreen`)."""
         from studyapp.tui.screens.lab_run import LabRunScreen
 

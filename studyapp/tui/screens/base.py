@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 from textual import events, on
 from textual.binding import Binding, BindingType
@@ -15,13 +15,15 @@ if TYPE_CHECKING:
     from studyapp.tui.app import StudyApp
 
 
-class Loaded(Message):
-    """The result of a background read, for the screen that asked for it."""
+T = TypeVar("T")
 
-    def __init__(self, name: str, result: Any) -> None:
+
+class Loaded(Message):
+    """A background read finished: `show` puts its result on the screen that asked for it."""
+
+    def __init__(self, show: Callable[[], None]) -> None:
         super().__init__()
-        self.name = name
-        self.result = result
+        self.show = show
 
 
 class AppScreen(Screen[None]):
@@ -66,15 +68,13 @@ class AppScreen(Screen[None]):
         await super().recompose()
         self._update_auto_focus()
 
-    def load(self, name: str, work: Callable[[], Any]) -> None:
-        """Run a service read in a background thread; its result comes back to `loaded`."""
-        self.study_app.load(self, name, work)
+    def load(self, name: str, work: Callable[[], T], show: Callable[[T], None]) -> None:
+        """Run a service read in a background thread; `show` gets its result on the app's
+        thread."""
+        self.study_app.load(self, name, work, show)
 
     def on_loaded(self, message: Loaded) -> None:
-        self.loaded(message.name, message.result)
-
-    def loaded(self, name: str, result: Any) -> None:
-        """A `load` finished: show its result."""
+        message.show()
 
     def day_changed(self) -> None:
         """The study day rolled over: screens with due counts reload them."""

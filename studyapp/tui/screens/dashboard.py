@@ -5,7 +5,7 @@ lab run."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -100,14 +100,15 @@ class DashboardScreen(AppScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.load("dashboard", self.service.dashboard)
-        self.load("last-run", self.study_app.study_labs().latest)
+        self.load("dashboard", self.service.dashboard, self._show_dashboard)
+        self.load("last-run", self.study_app.study_labs().latest, self._show_last_run)
 
-    def loaded(self, name: str, result: Any) -> None:
-        if name == "dashboard":
-            self.data = result
-        elif name == "last-run":
-            self.last_run = result
+    def _show_dashboard(self, data: Dashboard) -> None:
+        self.data = data
+        self.show()
+
+    def _show_last_run(self, run: RecordedRun | None) -> None:
+        self.last_run = run
         self.show()
 
     @on(LabChanged)

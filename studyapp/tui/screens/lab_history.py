@@ -7,8 +7,9 @@ the lines under it, and the machine column gives the CPU's short name, wrapped.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from textwrap import wrap
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text as RichText
 from textual.app import ComposeResult
@@ -32,7 +33,7 @@ MACHINE_WIDTH = 20  # the machine column wraps at this width
 CPU_NOISE = re.compile(r"\s*\((?:R|TM)\)|\s+CPU\b|\s*@.*")
 
 
-def machine_cell(env: dict[str, Any]) -> RichText:
+def machine_cell(env: Mapping[str, object]) -> RichText:
     """The run's machine in a narrow cell: the CPU's model and its cores, wrapped."""
     if not env:
         return RichText("—")

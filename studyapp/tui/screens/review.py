@@ -7,7 +7,7 @@ and the question stays in view.
 from __future__ import annotations
 
 from time import monotonic
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -195,11 +195,11 @@ class ReviewScreen(AppScreen):
         self.query_one("#summary-next", Plain).update(
             next_step_text(self.lang, self.ahead.next_step()) if self.ahead else "")
         if self.ahead is None:
-            self.load("ahead", self.service.dashboard)
+            self.load("ahead", self.service.dashboard, self._show_ahead)
 
-    def loaded(self, name: str, result: Any) -> None:
-        if name == "ahead" and self.item is None:
-            self.ahead = result
+    def _show_ahead(self, ahead: Dashboard) -> None:
+        if self.item is None:
+            self.ahead = ahead
             self._show_summary()
 
     def _summary_text(self, summary: SessionSummary) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -50,15 +49,14 @@ class StatsScreen(AppScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.load("stats", self.service.stats)
+        self.load("stats", self.service.stats, self._show)
 
     def day_changed(self) -> None:
-        self.load("stats", self.service.stats)
+        self.load("stats", self.service.stats, self._show)
 
-    def loaded(self, name: str, result: Any) -> None:
-        if name == "stats":
-            self.data = result
-            self.call_later(self.recompose)
+    def _show(self, data: Stats) -> None:
+        self.data = data
+        self.call_later(self.recompose)
 
     def _panel(self, title: str, *lines: str) -> Vertical:
         chart = TextChart()

@@ -87,6 +87,7 @@ class KeyBar(Widget):
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
+    # Any: a screen of whatever result (Textual's Screen is invariant in it)
     def _bindings_changed(self, _screen: Screen[Any]) -> None:
         self.refresh()
 
