@@ -98,8 +98,9 @@ def check_value(name: str, spec: ParamSpec, value: object, lab_id: str = "") -> 
                         f"{name} must be {spec.allowed()}, not {value!r}")
     if spec.kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if not isinstance(value, spec.kind) or not isinstance(value, int | float | str) \
-            or (spec.kind is int and isinstance(value, bool)):
+    # a spec's kind is one of ParamValue's; the second test says so to the type checker too
+    if not (isinstance(value, spec.kind) and isinstance(value, int | float | str)) or (
+            spec.kind is int and isinstance(value, bool)):
         raise wrong
     if spec.choices and value not in spec.choices:
         raise wrong
