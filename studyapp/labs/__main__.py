@@ -14,7 +14,11 @@ import json
 import os
 import sys
 import traceback
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from studyapp.labs.envinfo import Fingerprint
+    from studyapp.labs.params import ParamValue
 
 
 def _take_stdout_for_events() -> TextIO:
@@ -37,13 +41,22 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _environment(params: dict[str, ParamValue]) -> Fingerprint:
+    """The fingerprint sent with the result, at the run's threads and device (validated, or
+    none where validation failed)."""
+    from studyapp.labs.envinfo import fingerprint
+
+    threads, device = params.get("threads"), params.get("device")
+    return fingerprint(threads if isinstance(threads, int) else None,
+                       device if isinstance(device, str) else None)
+
+
 def _run(args: argparse.Namespace, events: TextIO) -> int:
     from studyapp.labs import registry
-    from studyapp.labs.envinfo import fingerprint
     from studyapp.labs.events import Emitter, Error
 
-    params: dict[str, Any] = {}  # validated against each parameter's spec
-    emit = Emitter(events, env=lambda: fingerprint(params.get("threads"), params.get("device")))
+    params: dict[str, ParamValue] = {}  # validated against each parameter's spec
+    emit = Emitter(events, env=lambda: _environment(params))
     try:
         if args.module:
             registry.register(args.lab, args.module)

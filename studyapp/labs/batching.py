@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from studyapp.labs import batching_demos, harness, onnx_export, readings, roofline_probe, work
 from studyapp.labs import batching_rows as vocab
@@ -29,15 +29,17 @@ from studyapp.labs.batching_variants import (
 )
 from studyapp.labs.columns import columns
 from studyapp.labs.envinfo import cuda_available, load_average, usable_cores
-from studyapp.labs.events import Column, Emitter
+from studyapp.labs.events import Column, Emitter, Row
 from studyapp.labs.findings import number, put_interval
 from studyapp.labs.lessons import batching as lesson
-from studyapp.labs.params import ParamSpec, timing_model
+from studyapp.labs.params import Params, ParamSpec, timing_model
 from studyapp.labs.roofline import Roofline, place
 from studyapp.labs.stats import Interval
 from studyapp.text import Text
 
 if TYPE_CHECKING:
+    import onnxruntime
+
     from studyapp.labs.zoo import TrainedModel
 
 PARAMS: dict[str, ParamSpec] = {
@@ -87,11 +89,11 @@ COLUMNS: tuple[Column, ...] = columns(
 
 
 def ratios(cases: Sequence[Case], comparison: harness.Comparison,
-           rows: dict[str, dict[str, Any]]) -> None:
+           rows: dict[str, Row]) -> None:
     """Each row's ratios from the paired rounds: throughput against batch 1 and as a share
     of the variant's best batch, a variant against eager torch at the same batch, and a
     thread count against one thread."""
-    def same(case: Case, **change: Any) -> Case | None:
+    def same(case: Case, **change: object) -> Case | None:
         wanted = {"variant": case.variant, "batch": case.batch, "threads": case.threads,
                   **change}
         return next((other for other in cases if all(
@@ -122,14 +124,14 @@ def ratios(cases: Sequence[Case], comparison: harness.Comparison,
 class BatchingRun:
     """The model in its variants, the roofline, the settings, and every row so far."""
 
-    def __init__(self, params: dict[str, Any], emit: Emitter) -> None:
+    def __init__(self, params: Params, emit: Emitter) -> None:
         from studyapp.labs import zoo
 
         self.emit = emit
         self.threads = int(params["threads"])
         self.seed = int(params["seed"])
         self.size = SIZES[str(params["size"])]
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[Row] = []
         self.cuda = cuda_available()
         rounds = self.size.sweep.rounds + self.size.demos.rounds
         self.step = readings.Steps(emit, 3 + rounds, readings.LiveTable(
@@ -147,7 +149,7 @@ class BatchingRun:
     def on_round(self, done: int, planned: int) -> None:
         self.step(Text(f"кръг {done} от {planned}", f"round {done} of {planned}"))
 
-    def sweep(self, variants: Variants, gpu_roof: Roofline | None) -> list[dict[str, Any]]:
+    def sweep(self, variants: Variants, gpu_roof: Roofline | None) -> list[Row]:
         """Every case timed in one comparison; a row each, placed on its roofline."""
         cases = variants.cpu_cases() + (variants.gpu_cases() if self.cuda else [])
         comparison = harness.interleaved(
@@ -166,7 +168,7 @@ class BatchingRun:
         self.rows += rows.values()
         return list(rows.values())
 
-    def row(self, case: Case, timing: harness.Timing, diff: float | None) -> dict[str, Any]:
+    def row(self, case: Case, timing: harness.Timing, diff: float | None) -> Row:
         seconds = timing.median_ms / 1e3
         name = LABELS[case.variant]
         return {
@@ -181,14 +183,15 @@ class BatchingRun:
             "max_abs_diff": diff,
         }
 
-    def demos(self, wide: TrainedModel, session: Any) -> list[dict[str, Any]]:
+    def demos(self, wide: TrainedModel, session: onnxruntime.InferenceSession) -> list[Row]:
         """The memory- and the compute-bound demonstration, against their probe kernels."""
         rows = batching_demos.demonstrate(wide, session, self.roof, self.threads, self.seed,
                                           self.size.demos, self.on_round)
         self.rows += rows
         return rows
 
-    def wide_model(self, variants: Variants) -> tuple[TrainedModel, Any]:
+    def wide_model(self, variants: Variants
+                   ) -> tuple[TrainedModel, onnxruntime.InferenceSession]:
         """The compute demonstration's model and its ONNX Runtime session at the lab's
         threads: the sweep's own when the lab times that model."""
         from studyapp.labs import zoo
@@ -210,7 +213,7 @@ class BatchingRun:
         return roofline_probe.probe(self.threads, device="cuda")
 
 
-def plot(emit: Emitter, rows: Sequence[dict[str, Any]]) -> None:
+def plot(emit: Emitter, rows: Sequence[Row]) -> None:
     """Throughput and time per item against the batch, one line per variant; time per call
     against the thread count, one line per batch."""
     x_label = Text("размер на пакета", "batch size")
@@ -234,7 +237,7 @@ def plot(emit: Emitter, rows: Sequence[dict[str, Any]]) -> None:
                         [number(row, "latency_ms_median") for row in counts])
 
 
-def plot_roofline(emit: Emitter, roof: Roofline, rows: Sequence[dict[str, Any]]) -> None:
+def plot_roofline(emit: Emitter, roof: Roofline, rows: Sequence[Row]) -> None:
     """Every placed CPU row on the roofline: a line per variant, one thread, the demos."""
     lab_threads = vocab.lab_threads(rows)
     groups = [(vocab.label(sweep[0]), sweep)
@@ -247,7 +250,7 @@ def plot_roofline(emit: Emitter, roof: Roofline, rows: Sequence[dict[str, Any]])
     readings.plot_roofline(emit, roof, groups)
 
 
-def run(params: dict[str, Any], emit: Emitter) -> None:
+def run(params: Params, emit: Emitter) -> None:
     load = load_average()  # before the lab adds its own
     lab = BatchingRun(params, emit)
     gpu_roof = lab.gpu_roofline()

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +35,7 @@ from studyapp.labs.batching_rows import (
     PEAK_PROBE,
 )
 from studyapp.labs.digits import sample_batch
+from studyapp.labs.events import Row
 from studyapp.labs.findings import put_interval
 from studyapp.labs.roofline import Roofline, Work, place
 from studyapp.text import Text
@@ -152,8 +153,8 @@ def shares(rates: Sequence[float], ceilings: Sequence[float]) -> stats.Interval:
                                   in zip(rates, ceilings, strict=True)])
 
 
-def _row(kernel: Kernel, timing: harness.Timing, roof: Roofline) -> dict[str, Any]:
-    row: dict[str, Any] = {
+def _row(kernel: Kernel, timing: harness.Timing, roof: Roofline) -> Row:
+    row: Row = {
         "variant": kernel.label.en, "variant_bg": kernel.label.bg, "demo": kernel.demo,
         "comparison": DEMOS, "batch_size": kernel.batch, "device": "cpu", "status": "ok",
         **timing.as_row(samples=True),
@@ -164,7 +165,7 @@ def _row(kernel: Kernel, timing: harness.Timing, roof: Roofline) -> dict[str, An
 
 def demonstrate(wide: TrainedModel, session: onnxruntime.InferenceSession, roof: Roofline,
                 threads: int, seed: int, plan: harness.Plan,
-                on_round: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
+                on_round: Callable[[int, int], None] | None = None) -> list[Row]:
     """Both demonstrations and their probe kernels timed in one comparison (`session` runs
     `wide` at `threads`): a row each, placed on `roof`; the two demonstrations with their
     share of the probe kernel in the same rounds."""

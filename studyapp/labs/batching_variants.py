@@ -25,7 +25,7 @@ import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -86,7 +86,7 @@ def thread_counts(threads: int) -> tuple[int, ...]:
     return tuple(sorted({count for count in counts if count < threads} | {threads}))
 
 
-Layer = Callable[[Any], Any]
+Layer = Callable[["torch.Tensor"], "torch.Tensor"]
 Packer = Callable[["nn.Linear", int], Layer]
 
 
@@ -131,7 +131,7 @@ def packed(model: nn.Module, batch: int, pack: Packer) -> Layer:
     layers = [pack(layer, batch) if isinstance(layer, nn.Linear) else layer
               for layer in model.children()]
 
-    def forward(x: Any) -> Any:
+    def forward(x: torch.Tensor) -> torch.Tensor:
         for layer in layers:
             x = layer(x)
         return x
@@ -165,7 +165,7 @@ class Variants:
         self.sessions: dict[int, onnxruntime.InferenceSession] = {
             count: harness.ort_session(exported.path, threads=count) for count in counts}
 
-    def _tensor(self, batch: int) -> Any:
+    def _tensor(self, batch: int) -> torch.Tensor:
         import torch
 
         return torch.from_numpy(self.inputs[batch])

@@ -12,7 +12,7 @@ import sys
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 # The instruction-set extensions that decide which inference kernels are fast.
 ISA_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile",
@@ -109,7 +109,29 @@ def last_level_cache_bytes(folder: Path = CPU_CACHES) -> int | None:
     return max(sizes, default=None)
 
 
-def cpu_info() -> dict[str, Any]:
+class CpuInfo(TypedDict):
+    cpu_model: str
+    isa: dict[str, bool | None]  # each of ISA_FLAGS, amx, bf16, fp16; None: the OS did not say
+    last_level_cache_bytes: int | None
+    cores: int | None
+    usable_cores: int
+    machine: str
+    os: str
+    python: str
+    load_average_1m: float | None
+
+
+class Fingerprint(CpuInfo):
+    threads: int | None
+    device: str | None
+    torch: str | None
+    torch_cpu_capability: str | None
+    onnxruntime: str
+    ort_providers: list[str]
+    gpu: str | None
+
+
+def cpu_info() -> CpuInfo:
     """CPU model, ISA flags (None where the OS does not say), the last-level cache size,
     logical and usable cores."""
     model, flags = _read_cpuinfo()
@@ -164,7 +186,7 @@ def cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
-def fingerprint(threads: int | None = None, device: str | None = None) -> dict[str, Any]:
+def fingerprint(threads: int | None = None, device: str | None = None) -> Fingerprint:
     """`cpu_info()` plus thread count, device, torch/ONNX Runtime versions, providers, GPU.
 
     torch is not imported for this: its thread count, CPU capability and the GPU name are

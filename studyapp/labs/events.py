@@ -33,9 +33,17 @@ from studyapp.errors import StudyappError
 from studyapp.text import Text
 
 Scalar = str | int | float | bool | None
-# A row as a lab builds it, before it is sent: its values are the measurements' own
-# (numpy and torch numbers too), made JSON scalars when the row is emitted.
-Row = dict[str, Any]
+# A JSON value as this side writes it (`to_dict`).
+Json = Scalar | Sequence["Json"] | Mapping[str, "Json"]
+# A JSON value as `json.loads` gives it back: Any in its stubs. Its shape is checked where it
+# is read (`from_dict`, `Roofline.from_json`, `Prediction.from_json`).
+Parsed = Any
+# A row's value as a lab builds it: the measurement's own number — Python, NumPy (whose
+# float32 and int64 are neither float nor int) or torch (untyped here) — read back with
+# arithmetic by the lab, and made a `Scalar` when the row is emitted.
+RowValue = Any
+# A row as a lab builds it, before it is sent.
+Row = dict[str, RowValue]
 
 
 class ProtocolError(StudyappError):
@@ -84,8 +92,8 @@ class Note:
 class Result:
     rows: tuple[dict[str, Scalar], ...] = ()
     reading: tuple[Text, ...] = ()
-    env: dict[str, Any] = field(default_factory=dict)
-    roofline: dict[str, Any] | None = None
+    env: Mapping[str, object] = field(default_factory=dict)
+    roofline: Mapping[str, object] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,7 @@ def as_text(value: Label) -> Text:
     return value if isinstance(value, Text) else Text(value, value)
 
 
-def _clean(value: Any) -> Any:
+def _clean(value: object) -> Json:
     """JSON-safe: non-finite floats become null, tuples lists, Text a bilingual object."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -122,12 +130,14 @@ def _clean(value: Any) -> Any:
         return [_clean(item) for item in value]
     if hasattr(value, "item") and callable(value.item):  # a NumPy or torch scalar
         return _clean(value.item())
-    return value
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def to_dict(event: Event) -> dict[str, Any]:
+def to_dict(event: Event) -> dict[str, Json]:
     """The event as a JSON-ready object, `{"event": KIND, ...}`."""
-    payload = {"event": _KINDS[type(event)]}
+    payload: dict[str, Json] = {"event": _KINDS[type(event)]}
     payload.update({name: _clean(getattr(event, name)) for name in event.__dataclass_fields__})
     return payload
 
@@ -137,7 +147,7 @@ def encode(event: Event) -> str:
     return json.dumps(to_dict(event), ensure_ascii=False, allow_nan=False)
 
 
-def text_from(value: Any, what: str = "text") -> Text:
+def text_from(value: object, what: str = "text") -> Text:
     """A text as the protocol sends it: a bilingual object, or a plain string for a label
     that reads the same in both languages."""
     if isinstance(value, str):
@@ -147,15 +157,15 @@ def text_from(value: Any, what: str = "text") -> Text:
     raise ProtocolError(f"{what} is not a text")
 
 
-def _rows(value: Any) -> tuple[dict[str, Scalar], ...]:
+def _rows(value: Parsed) -> tuple[dict[str, Scalar], ...]:
     return tuple(dict(row) for row in value)
 
 
-def _mapping(value: Any) -> dict[str, Any] | None:
+def _mapping(value: object) -> dict[str, object] | None:
     return dict(value) if isinstance(value, Mapping) else None
 
 
-def _decode_fields(kind: str, data: Mapping[str, Any]) -> Event:
+def _decode_fields(kind: str, data: Mapping[str, Parsed]) -> Event:
     if kind == "progress":
         return Progress(int(data["done"]), int(data["total"]),
                         text_from(data["message"], "message"))
@@ -185,7 +195,7 @@ def _decode_fields(kind: str, data: Mapping[str, Any]) -> Event:
     raise ProtocolError(f"unknown event {kind!r}")
 
 
-def from_dict(data: Any, shown: str = "") -> Event:
+def from_dict(data: object, shown: str = "") -> Event:
     """The event an object from `to_dict` stands for; anything else raises `ProtocolError`."""
     shown = shown or repr(data)[:120]
     if not isinstance(data, dict) or not isinstance(data.get("event"), str):
@@ -215,7 +225,7 @@ class Emitter:
     """
 
     def __init__(self, stream: TextIO, progress_interval_s: float = 0.1,
-                 env: Callable[[], dict[str, Any]] | None = None) -> None:
+                 env: Callable[[], Mapping[str, object]] | None = None) -> None:
         self._stream = stream
         self._progress_interval_s = progress_interval_s
         self._last_progress: float | None = None
@@ -237,7 +247,7 @@ class Emitter:
 
     def table(
         self, name: str, title: Label, columns: Sequence[Column | str],
-        rows: Iterable[Mapping[str, Any]],
+        rows: Iterable[Mapping[str, RowValue]],
     ) -> None:
         """The table `name` as it stands now (send it again as rows are added)."""
         cols = tuple(col if isinstance(col, Column) else Column(col, Text(col, col))
@@ -255,9 +265,9 @@ class Emitter:
         """A bilingual remark."""
         self.emit(Note(Text(bg, en)))
 
-    def result(self, rows: Sequence[Mapping[str, Any]],
+    def result(self, rows: Sequence[Mapping[str, RowValue]],
                reading: Sequence[Mapping[str, str] | Text],
-               roofline: Mapping[str, Any] | None = None) -> None:
+               roofline: Mapping[str, object] | None = None) -> None:
         """Every measured row, the reading (`[{"bg": …, "en": …}, …]`) and the roofline the
         rows were placed on, if any; ends the run."""
         texts = tuple(item if isinstance(item, Text) else Text.from_json(item)

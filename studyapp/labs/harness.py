@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -387,7 +387,8 @@ def measure(
                        synchronize={"call": synchronize}, clock=clock)["call"]
 
 
-def torch_call(model: torch.nn.Module, x: Any, device: str = "cpu") -> Call:
+def torch_call(model: torch.nn.Module, x: np.ndarray | torch.Tensor,
+               device: str = "cpu") -> Call:
     """`model(x)` on `device`, the model and the input moved there once."""
     import torch
 

@@ -17,14 +17,14 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from studyapp.labs import harness, latency_cold
 from studyapp.labs.columns import columns
-from studyapp.labs.events import Column, Emitter
+from studyapp.labs.events import Column, Emitter, Row
 from studyapp.labs.findings import put_interval
 from studyapp.labs.lessons import latency as lesson
-from studyapp.labs.params import ParamSpec
+from studyapp.labs.params import Params, ParamSpec
 from studyapp.labs.readings import cautions, cuda_skipped
 from studyapp.text import Text
 
@@ -106,7 +106,7 @@ def clock_facts(name: Literal["time", "perf_counter"], tries: int) -> ClockFacts
                       smallest_step_ns(getattr(time, name), tries), info.monotonic)
 
 
-def single_readings(call: Callable[[], Any], count: int,
+def single_readings(call: harness.Call, count: int,
                     synchronize: Callable[[], None] | None) -> list[float]:
     """`count` readings in ms, each one warm call between two `time.time()` reads."""
     import torch
@@ -117,7 +117,7 @@ def single_readings(call: Callable[[], Any], count: int,
 
 
 def cold_rows(calls: list[latency_cold.FirstCall], trained_first: bool,
-              train_seconds: float, common: dict[str, Any]) -> list[dict[str, Any]]:
+              train_seconds: float, common: Row) -> list[Row]:
     return [{
         "variant": f"1st call, fresh process {index}",
         "variant_bg": f"1-во извикване, нов процес {index}", "measurement": "cold",
@@ -130,7 +130,7 @@ def cold_rows(calls: list[latency_cold.FirstCall], trained_first: bool,
     } for index, call in enumerate(calls, start=1)]
 
 
-def singles_row(singles: list[float], common: dict[str, Any]) -> dict[str, Any]:
+def singles_row(singles: list[float], common: Row) -> Row:
     return {"variant": f"{len(singles)} × time.time()",
             "variant_bg": f"{len(singles)} × time.time()", "measurement": "singles",
             "latency_ms_min": min(singles), "latency_ms_max": max(singles),
@@ -139,7 +139,7 @@ def singles_row(singles: list[float], common: dict[str, Any]) -> dict[str, Any]:
 
 
 def harness_row(timing: harness.Timing, measurement: str, variant: Text, threads: int,
-                common: dict[str, Any]) -> dict[str, Any]:
+                common: Row) -> Row:
     """A harness timing at `threads` threads (the comparison itself ran at the lab's count,
     each call switching to its own)."""
     return {
@@ -154,13 +154,13 @@ def harness_row(timing: harness.Timing, measurement: str, variant: Text, threads
 
 @dataclass(frozen=True)
 class Measured:
-    rows: list[dict[str, Any]]  # the harness at the lab's thread count (and at one thread)
+    rows: list[Row]  # the harness at the lab's thread count (and at one thread)
     timing: harness.Timing  # the harness at the lab's thread count
     singles: list[float]
 
 
-def measure_warm(call: Callable[[], Any], threads: int, device: str, size: Size,
-                 readings: int, common: dict[str, Any], emit: Emitter) -> Measured:
+def measure_warm(call: harness.Call, threads: int, device: str, size: Size,
+                 readings: int, common: Row, emit: Emitter) -> Measured:
     """The harness at the lab's thread count — against one thread, interleaved, on a CPU
     with more than one thread — then the single time.time() readings."""
     sync = harness.synchronizer(device)
@@ -182,7 +182,7 @@ def measure_warm(call: Callable[[], Any], threads: int, device: str, size: Size,
     return Measured(rows, comparison[MANY], singles)
 
 
-def place(rows: list[dict[str, Any]], model: nn.Module, batch: int,
+def place(rows: list[Row], model: nn.Module, batch: int,
           threads: int) -> tuple[Roofline, list[Text]]:
     """The harness rows on this machine's roofline (each at its own thread count)."""
     from studyapp.labs import roofline_probe
@@ -197,22 +197,22 @@ def place(rows: list[dict[str, Any]], model: nn.Module, batch: int,
     return roofline_probe.checked(timed, roof)
 
 
-def run(params: dict[str, object], emit: Emitter) -> None:
+def run(params: Params, emit: Emitter) -> None:
     from studyapp.labs import envinfo
 
     load = envinfo.load_average()  # before the lab adds its own
-    p: dict[str, Any] = dict(params)
-    threads, batch, seed = int(p["threads"]), int(p["batch"]), int(p["seed"])
-    device, model_name, size = str(p["device"]), str(p["model"]), SIZES[str(p["size"])]
+    threads, batch, seed = int(params["threads"]), int(params["batch"]), int(params["seed"])
+    device, model_name = str(params["device"]), str(params["model"])
+    size = SIZES[str(params["size"])]
     if device == "cuda" and not envinfo.cuda_available():
         device = "cpu"
-    setup = {"model": model_name, "batch": batch, "seed": seed, "threads": threads,
-             "device": device}
+    setup: latency_cold.Setup = {"model": model_name, "batch": batch, "seed": seed,
+                                 "threads": threads, "device": device}
     with latency_cold.FreshProcesses(setup, size.processes) as fresh:  # importing from now
-        measure_and_report(p, setup, fresh, load, emit)
+        measure_and_report(params, setup, fresh, load, emit)
 
 
-def measure_and_report(p: dict[str, Any], setup: dict[str, Any],
+def measure_and_report(p: Params, setup: latency_cold.Setup,
                        fresh: latency_cold.FreshProcesses, load: float | None,
                        emit: Emitter) -> None:
     """Everything after the fresh processes started: the model, the cold calls, the warm
@@ -222,10 +222,10 @@ def measure_and_report(p: dict[str, Any], setup: dict[str, Any],
     from studyapp.labs import envinfo, zoo
     from studyapp.labs.digits import sample_batch
 
-    threads, batch, device = int(setup["threads"]), int(setup["batch"]), str(setup["device"])
-    model_name, size = str(setup["model"]), SIZES[str(p["size"])]
+    threads, batch, device = setup["threads"], setup["batch"], setup["device"]
+    model_name, size = setup["model"], SIZES[str(p["size"])]
     harness.set_threads(threads)
-    skipped: list[dict[str, Any]] = []
+    skipped: list[Row] = []
     if device != p["device"]:
         skipped.append(cuda_skipped(emit, threads, Text(
             "Няма CUDA GPU тук: измерено е на процесора.",
@@ -235,10 +235,10 @@ def measure_and_report(p: dict[str, Any], setup: dict[str, Any],
     emit.progress(1, total, Text("първо извикване в нови процеси",
                                  "first call in fresh processes"))
     calls = fresh.first_calls()
-    common = {"threads": threads, "device": device, "model": model_name, "batch_size": batch,
-              "status": "ok"}
+    common: Row = {"threads": threads, "device": device, "model": model_name,
+                   "batch_size": batch, "status": "ok"}
     model = trained.model.to(device)
-    x = torch.from_numpy(sample_batch(batch, int(setup["seed"]))).to(device)
+    x = torch.from_numpy(sample_batch(batch, setup["seed"])).to(device)
     emit.progress(2, total, Text("топли извиквания", "warm calls"))
     warm = measure_warm(lambda: model(x), threads, device, size, int(p["readings"]), common,
                         emit)

@@ -25,9 +25,19 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 LOAD, READY, GO = "load", "ready", "go"
+
+
+class Setup(TypedDict):
+    """What each fresh process times, sent to it as JSON."""
+
+    model: str
+    batch: int
+    seed: int
+    threads: int
+    device: str
 
 
 @dataclass(frozen=True)
@@ -69,7 +79,7 @@ class FreshProcesses:
     """Fresh processes, started at once, that each time one first call of the model in
     `setup` (model, batch, seed, threads, device) when asked; killed on leaving the block."""
 
-    def __init__(self, setup: dict[str, Any], count: int) -> None:
+    def __init__(self, setup: Setup, count: int) -> None:
         self.children = [
             subprocess.Popen([sys.executable, "-m", __name__, json.dumps(setup)],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,

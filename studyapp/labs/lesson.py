@@ -42,6 +42,12 @@ class CardMaker(Generic[Found]):
     make: Callable[[Found, Sequence[Text]], list[CardDraft]]
 
 
+# A card maker about some finding: each reads its own finding type, and Python's types
+# cannot say "some type" (an existential); where one is built, `CardMaker(find, make)` checks
+# that its two halves agree on it.
+SomeCardMaker = CardMaker[Any]
+
+
 @dataclass(frozen=True)
 class Lesson(Generic[Found]):
     """A lab's question, the finding its answer is read from, how that finding is measured
@@ -50,15 +56,18 @@ class Lesson(Generic[Found]):
     question: Question
     find: Callable[[Rows], Found | None]
     describe: Callable[[Found], tuple[Interval, Text]]
-    cards: tuple[CardMaker[Any], ...]
+    cards: tuple[SomeCardMaker, ...]
 
 
-def lesson_for(lab_id: str) -> Lesson[Any] | None:
+SomeLesson = Lesson[Any]  # a lesson about some finding: see SomeCardMaker
+
+
+def lesson_for(lab_id: str) -> SomeLesson | None:
     """The lesson of one of the app's labs; None for any other lab (a test lab, say)."""
     if lab_id not in LAB_IDS:
         return None
     module = importlib.import_module(f"studyapp.labs.lessons.{lab_id}")
-    lesson: Lesson[Any] = module.LESSON
+    lesson: SomeLesson = module.LESSON
     return lesson
 
 

@@ -21,7 +21,6 @@ import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 PARENT_GONE_EXIT = 128 + signal.SIGKILL  # what the child reports where it cannot kill itself
@@ -68,7 +67,7 @@ def _boot() -> str | None:
         return None
 
 
-def owner() -> dict[str, Any]:
+def owner() -> dict[str, int | str | None]:
     """This process: its pid, its start time since boot (Linux) and the boot's id (Linux)."""
     fields = _stat(os.getpid())
     return {"pid": os.getpid(), "started": fields[19] if fields else None, "boot": _boot()}
@@ -86,7 +85,7 @@ def _running(pid: int) -> bool:
     return True
 
 
-def is_gone(owner: Any) -> bool:
+def is_gone(owner: object) -> bool:
     """Whether the process `owner()` named has ended: it is not running, is a zombie, or its
     pid now belongs to a process started at another time or before another boot. An owner
     that is not one (a row written before owners were kept) counts as gone."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -42,7 +42,7 @@ from studyapp.labs.onnx_compile import compiled_model, keep_compiled_code
 from studyapp.labs.onnx_export import INPUT_NAME, Exported, cached_export
 from studyapp.labs.onnx_levels import level_rows
 from studyapp.labs.onnx_runtimes import provider_sessions, runtime_rows, runtimes
-from studyapp.labs.params import ParamSpec
+from studyapp.labs.params import Params, ParamSpec
 from studyapp.labs.readings import Steps, cautions
 from studyapp.text import Text
 
@@ -136,7 +136,7 @@ def numeric_check(model: torch.nn.Module, session: onnxruntime.InferenceSession,
     return rows
 
 
-def compile_skip(params: dict[str, Any]) -> Text | None:
+def compile_skip(params: Params) -> Text | None:
     """Why torch.compile does not run, or None when it does."""
     if params["size"] == "quick":
         return Text("не в бързия размер", "not in the quick size")
@@ -156,7 +156,7 @@ def latency_series(emit: Emitter, rows: list[Row]) -> None:
                         [batch for batch, _ in points], [ms for _, ms in points], log_x=True)
 
 
-def devices_for(params: dict[str, Any], emit: Emitter) -> list[str]:
+def devices_for(params: Params, emit: Emitter) -> list[str]:
     """The CPU, and the GPU where `device=cuda` asks for one and there is one (else a note)."""
     if params["device"] != "cuda":
         return ["cpu"]
@@ -202,7 +202,7 @@ def timed_levels(exported: Exported, inputs: dict[int, np.ndarray], *, name: str
 
 
 def timed_runtimes(model: torch.nn.Module, session: onnxruntime.InferenceSession,
-                   exported: Exported, samples: dict[int, np.ndarray], *, params: dict[str, Any],
+                   exported: Exported, samples: dict[int, np.ndarray], *, params: Params,
                    plan: harness.Plan, emit: Emitter, step: Steps) -> list[Row]:
     """torch.compile's first calls, the execution providers, then eager torch, ONNX Runtime,
     torch.compile and each started provider timed together per batch."""
@@ -230,7 +230,7 @@ def timed_runtimes(model: torch.nn.Module, session: onnxruntime.InferenceSession
     return [*compile_rows, *provider_rows, *timed]
 
 
-def run(params: dict[str, Any], emit: Emitter) -> None:
+def run(params: Params, emit: Emitter) -> None:
     from studyapp.labs.digits import sample_batch
 
     load = load_average()  # before the lab adds its own

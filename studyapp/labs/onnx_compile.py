@@ -17,13 +17,13 @@ import os
 import re
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from studyapp.labs import harness
 from studyapp.labs.columns import skipped
-from studyapp.labs.events import Row
+from studyapp.labs.events import Row, RowValue
 from studyapp.labs.lessons.onnx import COMPILED
 from studyapp.labs.onnx_export import failure_summary
 from studyapp.paths import cache_dir
@@ -77,7 +77,7 @@ def compiled_model(
     compiling failed. Compiled code is cached where `keep_compiled_code` points inductor."""
     import torch
 
-    def row(**values: Any) -> Row:
+    def row(**values: RowValue) -> Row:
         return {"section": "compile", "model": name, "variant": COMPILED, "threads": threads,
                 "device": "cpu", **values}
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,11 +24,14 @@ from studyapp.labs.onnx_export import INPUT_NAME, Exported
 from studyapp.labs.onnx_graph import Node, change, counted, nodes
 from studyapp.text import Text
 
+if TYPE_CHECKING:
+    import onnxruntime
+
 LEVELS = harness.OPT_LEVELS  # disable, basic, extended, all: each adds to the one before
 
 
-def optimized(exported: Exported, threads: int, folder: Path) -> tuple[dict[str, Any],
-                                                                          dict[str, list[Node]]]:
+def optimized(exported: Exported, threads: int, folder: Path
+              ) -> tuple[dict[str, onnxruntime.InferenceSession], dict[str, list[Node]]]:
     """A session per level and the graph each level's optimizer saved."""
     sessions, graphs = {}, {}
     for level in LEVELS:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from studyapp.ascii_numbers import ascii_float, ascii_int
 from studyapp.errors import StudyappError
@@ -18,6 +17,9 @@ from studyapp.labs.envinfo import usable_cores
 from studyapp.text import Text
 
 SIZES = ("quick", "default")
+
+ParamValue = bool | int | float | str  # the kinds a parameter's spec may name
+Params = Mapping[str, ParamValue]  # what a lab's `run` is given: every parameter, checked
 
 
 class LabParamError(StudyappError):
@@ -48,8 +50,8 @@ _KIND_NAMES = {"en": {int: "int", float: "number", str: "text"},
 @dataclass(frozen=True)
 class ParamSpec:
     kind: type  # int | float | str | bool
-    default: object
-    choices: tuple[Any, ...] | None = None
+    default: ParamValue
+    choices: tuple[ParamValue, ...] | None = None
     min: float | None = None  # inclusive
     max: float | None = None
     help: str | Text = ""
@@ -90,13 +92,15 @@ def timing_model(default: str, *others: str) -> ParamSpec:
                                "the model (untrained: weights do not change the timing)"))
 
 
-def check_value(name: str, spec: ParamSpec, value: Any, lab_id: str = "") -> Any:
+def check_value(name: str, spec: ParamSpec, value: object, lab_id: str = "") -> ParamValue:
     """`value` if `spec` accepts it (an int widens to a float), else `LabParamError`."""
     wrong = param_error(lab_id, f"{name} трябва да е {spec.allowed('bg')}, а не {value!r}",
                         f"{name} must be {spec.allowed()}, not {value!r}")
     if spec.kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if not isinstance(value, spec.kind) or (spec.kind is int and isinstance(value, bool)):
+    # a spec's kind is one of ParamValue's; the second test says so to the type checker too
+    if not (isinstance(value, spec.kind) and isinstance(value, int | float | str)) or (
+            spec.kind is int and isinstance(value, bool)):
         raise wrong
     if spec.choices and value not in spec.choices:
         raise wrong
@@ -108,9 +112,9 @@ def check_value(name: str, spec: ParamSpec, value: Any, lab_id: str = "") -> Any
     return value
 
 
-def parse_text(name: str, spec: ParamSpec, text: str, lab_id: str = "") -> Any:
+def parse_text(name: str, spec: ParamSpec, text: str, lab_id: str = "") -> ParamValue:
     """A value typed on the command line (`threads=2`, `model=cnn`), converted and checked."""
-    value: Any = text
+    value: ParamValue = text
     try:
         if spec.kind is bool:
             lowered = text.strip().lower()
@@ -132,7 +136,7 @@ def all_specs(specs: Mapping[str, ParamSpec]) -> dict[str, ParamSpec]:
 
 def validate(
     specs: Mapping[str, ParamSpec], given: Mapping[str, object], lab_id: str = ""
-) -> dict[str, object]:
+) -> dict[str, ParamValue]:
     """Every parameter (common and the lab's `specs`): `given` values checked, the rest defaults."""
     known = all_specs(specs)
     unknown = sorted(set(given) - set(known))

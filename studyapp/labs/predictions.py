@@ -15,8 +15,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from studyapp.labs.events import Json
 from studyapp.labs.findings import Rows, measured_cleanly
 from studyapp.labs.lesson import Question, lesson_for
 from studyapp.text import Text
@@ -50,12 +50,12 @@ class Prediction:
             raise ValueError(f"choice must be 0..{len(question.choices) - 1}, got {choice}")
         return cls(choice, question.prompt, question.choices[choice])
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Json]:
         return {"choice": self.choice, "prompt": self.prompt.to_json(),
                 "answer": self.answer.to_json()}
 
     @classmethod
-    def from_json(cls, data: Any) -> Prediction | None:
+    def from_json(cls, data: object) -> Prediction | None:
         """The stored prediction, or None for a run without one (or an unreadable one)."""
         if not isinstance(data, Mapping) or not isinstance(data.get("choice"), int):
             return None

@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from studyapp.labs import envinfo, harness, roofline_probe, zoo
 from studyapp.labs.columns import columns
@@ -39,7 +39,7 @@ from studyapp.labs.lessons.profile import (
     roofline_reading,
 )
 from studyapp.labs.onnx_export import Exported, cached_export
-from studyapp.labs.params import ParamSpec, timing_model
+from studyapp.labs.params import Params, ParamSpec, timing_model
 from studyapp.labs.profile_layers import layer_times, memory_rows, module_rows
 from studyapp.labs.profile_passes import (
     operation_rows,
@@ -154,7 +154,7 @@ def roofline_points(model: nn.Module, exported: Exported, size: Size, *, seed: i
     return roof, placed, reprobed
 
 
-def run(params: dict[str, Any], emit: Emitter) -> None:
+def run(params: Params, emit: Emitter) -> None:
     import torch
 
     load = envinfo.load_average()  # before the lab adds its own

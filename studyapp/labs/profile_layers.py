@@ -11,7 +11,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from studyapp.labs import harness
 from studyapp.labs.events import Row
@@ -40,13 +40,13 @@ def layer_times(model: nn.Module, x: torch.Tensor, passes: int, device: str,
     totals: dict[str, float] = defaultdict(float)
 
     def before(name: str) -> Callable[..., None]:
-        def hook(*_: Any) -> None:
+        def hook(*_: object) -> None:
             sync()
             started[name] = time.perf_counter()
         return hook
 
     def after(name: str) -> Callable[..., None]:
-        def hook(*_: Any) -> None:
+        def hook(*_: object) -> None:
             sync()
             totals[name] += time.perf_counter() - started[name]
         return hook

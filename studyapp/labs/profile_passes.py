@@ -19,11 +19,14 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from studyapp.labs import stats
-from studyapp.labs.events import Row
+from studyapp.labs.events import Parsed, Row
 from studyapp.labs.findings import put_interval
+
+if TYPE_CHECKING:
+    from torch.autograd.profiler_util import FunctionEvent
 
 PASS_PREFIX = "pass "  # torch.profiler.record_function label around each torch pass
 # Kinds of operation, in the order a reader meets them; an operator is of the first kind whose
@@ -78,7 +81,7 @@ def _assign(starts: Sequence[float], ends: Sequence[float], at: float) -> int | 
     return index if index >= 0 and at <= ends[index] else None
 
 
-def torch_pass_times(events: Sequence[Any]) -> PassTimes:
+def torch_pass_times(events: Sequence[FunctionEvent]) -> PassTimes:
     """torch.profiler's events grouped by the `pass N` span each one started in; memory
     records and the spans themselves left out."""
     spans = sorted((event for event in events if event.name.startswith(PASS_PREFIX)),
@@ -97,7 +100,7 @@ def torch_pass_times(events: Sequence[Any]) -> PassTimes:
     return PassTimes(dict(by_op), calls, len(spans))
 
 
-def ort_pass_times(trace: Sequence[Mapping[str, Any]], labels: Mapping[str, str],
+def ort_pass_times(trace: Sequence[Mapping[str, Parsed]], labels: Mapping[str, str],
                    passes: int) -> PassTimes:
     """ONNX Runtime's node kernel times in its last `passes` runs (the earlier ones warmed it
     up), each node named by `labels` (node name → "NCHWc MaxPool") or else its operator type."""

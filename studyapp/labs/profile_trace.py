@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from studyapp.labs import harness
-from studyapp.labs.events import Row
+from studyapp.labs.events import Parsed, Row
 from studyapp.labs.onnx_export import INPUT_NAME, Exported
 from studyapp.labs.onnx_graph import named_nodes
 from studyapp.labs.profile_passes import PASS_PREFIX
@@ -26,6 +26,8 @@ from studyapp.labs.profile_passes import PASS_PREFIX
 if TYPE_CHECKING:
     import torch
     from torch import nn
+    from torch.autograd.profiler_util import FunctionEventAvg
+    from torch.profiler import profile
 
 
 
@@ -33,8 +35,8 @@ if TYPE_CHECKING:
 class Profiles:
     """torch.profiler's result and ONNX Runtime's trace over the same passes."""
 
-    torch: Any  # torch.profiler.profile, stopped
-    trace: list[dict[str, Any]]  # ONNX Runtime's JSON trace: warm-up runs, then `passes`
+    torch: profile  # stopped
+    trace: list[dict[str, Parsed]]  # ONNX Runtime's JSON trace: warm-up runs, then `passes`
     labels: dict[str, str]  # ONNX Runtime node name → its name for a reader
     passes: int
 
@@ -71,7 +73,7 @@ def profiled(model: nn.Module, x: torch.Tensor, exported: Exported, *, passes: i
     return Profiles(prof, trace, labels, passes)
 
 
-def operators(prof: Any) -> list[Any]:
+def operators(prof: profile) -> list[FunctionEventAvg]:
     """The profiler's per-operator averages, without memory records and user annotations
     (the `pass N` spans)."""
     return [event for event in prof.key_averages()
@@ -79,7 +81,7 @@ def operators(prof: Any) -> list[Any]:
             and not event.key.startswith(PASS_PREFIX)]
 
 
-def operator_rows(prof: Any, passes: int, top: int, device: str) -> list[Row]:
+def operator_rows(prof: profile, passes: int, top: int, device: str) -> list[Row]:
     """torch's `top` operators by self CPU time, per pass, with their share (and on a GPU
     their self device time)."""
     ops = operators(prof)

@@ -18,14 +18,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from studyapp.labs import harness, prune_models
 from studyapp.labs.columns import columns
-from studyapp.labs.events import Column, Emitter
+from studyapp.labs.events import Column, Emitter, Row, RowValue
 from studyapp.labs.findings import put_interval
 from studyapp.labs.lessons import prune as lesson
-from studyapp.labs.params import ParamSpec
+from studyapp.labs.params import Params, ParamSpec
 from studyapp.labs.readings import LiveTable, Steps, cautions, cuda_skipped, plot_roofline
 from studyapp.text import Text
 
@@ -79,7 +79,7 @@ COLUMNS: tuple[Column, ...] = columns(
 class Timed:
     """A model in the comparison: its row (filled in when timed) and its work per call."""
 
-    row: dict[str, Any]
+    row: Row
     model: nn.Module
     work: Callable[[], Work] | None  # None: not placed on the roofline
 
@@ -87,7 +87,7 @@ class Timed:
 class PruneRun:
     """The trained model, the test digits, every row measured so far and the models to time."""
 
-    def __init__(self, params: dict[str, Any], emit: Emitter) -> None:
+    def __init__(self, params: Params, emit: Emitter) -> None:
         import torch
 
         from studyapp.labs import envinfo, zoo
@@ -100,7 +100,7 @@ class PruneRun:
         self.device = "cuda" if params["device"] == "cuda" and envinfo.cuda_available() else "cpu"
         self.cuda_missing = params["device"] == "cuda" and self.device == "cpu"
         self.emit = emit
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[Row] = []
         self.timed: dict[str, Timed] = {}
         self.table = LiveTable("prune", Text("Окъсяване: точност, размер, латентност",
                                              "Pruning: accuracy, size, latency"),
@@ -115,12 +115,12 @@ class PruneRun:
 
     def row(self, variant: Text, method: str, amount: float, model: nn.Module, removed: float,
             tuned: bool = False, before: torch.Tensor | None = None,
-            runs: nn.Module | None = None) -> dict[str, Any]:
+            runs: nn.Module | None = None) -> Row:
         """The size of `model` and the accuracy of `runs` (default: `model` itself), its test
         images counted against the dense model (and, after fine-tuning, against the images
         right `before` it)."""
         right = prune_models.predicted(runs or model, self.x_test) == self.y_test
-        row: dict[str, Any] = {
+        row: Row = {
             "variant": variant.en, "variant_bg": variant.bg, "method": method,
             "amount": amount, "fine_tuned": tuned, "sparsity": removed,
             "accuracy": float(right.float().mean()), "correct_images": int(right.sum()),
@@ -140,7 +140,7 @@ class PruneRun:
         self.rows.append(row)
         return row
 
-    def to_time(self, row: dict[str, Any], model: nn.Module) -> None:
+    def to_time(self, row: Row, model: nn.Module) -> None:
         """`model` joins the comparison under its row's variant name, to be placed on the
         roofline with the work of its own layer shapes."""
         from studyapp.labs.work import work
@@ -238,7 +238,7 @@ class PruneRun:
         return checked
 
 
-def plot(emit: Emitter, rows: list[dict[str, Any]]) -> None:
+def plot(emit: Emitter, rows: list[Row]) -> None:
     """Accuracy against sparsity, before and after fine-tuning, and latency against the share
     of weights gone."""
     removed = Text("премахнати тегла (дял)", "weights removed (share)")
@@ -246,7 +246,7 @@ def plot(emit: Emitter, rows: list[dict[str, Any]]) -> None:
     latency = Text(f"медиана, ms за {LATENCY_BATCH} цифри",
                    f"median, ms per {LATENCY_BATCH} digits")
     dense = lesson.timed(rows, "dense")
-    lines: list[tuple[Text, Text, list[Mapping[str, Any]], str]] = [
+    lines: list[tuple[Text, Text, list[Mapping[str, RowValue]], str]] = [
         (Text("неструктурно", "unstructured"), accuracy,
          dense + lesson.levels(rows, "unstructured", tuned=False), "accuracy"),
         (Text("структурно", "structured"), accuracy,
@@ -266,7 +266,7 @@ def plot(emit: Emitter, rows: list[dict[str, Any]]) -> None:
                         [row[key] for row in points])
 
 
-def run(params: dict[str, Any], emit: Emitter) -> None:
+def run(params: Params, emit: Emitter) -> None:
     from studyapp.labs.envinfo import load_average
 
     load = load_average()  # before the lab adds its own

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,7 +30,7 @@ from studyapp.labs.columns import columns, skipped
 from studyapp.labs.events import Column, Emitter, Row
 from studyapp.labs.findings import put_interval
 from studyapp.labs.lessons.quantize import reading
-from studyapp.labs.params import ParamSpec
+from studyapp.labs.params import Params, ParamSpec
 from studyapp.labs.quantize_arithmetic import Isa, arithmetic
 from studyapp.labs.quantize_onnx import static_recipes, timed_recipes
 from studyapp.labs.quantize_variants import (
@@ -280,7 +280,7 @@ def on_roofline(placements: Sequence[Placement], isa: Isa,
     return roof, notes
 
 
-def run(params: dict[str, Any], emit: Emitter) -> None:
+def run(params: Params, emit: Emitter) -> None:
     from studyapp.labs.digits import load_digits
 
     load = envinfo.load_average()  # before the lab adds its own

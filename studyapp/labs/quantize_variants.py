@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from studyapp.labs import harness
+from studyapp.labs.events import Row
 from studyapp.labs.onnx_export import INPUT_NAME, Exported, onnx_files
 from studyapp.labs.quantize_onnx import (
     Recipe,
@@ -39,7 +40,10 @@ NO_GPU = Text("няма CUDA GPU", "no CUDA GPU")
 CPU_ONLY = Text("динамичната int8 в torch е само за CPU", "torch's dynamic int8 is CPU-only")
 INT8_BIAS_BYTES = 4  # int8 kernels keep biases in 32 bits (fp32, or int32 once quantized)
 
-Call = Callable[[], Any]
+# What a variant's call gives: a torch tensor (Any here: torch is not followed) or ONNX
+# Runtime's list of arrays; the variant's `logits` makes NumPy logits of it.
+Output = Any
+Call = Callable[[], Output]
 
 
 @dataclass(frozen=True)
@@ -54,16 +58,16 @@ class Variant:
     weight_bytes: int | None = None  # what one call reads of its weights, at its precision
     io_bytes: int = 4  # bytes per input and output value
     prepare: Callable[[np.ndarray], Call] | None = None  # input batch → a call giving output
-    logits: Callable[[Any], np.ndarray] = np.asarray
+    logits: Callable[[Output], np.ndarray] = np.asarray
     synchronize: harness.Sync | None = None
     recipe: Recipe | None = None  # how ONNX Runtime quantized it
     skipped: Text | None = None  # why it cannot run here (then `prepare` is None)
 
-    def row(self) -> dict[str, Any]:
+    def row(self) -> Row:
         """The row keys that name this variant."""
-        row: dict[str, Any] = {"variant": self.name, "runtime": self.runtime,
-                               "precision": self.precision, "device": self.device,
-                               "size_bytes": self.size_bytes}
+        row: Row = {"variant": self.name, "runtime": self.runtime,
+                    "precision": self.precision, "device": self.device,
+                    "size_bytes": self.size_bytes}
         if self.recipe is not None:
             row |= {"calibration": self.recipe.method, "weight_scales": self.recipe.scales,
                     "format": self.recipe.format, "reduce_range": self.recipe.reduce_range}

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from studyapp.labs.columns import row_value, skipped
 from studyapp.labs.envinfo import OTHERS_CONTEND, usable_cores
-from studyapp.labs.events import Column, Emitter
+from studyapp.labs.events import Column, Emitter, Row, RowValue
 from studyapp.labs.roofline import threads_text
 from studyapp.labs.stats import Interval
 from studyapp.text import Text
@@ -32,7 +32,7 @@ class LiveTable:
     name: str
     title: Text
     columns: Sequence[Column]
-    rows: list[dict[str, Any]]
+    rows: list[Row]
 
 
 class Steps:
@@ -55,7 +55,7 @@ class Steps:
         self._emit.progress(self._total, self._total, message)
 
 
-def cuda_skipped(emit: Emitter, threads: int, note: Text) -> dict[str, Any]:
+def cuda_skipped(emit: Emitter, threads: int, note: Text) -> Row:
     """For `device=cuda` without a CUDA device: `note` (what ran instead) sent, and the row
     that records the GPU part as skipped."""
     emit.note(note.bg, note.en)
@@ -119,7 +119,7 @@ def join(*parts: Text) -> Text:
     return Text(tidy([part.bg for part in parts]), tidy([part.en for part in parts]))
 
 
-def row_label(row: Mapping[str, Any], lang: str) -> str:
+def row_label(row: Mapping[str, RowValue], lang: str) -> str:
     """A timed row named for a reader: its model where the row names one, its variant, and
     its batch where it has one."""
     name = str(row_value(row, "variant", lang) or "?")
@@ -131,7 +131,7 @@ def row_label(row: Mapping[str, Any], lang: str) -> str:
     return f"{name}, пакет {batch}" if lang == "bg" else f"{name}, batch {batch}"
 
 
-def measurement_caution(rows: Sequence[Mapping[str, Any]]) -> Text | None:
+def measurement_caution(rows: Sequence[Mapping[str, RowValue]]) -> Text | None:
     """What the run says of its own measurement: that it could not measure cleanly (and so
     offers no review cards), or which stalled rounds it measured again; None when neither."""
     timed = [row for row in rows if row.get("latency_ms_median") is not None]
@@ -177,7 +177,7 @@ def busy_cpu_caution(load: float | None, cores: int) -> Text | None:
     )
 
 
-def cautions(load: float | None, rows: Sequence[Mapping[str, Any]] = ()) -> list[Text]:
+def cautions(load: float | None, rows: Sequence[Mapping[str, RowValue]] = ()) -> list[Text]:
     """What this run must say of its own conditions: a CPU already busy as it started
     (`load`, taken before the lab added its own) and how cleanly `rows` were measured."""
     found = (measurement_caution(rows), busy_cpu_caution(load, usable_cores()))
@@ -188,7 +188,7 @@ def _size(nbytes: float) -> str:
     return f"{nbytes / 1e6:.1f} MB" if nbytes >= 1e6 else f"{nbytes / 1e3:.0f} kB"
 
 
-def bound_sentence(row: Mapping[str, Any], name: Text) -> Text:
+def bound_sentence(row: Mapping[str, RowValue], name: Text) -> Text:
     """Where one placed row sits on the roofline, in its own class, with its numbers; the
     ridge named is the one for where its data is read from (memory or the cache)."""
     intensity, share = row["arithmetic_intensity"], row["share_of_roofline"]
@@ -220,11 +220,11 @@ def bound_sentence(row: Mapping[str, Any], name: Text) -> Text:
         f"compute-bound; {achieved:.3g} GFLOP/s is {share:.0%} of the peak")
 
 
-def _batch(row: Mapping[str, Any]) -> Text:
+def _batch(row: Mapping[str, object]) -> Text:
     return Text(f"Пакет {row['batch_size']}", f"Batch {row['batch_size']}")
 
 
-def read_roofline(rows: Sequence[Mapping[str, Any]], roof: Roofline) -> Text:
+def read_roofline(rows: Sequence[Mapping[str, RowValue]], roof: Roofline) -> Text:
     """The roofline, where the smallest and the largest batch sit on it, and what moves a
     model between the classes — said only for the classes these rows are in."""
     first, last = rows[0], rows[-1]
@@ -273,7 +273,7 @@ ROOFLINE_AXES = (Text("аритметична интензивност, FLOP/B",
 
 
 def plot_roofline(emit: Emitter, roof: Roofline,
-                  groups: Sequence[tuple[Text, Sequence[Mapping[str, Any]]]]) -> None:
+                  groups: Sequence[tuple[Text, Sequence[Mapping[str, RowValue]]]]) -> None:
     """The roofline at the lab's thread count — from memory and from the cache — on log-log
     axes, and each group of placed rows as a line of points on it."""
     placed = [row for _, rows in groups for row in rows if row.get("arithmetic_intensity")]

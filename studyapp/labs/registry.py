@@ -3,7 +3,7 @@
 A lab is a module with:
 
     PARAMS: dict[str, ParamSpec]         # its own parameters (see `params.py`); may be empty
-    def run(params: dict[str, object], emit: Emitter) -> None:
+    def run(params: Params, emit: Emitter) -> None:
         ...                              # measure; progress/table/series/note events
         emit.result(rows, reading)       # last: every row and the reading of this run
 
@@ -27,7 +27,7 @@ from typing import Protocol, cast
 from studyapp.labs import params
 from studyapp.labs.catalog import LABS
 from studyapp.labs.events import Emitter
-from studyapp.labs.params import LabParamError, ParamSpec, param_error
+from studyapp.labs.params import LabParamError, Params, ParamSpec, ParamValue, param_error
 from studyapp.text import Text
 
 BUILTIN: dict[str, str] = {lab.id: f"studyapp.labs.{lab.id}" for lab in LABS}
@@ -36,7 +36,7 @@ _extra: dict[str, str] = {}
 
 class LabModule(Protocol):
     PARAMS: dict[str, ParamSpec]
-    run: Callable[[dict[str, object], Emitter], None]
+    run: Callable[[Params, Emitter], None]
 
 
 def register(lab_id: str, module: str) -> None:
@@ -96,6 +96,6 @@ def params_of(lab_id: str) -> dict[str, ParamSpec]:
     return params.all_specs(load(lab_id).PARAMS)
 
 
-def validate(lab_id: str, given: Mapping[str, object]) -> dict[str, object]:
+def validate(lab_id: str, given: Mapping[str, object]) -> dict[str, ParamValue]:
     """Every parameter of `lab_id`, checked (see `params.validate`)."""
     return params.validate(load(lab_id).PARAMS, given, lab_id)

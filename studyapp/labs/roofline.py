@@ -26,8 +26,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
 
+from studyapp.labs.events import Json, Parsed, Row
 from studyapp.text import Text
 
 OVERHEAD_SHARE = 0.25  # an in-cache row the roofline allows in under this share of its time…
@@ -116,7 +116,7 @@ class Roofline:
         return Text(f"{'; '.join(parts_bg)} · измерен {when} UTC при натоварване {load}",
                     f"{'; '.join(parts_en)} · probed {when} UTC at load {load}")
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Json]:
         """What `--json` results carry under `roofline`."""
         return {
             "peak_gflops": self.peak_gflops, "bandwidth_gbs": self.bandwidth_gbs,
@@ -127,7 +127,7 @@ class Roofline:
         }
 
     @classmethod
-    def from_json(cls, data: Any) -> Roofline | None:
+    def from_json(cls, data: object) -> Roofline | None:
         """The roofline `to_json` wrote, or None when anything in it is missing or wrong."""
         if not isinstance(data, Mapping) or not isinstance(data.get("ceilings"), list):
             return None
@@ -143,7 +143,7 @@ class Roofline:
         return roof
 
 
-def _positive(value: Any, zero: bool = False) -> float:
+def _positive(value: object, zero: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"not a number: {value!r}")
     if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
@@ -151,7 +151,7 @@ def _positive(value: Any, zero: bool = False) -> float:
     return float(value)
 
 
-def _ceiling(item: Any) -> Ceiling:
+def _ceiling(item: Parsed) -> Ceiling:
     return Ceiling(int(_positive(item["threads"])), _positive(item["peak_gflops"]),
                    _positive(item["bandwidth_gbs"]), _positive(item["cache_bandwidth_gbs"]))
 
@@ -169,7 +169,7 @@ class Work:
         return self.flops / self.bytes
 
 
-def place(row: dict[str, Any], work: Work, roof: Roofline) -> dict[str, Any]:
+def place(row: Row, work: Work, roof: Roofline) -> Row:
     """`row` (with `latency_ms_median`, and its interval where measured) put on `roof` at its
     own thread count: achieved GFLOP/s, intensity, bound class and share of the roofline.
     A row at a thread count the roofline was not probed at stays where it is, unplaced."""
@@ -201,7 +201,7 @@ def place(row: dict[str, Any], work: Work, roof: Roofline) -> dict[str, Any]:
     return row
 
 
-def above_roofline(row: Mapping[str, Any]) -> bool:
+def above_roofline(row: Mapping[str, object]) -> bool:
     """Whether a placed row ran faster than its ceiling allows (the probe was too low)."""
     share = row.get("share_of_roofline")
     return isinstance(share, int | float) and share > ABOVE_ROOFLINE

@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from studyapp.labs import envinfo
 from studyapp.labs.cache_notice import log_invalid_cache
+from studyapp.labs.events import Row
 from studyapp.labs.roofline import Ceiling, Roofline, Work, above_roofline, place
 from studyapp.paths import cache_dir
 from studyapp.text import Text
@@ -191,13 +191,13 @@ def roofline(threads: int, *, fresh: bool = False) -> Roofline:
     return measured
 
 
-def place_again(row: dict[str, Any], roof: Roofline) -> dict[str, Any]:
+def place_again(row: Row, roof: Roofline) -> Row:
     """A row placed earlier (`roofline.place`), placed on another roofline."""
     return place(row, Work(row["flops"], row["bytes_moved"], row.get("precision_speed", 1.0)),
                  roof)
 
 
-def checked(rows: Sequence[dict[str, Any]], roof: Roofline) -> tuple[Roofline, list[Text]]:
+def checked(rows: Sequence[Row], roof: Roofline) -> tuple[Roofline, list[Text]]:
     """`roof`, probed again when a placed row ran above it, and what the reading says of it.
 
     A ceiling below a speed just measured was probed at a worse moment: the probe runs again,

@@ -29,13 +29,14 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
 from studyapp.labs import registry
 from studyapp.labs.events import (
     Error,
     Event,
     Note,
+    Parsed,
     ProtocolError,
     Result,
     Scalar,
@@ -67,8 +68,8 @@ class LabRun:
     notes: list[Text] = field(default_factory=list)
     rows: list[dict[str, Scalar]] = field(default_factory=list)
     reading: list[Text] = field(default_factory=list)
-    env: dict[str, Any] = field(default_factory=dict)
-    roofline: dict[str, Any] | None = None  # the ceilings the rows were placed on
+    env: dict[str, Parsed] = field(default_factory=dict)  # as the child sent it, or stored
+    roofline: Mapping[str, object] | None = None  # the ceilings the rows were placed on
     error: Text | None = None  # why the run did not finish ok
     detail: str = ""  # the child's traceback, or its last stderr lines
     stderr_tail: list[str] = field(default_factory=list)
@@ -84,8 +85,8 @@ class LabRun:
         elif isinstance(event, Note):
             self.notes.append(event.text)
         elif isinstance(event, Result):
-            self.rows, self.reading, self.env = list(event.rows), list(event.reading), event.env
-            self.roofline = event.roofline
+            self.rows, self.reading = list(event.rows), list(event.reading)
+            self.env, self.roofline = dict(event.env), event.roofline
             self.status = "ok"
         elif isinstance(event, Error):
             self.fail(Text(event.message, event.message), event.detail)
@@ -93,7 +94,7 @@ class LabRun:
     def fail(self, reason: Text, detail: str = "") -> None:
         self.status, self.error, self.detail = "failed", reason, detail
 
-    def results(self) -> dict[str, Any]:
+    def results(self) -> dict[str, object]:
         """Everything but params, env and status as one JSON-ready object (for storage)."""
         return {
             "rows": self.rows,
@@ -108,7 +109,7 @@ class LabRun:
 
     @classmethod
     def from_results(cls, lab: str, params: dict[str, object], status: str,
-                     results: Mapping[str, Any] | None, env: dict[str, Any] | None,
+                     results: Mapping[str, Parsed] | None, env: dict[str, Parsed] | None,
                      duration_s: float | None) -> LabRun:
         """A stored run, rebuilt from `results()` and its record."""
         saved = results or {}
@@ -123,7 +124,7 @@ class LabRun:
             run.apply(from_dict(item))
         return run
 
-    def to_json(self, lang: str) -> dict[str, Any]:
+    def to_json(self, lang: str) -> dict[str, object]:
         """The run as one JSON object, texts in `lang`."""
         return {
             "lab": self.lab, "status": self.status, "params": self.params, "env": self.env,

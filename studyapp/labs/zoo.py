@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -72,7 +72,8 @@ def cache_path(name: str) -> Path:
     return cache_dir() / "models" / f"{name}-v{CODE_VERSION}.pt"
 
 
-def evaluate(model: nn.Module, x: Any, y: Any, batch_size: int = 256) -> float:
+def evaluate(model: nn.Module, x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor,
+             batch_size: int = 256) -> float:
     """Share of `x` (an array or tensor of flat images) that `model` classifies as `y`."""
     import torch
 
@@ -156,7 +157,7 @@ def _save(path: Path, model: nn.Module, accuracy: float, seconds: float) -> None
         Path(tmp).unlink(missing_ok=True)
 
 
-def _measure(value: Any, top: float = math.inf) -> float:
+def _measure(value: object, top: float = math.inf) -> float:
     """A saved number that must lie in [0, top]; ValueError or TypeError otherwise."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"not a number: {value!r}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from studyapp.labs.findings import Row, Rows, interval, multiple, number, spanned
 from studyapp.labs.lesson import CardDraft, CardMaker, Lesson, Question, with_reading
@@ -424,7 +424,7 @@ QUESTION = Question(
      Text("над 100×", "more than 100×")),
     (2.0, 10.0, 100.0))
 
-LESSON: Lesson[Any] = Lesson(
+LESSON = Lesson(
     QUESTION, _unless_busy(cold_call), describe,
     (CardMaker(_unless_busy(cold_call), cold_cards), CardMaker(_unless_busy(tail), tail_cards),
      CardMaker(threads, threads_cards)))

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import comb
-from typing import Any
 
 from studyapp.labs.findings import Row, Rows, interval, number, spanned
 from studyapp.labs.lesson import CardDraft, CardMaker, Lesson, Question, exact, with_reading
@@ -591,7 +590,7 @@ QUESTION = Question(
      Text("над 20 процентни пункта", "more than 20 percentage points")),
     (1.0, 5.0, 20.0))
 
-LESSON: Lesson[Any] = Lesson(
+LESSON = Lesson(
     QUESTION, pruning, describe,
     (CardMaker(pruning, accuracy_cards), CardMaker(zero_speed, zero_speed_cards),
      CardMaker(shrink_speed, shrink_cards)))

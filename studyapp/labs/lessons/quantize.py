@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from studyapp.labs.columns import skip_reason
 from studyapp.labs.findings import (
@@ -38,6 +37,7 @@ from studyapp.labs.lesson import (
     CardMaker,
     Lesson,
     Question,
+    SomeCardMaker,
     speedup_line,
     with_reading,
 )
@@ -599,7 +599,7 @@ def size_cards(size: Int8File, reading: Sequence[Text]) -> list[CardDraft]:
             "fixed part weighs more."), reading, f"{size.model}, files"))]
 
 
-CARDS: tuple[CardMaker[Any], ...] = (
+CARDS: tuple[SomeCardMaker, ...] = (
     CardMaker(weak_baseline, baseline_cards),
     CardMaker(int8_batches, batch_cards),
     CardMaker(half_in_torch, half_cards),
