@@ -31,3 +31,8 @@ def default_content_dir() -> Path:
 def cache_dir() -> Path:
     """Trained lab weights and exported models, keyed by model and code version."""
     return data_dir() / "cache"
+
+
+def documents_dir() -> Path:
+    """The user's documents folder, where the app's exports for other programs go."""
+    return Path(platformdirs.user_documents_dir())

@@ -8,6 +8,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import platformdirs
 import pytest
 from textual.binding import Binding
 from textual.screen import Screen
@@ -310,3 +311,26 @@ async def test_settings_take_only_ascii_digits(
         await pilot.pause()
         assert shown(settings, "#settings-message") == refusal
     assert open_settings(tmp_path, clock) == Settings()
+
+
+@drive
+@pytest.mark.parametrize(("lang", "command", "said"), [
+    ("en", "export the cards to anki", "are saved in"),
+    ("bg", "изнеси картите към anki", "са записани в"),
+])
+async def test_the_palette_exports_the_cards_for_anki_into_the_documents_folder(
+    tmp_path: Path, monkeypatch, lang: str, command: str, said: str
+) -> None:
+    pytest.importorskip("anki.collection")
+    documents = tmp_path / "Documents"
+    monkeypatch.setattr(platformdirs, "user_documents_dir", lambda: str(documents))
+    app = build_app(tmp_path, FakeClock(), lang=lang)
+    async with running(app) as pilot:
+        await pilot.press("ctrl+p", *command)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        [package] = documents.glob("studyapp-*.apkg")
+        assert package.read_bytes().startswith(b"PK")
+        [notice] = app._notifications
+        assert str(package) in notice.message and said in notice.message

@@ -12,10 +12,10 @@ import sys
 import traceback
 from collections.abc import Sequence
 from importlib import import_module
-from pathlib import Path
 from typing import NoReturn
 
 from studyapp import __version__
+from studyapp.cli.arguments import common_options
 from studyapp.cli.context import language
 from studyapp.cli.output import (
     StdoutError,
@@ -39,23 +39,6 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         error_line(f"{message} (see: {self.prog} --help)")
         sys.exit(2)
-
-
-def common_options(with_defaults: bool) -> argparse.ArgumentParser:
-    """Options accepted before and after the subcommand name.
-
-    On subcommands they default to SUPPRESS so that a value given before the
-    subcommand is not overwritten by the subcommand's default.
-    """
-    parser = argparse.ArgumentParser(add_help=False)
-    default = None if with_defaults else argparse.SUPPRESS  # None: argparse's own default
-    parser.add_argument("--db", type=Path, metavar="PATH", default=default,
-                        help="database file (default: $STUDYAPP_DB or the user data folder)")
-    parser.add_argument("--content", type=Path, metavar="DIR", default=default,
-                        help="folder of modules (default: the shipped content/)")
-    parser.add_argument("--lang", choices=("bg", "en"), default=default,
-                        help="language of the texts (default: the saved setting, else bg)")
-    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,6 +1,7 @@
 """Study commands: `due`, `stats`, `review --plain` and `export` — their arguments.
 
-What they do is in `studyapp/cli/study_commands.py`, loaded when one of them runs.
+What they do is in `studyapp/cli/study_commands.py` (`export`: `export_commands.py`), loaded
+when one of them runs.
 """
 
 from __future__ import annotations
@@ -8,10 +9,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from studyapp.cli.arguments import positive
+from studyapp.cli.arguments import common_options, positive
 from studyapp.cli.lazy import lazy_handler
 
 IMPLEMENTATION = "studyapp.cli.study_commands"
+EXPORT_IMPLEMENTATION = "studyapp.cli.export_commands"
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -39,13 +41,24 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     review.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_review"))
 
     export = subparsers.add_parser(
-        "export", parents=[common], help="card states, review log and lab runs, for backup",
+        "export", parents=[common_options(with_defaults=False, card_languages=True)],
+        help="your data for backup, your cards for Anki, the tables as CSV",
         description="Write every card state, the review log, lab runs, prior answers and "
-        "settings: tab-separated tables, or one JSON document with --json.")
+        "settings: tab-separated tables, or one JSON document with --json. With --anki, "
+        "the reviewable cards as an Anki package (.apkg), with --with-schedule each card's "
+        "schedule and answers too; with --csv, the cards and the tables as CSV files.")
     export.add_argument("--json", action="store_true", help="write JSON")
-    export.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help="write to FILE instead of standard output")
+    written = export.add_mutually_exclusive_group()
+    written.add_argument("-o", "--output", type=Path, metavar="FILE",
+                         help="write to FILE instead of standard output")
+    written.add_argument("--anki", type=Path, metavar="FILE",
+                         help="write the cards as an Anki package to FILE (needs the anki "
+                         "extra: pip install 'studyapp[anki]')")
+    written.add_argument("--csv", type=Path, metavar="DIR",
+                         help="write cards.csv, card_state.csv, review_log.csv, lab_run.csv "
+                         "and result_card.csv into DIR (made if missing)")
+    export.add_argument("--with-schedule", action="store_true",
+                        help="with --anki: carry each answered card's schedule and answers")
     export.add_argument("--force", action="store_true",
-                        help="overwrite FILE if it exists")
-    export.set_defaults(handler=lazy_handler(IMPLEMENTATION, "run_export"))
-
+                        help="overwrite the file(s) if they exist")
+    export.set_defaults(handler=lazy_handler(EXPORT_IMPLEMENTATION, "run_export"))

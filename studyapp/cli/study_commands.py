@@ -1,30 +1,24 @@
-"""What the study commands do: `due`, `stats`, `review --plain` and `export`.
+"""What the study commands do: `due`, `stats` and `review --plain`.
 
 Their arguments are declared in `studyapp/cli/study.py`."""
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from datetime import date
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from studyapp.cli import context
-from studyapp.cli.output import error_line
-from studyapp.errors import StudyappError
-from studyapp.files import write_whole
 from studyapp.i18n import as_sentence, days, tr
 from studyapp.services.content import CARD_KINDS, RESULT_KIND
-from studyapp.services.maintenance import ExportTables, export_json, undone_answers
 from studyapp.services.present import card_code, kind_name, review_back, review_front, review_notes
 
 if TYPE_CHECKING:
     from studyapp.services.review import ReviewSession
     from studyapp.services.study import StudyService
-    from studyapp.services.values import GradeResult, QueueItem, StoreError
+    from studyapp.services.values import GradeResult, QueueItem
 
 
 GRADES = range(6)
@@ -69,7 +63,7 @@ def run_due(args: argparse.Namespace) -> int:
     return 0
 
 
-def _item_json(item: QueueItem, lang: str) -> dict[str, object]:
+def _item_json(item: QueueItem, lang: str) -> dict[str, Any]:
     return {
         "id": item.card.id,
         "kind": item.card.kind,
@@ -250,51 +244,10 @@ def run_review(args: argparse.Namespace) -> int:
         return PlainReview(service, lang, sys.stdin, sys.stdout).run()
 
 
-# -- export -------------------------------------------------------------------
-
-
-def run_export(args: argparse.Namespace) -> int:
-    """Export every readable row; each row the store cannot read (a hand edit) is named on
-    stderr and left out, and the export then exits 1."""
-    bad: list[StoreError] = []
-    with context.study_service(args, read_only=True) as (service, lang):
-        data = service.export_data(on_bad_row=bad.append)
-    for error in bad:
-        error_line(error.text(lang))
-    text = _export_json(data) if args.json else _export_tables(data)
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        write_whole(args.output, text, lang, force=args.force)
-        print(tr(lang, "cli.export_done", cards=len(data["card_state"]),
-                 reviews=len(data["review_log"]), runs=len(data["lab_run"]), path=args.output,
-                 undone=undone_answers(data["review_log"])))
-    if bad:
-        raise StudyappError(tr(lang, "cli.export_rows_left_out", count=len(bad)))
-    return 0
-
-
-def _export_json(data: ExportTables) -> str:
-    return export_json(data, context.clock())
-
-
-def _export_tables(data: ExportTables) -> str:
-    """One tab-separated table per section, each after a `# name` line."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
-    for name, rows in data.items():
-        buffer.write(f"# {name}\n")
-        if rows:
-            writer.writerow(rows[0].keys())
-            writer.writerows(["" if v is None else v for v in row.values()] for row in rows)
-        buffer.write("\n")
-    return buffer.getvalue()
-
-
 # -- helpers ------------------------------------------------------------------
 
 
-def _print_json(value: object) -> None:
+def _print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2))
 
 

@@ -30,11 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from studyapp.errors import StudyappError
+from studyapp.jsonvalue import Json, JsonScalar
 from studyapp.text import Text
 
-Scalar = str | int | float | bool | None
-# A JSON value as this side writes it (`to_dict`).
-Json = Scalar | Sequence["Json"] | Mapping[str, "Json"]
+Scalar = JsonScalar  # a table's cell
 # A JSON value as `json.loads` gives it back: Any in its stubs. Its shape is checked where it
 # is read (`from_dict`, `Roofline.from_json`, `Prediction.from_json`).
 Parsed = Any

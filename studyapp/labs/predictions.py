@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from studyapp.labs.events import Json
+from studyapp.jsonvalue import Json
 from studyapp.labs.findings import Rows, measured_cleanly
 from studyapp.labs.lesson import Question, lesson_for
 from studyapp.text import Text

@@ -27,7 +27,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
-from studyapp.labs.events import Json, Parsed, Row
+from studyapp.jsonvalue import Json
+from studyapp.labs.events import Parsed, Row
 from studyapp.text import Text
 
 OVERHEAD_SHARE = 0.25  # an in-cache row the roofline allows in under this share of its time…

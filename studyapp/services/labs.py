@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from studyapp.clock import Clock
 from studyapp.i18n import texts
-from studyapp.jsonvalue import JsonObject, JsonValue
+from studyapp.jsonvalue import Json
 from studyapp.labs import lifeline, registry
 from studyapp.labs.catalog import LABS
 from studyapp.labs.params import ParamSpec
@@ -59,7 +59,7 @@ class RecordedRun:
     run: LabRun
     started_at: datetime  # UTC
     card_id: str | None
-    prediction: JsonValue = None  # what the learner expected, as `Prediction.to_json` wrote it
+    prediction: Json = None  # what the learner expected, as `Prediction.to_json` wrote it
     save_error: StoreError | None = None  # why the finished run could not be saved, if so
 
 
@@ -114,7 +114,7 @@ class LabService:
         return LabRunner(lab_id, params, timeout_s=timeout_s)
 
     def run(self, runner: LabRunner, *, card_id: str | None = None,
-            prediction: JsonObject | None = None,
+            prediction: Mapping[str, Json] | None = None,
             on_event: EventCallback | None = None) -> RecordedRun:
         """Run to the end (cancel with `runner.cancel()` from another thread) and record it,
         with the card it was started from and the learner's prediction, if any."""

@@ -1,6 +1,6 @@
 """The study a screen or a command works with: settings, content, the review queue, and the
-parts it composes — the overview (`overview`), the learner's progress (`progress`) and the
-data's safety (`data_safety`).
+parts it composes — the overview (`overview`), the learner's progress (`progress`), the
+data's safety (`data_safety`) and the exports for Anki and spreadsheets (`exports`).
 
 The TUI and the command line use `StudyService`; the values it hands out live in
 `studyapp.services.values`, the queue and the answers in `studyapp.services.queue`, a review
@@ -23,6 +23,7 @@ from studyapp.deck.model import RESULT_KIND
 from studyapp.services.cards import CardIndex
 from studyapp.services.content_sync import sync_content
 from studyapp.services.data_safety import DataSafety
+from studyapp.services.exports import AnkiExport, Exports
 from studyapp.services.overview import Overview
 from studyapp.services.progress import StudyProgress
 from studyapp.services.queue import StudyQueue
@@ -55,6 +56,7 @@ class StudyService:
         self._overview = Overview(engine, self._queue, self._cards)
         self._progress = StudyProgress(engine, self._queue, self._cards)
         self._safety = DataSafety(engine, db_path, self._queue)
+        self._exports = Exports(engine, self._cards, self._queue)
 
     @classmethod
     def open(
@@ -190,3 +192,16 @@ class StudyService:
 
     def export_file(self, lang: str) -> Path:
         return self._safety.export_file(lang)
+
+    # -- exports for other programs ----------------------------------------
+
+    def write_anki(self, path: Path, langs: Sequence[str], lang: str, *, with_schedule: bool,
+                   force: bool) -> AnkiExport:
+        return self._exports.write_anki(path, langs, lang, with_schedule=with_schedule,
+                                        force=force)
+
+    def export_anki_file(self, lang: str) -> AnkiExport:
+        return self._exports.export_anki_file(lang)
+
+    def write_csv(self, folder: Path, lang: str, *, force: bool) -> list[Path]:
+        return self._exports.write_csv(folder, lang, force=force)

@@ -11,14 +11,14 @@ column; the caller decides whether that stops the export or only leaves that row
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import TypedDict
 
 from sqlmodel import Session, SQLModel
 
 from studyapp.jsonvalue import JsonScalar
-from studyapp.store.cells import Cell, TableCells
+from studyapp.store.cells import Cell, Cells, TableCells
 from studyapp.store.errors import StoreError
 from studyapp.store.migrations import SCHEMA_VERSION
 from studyapp.store.tables import (
@@ -49,33 +49,48 @@ class ExportDocument(TypedDict):
     tables: ExportTables
 
 
+def exported_columns() -> dict[str, list[str]]:
+    """Each exported table's name -> its column names, in order (a header for a table with
+    no rows)."""
+    return {str(table.__tablename__): list(table.__table__.columns.keys())  # type: ignore[attr-defined]
+            for table in EXPORTED}
+
+
 def _plain(value: Cell) -> JsonScalar:
     if isinstance(value, date | datetime):
         return value.isoformat()
     return value
 
 
-def export_tables(session: Session, on_bad_row: BadRow | None = None) -> ExportTables:
-    """Table name -> rows (column -> JSON-ready value), in primary-key order.
+def read_tables(
+    session: Session, tables: Sequence[type[SQLModel]] = EXPORTED,
+    on_bad_row: BadRow | None = None,
+) -> dict[str, list[Cells]]:
+    """Table name -> rows (column -> value, of the column's type), in primary-key order.
 
     A row with a cell its column cannot read raises `StoreError("bad_value")` naming the
     table, the row and the column; with `on_bad_row`, that error is handed to it instead
     and the row is left out.
     """
-    result: ExportTables = {}
-    for table in EXPORTED:
+    result: dict[str, list[Cells]] = {}
+    for table in tables:
         cells = TableCells(table, session)
         result[cells.table] = []
         for row in session.connection().execute(cells.query.order_by(*cells.keys)):
             try:
-                values = cells.values(row)
+                result[cells.table].append(cells.values(row))
             except StoreError as error:
                 if on_bad_row is None:
                     raise
                 on_bad_row(error)
-            else:
-                result[cells.table].append({name: _plain(value) for name, value in values.items()})
     return result
+
+
+def export_tables(session: Session, on_bad_row: BadRow | None = None) -> ExportTables:
+    """`read_tables` of every exported table, each value JSON-ready (dates and instants as
+    ISO text)."""
+    return {table: [{name: _plain(value) for name, value in row.items()} for row in rows]
+            for table, rows in read_tables(session, EXPORTED, on_bad_row).items()}
 
 
 def export_document(tables: ExportTables, now: datetime) -> ExportDocument:

@@ -4,7 +4,7 @@ The palette offers the main screens, help and quit from anywhere, plus every
 key of the screen it was opened from (e.g. reveal, the grades and undo in a
 review), so an action is never only a key; and what no key does: run a named
 lab at its default or quick size, open a lab's past runs, switch the language, export the
-learner's data.
+learner's data, and export the cards with their schedule for Anki.
 """
 
 from __future__ import annotations
@@ -39,6 +39,15 @@ def export_data(app: StudyApp) -> None:
         app.notify(app.t("palette.exported", path=path), markup=False)
 
 
+def export_anki(app: StudyApp) -> None:
+    """Write the cards, with their schedule, as an Anki package into the documents folder,
+    and say where."""
+    with app.reporting_errors():
+        written = app.service.export_anki_file(app.language)
+        app.notify(app.t("palette.anki_exported", path=written.path, notes=written.notes),
+                   markup=False)
+
+
 class StudyCommands(Provider):
     """Open any screen, run any key of the current screen, show help, quit."""
 
@@ -58,6 +67,7 @@ class StudyCommands(Provider):
         if app.ready:
             found.update(self._lab_commands(app))
             found[app.t("palette.export")] = partial(export_data, app)
+            found[app.t("palette.export_anki")] = partial(export_anki, app)
         for lang in LANGS:
             if lang != app.language:
                 found[app.t("palette.language", name=app.t(f"settings.lang_{lang}"))] = partial(
