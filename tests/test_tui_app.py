@@ -329,8 +329,34 @@ async def test_the_palette_exports_the_cards_for_anki_into_the_documents_folder(
         await pilot.press("ctrl+p", *command)
         await pilot.pause(0.3)
         await pilot.press("enter")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         [package] = documents.glob("studyapp-*.apkg")
         assert package.read_bytes().startswith(b"PK")
-        [notice] = app._notifications
+        _, notice = app._notifications
         assert str(package) in notice.message and said in notice.message
+
+
+@drive
+@pytest.mark.parametrize(("button", "pattern"), [
+    ("#export-anki", "studyapp-*.apkg"), ("#export-json", "studyapp-export-*.json"),
+])
+async def test_the_settings_screen_exports_into_the_documents_folder_it_names(
+    tmp_path: Path, monkeypatch, button: str, pattern: str
+) -> None:
+    if button == "#export-anki":
+        pytest.importorskip("anki.collection")
+    documents = tmp_path / "Documents"
+    monkeypatch.setattr(platformdirs, "user_documents_dir", lambda: str(documents))
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with running(app) as pilot:
+        settings = await screen_after(pilot, SettingsScreen, "o")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert f"Export into {documents}:" in [str(line.render())
+                                               for line in settings.query(".field-label")]
+        await pilot.click(button)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        [written] = documents.glob(pattern)
+        assert str(written) in list(app._notifications)[-1].message

@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import platformdirs
 import pytest
 from lab_records import (
     app_over_a_recorded_run,
@@ -390,20 +391,21 @@ async def test_a_run_names_its_parameters_and_shared_values_in_the_learner_s_lan
 
 
 @drive
-async def test_the_palette_exports_the_learner_s_data_to_the_data_folder(
+async def test_the_palette_exports_the_learner_s_data_to_the_documents_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "data"
-    monkeypatch.setenv("STUDYAPP_DATA_DIR", str(folder))
+    folder = tmp_path / "Documents"
+    monkeypatch.setattr(platformdirs, "user_documents_dir", lambda: str(folder))
     record_quantize_run(tmp_path)
     app = build_app(tmp_path, FakeClock(), lang="en")
     async with running(app) as pilot:
         await pilot.press("ctrl+p", *"export my data", "enter")
+        await app.workers.wait_for_complete()
         for _ in range(5):
             await pilot.pause()
         [written] = folder.glob("studyapp-export-*.json")
-        [notice] = app._notifications
-        assert notice.message == f"Your data is saved in {written}"
+        assert [notice.message for notice in app._notifications] == [
+            f"Exporting into {folder}…", f"Your data is saved in {written}"]
     document = json.loads(written.read_text(encoding="utf-8"))
     assert document["format"] == "studyapp-export"
     assert [run["lab_id"] for run in document["tables"]["lab_run"]] == ["quantize"]

@@ -1,5 +1,5 @@
 """Keeping the learner's data safe: the database file's integrity check, once a study day,
-and the export of everything the store keeps."""
+and everything the store keeps as plain values (what `studyapp export --json` writes)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from studyapp.files import cannot_write, write_whole
-from studyapp.paths import data_dir
 from studyapp.services.queue import StudyQueue
 from studyapp.store.engine import reading, writing
-from studyapp.store.export import BadRow, ExportTables, export_json, export_tables
+from studyapp.store.export import BadRow, ExportTables, export_tables
 from studyapp.store.health import integrity_problems
 from studyapp.store.restore import MAINTENANCE_PREFIX
 from studyapp.store.settings import save_settings, setting
@@ -48,18 +46,3 @@ class DataSafety:
         """
         with reading(self._engine) as session:
             return export_tables(session, on_bad_row)
-
-    def export_file(self, lang: str) -> Path:
-        """Write what `studyapp export --json` writes to a new file, named by the time, in
-        the data folder; its path. StudyappError when it cannot be written (nothing is
-        then), StoreError for a row the store cannot read."""
-        now = self._queue.now()
-        text = export_json(self.export_data(), now)
-        folder = data_dir()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise cannot_write(lang, folder, exc) from None
-        path = folder / f"studyapp-export-{now:%Y%m%d-%H%M%S}.json"
-        write_whole(path, text, lang, force=True)  # a file of the same second: the same data
-        return path

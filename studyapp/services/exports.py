@@ -27,7 +27,7 @@ from studyapp.services.cards import CardIndex
 from studyapp.services.queue import StudyQueue
 from studyapp.store.cells import Cell, Cells
 from studyapp.store.engine import reading
-from studyapp.store.export import export_tables, exported_columns, read_tables
+from studyapp.store.export import export_json, export_tables, exported_columns, read_tables
 from studyapp.store.tables import CardStateRow, ReviewLogRow
 from studyapp.text import LANGS
 
@@ -76,16 +76,30 @@ class Exports:
                           sum(len(note.reviews) for note in notes))
 
     def export_anki_file(self, lang: str) -> AnkiExport:
-        """The app's export: the cards in `lang`, with their schedule, to a new file in the
-        user's documents folder, named by the time."""
+        """The app's Anki export: the cards in `lang`, with their schedule, to a new file in
+        the user's documents folder."""
+        path = self._new_file("studyapp", "apkg", lang)
+        return self.write_anki(path, (lang,), lang, with_schedule=True, force=True)
+
+    def export_json_file(self, lang: str) -> Path:
+        """The app's data export: what `studyapp export --json` writes, to a new file in the
+        user's documents folder; its path. StudyappError when it cannot be written (nothing
+        is then), StoreError for a row the store cannot read."""
+        with reading(self._engine) as session:
+            tables = export_tables(session)
+        path = self._new_file("studyapp-export", "json", lang)
+        write_whole(path, export_json(tables, self._queue.now()), lang, force=True)
+        return path
+
+    def _new_file(self, stem: str, suffix: str, lang: str) -> Path:
+        """A file in the user's documents folder (made if missing) named by the time; a file
+        of the same second holds the same data, so it may be replaced."""
         folder = documents_dir()
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise cannot_write(lang, folder, exc) from None
-        path = folder / f"studyapp-{self._queue.now():%Y%m%d-%H%M%S}.apkg"
-        # a file of the same second holds the same data
-        return self.write_anki(path, (lang,), lang, with_schedule=True, force=True)
+        return folder / f"{stem}-{self._queue.now():%Y%m%d-%H%M%S}.{suffix}"
 
     def _exported(self, card: Card, lang: str) -> ExportedCard:
         module_id = self._cards.module_of(card.id)

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from studyapp.clock import Clock
 from studyapp.deck import Card, Module
 from studyapp.deck.model import RESULT_KIND
+from studyapp.paths import documents_dir
 from studyapp.services.cards import CardIndex
 from studyapp.services.content_sync import sync_content
 from studyapp.services.data_safety import DataSafety
@@ -191,7 +192,11 @@ class StudyService:
         return self._safety.export_data(on_bad_row)
 
     def export_file(self, lang: str) -> Path:
-        return self._safety.export_file(lang)
+        return self._exports.export_json_file(lang)
+
+    def export_folder(self) -> Path:
+        """Where the app's exports go: the user's documents folder."""
+        return documents_dir()
 
     # -- exports for other programs ----------------------------------------
 

@@ -17,6 +17,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from studyapp.services.catalog import LABS
 from studyapp.text import LANGS
+from studyapp.tui.exports import export_anki, export_data
 from studyapp.tui.texts import binding_key
 
 if TYPE_CHECKING:
@@ -30,22 +31,6 @@ SCREEN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("bind.stats", "stats"),
     ("bind.settings", "settings"),
 )
-
-
-def export_data(app: StudyApp) -> None:
-    """Write the learner's data as `studyapp export --json` does, and say where."""
-    with app.reporting_errors():
-        path = app.service.export_file(app.language)
-        app.notify(app.t("palette.exported", path=path), markup=False)
-
-
-def export_anki(app: StudyApp) -> None:
-    """Write the cards, with their schedule, as an Anki package into the documents folder,
-    and say where."""
-    with app.reporting_errors():
-        written = app.service.export_anki_file(app.language)
-        app.notify(app.t("palette.anki_exported", path=written.path, notes=written.notes),
-                   markup=False)
 
 
 class StudyCommands(Provider):

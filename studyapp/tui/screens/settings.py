@@ -1,4 +1,5 @@
-"""Settings: language (applied at once everywhere), rollover hour, new cards per day.
+"""Settings: language (applied at once everywhere), rollover hour, new cards per day; and
+the exports, into the user's documents folder (the command palette offers them too).
 
 The language shown is the one in use, which `--lang` may have chosen for this start only:
 it is saved only when the learner picks another one.
@@ -11,12 +12,13 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.widgets import Input, Select
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Select
 
 from studyapp.ascii_numbers import ascii_int
 from studyapp.services.values import Settings
 from studyapp.text import LANGS
+from studyapp.tui.exports import export_anki, export_data
 from studyapp.tui.screens.base import AppScreen
 from studyapp.tui.widgets.footer import KeyBar
 from studyapp.tui.widgets.plain import Plain
@@ -55,12 +57,22 @@ class SettingsScreen(AppScreen):
             yield Plain(self.t("settings.new_per_day"), classes="field-label")
             yield Input(str(self.settings.new_per_day), type="integer", id="new-per-day")
             yield Plain(self.t(self.message), id="settings-message", classes="hint")
+            yield Plain(self.t("settings.export", folder=self.service.export_folder()),
+                        classes="field-label")
+            with Horizontal(id="settings-export"):
+                yield Button(self.t("settings.export_anki"), id="export-anki", compact=True)
+                yield Button(self.t("settings.export_json"), id="export-json", compact=True)
         yield KeyBar()
 
     async def on_mount(self) -> None:
         with self.study_app.reporting_errors():
             self.settings = self.service.settings()
             await self.recompose()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        export = export_anki if event.button.id == "export-anki" else export_data
+        export(self.study_app)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
