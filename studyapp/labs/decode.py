@@ -161,7 +161,8 @@ def run(params: dict[str, Any], emit: Emitter) -> None:
         rows += measure(decode_parts.Parts(models, size, threads, size.plan, on_round), roof,
                         step, emit)
         sample = models.sample_text()
-    emit.note(f"Текст от модела (проби при температура {decode_parts.TEMPERATURE}): {sample}",
+    emit.note(f"Текст, генериран от модела (извадки при температура {decode_parts.TEMPERATURE}): "
+              f"{sample}",
               f"Text from the model (sampled at temperature {decode_parts.TEMPERATURE}): "
               f"{sample}")
     plot(emit, rows)
