@@ -64,6 +64,17 @@ LABS: tuple[LabInfo, ...] = (
              "and two roofline demonstrations."),
     ),
     LabInfo(
+        "decode", 3,
+        Text("Генериране на текст: prefill, decode, KV кеш и спекулативно декодиране",
+             "Generating text: prefill, decode, the KV cache and speculative decoding"),
+        Text("Малък езиков модел, обучен върху картите на модула: време до първия токен и на "
+             "изходен токен, KV кешът срещу преизчисляване, int8 тегла при decode и prefill, "
+             "спекулативно декодиране с помощен модел и с търсене в текста.",
+             "A small language model trained on the module's cards: time to first token and "
+             "per output token, the KV cache against recomputing, int8 weights at decode and "
+             "prefill, speculative decoding with a draft model and with prompt lookup."),
+    ),
+    LabInfo(
         "onnx", 4,
         Text("ONNX Runtime: експорт, проверка и оптимизация на графа",
              "ONNX Runtime: export, check and graph optimization"),

@@ -1,0 +1,326 @@
+"""The decode lab's four comparisons: the calls each times, and the rows it writes
+(named in `decode_rows.py`).
+
+Every call holds its own inputs and caches; a call that decodes at a position first moves
+its cache's index back there, so each timed call does the same work. torch is imported
+inside the functions (lab child process only).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from studyapp.labs import decode_rows as vocab
+from studyapp.labs import harness
+from studyapp.labs.columns import skipped
+from studyapp.labs.envinfo import cpu_info
+from studyapp.labs.events import Emitter, Row
+from studyapp.labs.findings import put_interval
+from studyapp.labs.roofline import Roofline, Work, place
+from studyapp.text import Text
+
+if TYPE_CHECKING:
+    import torch
+
+    from studyapp.labs.decode import Size
+    from studyapp.labs.decoder_net import Decoder
+
+TEMPERATURE = 0.8
+SAMPLE_CHARS = 160
+SPEC_PROMPT = 64  # the prompt of the speculative comparison
+
+
+def _rss_bytes() -> int | None:
+    """The process's resident memory (Linux), or None."""
+    try:
+        pages = int(open("/proc/self/statm", encoding="ascii").read().split()[1])  # noqa: SIM115
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+class Models:
+    """The target and the draft, trained or from the cache, and the text prompts come from."""
+
+    def __init__(self, size: str, seed: int, emit: Emitter) -> None:
+        from studyapp.labs import decoder
+
+        self.text = decoder.corpus()
+        self.target = decoder.trained(size, progress=emit.progress, text=self.text)
+        self.draft = decoder.trained(size, draft=True, progress=emit.progress, text=self.text)
+        self.seed = seed
+
+    def prompt(self, length: int) -> torch.Tensor:
+        """`length` characters of the module's text, from a seeded place in it."""
+        import random
+
+        start = random.Random(self.seed).randrange(len(self.text) - length)
+        return self.target.encode(self.text[start:start + length])
+
+    def rows(self, threads: int) -> list[Row]:
+        return [{
+            "part": vocab.MODEL, "variant": model.name, "layers": model.net.shape.layers,
+            "width": model.net.shape.width, "heads": model.net.shape.heads,
+            "params_count": model.params_count, "held_out_loss": model.held_out_loss,
+            "train_seconds": model.train_seconds, "from_cache": model.from_cache,
+            "corpus_chars": len(self.text), "vocab": len(model.vocab), "threads": threads,
+            "device": "cpu", "status": "ok"} for model in (self.target, self.draft)]
+
+    def sample_text(self) -> str:
+        """Seeded sampled text after a short prompt, newlines shown as ↵."""
+        import torch
+
+        from studyapp.labs.decoder_generate import sample
+
+        prompt = self.prompt(16)
+        with torch.inference_mode():
+            tokens = sample(self.target.net, prompt, SAMPLE_CHARS, TEMPERATURE,
+                            torch.Generator().manual_seed(self.seed))
+        shown = self.target.decode(prompt.tolist()) + "|" + self.target.decode(tokens)
+        return shown.replace("\n", " ↵ ")
+
+
+def weights_bytes(net: Decoder) -> float:
+    """Bytes of the weights one pass reads: every parameter but the embedding table (a
+    pass reads only its tokens' rows)."""
+    return float(sum(parameter.numel() * parameter.element_size()
+                     for name, parameter in net.named_parameters() if name != "embed.weight"))
+
+
+def _pass_params(net: Decoder) -> int:
+    return sum(parameter.numel() for name, parameter in net.named_parameters()
+               if name != "embed.weight")
+
+
+class Parts:
+    """The four comparisons over the same models, thread count and plan."""
+
+    def __init__(self, models: Models, size: Size, threads: int, plan: harness.Plan,
+                 on_round: Callable[[int, int], None]) -> None:
+        self.models, self.size, self.threads = models, size, threads
+        self.plan, self.on_round = plan, on_round
+        self.net = models.target.net
+
+    def _compare(self, calls: dict[str, harness.Call]) -> harness.Comparison:
+        return harness.interleaved(calls, threads=self.threads, plan=self.plan,
+                                   on_round=self.on_round)
+
+    def _row(self, part: str, variant: str, timing: harness.Timing, **extra: Any) -> Row:
+        name = vocab.LABELS.get(variant)
+        return {"part": part, "variant": variant, "variant_bg": name.bg if name else variant,
+                **extra, **timing.as_row(samples=True), "device": "cpu", "status": "ok"}
+
+    def _work(self, tokens: int, context: int) -> Work:
+        shape = self.net.shape
+        return vocab.pass_work(_pass_params(self.net), shape.layers, shape.width, tokens,
+                               context, weights_bytes(self.net))
+
+    def _stepper(self, net: Decoder, prompt: torch.Tensor) -> harness.Call:
+        """One decode step after `prompt`, the cache moved back before each."""
+        import torch
+
+        _, cache = net.prefill(prompt[None], capacity=len(prompt) + 1)
+        token = torch.tensor([int(prompt[-1])])
+
+        def step() -> object:
+            cache.length = len(prompt)
+            return net.decode_step(token, cache)
+
+        return step
+
+    def phases(self, roof: Roofline) -> list[Row]:
+        """Prefill of each prompt length, and one decode step after it."""
+        calls: dict[str, harness.Call] = {}
+        for length in self.size.prompts:
+            prompt = self.models.prompt(length)
+            calls[f"{vocab.PREFILL}|{length}"] = \
+                (lambda p: lambda: self.net.prefill(p[None]))(prompt)
+            calls[f"{vocab.DECODE}|{length}"] = self._stepper(self.net, prompt)
+        comparison = self._compare(calls)
+        rows = []
+        for key in calls:
+            variant, tokens_text = key.split("|")
+            tokens = int(tokens_text)
+            row = self._row(vocab.PHASES, variant, comparison[key], prompt_tokens=tokens)
+            first = f"{variant}|{self.size.prompts[0]}"
+            put_interval(row, "growth", comparison.speedup(key, first))
+            work = self._work(tokens, tokens) if variant == vocab.PREFILL \
+                else self._work(1, tokens + 1)
+            rows.append(place(row, work, roof))
+        return rows
+
+    def kv_cache(self) -> list[Row]:
+        """One step with the cache against the whole sequence again, at each position; the
+        cache's bytes; cached and recomputed greedy output compared."""
+        from studyapp.labs.decoder_generate import greedy
+
+        calls: dict[str, harness.Call] = {}
+        for position in self.size.positions:
+            prompt = self.models.prompt(position + 1)
+            calls[f"{vocab.CACHED}|{position}"] = self._stepper(self.net, prompt[:position])
+            calls[f"{vocab.RECOMPUTE}|{position}"] = \
+                (lambda p: lambda: self.net(p[None]))(prompt)
+        comparison = self._compare(calls)
+        rows = []
+        for key in calls:
+            variant, at = key.split("|")
+            row = self._row(vocab.KV, variant, comparison[key], position=int(at))
+            put_interval(row, "growth", comparison.speedup(
+                key, f"{variant}|{self.size.positions[0]}"))
+            if variant == vocab.CACHED:
+                put_interval(row, "speedup", comparison.speedup(f"{vocab.RECOMPUTE}|{at}", key))
+            rows.append(row)
+        import torch
+
+        prompt = self.models.prompt(self.size.positions[0])
+        with torch.inference_mode():
+            same = greedy(self.net, prompt, self.size.generated) == greedy(
+                self.net, prompt, self.size.generated, cache=False)
+        return [*rows, {**self.memory(), "identical": same,
+                        "tokens_compared": self.size.generated}]
+
+    def memory(self) -> Row:
+        """A cache for many long sequences, filled: its bytes, the formula's, and how much
+        the process's resident memory grew."""
+        shape = self.net.shape
+        batch, tokens = self.size.memory_cache
+        before = _rss_bytes()
+        cache = self.net.new_cache(batch, tokens)
+        cache.keys.fill_(1.0)
+        cache.values.fill_(1.0)
+        after = _rss_bytes()
+        grew = None if before is None or after is None else after - before
+        row: Row = {"part": vocab.KV_MEMORY, "variant": "KV cache", "batch_size": batch,
+                    "cache_tokens": tokens, "cache_bytes": cache.nbytes,
+                    "formula_bytes": vocab.kv_formula(shape.layers, shape.heads,
+                                                      shape.head_dim, tokens, batch),
+                    "layers": shape.layers, "heads": shape.heads, "head_dim": shape.head_dim,
+                    "rss_delta_bytes": grew, "device": "cpu", "status": "ok"}
+        del cache
+        return row
+
+    def weights(self, roof: Roofline) -> list[Row]:
+        """The decoder in fp32 and dynamic int8, and one wide layer in fp32, int8 weights
+        (bf16 activations) and bf16 where the CPU has bf16 arithmetic, at decode (one row)
+        and at prefill."""
+        import torch
+        from torch import nn
+
+        quantized = torch.ao.quantization.quantize_dynamic(
+            copy.deepcopy(self.net), {nn.Linear}, dtype=torch.qint8)
+        prompt = self.models.prompt(self.size.prompts[-1])
+        calls: dict[str, harness.Call] = {
+            f"{vocab.DECODER_FP32}|{vocab.DECODE}|1": self._stepper(self.net, prompt),
+            f"{vocab.DECODER_INT8}|{vocab.DECODE}|1": self._stepper(quantized, prompt),
+            f"{vocab.DECODER_FP32}|{vocab.PREFILL}|{len(prompt)}":
+                lambda: self.net.prefill(prompt[None]),
+            f"{vocab.DECODER_INT8}|{vocab.PREFILL}|{len(prompt)}":
+                lambda: quantized.prefill(prompt[None]),
+        }
+        layer = WideLayer(*self.size.layer, seed=self.models.seed)
+        native_bf16 = bool(cpu_info()["isa"].get("bf16"))
+        for phase, count in ((vocab.DECODE, 1), (vocab.PREFILL, self.size.prefill_rows)):
+            for variant, call in layer.calls(count, bf16=native_bf16).items():
+                calls[f"{variant}|{phase}|{count}"] = call
+        comparison = self._compare(calls)
+        out = []
+        for key in calls:
+            variant, phase, rows = key.split("|")
+            row = self._row(vocab.WEIGHTS, variant, comparison[key], phase=phase,
+                            batch_size=int(rows))
+            base = vocab.LAYER_FP32 if variant.startswith("layer") else vocab.DECODER_FP32
+            if variant != base:
+                put_interval(row, "speedup", comparison.speedup(f"{base}|{phase}|{rows}", key))
+            if variant.startswith("layer"):
+                row["weights_bytes"] = layer.nbytes[variant]
+                place(row, layer.work(variant, int(rows)), roof)
+            else:
+                row["weights_bytes"] = weights_bytes(self.net) / (4 if "int8" in variant else 1)
+            out.append(row)
+        if not native_bf16:
+            out.append({"part": vocab.WEIGHTS, "variant": vocab.LAYER_BF16, "device": "cpu",
+                        **skipped(Text("процесорът няма bf16 аритметика",
+                                       "the CPU has no bf16 arithmetic"))})
+        return out
+
+    def speculative(self) -> list[Row]:
+        """Greedy decoding against speculative decoding with each drafter, same tokens."""
+        import torch
+
+        from studyapp.labs.decoder_generate import (
+            NeuralDraft,
+            PromptLookup,
+            greedy,
+            speculative,
+        )
+
+        prompt = self.models.prompt(SPEC_PROMPT)
+        new, k = self.size.generated, self.size.draft_k
+        capacity = len(prompt) + new + k
+        draft = self.models.draft.net
+        drafters: dict[str, Callable[[], Any]] = {
+            vocab.NEURAL_DRAFT: lambda: NeuralDraft(draft, capacity),
+            vocab.LOOKUP: PromptLookup,
+        }
+        calls: dict[str, harness.Call] = {vocab.GREEDY: lambda: greedy(self.net, prompt, new)}
+        for name, make in drafters.items():
+            calls[name] = (lambda m: lambda: speculative(self.net, m(), prompt, new, k))(make)
+        with torch.inference_mode():
+            expected = greedy(self.net, prompt, new)
+            runs = {name: speculative(self.net, make(), prompt, new, k)
+                    for name, make in drafters.items()}
+        comparison = self._compare(calls)
+        rows = [self._row(vocab.SPECULATIVE, vocab.GREEDY, comparison[vocab.GREEDY],
+                          generated=new, tokens_per_pass=1.0, equal_to_greedy=True)]
+        for name, found in runs.items():
+            row = self._row(vocab.SPECULATIVE, name, comparison[name], generated=new,
+                            draft_k=k, acceptance=found.acceptance,
+                            tokens_per_pass=found.tokens_per_pass,
+                            target_passes=found.target_passes,
+                            equal_to_greedy=found.tokens == expected)
+            put_interval(row, "speedup", comparison.speedup(vocab.GREEDY, name))
+            rows.append(row)
+        return rows
+
+
+class WideLayer:
+    """One wide layer with seeded random weights in fp32, in bf16, and as int8 with a scale
+    per output row (symmetric), timed with bf16 activations: int8 weights with fp32
+    activations take a slow reference path in torch."""
+
+    def __init__(self, features_in: int, features_out: int, seed: int) -> None:
+        import torch
+
+        generator = torch.Generator().manual_seed(seed)
+        self.weight = torch.rand(features_out, features_in, generator=generator) - 0.5
+        scales = self.weight.abs().amax(dim=1) / 127
+        self.int8 = (self.weight / scales[:, None]).round().to(torch.int8)
+        self.scales = scales.to(torch.bfloat16)
+        self.bf16 = self.weight.to(torch.bfloat16)
+        self.shape = (features_out, features_in)
+        self.nbytes = {vocab.LAYER_FP32: float(self.weight.nbytes),
+                       vocab.LAYER_BF16: float(self.bf16.nbytes),
+                       vocab.LAYER_INT8: float(self.int8.nbytes + self.scales.nbytes)}
+        self.generator = generator
+
+    def calls(self, rows: int, *, bf16: bool) -> dict[str, harness.Call]:
+        import torch
+        import torch.nn.functional as F
+
+        x = torch.rand(rows, self.shape[1], generator=self.generator)
+        half = x.to(torch.bfloat16)
+        calls: dict[str, harness.Call] = {
+            vocab.LAYER_FP32: lambda: F.linear(x, self.weight),
+            vocab.LAYER_INT8: lambda: torch._weight_int8pack_mm(half, self.int8, self.scales),
+        }
+        if bf16:
+            calls[vocab.LAYER_BF16] = lambda: F.linear(half, self.bf16)
+        return calls
+
+    def work(self, variant: str, rows: int) -> Work:
+        out, into = self.shape
+        value = 4 if variant == vocab.LAYER_FP32 else 2
+        return Work(2.0 * rows * out * into, self.nbytes[variant] + rows * (out + into) * value)
