@@ -44,10 +44,14 @@ class Steps:
 
     def __call__(self, message: Text) -> None:
         self._done = min(self._done + 1, self._total)
+        self.table()
+        self._emit.progress(self._done, self._total, message)
+
+    def table(self) -> None:
+        """The live table sent as it stands now (when there is one)."""
         if self._table is not None:
             table = self._table
             self._emit.table(table.name, table.title, table.columns, table.rows)
-        self._emit.progress(self._done, self._total, message)
 
     def finish(self, message: Text) -> None:
         """The last step, whatever was skipped on the way."""
