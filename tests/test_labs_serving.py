@@ -81,6 +81,17 @@ def test_open_loop_arrivals_keep_their_times_when_the_server_is_slow() -> None:
     assert served.busy_s == pytest.approx(served.wall_s) and sizes == [1] * 20
 
 
+def test_a_run_stopped_early_counts_what_it_left_at_least_as_long_as_it_waited() -> None:
+    clock = FakeClock()
+    requests = [Request(index * 0.001) for index in range(10)]  # 1 per ms, served in 5 ms
+    run = serve(requests, OneAtATime(), engine_taking(clock, 0.005, []), clock, stop_at=0.02)
+    point = point_of(run)
+    assert point.served == 4 and point.unfinished == 6 and run.wall_s == pytest.approx(0.02)
+    # finished: 5, 9, 13, 17 ms; left at 20 ms after arriving at 4…9 ms: at least 16…11 ms
+    assert point.p99_ms == pytest.approx(16 + 0.91 * (17 - 16))
+    assert point.throughput_per_s == pytest.approx(200) and point.keeps_up < 0.5
+
+
 def test_dynamic_batching_forms_full_batches_under_load() -> None:
     clock, sizes = FakeClock(), []
     requests = [Request(index * 0.0001) for index in range(64)]  # 10 per ms, 1 ms a call
@@ -242,6 +253,12 @@ def test_tail_grows_near_saturation_and_falls_behind_past_it() -> None:
     assert "at ρ 0.9 it runs 90%" in said.en and "×9.00 (×7.00–11)" in said.en
     assert "ρ/(1−ρ)" in said.en and "ρ/(1−ρ)" in said.bg
     assert "serves 21000 of 30000 requests/s offered" in said.en
+    assert "still waiting" not in said.en
+    stopped = textbook()
+    stopped[5]["unfinished"] = 120
+    cut = lesson.read_tail(stopped)
+    assert cut is not None and "120 requests were still waiting" in cut.en
+    assert "120 заявки още чакаха" in cut.bg
     assert "опашката расте без край" in said.bg
 
 

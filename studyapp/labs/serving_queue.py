@@ -121,8 +121,10 @@ Engine = Callable[[int], object]  # one step for that many requests in progress
 
 
 def serve(requests: Sequence[Request], policy: Policy, engine: Engine,
-          clock: Clock | None = None) -> Served:
-    """Replay `requests` at their scheduled arrivals through `policy` and `engine`."""
+          clock: Clock | None = None, stop_at: float = math.inf) -> Served:
+    """Replay `requests` at their scheduled arrivals through `policy` and `engine`; at
+    `stop_at` (seconds from the start) the run ends, and the requests it had not finished
+    keep no `finish` (a machine far slower than planned cannot stretch a run without end)."""
     clock = clock or WallClock()
     pending = deque(sorted(requests, key=lambda request: request.arrival))
     waiting: deque[Request] = deque()
@@ -131,6 +133,8 @@ def serve(requests: Sequence[Request], policy: Policy, engine: Engine,
     start = clock.now()
     while pending or waiting or active:
         now = clock.now() - start
+        if now >= stop_at:
+            break
         while pending and pending[0].arrival <= now:
             waiting.append(pending.popleft())
         decision = policy.decide(waiting, len(active), now)
@@ -169,16 +173,22 @@ class Point:
     throughput_per_s: float  # requests finished per second of the run
     keeps_up: float  # the arrivals' span over the run's: under 1 when the queue fell behind
     busy: float  # share of the run the engine was running
-    mean_batch: float
+    mean_batch: float  # of the calls that started the requests served
     served: int
+    unfinished: int  # requests the run ended before (see `serve`'s `stop_at`)
 
 
 def measured(run: Served) -> Point:
-    """The percentiles of latency (linear interpolation), throughput and utilisation."""
-    latencies = np.asarray([request.latency for request in run.requests]) * 1e3
+    """The percentiles of latency (linear interpolation), throughput and utilisation. A
+    request the run ended before counts with the time it had waited by then: at least its
+    latency, so the percentiles are never flattered."""
+    done = [request for request in run.requests if not math.isnan(request.finish)]
+    latencies = np.asarray([request.latency if not math.isnan(request.finish)
+                            else run.wall_s - request.arrival
+                            for request in run.requests]) * 1e3
     p50, p90, p99 = (float(value) for value in np.percentile(latencies, [50, 90, 99]))
     last_arrival = max(request.arrival for request in run.requests)
-    return Point(p50, p90, p99, len(run.requests) / run.wall_s, last_arrival / run.wall_s,
+    return Point(p50, p90, p99, len(done) / run.wall_s, last_arrival / run.wall_s,
                  run.busy_s / run.wall_s,
-                 float(np.mean([request.batch for request in run.requests])),
-                 len(run.requests))
+                 float(np.mean([request.batch for request in done])) if done else 0.0,
+                 len(done), len(run.requests) - len(done))

@@ -149,7 +149,11 @@ def read_tail(rows: Rows) -> Text | None:
         f"{_rate(over)} of {_rate(over, 'rate_per_s')} requests/s offered, the queue grows "
         f"without end, and p99 ({_ms(over, 'latency_ms_p99')}) is set by how long the run "
         "lasted, not by the model.")
-    return join(head, why, beyond)
+    left = int(number(over, "unfinished") or 0)
+    cut = Text("", "") if over is None or not left else Text(
+        f"{left} заявки още чакаха, когато пускането беше спряно.",
+        f"{left} requests were still waiting when the run was stopped.")
+    return join(head, why, beyond, cut)
 
 
 # --- the knee ----------------------------------------------------------------------------
