@@ -204,7 +204,8 @@ def sweep_row(policy: str, load: float, p99: tuple[float, float, float],
         "load": load, "rate_per_s": 20_000 * load,
         "throughput_per_s": served if served is not None else 20_000 * load,
         "latency_ms_median": p50, "latency_ms_p90": p99[0] / 2, "busy": min(load, 1.0),
-        "mean_batch": batch, "window_ms": 1.0, "p99_budget_ms": 2.0, "noisy": False}
+        "mean_batch": batch, "window_ms": 1.0, "max_batch": 16, "p99_budget_ms": 2.0,
+        "noisy": False}
     _with(row, "latency_ms_p99", p99)
     _with(row, "p99_growth", growth)
     _with(row, "keeps_up", (keeps, keeps - 0.01, min(keeps + 0.01, 1.0)))
@@ -275,10 +276,12 @@ def test_tail_without_growth_says_so_and_without_overload_says_nothing_of_it() -
 def test_knee_is_the_last_load_before_p99_doubles_measurably() -> None:
     said = lesson.read_knee(textbook(), ONE)
     assert said is not None
-    assert "up to ρ 0.6 (12000 requests/s) p99 stays at 0.35 ms" in said.en
-    assert "at ρ 0.9 it leaps to 1.8 ms (×9.00" in said.en and "коляното" in said.bg
+    assert said.en.startswith("One at a time: the knee — up to ρ 0.6 (12000 requests/s) p99 "
+                              "stays at 0.35 ms, and at ρ 0.9 it leaps to 1.8 ms (×9.00")
+    assert said.bg.startswith("Една по една: коляното")
     flat = lesson.read_knee(textbook(), DYN)
     assert flat is not None and "does not move measurably beyond ×2" in flat.en
+    assert flat.en.startswith("Dynamic batching:") and flat.bg.startswith("Динамично")
     assert "ρ 1.5" in flat.en and "най-тежкия товар" in flat.bg
 
 
@@ -286,18 +289,46 @@ def test_knee_at_the_lightest_load_when_even_that_fell_behind() -> None:
     rows = [sweep_row(ONE, 0.3, (50.0, 40.0, 60.0), keeps=0.5),
             sweep_row(ONE, 0.9, (80.0, 70.0, 90.0), growth=(1.6, 1.2, 2.0), keeps=0.4)]
     said = lesson.read_knee(rows, ONE)
-    assert said is not None and "already at ρ 0.3 p99 is 50 ms" in said.en
-    assert "още при ρ 0.3" in said.bg
+    assert said is not None
+    assert said.en == ("One at a time: already at ρ 0.3 the queue falls behind: it serves "
+                       "6000 of 6000 requests/s, p99 50 ms.")
+    assert said.bg.startswith("Една по една: още при ρ 0.3 опашката изостава")
     assert lesson.read_knee(rows[:1], ONE) is None
+
+
+def test_knee_past_which_the_queue_falls_behind_without_a_measurable_leap() -> None:
+    rows = [sweep_row(ONE, 0.2, (0.2, 0.18, 0.22)),
+            sweep_row(ONE, 0.9, (0.3, 0.25, 0.35), growth=(1.5, 1.2, 1.8)),
+            sweep_row(ONE, 1.5, (0.9, 0.2, 4.0), growth=(4.5, 0.9, 20.0), keeps=0.6,
+                      served=21_000.0)]
+    said = lesson.read_knee(rows, ONE)
+    assert said is not None and "leaps" not in said.en
+    assert "and at ρ 1.5 the queue falls behind: it serves 21000 of 30000" in said.en
 
 
 def test_window_costs_latency_at_low_load_and_wins_throughput_at_high_load() -> None:
     said = lesson.read_window(textbook())
     assert said is not None
     assert "At ρ 0.2 the 1 ms window costs latency: p50 1.05 ms against 0.06 ms" in said.en
+    assert "waits out its window and leaves with 1.0 on average" in said.en
     assert "At ρ 1.5 it wins throughput: 30000 requests/s against 21000" in said.en
     assert "×1.43 (×1.38–1.47)" in said.en and "batches of 9.5" in said.en
     assert "струва латентност" in said.bg and "печели" in said.bg
+
+
+def test_a_cost_beyond_the_window_is_not_blamed_on_it() -> None:
+    rows = textbook()
+    light = rows[6]
+    light["latency_ms_median"] = 78.1  # far more than the 1 ms window explains
+    said = lesson.read_window(rows)
+    assert said is not None and "costs latency" in said.en and "waits out" not in said.en
+    assert "more than the window explains" not in said.en  # the queue kept up: no cause said
+    _with(light, "keeps_up", (0.5, 0.4, 0.6))
+    behind = lesson.read_window(rows)
+    assert behind is not None and "more than the window explains: the queue fell behind" in \
+        behind.en and "опашката е изоставала" in behind.bg
+    light["latency_ms_median"], light["mean_batch"] = 1.05, 15.0  # full batches: not rare
+    assert "waits out" not in (lesson.read_window(rows) or Text("")).en
 
 
 def test_window_without_measurable_cost_or_win_says_so() -> None:

@@ -51,7 +51,7 @@ PARAMS: dict[str, ParamSpec] = {
     "window_ms": ParamSpec(float, 1.0, min=0.0, max=100.0, help=Text(
         "колко най-много чака най-старата заявка, докато пакетът се напълни",
         "how long the oldest request waits at most for the batch to fill")),
-    "p99_budget_ms": ParamSpec(float, 2.0, min=0.01, max=10_000.0, help=Text(
+    "p99_budget_ms": ParamSpec(float, vocab.DEFAULT_BUDGET_MS, min=0.01, max=10_000.0, help=Text(
         "целта за p99 на латентността", "the p99 latency target")),
 }
 
@@ -82,15 +82,17 @@ def _interval_columns(key: str, label: Text, unit: str) -> tuple[Column, ...]:
 
 
 COLUMNS: tuple[Column, ...] = columns(
-    Column("variant", Text("политика", "policy")), "batch_size",
-    Column("load", Text("товар ρ", "load ρ"), "×"),
+    Column("variant", Text("политика, товар", "policy, load")), "batch_size",
     Column("rate_per_s", Text("подадени", "offered"), "1/s"),
-    *_interval_columns("throughput_per_s", Text("обслужени", "served"), "1/s"),
-    Column("latency_ms_median", Text("p50", "p50"), "ms"), "latency_ms_low", "latency_ms_high",
-    "latency_ms_p90",
-    *_interval_columns("latency_ms_p99", Text("p99", "p99"), "ms"),
+    Column("throughput_per_s", Text("обслужени", "served"), "1/s"),
+    Column("latency_ms_median", Text("p50", "p50"), "ms"), "latency_ms_p90",
+    Column("latency_ms_p99", Text("p99", "p99"), "ms"),
     Column("busy", Text("заетост", "busy"), "0..1"),
     Column("mean_batch", Text("ср. пакет", "mean batch")),
+    *_interval_columns("throughput_per_s", Text("обслужени", "served"), "1/s")[1:],
+    Column("latency_ms_low", Text("p50 от", "p50 from"), "ms"),
+    Column("latency_ms_high", Text("p50 до", "p50 to"), "ms"),
+    *_interval_columns("latency_ms_p99", Text("p99", "p99"), "ms")[1:],
     *_interval_columns("p99_growth", Text("p99 спрямо най-лекия", "p99 vs lightest"), "×"),
     *_interval_columns("throughput_vs_one", Text("обслужени спрямо 1 по 1",
                                                  "served vs one at a time"), "×"),

@@ -19,6 +19,7 @@ LABELS = {ONE_AT_A_TIME: Text("една по една", ONE_AT_A_TIME),
           DYNAMIC: Text("динамично пакетиране", DYNAMIC)}
 ONE_REQUEST = Text("една заявка", "one request")  # the `variant` of the SERVICE rows
 FULL_BATCH = Text("пълен пакет", "full batch")
+DEFAULT_BUDGET_MS = 2.0  # the p99 target the lab and its question take unless one is set
 SERVICE = "service"  # `comparison`: one request and a full batch, timed by the harness
 SWEEP = "sweep"  # `comparison`: the queue at each load under each policy
 

@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from studyapp.labs.findings import Row, Rows, interval, number, spanned
 from studyapp.labs.lesson import CardDraft, CardMaker, Lesson, Question, with_reading
 from studyapp.labs.readings import join, times
-from studyapp.labs.serving_rows import DYNAMIC, ONE_AT_A_TIME, label, load_of, service, sweep
+from studyapp.labs.serving_rows import (
+    DEFAULT_BUDGET_MS,
+    DYNAMIC,
+    ONE_AT_A_TIME,
+    label,
+    load_of,
+    service,
+    sweep,
+)
 from studyapp.labs.stats import Interval
 from studyapp.text import Text
 
@@ -168,32 +176,46 @@ def knee(rows_of: Sequence[Row]) -> tuple[Row | None, Row | None]:
     return (rows_of[-1] if rows_of else None), None
 
 
+def _capital(text: Text) -> Text:
+    """The text with its first letter a capital, to open a paragraph."""
+    return Text(text.bg[:1].upper() + text.bg[1:], text.en[:1].upper() + text.en[1:])
+
+
+def _past_the_knee(row: Row) -> Text:
+    """What happens at the first load past the knee: p99 leaps, or the queue falls behind."""
+    growth = interval(row, "p99_growth")
+    p99 = _ms(row, "latency_ms_p99")
+    if growth is not None and growth.low > KNEE_GROWTH:
+        return Text(f"скача на {p99} ({spanned(growth)})",
+                    f"it leaps to {p99} ({spanned(growth)})")
+    return Text(
+        f"опашката изостава: обслужва {_rate(row)} от {_rate(row, 'rate_per_s')} заявки/s, "
+        f"p99 {p99}",
+        f"the queue falls behind: it serves {_rate(row)} of {_rate(row, 'rate_per_s')} "
+        f"requests/s, p99 {p99}")
+
+
 def read_knee(rows: Rows, policy: str) -> Text | None:
     rows_of = sweep(rows, policy)
     if len(rows_of) < 2:
         return None
     before, past = knee(rows_of)
-    name = label(policy)
+    name = _capital(label(policy))
     if past is None:
         return Text(
             f"{name.bg}: до най-тежкия товар ({_load(rows_of[-1])}) p99 не се отдалечава "
             f"измеримо на повече от ×{KNEE_GROWTH:.0f} от стойността си при лек товар.",
             f"{name.en}: up to the heaviest load ({_load(rows_of[-1])}) p99 does not move "
             f"measurably beyond ×{KNEE_GROWTH:.0f} its light-load value.")
-    growth = interval(past, "p99_growth")
-    jump = Text("", "") if growth is None else Text(f" ({spanned(growth)})",
-                                                    f" ({spanned(growth)})")
+    then = _past_the_knee(past)
     if before is None:
-        return Text(
-            f"{name.bg}: още при {_load(past)} p99 е {_ms(past, 'latency_ms_p99')}.",
-            f"{name.en}: already at {_load(past)} p99 is {_ms(past, 'latency_ms_p99')}.")
+        return Text(f"{name.bg}: още при {_load(past)} {then.bg}.",
+                    f"{name.en}: already at {_load(past)} {then.en}.")
     return Text(
         f"{name.bg}: коляното — до {_load(before)} ({_rate(before)} заявки/s) p99 остава "
-        f"{_ms(before, 'latency_ms_p99')}, а при {_load(past)} скача на "
-        f"{_ms(past, 'latency_ms_p99')}{jump.bg}.",
+        f"{_ms(before, 'latency_ms_p99')}, а при {_load(past)} {then.bg}.",
         f"{name.en}: the knee — up to {_load(before)} ({_rate(before)} requests/s) p99 stays "
-        f"at {_ms(before, 'latency_ms_p99')}, and at {_load(past)} it leaps to "
-        f"{_ms(past, 'latency_ms_p99')}{jump.en}.")
+        f"at {_ms(before, 'latency_ms_p99')}, and at {_load(past)} {then.en}.")
 
 
 # --- the wait window: latency at low load, throughput at high load -----------------------
@@ -221,25 +243,42 @@ def window(rows: Rows) -> Window | None:
     return Window(dynamic[0], one[0], cost, dynamic[-1], one[-1], win)
 
 
+def _why_it_costs(found: Window) -> Text:
+    """Why p50 rose at the lightest load, as far as the rows tell: the batch waited out its
+    window (the rise is within the window and batches stayed small), or the queue fell
+    behind (more than the window explains); else nothing."""
+    light = found.light
+    window_ms = number(light, "window_ms") or 0
+    batch, most = number(light, "mean_batch") or 0, number(light, "max_batch") or 0
+    rise = (number(light, "latency_ms_median") or 0) - (
+        number(found.light_one, "latency_ms_median") or 0)
+    if rise <= window_ms and batch < most / 2:
+        return Text(f"Заявките идват рядко, пакетът чака прозореца да изтече и тръгва средно "
+                    f"с {batch:.1f}.",
+                    f"Requests arrive rarely, so the batch waits out its window and leaves "
+                    f"with {batch:.1f} on average.")
+    if fell_behind(light):
+        return Text("Това е повече, отколкото прозорецът обяснява: опашката е изоставала.",
+                    "That is more than the window explains: the queue fell behind.")
+    return Text("", "")
+
+
 def read_window(rows: Rows) -> Text | None:
     found = window(rows)
     if found is None:
         return None
     light, heavy = found.light, found.heavy
     wait = f"{number(light, 'window_ms') or 0:g} ms"
-    batch = f"{number(light, 'mean_batch') or 0:.1f}"
     compared = Text(
         f"p50 {_ms(light, 'latency_ms_median')} срещу {_ms(found.light_one, 'latency_ms_median')} "
         f"една по една, {spanned(found.cost)}",
         f"p50 {_ms(light, 'latency_ms_median')} against "
         f"{_ms(found.light_one, 'latency_ms_median')} one at a time, {spanned(found.cost)}")
     if found.cost.direction() > 0:
-        low = Text(
-            f"При {_load(light)} прозорецът от {wait} струва латентност: {compared.bg}. "
-            f"Заявките идват рядко, пакетът чака прозореца да изтече и тръгва средно с {batch}.",
-            f"At {_load(light)} the {wait} window costs latency: {compared.en}. Requests "
-            f"arrive rarely, so the batch waits out its window and leaves with {batch} on "
-            "average.")
+        low = join(Text(f"При {_load(light)} прозорецът от {wait} струва латентност: "
+                        f"{compared.bg}.",
+                        f"At {_load(light)} the {wait} window costs latency: {compared.en}."),
+                   _why_it_costs(found))
     elif found.cost.direction() < 0:
         low = Text(f"При {_load(light)} p50 с прозорец от {wait} е по-ниска, отколкото една по "
                    f"една: {compared.bg}.",
@@ -423,10 +462,12 @@ def budget_cards(found: Budget, reading: Sequence[Text]) -> list[CardDraft]:
 
 LESSON = Lesson(
     Question(
-        Text("С целта за p99, която си задал: до какъв товар ρ (дял от капацитета при една "
-             "заявка наведнъж) издържа обслужването една по една?",
-             "With the p99 target you set: up to what load ρ (a share of the capacity at one "
-             "request at a time) does serving one at a time hold?"),
+        Text(f"Целта е p99 ≤ {DEFAULT_BUDGET_MS:g} ms, ако не зададеш друга (p99_budget_ms). "
+             "До какъв товар ρ (дял от капацитета при една заявка наведнъж) обслужването една "
+             "по една остава в нея?",
+             f"The target is p99 ≤ {DEFAULT_BUDGET_MS:g} ms unless you set another "
+             "(p99_budget_ms). Up to what load ρ (a share of the capacity at one request at a "
+             "time) does serving one at a time stay within it?"),
         (Text("под 0.5", "under 0.5"), Text("0.5–0.8", "0.5–0.8"), Text("0.8–0.95", "0.8–0.95"),
          Text("0.95 и повече", "0.95 or more")),
         (0.5, 0.8, 0.95)),
