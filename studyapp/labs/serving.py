@@ -123,7 +123,7 @@ def point_row(policy: str, load: float, capacity: float,
     def of(key: str, at: float = load, who: str = policy) -> list[float]:
         return rounds_of(points, who, at, key)
 
-    name, mine = vocab.label(policy), points[(policy, load)]
+    name, mine = vocab.SHORT[policy], points[(policy, load)]
     p50 = median_interval(of("p50_ms"))
     row: Row = {
         "comparison": vocab.SWEEP, "policy": policy, "variant": f"{name.en}, ρ {load:g}",

@@ -17,6 +17,8 @@ DYNAMIC = "dynamic batching"
 POLICIES = (ONE_AT_A_TIME, DYNAMIC)
 LABELS = {ONE_AT_A_TIME: Text("една по една", ONE_AT_A_TIME),
           DYNAMIC: Text("динамично пакетиране", DYNAMIC)}
+SHORT = {ONE_AT_A_TIME: LABELS[ONE_AT_A_TIME],  # in a table row, beside its load
+         DYNAMIC: Text("динамично", "dynamic")}
 ONE_REQUEST = Text("една заявка", "one request")  # the `variant` of the SERVICE rows
 FULL_BATCH = Text("пълен пакет", "full batch")
 DEFAULT_BUDGET_MS = 2.0  # the p99 target the lab and its question take unless one is set

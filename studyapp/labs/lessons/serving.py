@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from studyapp.labs.findings import Row, Rows, interval, number, spanned
 from studyapp.labs.lesson import CardDraft, CardMaker, Lesson, Question, with_reading
-from studyapp.labs.readings import join, times
+from studyapp.labs.readings import join
 from studyapp.labs.serving_rows import (
     DEFAULT_BUDGET_MS,
     DYNAMIC,
@@ -91,11 +91,12 @@ def read_capacity(rows: Rows) -> Text | None:
             f"A batch of {batch} takes {_ms(full, 'latency_ms_median')}: {_rate(full)} "
             f"requests/s, {spanned(gain)} — the room batching has.")
     else:
+        shown = spanned(gain) if gain is not None else "?"
         room = Text(
-            f"Пакет от {batch} не дава измеримо повече заявки/s ({times(gain).bg}): тук "
-            "пакетирането няма място.",
-            f"A batch of {batch} gives no measurably more requests/s ({times(gain).en}): "
-            "batching has no room here.")
+            f"Пакет от {batch} не дава измеримо повече заявки/s ({shown}): тук пакетирането "
+            "няма място.",
+            f"A batch of {batch} gives no measurably more requests/s ({shown}): batching has "
+            "no room here.")
     return join(head, room)
 
 
