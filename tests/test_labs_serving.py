@@ -22,6 +22,7 @@ from studyapp.labs.serving_queue import (
     DynamicBatching,
     OneAtATime,
     Request,
+    Served,
     arrivals,
     serve,
 )
@@ -79,6 +80,8 @@ def test_open_loop_arrivals_keep_their_times_when_the_server_is_slow() -> None:
     latencies = [request.latency for request in requests]
     assert latencies == sorted(latencies) and latencies[-1] == pytest.approx(0.081)
     assert served.busy_s == pytest.approx(served.wall_s) and sizes == [1] * 20
+    # in the middle of the run (1.9–17.1 ms) 16 arrived and 3 finished: a fifth of the rate
+    assert point_of(served).keeps_up == pytest.approx(3 / 16)
 
 
 def test_a_run_stopped_early_counts_what_it_left_at_least_as_long_as_it_waited() -> None:
@@ -109,6 +112,9 @@ def test_dynamic_batching_waits_at_most_the_window_at_low_load() -> None:
     assert sizes == [1] * 10
     assert [request.start - request.arrival for request in requests] == pytest.approx(
         [0.001] * 10)
+    # in the middle of the run (9–81 ms) 8 arrived and 7 finished, each 1.1 ms after it
+    # arrived: the one at 80 ms finished just after; over many requests the two counts meet
+    assert point_of(Served(tuple(requests), 0.1, 0.001)).keeps_up == 7 / 8
 
 
 def test_on_the_wall_clock_the_oldest_request_waits_out_the_window() -> None:
@@ -277,8 +283,9 @@ def test_tail_without_growth_says_so_and_without_overload_says_nothing_of_it() -
 def test_knee_is_the_last_load_before_p99_doubles_measurably() -> None:
     said = lesson.read_knee(textbook(), ONE)
     assert said is not None
-    assert said.en.startswith("One at a time: the knee — up to ρ 0.6 (12000 requests/s) p99 "
-                              "stays at 0.35 ms, and at ρ 0.9 it leaps to 1.8 ms (×9.00")
+    assert said.en == ("One at a time: the knee — up to ρ 0.6 (12000 requests/s) p99 stays "
+                       "within ×2 its light-load value (0.35 ms); at ρ 0.9 p99 is 1.8 ms, "
+                       "×9.00 (×7.00–11) its light-load value.")
     assert said.bg.startswith("Една по една: коляното")
     flat = lesson.read_knee(textbook(), DYN)
     assert flat is not None and "does not move measurably beyond ×2" in flat.en
@@ -303,8 +310,21 @@ def test_knee_past_which_the_queue_falls_behind_without_a_measurable_leap() -> N
             sweep_row(ONE, 1.5, (0.9, 0.2, 4.0), growth=(4.5, 0.9, 20.0), keeps=0.6,
                       served=21_000.0)]
     said = lesson.read_knee(rows, ONE)
-    assert said is not None and "leaps" not in said.en
-    assert "and at ρ 1.5 the queue falls behind: it serves 21000 of 30000" in said.en
+    assert said is not None and "p99 is 0.9 ms" not in said.en
+    assert "up to ρ 0.9 (18000 requests/s)" in said.en
+    assert "; at ρ 1.5 the queue falls behind: it serves 21000 of 30000" in said.en
+
+
+def test_knee_names_only_a_load_surely_within_when_one_between_is_unsure() -> None:
+    rows = [sweep_row(ONE, 0.2, (1.1, 1.0, 1.2)),
+            sweep_row(ONE, 0.6, (1.6, 1.2, 2.0), growth=(1.2, 0.6, 1.9)),
+            sweep_row(ONE, 1.0, (14.1, 1.5, 30.0), growth=(9.0, 1.1, 25.0)),
+            sweep_row(ONE, 1.2, (11.8, 9.0, 20.0), growth=(8.9, 2.9, 27.0))]
+    said = lesson.read_knee(rows, ONE)
+    assert said is not None
+    assert "up to ρ 0.6 (12000 requests/s) p99 stays within ×2" in said.en
+    assert "at ρ 1.2 p99 is 11.8 ms, ×8.90 (×2.90–27)" in said.en and "14.1" not in said.en
+    assert "при ρ 1.2 p99 е 11.8 ms" in said.bg
 
 
 def test_window_costs_latency_at_low_load_and_wins_throughput_at_high_load() -> None:

@@ -171,11 +171,27 @@ class Point:
     p90_ms: float
     p99_ms: float
     throughput_per_s: float  # requests finished per second of the run
-    keeps_up: float  # the arrivals' span over the run's: under 1 when the queue fell behind
+    keeps_up: float  # requests finished per request arrived, over the middle of the run
     busy: float  # share of the run the engine was running
     mean_batch: float  # of the calls that started the requests served
     served: int
     unfinished: int  # requests the run ended before (see `serve`'s `stop_at`)
+
+
+MIDDLE = (0.1, 0.9)  # the share of the arrivals' span that `keeping_up` counts over
+
+
+def keeping_up(requests: Sequence[Request]) -> float:
+    """Requests finished per request arrived over the middle of the arrivals' span: about 1
+    while the queue keeps up (a request finishes one latency after it arrives, at the same
+    rate), the served rate over the offered one when it falls behind. The ends are left out:
+    the queue starts empty, and the last requests' latency says nothing of the rate."""
+    first = min(request.arrival for request in requests)
+    span = max(request.arrival for request in requests) - first
+    start, end = (first + share * span for share in MIDDLE)
+    arrived = sum(1 for request in requests if start < request.arrival <= end)
+    finished = sum(1 for request in requests if start < request.finish <= end)
+    return finished / arrived if arrived else math.nan
 
 
 def measured(run: Served) -> Point:
@@ -187,8 +203,7 @@ def measured(run: Served) -> Point:
                             else run.wall_s - request.arrival
                             for request in run.requests]) * 1e3
     p50, p90, p99 = (float(value) for value in np.percentile(latencies, [50, 90, 99]))
-    last_arrival = max(request.arrival for request in run.requests)
-    return Point(p50, p90, p99, len(done) / run.wall_s, last_arrival / run.wall_s,
+    return Point(p50, p90, p99, len(done) / run.wall_s, keeping_up(run.requests),
                  run.busy_s / run.wall_s,
                  float(np.mean([request.batch for request in done])) if done else 0.0,
                  len(done), len(run.requests) - len(done))

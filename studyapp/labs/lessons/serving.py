@@ -4,7 +4,8 @@ The lab's rows (named and picked out in `serving_rows.py`): two harness rows, on
 and a full batch, with the batch's `throughput_gain`; and a row per policy and load ρ (the
 offered rate as a share of one-at-a-time capacity) with, over the rounds, p50/p90/p99
 latency, requests served per second, `busy` (the share of the run the model was running),
-`keeps_up` (the arrivals' span over the run's: under 1 when the queue fell behind) and, from
+`keeps_up` (requests finished per request arrived in the middle of the run: under 1 when
+the queue fell behind) and, from
 the paired rounds, `p99_growth` (against the policy's lightest load), `throughput_vs_one`
 and `p50_vs_one` (dynamic batching against one at a time). Every sentence below is chosen
 from those intervals: a growth, a cost or a win is stated only when its interval says so.
@@ -30,7 +31,7 @@ from studyapp.labs.serving_rows import (
 from studyapp.labs.stats import Interval
 from studyapp.text import Text
 
-KEEPS_UP = 0.9  # the run lasted at most 1/0.9 of its arrivals' span: the queue kept up
+KEEPS_UP = 0.9  # at least this many requests finished per request arrived: the queue kept up
 KNEE_GROWTH = 2.0  # the knee: the last load whose p99 is not measurably over ×2 the lightest
 
 
@@ -167,14 +168,25 @@ def read_tail(rows: Rows) -> Text | None:
 
 # --- the knee ----------------------------------------------------------------------------
 
-def knee(rows_of: Sequence[Row]) -> tuple[Row | None, Row | None]:
-    """The last load before p99 is measurably over KNEE_GROWTH times the lightest load's,
-    and the first load where it is (None: not within the sweep)."""
-    for index, row in enumerate(rows_of):
-        growth = interval(row, "p99_growth")
-        if (growth is not None and growth.low > KNEE_GROWTH) or fell_behind(row):
-            return (rows_of[index - 1] if index else None), row
-    return (rows_of[-1] if rows_of else None), None
+@dataclass(frozen=True)
+class Knee:
+    """Where a policy's p99 leaves its light-load value: the last load surely within
+    KNEE_GROWTH times it, and the first load surely beyond it (or where the queue fell
+    behind); None where the sweep shows none."""
+
+    within: Row | None
+    past: Row | None
+
+
+def knee(rows_of: Sequence[Row]) -> Knee:
+    past_index = next((index for index, row in enumerate(rows_of) if fell_behind(row) or (
+        (growth := interval(row, "p99_growth")) is not None and growth.low > KNEE_GROWTH)),
+        None)
+    before = rows_of if past_index is None else rows_of[:past_index]
+    within = [row for index, row in enumerate(before) if index == 0 or (
+        (growth := interval(row, "p99_growth")) is not None and growth.high <= KNEE_GROWTH)]
+    return Knee(within[-1] if within else None,
+                None if past_index is None else rows_of[past_index])
 
 
 def _capital(text: Text) -> Text:
@@ -183,40 +195,45 @@ def _capital(text: Text) -> Text:
 
 
 def _past_the_knee(row: Row) -> Text:
-    """What happens at the first load past the knee: p99 leaps, or the queue falls behind."""
+    """What the first load past the knee shows: the queue fell behind, or p99 measurably
+    beyond KNEE_GROWTH times its light-load value."""
     growth = interval(row, "p99_growth")
     p99 = _ms(row, "latency_ms_p99")
-    if growth is not None and growth.low > KNEE_GROWTH:
-        return Text(f"скача на {p99} ({spanned(growth)})",
-                    f"it leaps to {p99} ({spanned(growth)})")
-    return Text(
-        f"опашката изостава: обслужва {_rate(row)} от {_rate(row, 'rate_per_s')} заявки/s, "
-        f"p99 {p99}",
-        f"the queue falls behind: it serves {_rate(row)} of {_rate(row, 'rate_per_s')} "
-        f"requests/s, p99 {p99}")
+    if fell_behind(row):
+        return Text(
+            f"опашката изостава: обслужва {_rate(row)} от {_rate(row, 'rate_per_s')} "
+            f"заявки/s, p99 {p99}",
+            f"the queue falls behind: it serves {_rate(row)} of {_rate(row, 'rate_per_s')} "
+            f"requests/s, p99 {p99}")
+    shown = spanned(growth) if growth is not None else "?"
+    return Text(f"p99 е {p99}, {shown} спрямо лекия товар",
+                f"p99 is {p99}, {shown} its light-load value")
 
 
 def read_knee(rows: Rows, policy: str) -> Text | None:
     rows_of = sweep(rows, policy)
     if len(rows_of) < 2:
         return None
-    before, past = knee(rows_of)
+    found = knee(rows_of)
     name = _capital(label(policy))
-    if past is None:
+    if found.past is None:
         return Text(
             f"{name.bg}: до най-тежкия товар ({_load(rows_of[-1])}) p99 не се отдалечава "
             f"измеримо на повече от ×{KNEE_GROWTH:.0f} от стойността си при лек товар.",
             f"{name.en}: up to the heaviest load ({_load(rows_of[-1])}) p99 does not move "
             f"measurably beyond ×{KNEE_GROWTH:.0f} its light-load value.")
-    then = _past_the_knee(past)
-    if before is None:
-        return Text(f"{name.bg}: още при {_load(past)} {then.bg}.",
-                    f"{name.en}: already at {_load(past)} {then.en}.")
+    then = _past_the_knee(found.past)
+    if found.past is rows_of[0]:
+        return Text(f"{name.bg}: още при {_load(found.past)} {then.bg}.",
+                    f"{name.en}: already at {_load(found.past)} {then.en}.")
+    within = found.within or rows_of[0]
     return Text(
-        f"{name.bg}: коляното — до {_load(before)} ({_rate(before)} заявки/s) p99 остава "
-        f"{_ms(before, 'latency_ms_p99')}, а при {_load(past)} {then.bg}.",
-        f"{name.en}: the knee — up to {_load(before)} ({_rate(before)} requests/s) p99 stays "
-        f"at {_ms(before, 'latency_ms_p99')}, and at {_load(past)} {then.en}.")
+        f"{name.bg}: коляното — до {_load(within)} ({_rate(within)} заявки/s) p99 остава в "
+        f"рамките на ×{KNEE_GROWTH:.0f} от стойността си при лек товар "
+        f"({_ms(within, 'latency_ms_p99')}); при {_load(found.past)} {then.bg}.",
+        f"{name.en}: the knee — up to {_load(within)} ({_rate(within)} requests/s) p99 stays "
+        f"within ×{KNEE_GROWTH:.0f} its light-load value ({_ms(within, 'latency_ms_p99')}); "
+        f"at {_load(found.past)} {then.en}.")
 
 
 # --- the wait window: latency at low load, throughput at high load -----------------------
