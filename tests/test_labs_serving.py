@@ -315,6 +315,18 @@ def test_knee_past_which_the_queue_falls_behind_without_a_measurable_leap() -> N
     assert "; at ρ 1.5 the queue falls behind: it serves 21000 of 30000" in said.en
 
 
+def test_knee_right_after_the_lightest_load_does_not_call_that_load_the_knee() -> None:
+    rows = [sweep_row(ONE, 0.3, (4.22, 4.0, 4.5)),
+            sweep_row(ONE, 0.9, (20.7, 15.0, 25.0), growth=(4.9, 3.3, 6.0), keeps=0.56,
+                      served=12_000.0)]
+    said = lesson.read_knee(rows, ONE)
+    assert said is not None and "knee" not in said.en and "within ×2" not in said.en
+    assert said.en == ("One at a time: at ρ 0.3 (6000 requests/s) p99 is 4.22 ms, and already "
+                       "at ρ 0.9 the queue falls behind: it serves 12000 of 18000 requests/s, "
+                       "p99 20.7 ms.")
+    assert said.bg.startswith("Една по една: при ρ 0.3 (6000 заявки/s) p99 е 4.22 ms, а още")
+
+
 def test_knee_names_only_a_load_surely_within_when_one_between_is_unsure() -> None:
     rows = [sweep_row(ONE, 0.2, (1.1, 1.0, 1.2)),
             sweep_row(ONE, 0.6, (1.6, 1.2, 2.0), growth=(1.2, 0.6, 1.9)),

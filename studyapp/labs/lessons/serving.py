@@ -227,6 +227,12 @@ def read_knee(rows: Rows, policy: str) -> Text | None:
         return Text(f"{name.bg}: още при {_load(found.past)} {then.bg}.",
                     f"{name.en}: already at {_load(found.past)} {then.en}.")
     within = found.within or rows_of[0]
+    if within is rows_of[0]:
+        return Text(
+            f"{name.bg}: при {_load(within)} ({_rate(within)} заявки/s) p99 е "
+            f"{_ms(within, 'latency_ms_p99')}, а още при {_load(found.past)} {then.bg}.",
+            f"{name.en}: at {_load(within)} ({_rate(within)} requests/s) p99 is "
+            f"{_ms(within, 'latency_ms_p99')}, and already at {_load(found.past)} {then.en}.")
     return Text(
         f"{name.bg}: коляното — до {_load(within)} ({_rate(within)} заявки/s) p99 остава в "
         f"рамките на ×{KNEE_GROWTH:.0f} от стойността си при лек товар "
