@@ -325,6 +325,10 @@ def test_knee_right_after_the_lightest_load_does_not_call_that_load_the_knee() -
                        "at ρ 0.9 the queue falls behind: it serves 12000 of 18000 requests/s, "
                        "p99 20.7 ms.")
     assert said.bg.startswith("Една по една: при ρ 0.3 (6000 заявки/s) p99 е 4.22 ms, а още")
+    rows.insert(1, sweep_row(ONE, 0.6, (9.0, 4.0, 15.0), growth=(2.1, 1.0, 3.5)))  # unsure
+    later = lesson.read_knee(rows, ONE)
+    assert later is not None and "already" not in later.en and "още" not in later.bg
+    assert "p99 is 4.22 ms, and at ρ 0.9 the queue falls behind" in later.en
 
 
 def test_knee_names_only_a_load_surely_within_when_one_between_is_unsure() -> None:

@@ -228,11 +228,14 @@ def read_knee(rows: Rows, policy: str) -> Text | None:
                     f"{name.en}: already at {_load(found.past)} {then.en}.")
     within = found.within or rows_of[0]
     if within is rows_of[0]:
+        next_one = found.past is rows_of[1]
+        already = Text("още " if next_one else "", "already " if next_one else "")
         return Text(
             f"{name.bg}: при {_load(within)} ({_rate(within)} заявки/s) p99 е "
-            f"{_ms(within, 'latency_ms_p99')}, а още при {_load(found.past)} {then.bg}.",
+            f"{_ms(within, 'latency_ms_p99')}, а {already.bg}при {_load(found.past)} {then.bg}.",
             f"{name.en}: at {_load(within)} ({_rate(within)} requests/s) p99 is "
-            f"{_ms(within, 'latency_ms_p99')}, and already at {_load(found.past)} {then.en}.")
+            f"{_ms(within, 'latency_ms_p99')}, and {already.en}at {_load(found.past)} "
+            f"{then.en}.")
     return Text(
         f"{name.bg}: коляното — до {_load(within)} ({_rate(within)} заявки/s) p99 остава в "
         f"рамките на ×{KNEE_GROWTH:.0f} от стойността си при лек товар "
