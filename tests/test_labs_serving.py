@@ -392,6 +392,23 @@ def test_budget_names_the_heaviest_load_within_the_target_per_policy() -> None:
     assert "една по една: до 12000 заявки/s" in said.bg
 
 
+def test_budget_met_surely_up_to_a_load_short_of_the_heaviest() -> None:
+    rows = [sweep_row(ONE, 0.2, (0.5, 0.4, 0.6)), sweep_row(ONE, 0.6, (1.0, 0.8, 1.2)),
+            sweep_row(ONE, 0.9, (5.0, 4.0, 6.0), growth=(10.0, 8.0, 12.0))]
+    said = lesson.read_budget(rows)
+    assert said is not None
+    assert said.en.endswith("— one at a time: up to 12000 requests/s (ρ 0.6).")
+    assert said.bg.endswith("— една по една: до 12000 заявки/s (ρ 0.6).")
+
+
+def test_the_reading_in_its_order() -> None:
+    said = [text.en for text in lesson.reading(textbook())]
+    starts = ["One request alone", "One at a time, at ρ 0.2", "One at a time: the knee",
+              "Dynamic batching: up to", "At ρ 0.2 the 1 ms window", "Highest throughput"]
+    assert [text[:len(start)] for text, start in zip(said, starts, strict=True)] == starts
+    assert lesson.reading([]) == []
+
+
 def test_budget_out_of_reach_even_at_the_lightest_load() -> None:
     rows = [sweep_row(ONE, 0.2, (3.0, 2.5, 3.5)), sweep_row(ONE, 0.9, (9.0, 8.0, 10.0))]
     said = lesson.read_budget(rows)
