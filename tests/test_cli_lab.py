@@ -46,7 +46,8 @@ def json_run(cli: Cli) -> dict:
 def test_list_names_every_lab_and_its_parameters(cli: Cli) -> None:
     code, out, _ = cli("--lang", "en", "lab", "list")
     assert code == 0
-    for lab_id in ("latency", "quantize", "prune", "batching", "decode", "onnx", "profile"):
+    for lab_id in ("latency", "quantize", "prune", "batching", "decode", "serving", "onnx",
+                   "profile"):
         assert lab_id in out
     assert "readings = 20" in out and "Common to all: size (quick | default)" in out
     code, out, _ = cli("lab", "list", "--json", "--lang", "bg")

@@ -69,6 +69,14 @@ def test_a_disturbed_run_names_its_rows_and_offers_no_cards() -> None:
     assert "int8 (bg), пакет 64" in said.bg and "не се предлагат карти" in said.bg
 
 
+def test_a_disturbed_run_names_four_rows_and_counts_the_rest() -> None:
+    said = measurement_caution([timed(f"v{index}", noisy=True) for index in range(7)])
+    assert said is not None
+    assert said.en.startswith("Could not measure cleanly: v0, batch 1; v1, batch 1; v2, batch 1; "
+                              "v3, batch 1; and 3 more —")
+    assert "v3 (bg), пакет 1; и още 3 —" in said.bg
+
+
 def test_a_busy_cpu_is_said_only_when_the_load_reached_the_cores() -> None:
     assert busy_cpu_caution(None, 2) is None and busy_cpu_caution(1.2, 2) is None
     said = busy_cpu_caution(4.3, 2)

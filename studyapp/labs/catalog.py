@@ -75,6 +75,17 @@ LABS: tuple[LabInfo, ...] = (
              "prefill, speculative decoding with a draft model and with prompt lookup."),
     ),
     LabInfo(
+        "serving", 3,
+        Text("Обслужване: опашка от заявки под целта за p99",
+             "Serving: a request queue under a p99 target"),
+        Text("Моделът зад истинска опашка: случайни (Поасонови) заявки при товар от 0.2 до "
+             "1.5 пъти капацитета, една по една срещу динамично пакетиране — p50/p99, "
+             "пропускателна способност, заетост, коляното и най-високият товар в целта за p99.",
+             "The model behind a real queue: random (Poisson) requests at 0.2 to 1.5 times "
+             "capacity, one at a time against dynamic batching — p50/p99, throughput, "
+             "utilisation, the knee and the highest load within the p99 target."),
+    ),
+    LabInfo(
         "onnx", 4,
         Text("ONNX Runtime: експорт, проверка и оптимизация на графа",
              "ONNX Runtime: export, check and graph optimization"),

@@ -355,7 +355,7 @@ def interleaved(
             for _ in again:
                 state.one_round()
             stalls += len(again)
-        others = _others_cores(before, cpu_seconds(), clock() - started)
+        others = others_cores(before, cpu_seconds(), clock() - started)
         left = {name: stats.stalled(state.values(name)) for name in timers}
         leftover = sorted({index for rounds in left.values() for index in rounds})
         if leftover and state.done - len(leftover) >= stats.MIN_ROUNDS:
@@ -369,7 +369,7 @@ def interleaved(
     })
 
 
-def _others_cores(before: tuple[float, float] | None, after: tuple[float, float] | None,
+def others_cores(before: tuple[float, float] | None, after: tuple[float, float] | None,
                   wall_s: float) -> float | None:
     """Cores other programs (and the hypervisor) kept busy on average over `wall_s`."""
     if before is None or after is None or wall_s < OTHERS_JUDGED_AFTER_S:

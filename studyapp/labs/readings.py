@@ -44,10 +44,14 @@ class Steps:
 
     def __call__(self, message: Text) -> None:
         self._done = min(self._done + 1, self._total)
+        self.table()
+        self._emit.progress(self._done, self._total, message)
+
+    def table(self) -> None:
+        """The live table sent as it stands now (when there is one)."""
         if self._table is not None:
             table = self._table
             self._emit.table(table.name, table.title, table.columns, table.rows)
-        self._emit.progress(self._done, self._total, message)
 
     def finish(self, message: Text) -> None:
         """The last step, whatever was skipped on the way."""
@@ -131,6 +135,16 @@ def row_label(row: Mapping[str, RowValue], lang: str) -> str:
     return f"{name}, пакет {batch}" if lang == "bg" else f"{name}, batch {batch}"
 
 
+NAMED_ROWS = 4  # disturbed rows named one by one; the rest are counted
+
+
+def _named(rows: Sequence[Mapping[str, RowValue]], lang: str, more: str) -> str:
+    """The first NAMED_ROWS rows by name, then how many more (`more`, with a {} for it)."""
+    names = "; ".join(row_label(row, lang) for row in rows[:NAMED_ROWS])
+    left = len(rows) - NAMED_ROWS
+    return f"{names}; {more.format(left)}" if left > 0 else names
+
+
 def measurement_caution(rows: Sequence[Mapping[str, RowValue]]) -> Text | None:
     """What the run says of its own measurement: that it could not measure cleanly (and so
     offers no review cards), or which stalled rounds it measured again; None when neither."""
@@ -139,8 +153,7 @@ def measurement_caution(rows: Sequence[Mapping[str, RowValue]]) -> Text | None:
     redone = max((int(row.get("stalls") or 0) for row in timed), default=0)
     others = max((float(row.get("others_cores") or 0.0) for row in disturbed), default=0.0)
     if disturbed:
-        names = Text("; ".join(row_label(row, "bg") for row in disturbed),
-                     "; ".join(row_label(row, "en") for row in disturbed))
+        names = Text(_named(disturbed, "bg", "и още {}"), _named(disturbed, "en", "and {} more"))
         why = Text(
             f"други програми заемаха средно {others:.1f} ядра, докато те се мереха"
             if others >= OTHERS_CONTEND else "кръговете им засядаха и след повторенията "
