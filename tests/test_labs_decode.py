@@ -263,6 +263,33 @@ def test_phases_say_what_prefill_and_decode_cost() -> None:
     assert lesson.read_phases(rows[:1]) is None
 
 
+@pytest.mark.parametrize(("share", "low", "high", "fixed_costs"), [
+    (0.013, 0.011, 0.016, True),   # memory-bound by its place, far below its ceiling
+    (0.08, 0.05, 0.12, False),     # the interval reaches FAR_BELOW: not said
+    (0.6, 0.5, 0.7, False),
+])
+def test_a_decode_step_far_below_its_roof_is_said_to_pay_for_calls(
+    share: float, low: float, high: float, fixed_costs: bool
+) -> None:
+    def phase(name: str, ms: float, tokens: int, growth: tuple[float, float, float],
+              **placed: Any) -> dict[str, Any]:
+        return _timed(vocab.PHASES, name, ms, prompt_tokens=tokens, **_ratio("growth", *growth),
+                      **placed)
+
+    decode = {"arithmetic_intensity": 0.5, "bound": "memory", "data_in_cache": True,
+              "share_of_roofline": share, "share_of_roofline_low": low,
+              "share_of_roofline_high": high}
+    rows = [phase(vocab.PREFILL, 2.0, 16, (1, 1, 1), arithmetic_intensity=9, bound="compute"),
+            phase(vocab.PREFILL, 7.0, 256, (3.5, 3, 4), arithmetic_intensity=100,
+                  bound="compute"),
+            phase(vocab.DECODE, 1.5, 16, (1, 1, 1), **decode),
+            phase(vocab.DECODE, 1.6, 256, (1.05, 1, 1.1), **decode)]
+    said = lesson.read_phases(rows)
+    assert said is not None and "(memory-bound)" in said.en
+    assert ("fixed costs" in said.en) is fixed_costs
+    assert (f"reaches {share:.1%} of its roofline" in said.en) is fixed_costs
+
+
 def test_the_models_paragraph_says_where_the_weights_came_from() -> None:
     model = {"part": vocab.MODEL, "variant": "target", "layers": 2, "width": 128,
              "params_count": 431_000, "corpus_chars": 83_000, "held_out_loss": 1.45,

@@ -22,16 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from studyapp.labs import decode_parts, harness, readings, roofline_probe
 from studyapp.labs import decode_rows as vocab
 from studyapp.labs.columns import columns
 from studyapp.labs.envinfo import load_average
-from studyapp.labs.events import Column, Emitter
+from studyapp.labs.events import Column, Emitter, Row
 from studyapp.labs.findings import number
 from studyapp.labs.lessons import decode as lesson
-from studyapp.labs.params import ParamSpec
+from studyapp.labs.params import Params, ParamSpec
 from studyapp.labs.roofline import Roofline
 from studyapp.text import Text
 
@@ -104,14 +103,14 @@ TABLES: dict[str, tuple[Text, tuple[Column, ...]]] = {
 }
 
 
-def emit_tables(emit: Emitter, rows: Sequence[dict[str, Any]]) -> None:
+def emit_tables(emit: Emitter, rows: Sequence[Row]) -> None:
     for name, (title, cols) in TABLES.items():
         found = vocab.part(rows, name)
         if found:
             emit.table(f"decode_{name}", title, cols, found)
 
 
-def plot(emit: Emitter, rows: Sequence[dict[str, Any]]) -> None:
+def plot(emit: Emitter, rows: Sequence[Row]) -> None:
     """Time per token against the position with and without the cache; time to first token
     and time per output token against the prompt's length."""
     for name, key, variants, x_label in (
@@ -128,9 +127,9 @@ def plot(emit: Emitter, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def measure(lab: decode_parts.Parts, roof: Roofline, step: readings.Steps,
-            emit: Emitter) -> list[dict[str, Any]]:
+            emit: Emitter) -> list[Row]:
     """The four comparisons, one after another, each table sent as its part ends."""
-    rows: list[dict[str, Any]] = []
+    rows: list[Row] = []
     for message, part in (
             (Text("prefill срещу decode", "prefill versus decode"), lambda: lab.phases(roof)),
             (Text("KV кешът", "the KV cache"), lab.kv_cache),
@@ -142,7 +141,7 @@ def measure(lab: decode_parts.Parts, roof: Roofline, step: readings.Steps,
     return rows
 
 
-def run(params: dict[str, Any], emit: Emitter) -> None:
+def run(params: Params, emit: Emitter) -> None:
     import torch
 
     load = load_average()  # before the lab adds its own

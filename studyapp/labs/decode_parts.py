@@ -11,13 +11,13 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from studyapp.labs import decode_rows as vocab
 from studyapp.labs import harness
 from studyapp.labs.columns import skipped
 from studyapp.labs.envinfo import cpu_info
-from studyapp.labs.events import Emitter, Row
+from studyapp.labs.events import Emitter, Row, RowValue
 from studyapp.labs.findings import put_interval
 from studyapp.labs.roofline import Roofline, Work, place
 from studyapp.text import Text
@@ -108,7 +108,7 @@ class Parts:
         return harness.interleaved(calls, threads=self.threads, plan=self.plan,
                                    on_round=self.on_round)
 
-    def _row(self, part: str, variant: str, timing: harness.Timing, **extra: Any) -> Row:
+    def _row(self, part: str, variant: str, timing: harness.Timing, **extra: RowValue) -> Row:
         name = vocab.LABELS.get(variant)
         return {"part": part, "variant": variant, "variant_bg": name.bg if name else variant,
                 **extra, **timing.as_row(samples=True), "device": "cpu", "status": "ok"}
@@ -251,6 +251,7 @@ class Parts:
         import torch
 
         from studyapp.labs.decoder_generate import (
+            Drafter,
             NeuralDraft,
             PromptLookup,
             greedy,
@@ -261,7 +262,7 @@ class Parts:
         new, k = self.size.generated, self.size.draft_k
         capacity = len(prompt) + new + k
         draft = self.models.draft.net
-        drafters: dict[str, Callable[[], Any]] = {
+        drafters: dict[str, Callable[[], Drafter]] = {
             vocab.NEURAL_DRAFT: lambda: NeuralDraft(draft, capacity),
             vocab.LOOKUP: PromptLookup,
         }

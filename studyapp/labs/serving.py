@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 import numpy as np
 
@@ -30,7 +29,7 @@ from studyapp.labs.envinfo import contended, cpu_seconds, cuda_available, load_a
 from studyapp.labs.events import Column, Emitter, Row
 from studyapp.labs.findings import number, put_interval
 from studyapp.labs.lessons import serving as lesson
-from studyapp.labs.params import ParamSpec, timing_model
+from studyapp.labs.params import Params, ParamSpec, timing_model
 from studyapp.labs.serving_queue import (
     DynamicBatching,
     OneAtATime,
@@ -153,7 +152,7 @@ def point_row(policy: str, load: float, capacity: float,
 class ServingRun:
     """The model, its inputs at every batch size, the settings and the rows so far."""
 
-    def __init__(self, params: dict[str, Any], emit: Emitter) -> None:
+    def __init__(self, params: Params, emit: Emitter) -> None:
         import torch
 
         from studyapp.labs import zoo
@@ -276,7 +275,7 @@ def plot(emit: Emitter, rows: Sequence[Row], budget_ms: float) -> None:
                     [budget_ms, budget_ms], log_y=True)
 
 
-def run(params: dict[str, Any], emit: Emitter) -> None:
+def run(params: Params, emit: Emitter) -> None:
     load = load_average()  # before the lab adds its own
     lab = ServingRun(params, emit)
     lab.warm()

@@ -47,6 +47,7 @@ def _growth(row: Row) -> str:
 
 
 MEMORY_SEEN = 0.5  # resident memory that grew by this share of the cache shows the cache
+FAR_BELOW = 0.1  # an in-cache step under this share of its roofline pays for calls, not bytes
 
 BOUND_WORDS = {"memory": Text("ограничен от паметта", "memory-bound"),
                "compute": Text("ограничен от изчисленията", "compute-bound"),
@@ -143,13 +144,24 @@ def _intensities(prefill: Row, decode: Row) -> Text:
             "за всички токени на подадения текст.",
             "A decode step reads every weight for a single token; prefill uses them for every "
             "token of the prompt."))
-    if decode.get("bound") == "overhead":
+    if decode.get("bound") == "overhead" or _far_below_its_roof(decode):
+        share = number(decode, "share_of_roofline")
+        reached = Text("", "") if share is None else Text(
+            f" (достига {share:.1%} от тавана си по roofline)",
+            f" (it reaches {share:.1%} of its roofline ceiling)")
         said = join(said, Text(
             "Този модел е толкова малък, че теглата му стоят в кеша и стъпката decode плаща "
-            "главно постоянните разходи на операциите, не байтовете.",
+            f"главно постоянните разходи на операциите, не байтовете{reached.bg}.",
             "This model is so small that its weights sit in the cache, and a decode step pays "
-            "mostly the fixed costs of its operations, not bytes."))
+            f"mostly the fixed costs of its operations, not bytes{reached.en}."))
     return said
+
+
+def _far_below_its_roof(row: Row) -> bool:
+    """An in-cache row whose whole interval stays under FAR_BELOW of its roofline ceiling:
+    what bounds it is neither its bytes nor its arithmetic."""
+    high = number(row, "share_of_roofline_high")
+    return bool(row.get("data_in_cache")) and high is not None and high < FAR_BELOW
 
 
 # --- the KV cache ----------------------------------------------------------------------------
