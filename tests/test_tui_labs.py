@@ -331,6 +331,27 @@ back = { bg = "Графът с динамична ос.", en = "The graph with a
 
 
 @drive
+async def test_step_3_offers_its_language_model_labs_beside_its_own(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeClock(), lang="en")
+    async with running(app) as pilot:
+        study = await screen_after(pilot, StudyScreen, "s")
+        while (study.sections[study.index].step is None
+               or study.sections[study.index].step.step != 3):
+            await pilot.press("n")
+        titles = [str(line.render()) for line in study.query(".item-title")]
+        assert [title.split(":")[0] for title in titles if title.startswith("Lab ")] == [
+            "Lab batching", "Lab decode", "Lab serving"]
+        await pilot.press("l")
+        assert isinstance(app.screen, ChoiceDialog)
+        offered = [str(app.screen.query_one("#choice-list").get_option_at_index(index).prompt)
+                   for index in range(3)]
+        assert [line.rsplit(" — ", 1)[1] for line in offered] == ["batching", "decode",
+                                                                   "serving"]
+        await pilot.press("escape")
+        assert app.screen is study and app.lab_run is None
+
+
+@drive
 async def test_a_finished_run_offers_its_cards_in_a_notice_not_a_dialog(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Static, TextArea
 
 from studyapp.i18n import as_sentence
-from studyapp.services.catalog import lab_info
+from studyapp.services.catalog import LAB_IDS, lab_info
 from studyapp.services.content import Card, Module
 from studyapp.services.present import cue
 from studyapp.tui.screens.base import AppScreen
@@ -163,12 +163,15 @@ class StudyScreen(AppScreen):
             yield Plain(self.t("study.recall"), classes="item-title")
             for card in recalls:
                 yield Plain(f"• {card.front.get(self.lang)}", classes="item-body")
-        if step.lab:
-            lab = lab_info(step.lab)
+        labs = self._step_labs(step)
+        for card in labs:
+            lab = lab_info(str(card.lab))
             yield Plain(self.t("study.lab", id=lab.id, title=lab.title.get(self.lang)),
                         classes="item-title")
             yield Plain(lab.description.get(self.lang), classes="item-body")
-            yield Plain(self.t("lab.study_hint"), classes="hint")
+        if labs:
+            hint = "lab.study_hint" if len(labs) == 1 else "lab.study_hint_choose"
+            yield Plain(self.t(hint), classes="hint")
 
     def _examples(self) -> Iterator[Widget]:
         for card in self.module.of_kind("example"):
@@ -247,11 +250,22 @@ class StudyScreen(AppScreen):
         await self.show_section()
 
     def _section_labs(self) -> list[Card]:
-        """The cards of this section that launch a lab: its step, or its examples."""
+        """The cards of this section that launch a lab: a step's (`_step_labs`), or each
+        example."""
         section = self.sections[self.index]
-        cards = [section.step] if section.step else (
-            self.module.of_kind("example") if section.kind == "examples" else [])
-        return [card for card in cards if card is not None and card.lab]
+        if section.kind == "examples":
+            return [card for card in self.module.of_kind("example") if card.lab]
+        return self._step_labs(section.step) if section.step else []
+
+    def _step_labs(self, step: Card) -> list[Card]:
+        """The step's own card, then one card for each other lab of the same step that the
+        step's cards link (step 3's language-model labs)."""
+        found = {step.lab: step} if step.lab else {}
+        for card in self.module.cards:
+            if card.lab in LAB_IDS and card.step == step.step \
+                    and lab_info(card.lab).step == step.step:
+                found.setdefault(card.lab, card)
+        return list(found.values())
 
     def action_lab(self) -> None:
         """Run the section's lab; in the examples, choose whose."""
