@@ -439,3 +439,15 @@ def test_cards_quote_the_rows_and_a_noisy_run_offers_none() -> None:
     rows[3]["noisy"] = True
     rows[3]["latency_ms_median"] = 0.05
     assert result_cards("serving", rows, READING) == []
+
+
+@pytest.mark.parametrize(("gain", "carded"), [((6.0, 5.5, 6.5), True), ((1.1, 0.9, 1.3), False)])
+def test_the_room_batching_has_is_a_card_only_when_measured(
+    gain: tuple[float, float, float], carded: bool
+) -> None:
+    found = lesson.room(service_rows(gain))
+    assert (found is not None) is carded
+    if found is not None:
+        [card] = lesson.room_cards(found, READING)
+        assert "0.05 ms, a batch of 16 0.133 ms: 120000 against 20000" in card.front.en
+        assert "shares them among all its requests" in card.back.en

@@ -101,6 +101,23 @@ def read_capacity(rows: Rows) -> Text | None:
     return join(head, room)
 
 
+@dataclass(frozen=True)
+class Room:
+    """One request alone against a full batch: the room batching has (its interval above 1)."""
+
+    one: Row
+    full: Row
+    gain: Interval
+
+
+def room(rows: Rows) -> Room | None:
+    timed = service(rows)
+    gain = interval(timed[-1], "throughput_gain") if len(timed) >= 2 else None
+    if gain is None or gain.direction() <= 0:
+        return None
+    return Room(timed[0], timed[-1], gain)
+
+
 # --- one at a time: utilisation and the tail ---------------------------------------------
 
 @dataclass(frozen=True)
@@ -443,6 +460,25 @@ def tail_cards(found: Tail, reading: Sequence[Text]) -> list[CardDraft]:
             "burst's queue can drain: the wait grows as ρ/(1−ρ)."), reading, "One at a time,"))]
 
 
+def room_cards(found: Room, reading: Sequence[Text]) -> list[CardDraft]:
+    one, full = found.one, found.full
+    batch = int(number(full, "batch_size") or 0)
+    return [CardDraft(
+        Text(f"На твоята машина една заявка сама отнема {_ms(one, 'latency_ms_median')}, а "
+             f"пакет от {batch} — {_ms(full, 'latency_ms_median')}: {_rate(full)} срещу "
+             f"{_rate(one)} заявки/s. Защо пакетът обслужва толкова повече?",
+             f"On your machine one request alone takes {_ms(one, 'latency_ms_median')}, a "
+             f"batch of {batch} {_ms(full, 'latency_ms_median')}: {_rate(full)} against "
+             f"{_rate(one)} requests/s. Why does the batch serve so many more?"),
+        with_reading(Text(
+            "Едно извикване с малко данни плаща главно постоянни разходи и четене на теглата; "
+            "пакетът ги поделя между всички заявки в него, затова времето расте много по-бавно "
+            "от броя им.",
+            "A call on little data pays mostly fixed costs and reading the weights; a batch "
+            "shares them among all its requests, so its time grows far slower than their "
+            "number."), reading, "the room batching has"))]
+
+
 def window_cards(found: Window, reading: Sequence[Text]) -> list[CardDraft]:
     if found.cost.direction() <= 0 or found.win.direction() <= 0:
         return []  # the card asks why the window both costs and wins
@@ -500,4 +536,4 @@ LESSON = Lesson(
         (0.5, 0.8, 0.95)),
     one_at_a_time_budget, describe,
     (CardMaker(tail, tail_cards), CardMaker(window, window_cards),
-     CardMaker(one_at_a_time_budget, budget_cards)))
+     CardMaker(one_at_a_time_budget, budget_cards), CardMaker(room, room_cards)))
