@@ -8,7 +8,7 @@ import argparse
 import json
 import sys
 from datetime import date
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from studyapp.cli import context
 from studyapp.i18n import as_sentence, days, tr
@@ -63,7 +63,7 @@ def run_due(args: argparse.Namespace) -> int:
     return 0
 
 
-def _item_json(item: QueueItem, lang: str) -> dict[str, Any]:
+def _item_json(item: QueueItem, lang: str) -> dict[str, object]:
     return {
         "id": item.card.id,
         "kind": item.card.kind,
@@ -247,7 +247,7 @@ def run_review(args: argparse.Namespace) -> int:
 # -- helpers ------------------------------------------------------------------
 
 
-def _print_json(value: Any) -> None:
+def _print_json(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2))
 
 
