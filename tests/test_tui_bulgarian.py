@@ -24,9 +24,10 @@ TECHNICAL = {"tab", "esc", "enter", "space", "ctrl", "shift", "super", "int8", "
              "linear", "onnx", "cpu", "gpu", "studyapp", *LAB_IDS,
              "torch", "pytorch", "runtime", "eager", "roofline", "pruning", "minmax",
              "entropy", "percentile", "csr", "qdq", "qoperator", "mlp", "vnni", "json",
-             "english", "test"}
+             "english", "test", "prefill", "anki", "apkg"}
 WORD = re.compile(r"\b[A-Za-z]{3,}\b")  # a word with digits is a name: int8, avx2
-CODE = re.compile(r"\w+(?:\.\w+)+(?:\(\))?")  # a dotted name in a sentence: time.time()
+# a dotted name in a sentence (time.time()), or a path (/home/you/Documents)
+CODE = re.compile(r"\w+(?:\.\w+)+(?:\(\))?|(?<!\w)/[\w./-]+")
 
 
 def english_words(pilot: Pilot[Any]) -> set[str]:

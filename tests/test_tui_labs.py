@@ -31,6 +31,7 @@ from tui_support import (
 from studyapp.labs import registry
 from studyapp.labs.events import Progress
 from studyapp.labs.findings import measured_cleanly
+from studyapp.paths import SHIPPED_CONTENT
 from studyapp.store import lab_runs
 from studyapp.text import Text
 from studyapp.tui.app import StudyApp, make_app
@@ -332,11 +333,12 @@ back = { bg = "Графът с динамична ос.", en = "The graph with a
 
 @drive
 async def test_step_3_offers_its_language_model_labs_beside_its_own(tmp_path: Path) -> None:
-    app = build_app(tmp_path, FakeClock(), lang="en")
+    app = make_app(db_path=tmp_path / "study.db", content_dir=SHIPPED_CONTENT, lang="en",
+                   clock=FakeClock())
     async with running(app) as pilot:
         study = await screen_after(pilot, StudyScreen, "s")
-        while (study.sections[study.index].step is None
-               or study.sections[study.index].step.step != 3):
+        steps = [section.step.step if section.step else None for section in study.sections]
+        for _ in range(steps.index(3)):
             await pilot.press("n")
         titles = [str(line.render()) for line in study.query(".item-title")]
         assert [title.split(":")[0] for title in titles if title.startswith("Lab ")] == [
