@@ -209,8 +209,11 @@ class Parts:
         import torch
         from torch import nn
 
-        quantized = torch.ao.quantization.quantize_dynamic(
-            copy.deepcopy(self.net), {nn.Linear}, dtype=torch.qint8)
+        from studyapp.labs.quantize_onnx import quiet_quantizer
+
+        with quiet_quantizer():  # torch.ao's deprecation warnings
+            quantized = torch.ao.quantization.quantize_dynamic(
+                copy.deepcopy(self.net), {nn.Linear}, dtype=torch.qint8)
         prompt = self.models.prompt(self.size.prompts[-1])
         calls: dict[str, harness.Call] = {
             f"{vocab.DECODER_FP32}|{vocab.DECODE}|1": self._stepper(self.net, prompt),
