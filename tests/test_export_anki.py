@@ -166,3 +166,14 @@ def test_bad_output_and_an_empty_deck_are_one_line_each(
                               "no cards to review\n")
 
     assert cli(db, "export", "--with-schedule")[0] == 2
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("--with-schedule",), "--with-schedule goes with --anki only"),
+    (("--json", "--anki", "deck.apkg"), "--json does not go with --anki or --csv"),
+])
+def test_options_that_do_not_go_together_are_bad_usage(
+    cli: Cli, db: Path, args: tuple[str, ...], said: str
+) -> None:
+    code, out, err = cli(db, "--lang", "en", "export", *args)
+    assert (code, out) == (2, "") and said in err and err.count("\n") == 1
