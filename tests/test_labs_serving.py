@@ -233,6 +233,7 @@ def test_quick_run_serves_the_language_model_for_real(quick_run: Any) -> None:
     assert continuous[0]["ttft_ms_median"] < dynamic[0]["ttft_ms_median"]
     assert continuous[-1]["tokens_per_s"] > dynamic[-1]["tokens_per_s"]
     assert any("continuous batching" in note.en for note in quick_run.notes)
+    assert any(series.x_label.en == "tokens/s" for series in quick_run.series.values())
 
 
 def test_quick_run_drives_the_verdict_and_cards(quick_run: Any) -> None:

@@ -289,6 +289,7 @@ def run(params: Params, emit: Emitter) -> None:
     rows = [*lab.rows, *serving_decoder.measure(params, emit, lab.step,
                                                 {**lab.common, "device": "cpu"})]
     plot(emit, rows, lab.budget_ms)
+    serving_decoder.plot(emit, rows)
     lab.step.table()
     lab.step.finish(Text("готово", "done"))
     emit.result(rows, [*lesson.reading(rows), *readings.cautions(load, rows)])

@@ -33,7 +33,7 @@ from studyapp.labs import serving_rows as vocab
 from studyapp.labs.columns import columns
 from studyapp.labs.envinfo import contended, cpu_seconds
 from studyapp.labs.events import Column, Emitter, Row
-from studyapp.labs.findings import put_interval
+from studyapp.labs.findings import number, put_interval
 from studyapp.labs.params import Params
 from studyapp.labs.serving_queue import (
     ContinuousBatching,
@@ -353,6 +353,19 @@ class DecoderServing:
         shown = (prompt + "|" + self.model.decode(engine.reply(request))).replace("\n", " ↵ ")
         self.emit.note(f"Отговор, написан при непрекъснато пакетиране (алчно): {shown}",
                        f"A reply written under continuous batching (greedy): {shown}")
+
+
+def plot(emit: Emitter, rows: Sequence[Row]) -> None:
+    """The language model's latency–throughput curve: p99 against output tokens served per
+    second, for each policy."""
+    for policy in vocab.DECODER_POLICIES:
+        found = vocab.sweep(rows, policy, vocab.DECODER_SWEEP)
+        if found:
+            name = vocab.label(policy)
+            emit.series(Text(f"{name.bg}, езиков модел", f"{name.en}, language model"),
+                        Text("токени/s", "tokens/s"), Text("p99, ms", "p99, ms"),
+                        [number(row, "tokens_per_s") or 0.0 for row in found],
+                        [number(row, "latency_ms_p99") for row in found], log_y=True)
 
 
 def steps(size: str) -> int:

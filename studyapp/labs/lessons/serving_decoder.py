@@ -110,8 +110,8 @@ def read_steps(rows: Rows) -> Text | None:
     alone = one_at_a_time_load(rows)
     lightest = sweep(rows, CONTINUOUS, DECODER_SWEEP)
     capacity = Text("", "") if alone is None or not lightest else Text(
-        f"Една по една заявка от средна дължина би отнела prefill и стъпка след стъпка: "
-        f"най-много {alone[0]:.0f} заявки/s, ρ {alone[1]:.2g}"
+        f"Една по една: заявка със средна дължина би отнела своя prefill и стъпка след "
+        f"стъпка — най-много {alone[0]:.0f} заявки/s, ρ {alone[1]:.2g}"
         + (" — под най-лекия товар тук, затова опашката се обслужва само на пакети."
            if alone[1] < load_of(lightest[0]) else "."),
         f"One at a time, a request of the mean length would take its prefill and one step "
@@ -165,8 +165,8 @@ def read_throughput(rows: Rows) -> Text | None:
         said = Text(
             f"При {_load(heavy)} непрекъснатото пакетиране дава {served.bg}, в пакети средно по "
             f"{_batch(heavy)} срещу {_batch(other)}: мястото на завършила заявка веднага "
-            "отива на чакаща, а пакетът, пуснат докрай, декодира редовете на завършилите "
-            "напразно, докато свърши най-дългата му заявка, и новите чакат.",
+            "отива на чакаща, а пакетът, пуснат докрай, декодира напразно редовете на "
+            "завършилите, докато свърши най-дългата му заявка, и новите чакат.",
             f"At {_load(heavy)} continuous batching gives {served.en}, in batches of "
             f"{_batch(heavy)} against {_batch(other)} on average: a finished request's place "
             "goes at once to a waiting one, while a batch run to completion decodes its "
@@ -247,8 +247,8 @@ def read_cost(rows: Rows) -> Text | None:
     heavy = pair[0]
     ratio = Interval(tpot.value / step.value, tpot.low / step.high, tpot.high / step.low)
     compared = Text(
-        f"{_ms(heavy, 'tpot_ms')} на токен срещу {_num(step.value)} ms за последователност "
-        f"сама, {spanned(ratio)}",
+        f"{_ms(heavy, 'tpot_ms')} на токен срещу {_num(step.value)} ms за една "
+        f"последователност сама, {spanned(ratio)}",
         f"{_ms(heavy, 'tpot_ms')} per token against {_num(step.value)} ms for a sequence "
         f"alone, {spanned(ratio)}")
     if ratio.direction() > 0:
