@@ -1,5 +1,6 @@
 """Lab `serving` (after step 3): a model behind a real request queue, at loads that cross
-saturation, served one at a time and with dynamic batching.
+saturation, served one at a time and with dynamic batching; then a language model, with
+dynamic and with continuous batching.
 
 First the harness times one request and a full batch (`max_batch`) interleaved: one over the
 time of one request is the capacity of serving one at a time, and the loads are shares of it
@@ -8,7 +9,9 @@ policy serves the queue at every load in a shuffled order (`serving_queue.py`: o
 open-loop Poisson arrivals replayed against the clock, a seeded stream per round, the same for
 every policy and load in it). Each row is a policy at a load: p50/p90/p99 latency, achieved
 throughput and utilisation, medians over the rounds with their intervals, and ratios from
-the paired rounds. The reading is `lessons/serving.py`'s. torch is imported inside the
+the paired rounds. Then the `decode` lab's language model behind the same queue, batched
+to completion against continuous batching (`serving_decoder.py`). The reading is
+`lessons/serving.py`'s and `lessons/serving_decoder.py`'s. torch is imported inside the
 functions (lab child process only).
 """
 

@@ -19,6 +19,7 @@ functions (lab child process only).
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -167,15 +168,21 @@ def requests_of(pattern: Sequence[float], tokens: Sequence[int], rate: float) ->
 
 def _of(points: dict[tuple[str, float], list[TokenPoint]], policy: str, load: float,
         key: str) -> list[float]:
-    return [float(getattr(point, key)) if hasattr(point, key)
-            else float(getattr(point.point, key)) for point in points[(policy, load)]]
+    """One measure of every round of a policy at a load: a `TokenPoint` field, else a field
+    of its `Point`."""
+    return [float(getattr(point, key) if key in TokenPoint.__dataclass_fields__
+                  else getattr(point.point, key)) for point in points[(policy, load)]]
+
+
+def _measured(values: Sequence[float]) -> bool:
+    return not any(math.isnan(value) for value in values)
 
 
 def token_row(policy: str, load: float, rate: float,
               points: dict[tuple[str, float], list[TokenPoint]]) -> Row:
     """A policy at a load: medians over the rounds with their intervals; for continuous
-    batching its ratios from the paired rounds against dynamic batching (none where a round
-    of dynamic batching finished nothing)."""
+    batching its ratios from the paired rounds against dynamic batching. None where a round
+    did not measure it (no request finished, say)."""
     def of(key: str, who: str = policy) -> list[float]:
         return _of(points, who, load, key)
 
@@ -192,15 +199,17 @@ def token_row(policy: str, load: float, rate: float,
                         ("ttft_ms_median", "ttft_p50_ms"), ("ttft_ms_p99", "ttft_p99_ms"),
                         ("tpot_ms", "tpot_ms"), ("tokens_per_s", "tokens_per_s"),
                         ("short_p99_ms", "short_p99_ms"), ("keeps_up", "keeps_up")):
-        put_interval(row, key, median_interval(of(source)))
+        values = of(source)
+        put_interval(row, key, median_interval(values) if _measured(values) else None)
     row["latency_ms_low"], row["latency_ms_high"] = (row.pop("latency_ms_median_low"),
                                                      row.pop("latency_ms_median_high"))
     if policy == vocab.CONTINUOUS:
         for key, source in (("tokens_vs_batch", "tokens_per_s"),
                             ("short_p99_vs_batch", "short_p99_ms"),
                             ("ttft_vs_batch", "ttft_p50_ms")):
-            base = of(source, vocab.DYNAMIC)
-            put_interval(row, key, paired_ratio(of(source), base) if all(base) else None)
+            ours, base = of(source), of(source, vocab.DYNAMIC)
+            put_interval(row, key, paired_ratio(ours, base)
+                         if _measured(ours) and _measured(base) and all(base) else None)
     return row
 
 
