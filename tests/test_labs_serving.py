@@ -118,6 +118,7 @@ def test_batching_to_completion_makes_short_requests_wait_for_the_longest() -> N
     assert short.finish == long.finish == pytest.approx(0.010)  # padded to the longest
     assert short.first == pytest.approx(0.001) and short.needed == 2
     assert late.start == pytest.approx(0.010)  # no request joins a batch in progress
+    assert short.taken == 10 and late.taken == 2
     assert sizes == [2] * 10 + [1] * 2
 
 
@@ -125,12 +126,15 @@ def test_the_token_view_of_a_run() -> None:
     requests = [Request(0.0, steps=11), Request(0.0, steps=2), Request(0.01, steps=3)]
     for request, first, finish in zip(requests, (0.002, 0.002, 0.012), (0.012, 0.004, 0.016),
                                       strict=True):
-        request.first, request.finish = first, finish
-    found = decoded(Served(tuple(requests), 0.02, 0.02), short=4)
-    assert found.tokens_per_s == pytest.approx(16 / 0.02)
+        request.first, request.finish, request.taken = first, finish, request.needed
+    requests[1].taken = 11  # padded to its batch's longest: its last 9 tokens count for none
+    unfinished = Request(0.015, steps=5)
+    unfinished.first, unfinished.taken = 0.018, 2  # the run ended after its first 2 tokens
+    found = decoded(Served((*requests, unfinished), 0.02, 0.02), short=4)
+    assert found.tokens_per_s == pytest.approx((11 + 2 + 3 + 2) / 0.02)
     assert found.ttft_p50_ms == pytest.approx(2) and found.tpot_ms == pytest.approx(2)
     assert found.short_p99_ms == pytest.approx(4 + 0.99 * (6 - 4))  # the two short ones
-    assert found.point.served == 3
+    assert found.point.served == 3 and found.point.unfinished == 1
 
 
 def test_dynamic_batching_forms_full_batches_under_load() -> None:

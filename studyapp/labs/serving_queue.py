@@ -48,6 +48,7 @@ class Request:
     finish: float = math.nan  # when the call that completed it ended
     batch: int = 0  # requests in the call that started it
     needed: int = field(init=False)  # the steps it asked for
+    taken: int = 0  # calls that included it so far
 
     def __post_init__(self) -> None:
         self.needed = self.steps
@@ -177,6 +178,7 @@ def serve(requests: Sequence[Request], policy: Policy, engine: Engine,
                 if math.isnan(request.first):
                     request.first = ended - start
                 request.steps -= 1
+                request.taken += 1
                 if request.steps == 0:
                     request.finish = ended - start
             active = [request for request in active if request.steps > 0]
@@ -244,7 +246,8 @@ class TokenPoint:
     ttft_p50_ms: float  # time to first token: from the arrival to the end of its prefill
     ttft_p99_ms: float
     tpot_ms: float  # time per output token after the first, the median over the requests
-    tokens_per_s: float  # output tokens the finished requests asked for, per second of the run
+    tokens_per_s: float  # output tokens written that requests asked for (those of unfinished
+    # requests too; not a padded batch's past a request's own), per second of the run
     short_p99_ms: float  # the p99 latency of the requests asking for at most `short` tokens
 
 
@@ -264,5 +267,5 @@ def decoded(run: Served, short: int) -> TokenPoint:
     return TokenPoint(
         measured(run), float(ttft[0]), float(ttft[1]),
         float(np.median(per_token)) if per_token else math.nan,
-        sum(request.needed for request in done) / run.wall_s,
+        sum(min(request.taken, request.needed) for request in run.requests) / run.wall_s,
         float(np.percentile(shorts, 99)) if shorts else math.nan)
