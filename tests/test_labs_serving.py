@@ -18,12 +18,15 @@ from studyapp.labs.predictions import measured
 from studyapp.labs.result_cards import result_cards
 from studyapp.labs.runner import run_lab
 from studyapp.labs.serving import SIZES, count_for
+from studyapp.labs.serving_decoder import SIZES as DECODER_SIZES
 from studyapp.labs.serving_queue import (
+    ContinuousBatching,
     DynamicBatching,
     OneAtATime,
     Request,
     Served,
     arrivals,
+    decoded,
     serve,
 )
 from studyapp.labs.serving_queue import measured as point_of
@@ -48,8 +51,8 @@ class FakeClock:
 
 
 def engine_taking(clock: FakeClock, seconds: float, sizes: list[int]) -> Any:
-    def call(n: int) -> None:
-        sizes.append(n)
+    def call(active: list[Request]) -> None:
+        sizes.append(len(active))
         clock.t += seconds
     return call
 
@@ -95,6 +98,45 @@ def test_a_run_stopped_early_counts_what_it_left_at_least_as_long_as_it_waited()
     assert point.throughput_per_s == pytest.approx(200) and point.keeps_up < 0.5
 
 
+def test_continuous_batching_admits_a_request_between_another_ones_steps() -> None:
+    clock, sizes = FakeClock(), []
+    long, short = Request(0.0, steps=10), Request(0.0035, steps=2)  # 1 ms a step
+    serve([long, short], ContinuousBatching(max_batch=4), engine_taking(clock, 0.001, sizes),
+          clock)
+    assert long.start == 0 and short.start == pytest.approx(0.004) and short.start < long.finish
+    assert short.finish == pytest.approx(0.006) and long.finish == pytest.approx(0.010)
+    assert sizes == [1] * 4 + [2] * 2 + [1] * 4  # it joined, and left when it was done
+    assert short.first == pytest.approx(0.005) and short.needed == 2
+
+
+def test_batching_to_completion_makes_short_requests_wait_for_the_longest() -> None:
+    clock, sizes = FakeClock(), []
+    long, short = Request(0.0, steps=10), Request(0.0, steps=2)
+    late = Request(0.0035, steps=2)
+    serve([long, short, late], DynamicBatching(max_batch=4, window_s=0.0),
+          engine_taking(clock, 0.001, sizes), clock)
+    assert short.finish == long.finish == pytest.approx(0.010)  # padded to the longest
+    assert short.first == pytest.approx(0.001) and short.needed == 2
+    assert late.start == pytest.approx(0.010)  # no request joins a batch in progress
+    assert short.taken == 10 and late.taken == 2
+    assert sizes == [2] * 10 + [1] * 2
+
+
+def test_the_token_view_of_a_run() -> None:
+    requests = [Request(0.0, steps=11), Request(0.0, steps=2), Request(0.01, steps=3)]
+    for request, first, finish in zip(requests, (0.002, 0.002, 0.012), (0.012, 0.004, 0.016),
+                                      strict=True):
+        request.first, request.finish, request.taken = first, finish, request.needed
+    requests[1].taken = 11  # padded to its batch's longest: its last 9 tokens count for none
+    unfinished = Request(0.015, steps=5)
+    unfinished.first, unfinished.taken = 0.018, 2  # the run ended after its first 2 tokens
+    found = decoded(Served((*requests, unfinished), 0.02, 0.02), short=4)
+    assert found.tokens_per_s == pytest.approx((11 + 2 + 3 + 2) / 0.02)
+    assert found.ttft_p50_ms == pytest.approx(2) and found.tpot_ms == pytest.approx(2)
+    assert found.short_p99_ms == pytest.approx(4 + 0.99 * (6 - 4))  # the two short ones
+    assert found.point.served == 3 and found.point.unfinished == 1
+
+
 def test_dynamic_batching_forms_full_batches_under_load() -> None:
     clock, sizes = FakeClock(), []
     requests = [Request(index * 0.0001) for index in range(64)]  # 10 per ms, 1 ms a call
@@ -119,7 +161,7 @@ def test_dynamic_batching_waits_at_most_the_window_at_low_load() -> None:
 
 def test_on_the_wall_clock_the_oldest_request_waits_out_the_window() -> None:
     requests = [Request(index * 0.004) for index in range(15)]
-    run = serve(requests, DynamicBatching(max_batch=4, window_s=0.002), lambda n: None)
+    run = serve(requests, DynamicBatching(max_batch=4, window_s=0.002), lambda active: None)
     batches: dict[float, list[Request]] = {}
     for request in run.requests:
         batches.setdefault(request.start, []).append(request)
@@ -175,9 +217,27 @@ def test_quick_run_holds_the_physical_truths(quick_run: Any) -> None:
     assert dynamic[-1]["throughput_per_s"] > one[-1]["throughput_per_s"]
     full = vocab.service(rows)[-1]
     assert full["batch_size"] == 16 and full["throughput_gain_low"] > 1
-    assert {"serving"} <= set(quick_run.tables)
+    assert {"serving", "serving_decoder"} <= set(quick_run.tables)
     assert any(series.y_label.en == "p99, ms" for series in quick_run.series.values())
     assert quick_run.reading and all(text.bg and text.en for text in quick_run.reading)
+
+
+def test_quick_run_serves_the_language_model_for_real(quick_run: Any) -> None:
+    rows = quick_run.rows
+    dynamic, continuous = (vocab.sweep(rows, policy, vocab.DECODER_SWEEP)
+                           for policy in (vocab.DYNAMIC, vocab.CONTINUOUS))
+    assert [row["load"] for row in continuous] == list(DECODER_SIZES["quick"].loads)
+    for row in dynamic + continuous:  # each request's first token comes before its last
+        assert row["latency_ms_p99"] >= row["latency_ms_median"] >= row["ttft_ms_median"] > 0
+        assert row["tokens_per_s"] > 0 and row["requests"] > 0
+    full = vocab.service(rows, vocab.DECODER_SERVICE)[-1]
+    assert full["batch_size"] == 16 and full["throughput_gain_low"] > 1  # weights read once
+    # a request joins at the next step, not after the batch in progress; past capacity the
+    # padded batches waste their finished rows
+    assert continuous[0]["ttft_ms_median"] < dynamic[0]["ttft_ms_median"]
+    assert continuous[-1]["tokens_per_s"] > dynamic[-1]["tokens_per_s"]
+    assert any("continuous batching" in note.en for note in quick_run.notes)
+    assert any(series.x_label.en == "tokens/s" for series in quick_run.series.values())
 
 
 def test_quick_run_drives_the_verdict_and_cards(quick_run: Any) -> None:

@@ -80,10 +80,12 @@ LABS: tuple[LabInfo, ...] = (
              "Serving: a request queue under a p99 target"),
         Text("Моделът зад истинска опашка: случайни (Поасонови) заявки при товар от 0.2 до "
              "1.5 пъти капацитета, една по една срещу динамично пакетиране — p50/p99, "
-             "пропускателна способност, заетост, коляното и най-високият товар в целта за p99.",
+             "пропускателна способност, заетост, коляното и най-високият товар в целта за p99; "
+             "после езиковият модел: динамично срещу непрекъснато пакетиране.",
              "The model behind a real queue: random (Poisson) requests at 0.2 to 1.5 times "
              "capacity, one at a time against dynamic batching — p50/p99, throughput, "
-             "utilisation, the knee and the highest load within the p99 target."),
+             "utilisation, the knee and the highest load within the p99 target; then the "
+             "language model: dynamic against continuous batching."),
     ),
     LabInfo(
         "onnx", 4,

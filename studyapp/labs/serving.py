@@ -1,5 +1,6 @@
 """Lab `serving` (after step 3): a model behind a real request queue, at loads that cross
-saturation, served one at a time and with dynamic batching.
+saturation, served one at a time and with dynamic batching; then a language model, with
+dynamic and with continuous batching.
 
 First the harness times one request and a full batch (`max_batch`) interleaved: one over the
 time of one request is the capacity of serving one at a time, and the loads are shares of it
@@ -8,7 +9,9 @@ policy serves the queue at every load in a shuffled order (`serving_queue.py`: o
 open-loop Poisson arrivals replayed against the clock, a seeded stream per round, the same for
 every policy and load in it). Each row is a policy at a load: p50/p90/p99 latency, achieved
 throughput and utilisation, medians over the rounds with their intervals, and ratios from
-the paired rounds. The reading is `lessons/serving.py`'s. torch is imported inside the
+the paired rounds. Then the `decode` lab's language model behind the same queue, batched
+to completion against continuous batching (`serving_decoder.py`). The reading is
+`lessons/serving.py`'s and `lessons/serving_decoder.py`'s. torch is imported inside the
 functions (lab child process only).
 """
 
@@ -22,7 +25,7 @@ from functools import partial
 
 import numpy as np
 
-from studyapp.labs import harness, readings
+from studyapp.labs import harness, readings, serving_decoder
 from studyapp.labs import serving_rows as vocab
 from studyapp.labs.columns import columns
 from studyapp.labs.envinfo import contended, cpu_seconds, cuda_available, load_average
@@ -65,9 +68,9 @@ class Size:
 
 
 SIZES: dict[str, Size] = {
-    "quick": Size((0.3, 0.9, 1.5), 6, 1.5, 100,
+    "quick": Size((0.3, 0.9, 1.5), 6, 1.0, 100,
                   harness.Plan(rounds=6, block_s=0.002, warmup=1, retries=2)),
-    "default": Size((0.2, 0.4, 0.6, 0.8, 0.9, 1.0, 1.2, 1.5), 6, 9.0, 200,
+    "default": Size((0.2, 0.4, 0.6, 0.8, 0.9, 1.0, 1.2, 1.5), 6, 5.0, 200,
                     harness.Plan(rounds=9, block_s=0.005, warmup=1, retries=2)),
 }
 MAX_REQUESTS = 5000  # per run of the queue: a very fast model still fits its time
@@ -170,7 +173,8 @@ class ServingRun:
             self.rows.append(readings.cuda_skipped(emit, self.threads, Text(
                 "Няма CUDA устройство: опашката е обслужена на процесора.",
                 "No CUDA device: the queue was served on the CPU.")))
-        self.step = readings.Steps(emit, 3 + self.size.rounds, readings.LiveTable(
+        self.step = readings.Steps(emit, 3 + self.size.rounds + serving_decoder.steps(
+            str(params["size"])), readings.LiveTable(
             "serving", Text("Опашка от заявки: латентност и пропускателна способност",
                             "A request queue: latency and throughput"), COLUMNS, self.rows))
         self.step(Text("моделът и входовете му", "the model and its inputs"))
@@ -184,11 +188,15 @@ class ServingRun:
                        "window_ms": self.window_ms, "p99_budget_ms": self.budget_ms,
                        "status": "ok"}
 
-    def engine(self, n: int) -> None:
+    def call(self, n: int) -> None:
         """One call of the model on `n` requests (their inputs stacked)."""
         self.model(self.inputs[n])
         if self.sync is not None:
             self.sync()
+
+    def engine(self, active: Sequence[Request]) -> None:
+        """The queue's step: one call on the requests in progress."""
+        self.call(len(active))
 
     def warm(self) -> None:
         """Every batch size once or twice: a new shape builds its kernels on its first call,
@@ -199,14 +207,14 @@ class ServingRun:
         with harness.torch_threads(self.threads), torch.inference_mode():
             for n in self.inputs:
                 for _ in range(2):
-                    self.engine(n)
+                    self.call(n)
 
     def service(self) -> float:
         """One request and a full batch timed interleaved; one-at-a-time capacity, per s."""
         self.step(Text("време за една заявка и за пълен пакет",
                        "the time of one request and of a full batch"))
         calls: dict[str, Callable[[], object]] = {
-            str(n): partial(self.engine, n) for n in (1, self.max_batch)}
+            str(n): partial(self.call, n) for n in (1, self.max_batch)}
         comparison = harness.interleaved(calls, threads=self.threads, plan=self.size.service)
         one = comparison["1"]
         for n in (1, self.max_batch):
@@ -281,8 +289,11 @@ def run(params: Params, emit: Emitter) -> None:
     lab.warm()
     capacity = lab.service()
     lab.sweep(capacity)
-    plot(emit, lab.rows, lab.budget_ms)
+    rows = [*lab.rows, *serving_decoder.measure(params, emit, lab.step,
+                                                {**lab.common, "device": "cpu"})]
+    plot(emit, rows, lab.budget_ms)
+    serving_decoder.plot(emit, rows)
     lab.step.table()
     lab.step.finish(Text("готово", "done"))
-    emit.result(lab.rows, [*lesson.reading(lab.rows), *readings.cautions(load, lab.rows)])
+    emit.result(rows, [*lesson.reading(rows), *readings.cautions(load, rows)])
 

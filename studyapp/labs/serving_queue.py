@@ -10,10 +10,11 @@ it. One thread does it all: a producer thread beside the server would fight it f
 and delay the arrivals themselves.
 
 A policy sees the waiting requests, how many are in progress and the clock, and says how many
-to start now or until when to wait (`Decision`). A request needs `steps` calls of the engine;
-the one-shot models here need one, so a started batch leaves together. A policy that lets
-requests join and leave between the steps of a longer job (continuous batching of a decoder)
-plugs into the same loop, with an engine whose requests need several steps.
+to start now or until when to wait (`Decision`). A request needs `steps` calls of the engine:
+the one-shot models need one; a decoder's request one per output token (its prompt's
+prefill gives the first). Batching a decoder's requests statically (`DynamicBatching`), a
+batch runs as long as its longest request and returns together; continuous batching lets
+requests join and leave between steps (`ContinuousBatching`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -40,10 +41,17 @@ def arrivals(count: int, seed: int) -> list[float]:
 @dataclass
 class Request:
     arrival: float  # scheduled, in seconds from the start of the run
-    steps: int = 1  # calls of the engine it needs
+    steps: int = 1  # calls of the engine it still needs
+    key: int = 0  # which of the lab's inputs it carries (a decoder's prompt)
     start: float = math.nan  # when a call first included it
+    first: float = math.nan  # when that first call ended (a decoder's first token)
     finish: float = math.nan  # when the call that completed it ended
     batch: int = 0  # requests in the call that started it
+    needed: int = field(init=False)  # the steps it asked for
+    taken: int = 0  # calls that included it so far
+
+    def __post_init__(self) -> None:
+        self.needed = self.steps
 
     @property
     def latency(self) -> float:
@@ -54,6 +62,7 @@ class Request:
 class Decision:
     take: int = 0  # waiting requests to start now, oldest first
     until: float | None = None  # when none: wait until then (or the next arrival)
+    pad: bool = False  # those started run as long as the longest of them, finishing with it
 
 
 class Policy(Protocol):
@@ -73,7 +82,8 @@ class OneAtATime:
 @dataclass(frozen=True)
 class DynamicBatching:
     """Up to `max_batch` waiting requests, started once that many wait or the oldest has
-    waited `window_s` (as Triton's dynamic batcher does); a batch runs to completion."""
+    waited `window_s` (as Triton's dynamic batcher does); a batch runs to completion, as long
+    as its longest request, and returns together: no request joins or leaves it."""
 
     max_batch: int
     window_s: float
@@ -83,8 +93,20 @@ class DynamicBatching:
             return Decision()
         deadline = waiting[0].arrival + self.window_s
         if len(waiting) >= self.max_batch or now >= deadline:
-            return Decision(take=min(len(waiting), self.max_batch))
+            return Decision(take=min(len(waiting), self.max_batch), pad=True)
         return Decision(until=deadline)
+
+
+@dataclass(frozen=True)
+class ContinuousBatching:
+    """Before every step, waiting requests join those in progress, up to `max_batch` in
+    all; a request leaves as soon as its own steps are done (as LLM servers such as vLLM
+    schedule)."""
+
+    max_batch: int
+
+    def decide(self, waiting: Sequence[Request], active: int, now: float) -> Decision:
+        return Decision(take=min(len(waiting), self.max_batch - active))
 
 
 class Clock(Protocol):
@@ -117,7 +139,8 @@ class Served:
     busy_s: float
 
 
-Engine = Callable[[int], object]  # one step for that many requests in progress
+Engine = Callable[[Sequence[Request]], object]  # one step for the requests in progress: a
+# request whose `first` is still nan is in its first step
 
 
 def serve(requests: Sequence[Request], policy: Policy, engine: Engine,
@@ -138,19 +161,24 @@ def serve(requests: Sequence[Request], policy: Policy, engine: Engine,
         while pending and pending[0].arrival <= now:
             waiting.append(pending.popleft())
         decision = policy.decide(waiting, len(active), now)
-        for _ in range(decision.take):
-            request = waiting.popleft()
+        started = [waiting.popleft() for _ in range(decision.take)]
+        longest = max((request.steps for request in started), default=0)
+        for request in started:
             request.start = now
-            active.append(request)
+            request.steps = longest if decision.pad else request.steps
+        active += started
         if active:
-            for request in active[len(active) - decision.take:]:
+            for request in started:
                 request.batch = len(active)
             began = clock.now()
-            engine(len(active))
+            engine(active)
             ended = clock.now()
             busy += ended - began
             for request in active:
+                if math.isnan(request.first):
+                    request.first = ended - start
                 request.steps -= 1
+                request.taken += 1
                 if request.steps == 0:
                     request.finish = ended - start
             active = [request for request in active if request.steps > 0]
@@ -207,3 +235,37 @@ def measured(run: Served) -> Point:
                  run.busy_s / run.wall_s,
                  float(np.mean([request.batch for request in done])) if done else 0.0,
                  len(done), len(run.requests) - len(done))
+
+
+@dataclass(frozen=True)
+class TokenPoint:
+    """What one run of a decoder's queue measured besides its `Point`. A request the run
+    ended before counts with the time it had waited by then, as in `measured`."""
+
+    point: Point
+    ttft_p50_ms: float  # time to first token: from the arrival to the end of its prefill
+    ttft_p99_ms: float
+    tpot_ms: float  # time per output token after the first, the median over the requests
+    tokens_per_s: float  # output tokens written that requests asked for (those of unfinished
+    # requests too; not a padded batch's past a request's own), per second of the run
+    short_p99_ms: float  # the p99 latency of the requests asking for at most `short` tokens
+
+
+def _waited_ms(run: Served, request: Request, until: float) -> float:
+    return ((until if not math.isnan(until) else run.wall_s) - request.arrival) * 1e3
+
+
+def decoded(run: Served, short: int) -> TokenPoint:
+    """`measured`, and the token view of the same run (requests of `needed` > 1 tokens)."""
+    ttft = np.percentile([_waited_ms(run, request, request.first) for request in run.requests],
+                         [50, 99])
+    done = [request for request in run.requests if not math.isnan(request.finish)]
+    per_token = [(request.finish - request.first) * 1e3 / (request.needed - 1)
+                 for request in done if request.needed > 1]
+    shorts = [_waited_ms(run, request, request.finish) for request in run.requests
+              if request.needed <= short]
+    return TokenPoint(
+        measured(run), float(ttft[0]), float(ttft[1]),
+        float(np.median(per_token)) if per_token else math.nan,
+        sum(min(request.taken, request.needed) for request in run.requests) / run.wall_s,
+        float(np.percentile(shorts, 99)) if shorts else math.nan)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from studyapp.labs.findings import Row, Rows, interval, number, spanned
 from studyapp.labs.lesson import CardDraft, CardMaker, Lesson, Question, with_reading
+from studyapp.labs.lessons import serving_decoder as decoder
 from studyapp.labs.readings import join
 from studyapp.labs.serving_rows import (
     DEFAULT_BUDGET_MS,
@@ -417,7 +418,7 @@ def reading(rows: Rows) -> list[Text]:
     """The lab's reading, paragraph by paragraph, each chosen from the rows."""
     paragraphs = [read_capacity(rows), read_tail(rows), read_knee(rows, ONE_AT_A_TIME),
                   read_knee(rows, DYNAMIC), read_window(rows), read_budget(rows)]
-    return [text for text in paragraphs if text is not None]
+    return [text for text in paragraphs if text is not None] + decoder.reading(rows)
 
 
 # --- the lesson: the prediction and the review cards -------------------------------------
@@ -536,4 +537,5 @@ LESSON = Lesson(
         (0.5, 0.8, 0.95)),
     one_at_a_time_budget, describe,
     (CardMaker(tail, tail_cards), CardMaker(window, window_cards),
+     CardMaker(decoder.continuous, decoder.continuous_cards),
      CardMaker(one_at_a_time_budget, budget_cards), CardMaker(room, room_cards)))
