@@ -48,9 +48,11 @@ lint: $(VENV)/.installed-test
 
 # With Python's bytecode cache on, as a user's Python has it: the modules are installed
 # uncompiled, and without the cache every lab and CLI process the tests start would
-# compile PyTorch's again.
+# compile PyTorch's again. Two workers share the tests; those marked `serial` time a
+# stop inside a round and run afterwards, alone.
 test: lint
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q -n 2 -m "not serial"
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q -m serial
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_store.py
