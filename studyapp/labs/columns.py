@@ -61,6 +61,12 @@ def columns(*picks: str | Column) -> tuple[Column, ...]:
     return tuple(SHARED[pick] if isinstance(pick, str) else pick for pick in picks)
 
 
+def interval_columns(key: str, label: Text, unit: str) -> tuple[Column, ...]:
+    """A measured column and the two ends of its 95% interval (`KEY_low`, `KEY_high`)."""
+    return (Column(key, label, unit), Column(f"{key}_low", Text("95% от", "95% from"), unit),
+            Column(f"{key}_high", Text("95% до", "95% to"), unit))
+
+
 def skipped(why: Text) -> dict[str, str]:
     """The status of a row that could not run here, saying `why` in both languages."""
     return {"status": f"{SKIPPED}{why.en}", "status_bg": f"{SKIPPED_BG}{why.bg}"}

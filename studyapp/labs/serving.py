@@ -27,7 +27,7 @@ import numpy as np
 
 from studyapp.labs import harness, readings, serving_decoder
 from studyapp.labs import serving_rows as vocab
-from studyapp.labs.columns import columns
+from studyapp.labs.columns import columns, interval_columns
 from studyapp.labs.envinfo import contended, cpu_seconds, cuda_available, load_average
 from studyapp.labs.events import Column, Emitter, Row
 from studyapp.labs.findings import number, put_interval
@@ -78,11 +78,6 @@ STRETCH = 2.5  # a run of the queue ends at this many times its arrivals' span: 
 # a machine 20% slower than its harness timing it needs 1.9 times, a crowded one far more
 
 
-def _interval_columns(key: str, label: Text, unit: str) -> tuple[Column, ...]:
-    return (Column(key, label, unit), Column(f"{key}_low", Text("95% от", "95% from"), unit),
-            Column(f"{key}_high", Text("95% до", "95% to"), unit))
-
-
 COLUMNS: tuple[Column, ...] = columns(
     Column("variant", Text("политика, товар", "policy, load")), "batch_size",
     Column("rate_per_s", Text("подадени", "offered"), "1/s"),
@@ -91,15 +86,15 @@ COLUMNS: tuple[Column, ...] = columns(
     Column("latency_ms_p99", Text("p99", "p99"), "ms"),
     Column("busy", Text("заетост", "busy"), "0..1"),
     Column("mean_batch", Text("ср. пакет", "mean batch")),
-    *_interval_columns("throughput_per_s", Text("обслужени", "served"), "1/s")[1:],
+    *interval_columns("throughput_per_s", Text("обслужени", "served"), "1/s")[1:],
     Column("latency_ms_low", Text("p50 от", "p50 from"), "ms"),
     Column("latency_ms_high", Text("p50 до", "p50 to"), "ms"),
-    *_interval_columns("latency_ms_p99", Text("p99", "p99"), "ms")[1:],
-    *_interval_columns("p99_growth", Text("p99 спрямо най-лекия товар",
+    *interval_columns("latency_ms_p99", Text("p99", "p99"), "ms")[1:],
+    *interval_columns("p99_growth", Text("p99 спрямо най-лекия товар",
                                           "p99 vs lightest load"), "×"),
-    *_interval_columns("throughput_vs_one", Text("обслужени спрямо една по една",
+    *interval_columns("throughput_vs_one", Text("обслужени спрямо една по една",
                                                  "served vs one at a time"), "×"),
-    *_interval_columns("p50_vs_one", Text("p50 спрямо една по една", "p50 vs one at a time"), "×"),
+    *interval_columns("p50_vs_one", Text("p50 спрямо една по една", "p50 vs one at a time"), "×"),
     Column("requests", Text("заявки", "requests")),
     Column("unfinished", Text("недовършени", "unfinished")), "rounds", "noisy", "device",
     "status",

@@ -31,7 +31,7 @@ import numpy as np
 
 from studyapp.labs import harness, readings
 from studyapp.labs import serving_rows as vocab
-from studyapp.labs.columns import columns
+from studyapp.labs.columns import columns, interval_columns
 from studyapp.labs.envinfo import contended, cpu_seconds
 from studyapp.labs.events import Column, Emitter, Row
 from studyapp.labs.findings import number, put_interval
@@ -77,11 +77,6 @@ PROMPTS = 64  # distinct prompts a run's requests take in turn
 STRETCH = 2.0  # a run of the queue ends at this many times its arrivals' span
 
 
-def _interval_columns(key: str, label: Text, unit: str) -> tuple[Column, ...]:
-    return (Column(key, label, unit), Column(f"{key}_low", Text("95% от", "95% from"), unit),
-            Column(f"{key}_high", Text("95% до", "95% to"), unit))
-
-
 COLUMNS: tuple[Column, ...] = columns(
     Column("variant", Text("политика, товар", "policy, load")), "batch_size",
     Column("rate_per_s", Text("подадени", "offered"), "1/s"),
@@ -96,14 +91,14 @@ COLUMNS: tuple[Column, ...] = columns(
     Column("busy", Text("заетост", "busy"), "0..1"),
     Column("latency_ms_low", Text("p50 от", "p50 from"), "ms"),
     Column("latency_ms_high", Text("p50 до", "p50 to"), "ms"),
-    *_interval_columns("latency_ms_p99", Text("p99", "p99"), "ms")[1:],
-    *_interval_columns("tokens_per_s", Text("токени/s", "tokens/s"), "1/s")[1:],
-    *_interval_columns("short_p99_ms", Text("p99 на кратките", "short p99"), "ms")[1:],
-    *_interval_columns("tokens_vs_batch", Text("токени/s спрямо динамично",
+    *interval_columns("latency_ms_p99", Text("p99", "p99"), "ms")[1:],
+    *interval_columns("tokens_per_s", Text("токени/s", "tokens/s"), "1/s")[1:],
+    *interval_columns("short_p99_ms", Text("p99 на кратките", "short p99"), "ms")[1:],
+    *interval_columns("tokens_vs_batch", Text("токени/s спрямо динамично",
                                                "tokens/s vs dynamic"), "×"),
-    *_interval_columns("short_p99_vs_batch", Text("p99 на кратките спрямо динамично",
+    *interval_columns("short_p99_vs_batch", Text("p99 на кратките спрямо динамично",
                                                   "short p99 vs dynamic"), "×"),
-    *_interval_columns("ttft_vs_batch", Text("TTFT p50 спрямо динамично",
+    *interval_columns("ttft_vs_batch", Text("TTFT p50 спрямо динамично",
                                              "TTFT p50 vs dynamic"), "×"),
     Column("requests", Text("заявки", "requests")),
     Column("unfinished", Text("недовършени", "unfinished")), "rounds", "noisy", "status",
