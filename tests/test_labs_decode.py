@@ -106,8 +106,9 @@ def test_decodes_arithmetic_intensity_is_below_prefills() -> None:
 @pytest.fixture(scope="module")
 def quick_run(labs_data_dir: Path) -> dict[str, Any]:
     stream = io.StringIO()
-    registry.load("decode").run(registry.validate("decode", {"size": "quick", "threads": 1}),
-                                Emitter(stream))
+    # device=cuda: the lab says that it measures on the CPU, with or without a GPU
+    params = registry.validate("decode", {"size": "quick", "threads": 1, "device": "cuda"})
+    registry.load("decode").run(params, Emitter(stream))
     events = [decode(line) for line in stream.getvalue().splitlines()]
     assert isinstance(events[-1], Result)
     return {"rows": list(events[-1].rows), "reading": events[-1].reading,
@@ -126,7 +127,10 @@ def test_a_quick_run_checks_its_outputs_and_the_cache_formula(quick_run: dict) -
     prefill = vocab.timed(rows, vocab.PHASES, vocab.PREFILL, "prompt_tokens")
     steps = vocab.timed(rows, vocab.PHASES, vocab.DECODE, "prompt_tokens")
     assert steps[-1]["arithmetic_intensity"] < prefill[-1]["arithmetic_intensity"]
-    assert any("Text from the model" in note.text.en for note in quick_run["notes"])
+    notes = [note.text.en for note in quick_run["notes"]]
+    assert any("Text from the model" in note for note in notes)
+    assert "device=cuda: this lab measures the language model on the CPU only." in notes
+    assert all(row.get("device", "cpu") == "cpu" for row in rows)
     assert_rows_drive_verdict_and_cards("decode", rows, quick_run["reading"])
 
 

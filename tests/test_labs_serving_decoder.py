@@ -4,17 +4,21 @@ whoever shares its steps, and the reading's sentences from synthetic rows, case 
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 import torch
 
+from studyapp.labs import registry
 from studyapp.labs import serving_rows as vocab
 from studyapp.labs.decoder import TrainedDecoder
 from studyapp.labs.decoder_batch import decode_rows, prefill_rows
 from studyapp.labs.decoder_generate import greedy
 from studyapp.labs.decoder_net import Decoder, Shape
+from studyapp.labs.events import Emitter, Note, decode
 from studyapp.labs.lessons import serving_decoder as lesson
+from studyapp.labs.serving import ServingRun
 from studyapp.labs.serving_decoder import DecoderEngine
 from studyapp.labs.serving_queue import ContinuousBatching, DynamicBatching, Request, serve
 from studyapp.text import Text
@@ -244,3 +248,13 @@ def test_the_card_asks_why_continuous_batching_wins_both() -> None:
 def test_every_sentence_has_both_languages() -> None:
     for text in lesson.reading(textbook()):
         assert isinstance(text, Text) and text.bg and text.en and text.bg != text.en
+
+
+def test_device_cuda_says_the_language_model_is_served_on_the_cpu() -> None:
+    stream = io.StringIO()
+    ServingRun(registry.validate("serving", {"size": "quick", "threads": 1, "device": "cuda"}),
+               Emitter(stream))
+    notes = [event.text.en for event in map(decode, stream.getvalue().splitlines())
+             if isinstance(event, Note)]
+    assert ("The language model behind the queue is served on the CPU: this lab runs it "
+            "there only.") in notes

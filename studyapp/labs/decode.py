@@ -145,6 +145,9 @@ def run(params: Params, emit: Emitter) -> None:
     import torch
 
     load = load_average()  # before the lab adds its own
+    if params["device"] == "cuda":
+        emit.note("device=cuda: тази лаборатория мери езиковия модел само на процесора.",
+                  "device=cuda: this lab measures the language model on the CPU only.")
     size = SIZES[str(params["size"])]
     threads = harness.set_threads(int(params["threads"]))
     step = readings.Steps(emit, 6 + 4 * size.plan.rounds)

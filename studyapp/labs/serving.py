@@ -168,6 +168,11 @@ class ServingRun:
             self.rows.append(readings.cuda_skipped(emit, self.threads, Text(
                 "Няма CUDA устройство: опашката е обслужена на процесора.",
                 "No CUDA device: the queue was served on the CPU.")))
+        if params["device"] == "cuda":
+            emit.note("Езиковият модел зад опашката се обслужва на процесора: тази лаборатория "
+                      "го пуска само там.",
+                      "The language model behind the queue is served on the CPU: this lab "
+                      "runs it there only.")
         self.step = readings.Steps(emit, 3 + self.size.rounds + serving_decoder.steps(
             str(params["size"])), readings.LiveTable(
             "serving", Text("Опашка от заявки: латентност и пропускателна способност",
