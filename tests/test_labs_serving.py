@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from queue_clock import QueueClock
 from real_rows import assert_rows_drive_verdict_and_cards
 
 from studyapp.labs import serving_rows as vocab
@@ -37,20 +38,7 @@ READING = [Text("Една по една, …", "One at a time, …"),
            Text("Най-висока…", "Highest throughput with p99 ≤ 2 ms…")]
 
 
-class FakeClock:
-    """Seconds that move only when the server sleeps or the engine says a call took time."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep_until(self, when: float) -> None:
-        self.t = max(self.t, when)
-
-
-def engine_taking(clock: FakeClock, seconds: float, sizes: list[int]) -> Any:
+def engine_taking(clock: QueueClock, seconds: float, sizes: list[int]) -> Any:
     def call(active: list[Request]) -> None:
         sizes.append(len(active))
         clock.t += seconds
@@ -71,7 +59,7 @@ def test_arrivals_are_seeded_poisson_at_rate_one() -> None:
 
 
 def test_open_loop_arrivals_keep_their_times_when_the_server_is_slow() -> None:
-    clock, sizes = FakeClock(), []
+    clock, sizes = QueueClock(), []
     schedule = [index * 0.001 for index in range(20)]  # one per ms, served in 5 ms each
     requests = [Request(when) for when in schedule]
     served = serve(requests, OneAtATime(), engine_taking(clock, 0.005, sizes), clock)
@@ -88,7 +76,7 @@ def test_open_loop_arrivals_keep_their_times_when_the_server_is_slow() -> None:
 
 
 def test_a_run_stopped_early_counts_what_it_left_at_least_as_long_as_it_waited() -> None:
-    clock = FakeClock()
+    clock = QueueClock()
     requests = [Request(index * 0.001) for index in range(10)]  # 1 per ms, served in 5 ms
     run = serve(requests, OneAtATime(), engine_taking(clock, 0.005, []), clock, stop_at=0.02)
     point = point_of(run)
@@ -99,7 +87,7 @@ def test_a_run_stopped_early_counts_what_it_left_at_least_as_long_as_it_waited()
 
 
 def test_continuous_batching_admits_a_request_between_another_ones_steps() -> None:
-    clock, sizes = FakeClock(), []
+    clock, sizes = QueueClock(), []
     long, short = Request(0.0, steps=10), Request(0.0035, steps=2)  # 1 ms a step
     serve([long, short], ContinuousBatching(max_batch=4), engine_taking(clock, 0.001, sizes),
           clock)
@@ -110,7 +98,7 @@ def test_continuous_batching_admits_a_request_between_another_ones_steps() -> No
 
 
 def test_batching_to_completion_makes_short_requests_wait_for_the_longest() -> None:
-    clock, sizes = FakeClock(), []
+    clock, sizes = QueueClock(), []
     long, short = Request(0.0, steps=10), Request(0.0, steps=2)
     late = Request(0.0035, steps=2)
     serve([long, short, late], DynamicBatching(max_batch=4, window_s=0.0),
@@ -138,7 +126,7 @@ def test_the_token_view_of_a_run() -> None:
 
 
 def test_dynamic_batching_forms_full_batches_under_load() -> None:
-    clock, sizes = FakeClock(), []
+    clock, sizes = QueueClock(), []
     requests = [Request(index * 0.0001) for index in range(64)]  # 10 per ms, 1 ms a call
     serve(requests, DynamicBatching(max_batch=8, window_s=0.002),
           engine_taking(clock, 0.001, sizes), clock)
@@ -147,7 +135,7 @@ def test_dynamic_batching_forms_full_batches_under_load() -> None:
 
 
 def test_dynamic_batching_waits_at_most_the_window_at_low_load() -> None:
-    clock, sizes = FakeClock(), []
+    clock, sizes = QueueClock(), []
     requests = [Request(index * 0.01) for index in range(10)]  # one per 10 ms
     serve(requests, DynamicBatching(max_batch=8, window_s=0.001),
           engine_taking(clock, 0.0001, sizes), clock)
@@ -176,7 +164,7 @@ def test_a_longer_window_raises_p50_at_low_load() -> None:
     schedule = [when / 200 for when in arrivals(40, seed=1)]  # 200 requests/s
 
     def p50(window_s: float) -> float:
-        clock = FakeClock()
+        clock = QueueClock()
         requests = [Request(when) for when in schedule]
         return point_of(serve(requests, DynamicBatching(16, window_s),
                               engine_taking(clock, 0.0001, []), clock)).p50_ms

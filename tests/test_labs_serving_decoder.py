@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import torch
+from queue_clock import QueueClock
 
 from studyapp.labs import registry
 from studyapp.labs import serving_rows as vocab
@@ -78,25 +79,12 @@ def test_batched_decoding_refuses_a_model_in_training(net: Decoder) -> None:
         net.eval()
 
 
-class StepClock:
-    """The server's clock, moved 1 ms by each engine step and by waits."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep_until(self, when: float) -> None:
-        self.t = max(self.t, when)
-
-
 @pytest.mark.parametrize("policy", [ContinuousBatching(4), DynamicBatching(4, 0.0)])
 def test_every_served_request_gets_its_own_greedy_reply(net: Decoder, policy: Any) -> None:
     model = TrainedDecoder("target", net, "".join(chr(65 + index) for index in range(40)),
                            0.0, 0.0)
     prompts = _prompts(5, 6)
-    engine, clock = DecoderEngine(model, prompts), StepClock()
+    engine, clock = DecoderEngine(model, prompts), QueueClock()  # moved 1 ms by each engine step
 
     def step(active: list[Request]) -> None:
         engine(active)
