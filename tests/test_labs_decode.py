@@ -13,7 +13,13 @@ from real_rows import assert_rows_drive_verdict_and_cards
 
 from studyapp.labs import decode_rows as vocab
 from studyapp.labs import decoder, registry
-from studyapp.labs.decoder_generate import NeuralDraft, PromptLookup, greedy, speculative
+from studyapp.labs.decoder_generate import (
+    NeuralDraft,
+    PromptLookup,
+    Speculation,
+    greedy,
+    speculative,
+)
 from studyapp.labs.decoder_net import Decoder, Shape
 from studyapp.labs.events import Emitter, Note, Result, decode
 from studyapp.labs.lessons import decode as lesson
@@ -87,6 +93,19 @@ def test_speculative_output_is_the_targets_greedy_output(k: int) -> None:
             assert run.tokens == expected
             assert run.accepted <= run.proposed and run.target_passes <= 40
             assert run.tokens_per_pass == pytest.approx(40 / run.target_passes)
+
+
+def test_generations_counted_together_sum_their_passes_and_proposals() -> None:
+    with torch.inference_mode():
+        target, draft = _net(0), _net(7, Shape(1, 16, 2, 128, SHAPE.vocab))
+        runs = [speculative(target, NeuralDraft(draft, 128), _prompt(12, seed), 20, 3)
+                for seed in (0, 1)]
+        both = Speculation.together(runs)
+    assert both.tokens == runs[0].tokens + runs[1].tokens
+    assert both.target_passes == runs[0].target_passes + runs[1].target_passes
+    assert both.acceptance == pytest.approx(
+        (runs[0].accepted + runs[1].accepted) / (runs[0].proposed + runs[1].proposed))
+    assert both.tokens_per_pass == pytest.approx(40 / both.target_passes)
 
 
 def test_the_caches_bytes_are_the_formula() -> None:
@@ -204,7 +223,7 @@ def test_the_memory_reading_says_what_the_process_did() -> None:
 
 def _spec(variant: str, speedup: tuple[float, float, float], acceptance: float,
           per_pass: float) -> dict[str, Any]:
-    return _timed(vocab.SPECULATIVE, variant, 40, generated=64, draft_k=4,
+    return _timed(vocab.SPECULATIVE, variant, 40, prompts=4, generated=24, draft_k=4,
                   acceptance=acceptance, tokens_per_pass=per_pass, equal_to_greedy=True,
                   **_ratio("speedup", *speedup))
 

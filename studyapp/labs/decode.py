@@ -41,7 +41,10 @@ PARAMS: dict[str, ParamSpec] = {}
 class Size:
     prompts: tuple[int, ...]  # prompt lengths of the prefill/decode comparison
     positions: tuple[int, ...]  # sequence lengths of the cache comparison
-    generated: int  # tokens each generation writes
+    generated: int  # tokens of the cache comparison's generation, cached and not
+    speculated: tuple[int, int]  # places in the text the speculative comparison starts
+    # from, and the tokens it writes after each: one place's greedy text soon loops, and
+    # how much a drafter guesses right depends on where it starts
     draft_k: int  # proposals per target pass
     layer: tuple[int, int]  # the wide layer's input and output features
     prefill_rows: int  # its rows at prefill
@@ -50,12 +53,12 @@ class Size:
 
 
 SIZES: dict[str, Size] = {
-    "quick": Size((8, 32), (8, 64), 16, 4, (1024, 4096), 16, (64, 256),
+    "quick": Size((8, 32), (8, 64), 16, (2, 8), 4, (1024, 4096), 16, (64, 256),
                   harness.Plan(rounds=6, block_s=0.002, warmup=1, retries=2)),
     # 8192 × 4096 fp32 weights are 128 MB, far past any last-level cache; their int8 copy
     # is a quarter of that.
-    "default": Size((16, 64, 256), (32, 128, 256, 512), 64, 4, (4096, 8192), 64, (64, 768),
-                    harness.Plan(rounds=6, block_s=0.005, warmup=1, retries=2)),
+    "default": Size((16, 64, 256), (32, 128, 256, 512), 64, (4, 24), 4, (4096, 8192), 64,
+                    (64, 768), harness.Plan(rounds=6, block_s=0.005, warmup=1, retries=2)),
 }
 
 
@@ -95,7 +98,8 @@ TABLES: dict[str, tuple[Text, tuple[Column, ...]]] = {
         *_ratio("speedup", Text("спрямо fp32", "vs fp32")),
         Column("weights_bytes", Text("тегла", "weights"), "B"), "bound", "noisy", "status")),
     vocab.SPECULATIVE: (Text("Спекулативно декодиране", "Speculative decoding"), columns(
-        "variant", Column("generated", Text("токени", "tokens")), *TIMED,
+        "variant", Column("prompts", Text("места в текста", "places in the text")),
+        Column("generated", Text("токени след всяко", "tokens after each")), *TIMED,
         *_ratio("speedup", Text("спрямо алчно", "vs greedy")),
         Column("acceptance", Text("приети", "accepted"), "0..1"),
         Column("tokens_per_pass", Text("токени на проход", "tokens per pass")),

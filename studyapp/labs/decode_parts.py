@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 TEMPERATURE = 0.8
 SAMPLE_CHARS = 160
-SPEC_PROMPT = 64  # the prompt of the speculative comparison
+SPEC_PROMPT = 64  # characters before each place the speculative comparison writes at
 
 
 def _rss_bytes() -> int | None:
@@ -55,10 +55,16 @@ class Models:
 
     def prompt(self, length: int) -> torch.Tensor:
         """`length` characters of the module's text, from a seeded place in it."""
+        return self.prompts(length, 1)[0]
+
+    def prompts(self, length: int, count: int) -> list[torch.Tensor]:
+        """`count` stretches of `length` characters from seeded places in the text, the
+        first at `prompt`'s place."""
         import random
 
-        start = random.Random(self.seed).randrange(len(self.text) - length)
-        return self.target.encode(self.text[start:start + length])
+        places = random.Random(self.seed)
+        starts = [places.randrange(len(self.text) - length) for _ in range(count)]
+        return [self.target.encode(self.text[start:start + length]) for start in starts]
 
     def rows(self, threads: int) -> list[Row]:
         return [{
@@ -257,31 +263,40 @@ class Parts:
             Drafter,
             NeuralDraft,
             PromptLookup,
+            Speculation,
             greedy,
             speculative,
         )
 
-        prompt = self.models.prompt(SPEC_PROMPT)
-        new, k = self.size.generated, self.size.draft_k
-        capacity = len(prompt) + new + k
+        places, new = self.size.speculated
+        prompts = self.models.prompts(SPEC_PROMPT, places)
+        k, capacity = self.size.draft_k, SPEC_PROMPT + new + self.size.draft_k
         draft = self.models.draft.net
         drafters: dict[str, Callable[[], Drafter]] = {
             vocab.NEURAL_DRAFT: lambda: NeuralDraft(draft, capacity),
             vocab.LOOKUP: PromptLookup,
         }
-        calls: dict[str, harness.Call] = {vocab.GREEDY: lambda: greedy(self.net, prompt, new)}
+
+        def greedy_all() -> list[int]:
+            return [token for prompt in prompts for token in greedy(self.net, prompt, new)]
+
+        def speculative_all(make: Callable[[], Drafter]) -> Speculation:
+            return Speculation.together(
+                [speculative(self.net, make(), prompt, new, k) for prompt in prompts])
+
+        calls: dict[str, harness.Call] = {vocab.GREEDY: greedy_all}
         for name, make in drafters.items():
-            calls[name] = (lambda m: lambda: speculative(self.net, m(), prompt, new, k))(make)
+            calls[name] = (lambda m: lambda: speculative_all(m))(make)
         with torch.inference_mode():
-            expected = greedy(self.net, prompt, new)
-            runs = {name: speculative(self.net, make(), prompt, new, k)
-                    for name, make in drafters.items()}
+            expected = greedy_all()
+            runs = {name: speculative_all(make) for name, make in drafters.items()}
         comparison = self._compare(calls)
         rows = [self._row(vocab.SPECULATIVE, vocab.GREEDY, comparison[vocab.GREEDY],
-                          generated=new, tokens_per_pass=1.0, equal_to_greedy=True)]
+                          prompts=places, generated=new, tokens_per_pass=1.0,
+                          equal_to_greedy=True)]
         for name, found in runs.items():
-            row = self._row(vocab.SPECULATIVE, name, comparison[name], generated=new,
-                            draft_k=k, acceptance=found.acceptance,
+            row = self._row(vocab.SPECULATIVE, name, comparison[name], prompts=places,
+                            generated=new, draft_k=k, acceptance=found.acceptance,
                             tokens_per_pass=found.tokens_per_pass,
                             target_passes=found.target_passes,
                             equal_to_greedy=found.tokens == expected)

@@ -17,6 +17,7 @@ A child-only module: it imports torch at the top, so only the lab child imports 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -122,6 +123,14 @@ class Speculation:
     @property
     def tokens_per_pass(self) -> float:
         return len(self.tokens) / self.target_passes
+
+    @classmethod
+    def together(cls, runs: Sequence[Speculation]) -> Speculation:
+        """Several generations counted as one: their tokens one after the other, their
+        proposals, acceptances and passes summed."""
+        return cls([token for run in runs for token in run.tokens],
+                   sum(run.proposed for run in runs), sum(run.accepted for run in runs),
+                   sum(run.target_passes for run in runs))
 
 
 def speculative(net: Decoder, drafter: Drafter, prompt: torch.Tensor, new: int,

@@ -343,7 +343,8 @@ class Speculation:
     acceptance: float
     tokens_per_pass: float
     draft_k: int
-    generated: int
+    places: int  # in the text, where generations started
+    generated: int  # tokens after each
     equal: bool
 
     @property
@@ -359,7 +360,8 @@ def speculation(rows: Rows, variant: str = vocab.NEURAL_DRAFT) -> Speculation | 
         return None
     return Speculation(vocab.label(row), found, number(row, "acceptance") or 0,
                        number(row, "tokens_per_pass") or 0,
-                       vocab.length_of(row, "draft_k"), vocab.length_of(row, "generated"),
+                       vocab.length_of(row, "draft_k"), vocab.length_of(row, "prompts"),
+                       vocab.length_of(row, "generated"),
                        row.get("equal_to_greedy") is True)
 
 
@@ -370,10 +372,12 @@ def _speculation_line(found: Speculation) -> Text:
         Text("изходът се РАЗЛИЧАВА от алчния: това е грешка",
              "the output DIFFERS from greedy decoding's: that is a bug")
     head = Text(
-        f"Спекулативно с {name.bg} (до {found.draft_k} предложения): приети "
-        f"{found.acceptance:.0%}, {found.tokens_per_pass:.2f} токена на проход на целевия "
-        f"модел; спрямо алчното {times(found.speedup).bg}; {equal.bg}.",
-        f"Speculative with {name.en} (up to {found.draft_k} proposals): {found.acceptance:.0%} "
+        f"Спекулативно с {name.bg} (до {found.draft_k} предложения; {found.generated} токена "
+        f"след всяко от {found.places} места в текста): приети {found.acceptance:.0%}, "
+        f"{found.tokens_per_pass:.2f} токена на проход на целевия модел; спрямо алчното "
+        f"{times(found.speedup).bg}; {equal.bg}.",
+        f"Speculative with {name.en} (up to {found.draft_k} proposals; {found.generated} "
+        f"tokens after each of {found.places} places in the text): {found.acceptance:.0%} "
         f"accepted, {found.tokens_per_pass:.2f} tokens per target pass; against greedy "
         f"{times(found.speedup).en}; {equal.en}.")
     cost = f"×{found.pass_cost:.2f}"
