@@ -76,9 +76,10 @@ def contended(threads: int, others_cores: float | None) -> bool:
 
 def load_average() -> float | None:
     """Runnable processes averaged over the last minute (None where the OS has no such number):
-    above the core count, programs are waiting for a CPU and timings get noisy."""
+    above the core count, programs are waiting for a CPU and timings get noisy. Rounded to
+    the hundredths the kernel keeps (`/proc/loadavg`), not its fixed-point binary value."""
     try:
-        return os.getloadavg()[0]
+        return round(os.getloadavg()[0], 2)
     except (AttributeError, OSError):
         return None
 

@@ -70,7 +70,7 @@ class Size:
 SIZES: dict[str, Size] = {
     "quick": Size((0.3, 0.9, 2.0), 6, 1.0, 100,
                   harness.Plan(rounds=6, block_s=0.002, warmup=1, retries=2)),
-    "default": Size((0.2, 0.4, 0.6, 0.8, 0.9, 1.0, 1.2, 1.5), 6, 5.0, 200,
+    "default": Size((0.2, 0.4, 0.6, 0.8, 0.9, 1.0, 1.2, 1.5), 6, 4.0, 200,
                     harness.Plan(rounds=9, block_s=0.005, warmup=1, retries=2)),
 }
 MAX_REQUESTS = 5000  # per run of the queue: a very fast model still fits its time

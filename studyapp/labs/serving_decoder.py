@@ -70,7 +70,7 @@ class DecoderSize:
 SIZES: dict[str, DecoderSize] = {
     "quick": DecoderSize(16, (2, 16), (0.4, 1.2), 6, 1.0, 16,
                          harness.Plan(rounds=6, block_s=0.002, warmup=1, retries=1)),
-    "default": DecoderSize(32, (4, 48), (0.4, 1.2), 6, 7.0, 24,
+    "default": DecoderSize(32, (4, 32), (0.4, 1.2), 6, 5.0, 20,
                            harness.Plan(rounds=6, block_s=0.005, warmup=1, retries=2)),
 }
 PROMPTS = 64  # distinct prompts a run's requests take in turn
