@@ -99,15 +99,16 @@ class TrainedDecoder:
     """A trained model, its vocabulary and how it was made."""
 
     name: str  # "target" or "draft"
-    net: Decoder  # in eval mode, float32, on the CPU
+    net: Decoder  # in eval mode, float32, trained and loaded on the CPU (a lab may move it)
     vocab: str  # the characters, in token order
     held_out_loss: float  # nats per character on the corpus's held-out tail
     train_seconds: float
     from_cache: bool = False
 
     def encode(self, text: str) -> torch.Tensor:
+        """`text`'s tokens, on the model's device."""
         index = {char: token for token, char in enumerate(self.vocab)}
-        return torch.tensor([index[char] for char in text], dtype=torch.long)
+        return self.net.tokens([index[char] for char in text])
 
     def decode(self, tokens: list[int]) -> str:
         return "".join(self.vocab[token] for token in tokens)

@@ -6,7 +6,7 @@ In a step the linear layers (qkv, out, the MLP, the head) run once over all the 
 weights are read once for the whole batch, which is where batching pays — while attention
 runs per sequence against its own cache, of its own length (as paged-attention servers do).
 The prompts of sequences that join together are prefilled in one pass and their caches
-split into one per sequence.
+split into one per sequence. Tokens, prompts and caches live on the model's device.
 
     logits, caches = prefill_rows(net, prompts, capacities)   # prompts: [k, tokens]
     logits = decode_rows(net, tokens, caches)                 # tokens: [B] → [B, vocab]
@@ -69,9 +69,10 @@ def decode_rows(net: Decoder, tokens: torch.Tensor, caches: Sequence[KVCache]) -
         raise ValueError("batched decoding is for a model in eval mode")
     if len(caches) != tokens.shape[0]:
         raise ValueError(f"{tokens.shape[0]} tokens for {len(caches)} caches")
-    positions = torch.tensor([cache.length for cache in caches])
-    if int(positions.max()) >= net.shape.context:
+    lengths = [cache.length for cache in caches]
+    if max(lengths) >= net.shape.context:
         raise ValueError(f"the model sees {net.shape.context} positions")
+    positions = net.tokens(lengths)
     cos = net.cos[positions][:, None, None]  # [B, 1, 1, head_dim / 2]: a row's own angle
     sin = net.sin[positions][:, None, None]
     x = net.embed(tokens)[:, None]

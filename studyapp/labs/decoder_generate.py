@@ -5,7 +5,8 @@ Speculative decoding here is greedy: a drafter proposes up to `k` tokens, the ta
 them all in one pass over the last accepted token and the proposals, keeps them up to the
 first one its own greedy choice differs from, and adds its own token there. The output is
 therefore the target's greedy output, token for token; the target's cache is rolled back
-past the rejected proposals by moving its position.
+past the rejected proposals by moving its position. Every token tensor is made on the
+model's device (`Decoder.tokens`); the prompt must be there already.
 
     tokens = greedy(net, prompt, 64)                       # with the cache
     tokens = greedy(net, prompt, 64, cache=False)          # every step recomputes it all
@@ -38,18 +39,19 @@ def greedy(net: Decoder, prompt: torch.Tensor, new: int, *, cache: bool = True) 
     if not cache:
         sequence = prompt.tolist()
         for _ in range(new):
-            sequence.append(_pick(net(torch.tensor([sequence]))[0, -1]))
+            sequence.append(_pick(net(net.tokens([sequence]))[0, -1]))
         return sequence[len(prompt):]
     logits, kv = net.prefill(prompt[None], capacity=len(prompt) + new)
     out = [_pick(logits[0, -1])]
     while len(out) < new:
-        out.append(_pick(net.decode_step(torch.tensor([out[-1]]), kv)[0]))
+        out.append(_pick(net.decode_step(net.tokens([out[-1]]), kv)[0]))
     return out
 
 
 def sample(net: Decoder, prompt: torch.Tensor, new: int, temperature: float,
            generator: torch.Generator) -> list[int]:
-    """`new` tokens after `prompt`, each drawn from the softmax at `temperature` (seeded)."""
+    """`new` tokens after `prompt`, each drawn from the softmax at `temperature` (seeded by
+    `generator`, on the model's device)."""
     logits, kv = net.prefill(prompt[None], capacity=len(prompt) + new)
     last = logits[0, -1]
     out: list[int] = []
@@ -58,7 +60,7 @@ def sample(net: Decoder, prompt: torch.Tensor, new: int, temperature: float,
         out.append(int(torch.multinomial(probabilities, 1, generator=generator)))
         if len(out) == new:
             return out
-        last = net.decode_step(torch.tensor([out[-1]]), kv)[0]
+        last = net.decode_step(net.tokens([out[-1]]), kv)[0]
 
 
 class Drafter(Protocol):
@@ -84,12 +86,12 @@ class NeuralDraft:
             kept += 1
         self.cache.length, self.fed = kept, self.fed[:kept]
         missing = sequence[kept:]
-        logits = self.net.extend(torch.tensor([missing]), self.cache)[0, -1]
+        logits = self.net.extend(self.net.tokens([missing]), self.cache)[0, -1]
         self.fed += missing
         out = [_pick(logits)]
         while len(out) < k:
             self.fed.append(out[-1])
-            out.append(_pick(self.net.decode_step(torch.tensor([out[-1]]), self.cache)[0]))
+            out.append(_pick(self.net.decode_step(self.net.tokens([out[-1]]), self.cache)[0]))
         return out
 
 
@@ -144,7 +146,7 @@ def speculative(net: Decoder, drafter: Drafter, prompt: torch.Tensor, new: int,
         room = new - (len(sequence) - start) - 1
         guesses = drafter.propose(sequence, min(k, room)) if room > 0 else []
         before = kv.length
-        checked = net.extend(torch.tensor([[sequence[-1], *guesses]]), kv)[0].argmax(-1)
+        checked = net.extend(net.tokens([[sequence[-1], *guesses]]), kv)[0].argmax(-1)
         passes += 1
         kept = 0
         while kept < len(guesses) and guesses[kept] == int(checked[kept]):

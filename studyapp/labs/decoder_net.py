@@ -4,7 +4,8 @@ Pre-norm blocks of causal self-attention and an MLP; positions are given by rota
 embeddings (RoPE), applied to queries and keys before the keys are cached. The cache is one
 preallocated tensor per layer and kind, `[batch, heads, capacity, head_dim]`, with a
 position index: appending writes at the index and moves it, and speculative decoding rolls
-it back by moving it back (`KVCache.length`).
+it back by moving it back (`KVCache.length`). A cache lives on its model's device, and so do
+the tensors the model makes itself (masks, `Decoder.tokens`).
 
     net = Decoder(Shape(layers=2, width=128, heads=4, context=512, vocab=140))
     logits, cache = net.prefill(prompt)          # prompt: [batch, tokens] → logits of each
@@ -46,10 +47,10 @@ class KVCache:
     """Keys and values of every layer for the tokens seen so far, `length` of them."""
 
     def __init__(self, shape: Shape, batch: int, capacity: int,
-                 dtype: torch.dtype = torch.float32) -> None:
+                 dtype: torch.dtype = torch.float32, device: torch.device | str = "cpu") -> None:
         size = (shape.layers, batch, shape.heads, capacity, shape.head_dim)
-        self.keys = torch.zeros(size, dtype=dtype)
-        self.values = torch.zeros(size, dtype=dtype)
+        self.keys = torch.zeros(size, dtype=dtype, device=device)
+        self.values = torch.zeros(size, dtype=dtype, device=device)
         self.length = 0
 
     @property
@@ -88,14 +89,15 @@ def rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tenso
     return torch.stack((even * cos - odd * sin, even * sin + odd * cos), dim=-1).flatten(-2)
 
 
-def causal_mask(queries: int, keys: int) -> torch.Tensor | None:
+def causal_mask(queries: int, keys: int,
+                device: torch.device | str = "cpu") -> torch.Tensor | None:
     """Which keys each of the last `queries` positions may see (all up to its own); None
     where no mask is needed: one query sees every key. `is_causal=True` would align the
     triangle top-left, wrong when fewer queries than keys."""
     if queries == 1:
         return None
     offset = keys - queries
-    return torch.ones(queries, keys, dtype=torch.bool).tril(diagonal=offset)
+    return torch.ones(queries, keys, dtype=torch.bool, device=device).tril(diagonal=offset)
 
 
 class Attention(nn.Module):
@@ -116,7 +118,8 @@ class Attention(nn.Module):
         if k.shape[2] == tokens:  # the whole sequence: the plain causal triangle
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         else:
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=causal_mask(tokens, k.shape[2]))
+            mask = causal_mask(tokens, k.shape[2], q.device)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         return self.out(y.transpose(1, 2).reshape(batch, tokens, width))
 
 
@@ -164,8 +167,19 @@ class Decoder(nn.Module):
         """Logits at every position of `tokens` ([batch, n]), all recomputed: no cache."""
         return self._run(tokens, 0, None)
 
+    @property
+    def device(self) -> torch.device:
+        """Where the model (and so its caches and inputs) lives: its rotary tables' device,
+        which every copy has, a quantized one too."""
+        cos: torch.Tensor = self.cos
+        return cos.device
+
+    def tokens(self, ids: list[int] | list[list[int]]) -> torch.Tensor:
+        """Token ids as a tensor on the model's device."""
+        return torch.tensor(ids, dtype=torch.long, device=self.device)
+
     def new_cache(self, batch: int = 1, capacity: int | None = None) -> KVCache:
-        return KVCache(self.shape, batch, capacity or self.shape.context)
+        return KVCache(self.shape, batch, capacity or self.shape.context, device=self.device)
 
     def extend(self, tokens: torch.Tensor, cache: KVCache) -> torch.Tensor:
         """Logits at each of `tokens` ([batch, n]) appended after the cached ones."""
