@@ -20,7 +20,7 @@ from studyapp.labs.decoder_generate import (
     greedy,
     speculative,
 )
-from studyapp.labs.decoder_net import Decoder, Shape
+from studyapp.labs.decoder_net import Decoder, KVCache, Shape, causal_mask
 from studyapp.labs.events import Emitter, Note, Result, decode
 from studyapp.labs.lessons import decode as lesson
 from studyapp.labs.predictions import measured
@@ -29,6 +29,8 @@ from studyapp.labs.result_cards import result_cards
 pytestmark = pytest.mark.usefixtures("one_thread")
 TINY = decoder.Recipe(1, 16, 2, 64, steps=4, window=32, warmup=2, eval_every=2)
 SHAPE = Shape(layers=2, width=32, heads=4, context=128, vocab=40)
+GPU = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.cuda, GPU])]
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +42,14 @@ def one_thread() -> Any:
     torch.set_num_threads(before)
 
 
-def _net(seed: int, shape: Shape = SHAPE) -> Decoder:
+def _net(seed: int, shape: Shape = SHAPE, device: str = "cpu") -> Decoder:
     torch.manual_seed(seed)
-    return Decoder(shape).eval()
+    return Decoder(shape).eval().to(device)
 
 
-def _prompt(length: int, seed: int = 0) -> torch.Tensor:
-    return torch.randint(0, SHAPE.vocab, (length,), generator=torch.Generator().manual_seed(seed))
+def _prompt(length: int, seed: int = 0, device: str = "cpu") -> torch.Tensor:
+    return torch.randint(0, SHAPE.vocab, (length,),
+                         generator=torch.Generator().manual_seed(seed)).to(device)
 
 
 # --- the model -------------------------------------------------------------------------------
@@ -75,18 +78,22 @@ def test_chunks_appended_to_the_cache_give_the_whole_sequences_logits() -> None:
     torch.testing.assert_close(torch.cat(parts, dim=1), whole, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_cached_and_recomputed_greedy_decoding_give_the_same_tokens(seed: int) -> None:
+def test_cached_and_recomputed_greedy_decoding_give_the_same_tokens(seed: int,
+                                                                    device: str) -> None:
     with torch.inference_mode():
-        net, prompt = _net(seed), _prompt(12, seed)
+        net, prompt = _net(seed, device=device), _prompt(12, seed, device)
         assert greedy(net, prompt, 50) == greedy(net, prompt, 50, cache=False)
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("k", [1, 3, 5])
-def test_speculative_output_is_the_targets_greedy_output(k: int) -> None:
+def test_speculative_output_is_the_targets_greedy_output(k: int, device: str) -> None:
     with torch.inference_mode():
-        target, draft = _net(0), _net(7, Shape(1, 16, 2, 128, SHAPE.vocab))
-        prompt = torch.cat([_prompt(10), _prompt(10)])  # a repeat for prompt lookup to find
+        target = _net(0, device=device)
+        draft = _net(7, Shape(1, 16, 2, 128, SHAPE.vocab), device)
+        prompt = torch.cat([_prompt(10), _prompt(10)]).to(device)  # a repeat for lookup
         expected = greedy(target, prompt, 40)
         for drafter in (NeuralDraft(draft, 128), PromptLookup()):
             run = speculative(target, drafter, prompt, 40, k)
@@ -113,6 +120,33 @@ def test_the_caches_bytes_are_the_formula() -> None:
     assert cache.nbytes == vocab.kv_formula(SHAPE.layers, SHAPE.heads, SHAPE.head_dim, 50, 3)
 
 
+@pytest.mark.parametrize("device", DEVICES)
+def test_caches_masks_and_tokens_are_made_on_the_models_device(device: str) -> None:
+    net = _net(0, device=device)
+    assert net.device.type == device and net.tokens([[1, 2]]).device.type == device
+    assert net.new_cache(2, 8).keys.device.type == device
+    assert KVCache(SHAPE, 1, 4, device=device).values.device.type == device
+    mask = causal_mask(2, 5, net.device)
+    assert mask is not None and mask.device.type == device
+    assert mask.tolist() == [[True, True, True, True, False], [True] * 5]
+
+
+def test_the_wide_layer_has_the_same_numbers_wherever_it_is_made() -> None:
+    from studyapp.labs.decode_parts import WideLayer
+
+    here, moved = WideLayer(64, 32, seed=3), WideLayer(64, 32, seed=3, device="cpu")
+    assert torch.equal(here.int8, moved.int8) and torch.equal(here.scales, moved.scales)
+    assert list(here.calls(2)) == [vocab.LAYER_FP32, vocab.LAYER_INT8, vocab.LAYER_BF16]
+
+
+def test_what_the_cpu_cannot_run_is_bf16_only_without_bf16_arithmetic() -> None:
+    from studyapp.labs.decode_parts import unavailable
+    from studyapp.labs.envinfo import cpu_info
+
+    missing = unavailable("cpu")
+    assert set(missing) == (set() if cpu_info()["isa"].get("bf16") else {vocab.LAYER_BF16})
+
+
 def test_decodes_arithmetic_intensity_is_below_prefills() -> None:
     args = (100_000, 2, 128, 400_000.0)
     prefill = vocab.pass_work(args[0], args[1], args[2], 256, 256, args[3])
@@ -122,16 +156,21 @@ def test_decodes_arithmetic_intensity_is_below_prefills() -> None:
 
 # --- a quick run, for real -------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def quick_run(labs_data_dir: Path) -> dict[str, Any]:
+def _quick(device: str) -> dict[str, Any]:
     stream = io.StringIO()
-    # device=cuda: the lab says that it measures on the CPU, with or without a GPU
-    params = registry.validate("decode", {"size": "quick", "threads": 1, "device": "cuda"})
+    params = registry.validate("decode", {"size": "quick", "threads": 1, "device": device})
     registry.load("decode").run(params, Emitter(stream))
     events = [decode(line) for line in stream.getvalue().splitlines()]
     assert isinstance(events[-1], Result)
     return {"rows": list(events[-1].rows), "reading": events[-1].reading,
             "notes": [event for event in events if isinstance(event, Note)]}
+
+
+@pytest.fixture(scope="module")
+def quick_run(labs_data_dir: Path) -> dict[str, Any]:
+    """The CPU run; without a GPU asked for with device=cuda, which falls back to the CPU
+    and says so (the GPU's own run is `test_a_quick_run_on_the_gpu`)."""
+    return _quick("cpu" if torch.cuda.is_available() else "cuda")
 
 
 def test_a_quick_run_checks_its_outputs_and_the_cache_formula(quick_run: dict) -> None:
@@ -148,9 +187,36 @@ def test_a_quick_run_checks_its_outputs_and_the_cache_formula(quick_run: dict) -
     assert steps[-1]["arithmetic_intensity"] < prefill[-1]["arithmetic_intensity"]
     notes = [note.text.en for note in quick_run["notes"]]
     assert any("Text from the model" in note for note in notes)
-    assert "device=cuda: this lab measures the language model on the CPU only." in notes
-    assert all(row.get("device", "cpu") == "cpu" for row in rows)
+    measured = [row for row in rows if row["status"] == "ok"]
+    assert measured and all(row["device"] == "cpu" for row in measured)
+    assert all(row["rss_delta_bytes"] is not None for row in vocab.part(rows, vocab.KV_MEMORY))
+    if not torch.cuda.is_available():  # device=cuda fell back, and said so
+        assert "No CUDA device: the language model was measured on the CPU." in notes
+        assert [row["variant"] for row in rows if row["status"] != "ok"
+                and row.get("part") != vocab.WEIGHTS] == ["cuda"]
     assert_rows_drive_verdict_and_cards("decode", rows, quick_run["reading"])
+
+
+@pytest.mark.cuda
+@GPU
+def test_a_quick_run_on_the_gpu(labs_data_dir: Path) -> None:
+    run = _quick("cuda")
+    rows = run["rows"]
+    assert all(row["device"] == "cuda" for row in rows)
+    memory = vocab.one(rows, vocab.KV_MEMORY)
+    assert memory is not None and memory["identical"] is True
+    assert memory["cache_bytes"] == memory["formula_bytes"]
+    # torch's allocator rounds each block up, to 512 B or by up to 1 MB where it reuses one
+    assert 0 <= memory["cuda_allocated_delta_bytes"] - memory["cache_bytes"] <= 2 * 2**20
+    assert all(row["equal_to_greedy"] is True for row in vocab.part(rows, vocab.SPECULATIVE))
+    int8 = vocab.one(rows, vocab.WEIGHTS, vocab.DECODER_INT8)
+    assert int8 is not None and "CPU only" in int8["status"]
+    layer = vocab.timed(rows, vocab.WEIGHTS, vocab.LAYER_FP32, "batch_size")
+    assert layer and all(row["share_of_roofline"] > 0 for row in layer)  # the GPU's roofline
+    steps = vocab.timed(rows, vocab.PHASES, vocab.DECODE, "prompt_tokens")
+    assert all(row["share_of_roofline"] > 0 for row in steps)
+    assert any("measured on the GPU" in text.en for text in run["reading"])
+    assert_rows_drive_verdict_and_cards("decode", rows, run["reading"])
 
 
 def test_the_model_is_cached_after_the_run(quick_run: dict) -> None:
@@ -321,3 +387,73 @@ def test_the_models_paragraph_says_where_the_weights_came_from() -> None:
     assert said is not None and "loaded from the cache (trained in 31 s)" in said.en
     fresh = lesson.read_models([{**model, "from_cache": False}])
     assert fresh is not None and "trained now in 31 s" in fresh.en and "1.45" in fresh.bg
+
+
+# --- the reading of rows measured on a GPU ---------------------------------------------------
+
+def test_the_models_paragraph_says_the_times_are_the_gpus() -> None:
+    model = {"part": vocab.MODEL, "variant": "target", "layers": 2, "width": 128,
+             "params_count": 431_000, "corpus_chars": 83_000, "held_out_loss": 1.45,
+             "train_seconds": 31.0, "from_cache": True, "device": "cuda"}
+    said = lesson.read_models([model])
+    assert said is not None and "trained on the CPU and then moved to the GPU" in said.en
+    assert "обучен е на процесора" in said.bg.lower()
+    cpu = lesson.read_models([{**model, "device": "cpu"}])
+    assert cpu is not None and "GPU" not in cpu.en
+
+
+@pytest.mark.parametrize(("device", "in_cache", "says"), [
+    ("cuda", False, "launching its many small kernels"),
+    ("cpu", True, "its weights sit in the cache"),
+    ("cpu", False, None),  # far below a CPU's memory roof, but not in its cache: not said
+])
+def test_a_small_decode_step_is_said_to_pay_for_what_its_device_does(
+    device: str, in_cache: bool, says: str | None
+) -> None:
+    decode = {"arithmetic_intensity": 0.5, "bound": "memory", "data_in_cache": in_cache,
+              "share_of_roofline": 0.002, "share_of_roofline_low": 0.0018,
+              "share_of_roofline_high": 0.0022, "device": device}
+    rows = [_timed(vocab.PHASES, vocab.PREFILL, 0.3, prompt_tokens=16, arithmetic_intensity=9,
+                   bound="memory", device=device, **_ratio("growth", 1, 1, 1)),
+            _timed(vocab.PHASES, vocab.PREFILL, 0.35, prompt_tokens=256,
+                   arithmetic_intensity=100, bound="memory", device=device,
+                   **_ratio("growth", 1.15, 1.1, 1.2)),
+            _timed(vocab.PHASES, vocab.DECODE, 0.25, prompt_tokens=16,
+                   **_ratio("growth", 1, 1, 1), **decode),
+            _timed(vocab.PHASES, vocab.DECODE, 0.26, prompt_tokens=256,
+                   **_ratio("growth", 1.04, 1, 1.08), **decode)]
+    said = lesson.read_phases(rows)
+    assert said is not None
+    if says is None:
+        assert "This model is so small" not in said.en
+    else:
+        assert says in said.en and "reaches 0.2% of its roofline" in said.en
+        assert ("кернели" in said.bg) is (device == "cuda")
+
+
+def test_the_gpu_caches_memory_is_torchs_allocation() -> None:
+    memory = {**_memory(0), "device": "cuda", "cuda_allocated_delta_bytes": 100_663_296}
+    del memory["rss_delta_bytes"]
+    said = lesson.read_cache([*_kv_rows((15.5, 14.0, 17.0)), memory])
+    assert said is not None and "exactly the formula" in said.en
+    assert "allocated on the GPU grew by 100.7 MB" in said.en and "на GPU" in said.bg
+    assert "process's memory" not in said.en
+
+
+def test_weights_a_device_cannot_run_are_said_with_their_reason() -> None:
+    from studyapp.labs.columns import skipped
+    from studyapp.text import Text
+
+    rows = [_weights(vocab.LAYER_FP32, vocab.DECODE, 1, None),
+            _weights(vocab.LAYER_INT8, vocab.DECODE, 1, (0.4, 0.35, 0.45)),
+            _weights(vocab.LAYER_INT8, vocab.PREFILL, 64, (0.1, 0.09, 0.11)),
+            _weights(vocab.LAYER_BF16, vocab.DECODE, 1, (1.9, 1.8, 2.0)),
+            _weights(vocab.LAYER_BF16, vocab.PREFILL, 64, (1.7, 1.6, 1.8)),
+            {"part": vocab.WEIGHTS, "variant": vocab.DECODER_INT8, "device": "cuda",
+             **skipped(Text("само на процесора", "runs on the CPU only"))}]
+    said = lesson.read_weights(rows)
+    assert said is not None and "did not speed up one row" in said.en
+    assert "The wide layer in bf16 against fp32: decode (1 row) ×1.90 faster" in said.en
+    assert "Not timed — decoder int8 dynamic: runs on the CPU only." in said.en
+    assert "Не е мерено — декодер int8 динамично: само на процесора." in said.bg
+    assert "The decoder in dynamic int8" not in said.en

@@ -9,13 +9,16 @@ in interleaved rounds (`harness.interleaved`), so every ratio comes with its int
 - the KV cache on and off as the sequence grows: one step with the cache against the whole
   sequence recomputed, at several positions; the cache's bytes against the formula, what a
   large cache does to the process's memory, and the outputs compared token by token;
-- weight-only int8 (and bf16 where the CPU has bf16 arithmetic) at decode and at prefill:
-  for the decoder itself, and for one wide layer whose weights far outgrow the cache;
+- weight-only int8 (and bf16 where the device has bf16 arithmetic) at decode and at prefill:
+  for the decoder itself (dynamic int8, on the CPU only), and for one wide layer whose
+  weights far outgrow the cache;
 - speculative decoding with the draft model and with prompt lookup against plain greedy
   decoding, whose output each must equal.
 
-The reading is chosen from the rows by `lessons/decode.py`; the parts' calls are built in
-`decode_parts.py`. torch is imported inside the functions (lab child process only).
+With `device=cuda` and a GPU, the models (trained on the CPU) and every comparison run on
+the GPU and are placed on its probed roofline; without one the lab says so and measures on
+the CPU. The reading is chosen from the rows by `lessons/decode.py`; the parts' calls are
+built in `decode_parts.py`. torch is imported inside the functions (lab child process only).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from studyapp.labs import decode_parts, harness, readings, roofline_probe
 from studyapp.labs import decode_rows as vocab
 from studyapp.labs.columns import columns
-from studyapp.labs.envinfo import load_average
+from studyapp.labs.envinfo import cuda_available, load_average
 from studyapp.labs.events import Column, Emitter, Row
 from studyapp.labs.findings import number
 from studyapp.labs.lessons import decode as lesson
@@ -90,6 +93,8 @@ TABLES: dict[str, tuple[Text, tuple[Column, ...]]] = {
         Column("cache_bytes", Text("байтове на кеша", "cache bytes"), "B"),
         Column("formula_bytes", Text("по формулата", "by the formula"), "B"),
         Column("rss_delta_bytes", Text("ръст на паметта", "memory growth"), "B"),
+        Column("cuda_allocated_delta_bytes", Text("ръст на заделеното на GPU",
+                                                  "GPU allocation growth"), "B"),
         Column("identical", Text("еднакъв изход", "same output")),
         Column("tokens_compared", Text("сравнени токени", "tokens compared")))),
     vocab.WEIGHTS: (Text("Тегла в int8 и bf16: decode срещу prefill",
@@ -149,16 +154,23 @@ def run(params: Params, emit: Emitter) -> None:
     import torch
 
     load = load_average()  # before the lab adds its own
-    if params["device"] == "cuda":
-        emit.note("device=cuda: тази лаборатория мери езиковия модел само на процесора.",
-                  "device=cuda: this lab measures the language model on the CPU only.")
     size = SIZES[str(params["size"])]
     threads = harness.set_threads(int(params["threads"]))
+    device = "cuda" if params["device"] == "cuda" and cuda_available() else "cpu"
+    rows: list[Row] = []
+    if device != params["device"]:
+        rows.append(readings.cuda_skipped(emit, threads, Text(
+            "Няма CUDA устройство: езиковият модел е мерен на процесора.",
+            "No CUDA device: the language model was measured on the CPU.")))
     step = readings.Steps(emit, 6 + 4 * size.plan.rounds)
-    models = decode_parts.Models(str(params["size"]), int(params["seed"]), emit)
-    rows = models.rows(threads)
-    step(Text("roofline на тази машина", "this machine's roofline"))
-    roof = roofline_probe.roofline(threads)
+    models = decode_parts.Models(str(params["size"]), int(params["seed"]), emit, device)
+    rows += models.rows(threads)
+    if device == "cpu":
+        step(Text("roofline на тази машина", "this machine's roofline"))
+        roof = roofline_probe.roofline(threads)
+    else:
+        step(Text("roofline на GPU", "the GPU's roofline"))
+        roof = roofline_probe.probe(threads, device="cuda")
 
     def on_round(done: int, planned: int) -> None:
         step(Text(f"кръг {done} от {planned}", f"round {done} of {planned}"))

@@ -2,7 +2,9 @@
 (named in `decode_rows.py`).
 
 Every call holds its own inputs and caches; a call that decodes at a position first moves
-its cache's index back there, so each timed call does the same work. torch is imported
+its cache's index back there, so each timed call does the same work. The models are trained
+on the CPU and then moved to the lab's device, where every input and cache is made; on a GPU
+each timed call waits for the work it queued (`harness.synchronizer`). torch is imported
 inside the functions (lab child process only).
 """
 
@@ -42,16 +44,54 @@ def _rss_bytes() -> int | None:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
+def _memory_in_use(device: str) -> int | None:
+    """What a new tensor on `device` adds to: the process's resident memory on the CPU, the
+    bytes torch holds allocated on a GPU."""
+    if device == "cpu":
+        return _rss_bytes()
+    import torch
+
+    return torch.cuda.memory_allocated()
+
+
+MEMORY_KEYS = {"cpu": "rss_delta_bytes", "cuda": "cuda_allocated_delta_bytes"}
+
+
+def unavailable(device: str) -> dict[str, Text]:
+    """The weights part's variants that cannot run on `device`, and why."""
+    import torch
+
+    missing: dict[str, Text] = {}
+    if device == "cpu":
+        if not cpu_info()["isa"].get("bf16"):
+            missing[vocab.LAYER_BF16] = Text("процесорът няма bf16 аритметика",
+                                             "the CPU has no bf16 arithmetic")
+        return missing
+    missing[vocab.DECODER_INT8] = Text(
+        "динамичната int8 квантизация на torch работи само на процесора",
+        "torch's dynamic int8 quantization runs on the CPU only")
+    if not torch.cuda.is_bf16_supported():
+        missing[vocab.LAYER_BF16] = Text("този GPU няма bf16 аритметика",
+                                         "this GPU has no bf16 arithmetic")
+    if not torch._C._dispatch_has_kernel_for_dispatch_key("aten::_weight_int8pack_mm", "CUDA"):
+        missing[vocab.LAYER_INT8] = Text(
+            "тази версия на torch няма CUDA кернел за int8 тегла",
+            "this torch build has no CUDA kernel for int8 weights")
+    return missing
+
+
 class Models:
     """The target and the draft, trained or from the cache, and the text prompts come from."""
 
-    def __init__(self, size: str, seed: int, emit: Emitter) -> None:
+    def __init__(self, size: str, seed: int, emit: Emitter, device: str = "cpu") -> None:
         from studyapp.labs import decoder
 
         self.text = decoder.corpus()
         self.target = decoder.trained(size, progress=emit.progress, text=self.text)
         self.draft = decoder.trained(size, draft=True, progress=emit.progress, text=self.text)
-        self.seed = seed
+        for model in (self.target, self.draft):
+            model.net.to(device)
+        self.seed, self.device = seed, device
 
     def prompt(self, length: int) -> torch.Tensor:
         """`length` characters of the module's text, from a seeded place in it."""
@@ -73,7 +113,7 @@ class Models:
             "params_count": model.params_count, "held_out_loss": model.held_out_loss,
             "train_seconds": model.train_seconds, "from_cache": model.from_cache,
             "corpus_chars": len(self.text), "vocab": len(model.vocab), "threads": threads,
-            "device": "cpu", "status": "ok"} for model in (self.target, self.draft)]
+            "device": self.device, "status": "ok"} for model in (self.target, self.draft)]
 
     def sample_text(self) -> str:
         """Seeded sampled text after a short prompt, newlines shown as ↵."""
@@ -84,7 +124,7 @@ class Models:
         prompt = self.prompt(16)
         with torch.inference_mode():
             tokens = sample(self.target.net, prompt, SAMPLE_CHARS, TEMPERATURE,
-                            torch.Generator().manual_seed(self.seed))
+                            torch.Generator(self.device).manual_seed(self.seed))
         shown = self.target.decode(prompt.tolist()) + "|" + self.target.decode(tokens)
         return shown.replace("\n", " ↵ ")
 
@@ -101,6 +141,19 @@ def _pass_params(net: Decoder) -> int:
                if name != "embed.weight")
 
 
+def _dynamic_int8(net: Decoder) -> Decoder:
+    """A copy of `net` whose linear layers torch.ao quantizes to int8 dynamically (CPU)."""
+    import torch
+    from torch import nn
+
+    from studyapp.labs.quantize_onnx import quiet_quantizer
+
+    with quiet_quantizer():  # torch.ao's deprecation warnings
+        quantized: Decoder = torch.ao.quantization.quantize_dynamic(
+            copy.deepcopy(net), {nn.Linear}, dtype=torch.qint8)
+    return quantized
+
+
 class Parts:
     """The four comparisons over the same models, thread count and plan."""
 
@@ -108,16 +161,18 @@ class Parts:
                  on_round: Callable[[int, int], None]) -> None:
         self.models, self.size, self.threads = models, size, threads
         self.plan, self.on_round = plan, on_round
-        self.net = models.target.net
+        self.net, self.device = models.target.net, models.device
+        self.sync = harness.synchronizer(self.device)
 
     def _compare(self, calls: dict[str, harness.Call]) -> harness.Comparison:
         return harness.interleaved(calls, threads=self.threads, plan=self.plan,
+                                   synchronize=dict.fromkeys(calls, self.sync),
                                    on_round=self.on_round)
 
     def _row(self, part: str, variant: str, timing: harness.Timing, **extra: RowValue) -> Row:
         name = vocab.LABELS.get(variant)
         return {"part": part, "variant": variant, "variant_bg": name.bg if name else variant,
-                **extra, **timing.as_row(samples=True), "device": "cpu", "status": "ok"}
+                **extra, **timing.as_row(samples=True), "device": self.device, "status": "ok"}
 
     def _work(self, tokens: int, context: int) -> Work:
         shape = self.net.shape
@@ -126,10 +181,8 @@ class Parts:
 
     def _stepper(self, net: Decoder, prompt: torch.Tensor) -> harness.Call:
         """One decode step after `prompt`, the cache moved back before each."""
-        import torch
-
         _, cache = net.prefill(prompt[None], capacity=len(prompt) + 1)
-        token = torch.tensor([int(prompt[-1])])
+        token = prompt[-1:]
 
         def step() -> object:
             cache.length = len(prompt)
@@ -190,50 +243,45 @@ class Parts:
 
     def memory(self) -> Row:
         """A cache for many long sequences, filled: its bytes, the formula's, and how much
-        the process's resident memory grew."""
+        the memory in use grew (the process's resident memory on the CPU, torch's
+        allocations on a GPU)."""
         shape = self.net.shape
         batch, tokens = self.size.memory_cache
-        before = _rss_bytes()
+        before = _memory_in_use(self.device)
         cache = self.net.new_cache(batch, tokens)
         cache.keys.fill_(1.0)
         cache.values.fill_(1.0)
-        after = _rss_bytes()
+        after = _memory_in_use(self.device)
         grew = None if before is None or after is None else after - before
         row: Row = {"part": vocab.KV_MEMORY, "variant": "KV cache", "batch_size": batch,
                     "cache_tokens": tokens, "cache_bytes": cache.nbytes,
                     "formula_bytes": vocab.kv_formula(shape.layers, shape.heads,
                                                       shape.head_dim, tokens, batch),
                     "layers": shape.layers, "heads": shape.heads, "head_dim": shape.head_dim,
-                    "rss_delta_bytes": grew, "device": "cpu", "status": "ok"}
+                    MEMORY_KEYS[self.device]: grew, "device": self.device, "status": "ok"}
         del cache
         return row
 
     def weights(self, roof: Roofline) -> list[Row]:
-        """The decoder in fp32 and dynamic int8, and one wide layer in fp32, int8 weights
-        (bf16 activations) and bf16 where the CPU has bf16 arithmetic, at decode (one row)
-        and at prefill."""
-        import torch
-        from torch import nn
-
-        from studyapp.labs.quantize_onnx import quiet_quantizer
-
-        with quiet_quantizer():  # torch.ao's deprecation warnings
-            quantized = torch.ao.quantization.quantize_dynamic(
-                copy.deepcopy(self.net), {nn.Linear}, dtype=torch.qint8)
+        """The decoder in fp32 and dynamic int8 (on the CPU), and one wide layer in fp32,
+        int8 weights (bf16 activations) and bf16, at decode (one row) and at prefill; a
+        variant the device cannot run is a skipped row that says why."""
+        missing = unavailable(self.device)
+        nets = {vocab.DECODER_FP32: self.net}
+        if vocab.DECODER_INT8 not in missing:
+            nets[vocab.DECODER_INT8] = _dynamic_int8(self.net)
         prompt = self.models.prompt(self.size.prompts[-1])
         calls: dict[str, harness.Call] = {
-            f"{vocab.DECODER_FP32}|{vocab.DECODE}|1": self._stepper(self.net, prompt),
-            f"{vocab.DECODER_INT8}|{vocab.DECODE}|1": self._stepper(quantized, prompt),
-            f"{vocab.DECODER_FP32}|{vocab.PREFILL}|{len(prompt)}":
-                lambda: self.net.prefill(prompt[None]),
-            f"{vocab.DECODER_INT8}|{vocab.PREFILL}|{len(prompt)}":
-                lambda: quantized.prefill(prompt[None]),
-        }
-        layer = WideLayer(*self.size.layer, seed=self.models.seed)
-        native_bf16 = bool(cpu_info()["isa"].get("bf16"))
+            f"{variant}|{vocab.DECODE}|1": self._stepper(net, prompt)
+            for variant, net in nets.items()}
+        for variant, net in nets.items():
+            calls[f"{variant}|{vocab.PREFILL}|{len(prompt)}"] = \
+                (lambda n: lambda: n.prefill(prompt[None]))(net)
+        layer = WideLayer(*self.size.layer, seed=self.models.seed, device=self.device)
         for phase, count in ((vocab.DECODE, 1), (vocab.PREFILL, self.size.prefill_rows)):
-            for variant, call in layer.calls(count, bf16=native_bf16).items():
-                calls[f"{variant}|{phase}|{count}"] = call
+            for variant, call in layer.calls(count).items():
+                if variant not in missing:
+                    calls[f"{variant}|{phase}|{count}"] = call
         comparison = self._compare(calls)
         out = []
         for key in calls:
@@ -249,11 +297,8 @@ class Parts:
             else:
                 row["weights_bytes"] = weights_bytes(self.net) / (4 if "int8" in variant else 1)
             out.append(row)
-        if not native_bf16:
-            out.append({"part": vocab.WEIGHTS, "variant": vocab.LAYER_BF16, "device": "cpu",
-                        **skipped(Text("процесорът няма bf16 аритметика",
-                                       "the CPU has no bf16 arithmetic"))})
-        return out
+        return [*out, *({"part": vocab.WEIGHTS, "variant": variant, "device": self.device,
+                         **skipped(why)} for variant, why in missing.items())]
 
     def speculative(self) -> list[Row]:
         """Greedy decoding against speculative decoding with each drafter, same tokens."""
@@ -308,36 +353,37 @@ class Parts:
 class WideLayer:
     """One wide layer with seeded random weights in fp32, in bf16, and as int8 with a scale
     per output row (symmetric), timed with bf16 activations: int8 weights with fp32
-    activations take a slow reference path in torch."""
+    activations take a slow reference path in torch. Made on the CPU, then moved to
+    `device`, so its numbers are the same on every device."""
 
-    def __init__(self, features_in: int, features_out: int, seed: int) -> None:
+    def __init__(self, features_in: int, features_out: int, seed: int,
+                 device: str = "cpu") -> None:
         import torch
 
         generator = torch.Generator().manual_seed(seed)
-        self.weight = torch.rand(features_out, features_in, generator=generator) - 0.5
-        scales = self.weight.abs().amax(dim=1) / 127
-        self.int8 = (self.weight / scales[:, None]).round().to(torch.int8)
-        self.scales = scales.to(torch.bfloat16)
-        self.bf16 = self.weight.to(torch.bfloat16)
+        weight = torch.rand(features_out, features_in, generator=generator) - 0.5
+        scales = weight.abs().amax(dim=1) / 127
+        self.weight = weight.to(device)
+        self.int8 = (weight / scales[:, None]).round().to(torch.int8).to(device)
+        self.scales = scales.to(torch.bfloat16).to(device)
+        self.bf16 = weight.to(torch.bfloat16).to(device)
         self.shape = (features_out, features_in)
         self.nbytes = {vocab.LAYER_FP32: float(self.weight.nbytes),
                        vocab.LAYER_BF16: float(self.bf16.nbytes),
                        vocab.LAYER_INT8: float(self.int8.nbytes + self.scales.nbytes)}
-        self.generator = generator
+        self.generator, self.device = generator, device
 
-    def calls(self, rows: int, *, bf16: bool) -> dict[str, harness.Call]:
+    def calls(self, rows: int) -> dict[str, harness.Call]:
         import torch
         import torch.nn.functional as F
 
-        x = torch.rand(rows, self.shape[1], generator=self.generator)
+        x = torch.rand(rows, self.shape[1], generator=self.generator).to(self.device)
         half = x.to(torch.bfloat16)
-        calls: dict[str, harness.Call] = {
+        return {
             vocab.LAYER_FP32: lambda: F.linear(x, self.weight),
             vocab.LAYER_INT8: lambda: torch._weight_int8pack_mm(half, self.int8, self.scales),
+            vocab.LAYER_BF16: lambda: F.linear(half, self.bf16),
         }
-        if bf16:
-            calls[vocab.LAYER_BF16] = lambda: F.linear(half, self.bf16)
-        return calls
 
     def work(self, variant: str, rows: int) -> Work:
         out, into = self.shape

@@ -3,7 +3,9 @@
 The rows (named and picked out in `decode_rows.py`) carry the ratios the reading states,
 with their intervals from the paired rounds: `growth` against the shortest length of the
 same variant, `speedup` against the part's baseline. A difference is said only where its
-interval excludes "no change"; a part whose rows are missing says nothing.
+interval excludes "no change"; a part whose rows are missing says nothing. Rows measured on a
+GPU (`device` "cuda") are read in their own words where the CPU's would not be true: what a
+small decode step pays for, and what the cache's memory did.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from studyapp.labs import decode_rows as vocab
+from studyapp.labs.columns import skip_reason
 from studyapp.labs.findings import Row, Rows, interval, number, spanned
 from studyapp.labs.lesson import (
     SPEED_BOUNDS,
@@ -59,6 +62,10 @@ def _bound(row: Row) -> Text:
     return BOUND_WORDS.get(str(row.get("bound")), Text("неразположен", "not placed"))
 
 
+def _on_gpu(row: Row | None) -> bool:
+    return row is not None and row.get("device") == "cuda"
+
+
 # --- the models ----------------------------------------------------------------------------
 
 def read_models(rows: Rows) -> Text | None:
@@ -82,6 +89,12 @@ def read_models(rows: Rows) -> Text | None:
         f"per token, trained on {chars} characters of the module's cards in both languages — "
         f"{how.en}. Its loss on the held-out end of the text is {loss:.2f} nats per "
         "character.")
+    if _on_gpu(target):
+        head = join(head, Text(
+            "Обучен е на процесора и после преместен на GPU: всички времена по-долу са мерени "
+            "на GPU.",
+            "It was trained on the CPU and then moved to the GPU: every time below is measured "
+            "on the GPU."))
     if draft is None:
         return head
     return join(head, Text(
@@ -150,6 +163,12 @@ def _intensities(prefill: Row, decode: Row) -> Text:
             f" (достига {share:.1%} от тавана си по roofline)",
             f" (it reaches {share:.1%} of its roofline ceiling)")
         said = join(said, Text(
+            "Този модел е толкова малък, че стъпката decode на GPU плаща главно пускането на "
+            "многото си малки кернели едно след друго, не байтовете или аритметиката"
+            f"{reached.bg}.",
+            "This model is so small that a decode step on the GPU pays mostly for launching "
+            f"its many small kernels one after another, not for bytes or arithmetic"
+            f"{reached.en}.") if _on_gpu(decode) else Text(
             "Този модел е толкова малък, че теглата му стоят в кеша и стъпката decode плаща "
             f"главно постоянните разходи на операциите, не байтовете{reached.bg}.",
             "This model is so small that its weights sit in the cache, and a decode step pays "
@@ -158,10 +177,13 @@ def _intensities(prefill: Row, decode: Row) -> Text:
 
 
 def _far_below_its_roof(row: Row) -> bool:
-    """An in-cache row whose whole interval stays under FAR_BELOW of its roofline ceiling:
-    what bounds it is neither its bytes nor its arithmetic."""
+    """A row whose whole interval stays under FAR_BELOW of its roofline ceiling, with its
+    data in the CPU's cache or on a GPU: what bounds it is neither its bytes nor its
+    arithmetic (a GPU's roofline has no cache level; there the fixed cost is launching
+    kernels)."""
     high = number(row, "share_of_roofline_high")
-    return bool(row.get("data_in_cache")) and high is not None and high < FAR_BELOW
+    return (bool(row.get("data_in_cache")) or _on_gpu(row)) and high is not None \
+        and high < FAR_BELOW
 
 
 # --- the KV cache ----------------------------------------------------------------------------
@@ -244,7 +266,14 @@ def _cache_memory(rows: Rows) -> Text:
         f"A cache for {batch} sequences of {tokens} tokens: {_bytes(cache)}, {equal.en} the "
         f"formula {shape} = {_bytes(formula)} gives.")
     grew = number(row, "rss_delta_bytes")
-    if grew is not None and grew >= MEMORY_SEEN * cache:
+    allocated = number(row, "cuda_allocated_delta_bytes")
+    if allocated is not None:
+        said = join(said, Text(
+            f"Заделената от torch памет на GPU порасна с {_bytes(allocated)}, щом кешът се "
+            "създаде.",
+            f"The memory torch holds allocated on the GPU grew by {_bytes(allocated)} once the "
+            "cache was made."))
+    elif grew is not None and grew >= MEMORY_SEEN * cache:
         said = join(said, Text(f"Паметта на процеса порасна с {_bytes(grew)}, щом се напълни.",
                                f"The process's memory grew by {_bytes(grew)} once it was "
                                "filled."))
@@ -320,11 +349,11 @@ def read_weights(rows: Rows) -> Text | None:
                 "използва спестените байтове.",
                 "Here int8 weights did not speed up one row: on this machine the int8 kernel "
                 "does not turn the saved bytes into time."))
-    skipped = next((row for row in vocab.part(rows, vocab.WEIGHTS, vocab.LAYER_BF16)
-                    if str(row.get("status", "")).startswith("skipped")), None)
-    if skipped is not None:
-        said.append(Text("bf16 не е мерен: процесорът няма bf16 аритметика.",
-                         "bf16 was not timed: the CPU has no bf16 arithmetic."))
+    for row in vocab.part(rows, vocab.WEIGHTS):
+        if str(row.get("status", "")).startswith("skipped"):
+            name, why = vocab.label(row), skip_reason(row)
+            said.append(Text(f"Не е мерено — {name.bg}: {why.bg}.",
+                             f"Not timed — {name.en}: {why.en}."))
     return join(*said)
 
 
@@ -465,9 +494,9 @@ def lookup(rows: Rows) -> Speculation | None:
 LESSON = Lesson(
     Question(
         Text("Спекулативното декодиране с 1-слоен помощен модел спрямо обикновеното алчно "
-             "декодиране на този процесор:",
+             "декодиране на тази машина:",
              "Speculative decoding with a 1-layer draft model against plain greedy decoding "
-             "on this CPU:"),
+             "on this machine:"),
         SPEED_CHOICES, SPEED_BOUNDS),
     speculation, describe,
     (CardMaker(cache_growth, cache_cards), CardMaker(speculation, speculation_cards),
