@@ -240,6 +240,25 @@ def test_quick_run_drives_the_verdict_and_cards(quick_run: Any) -> None:
     assert_rows_drive_verdict_and_cards("serving", quick_run.rows, quick_run.reading)
 
 
+@pytest.mark.cuda
+def test_a_quick_run_on_the_gpu_serves_both_models_there(labs_data_dir: Path) -> None:
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    run = run_lab("serving", {"size": "quick", "threads": 1, "device": "cuda"}, timeout_s=120)
+    assert run.status == "ok", run.detail
+    assert all(row["device"] == "cuda" for row in run.rows)
+    steps = vocab.service(run.rows, vocab.DECODER_SERVICE)
+    assert [row["batch_size"] for row in steps] == [1, 16, 1] and all(
+        row["latency_ms_median"] > 0 for row in steps)
+    for row in vocab.sweep(run.rows, vocab.CONTINUOUS, vocab.DECODER_SWEEP):
+        assert row["latency_ms_p99"] >= row["latency_ms_median"] >= row["ttft_ms_median"] > 0
+        assert row["tokens_per_s"] > 0 and row["requests"] > 0
+    assert not any("on the CPU" in note.en for note in run.notes)
+    assert any(text.en.startswith("The language model on the GPU") for text in run.reading)
+
+
 # --- the reading, from synthetic rows ----------------------------------------------------
 
 def service_rows(gain: tuple[float, float, float] = (6.0, 5.5, 6.5)) -> list[dict[str, Any]]:

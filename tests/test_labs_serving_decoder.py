@@ -4,6 +4,7 @@ whoever shares its steps, and the reading's sentences from synthetic rows, case 
 
 from __future__ import annotations
 
+import copy
 import io
 from typing import Any
 
@@ -25,6 +26,8 @@ from studyapp.labs.serving_queue import ContinuousBatching, DynamicBatching, Req
 from studyapp.text import Text
 
 SHAPE = Shape(layers=2, width=32, heads=4, context=128, vocab=40)
+GPU = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.cuda, GPU])]
 
 
 @pytest.fixture(scope="module")
@@ -79,11 +82,14 @@ def test_batched_decoding_refuses_a_model_in_training(net: Decoder) -> None:
         net.eval()
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("policy", [ContinuousBatching(4), DynamicBatching(4, 0.0)])
-def test_every_served_request_gets_its_own_greedy_reply(net: Decoder, policy: Any) -> None:
+def test_every_served_request_gets_its_own_greedy_reply(net: Decoder, policy: Any,
+                                                        device: str) -> None:
+    net = copy.deepcopy(net).to(device)
     model = TrainedDecoder("target", net, "".join(chr(65 + index) for index in range(40)),
                            0.0, 0.0)
-    prompts = _prompts(5, 6)
+    prompts = _prompts(5, 6).to(device)
     engine, clock = DecoderEngine(model, prompts), QueueClock()  # moved 1 ms by each engine step
 
     def step(active: list[Request]) -> None:
@@ -238,11 +244,21 @@ def test_every_sentence_has_both_languages() -> None:
         assert isinstance(text, Text) and text.bg and text.en and text.bg != text.en
 
 
-def test_device_cuda_says_the_language_model_is_served_on_the_cpu() -> None:
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is here")
+def test_device_cuda_without_a_gpu_says_the_queue_is_served_on_the_cpu() -> None:
     stream = io.StringIO()
-    ServingRun(registry.validate("serving", {"size": "quick", "threads": 1, "device": "cuda"}),
-               Emitter(stream))
+    run = ServingRun(registry.validate("serving", {"size": "quick", "threads": 1,
+                                                   "device": "cuda"}), Emitter(stream))
     notes = [event.text.en for event in map(decode, stream.getvalue().splitlines())
              if isinstance(event, Note)]
-    assert ("The language model behind the queue is served on the CPU: this lab runs it "
-            "there only.") in notes
+    assert notes == ["No CUDA device: the queue was served on the CPU."]
+    assert run.common["device"] == "cpu"  # both models' rows: the language model's too
+
+
+def test_a_gpus_step_reading_says_where_and_why_a_batch_pays() -> None:
+    rows = [{**row, "device": "cuda"} for row in service_rows()]
+    said = lesson.read_steps(rows)
+    assert said is not None and said.en.startswith("The language model on the GPU: ")
+    assert "kernels are launched once per step" in said.en and "на GPU" in said.bg
+    cpu = lesson.read_steps(service_rows())
+    assert cpu is not None and "GPU" not in cpu.en and "read their weights once" in cpu.en

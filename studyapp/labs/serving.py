@@ -10,7 +10,8 @@ open-loop Poisson arrivals replayed against the clock, a seeded stream per round
 every policy and load in it). Each row is a policy at a load: p50/p90/p99 latency, achieved
 throughput and utilisation, medians over the rounds with their intervals, and ratios from
 the paired rounds. Then the `decode` lab's language model behind the same queue, batched
-to completion against continuous batching (`serving_decoder.py`). The reading is
+to completion against continuous batching (`serving_decoder.py`); both models run on the
+lab's device (`device=cuda`: the GPU where there is one). The reading is
 `lessons/serving.py`'s and `lessons/serving_decoder.py`'s. torch is imported inside the
 functions (lab child process only).
 """
@@ -168,11 +169,6 @@ class ServingRun:
             self.rows.append(readings.cuda_skipped(emit, self.threads, Text(
                 "Няма CUDA устройство: опашката е обслужена на процесора.",
                 "No CUDA device: the queue was served on the CPU.")))
-        if params["device"] == "cuda":
-            emit.note("Езиковият модел зад опашката се обслужва на процесора: тази лаборатория "
-                      "го пуска само там.",
-                      "The language model behind the queue is served on the CPU: this lab "
-                      "runs it there only.")
         self.step = readings.Steps(emit, 3 + self.size.rounds + serving_decoder.steps(
             str(params["size"])), readings.LiveTable(
             "serving", Text("Опашка от заявки: латентност и пропускателна способност",
@@ -289,8 +285,7 @@ def run(params: Params, emit: Emitter) -> None:
     lab.warm()
     capacity = lab.service()
     lab.sweep(capacity)
-    rows = [*lab.rows, *serving_decoder.measure(params, emit, lab.step,
-                                                {**lab.common, "device": "cpu"})]
+    rows = [*lab.rows, *serving_decoder.measure(params, emit, lab.step, lab.common)]
     plot(emit, rows, lab.budget_ms)
     serving_decoder.plot(emit, rows)
     lab.step.table()

@@ -13,8 +13,10 @@ The harness first times a decode step for one sequence and for a full batch, and
 prompt's prefill, interleaved. A full batch's tokens per second set the loads: ρ = 1 offers
 as many output tokens per second as full batches decoding back to back produce, so the
 sweep crosses saturation on any machine. Then the rounds: every policy at every load in a
-shuffled order, on one seeded stream of requests per round. torch is imported inside the
-functions (lab child process only).
+shuffled order, on one seeded stream of requests per round. The model runs on the lab's
+device (trained on the CPU, then moved there); a step ends when its tokens are read back,
+which waits for the GPU's work, and each timed call is synchronised. torch is imported
+inside the functions (lab child process only).
 """
 
 from __future__ import annotations
@@ -110,7 +112,8 @@ TITLE = Text("Езиков модел зад опашката: непрекъс�
 class DecoderEngine:
     """The queue's step for the decoder: the joining requests' prompts prefilled in one
     pass, the others' next tokens in one batched decode step; every request's tokens kept
-    (a statically batched one's past its own count, as the batch pads it, are cut off)."""
+    (a statically batched one's past its own count, as the batch pads it, are cut off). Reading
+the chosen tokens back to Python ends the step on a GPU too: it waits for the step's work."""
 
     def __init__(self, model: TrainedDecoder, prompts: torch.Tensor) -> None:
         self.net, self.prompts = model.net, prompts
@@ -118,14 +121,12 @@ class DecoderEngine:
         self.replies: dict[int, list[int]] = {}  # by id() of every request started
 
     def __call__(self, active: Sequence[Request]) -> None:
-        import torch
-
         from studyapp.labs.decoder_batch import decode_rows, prefill_rows
 
         running = [request for request in active if id(request) in self.caches]
         joining = [request for request in active if id(request) not in self.caches]
         if running:
-            last = torch.tensor([self.replies[id(request)][-1] for request in running])
+            last = self.net.tokens([self.replies[id(request)][-1] for request in running])
             picked = decode_rows(self.net, last, [self.caches[id(request)]
                                                   for request in running]).argmax(-1)
             for request, token in zip(running, picked.tolist(), strict=True):
@@ -222,6 +223,8 @@ class DecoderServing:
         self.window_ms = float(params["window_ms"])
         text = decoder.corpus()
         self.model = decoder.trained(size, progress=emit.progress, text=text)
+        self.model.net.to(str(common["device"]))
+        self.sync = harness.synchronizer(str(common["device"]))
         self.prompts = prompt_batch(self.model, text, self.size.prompt, self.seed)
         low, high = self.size.tokens
         self.short = (low + high) // 2  # a request asking for at most this many is short
@@ -285,7 +288,8 @@ class DecoderServing:
             "1": partial(self._decode, *one, position),
             str(self.max_batch): partial(self._decode, *full, position),
             "prefill": partial(self._prefill, 1)}
-        comparison = harness.interleaved(calls, threads=self.threads, plan=self.size.plan)
+        comparison = harness.interleaved(calls, threads=self.threads, plan=self.size.plan,
+                                         synchronize=dict.fromkeys(calls, self.sync))
         for key, name, rows in (("1", vocab.ONE_STEP, 1),
                                 (str(self.max_batch), vocab.BATCH_STEP, self.max_batch),
                                 ("prefill", vocab.PREFILL, 1)):

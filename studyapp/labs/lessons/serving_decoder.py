@@ -8,6 +8,7 @@ share of full batches' rate) with, over the rounds, p50/p99 latency, time to fir
 time per output token (`tpot_ms`), output tokens/s, the p99 of the short requests, and, for
 continuous batching, its ratios to dynamic batching from the paired rounds. Every sentence is
 chosen from those intervals: a win or a cost is said only when its interval excludes ×1.
+Rows measured on a GPU (`device` "cuda") say so, and say why a batch pays there.
 """
 
 from __future__ import annotations
@@ -94,14 +95,22 @@ def read_steps(rows: Rows) -> Text | None:
     if one is None or full is None or gain is None:
         return None
     batch = int(number(full, "batch_size") or 0)
+    on_gpu = one.get("device") == "cuda"
+    where = Text(" на GPU", " on the GPU") if on_gpu else Text("", "")
     head = Text(
-        f"Езиковият модел: стъпка decode за една последователност отнема {_ms(one)} "
+        f"Езиковият модел{where.bg}: стъпка decode за една последователност отнема {_ms(one)} "
         f"({_tokens(one)} токена/s); за {batch} последователности, всяка на своята позиция — "
         f"{_ms(full)}: {_tokens(full)} токена/s, {spanned(gain)}",
-        f"The language model: a decode step for one sequence takes {_ms(one)} "
+        f"The language model{where.en}: a decode step for one sequence takes {_ms(one)} "
         f"({_tokens(one)} tokens/s); for {batch} sequences, each at its own position, "
         f"{_ms(full)}: {_tokens(full)} tokens/s, {spanned(gain)}")
-    if gain.direction() > 0:
+    if gain.direction() > 0 and on_gpu:
+        why = Text("— на GPU кернелите на линейните слоеве се пускат веднъж на стъпка и "
+                   "обслужват всичките ѝ редове; само вниманието се смята поотделно за всяка "
+                   "последователност.",
+                   "— on the GPU the linear layers' kernels are launched once per step and "
+                   "serve all its rows; only attention runs per sequence.")
+    elif gain.direction() > 0:
         why = Text("— линейните слоеве четат теглата си веднъж за всички редове на стъпката.",
                    "— the linear layers read their weights once for all the step's rows.")
     else:
