@@ -58,15 +58,17 @@ MEMORY_KEYS = {"cpu": "rss_delta_bytes", "cuda": "cuda_allocated_delta_bytes"}
 
 
 def unavailable(device: str) -> dict[str, Text]:
-    """The weights part's variants that cannot run on `device`, and why."""
-    import torch
-
+    """The weights part's variants that cannot run on `device`, and why. On a GPU: torch.ao's
+    dynamic int8 (CPU kernels only), and bf16 or the int8 weight-only matmul where the GPU or
+    the torch build lacks them (torch 2.13 registers a CUDA kernel for the latter)."""
     missing: dict[str, Text] = {}
     if device == "cpu":
         if not cpu_info()["isa"].get("bf16"):
             missing[vocab.LAYER_BF16] = Text("процесорът няма bf16 аритметика",
                                              "the CPU has no bf16 arithmetic")
         return missing
+    import torch
+
     missing[vocab.DECODER_INT8] = Text(
         "динамичната int8 квантизация на torch работи само на процесора",
         "torch's dynamic int8 quantization runs on the CPU only")
@@ -75,7 +77,7 @@ def unavailable(device: str) -> dict[str, Text]:
                                          "this GPU has no bf16 arithmetic")
     if not torch._C._dispatch_has_kernel_for_dispatch_key("aten::_weight_int8pack_mm", "CUDA"):
         missing[vocab.LAYER_INT8] = Text(
-            "тази версия на torch няма CUDA кернел за int8 тегла",
+            "тази компилация на torch няма CUDA кернел за int8 тегла",
             "this torch build has no CUDA kernel for int8 weights")
     return missing
 
