@@ -299,7 +299,8 @@ class Parts:
             else:
                 row["weights_bytes"] = weights_bytes(self.net) / (4 if "int8" in variant else 1)
             out.append(row)
-        return [*out, *({"part": vocab.WEIGHTS, "variant": variant, "device": self.device,
+        return [*out, *({"part": vocab.WEIGHTS, "variant": variant,
+                         "variant_bg": vocab.LABELS[variant].bg, "device": self.device,
                          **skipped(why)} for variant, why in missing.items())]
 
     def speculative(self) -> list[Row]:
