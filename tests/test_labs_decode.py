@@ -20,7 +20,14 @@ from studyapp.labs.decoder_generate import (
     greedy,
     speculative,
 )
-from studyapp.labs.decoder_net import Decoder, KVCache, Shape, causal_mask
+from studyapp.labs.decoder_net import (
+    Decoder,
+    KVCache,
+    Shape,
+    causal_mask,
+    rotary_tables,
+    rotate,
+)
 from studyapp.labs.events import Emitter, Note, Result, decode
 from studyapp.labs.lessons import decode as lesson
 from studyapp.labs.predictions import measured
@@ -67,6 +74,16 @@ def test_training_is_deterministic_and_reports_a_held_out_loss() -> None:
 def test_the_corpus_is_the_modules_cards_in_both_languages() -> None:
     text = decoder.corpus()
     assert "KV кешът" in text and "The KV cache" in text and len(text) > 40_000
+
+
+def test_rope_turns_each_pair_of_features_by_its_positions_angle() -> None:
+    x = torch.randn(2, 3, 5, 8, generator=torch.Generator().manual_seed(0))
+    cos, sin = rotary_tables(8, 5)
+    turned = rotate(x, cos, sin)
+    even, odd = x[..., 0::2], x[..., 1::2]
+    torch.testing.assert_close(turned[..., 0::2], even * cos - odd * sin)
+    torch.testing.assert_close(turned[..., 1::2], even * sin + odd * cos)
+    torch.testing.assert_close(turned[..., 0, :], x[..., 0, :])  # position 0 is not turned
 
 
 def test_chunks_appended_to_the_cache_give_the_whole_sequences_logits() -> None:
