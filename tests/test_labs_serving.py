@@ -476,6 +476,17 @@ def test_budget_met_surely_up_to_a_load_short_of_the_heaviest() -> None:
     assert said.bg.endswith("— една по една: до 12000 заявки/s (ρ 0.6).")
 
 
+def test_budget_says_perhaps_only_up_to_the_first_load_that_surely_broke_it() -> None:
+    rows = [sweep_row(ONE, 0.2, (0.5, 0.4, 0.6)), sweep_row(ONE, 0.6, (1.5, 0.8, 2.5)),
+            sweep_row(ONE, 0.9, (5.0, 4.0, 6.0), growth=(10.0, 8.0, 12.0)),
+            sweep_row(ONE, 1.5, (9.0, 1.7, 25.0), growth=(18.0, 3.0, 50.0))]
+    said = lesson.read_budget(rows)
+    assert said is not None
+    assert said.en.endswith("— one at a time: up to 4000 requests/s (ρ 0.2) "
+                            "(perhaps up to ρ 0.6: the p99 interval spans the target).")
+    assert "ρ 1.5" not in said.en  # its interval reaches 2 ms, but ρ 0.9 surely broke it
+
+
 def test_the_reading_in_its_order() -> None:
     said = [text.en for text in lesson.reading(textbook())]
     starts = ["One request alone", "One at a time, at ρ 0.2", "One at a time: the knee",

@@ -377,7 +377,13 @@ def budget(rows: Rows, policy: str) -> Budget | None:
         return (number(row, key) or 0) <= budget_ms
 
     sure = [row for row in rows_of if keeps_up(row) and within(row, "latency_ms_p99_high")]
-    maybe = [row for row in rows_of if not fell_behind(row) and within(row, "latency_ms_p99_low")]
+    # p99 only grows with the load: past a load that surely broke the target (or fell
+    # behind), a heavier one whose wide interval still reaches it is noise, not a "perhaps"
+    maybe: list[Row] = []
+    for row in rows_of:
+        if fell_behind(row) or not within(row, "latency_ms_p99_low"):
+            break
+        maybe.append(row)
     return Budget(policy, budget_ms, sure[-1] if sure else None, maybe[-1] if maybe else None,
                   rows_of[-1])
 
