@@ -321,3 +321,22 @@ def test_rounds_of_tiny_calls_last_long_enough_to_read_other_programs_share() ->
     assert measure(fn, threads=1, clock=clock, plan=plan).rounds == 15
     capped = harness.Plan(rounds=6, block_s=0.001, warmup_s=0.0, min_s=1.0)
     assert measure(fn, threads=1, clock=clock, plan=capped).rounds == 6 * harness.JUDGE_ROUNDS
+
+
+def test_shuffled_rounds_run_every_case_once_a_round_in_a_new_order() -> None:
+    seen: list[tuple[int, str]] = []
+    heard: list[int] = []
+
+    def run(round_index: int, case: str) -> int:
+        assert torch.is_inference_mode_enabled() and not gc.isenabled()
+        seen.append((round_index, case))
+        return round_index
+
+    cases = [f"case {index}" for index in range(6)]
+    results, _ = harness.shuffled_rounds(cases, 4, run, threads=1, seed=3,
+                                         on_round=heard.append)
+    assert results == {case: [0, 1, 2, 3] for case in cases}
+    assert heard == [1, 2, 3, 4] and gc.isenabled()
+    orders = [[case for index, case in seen if index == round_index] for round_index in range(4)]
+    assert all(sorted(order) == cases for order in orders)
+    assert len({tuple(order) for order in orders}) > 1  # shuffled afresh, not once

@@ -23,10 +23,10 @@ import contextlib
 import gc
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -376,6 +376,31 @@ def others_cores(before: tuple[float, float] | None, after: tuple[float, float] 
         return None
     machine, mine = after[0] - before[0], after[1] - before[1]
     return max(0.0, (machine - mine) / wall_s)
+
+
+Case = TypeVar("Case", bound=Hashable)
+Result = TypeVar("Result")
+
+
+def shuffled_rounds(cases: Sequence[Case], rounds: int, run: Callable[[int, Case], Result], *,
+                    threads: int, seed: int, on_round: Callable[[int], None],
+                    ) -> tuple[dict[Case, list[Result]], float | None]:
+    """Every case once per round, in an order `seed` shuffles afresh each round, with torch at
+    `threads`, in inference mode and with the collector paused: `run(round, case)` gives a
+    case's result, `on_round(done)` hears each finished round. The results by case, in round
+    order, and the cores other programs kept busy meanwhile (`others_cores`)."""
+    import torch
+
+    results: dict[Case, list[Result]] = {case: [] for case in cases}
+    order = np.random.default_rng(seed)
+    with torch_threads(threads), torch.inference_mode(), quiet_collector():
+        before, started = cpu_seconds(), time.perf_counter()
+        for round_index in range(rounds):
+            for index in order.permutation(len(cases)):
+                results[cases[index]].append(run(round_index, cases[index]))
+            on_round(round_index + 1)
+        others = others_cores(before, cpu_seconds(), time.perf_counter() - started)
+    return results, others
 
 
 def measure(

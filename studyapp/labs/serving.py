@@ -19,17 +19,14 @@ functions (lab child process only).
 from __future__ import annotations
 
 import statistics
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-import numpy as np
-
 from studyapp.labs import harness, readings, serving_decoder
 from studyapp.labs import serving_rows as vocab
 from studyapp.labs.columns import columns, interval_columns
-from studyapp.labs.envinfo import contended, cpu_seconds, cuda_available, load_average
+from studyapp.labs.envinfo import contended, cuda_available, load_average
 from studyapp.labs.events import Column, Emitter, Row
 from studyapp.labs.findings import number, put_interval
 from studyapp.labs.lessons import serving as lesson
@@ -227,30 +224,28 @@ class ServingRun:
 
     def sweep(self, capacity: float) -> None:
         """Every policy at every load, once per round, in a shuffled order."""
-        import torch
-
         policies: dict[str, Policy] = {
             vocab.ONE_AT_A_TIME: OneAtATime(),
             vocab.DYNAMIC: DynamicBatching(self.max_batch, self.window_ms / 1e3)}
         cases = [(policy, load) for policy in policies for load in self.size.loads]
-        points: dict[tuple[str, float], list[Point]] = {case: [] for case in cases}
         count = count_for(self.size, capacity)
-        order = np.random.default_rng(self.seed)
-        with harness.torch_threads(self.threads), torch.inference_mode(), \
-                harness.quiet_collector():
-            before, started = cpu_seconds(), time.perf_counter()
-            for round_index in range(self.size.rounds):
-                pattern = arrivals(count, self.seed + round_index)
-                for index in order.permutation(len(cases)):
-                    policy, load = cases[index]
-                    rate = load * capacity
-                    requests = [Request(when / rate) for when in pattern]
-                    stop_at = STRETCH * pattern[-1] / rate
-                    points[(policy, load)].append(measured(serve(
-                        requests, policies[policy], self.engine, stop_at=stop_at)))
-                self.step(Text(f"кръг {round_index + 1} от {self.size.rounds}",
-                               f"round {round_index + 1} of {self.size.rounds}"))
-            others = harness.others_cores(before, cpu_seconds(), time.perf_counter() - started)
+        patterns = [arrivals(count, self.seed + index) for index in range(self.size.rounds)]
+
+        def run(round_index: int, case: tuple[str, float]) -> Point:
+            policy, load = case
+            rate = load * capacity
+            pattern = patterns[round_index]
+            requests = [Request(when / rate) for when in pattern]
+            return measured(serve(requests, policies[policy], self.engine,
+                                  stop_at=STRETCH * pattern[-1] / rate))
+
+        def on_round(done: int) -> None:
+            self.step(Text(f"кръг {done} от {self.size.rounds}",
+                           f"round {done} of {self.size.rounds}"))
+
+        points, others = harness.shuffled_rounds(cases, self.size.rounds, run,
+                                                 threads=self.threads, seed=self.seed,
+                                                 on_round=on_round)
         crowded = contended(self.threads, others)
         for policy, load in cases:
             self.rows.append({**point_row(policy, load, capacity, points), **self.common,

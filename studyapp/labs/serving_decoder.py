@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import statistics
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -34,7 +33,7 @@ import numpy as np
 from studyapp.labs import harness, readings
 from studyapp.labs import serving_rows as vocab
 from studyapp.labs.columns import columns, interval_columns
-from studyapp.labs.envinfo import contended, cpu_seconds
+from studyapp.labs.envinfo import contended
 from studyapp.labs.events import Column, Emitter, Row
 from studyapp.labs.findings import number, put_interval
 from studyapp.labs.params import Params
@@ -315,36 +314,33 @@ class DecoderServing:
 
     def sweep(self, full_rate: float) -> None:
         """Every policy at every load, once per round, in a shuffled order."""
-        import torch
-
         policies: dict[str, Policy] = {
             vocab.DYNAMIC: DynamicBatching(self.max_batch, self.window_ms / 1e3),
             vocab.CONTINUOUS: ContinuousBatching(self.max_batch)}
         cases = [(policy, load) for policy in policies for load in self.size.loads]
-        points: dict[tuple[str, float], list[TokenPoint]] = {case: [] for case in cases}
         count, (low, high) = self.count_for(full_rate), self.size.tokens
         mean_tokens = (low + high) / 2
-        order = np.random.default_rng(self.seed)
-        with harness.torch_threads(self.threads), torch.inference_mode(), \
-                harness.quiet_collector():
-            before, started = cpu_seconds(), time.perf_counter()
-            for round_index in range(self.size.rounds):
-                pattern = arrivals(count, self.seed + round_index)
-                tokens = np.random.default_rng(self.seed + round_index).integers(
-                    low, high + 1, count).tolist()
-                for index in order.permutation(len(cases)):
-                    policy, load = cases[index]
-                    rate = load * full_rate / mean_tokens
-                    engine = DecoderEngine(self.model, self.prompts)
-                    run = serve(requests_of(pattern, tokens, rate), policies[policy], engine,
-                                stop_at=STRETCH * pattern[-1] / rate)
-                    points[(policy, load)].append(decoded(run, self.short))
-                    if policy == vocab.CONTINUOUS:
-                        self.last = (engine, run.requests[0])
-                self.step(Text(f"езиков модел: кръг {round_index + 1} от {self.size.rounds}",
-                               f"language model: round {round_index + 1} of "
-                               f"{self.size.rounds}"))
-            others = harness.others_cores(before, cpu_seconds(), time.perf_counter() - started)
+        patterns = [arrivals(count, self.seed + index) for index in range(self.size.rounds)]
+        asks = [np.random.default_rng(self.seed + index).integers(low, high + 1, count).tolist()
+                for index in range(self.size.rounds)]  # each request's output tokens
+
+        def run(round_index: int, case: tuple[str, float]) -> TokenPoint:
+            policy, load = case
+            rate = load * full_rate / mean_tokens
+            pattern, engine = patterns[round_index], DecoderEngine(self.model, self.prompts)
+            served = serve(requests_of(pattern, asks[round_index], rate), policies[policy],
+                           engine, stop_at=STRETCH * pattern[-1] / rate)
+            if policy == vocab.CONTINUOUS:
+                self.last = (engine, served.requests[0])
+            return decoded(served, self.short)
+
+        def on_round(done: int) -> None:
+            self.step(Text(f"езиков модел: кръг {done} от {self.size.rounds}",
+                           f"language model: round {done} of {self.size.rounds}"))
+
+        points, others = harness.shuffled_rounds(cases, self.size.rounds, run,
+                                                 threads=self.threads, seed=self.seed,
+                                                 on_round=on_round)
         crowded = contended(self.threads, others)
         for policy, load in cases:
             rate = load * full_rate / mean_tokens
