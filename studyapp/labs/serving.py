@@ -18,7 +18,6 @@ functions (lab child process only).
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -119,18 +118,10 @@ def point_row(policy: str, load: float, capacity: float,
     def of(key: str, at: float = load, who: str = policy) -> list[float]:
         return rounds_of(points, who, at, key)
 
-    name, mine = vocab.SHORT[policy], points[(policy, load)]
     p50 = median_interval(of("p50_ms"))
-    row: Row = {
-        "comparison": vocab.SWEEP, "policy": policy, "variant": f"{name.en}, ρ {load:g}",
-        "variant_bg": f"{name.bg}, ρ {load:g}", "load": load,
-        "rate_per_s": load * capacity, "latency_ms_median": p50.value,
-        "latency_ms_low": p50.low, "latency_ms_high": p50.high,
-        "latency_ms_p90": statistics.median(of("p90_ms")),
-        "busy": statistics.median(of("busy")), "mean_batch": statistics.median(of("mean_batch")),
-        "requests": sum(point.served for point in mine), "rounds": len(mine),
-        "unfinished": sum(point.unfinished for point in mine),
-    }
+    row = {**vocab.case_row(vocab.SWEEP, policy, load, points[(policy, load)]),
+           "rate_per_s": load * capacity, "latency_ms_median": p50.value,
+           "latency_ms_low": p50.low, "latency_ms_high": p50.high}
     put_interval(row, "latency_ms_p99", median_interval(of("p99_ms")))
     put_interval(row, "throughput_per_s", median_interval(of("throughput_per_s")))
     put_interval(row, "keeps_up", median_interval(of("keeps_up")))

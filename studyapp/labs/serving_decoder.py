@@ -181,15 +181,9 @@ def token_row(policy: str, load: float, rate: float,
     def of(key: str, who: str = policy) -> list[float]:
         return _of(points, who, load, key)
 
-    name, mine = vocab.SHORT[policy], points[(policy, load)]
-    row: Row = {
-        "comparison": vocab.DECODER_SWEEP, "policy": policy, "load": load,
-        "variant": f"{name.en}, ρ {load:g}", "variant_bg": f"{name.bg}, ρ {load:g}",
-        "rate_per_s": rate, "throughput_per_s": statistics.median(of("throughput_per_s")),
-        "latency_ms_p90": statistics.median(of("p90_ms")),
-        "busy": statistics.median(of("busy")), "mean_batch": statistics.median(of("mean_batch")),
-        "requests": sum(point.point.served for point in mine), "rounds": len(mine),
-        "unfinished": sum(point.point.unfinished for point in mine)}
+    rounds = [point.point for point in points[(policy, load)]]
+    row = {**vocab.case_row(vocab.DECODER_SWEEP, policy, load, rounds), "rate_per_s": rate,
+           "throughput_per_s": statistics.median(of("throughput_per_s"))}
     for key, source in (("latency_ms_median", "p50_ms"), ("latency_ms_p99", "p99_ms"),
                         ("ttft_ms_median", "ttft_p50_ms"), ("ttft_ms_p99", "ttft_p99_ms"),
                         ("tpot_ms", "tpot_ms"), ("tokens_per_s", "tokens_per_s"),

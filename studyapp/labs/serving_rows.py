@@ -14,8 +14,15 @@ second as a share of what full batches decoding back to back produce.
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from studyapp.labs.findings import Row, Rows, number
 from studyapp.text import Text
+
+if TYPE_CHECKING:  # the queue imports numpy; the app reads these rows without it
+    from studyapp.labs.serving_queue import Point
 
 ONE_AT_A_TIME = "one at a time"
 DYNAMIC = "dynamic batching"
@@ -37,6 +44,22 @@ SERVICE = "service"  # `comparison`: one request and a full batch, timed by the 
 SWEEP = "sweep"  # `comparison`: the queue at each load under each policy
 DECODER_SERVICE = "decoder service"  # `comparison`: the decoder's step and prefill times
 DECODER_SWEEP = "decoder sweep"  # `comparison`: the decoder's queue, each load and policy
+
+
+def case_row(comparison: str, policy: str, load: float, rounds: Sequence[Point]) -> Row:
+    """What both sweeps' rows say alike of a policy at a load, from its every round: its
+    name, the medians of p90, utilisation and batch size, and the requests served and left
+    unfinished."""
+    name = SHORT[policy]
+
+    def median(key: str) -> float:
+        return statistics.median(float(getattr(point, key)) for point in rounds)
+
+    return {"comparison": comparison, "policy": policy, "load": load,
+            "variant": f"{name.en}, ρ {load:g}", "variant_bg": f"{name.bg}, ρ {load:g}",
+            "latency_ms_p90": median("p90_ms"), "busy": median("busy"),
+            "mean_batch": median("mean_batch"), "requests": sum(point.served for point in rounds),
+            "rounds": len(rounds), "unfinished": sum(point.unfinished for point in rounds)}
 
 
 def load_of(row: Row | None) -> float:
