@@ -321,6 +321,8 @@ def test_speculation_is_read_as_its_interval_says(speedup: tuple[float, float, f
     rows = [_spec(vocab.NEURAL_DRAFT, speedup, 0.4, 2.0)]
     said = lesson.read_speculative(rows)
     assert len(said) == 1 and says in said[0].en and "token by token" in said[0].en
+    assert "(up to 4 proposals; 24 tokens after each of 4 places in the text)" in said[0].en
+    assert "(до 4 предложения; 24 токена след всяко от 4 места в текста)" in said[0].bg
     cards = result_cards("decode", rows, said)
     assert len(cards) == (0 if says == "came out even" else 1)
 
